@@ -1,0 +1,78 @@
+/* config.h - the service configuration (DESIGN §7).
+ *
+ * One YAML file, every key optional. Each key `a.b.c` can be overridden by
+ * the environment variable STAGE_A_B_C (e.g. server.listen -> STAGE_SERVER_LISTEN,
+ * storage.fs.root -> STAGE_STORAGE_FS_ROOT). LOG_LEVEL is accepted as an alias
+ * of STAGE_LOG_LEVEL. An unknown key or a bad value is an error that names
+ * the file and line (or the variable). Secrets come only from the environment
+ * or from files named by the environment (redis.password: STAGE_REDIS_PASSWORD).
+ * The struct is plain data: fill it once at start, then share it read-only. */
+#ifndef STAGE_CONFIG_H
+#define STAGE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+    struct {
+        char listen[128];      /* gRPC "host:port", default 0.0.0.0:7070 */
+        char http_listen[128]; /* health/metrics HTTP, default 0.0.0.0:7071 */
+        int threads;           /* call handler threads, default 16 */
+        int max_message_bytes; /* max gRPC receive message, default 4 MiB */
+        int drain_timeout_s;   /* SIGTERM grace for live calls, default 20 */
+    } server;
+    struct {
+        char url[256];       /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */
+        char password[128];  /* env STAGE_REDIS_PASSWORD only */
+        int timeout_ms;      /* connect/command timeout, default 5000 */
+    } redis;
+    struct {
+        char type[16];       /* fs (default) | s3 | gcs | azblob */
+        char fs_root[1024];  /* storage.fs.root, default ./data */
+        bool allow_fs_urls;  /* external fs:// stages, default false */
+    } storage;
+    struct {
+        int token_ttl_s;     /* default 3600 */
+    } auth;
+    struct {
+        int retention_s;     /* TTL of an ended job, default 7 days */
+        int max_attempts;    /* default 5 */
+        int stall_timeout_s; /* a transfer with no progress from its peer fails, default 60 */
+        int max_queue;       /* queued jobs before RESOURCE_EXHAUSTED, default 100000 */
+    } jobs;
+    struct {
+        int part_size;       /* bytes per part in Redis, default 8 MiB */
+        int window;          /* parts in Redis per transfer, default 4 */
+        int chunk_size;      /* bytes per gRPC message on downloads, default 1 MiB */
+    } upload;
+    struct {
+        int concurrency;     /* jobs at once per worker process, default 8 */
+        char name[64];       /* consumer name, default <hostname>-<pid> */
+    } worker;
+    struct {
+        char level[16];      /* debug | info | warn | error, default info */
+        char format[8];      /* text | json, default text */
+    } log;
+};
+
+/* Fill `cfg` with the defaults. */
+void config_defaults(struct config *cfg);
+
+/* Read `path` (may be NULL: defaults only), then apply the environment through
+ * `getenv_fn` (NULL: getenv). Returns 0, or ST_EINVAL with a message such as
+ * "stage.yaml:12: unknown key 'server.lisen'" in `err`. Not thread-safe. */
+int config_load(struct config *cfg, const char *path, char *(*getenv_fn)(const char *),
+                char *err, size_t errlen);
+
+/* Parse YAML text (already read) into `cfg`; `name` is used in messages. */
+int config_parse_yaml(struct config *cfg, const char *text, size_t len, const char *name,
+                      char *err, size_t errlen);
+
+/* Apply STAGE_* variables. */
+int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char *err,
+                     size_t errlen);
+
+/* Cross-field checks (part_size >= 64 KiB, window >= 1, known storage type...). */
+int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+#endif

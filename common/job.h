@@ -1,0 +1,132 @@
+/* job.h - the job model: kinds, the state machine, the Redis job hash.
+ *
+ * A job lives in the Redis hash st:job:<id> (fields: docs/redis.md). Its
+ * state changes only through job_set_state() / job_set_state_async(), which
+ * run one Lua script: it checks the transition atomically, stamps the time,
+ * drops data parts on a terminal state, publishes the change on st:ev:<id>,
+ * wakes the worker (st:wake:<id>) and the frontend (st:job:<id>:fe) and logs
+ * "job=<id> QUEUED -> RUNNING".
+ *
+ *   QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED
+ *   QUEUED -> FAILED | CANCELLED        (refused or cancelled before a worker took it)
+ *   RUNNING -> QUEUED                   (retry or reclaim)
+ *
+ * Enum values equal the stage.v1 proto enums. Everything but the two
+ * set_state functions is pure and thread-safe. */
+#ifndef STAGE_JOB_H
+#define STAGE_JOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct redisContext;
+struct redisAsyncContext;
+struct redisReply;
+
+enum job_kind {
+    JOB_KIND_NONE = 0,
+    JOB_UPLOAD = 1,     /* frontend -> parts in Redis -> worker -> backend */
+    JOB_DOWNLOAD = 2,   /* backend -> worker -> parts in Redis -> frontend */
+    JOB_LIST = 3,       /* worker writes packed ListFilesResponse pages as parts */
+    JOB_REMOVE = 4,     /* worker deletes matching files */
+    JOB_COPY = 5,       /* not yet implemented */
+    JOB_DROP_STAGE = 6, /* worker deletes every file of a stage */
+    JOB_STAT = 7,       /* worker fills the file_* fields */
+    JOB_KIND_LAST
+};
+
+enum job_state {
+    JOB_STATE_NONE = 0,
+    JOB_QUEUED = 1,    /* in the stream, no worker runs it */
+    JOB_RUNNING = 2,   /* a worker owns it */
+    JOB_SUCCEEDED = 3, /* terminal: done */
+    JOB_FAILED = 4,    /* terminal: error_code/error_message say why */
+    JOB_CANCELLED = 5, /* terminal: CancelJob */
+    JOB_STATE_LAST
+};
+
+#define JOB_ID_LEN 32 /* hex chars: 48-bit ms time + 80 random bits */
+
+/* A job hash, decoded. Strings are NUL-terminated and truncated to fit. */
+struct job {
+    char id[JOB_ID_LEN + 1];
+    enum job_kind kind;
+    enum job_state state;
+    char user[72];
+    char stage[72];     /* "~" for the user stage */
+    char location[1100]; /* as the client wrote it: "@~/dir/f.csv" */
+    char root[1100];    /* backend key prefix of the stage: "stage/user/root/" */
+    char path[1100];    /* key relative to root: "dir/f.csv" (a prefix for LIST/REMOVE) */
+    int64_t bytes_done, bytes_total, files_done, files_total;
+    int64_t attempts;
+    char error_code[32]; /* gRPC status name, "" when none */
+    char error_message[512];
+    int64_t created_at, started_at, finished_at; /* Unix ms, 0 = not yet */
+    char worker[72];
+    /* the part pipe (docs/redis.md "Data in flight") */
+    int64_t part_size, parts_ready, parts_done;
+    int64_t parts_total; /* -1 until the producer knows it */
+    int64_t window;
+    /* request parameters */
+    int64_t overwrite, abort, dry_run, page_size;
+    int64_t offset, length;
+    char pattern[1100];
+    char start_after[1100];
+    char content_type[128];
+    char sha256[72];
+    /* results of STAT and DOWNLOAD */
+    char file_name[1100];
+    int64_t file_size, file_mtime;
+    char file_etag[72];
+    char file_md5[40];
+};
+
+const char *job_kind_name(enum job_kind k);     /* "UPLOAD"; "NONE" if invalid */
+enum job_kind job_kind_parse(const char *s);    /* JOB_KIND_NONE if unknown */
+const char *job_state_name(enum job_state s);   /* "QUEUED"; "NONE" if invalid */
+enum job_state job_state_parse(const char *s);  /* JOB_STATE_NONE if unknown */
+bool job_state_terminal(enum job_state s);
+bool job_transition_valid(enum job_state from, enum job_state to);
+
+/* A fresh job id: JOB_ID_LEN hex chars, time-ordered, from OpenSSL's RNG.
+ * Returns 0 or ST_EINTERNAL if the RNG failed. */
+int job_new_id(char out[JOB_ID_LEN + 1]);
+
+/* Milliseconds since the Unix epoch. */
+int64_t job_now_ms(void);
+
+/* Set `j` to an empty job: numbers 0, parts_total -1, strings "". */
+void job_init(struct job *j);
+
+/* Decode an HGETALL reply into `j` (job_init() first). Unknown fields are
+ * ignored. ST_ENOTFOUND for an empty reply, ST_EINVAL if not a flat array. */
+int job_from_reply(struct job *j, const struct redisReply *r);
+
+/* The hash fields of `j` as argv pairs (name, value) for HSET, skipping empty
+ * strings. `argv`/`lens` have room for `max` entries; values are written into
+ * `scratch` (JOB_SCRATCH bytes). Returns the number of entries or ST_ELIMIT. */
+#define JOB_SCRATCH 1024
+#define JOB_MAX_ARGS 96
+int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
+                char scratch[JOB_SCRATCH]);
+
+/* Change a job's state if it is `from` (JOB_STATE_NONE: any non-terminal state).
+ * `worker` names the new owner on RUNNING (may be NULL); `err`/`msg` describe a
+ * failure (0/NULL otherwise); `retention_s` is the TTL set on a terminal state.
+ * Returns 0 when changed, ST_EPRECOND if the job was in another state (someone
+ * else won), ST_ENOTFOUND if no such job, ST_EINVAL for an invalid transition,
+ * ST_EUNAVAIL if Redis failed. Logs the transition. Blocking; any thread that
+ * owns `c`. */
+int job_set_state(struct redisContext *c, const char *id, enum job_state from, enum job_state to,
+                  const char *worker, int err, const char *msg, long retention_s);
+
+/* Async twin on a hiredis async context. `cb` runs exactly once, never inside
+ * this call, with the same result codes as job_set_state(). If this returns
+ * an error, `cb` is never called. Runs on the context's event loop thread. */
+typedef void(job_state_fn)(int rc, void *ud);
+int job_set_state_async(struct redisAsyncContext *ac, const char *id, enum job_state from,
+                        enum job_state to, const char *worker, int err, const char *msg,
+                        long retention_s, job_state_fn *cb, void *ud);
+
+#endif

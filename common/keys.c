@@ -1,0 +1,48 @@
+#include "keys.h"
+
+#include <stdio.h>
+
+static int fit(int len, size_t n)
+{
+    return (len < 0 || (size_t)len >= n) ? -1 : len;
+}
+
+int keys_job(char *buf, size_t n, const char *id)
+{
+    return fit(snprintf(buf, n, "st:job:%s", id), n);
+}
+
+int keys_job_part(char *buf, size_t n, const char *id, long part)
+{
+    return fit(snprintf(buf, n, "st:job:%s:part:%ld", id, part), n);
+}
+
+int keys_job_fe(char *buf, size_t n, const char *id)
+{
+    return fit(snprintf(buf, n, "st:job:%s:fe", id), n);
+}
+
+int keys_job_wake(char *buf, size_t n, const char *id)
+{
+    return fit(snprintf(buf, n, "st:wake:%s", id), n);
+}
+
+int keys_job_events(char *buf, size_t n, const char *id)
+{
+    return fit(snprintf(buf, n, "st:ev:%s", id), n);
+}
+
+int keys_user_jobs(char *buf, size_t n, const char *user)
+{
+    return fit(snprintf(buf, n, "st:jobs:%s", user), n);
+}
+
+int keys_user(char *buf, size_t n, const char *user)
+{
+    return fit(snprintf(buf, n, "st:user:%s", user), n);
+}
+
+int keys_idem(char *buf, size_t n, const char *user, const char *key)
+{
+    return fit(snprintf(buf, n, "st:idem:%s:%s", user, key), n);
+}

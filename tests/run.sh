@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# tests/run.sh - install what is missing, build, and run every test layer:
+#   unit (cmocka, offline, under AddressSanitizer + UBSan), integration (a real
+#   redis-server per test), e2e (the real frontend and workers on temp ports).
+# Options: --unit | --integration | --e2e   run one layer only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+layer=${1:-all}
+
+./deploy/install-deps.sh
+if [ -f tests/e2e/install-emulators.sh ]; then ./tests/e2e/install-emulators.sh; fi
+
+echo "== build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -DSTAGE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+rc=0
+if [ "$layer" = all ] || [ "$layer" = --unit ]; then
+  echo "== build (ASan + UBSan) and unit tests"
+  cmake -S . -B build-asan -DSTAGE_WERROR=ON -DSTAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan -L unit --output-on-failure || rc=1
+fi
+if [ "$layer" = all ] || [ "$layer" = --integration ]; then
+  echo "== integration tests"
+  ctest --test-dir build -L integration --output-on-failure || rc=1
+fi
+if [ "$layer" = all ] || [ "$layer" = --e2e ]; then
+  echo "== end-to-end tests"
+  ctest --test-dir build -L e2e --output-on-failure || rc=1
+fi
+[ $rc -eq 0 ] && echo "== all test layers passed" || echo "== FAILED"
+exit $rc
