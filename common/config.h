@@ -22,17 +22,17 @@ struct config {
         int drain_timeout_s;   /* SIGTERM grace for live calls, default 20 */
     } server;
     struct {
-        char url[256];       /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */
-        char password[128];  /* env STAGE_REDIS_PASSWORD only */
-        int timeout_ms;      /* connect/command timeout, default 5000 */
+        char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */
+        char password[128]; /* env STAGE_REDIS_PASSWORD only */
+        int timeout_ms;     /* connect/command timeout, default 5000 */
     } redis;
     struct {
-        char type[16];       /* fs (default) | s3 | gcs | azblob */
-        char fs_root[1024];  /* storage.fs.root, default ./data */
-        bool allow_fs_urls;  /* external fs:// stages, default false */
+        char type[16];      /* fs (default) | s3 | gcs | azblob */
+        char fs_root[1024]; /* storage.fs.root, default ./data */
+        bool allow_fs_urls; /* external fs:// stages, default false */
     } storage;
     struct {
-        int token_ttl_s;     /* default 3600 */
+        int token_ttl_s; /* default 3600 */
     } auth;
     struct {
         int retention_s;     /* TTL of an ended job, default 7 days */
@@ -41,17 +41,17 @@ struct config {
         int max_queue;       /* queued jobs before RESOURCE_EXHAUSTED, default 100000 */
     } jobs;
     struct {
-        int part_size;       /* bytes per part in Redis, default 8 MiB */
-        int window;          /* parts in Redis per transfer, default 4 */
-        int chunk_size;      /* bytes per gRPC message on downloads, default 1 MiB */
+        int part_size;  /* bytes per part in Redis, default 8 MiB */
+        int window;     /* parts in Redis per transfer, default 4 */
+        int chunk_size; /* bytes per gRPC message on downloads, default 1 MiB */
     } upload;
     struct {
-        int concurrency;     /* jobs at once per worker process, default 8 */
-        char name[64];       /* consumer name, default <hostname>-<pid> */
+        int concurrency; /* jobs at once per worker process, default 8 */
+        char name[64];   /* consumer name, default <hostname>-<pid> */
     } worker;
     struct {
-        char level[16];      /* debug | info | warn | error, default info */
-        char format[8];      /* text | json, default text */
+        char level[16]; /* debug | info | warn | error, default info */
+        char format[8]; /* text | json, default text */
     } log;
 };
 
@@ -61,12 +61,12 @@ void config_defaults(struct config *cfg);
 /* Read `path` (may be NULL: defaults only), then apply the environment through
  * `getenv_fn` (NULL: getenv). Returns 0, or ST_EINVAL with a message such as
  * "stage.yaml:12: unknown key 'server.lisen'" in `err`. Not thread-safe. */
-int config_load(struct config *cfg, const char *path, char *(*getenv_fn)(const char *),
-                char *err, size_t errlen);
+int config_load(struct config *cfg, const char *path, char *(*getenv_fn)(const char *), char *err,
+                size_t errlen);
 
 /* Parse YAML text (already read) into `cfg`; `name` is used in messages. */
-int config_parse_yaml(struct config *cfg, const char *text, size_t len, const char *name,
-                      char *err, size_t errlen);
+int config_parse_yaml(struct config *cfg, const char *text, size_t len, const char *name, char *err,
+                      size_t errlen);
 
 /* Apply STAGE_* variables. */
 int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char *err,

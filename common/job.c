@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const kind_names[JOB_KIND_LAST] = {
-    "NONE", "UPLOAD", "DOWNLOAD", "LIST", "REMOVE", "COPY", "DROP_STAGE", "STAT"};
+static const char *const kind_names[JOB_KIND_LAST] = {"NONE",   "UPLOAD", "DOWNLOAD",   "LIST",
+                                                      "REMOVE", "COPY",   "DROP_STAGE", "STAT"};
 static const char *const state_names[JOB_STATE_LAST] = {"NONE",      "QUEUED", "RUNNING",
                                                         "SUCCEEDED", "FAILED", "CANCELLED"};
 
@@ -91,19 +91,54 @@ struct field {
     size_t size; /* F_STR: buffer size */
 };
 
-#define S(f) {#f, F_STR, offsetof(struct job, f), sizeof(((struct job *)0)->f)}
-#define I(f) {#f, F_INT, offsetof(struct job, f), 0}
+#define S(f)                                                                                       \
+    {                                                                                              \
+#f, F_STR, offsetof(struct job, f), sizeof(((struct job *)0)->f)                           \
+    }
+#define I(f)                                                                                       \
+    {                                                                                              \
+#f, F_INT, offsetof(struct job, f), 0                                                      \
+    }
 
 static const struct field fields[] = {
-    S(id),           {"kind", F_KIND, offsetof(struct job, kind), 0},
+    S(id),
+    {"kind", F_KIND, offsetof(struct job, kind), 0},
     {"state", F_STATE, offsetof(struct job, state), 0},
-    S(user),         S(stage),        S(location),    S(root),       S(path),
-    I(bytes_done),   I(bytes_total),  I(files_done),  I(files_total), I(attempts),
-    S(error_code),   S(error_message), I(created_at), I(started_at), I(finished_at),
-    S(worker),       I(part_size),    I(parts_ready), I(parts_done), I(parts_total),
-    I(window),       I(overwrite),    I(abort),       I(dry_run),    I(page_size),
-    I(offset),       I(length),       S(pattern),     S(start_after), S(content_type),
-    S(sha256),       S(file_name),    I(file_size),   I(file_mtime), S(file_etag),
+    S(user),
+    S(stage),
+    S(location),
+    S(root),
+    S(path),
+    I(bytes_done),
+    I(bytes_total),
+    I(files_done),
+    I(files_total),
+    I(attempts),
+    S(error_code),
+    S(error_message),
+    I(created_at),
+    I(started_at),
+    I(finished_at),
+    S(worker),
+    I(part_size),
+    I(parts_ready),
+    I(parts_done),
+    I(parts_total),
+    I(window),
+    I(overwrite),
+    I(abort),
+    I(dry_run),
+    I(page_size),
+    I(offset),
+    I(length),
+    S(pattern),
+    S(start_after),
+    S(content_type),
+    S(sha256),
+    S(file_name),
+    I(file_size),
+    I(file_mtime),
+    S(file_etag),
     S(file_md5),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))

@@ -54,10 +54,10 @@ struct job {
     enum job_kind kind;
     enum job_state state;
     char user[72];
-    char stage[72];     /* "~" for the user stage */
+    char stage[72];      /* "~" for the user stage */
     char location[1100]; /* as the client wrote it: "@~/dir/f.csv" */
-    char root[1100];    /* backend key prefix of the stage: "stage/user/root/" */
-    char path[1100];    /* key relative to root: "dir/f.csv" (a prefix for LIST/REMOVE) */
+    char root[1100];     /* backend key prefix of the stage: "stage/user/root/" */
+    char path[1100];     /* key relative to root: "dir/f.csv" (a prefix for LIST/REMOVE) */
     int64_t bytes_done, bytes_total, files_done, files_total;
     int64_t attempts;
     char error_code[32]; /* gRPC status name, "" when none */
@@ -82,10 +82,10 @@ struct job {
     char file_md5[40];
 };
 
-const char *job_kind_name(enum job_kind k);     /* "UPLOAD"; "NONE" if invalid */
-enum job_kind job_kind_parse(const char *s);    /* JOB_KIND_NONE if unknown */
-const char *job_state_name(enum job_state s);   /* "QUEUED"; "NONE" if invalid */
-enum job_state job_state_parse(const char *s);  /* JOB_STATE_NONE if unknown */
+const char *job_kind_name(enum job_kind k);    /* "UPLOAD"; "NONE" if invalid */
+enum job_kind job_kind_parse(const char *s);   /* JOB_KIND_NONE if unknown */
+const char *job_state_name(enum job_state s);  /* "QUEUED"; "NONE" if invalid */
+enum job_state job_state_parse(const char *s); /* JOB_STATE_NONE if unknown */
 bool job_state_terminal(enum job_state s);
 bool job_transition_valid(enum job_state from, enum job_state to);
 
@@ -106,7 +106,7 @@ int job_from_reply(struct job *j, const struct redisReply *r);
 /* The hash fields of `j` as argv pairs (name, value) for HSET, skipping empty
  * strings. `argv`/`lens` have room for `max` entries; values are written into
  * `scratch` (JOB_SCRATCH bytes). Returns the number of entries or ST_ELIMIT. */
-#define JOB_SCRATCH 1024
+#define JOB_SCRATCH  1024
 #define JOB_MAX_ARGS 96
 int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
                 char scratch[JOB_SCRATCH]);

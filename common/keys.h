@@ -7,16 +7,16 @@
 
 #include <stddef.h>
 
-#define KEY_QUEUE        "st:q"       /* stream of jobs to run: XADD st:q * job <id> */
-#define KEY_QUEUE_GROUP  "workers"    /* consumer group on KEY_QUEUE */
-#define KEY_WAKE_PATTERN "st:wake:*"  /* workers PSUBSCRIBE this */
+#define KEY_QUEUE        "st:q"      /* stream of jobs to run: XADD st:q * job <id> */
+#define KEY_QUEUE_GROUP  "workers"   /* consumer group on KEY_QUEUE */
+#define KEY_WAKE_PATTERN "st:wake:*" /* workers PSUBSCRIBE this */
 #define KEY_MAX          256
 
-int keys_job(char *buf, size_t n, const char *id);                /* st:job:<id> (hash) */
+int keys_job(char *buf, size_t n, const char *id);                 /* st:job:<id> (hash) */
 int keys_job_part(char *buf, size_t n, const char *id, long part); /* st:job:<id>:part:<n> */
-int keys_job_fe(char *buf, size_t n, const char *id);  /* st:job:<id>:fe (list: wakes frontend) */
+int keys_job_fe(char *buf, size_t n, const char *id);   /* st:job:<id>:fe (list: wakes frontend) */
 int keys_job_wake(char *buf, size_t n, const char *id); /* st:wake:<id> (channel: wakes worker) */
-int keys_job_events(char *buf, size_t n, const char *id); /* st:ev:<id> (channel: state changes) */
+int keys_job_events(char *buf, size_t n, const char *id);  /* st:ev:<id> (channel: state changes) */
 int keys_user_jobs(char *buf, size_t n, const char *user); /* st:jobs:<user> (zset by time) */
 int keys_user(char *buf, size_t n, const char *user);      /* st:user:<name> (hash) */
 int keys_idem(char *buf, size_t n, const char *user, const char *key); /* st:idem:<user>:<key> */

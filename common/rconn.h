@@ -13,10 +13,10 @@ struct redisAsyncContext;
 struct config;
 
 struct redis_addr {
-    char host[256];  /* "" for a unix socket */
-    int port;        /* default 6379 */
-    char path[256];  /* unix socket path, "" for TCP */
-    int db;          /* default 0 */
+    char host[256]; /* "" for a unix socket */
+    int port;       /* default 6379 */
+    char path[256]; /* unix socket path, "" for TCP */
+    int db;         /* default 0 */
     char password[128];
 };
 

@@ -18,6 +18,14 @@ cmake --build build -j"$jobs"
 
 rc=0
 if [ "$layer" = all ] || [ "$layer" = --unit ]; then
+  echo "== format check (clang-format 14)"
+  if command -v clang-format >/dev/null; then
+    files=$(git ls-files '*.c' '*.h' 2>/dev/null || find common frontend worker cli tests -name '*.[ch]')
+    # shellcheck disable=SC2086
+    clang-format --dry-run --Werror $files || { echo "run: clang-format -i <files>"; rc=1; }
+  else
+    echo "clang-format not installed; skipped"
+  fi
   echo "== build (ASan + UBSan) and unit tests"
   cmake -S . -B build-asan -DSTAGE_WERROR=ON -DSTAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan -j"$jobs"
