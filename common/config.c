@@ -1,0 +1,542 @@
+/* config.c - defaults, YAML file, STAGE_* environment, validation.
+ *
+ * Every key lives in one table (`keys` below): its dotted path, its type, where
+ * it sits in struct config and its allowed range. The YAML walker, the
+ * environment pass and the range checks all read that table, so adding a key
+ * is one line.
+ *
+ * Decisions where DESIGN §7 is silent:
+ * - sizes (part_size, chunk_size, max_message_bytes) take K/KB/KiB, M/MB/MiB,
+ *   G/GB/GiB, all binary: "8MB" means 8 MiB, what a config author expects;
+ * - booleans: true/false, yes/no, on/off, 1/0 (any case);
+ * - a key given twice (even as "storage.fs.root" and storage: fs: root:) is an error;
+ * - an empty environment variable counts as unset (tools often export VAR="");
+ * - a secret key also reads VAR_FILE (the Kubernetes Secret volume way) when
+ *   VAR is unset;
+ * - config_load() ends with config_validate(), so a loaded config is valid. */
+#include "config.h"
+
+#include "err.h"
+#include "log.h"
+#include "rconn.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define KIB             1024
+#define MIB             (1024 * 1024)
+#define CONFIG_FILE_MAX (1024 * 1024) /* a config file larger than this is a mistake */
+
+enum ktype {
+    K_STR,  /* char[size] */
+    K_INT,  /* int, plain decimal */
+    K_SIZE, /* int, decimal with an optional binary suffix: 64KiB, 8MiB */
+    K_BOOL, /* bool */
+};
+
+#define K_SECRET 1 /* environment (or VAR_FILE) only; never echoed in messages */
+
+struct key {
+    const char *path;
+    enum ktype type;
+    size_t off;
+    size_t size;
+    long min, max; /* K_INT/K_SIZE range, checked by config_validate() */
+    int flags;
+};
+
+#define FLD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+/* Every key of struct config; the environment variable is derived from the path. */
+static const struct key keys[] = {
+    {"server.listen", K_STR, FLD(server.listen), 0, 0, 0},
+    {"server.http_listen", K_STR, FLD(server.http_listen), 0, 0, 0},
+    {"server.threads", K_INT, FLD(server.threads), 1, 256, 0},
+    {"server.max_message_bytes", K_SIZE, FLD(server.max_message_bytes), 2 * KIB, INT_MAX, 0},
+    {"server.drain_timeout_s", K_INT, FLD(server.drain_timeout_s), 1, INT_MAX, 0},
+    {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
+    {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
+    {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
+    {"storage.type", K_STR, FLD(storage.type), 0, 0, 0},
+    {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
+    {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
+    {"auth.token_ttl_s", K_INT, FLD(auth.token_ttl_s), 1, INT_MAX, 0},
+    {"jobs.retention_s", K_INT, FLD(jobs.retention_s), 1, INT_MAX, 0},
+    {"jobs.max_attempts", K_INT, FLD(jobs.max_attempts), 1, 1000, 0},
+    {"jobs.stall_timeout_s", K_INT, FLD(jobs.stall_timeout_s), 1, INT_MAX, 0},
+    {"jobs.max_queue", K_INT, FLD(jobs.max_queue), 1, INT_MAX, 0},
+    {"upload.part_size", K_SIZE, FLD(upload.part_size), 64 * KIB, 64 * MIB, 0},
+    {"upload.window", K_INT, FLD(upload.window), 1, 64, 0},
+    {"upload.chunk_size", K_SIZE, FLD(upload.chunk_size), KIB, INT_MAX, 0},
+    {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
+    {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
+    {"log.level", K_STR, FLD(log.level), 0, 0, 0},
+    {"log.format", K_STR, FLD(log.format), 0, 0, 0},
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const storage_types[] = {"fs", "s3", "gcs", "azblob"};
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return ST_EINVAL;
+}
+
+static const struct key *key_find(const char *path)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].path, path) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* True if `path` is a section ("storage", "storage.fs"): some key starts with "path.". */
+static bool section_exists(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strncmp(keys[i].path, path, n) == 0 && keys[i].path[n] == '.')
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------ defaults */
+
+static void default_worker_name(char *buf, size_t n)
+{
+    char host[256] = "";
+    char pid[24];
+    if (gethostname(host, sizeof(host)) != 0 || !host[0])
+        snprintf(host, sizeof(host), "worker");
+    host[sizeof(host) - 1] = '\0';
+    int plen = snprintf(pid, sizeof(pid), "-%ld", (long)getpid());
+    /* keep the pid whole: two workers on one host must differ */
+    int hmax = (int)n - 1 - plen;
+    snprintf(buf, n, "%.*s%s", hmax > 0 ? hmax : 0, host, pid);
+}
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->server.listen, sizeof(cfg->server.listen), "0.0.0.0:7070");
+    snprintf(cfg->server.http_listen, sizeof(cfg->server.http_listen), "0.0.0.0:7071");
+    cfg->server.threads = 16;
+    cfg->server.max_message_bytes = 4 * MIB;
+    cfg->server.drain_timeout_s = 20;
+    snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
+    cfg->redis.timeout_ms = 5000;
+    snprintf(cfg->storage.type, sizeof(cfg->storage.type), "fs");
+    snprintf(cfg->storage.fs_root, sizeof(cfg->storage.fs_root), "./data");
+    cfg->storage.allow_fs_urls = false;
+    cfg->auth.token_ttl_s = 3600;
+    cfg->jobs.retention_s = 7 * 24 * 3600;
+    cfg->jobs.max_attempts = 5;
+    cfg->jobs.stall_timeout_s = 60;
+    cfg->jobs.max_queue = 100000;
+    cfg->upload.part_size = 8 * MIB;
+    cfg->upload.window = 4;
+    cfg->upload.chunk_size = 1 * MIB;
+    cfg->worker.concurrency = 8;
+    default_worker_name(cfg->worker.name, sizeof(cfg->worker.name));
+    snprintf(cfg->log.level, sizeof(cfg->log.level), "info");
+    snprintf(cfg->log.format, sizeof(cfg->log.format), "text");
+}
+
+/* ------------------------------------------------------------ value parsing */
+
+/* Binary multiplier of a size suffix ("", "B", "K", "KiB", "KB"...); 0 if unknown.
+ * KB/MB/GB are binary too: a config author writing 8MB means 8 MiB here. */
+static long long suffix_mult(const char *s)
+{
+    static const struct {
+        const char *name;
+        long long mult;
+    } sfx[] = {{"", 1},          {"b", 1},          {"k", KIB},        {"kb", KIB},
+               {"kib", KIB},     {"m", MIB},        {"mb", MIB},       {"mib", MIB},
+               {"g", 1LL << 30}, {"gb", 1LL << 30}, {"gib", 1LL << 30}};
+    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+        if (strcasecmp(s, sfx[i].name) == 0)
+            return sfx[i].mult;
+    return 0;
+}
+
+/* Decimal int, optionally with a size suffix. Returns 0 or -1. */
+static int parse_int(const char *v, bool size, int *out)
+{
+    char *end;
+    errno = 0;
+    if (!*v || isspace((unsigned char)*v))
+        return -1;
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v)
+        return -1;
+    while (size && *end == ' ') /* "8 MiB" */
+        end++;
+    long long mult = size ? suffix_mult(end) : (*end ? 0 : 1);
+    if (mult == 0 || x > INT_MAX / mult || x < INT_MIN / mult)
+        return -1;
+    *out = (int)(x * mult);
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Store `v` into the field of `k`. `where` prefixes messages ("stage.yaml:3" or
+ * "STAGE_UPLOAD_PART_SIZE"). Secret values are never echoed. */
+static int key_set(struct config *cfg, const struct key *k, const char *v, const char *where,
+                   char *err, size_t errlen)
+{
+    char *field = (char *)cfg + k->off;
+    const char *shown = (k->flags & K_SECRET) ? "******" : v;
+    switch (k->type) {
+    case K_STR:
+        if (strlen(v) >= k->size)
+            return fail(err, errlen, "%s: value of '%s' is too long (max %zu bytes)", where,
+                        k->path, k->size - 1);
+        memcpy(field, v, strlen(v) + 1);
+        return 0;
+    case K_INT:
+    case K_SIZE:
+        if (parse_int(v, k->type == K_SIZE, (int *)(void *)field) == 0)
+            return 0;
+        return fail(err, errlen, "%s: '%s' expects an integer%s, got '%.64s'", where, k->path,
+                    k->type == K_SIZE ? " (optionally with KiB/MiB/GiB)" : "", shown);
+    case K_BOOL:
+        if (parse_bool(v, (bool *)(void *)field) == 0)
+            return 0;
+        return fail(err, errlen, "%s: '%s' expects true or false, got '%.64s'", where, k->path,
+                    shown);
+    }
+    return ST_EINTERNAL;
+}
+
+/* "storage.fs.root" -> "STAGE_STORAGE_FS_ROOT" */
+static void env_name(char *buf, size_t n, const char *path)
+{
+    size_t i = (size_t)snprintf(buf, n, "STAGE_");
+    for (; *path && i + 1 < n; path++)
+        buf[i++] = *path == '.' ? '_' : (char)toupper((unsigned char)*path);
+    buf[i] = '\0';
+}
+
+/* ------------------------------------------------------------ YAML */
+
+struct walk {
+    struct config *cfg;
+    yaml_document_t *doc;
+    const char *name;
+    char *err;
+    size_t errlen;
+    size_t seen[NKEYS]; /* line where each key was set, 0 = not yet: duplicates are errors */
+};
+
+static bool scalar_is_null(const yaml_node_t *n)
+{
+    const char *v = (const char *)n->data.scalar.value;
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    return !*v || strcmp(v, "~") == 0 || strcmp(v, "null") == 0;
+}
+
+static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix);
+
+/* One `key: value` pair at `path`; `line` is the key's line, for messages. */
+static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t line)
+{
+    char where[300];
+    snprintf(where, sizeof(where), "%s:%zu", w->name, line);
+    const struct key *k = key_find(path);
+    if (k && (k->flags & K_SECRET)) {
+        char var[80];
+        env_name(var, sizeof(var), path);
+        return fail(w->err, w->errlen,
+                    "%s: '%s' is a secret and cannot be set in the config file; "
+                    "use the environment variable %s (or %s_FILE)",
+                    where, path, var, var);
+    }
+    if (k && val->type == YAML_SCALAR_NODE) {
+        size_t *seen = &w->seen[k - keys];
+        if (*seen)
+            return fail(w->err, w->errlen, "%s: duplicate key '%s' (first set at line %zu)", where,
+                        path, *seen);
+        *seen = line;
+    }
+    if (val->type == YAML_MAPPING_NODE) {
+        if (!k && section_exists(path))
+            return walk_mapping(w, val, path);
+        if (k)
+            return fail(w->err, w->errlen, "%s: '%s' expects a value, not a mapping", where, path);
+    } else if (val->type == YAML_SCALAR_NODE) {
+        if (k)
+            return key_set(w->cfg, k, (const char *)val->data.scalar.value, where, w->err,
+                           w->errlen);
+        if (section_exists(path)) {
+            if (scalar_is_null(val)) /* "server:" with nothing under it */
+                return 0;
+            return fail(w->err, w->errlen, "%s: '%s' is a section; expected a mapping", where,
+                        path);
+        }
+    } else if (k || section_exists(path)) {
+        return fail(w->err, w->errlen, "%s: '%s' does not take a list", where, path);
+    }
+    return fail(w->err, w->errlen, "%s: unknown key '%s'", where, path);
+}
+
+static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
+        size_t line = k->start_mark.line + 1;
+        if (k->type != YAML_SCALAR_NODE)
+            return fail(w->err, w->errlen, "%s:%zu: keys must be plain names", w->name, line);
+        char path[256];
+        int n = snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
+                         (const char *)k->data.scalar.value);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            return fail(w->err, w->errlen, "%s:%zu: unknown key '%.64s...'", w->name, line, path);
+        int rc = walk_value(w, path, v, line);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int walk_root(struct walk *w)
+{
+    yaml_node_t *root = yaml_document_get_root_node(w->doc);
+    if (!root) /* empty file: defaults */
+        return 0;
+    if (root->type == YAML_SCALAR_NODE && scalar_is_null(root))
+        return 0;
+    if (root->type != YAML_MAPPING_NODE)
+        return fail(w->err, w->errlen, "%s:%zu: the top level must be a mapping of sections",
+                    w->name, root->start_mark.line + 1);
+    return walk_mapping(w, root, "");
+}
+
+int config_parse_yaml(struct config *cfg, const char *text, size_t len, const char *name, char *err,
+                      size_t errlen)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!name)
+        name = "config";
+    if (!yaml_parser_initialize(&parser))
+        return ST_ENOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        int rc = fail(err, errlen, "%s:%zu: invalid YAML: %s%s%s", name,
+                      parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
+                      parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    struct walk w = {cfg, &doc, name, err, errlen, {0}};
+    int rc = walk_root(&w);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* ------------------------------------------------------------ environment */
+
+/* The value of a secret from the file named by VAR_FILE (Kubernetes Secret
+ * volumes); a trailing newline is dropped. */
+static int read_secret_file(const char *var, const char *file, char *buf, size_t n, char *err,
+                            size_t errlen)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return fail(err, errlen, "%s_FILE: cannot open '%s': %s", var, file, strerror(errno));
+    size_t got = fread(buf, 1, n - 1, f);
+    bool more = fgetc(f) != EOF;
+    fclose(f);
+    buf[got] = '\0';
+    while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
+        buf[--got] = '\0';
+    if (more)
+        return fail(err, errlen, "%s_FILE: '%s' is too long (max %zu bytes)", var, file, n - 2);
+    return 0;
+}
+
+static int env_apply_secret(struct config *cfg, const struct key *k, const char *var,
+                            char *(*get)(const char *), char *err, size_t errlen)
+{
+    char fvar[80], val[1024];
+    snprintf(fvar, sizeof(fvar), "%s_FILE", var);
+    const char *file = get(fvar);
+    if (!file || !*file)
+        return 0;
+    int rc = read_secret_file(var, file, val, sizeof(val), err, errlen);
+    if (rc == 0)
+        rc = key_set(cfg, k, val, fvar, err, errlen);
+    memset(val, 0, sizeof(val));
+    return rc;
+}
+
+int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char *err, size_t errlen)
+{
+    char *(*get)(const char *) = getenv_fn ? getenv_fn : getenv;
+    for (size_t i = 0; i < NKEYS; i++) {
+        char var[80];
+        env_name(var, sizeof(var), keys[i].path);
+        const char *v = get(var);
+        /* LOG_LEVEL is the conventional name; STAGE_LOG_LEVEL wins when both are set */
+        if ((!v || !*v) && strcmp(keys[i].path, "log.level") == 0) {
+            snprintf(var, sizeof(var), "LOG_LEVEL");
+            v = get(var);
+        }
+        int rc;
+        /* An empty variable counts as unset: deployment tools often export VAR="" */
+        if (v && *v)
+            rc = key_set(cfg, &keys[i], v, var, err, errlen);
+        else if (keys[i].flags & K_SECRET)
+            rc = env_apply_secret(cfg, &keys[i], var, get, err, errlen);
+        else
+            rc = 0;
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ load + validate */
+
+static int read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *buf = malloc(CONFIG_FILE_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        return ST_ENOMEM;
+    }
+    size_t n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || n > CONFIG_FILE_MAX) {
+        free(buf);
+        return fail(err, errlen, "%s: %s", path,
+                    bad ? "read error" : "larger than 1 MiB; is this the right file?");
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char *(*getenv_fn)(const char *), char *err,
+                size_t errlen)
+{
+    config_defaults(cfg);
+    if (path) {
+        char *text = NULL;
+        size_t len = 0;
+        int rc = read_file(path, &text, &len, err, errlen);
+        if (rc)
+            return rc;
+        rc = config_parse_yaml(cfg, text, len, path, err, errlen);
+        free(text);
+        if (rc)
+            return rc;
+    }
+    int rc = config_apply_env(cfg, getenv_fn, err, errlen);
+    return rc ? rc : config_validate(cfg, err, errlen);
+}
+
+static int check_ranges(const struct config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct key *k = &keys[i];
+        if (k->type != K_INT && k->type != K_SIZE)
+            continue;
+        int v = *(const int *)(const void *)((const char *)cfg + k->off);
+        if (v < k->min || v > k->max)
+            return fail(err, errlen, "%s: %d is out of range (%ld..%ld)", k->path, v, k->min,
+                        k->max);
+    }
+    return 0;
+}
+
+static int check_enums(const struct config *cfg, char *err, size_t errlen)
+{
+    bool known = false;
+    for (size_t i = 0; i < sizeof(storage_types) / sizeof(storage_types[0]); i++)
+        known = known || strcmp(cfg->storage.type, storage_types[i]) == 0;
+    if (!known)
+        return fail(err, errlen, "storage.type: '%s' is not one of fs, s3, gcs, azblob",
+                    cfg->storage.type);
+    if (log_level_parse(cfg->log.level) < 0)
+        return fail(err, errlen, "log.level: '%s' is not one of debug, info, warn, error, off",
+                    cfg->log.level);
+    if (strcmp(cfg->log.format, "text") != 0 && strcmp(cfg->log.format, "json") != 0)
+        return fail(err, errlen, "log.format: '%s' is not one of text, json", cfg->log.format);
+    return 0;
+}
+
+static int check_strings(const struct config *cfg, char *err, size_t errlen)
+{
+    static const struct {
+        const char *path;
+        size_t off;
+    } need[] = {{"server.listen", offsetof(struct config, server.listen)},
+                {"server.http_listen", offsetof(struct config, server.http_listen)},
+                {"storage.fs.root", offsetof(struct config, storage.fs_root)},
+                {"worker.name", offsetof(struct config, worker.name)}};
+    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+        if (!*((const char *)cfg + need[i].off))
+            return fail(err, errlen, "%s: must not be empty", need[i].path);
+    struct redis_addr a;
+    char why[200];
+    if (rconn_parse_url(cfg->redis.url, &a, why, sizeof(why)) != 0)
+        return fail(err, errlen, "redis.url: %s", why);
+    memset(&a, 0, sizeof(a)); /* it may hold a password from the URL */
+    return 0;
+}
+
+int config_validate(const struct config *cfg, char *err, size_t errlen)
+{
+    int rc = check_ranges(cfg, err, errlen);
+    if (rc)
+        return rc;
+    /* a download chunk plus the message framing must fit one gRPC message */
+    if (cfg->upload.chunk_size > cfg->server.max_message_bytes - KIB)
+        return fail(err, errlen,
+                    "upload.chunk_size: %d must be at most server.max_message_bytes - 1 KiB (%d)",
+                    cfg->upload.chunk_size, cfg->server.max_message_bytes - KIB);
+    rc = check_enums(cfg, err, errlen);
+    return rc ? rc : check_strings(cfg, err, errlen);
+}

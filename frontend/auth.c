@@ -1,0 +1,295 @@
+/* auth.c - user records, the token secret, Login and per-call
+ * authentication over Redis (see auth.h). */
+#include "auth.h"
+
+#include "call.h"
+#include "config.h"
+#include "cred.h"
+#include "db.h"
+#include "err.h"
+#include "job.h"
+#include "keys.h"
+#include "location.h"
+#include "log.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECRET_BYTES 32
+
+static const char msg_missing[] =
+    "missing credentials: send 'authorization: Bearer <token>' (from Login) or Basic";
+static const char msg_badpw[] = "invalid user or password";
+static const char msg_badtoken[] = "invalid or expired token: log in again";
+
+/* Written once by auth_init() before the handler threads start. */
+static unsigned char g_secret[SECRET_BYTES];
+static int g_token_ttl_s = 3600;
+
+struct user_rec {
+    bool exists;
+    bool admin;
+    long iter;
+    long long gen;
+    char pwhash[CRED_HEX_MAX];
+    char salt[CRED_HEX_MAX];
+};
+
+static void copy_str(char *dst, size_t n, const redisReply *r)
+{
+    dst[0] = '\0';
+    if (r && r->type == REDIS_REPLY_STRING)
+        snprintf(dst, n, "%.*s", (int)r->len, r->str);
+}
+
+/* HMGET the user's record. 0 (u->exists may be false) or a db error. */
+static int user_get(struct db *db, const char *name, struct user_rec *u)
+{
+    char key[KEY_MAX], chk[128];
+    redisReply *r = NULL;
+    memset(u, 0, sizeof(*u));
+    if (location_name_check(name, "user", chk, sizeof(chk)) ||
+        keys_user(key, sizeof(key), name) < 0)
+        return 0; /* not a valid name: no such user */
+    int rc = db_cmd(db, &r, "HMGET", key, "pwhash", "salt", "iter", "admin", "gen", NULL);
+    if (rc)
+        return rc;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
+        r->element[0]->type == REDIS_REPLY_STRING) {
+        u->exists = true;
+        copy_str(u->pwhash, sizeof(u->pwhash), r->element[0]);
+        copy_str(u->salt, sizeof(u->salt), r->element[1]);
+        u->iter = (long)db_reply_int(r->element[2], CRED_PBKDF2_ITER);
+        u->admin = db_reply_int(r->element[3], 0) == 1;
+        u->gen = db_reply_int(r->element[4], 0);
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+/* Password check that costs the same whether or not the user exists. */
+static bool password_ok(const struct user_rec *u, const char *password)
+{
+    static const char dummy_salt[] = "00000000000000000000000000000000";
+    if (!u->exists) {
+        char ignored[CRED_HEX_MAX];
+        cred_pw_hash(password, dummy_salt, CRED_PBKDF2_ITER, ignored);
+        return false;
+    }
+    return cred_pw_check(password, u->salt, u->iter, u->pwhash);
+}
+
+/* ------------------------------------------------------------ start-up */
+
+static int load_secret(struct db *db, char *err, size_t errlen)
+{
+    unsigned char fresh[SECRET_BYTES];
+    char hex[2 * SECRET_BYTES + 1];
+    redisReply *r = NULL;
+    if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
+        snprintf(err, errlen, "random generator failed");
+        return ST_EINTERNAL;
+    }
+    cred_hex(fresh, sizeof(fresh), hex);
+    OPENSSL_cleanse(fresh, sizeof(fresh));
+    int rc = db_cmd(db, NULL, "SET", AUTH_SECRET_KEY, hex, "NX", NULL);
+    if (!rc)
+        rc = db_cmd(db, &r, "GET", AUTH_SECRET_KEY, NULL);
+    if (rc) {
+        snprintf(err, errlen, "%s", db->err);
+        return rc;
+    }
+    if (r->type != REDIS_REPLY_STRING ||
+        cred_unhex(r->str, g_secret, sizeof(g_secret)) != SECRET_BYTES) {
+        snprintf(err, errlen, "%s in Redis is not %d hex bytes", AUTH_SECRET_KEY, SECRET_BYTES);
+        rc = ST_EINVAL;
+    }
+    freeReplyObject(r);
+    OPENSSL_cleanse(hex, sizeof(hex));
+    return rc;
+}
+
+/* The root password from the environment or a file; "" if neither is set. */
+static int root_password(char *out, size_t n, char *err, size_t errlen)
+{
+    const char *env = getenv("STAGE_ROOT_PASSWORD");
+    const char *file = getenv("STAGE_ROOT_PASSWORD_FILE");
+    out[0] = '\0';
+    if (env && *env) {
+        snprintf(out, n, "%s", env);
+        return 0;
+    }
+    if (!file || !*file)
+        return 0;
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        snprintf(err, errlen, "STAGE_ROOT_PASSWORD_FILE: cannot open %s", file);
+        return ST_EINVAL;
+    }
+    size_t len = fread(out, 1, n - 1, f);
+    fclose(f);
+    out[len] = '\0';
+    while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r'))
+        out[--len] = '\0';
+    return 0;
+}
+
+/* Create a user record only if the key does not exist (atomic). */
+static const char create_lua[] = "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+                                 "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
+                                 "return 1\n";
+
+static int create_root(struct db *db, const char *password, char *err, size_t errlen)
+{
+    char key[KEY_MAX], salt[CRED_HEX_MAX], hash[CRED_HEX_MAX], iter[16], now[24];
+    redisReply *r = NULL;
+    keys_user(key, sizeof(key), AUTH_ROOT_USER);
+    int rc = cred_salt_new(salt);
+    if (!rc)
+        rc = cred_pw_hash(password, salt, CRED_PBKDF2_ITER, hash);
+    if (rc) {
+        snprintf(err, errlen, "cannot hash the root password: %s", st_strerror(rc));
+        return rc;
+    }
+    snprintf(iter, sizeof(iter), "%d", CRED_PBKDF2_ITER);
+    snprintf(now, sizeof(now), "%lld", (long long)job_now_ms());
+    rc = db_cmd(db, &r, "EVAL", create_lua, "1", key, "pwhash", hash, "salt", salt, "iter", iter,
+                "admin", "1", "gen", "1", "created_on", now, NULL);
+    if (rc) {
+        snprintf(err, errlen, "%s", db->err);
+        return rc;
+    }
+    if (db_reply_int(r, 0) == 1)
+        log_info("user=%s created from the bootstrap password", AUTH_ROOT_USER);
+    freeReplyObject(r);
+    return 0;
+}
+
+int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen)
+{
+    char password[CRED_PASS_MAX];
+    struct user_rec u;
+    g_token_ttl_s = cfg->auth.token_ttl_s > 0 ? cfg->auth.token_ttl_s : 3600;
+    int rc = load_secret(db, err, errlen);
+    if (!rc)
+        rc = user_get(db, AUTH_ROOT_USER, &u);
+    if (rc) {
+        if (!err[0])
+            snprintf(err, errlen, "%s", db->err);
+        return rc;
+    }
+    if (u.exists)
+        return 0;
+    rc = root_password(password, sizeof(password), err, errlen);
+    if (!rc && !password[0])
+        log_warn("user=%s does not exist and neither STAGE_ROOT_PASSWORD nor "
+                 "STAGE_ROOT_PASSWORD_FILE is set: nobody can log in",
+                 AUTH_ROOT_USER);
+    else if (!rc)
+        rc = create_root(db, password, err, errlen);
+    OPENSSL_cleanse(password, sizeof(password));
+    return rc;
+}
+
+/* ------------------------------------------------------------ login */
+
+/* Failed-login throttling per user and per peer (DESIGN §3) plugs in here:
+ * throttle_check() refuses with ST_ELIMIT, throttle_record() counts a
+ * failure. The skeleton allows every attempt. */
+static int throttle_check(struct db *db, const char *user, const char *peer)
+{
+    (void)db;
+    (void)user;
+    (void)peer;
+    return 0;
+}
+
+static void throttle_record(struct db *db, const char *user, const char *peer, bool ok)
+{
+    (void)db;
+    (void)user;
+    (void)peer;
+    (void)ok;
+}
+
+int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
+               size_t token_len, int64_t *expires_ms, char *err, size_t errlen)
+{
+    struct user_rec u;
+    int rc = throttle_check(db, user, peer);
+    if (rc) {
+        snprintf(err, errlen, "too many failed logins: retry later");
+        return rc;
+    }
+    rc = user_get(db, user, &u);
+    if (rc) {
+        snprintf(err, errlen, "%s", db->err);
+        return rc;
+    }
+    bool ok = password_ok(&u, password);
+    throttle_record(db, user, peer, ok);
+    if (!ok) {
+        snprintf(err, errlen, "%s", msg_badpw);
+        return ST_EAUTH;
+    }
+    *expires_ms = job_now_ms() + (int64_t)g_token_ttl_s * 1000;
+    rc = cred_token_make(g_secret, sizeof(g_secret), user, u.gen, *expires_ms, token, token_len);
+    if (rc)
+        snprintf(err, errlen, "cannot issue a token for user '%s'", user);
+    return rc;
+}
+
+/* ------------------------------------------------------------ per call */
+
+static int check_bearer(struct call *c, const struct cred_header *h, struct user_rec *u)
+{
+    struct cred_token t;
+    if (cred_token_verify(g_secret, sizeof(g_secret), h->token, job_now_ms(), &t))
+        return ST_EAUTH;
+    int rc = user_get(c->db, t.user, u);
+    if (rc)
+        return rc;
+    if (!u->exists || u->gen != t.gen)
+        return ST_EAUTH;
+    snprintf(c->user, sizeof(c->user), "%s", t.user);
+    return 0;
+}
+
+static int check_basic(struct call *c, const struct cred_header *h, struct user_rec *u)
+{
+    int rc = user_get(c->db, h->user, u);
+    if (rc)
+        return rc;
+    if (!password_ok(u, h->password))
+        return ST_EAUTH;
+    snprintf(c->user, sizeof(c->user), "%s", h->user);
+    return 0;
+}
+
+int auth_call(struct call *c)
+{
+    struct cred_header h;
+    struct user_rec u;
+    size_t len;
+    memset(&h, 0, sizeof(h));
+    const char *value = call_metadata(c, "authorization", &len);
+    int rc = value ? cred_parse_header(value, len, &h) : ST_EAUTH;
+    if (rc) {
+        call_fail(c, ST_EAUTH, "%s", msg_missing);
+        goto out;
+    }
+    rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u) : check_basic(c, &h, &u);
+    if (rc == ST_EAUTH)
+        call_fail(c, rc, "%s", h.scheme == CRED_BEARER ? msg_badtoken : msg_badpw);
+    else if (rc)
+        call_fail(c, rc, "%s", c->db->err);
+    else
+        c->admin = u.admin;
+out:
+    cred_header_wipe(&h);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* auth.h - users, passwords and bearer tokens in Redis (DESIGN §3).
+ *
+ * Users are hashes st:user:<name> {pwhash, salt, iter, admin, gen,
+ * created_on}; the token HMAC key is st:secret:token (32 random bytes, hex,
+ * created once with SET NX so every frontend shares it). The pure crypto is
+ * in cred.h. Nothing here logs a password or a token.
+ *
+ * Threads: auth_init() runs once in main before the server starts; the
+ * rest runs on handler threads with the thread's own `struct db`. */
+#ifndef STAGE_FE_AUTH_H
+#define STAGE_FE_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct call;
+struct config;
+struct db;
+
+#define AUTH_SECRET_KEY "st:secret:token"
+#define AUTH_ROOT_USER  "root"
+
+/* Load or create the token secret and bootstrap the `root` admin from
+ * STAGE_ROOT_PASSWORD or the file named by STAGE_ROOT_PASSWORD_FILE if
+ * st:user:root does not exist. 0, or an st_err with a message in `err`. */
+int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen);
+
+/* Authenticate a call from its `authorization` metadata (Bearer or Basic)
+ * and set c->user / c->admin. On failure the call is answered
+ * (UNAUTHENTICATED, or UNAVAILABLE if Redis failed) and an st_err returned. */
+int auth_call(struct call *c);
+
+/* Check a password and issue a token valid for auth.token_ttl_s.
+ * 0, ST_EAUTH ("invalid user or password"), ST_ELIMIT (throttled) or a
+ * Redis error; `err` holds the message for the client. */
+int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
+               size_t token_len, int64_t *expires_ms, char *err, size_t errlen);
+
+#endif

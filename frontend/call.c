@@ -1,0 +1,280 @@
+/* call.c - synchronous per-call helpers over the gRPC C core (see call.h). */
+#include "call.h"
+
+#include "err.h"
+#include "log.h"
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TAG_BATCH ((void *)1)
+#define TAG_CLOSE ((void *)2)
+
+/* Start a batch and wait for it. 0, ST_ECANCELLED (ok=0) or ST_EINTERNAL. */
+static int run_batch(struct call *c, const grpc_op *ops, size_t n)
+{
+    if (c->broken)
+        return ST_ECANCELLED;
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, n, TAG_BATCH, NULL);
+    if (e != GRPC_CALL_OK) {
+        log_error("req=%" PRIu64 " start_batch failed: grpc_call_error %d", c->req, (int)e);
+        grpc_call_cancel(c->call, NULL);
+        c->broken = true;
+        return ST_EINTERNAL;
+    }
+    grpc_event ev =
+        grpc_completion_queue_pluck(c->cq, TAG_BATCH, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (ev.type != GRPC_OP_COMPLETE || !ev.success)
+        return ST_ECANCELLED;
+    return 0;
+}
+
+int call_begin(struct call *c)
+{
+    grpc_op op;
+    memset(&op, 0, sizeof(op));
+    op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    op.data.recv_close_on_server.cancelled = &c->cancelled;
+    grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, TAG_CLOSE, NULL);
+    if (e != GRPC_CALL_OK) {
+        log_error("req=%" PRIu64 " start_batch(recv_close) failed: %d", c->req, (int)e);
+        grpc_call_cancel(c->call, NULL);
+        c->broken = true;
+        return ST_EINTERNAL;
+    }
+    c->close_started = true;
+    return 0;
+}
+
+static void wait_close(struct call *c, gpr_timespec until)
+{
+    if (!c->close_started || c->close_done)
+        return;
+    grpc_event ev = grpc_completion_queue_pluck(c->cq, TAG_CLOSE, until, NULL);
+    if (ev.type == GRPC_OP_COMPLETE)
+        c->close_done = true;
+}
+
+bool call_cancelled(struct call *c)
+{
+    if (c->broken)
+        return true;
+    wait_close(c, gpr_time_0(GPR_CLOCK_REALTIME));
+    return c->close_done && c->cancelled;
+}
+
+void call_cleanup(struct call *c)
+{
+    if (c->call) {
+        if (!c->finished)
+            grpc_call_cancel(c->call, NULL);
+        wait_close(c, gpr_inf_future(GPR_CLOCK_REALTIME));
+        grpc_call_unref(c->call);
+        c->call = NULL;
+    }
+    if (c->payload)
+        grpc_byte_buffer_destroy(c->payload);
+    c->payload = NULL;
+    grpc_metadata_array_destroy(&c->md);
+    if (c->cq) {
+        grpc_completion_queue_shutdown(c->cq);
+        grpc_completion_queue_destroy(c->cq);
+        c->cq = NULL;
+    }
+}
+
+/* Unpack a received buffer and destroy it. */
+static int unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
+                  ProtobufCMessage **out)
+{
+    grpc_byte_buffer_reader r;
+    *out = NULL;
+    if (!grpc_byte_buffer_reader_init(&r, bb)) {
+        grpc_byte_buffer_destroy(bb);
+        return ST_EINVAL;
+    }
+    grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+    grpc_byte_buffer_reader_destroy(&r);
+    grpc_byte_buffer_destroy(bb);
+    *out = protobuf_c_message_unpack(desc, NULL, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+    grpc_slice_unref(s);
+    return *out ? 0 : ST_EINVAL;
+}
+
+int call_request(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
+{
+    grpc_byte_buffer *bb = c->payload;
+    *out = NULL;
+    c->payload = NULL;
+    if (!bb)
+        return ST_EINVAL;
+    return unpack(bb, desc, out);
+}
+
+int call_read_request(struct call *c, const ProtobufCMessageDescriptor *desc, void *out)
+{
+    ProtobufCMessage *msg = NULL;
+    int rc = call_request(c, desc, &msg);
+    if (rc)
+        call_fail(c, rc, "%s: missing or malformed request message", desc->short_name);
+    memcpy(out, &msg, sizeof(msg));
+    return rc;
+}
+
+/* Add SEND_INITIAL_METADATA to `ops` if it was not sent yet. */
+static size_t add_initial_md(struct call *c, grpc_op *ops)
+{
+    if (c->md_sent)
+        return 0;
+    memset(ops, 0, sizeof(*ops));
+    ops->op = GRPC_OP_SEND_INITIAL_METADATA;
+    c->md_sent = true;
+    return 1;
+}
+
+int call_recv(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
+{
+    grpc_op ops[2];
+    grpc_byte_buffer *bb = NULL;
+    *out = NULL;
+    memset(ops, 0, sizeof(ops));
+    size_t n = add_initial_md(c, ops);
+    ops[n].op = GRPC_OP_RECV_MESSAGE;
+    ops[n].data.recv_message.recv_message = &bb;
+    int rc = run_batch(c, ops, n + 1);
+    if (rc) {
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        return ST_ECANCELLED;
+    }
+    if (!bb)
+        return 0; /* half-close: end of stream */
+    return unpack(bb, desc, out);
+}
+
+static grpc_byte_buffer *make_buffer(const void *data, size_t len)
+{
+    grpc_slice s = grpc_slice_from_copied_buffer(data, len);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    return bb;
+}
+
+static grpc_byte_buffer *pack(const ProtobufCMessage *msg)
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    grpc_slice s = grpc_slice_malloc(len);
+    protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(s));
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    return bb;
+}
+
+static int send_buffer(struct call *c, grpc_byte_buffer *bb)
+{
+    grpc_op ops[2];
+    memset(ops, 0, sizeof(ops));
+    size_t n = add_initial_md(c, ops);
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n].data.send_message.send_message = bb;
+    int rc = run_batch(c, ops, n + 1);
+    grpc_byte_buffer_destroy(bb);
+    return rc ? ST_ECANCELLED : 0;
+}
+
+int call_send(struct call *c, const ProtobufCMessage *msg)
+{
+    return send_buffer(c, pack(msg));
+}
+
+int call_send_raw(struct call *c, const void *data, size_t len)
+{
+    return send_buffer(c, make_buffer(data, len));
+}
+
+/* The final batch: [initial md] [message] status. */
+static int finish(struct call *c, grpc_byte_buffer *bb, int code, const char *msg)
+{
+    grpc_op ops[3];
+    if (c->finished)
+        return ST_EINTERNAL;
+    c->finished = true;
+    c->status = code;
+    snprintf(c->status_msg, sizeof(c->status_msg), "%s", msg ? msg : "");
+    memset(ops, 0, sizeof(ops));
+    size_t n = add_initial_md(c, ops);
+    if (bb) {
+        ops[n].op = GRPC_OP_SEND_MESSAGE;
+        ops[n++].data.send_message.send_message = bb;
+    }
+    grpc_slice details = grpc_slice_from_copied_string(msg ? msg : "");
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.status = (grpc_status_code)code;
+    ops[n++].data.send_status_from_server.status_details = code ? &details : NULL;
+    int rc = run_batch(c, ops, n);
+    grpc_slice_unref(details);
+    if (bb)
+        grpc_byte_buffer_destroy(bb);
+    return rc;
+}
+
+int call_reply(struct call *c, const ProtobufCMessage *msg)
+{
+    return finish(c, msg ? pack(msg) : NULL, GRPC_STATUS_OK, NULL);
+}
+
+int call_status(struct call *c, int code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return finish(c, NULL, code, msg);
+}
+
+int call_fail(struct call *c, int err, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return finish(c, NULL, st_err_grpc_status(err), msg);
+}
+
+int64_t call_ms_left(const struct call *c)
+{
+    gpr_timespec d = gpr_convert_clock_type(c->deadline, GPR_CLOCK_MONOTONIC);
+    if (gpr_time_cmp(d, gpr_inf_future(GPR_CLOCK_MONOTONIC)) >= 0)
+        return INT64_MAX;
+    gpr_timespec left = gpr_time_sub(d, gpr_now(GPR_CLOCK_MONOTONIC));
+    return (int64_t)left.tv_sec * 1000 + left.tv_nsec / 1000000;
+}
+
+const char *call_metadata(const struct call *c, const char *key, size_t *len)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < c->md.count; i++) {
+        const grpc_metadata *m = &c->md.metadata[i];
+        if (GRPC_SLICE_LENGTH(m->key) == klen &&
+            memcmp(GRPC_SLICE_START_PTR(m->key), key, klen) == 0) {
+            *len = GRPC_SLICE_LENGTH(m->value);
+            return (const char *)GRPC_SLICE_START_PTR(m->value);
+        }
+    }
+    *len = 0;
+    return NULL;
+}
+
+void call_peer(const struct call *c, char *buf, size_t n)
+{
+    char *p = grpc_call_get_peer(c->call);
+    snprintf(buf, n, "%s", p ? p : "?");
+    gpr_free(p);
+}

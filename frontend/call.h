@@ -1,0 +1,104 @@
+/* call.h - one gRPC call as seen by a handler thread: synchronous helpers
+ * over the C core.
+ *
+ * Every call has its own pluck completion queue, so a handler runs straight
+ * line code: start a batch, pluck its tag. One message batch is in flight at
+ * a time; besides it, a RECV_CLOSE_ON_SERVER op is started when the call is
+ * handed to a handler (call_begin), so call_cancelled() can notice a client
+ * that went away while the handler waits on Redis.
+ *
+ * Ownership: a `struct call` belongs to the handler thread running it; no
+ * other thread touches it until call_cleanup(). Messages passed in are only
+ * read; messages returned (call_request/call_recv) belong to the caller
+ * (protobuf_c_message_free_unpacked). A failed start_batch is fatal for the
+ * call: it is cancelled and every later operation is a no-op error. */
+#ifndef STAGE_FE_CALL_H
+#define STAGE_FE_CALL_H
+
+#include <grpc/grpc.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct db;
+struct method;
+struct server;
+
+struct call {
+    grpc_call *call;
+    grpc_completion_queue *cq; /* per-call pluck queue */
+    gpr_timespec deadline;
+    grpc_metadata_array md;
+    grpc_byte_buffer *payload; /* request of unary/server-streaming methods, or NULL */
+    const struct method *m;
+    char path[128]; /* method path as the client sent it */
+    struct server *srv;
+    struct db *db; /* the handler thread's Redis connection */
+    const struct config *cfg;
+    uint64_t req; /* request number, for logs */
+    int64_t start_ms;
+    /* the authenticated caller */
+    char user[72];
+    bool admin;
+    /* call state */
+    bool md_sent, finished, broken, close_started, close_done;
+    int cancelled; /* from RECV_CLOSE_ON_SERVER */
+    /* the log line */
+    int status;
+    char status_msg[160];
+    char location[160];
+    char job[40];
+    int64_t bytes;
+};
+
+/* Start watching for the end of the call (RECV_CLOSE_ON_SERVER). */
+int call_begin(struct call *c);
+
+/* Release everything the call holds (cancels it if no status was sent). */
+void call_cleanup(struct call *c);
+
+/* Unpack the request that came with the call. ST_EINVAL (and no message)
+ * if it is missing or not a valid `desc`. */
+int call_request(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out);
+
+/* call_request(), answering INVALID_ARGUMENT itself when it fails.
+ * `out` is a pointer to the message pointer. */
+int call_read_request(struct call *c, const ProtobufCMessageDescriptor *desc, void *out);
+
+/* Receive the next message of a client stream. 0 and *out (NULL at the end of
+ * the stream), ST_EINVAL if it does not parse, ST_ECANCELLED if the call
+ * failed (client gone, deadline, message too large). */
+int call_recv(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out);
+
+/* Send one message (server streams). 0 or ST_ECANCELLED. */
+int call_send(struct call *c, const ProtobufCMessage *msg);
+
+/* Send already packed bytes as one message. 0 or ST_ECANCELLED. */
+int call_send_raw(struct call *c, const void *data, size_t len);
+
+/* Finish with OK and, unless NULL, a last message. */
+int call_reply(struct call *c, const ProtobufCMessage *msg);
+
+/* Finish with a gRPC status code and a message (printf format). */
+int call_status(struct call *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Finish with the status of an st_err code. */
+int call_fail(struct call *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* True once the client cancelled or the deadline passed (does not block). */
+bool call_cancelled(struct call *c);
+
+/* Milliseconds to the call's deadline; INT64_MAX without one, <= 0 if passed. */
+int64_t call_ms_left(const struct call *c);
+
+/* Value of request metadata `key` (lower case), or NULL. The pointer lives as
+ * long as the call; *len is set. */
+const char *call_metadata(const struct call *c, const char *key, size_t *len);
+
+/* The peer address ("ipv4:127.0.0.1:5555") into buf. */
+void call_peer(const struct call *c, char *buf, size_t n);
+
+#endif

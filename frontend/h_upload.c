@@ -1,0 +1,285 @@
+/* h_upload.c - UploadFile (client stream): header, then chunks appended to
+ * the job's parts in Redis (docs/redis.md "the part pipe", producer side).
+ *
+ * Memory: one gRPC message at a time; a chunk is APPENDed to the current
+ * part, split where it crosses a part boundary. Before part n starts, the
+ * handler waits until n - parts_done < window, and notices a job the worker
+ * already ended (e.g. ALREADY_EXISTS). A client that goes away fails the
+ * job (abort 1; the state script deletes parts done..ready, which includes
+ * the part being written: index parts_ready). */
+#include "call.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "handlers.h"
+#include "job.h"
+#include "jobs.h"
+#include "keys.h"
+#include "stage.h"
+#include "xfer.h"
+
+#include "stage/v1/stage.pb-c.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PART_TTL "86400"
+#define ANSWERED 1 /* the call was already answered */
+
+struct upload {
+    struct call *c;
+    struct job j;
+    long part;         /* index of the part being written */
+    long long in_part; /* bytes already in it */
+    long long total;   /* bytes received */
+    bool has_size, wait;
+    long long size;
+};
+
+static bool sha256_ok(const char *s)
+{
+    return !*s || (strlen(s) == 64 && strspn(s, "0123456789abcdefABCDEF") == 64);
+}
+
+/* Build the job from the header. Answers the call on error. */
+static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
+{
+    struct call *c = u->c;
+    char err[400];
+    job_init(&u->j);
+    u->j.kind = JOB_UPLOAD;
+    snprintf(u->j.user, sizeof(u->j.user), "%s", c->user);
+    snprintf(c->location, sizeof(c->location), "%s", h->location);
+    int rc = stage_locate(c->user, h->location, true, &u->j, err, sizeof(err));
+    if (!rc && (h->has_size && h->size < 0))
+        rc = ST_EINVAL, snprintf(err, sizeof(err), "size %lld is negative", (long long)h->size);
+    if (!rc && !sha256_ok(h->sha256))
+        rc = ST_EINVAL, snprintf(err, sizeof(err), "sha256 must be 64 hex digits");
+    if (rc)
+        return call_fail(c, rc, "%s", err), rc;
+    u->j.part_size = c->cfg->upload.part_size;
+    u->j.window = c->cfg->upload.window;
+    u->j.overwrite = h->overwrite;
+    u->j.bytes_total = h->has_size ? h->size : 0;
+    snprintf(u->j.content_type, sizeof(u->j.content_type), "%s", h->content_type);
+    snprintf(u->j.sha256, sizeof(u->j.sha256), "%s", h->sha256);
+    u->has_size = h->has_size;
+    u->size = h->size;
+    u->wait = h->wait;
+    rc = jobs_create(c->db, c->cfg, &u->j, err, sizeof(err));
+    if (rc)
+        return call_fail(c, rc, "%s", err), rc;
+    snprintf(c->job, sizeof(c->job), "%s", u->j.id);
+    return 0;
+}
+
+/* Receive the header and queue the job. Answers the call on error. */
+static int upload_start(struct upload *u)
+{
+    Stage__V1__UploadFileRequest *m = NULL;
+    int rc = call_recv(u->c, &stage__v1__upload_file_request__descriptor, (ProtobufCMessage **)&m);
+    if (rc == ST_ECANCELLED)
+        return call_fail(u->c, rc, "upload cancelled by the client before the header"), rc;
+    if (!rc && (!m || m->msg_case != STAGE__V1__UPLOAD_FILE_REQUEST__MSG_HEADER))
+        rc = ST_EINVAL;
+    if (rc)
+        call_fail(u->c, rc, "UploadFile: the first message must be a header");
+    else
+        rc = job_from_header(u, m->header);
+    if (m)
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+    return rc;
+}
+
+/* Before part n: the job must still run and the window must have room. */
+static int part_begin(struct upload *u)
+{
+    int rc = jobs_get(u->c->db, u->j.id, &u->j);
+    if (!rc && job_state_terminal(u->j.state))
+        return ST_EPRECOND;
+    if (!rc)
+        rc = xfer_wait(u->c, &u->j, xfer_window_open, u->part);
+    if (!rc && job_state_terminal(u->j.state))
+        rc = ST_EPRECOND;
+    return rc;
+}
+
+static int part_append(struct upload *u, const uint8_t *data, size_t len)
+{
+    char key[KEY_MAX];
+    keys_job_part(key, sizeof(key), u->j.id, u->part);
+    const char *argv[3] = {"APPEND", key, (const char *)data};
+    size_t lens[3] = {6, strlen(key), len};
+    int n = 1;
+    int rc = db_append_argv(u->c->db, 3, argv, lens);
+    if (!rc && u->in_part == 0) {
+        rc = db_append(u->c->db, "EXPIRE", key, PART_TTL, NULL);
+        n++;
+    }
+    if (!rc)
+        rc = db_exec(u->c->db, n, NULL);
+    return rc;
+}
+
+/* Publish parts_ready (and, at the end, parts_total and bytes_total). */
+static int parts_publish(struct upload *u, bool end)
+{
+    char key[KEY_MAX], ready[24], total[24], ch[KEY_MAX];
+    keys_job(key, sizeof(key), u->j.id);
+    keys_job_wake(ch, sizeof(ch), u->j.id);
+    snprintf(ready, sizeof(ready), "%ld", u->part);
+    snprintf(total, sizeof(total), "%lld", u->total);
+    int rc = end ? db_append(u->c->db, "HSET", key, "parts_ready", ready, "parts_total", ready,
+                             "bytes_total", total, NULL)
+                 : db_append(u->c->db, "HSET", key, "parts_ready", ready, NULL);
+    if (!rc)
+        rc = db_append(u->c->db, "PUBLISH", ch, "x", NULL);
+    if (!rc)
+        rc = db_exec(u->c->db, 2, NULL);
+    return rc;
+}
+
+static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)
+{
+    int rc = 0;
+    while (len > 0 && !rc) {
+        if (u->in_part == 0)
+            rc = part_begin(u);
+        if (rc)
+            break;
+        size_t room = (size_t)(u->j.part_size - u->in_part);
+        size_t take = len < room ? len : room;
+        rc = part_append(u, data, take);
+        u->in_part += (long long)take;
+        u->total += (long long)take;
+        data += take;
+        len -= take;
+        if (!rc && u->in_part == u->j.part_size) {
+            u->part++;
+            u->in_part = 0;
+            rc = parts_publish(u, false);
+        }
+    }
+    return rc;
+}
+
+/* Fail the job from the frontend with `err` and answer with the same. */
+static void upload_refuse(struct upload *u, int err, const char *msg)
+{
+    int rc = jobs_fail(u->c->db, u->c->cfg, u->j.id, err, msg, true);
+    if (rc == ST_EPRECOND && jobs_get(u->c->db, u->j.id, &u->j) == 0) {
+        xfer_answer_job(u->c, &u->j); /* the worker ended it first */
+        return;
+    }
+    call_fail(u->c, err, "%s", msg);
+}
+
+/* A wait, a Redis command or the stream broke. */
+static void upload_broke(struct upload *u, int rc)
+{
+    if (rc == ST_EPRECOND && u->j.state != JOB_SUCCEEDED) /* parts the state script missed */
+        jobs_drop_parts(u->c->db, u->j.id, u->j.parts_done, u->part);
+    if (rc != ST_EPRECOND) {
+        xfer_abort(u->c, &u->j, rc, u->total);
+    } else if (u->j.state == JOB_SUCCEEDED) {
+        Stage__V1__Job pj = STAGE__V1__JOB__INIT;
+        Stage__V1__UploadFileResponse resp = STAGE__V1__UPLOAD_FILE_RESPONSE__INIT;
+        jobs_to_proto(&u->j, &pj);
+        resp.job = &pj;
+        call_reply(u->c, &resp.base);
+    } else {
+        xfer_answer_job(u->c, &u->j);
+    }
+}
+
+/* Read chunks until the client half-closes. 0, ANSWERED, or an st_err for
+ * upload_broke(). */
+static int upload_body(struct upload *u)
+{
+    char msg[200];
+    for (;;) {
+        Stage__V1__UploadFileRequest *m = NULL;
+        int rc =
+            call_recv(u->c, &stage__v1__upload_file_request__descriptor, (ProtobufCMessage **)&m);
+        if (rc == ST_EINVAL || (m && m->msg_case != STAGE__V1__UPLOAD_FILE_REQUEST__MSG_CHUNK)) {
+            if (m)
+                protobuf_c_message_free_unpacked(&m->base, NULL);
+            upload_refuse(u, ST_EINVAL, "UploadFile: expected a chunk message after the header");
+            return ANSWERED;
+        }
+        if (rc || !m)
+            return rc;
+        size_t len = m->chunk.len;
+        if (u->has_size && u->total + (long long)len > u->size) {
+            protobuf_c_message_free_unpacked(&m->base, NULL);
+            snprintf(msg, sizeof(msg), "size mismatch: header said %lld, received more", u->size);
+            upload_refuse(u, ST_EINVAL, msg);
+            return ANSWERED;
+        }
+        rc = upload_chunk(u, m->chunk.data, len);
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+        if (rc)
+            return rc;
+    }
+}
+
+/* All bytes are in: seal the last part, publish the totals. Answers the
+ * call itself on a size mismatch (returns ANSWERED then). */
+static int upload_end(struct upload *u)
+{
+    char msg[200];
+    if (u->has_size && u->total != u->size) {
+        snprintf(msg, sizeof(msg), "size mismatch: header said %lld, received %lld", u->size,
+                 u->total);
+        upload_refuse(u, ST_EINVAL, msg);
+        return ANSWERED;
+    }
+    if (u->in_part > 0) {
+        u->part++;
+        u->in_part = 0;
+    }
+    return parts_publish(u, true);
+}
+
+static void upload_answer(struct upload *u)
+{
+    Stage__V1__Job pj = STAGE__V1__JOB__INIT;
+    Stage__V1__UploadFileResponse resp = STAGE__V1__UPLOAD_FILE_RESPONSE__INIT;
+    int rc = jobs_get(u->c->db, u->j.id, &u->j);
+    if (!rc && u->wait)
+        rc = xfer_wait(u->c, &u->j, xfer_ended, 0);
+    if (!rc && job_state_terminal(u->j.state) && u->j.state != JOB_SUCCEEDED)
+        rc = ST_EPRECOND;
+    if (rc == ST_EPRECOND) {
+        xfer_answer_job(u->c, &u->j);
+        return;
+    }
+    if (rc) {
+        xfer_wait_fail(u->c, &u->j, rc); /* the job keeps running */
+        return;
+    }
+    jobs_to_proto(&u->j, &pj);
+    resp.job = &pj;
+    call_reply(u->c, &resp.base);
+}
+
+void h_upload(struct call *c)
+{
+    struct upload u;
+    memset(&u, 0, sizeof(u));
+    u.c = c;
+    if (upload_start(&u))
+        return;
+    int rc = upload_body(&u);
+    if (!rc)
+        rc = upload_end(&u);
+    c->bytes = u.total;
+    if (rc == ANSWERED)
+        return;
+    if (rc) {
+        upload_broke(&u, rc);
+        return;
+    }
+    upload_answer(&u);
+}

@@ -1,0 +1,23 @@
+/* handlers.h - the RPC handlers and the method table of the frontend.
+ * Each handler runs on a handler thread, owns its call and answers it
+ * exactly once (see server.h, call.h). */
+#ifndef STAGE_FE_HANDLERS_H
+#define STAGE_FE_HANDLERS_H
+
+struct call;
+struct method;
+
+void h_login(struct call *c);        /* h_login.c */
+void h_upload(struct call *c);       /* h_upload.c: client stream */
+void h_download(struct call *c);     /* h_download.c: server stream */
+void h_list(struct call *c);         /* h_list.c: server stream */
+void h_stat(struct call *c);         /* h_files.c */
+void h_remove(struct call *c);       /* h_files.c */
+void h_get_job(struct call *c);      /* h_jobs.c */
+void h_health_check(struct call *c); /* h_health.c */
+void h_health_watch(struct call *c); /* h_health.c */
+
+/* The table of every method the server registers (methods.c). */
+const struct method *methods_table(int *n);
+
+#endif

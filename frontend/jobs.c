@@ -1,0 +1,247 @@
+/* jobs.c - jobs in Redis from the frontend's side (see jobs.h). */
+#include "jobs.h"
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "job.h"
+#include "keys.h"
+
+#include <grpc/status.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define WAIT_MS 1000
+
+static int queue_room(struct db *db, const struct config *cfg, char *err, size_t errlen)
+{
+    redisReply *r = NULL;
+    int rc = db_cmd(db, &r, "XLEN", KEY_QUEUE, NULL);
+    if (rc) {
+        snprintf(err, errlen, "%s", db->err);
+        return rc;
+    }
+    long long len = db_reply_int(r, 0);
+    freeReplyObject(r);
+    if (cfg->jobs.max_queue > 0 && len > cfg->jobs.max_queue) {
+        snprintf(err, errlen,
+                 "job queue is full: %lld jobs waiting (jobs.max_queue %d), retry later", len,
+                 cfg->jobs.max_queue);
+        return ST_ELIMIT;
+    }
+    return 0;
+}
+
+/* Queue MULTI, HSET, ZADD, XADD, EXEC. */
+static int append_create(struct db *db, const struct job *j)
+{
+    const char *argv[JOB_MAX_ARGS + 2];
+    size_t lens[JOB_MAX_ARGS + 2];
+    char scratch[JOB_SCRATCH], key[KEY_MAX], ukey[KEY_MAX], score[24];
+    if (keys_job(key, sizeof(key), j->id) < 0 || keys_user_jobs(ukey, sizeof(ukey), j->user) < 0)
+        return ST_EINVAL;
+    int n = job_to_argv(j, argv + 2, lens + 2, JOB_MAX_ARGS, scratch);
+    if (n < 0)
+        return n;
+    argv[0] = "HSET";
+    lens[0] = 4;
+    argv[1] = key;
+    lens[1] = strlen(key);
+    snprintf(score, sizeof(score), "%" PRId64, j->created_at);
+    int rc = db_append(db, "MULTI", NULL);
+    if (!rc)
+        rc = db_append_argv(db, n + 2, argv, lens);
+    if (!rc)
+        rc = db_append(db, "ZADD", ukey, score, j->id, NULL);
+    if (!rc)
+        rc = db_append(db, "XADD", KEY_QUEUE, "*", "job", j->id, NULL);
+    if (!rc)
+        rc = db_append(db, "EXEC", NULL);
+    return rc;
+}
+
+static int exec_ok(struct db *db, const redisReply *r)
+{
+    if (!r || r->type != REDIS_REPLY_ARRAY) {
+        snprintf(db->err, sizeof(db->err), "redis error: the job transaction was not run");
+        return ST_EINTERNAL;
+    }
+    for (size_t i = 0; i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_ERROR) {
+            snprintf(db->err, sizeof(db->err), "redis error: %s", r->element[i]->str);
+            return strncmp(r->element[i]->str, "OOM", 3) == 0 ? ST_ELIMIT : ST_EINTERNAL;
+        }
+    return 0;
+}
+
+int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *err, size_t errlen)
+{
+    redisReply *r = NULL;
+    int rc = queue_room(db, cfg, err, errlen);
+    if (rc)
+        return rc;
+    rc = job_new_id(j->id);
+    if (rc) {
+        snprintf(err, errlen, "cannot make a job id");
+        return rc;
+    }
+    j->state = JOB_QUEUED;
+    j->created_at = job_now_ms();
+    j->attempts = 0;
+    j->parts_ready = 0;
+    j->parts_done = 0;
+    rc = append_create(db, j);
+    if (!rc)
+        rc = db_exec(db, 5, &r);
+    if (!rc)
+        rc = exec_ok(db, r);
+    if (r)
+        freeReplyObject(r);
+    if (rc)
+        snprintf(err, errlen, "%s", db->err);
+    return rc;
+}
+
+int jobs_get(struct db *db, const char *id, struct job *j)
+{
+    char key[KEY_MAX];
+    struct job tmp; /* `j` is left alone on failure; `id` may point into it */
+    redisReply *r = NULL;
+    if (!*id || keys_job(key, sizeof(key), id) < 0)
+        return ST_ENOTFOUND;
+    int rc = db_cmd(db, &r, "HGETALL", key, NULL);
+    if (rc)
+        return rc;
+    job_init(&tmp);
+    rc = job_from_reply(&tmp, r);
+    freeReplyObject(r);
+    if (rc == ST_EINVAL) {
+        snprintf(db->err, sizeof(db->err), "job %.64s: the hash is malformed", id);
+        rc = ST_EINTERNAL;
+    }
+    if (!rc)
+        *j = tmp;
+    return rc;
+}
+
+int jobs_wait(struct db *db, const char *id)
+{
+    char key[KEY_MAX];
+    if (keys_job_fe(key, sizeof(key), id) < 0)
+        return ST_EINVAL;
+    return db_cmd_blocking(db, NULL, WAIT_MS, "BLPOP", key, "1", NULL);
+}
+
+int jobs_wake(struct db *db, const char *id)
+{
+    char ch[KEY_MAX];
+    if (keys_job_wake(ch, sizeof(ch), id) < 0)
+        return ST_EINVAL;
+    return db_cmd(db, NULL, "PUBLISH", ch, "x", NULL);
+}
+
+int jobs_part_done(struct db *db, const char *id, long n)
+{
+    char part[KEY_MAX], key[KEY_MAX], ch[KEY_MAX];
+    if (keys_job_part(part, sizeof(part), id, n) < 0 || keys_job(key, sizeof(key), id) < 0 ||
+        keys_job_wake(ch, sizeof(ch), id) < 0)
+        return ST_EINVAL;
+    int rc = db_append(db, "DEL", part, NULL);
+    if (!rc)
+        rc = db_append(db, "HINCRBY", key, "parts_done", "1", NULL);
+    if (!rc)
+        rc = db_append(db, "PUBLISH", ch, "x", NULL);
+    if (!rc)
+        rc = db_exec(db, 3, NULL);
+    return rc;
+}
+
+int jobs_drop_parts(struct db *db, const char *id, long from, long to)
+{
+    char key[KEY_MAX];
+    int n = 0, rc = 0;
+    for (long i = from < 0 ? 0 : from; i <= to && !rc; i++, n++) {
+        keys_job_part(key, sizeof(key), id, i);
+        rc = db_append(db, "DEL", key, NULL);
+    }
+    if (!rc && n > 0)
+        rc = db_exec(db, n, NULL);
+    return rc;
+}
+
+int jobs_fail(struct db *db, const struct config *cfg, const char *id, int err, const char *msg,
+              bool set_abort)
+{
+    char key[KEY_MAX];
+    struct redisContext *ctx;
+    int rc = 0;
+    if (!*id || keys_job(key, sizeof(key), id) < 0)
+        return ST_EINVAL;
+    if (set_abort)
+        rc = db_cmd(db, NULL, "HSET", key, "abort", "1", NULL);
+    if (!rc)
+        rc = db_context(db, &ctx);
+    if (rc)
+        return rc;
+    rc = job_set_state(ctx, id, JOB_STATE_NONE, JOB_FAILED, NULL, err, msg, cfg->jobs.retention_s);
+    if (rc == ST_EUNAVAIL)
+        snprintf(db->err, sizeof(db->err), "redis unavailable: cannot change job '%s'", id);
+    return db_check(db, rc);
+}
+
+int jobs_status(const struct job *j, char *msg, size_t n)
+{
+    int code;
+    switch (j->state) {
+    case JOB_SUCCEEDED:
+        snprintf(msg, n, "%s", "");
+        return GRPC_STATUS_OK;
+    case JOB_CANCELLED:
+        snprintf(msg, n, "job '%s' was cancelled", j->id);
+        return GRPC_STATUS_CANCELLED;
+    case JOB_FAILED:
+        code = st_grpc_status_from_name(j->error_code);
+        if (code <= 0)
+            code = GRPC_STATUS_INTERNAL;
+        if (j->error_message[0])
+            snprintf(msg, n, "%s", j->error_message);
+        else
+            snprintf(msg, n, "job '%s' failed", j->id);
+        return code;
+    default:
+        snprintf(msg, n, "job '%s' has not ended", j->id);
+        return GRPC_STATUS_INTERNAL;
+    }
+}
+
+void jobs_to_proto(const struct job *j, Stage__V1__Job *out)
+{
+    out->id = (char *)j->id;
+    out->kind = (Stage__V1__JobKind)j->kind;
+    out->state = (Stage__V1__JobState)j->state;
+    out->user = (char *)j->user;
+    out->stage = (char *)j->stage;
+    out->location = (char *)j->location;
+    out->bytes_done = j->bytes_done;
+    out->bytes_total = j->bytes_total;
+    out->files_done = j->files_done;
+    out->files_total = j->files_total;
+    out->attempts = (int32_t)j->attempts;
+    out->error_code = (char *)j->error_code;
+    out->error_message = (char *)j->error_message;
+    out->created_at = j->created_at;
+    out->started_at = j->started_at;
+    out->finished_at = j->finished_at;
+    out->worker = (char *)j->worker;
+}
+
+void jobs_file_info(const struct job *j, Stage__V1__FileInfo *out)
+{
+    out->name = (char *)(j->file_name[0] ? j->file_name : j->path);
+    out->size = j->file_size;
+    out->md5 = (char *)j->file_md5;
+    out->etag = (char *)j->file_etag;
+    out->last_modified = j->file_mtime;
+}

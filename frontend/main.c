@@ -1,0 +1,148 @@
+/* main.c - stage-frontend: configuration, signals, start-up and shutdown.
+ *
+ * SIGINT/SIGTERM are blocked before grpc_init() (so every thread inherits
+ * the mask) and taken with sigtimedwait() here; SIGPIPE is ignored (hiredis
+ * writes with plain write()). */
+#include "auth.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "handlers.h"
+#include "log.h"
+#include "server.h"
+
+#include <grpc/grpc.h>
+#include <grpc/support/log.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "stage-frontend"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: %s [--config FILE] [--check-config]\n"
+            "  --config FILE    YAML configuration (every key has a default;\n"
+            "                   STAGE_* environment variables override it)\n"
+            "  --check-config   validate the configuration and exit\n",
+            PROG);
+}
+
+static void grpc_log(gpr_log_func_args *a)
+{
+    int lvl = a->severity == GPR_LOG_SEVERITY_ERROR  ? LOG_LVL_ERROR
+              : a->severity == GPR_LOG_SEVERITY_INFO ? LOG_LVL_INFO
+                                                     : LOG_LVL_DEBUG;
+    LOG_AT(lvl, "grpc %s:%d: %s", a->file, a->line, a->message);
+}
+
+static int load_config(struct config *cfg, const char *path)
+{
+    char err[512] = "";
+    int rc = config_load(cfg, path, NULL, err, sizeof(err));
+    if (!rc)
+        rc = config_validate(cfg, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", PROG, err);
+        return rc;
+    }
+    int lvl = log_level_parse(cfg->log.level);
+    log_init(PROG, lvl < 0 ? LOG_LVL_INFO : lvl, strcmp(cfg->log.format, "json") == 0);
+    return 0;
+}
+
+/* Wait up to `ms` for SIGINT/SIGTERM; true if one came. */
+static bool wait_signal(const sigset_t *set, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    int sig = sigtimedwait(set, NULL, ms < 0 ? NULL : &ts);
+    if (sig > 0)
+        log_info("signal %d: stopping", sig);
+    return sig > 0;
+}
+
+/* Token secret and root user; retries while Redis is unavailable. */
+static int init_auth(const struct config *cfg, const sigset_t *set)
+{
+    struct db db;
+    char err[512];
+    int rc;
+    db_init(&db, cfg);
+    for (int attempt = 0;; attempt++) {
+        err[0] = '\0';
+        rc = auth_init(&db, cfg, err, sizeof(err));
+        if (rc != ST_EUNAVAIL)
+            break;
+        if (attempt % 10 == 0)
+            log_warn("start-up waits for Redis: %s", err);
+        if (wait_signal(set, 1000)) {
+            rc = ST_ECANCELLED;
+            break;
+        }
+    }
+    if (rc && rc != ST_ECANCELLED)
+        log_error("start-up failed: %s (%d %s)", err, rc, st_strerror(rc));
+    db_cleanup(&db);
+    return rc;
+}
+
+static int serve(const struct config *cfg, const sigset_t *set)
+{
+    char err[256] = "";
+    int n;
+    const struct method *methods = methods_table(&n);
+    struct server *s = server_new(cfg, methods, n, err, sizeof(err));
+    int rc = s ? server_start(s, err, sizeof(err)) : ST_ENOMEM;
+    if (rc)
+        log_error("cannot start the server: %s", err);
+    else
+        while (!wait_signal(set, -1))
+            ;
+    server_stop(s);
+    server_free(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    bool check = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            path = argv[++i];
+        } else if (strcmp(argv[i], "--check-config") == 0) {
+            check = true;
+        } else {
+            usage(strcmp(argv[i], "--help") == 0 ? stdout : stderr);
+            return strcmp(argv[i], "--help") == 0 ? 0 : 2;
+        }
+    }
+    static struct config cfg;
+    if (load_config(&cfg, path))
+        return 1;
+    if (check) {
+        printf("%s: configuration ok\n", path ? path : "(defaults)");
+        return 0;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    gpr_set_log_function(grpc_log);
+    grpc_init();
+    int rc = init_auth(&cfg, &set);
+    if (rc == ST_ECANCELLED)
+        rc = 0;
+    else if (!rc)
+        rc = serve(&cfg, &set);
+    grpc_shutdown();
+    log_info("stopped");
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,65 @@
+/* methods.c - every method the frontend registers: path, shape, whether it
+ * needs authentication, and its handler. The shapes come from
+ * proto/stage/v1/stage.proto (protobuf-c records no streaming flags). */
+#include "call.h"
+#include "handlers.h"
+#include "server.h"
+
+#include <grpc/status.h>
+
+#define SVC "/stage.v1.StageService/"
+
+static void h_unimplemented(struct call *c)
+{
+    call_status(c, GRPC_STATUS_UNIMPLEMENTED, "%s is not implemented yet", c->m->rpc);
+}
+
+/* Methods not served yet answer without authentication: nothing to protect. */
+#define UNARY(name, fn)                                                                            \
+    {                                                                                              \
+        SVC #name, #name, SHAPE_UNARY, true, fn                                                    \
+    }
+#define LATER(name)                                                                                \
+    {                                                                                              \
+        SVC #name, #name, SHAPE_UNARY, false, h_unimplemented                                      \
+    }
+#define LATER_STREAM(name)                                                                         \
+    {                                                                                              \
+        SVC #name, #name, SHAPE_SERVER_STREAM, false, h_unimplemented                              \
+    }
+
+static const struct method table[] = {
+    {SVC "Login", "Login", SHAPE_UNARY, false, h_login},
+    LATER(CreateUser),
+    LATER(DropUser),
+    LATER(AlterUser),
+    LATER(ListUsers),
+    LATER(CreateStage),
+    LATER(DropStage),
+    LATER(AlterStage),
+    LATER(DescribeStage),
+    LATER(ListStages),
+    LATER(Grant),
+    LATER(Revoke),
+    LATER(ShowGrants),
+    {SVC "UploadFile", "UploadFile", SHAPE_CLIENT_STREAM, true, h_upload},
+    {SVC "DownloadFile", "DownloadFile", SHAPE_SERVER_STREAM, true, h_download},
+    {SVC "ListFiles", "ListFiles", SHAPE_SERVER_STREAM, true, h_list},
+    UNARY(RemoveFiles, h_remove),
+    LATER(CopyFiles),
+    UNARY(StatFile, h_stat),
+    LATER(PresignFile),
+    UNARY(GetJob, h_get_job),
+    LATER_STREAM(WatchJob),
+    LATER(ListJobs),
+    LATER(CancelJob),
+    LATER(GetJobResults),
+    {"/grpc.health.v1.Health/Check", "Health/Check", SHAPE_UNARY, false, h_health_check},
+    {"/grpc.health.v1.Health/Watch", "Health/Watch", SHAPE_SERVER_STREAM, false, h_health_watch},
+};
+
+const struct method *methods_table(int *n)
+{
+    *n = (int)(sizeof(table) / sizeof(table[0]));
+    return table;
+}

@@ -1,0 +1,108 @@
+/* xfer.c - waiting on jobs and answering with their outcome (see xfer.h). */
+#include "xfer.h"
+
+#include "call.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "job.h"
+#include "jobs.h"
+#include "log.h"
+#include "server.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+bool xfer_ended(const struct job *j, long arg)
+{
+    (void)arg;
+    return job_state_terminal(j->state);
+}
+
+bool xfer_has_total(const struct job *j, long arg)
+{
+    (void)arg;
+    return j->parts_total >= 0;
+}
+
+bool xfer_part_ready(const struct job *j, long n)
+{
+    return j->parts_ready > n || (j->parts_total >= 0 && n >= j->parts_total);
+}
+
+bool xfer_window_open(const struct job *j, long n)
+{
+    return n - j->parts_done < j->window;
+}
+
+int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg)
+{
+    char id[sizeof(j->id)];
+    snprintf(id, sizeof(id), "%s", j->id);
+    for (;;) {
+        bool failed = job_state_terminal(j->state) && j->state != JOB_SUCCEEDED;
+        if (ready(j, arg) && !failed)
+            return 0;
+        if (job_state_terminal(j->state))
+            return ST_EPRECOND;
+        if (server_cancelling(c->srv)) { /* before call_cancelled(): it sees this too */
+            snprintf(c->db->err, sizeof(c->db->err), "the server is shutting down");
+            return ST_EUNAVAIL;
+        }
+        if (call_cancelled(c))
+            return ST_ECANCELLED;
+        if (call_ms_left(c) <= 0)
+            return ST_ETIMEOUT;
+        int rc = jobs_wait(c->db, id);
+        if (!rc)
+            rc = jobs_get(c->db, id, j);
+        if (rc == ST_ENOTFOUND)
+            snprintf(c->db->err, sizeof(c->db->err), "job '%s' disappeared from Redis", id);
+        if (rc)
+            return rc == ST_ENOTFOUND ? ST_EINTERNAL : rc;
+    }
+}
+
+void xfer_answer_job(struct call *c, const struct job *j)
+{
+    char msg[600];
+    int code = jobs_status(j, msg, sizeof(msg));
+    if (code != 0)
+        call_status(c, code, "%s", msg);
+}
+
+void xfer_db_fail(struct call *c, int rc)
+{
+    call_fail(c, rc, "%s", c->db->err[0] ? c->db->err : st_strerror(rc));
+}
+
+void xfer_wait_fail(struct call *c, const struct job *j, int rc)
+{
+    if (rc == ST_ECANCELLED)
+        call_fail(c, rc, "the client cancelled the call; job '%s' goes on", j->id);
+    else if (rc == ST_ETIMEOUT)
+        call_fail(c, rc, "deadline exceeded while waiting for job '%s' (it goes on)", j->id);
+    else
+        call_fail(c, rc, "waiting for job '%s': %s", j->id, c->db->err);
+}
+
+void xfer_abort(struct call *c, const struct job *j, int rc, long long done)
+{
+    char what[16], msg[400];
+    snprintf(what, sizeof(what), "%s", job_kind_name(j->kind));
+    for (char *p = what; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    if (rc == ST_ECANCELLED)
+        snprintf(msg, sizeof(msg), "%s cancelled by the client after %lld bytes", what, done);
+    else if (rc == ST_ETIMEOUT)
+        snprintf(msg, sizeof(msg), "%s: deadline exceeded after %lld bytes", what, done);
+    else
+        snprintf(msg, sizeof(msg), "%s interrupted after %lld bytes: %s", what, done,
+                 c->db->err[0] ? c->db->err : st_strerror(rc));
+    int frc = jobs_fail(c->db, c->cfg, j->id, rc, msg, true);
+    if (frc && frc != ST_EPRECOND)
+        log_warn("req=%llu job=%s cannot mark the job failed: %s", (unsigned long long)c->req,
+                 j->id, c->db->err);
+    call_fail(c, rc, "%s", msg);
+}

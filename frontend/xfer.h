@@ -1,0 +1,47 @@
+/* xfer.h - what the job-based handlers share: waiting on a job while
+ * watching the call, and answering with a job's outcome.
+ * Runs on a handler thread with the call's `struct db`. */
+#ifndef STAGE_FE_XFER_H
+#define STAGE_FE_XFER_H
+
+#include <stdbool.h>
+
+struct call;
+struct job;
+
+/* True when the handler may go on (checked on every fresh copy of the job). */
+typedef bool(xfer_ready_fn)(const struct job *j, long arg);
+
+/* Re-read `j` after each wake-up (or 1 s) until ready(j, arg). Returns
+ *   0            ready, and the job is running or SUCCEEDED,
+ *   ST_EPRECOND  the job failed or was cancelled (or succeeded without ever
+ *                becoming ready): answer with xfer_answer_job(),
+ *   ST_ECANCELLED the client went away,
+ *   ST_ETIMEOUT  the call's deadline passed,
+ *   ST_EUNAVAIL  the server is cancelling calls, or Redis failed (db->err). */
+int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg);
+
+/* Answer the call with the outcome of terminal job `j` (OK without a
+ * message for SUCCEEDED: callers send their own reply then). */
+void xfer_answer_job(struct call *c, const struct job *j);
+
+/* The transfer broke on the frontend's side (`rc` from a wait or a send):
+ * fail the job (abort 1, FAILED, parts deleted, worker woken) and answer the
+ * call. `done` is the number of bytes moved so far, for the message. */
+void xfer_abort(struct call *c, const struct job *j, int rc, long long done);
+
+/* Answer after xfer_wait() failed, leaving the job alone (it goes on
+ * without this call): cancelled, deadline, shutdown or Redis. */
+void xfer_wait_fail(struct call *c, const struct job *j, int rc);
+
+/* Answer with an st_err after a Redis failure (UNAVAILABLE "redis
+ * unavailable: ..." and the like). */
+void xfer_db_fail(struct call *c, int rc);
+
+/* Ready predicates. */
+bool xfer_ended(const struct job *j, long arg);     /* the job is terminal */
+bool xfer_has_total(const struct job *j, long arg); /* parts_total known */
+bool xfer_part_ready(const struct job *j, long n);  /* parts_ready > n or all done */
+bool xfer_window_open(const struct job *j, long n); /* n - parts_done < window */
+
+#endif
