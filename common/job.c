@@ -310,9 +310,6 @@ static int build_cmd(struct set_state_cmd *c, const char *id, enum job_state fro
         c->argv[i] = v[i];
         c->lens[i] = strlen(v[i]);
     }
-    c->argv[10] = msg ? msg : "";
-    c->lens[10] = strlen(c->argv[10]);
-    /* retention goes last: ARGV[8] */
     return 0;
 }
 
