@@ -1,0 +1,120 @@
+/* backend.c - the generic half of the backend interface: key checks and the
+ * wrappers that dispatch to a backend's ops (see backend.h). */
+#include "backend.h"
+
+#include "err.h"
+
+#include <string.h>
+
+int backend_key_check(const char *key, bool prefix)
+{
+    if (!key)
+        return ST_EINVAL;
+    if (!*key)
+        return prefix ? 0 : ST_EINVAL;
+    if (key[0] == '/')
+        return ST_EINVAL;
+    const char *seg = key;
+    for (;;) {
+        const char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        bool last = !end;
+        if (len == 0 && !(last && prefix))
+            return ST_EINVAL; /* "a//b", or a trailing '/' on a key */
+        if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+            return ST_EINVAL;
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)seg[i] < 0x20 || seg[i] == 0x7f)
+                return ST_EINVAL;
+        if (last)
+            return 0;
+        seg = end + 1;
+    }
+}
+
+int backend_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                       backend_open_fn *cb, void *ud)
+{
+    if (!b || !cb || backend_key_check(key, false))
+        return ST_EINVAL;
+    return b->ops->write_open(b, key, o, cb, ud);
+}
+
+int backend_write_part(struct backend_writer *w, long part_no, const void *data, size_t len,
+                       backend_done_fn *cb, void *ud)
+{
+    if (!w || !cb || part_no < 0 || (!data && len))
+        return ST_EINVAL;
+    return w->b->ops->write_part(w, part_no, data, len, cb, ud);
+}
+
+int backend_write_commit(struct backend_writer *w, backend_done_fn *cb, void *ud)
+{
+    if (!w || !cb)
+        return ST_EINVAL;
+    return w->b->ops->write_commit(w, cb, ud);
+}
+
+int backend_write_abort(struct backend_writer *w, backend_done_fn *cb, void *ud)
+{
+    if (!w)
+        return ST_EINVAL;
+    return w->b->ops->write_abort(w, cb, ud);
+}
+
+int backend_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
+                 backend_read_fn *cb, void *ud)
+{
+    if (!b || !cb || offset < 0 || (!buf && len) || backend_key_check(key, false))
+        return ST_EINVAL;
+    return b->ops->read(b, key, offset, len, buf, cb, ud);
+}
+
+int backend_stat(struct backend *b, const char *key, backend_stat_fn *cb, void *ud)
+{
+    if (!b || !cb || backend_key_check(key, false))
+        return ST_EINVAL;
+    return b->ops->stat(b, key, cb, ud);
+}
+
+int backend_list_open(struct backend *b, const char *prefix, const char *start_after,
+                      size_t page_limit, struct backend_lister **out)
+{
+    if (out)
+        *out = NULL;
+    if (!b || !out || page_limit == 0 || page_limit > BACKEND_PAGE_MAX)
+        return ST_EINVAL;
+    if (backend_key_check(prefix ? prefix : "", true))
+        return ST_EINVAL;
+    return b->ops->list_open(b, prefix ? prefix : "", start_after ? start_after : "", page_limit,
+                             out);
+}
+
+int backend_list_next(struct backend_lister *l, backend_page_fn *cb, void *ud)
+{
+    if (!l || !cb)
+        return ST_EINVAL;
+    return l->b->ops->list_next(l, cb, ud);
+}
+
+struct backend_lister *backend_list_close(struct backend_lister *l)
+{
+    if (l)
+        l->b->ops->list_close(l);
+    return NULL;
+}
+
+int backend_delete_batch(struct backend *b, const char *const *keys, size_t n,
+                         const char *keep_prefix, backend_delete_fn *cb, void *ud)
+{
+    if (!b || !cb || !keys || n == 0 || n > BACKEND_DELETE_MAX)
+        return ST_EINVAL;
+    return b->ops->delete_batch(b, keys, n, keep_prefix, cb, ud);
+}
+
+struct backend *backend_free(struct backend *b)
+{
+    if (b)
+        b->ops->destroy(b);
+    return NULL;
+}

@@ -1,0 +1,583 @@
+/* backend_fs.c - the filesystem backend: writers, read, stat, delete and the
+ * deferred completions (see backend_fs.h). The sorted walk lives in
+ * backend_fs_list.c; both share backend_fs_impl.h. */
+#include "backend_fs.h"
+
+#include "backend.h"
+#include "backend_fs_impl.h"
+#include "err.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TMP_DIR       ".tmp"
+#define TMP_MAX_AGE_S (24 * 3600)
+
+/* ------------------------------------------------------------ completions */
+
+static void call_fire(evutil_socket_t fd, short what, void *arg)
+{
+    struct fs_call *c = arg;
+    switch (c->type) {
+    case FS_CALL_DONE:
+        c->cb.done(c->rc, c->msg, c->ud);
+        break;
+    case FS_CALL_OPEN:
+        c->cb.open(c->rc, c->msg, c->w, c->ud);
+        break;
+    case FS_CALL_READ:
+        c->cb.read(c->rc, c->msg, c->n, c->ud);
+        break;
+    case FS_CALL_STAT:
+        c->cb.stat(c->rc, c->msg, c->rc ? NULL : &c->e, c->ud);
+        break;
+    case FS_CALL_PAGE:
+        c->cb.page(c->rc, c->msg, c->entries, c->n, c->last, c->ud);
+        break;
+    case FS_CALL_DELETE:
+        c->cb.del(c->rc, c->msg, c->rc ? NULL : c->errs, c->n, c->ud);
+        break;
+    }
+    free(c->errs);
+    free(c->key);
+    free(c);
+}
+
+struct fs_call *fs_call_new(enum fs_call_type type, void *ud)
+{
+    struct fs_call *c = calloc(1, sizeof(*c));
+    if (c) {
+        c->type = type;
+        c->ud = ud;
+    }
+    return c;
+}
+
+int fs_call_defer(struct fs *fs, struct fs_call *c)
+{
+    static const struct timeval zero = {0, 0};
+    if (event_base_once(fs->b.base, -1, EV_TIMEOUT, call_fire, c, &zero) != 0) {
+        free(c->errs);
+        free(c->key);
+        free(c);
+        return ST_ENOMEM;
+    }
+    return 0;
+}
+
+int fs_call_fail(struct fs_call *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    c->rc = rc;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int fs_errno_rc(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+        return ST_ENOTFOUND;
+    case EEXIST:
+    case ENOTEMPTY:
+        return ST_EEXIST;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return ST_EPRECOND;
+    case ENOSPC:
+    case EDQUOT:
+        return ST_ELIMIT;
+    case ENOMEM:
+        return ST_ENOMEM;
+    case ENAMETOOLONG:
+        return ST_EINVAL;
+    default:
+        return ST_EIO;
+    }
+}
+
+int fs_path(const struct fs *fs, const char *key, char *buf, size_t n)
+{
+    int w = snprintf(buf, n, "%s/%s", fs->root, key);
+    return w < 0 || (size_t)w >= n ? ST_EINVAL : 0;
+}
+
+void fs_fill_entry(struct backend_entry *e, const struct stat *st)
+{
+    int64_t ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    e->size = (int64_t)st->st_size;
+    e->mtime_ms = ns / 1000000;
+    snprintf(e->etag, sizeof(e->etag), "%" PRIx64 "-%" PRIx64, (uint64_t)ns, (uint64_t)e->size);
+    e->md5[0] = '\0';
+}
+
+/* A key the fs refuses beyond backend_key_check(): the temp area. */
+static int fs_key_check(const char *key, bool prefix)
+{
+    if (backend_key_check(key, prefix))
+        return ST_EINVAL;
+    size_t t = strlen(TMP_DIR);
+    if (strncmp(key, TMP_DIR, t) == 0 && (key[t] == '/' || key[t] == '\0'))
+        return ST_EINVAL;
+    return 0;
+}
+
+/* ------------------------------------------------------------ writers */
+
+struct fs_writer {
+    struct backend_writer base;
+    int fd;
+    long next_part;
+    bool no_overwrite;
+    char *key;
+    char tmp[PATH_MAX];
+};
+
+static struct fs *fs_of(struct backend *b)
+{
+    return b->priv;
+}
+
+static void writer_free(struct fs_writer *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->tmp[0])
+        unlink(w->tmp);
+    free(w->key);
+    free(w);
+}
+
+static int writer_create(struct fs *fs, const char *key, const struct backend_write_opts *o,
+                         struct fs_writer **out, struct fs_call *c)
+{
+    struct fs_writer *w = calloc(1, sizeof(*w));
+    if (!w || !(w->key = strdup(key))) {
+        free(w);
+        return ST_ENOMEM;
+    }
+    w->base.b = &fs->b;
+    w->no_overwrite = o && o->no_overwrite;
+    snprintf(w->tmp, sizeof(w->tmp), "%s/%s/w-%ld-%lu-%08lx", fs->root, TMP_DIR, (long)getpid(),
+             ++fs->seq, (unsigned long)random());
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (w->fd < 0 && errno == ENOENT) { /* someone removed .tmp: recreate it */
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof(dir), "%s/%s", fs->root, TMP_DIR);
+        mkdir(dir, 0755);
+        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    }
+    if (w->fd < 0) {
+        int e = errno;
+        w->tmp[0] = '\0';
+        fs_call_fail(c, fs_errno_rc(e) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(e),
+                     "cannot create a temp file for '%s': %s", key, strerror(e));
+        writer_free(w);
+        return c->rc;
+    }
+    *out = w;
+    return 0;
+}
+
+static int fs_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                         backend_open_fn *cb, void *ud)
+{
+    struct fs *fs = fs_of(b);
+    struct fs_writer *w = NULL;
+    if (fs_key_check(key, false))
+        return ST_EINVAL;
+    struct fs_call *c = fs_call_new(FS_CALL_OPEN, ud);
+    if (!c)
+        return ST_ENOMEM;
+    c->cb.open = cb;
+    if (writer_create(fs, key, o, &w, c) == 0)
+        c->w = &w->base;
+    int rc = fs_call_defer(fs, c);
+    if (rc && w)
+        writer_free(w);
+    return rc;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int fs_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
+                         backend_done_fn *cb, void *ud)
+{
+    struct fs_writer *w = (struct fs_writer *)bw;
+    if (part_no != w->next_part)
+        return ST_EINVAL; /* parts must come in order */
+    struct fs_call *c = fs_call_new(FS_CALL_DONE, ud);
+    if (!c)
+        return ST_ENOMEM;
+    c->cb.done = cb;
+    if (write_all(w->fd, data, len) != 0)
+        fs_call_fail(c, fs_errno_rc(errno) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(errno),
+                     "cannot write part %ld of '%s': %s", part_no, w->key, strerror(errno));
+    else
+        w->next_part++;
+    return fs_call_defer(w->base.b->priv, c);
+}
+
+/* mkdir -p the parents of `path` below the root. */
+static int make_parents(const struct fs *fs, const char *path)
+{
+    char dir[PATH_MAX];
+    size_t skip = strlen(fs->root) + 1;
+    snprintf(dir, sizeof(dir), "%s", path);
+    for (char *p = dir + skip; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        int rc = mkdir(dir, 0755);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+static void sync_parent(const char *path)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static int place(struct fs_writer *w, const char *dst)
+{
+    if (!w->no_overwrite)
+        return rename(w->tmp, dst);
+    int rc = renameat2(AT_FDCWD, w->tmp, AT_FDCWD, dst, RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) { /* fs without NOREPLACE */
+        rc = link(w->tmp, dst);
+        if (rc == 0)
+            unlink(w->tmp);
+    }
+    return rc;
+}
+
+/* fsync, then rename into place, creating parents. A concurrent delete may
+ * remove an emptied parent between mkdir and rename: retry a few times. */
+static int commit(struct fs *fs, struct fs_writer *w, struct fs_call *c)
+{
+    char dst[PATH_MAX];
+    if (fs_path(fs, w->key, dst, sizeof(dst)))
+        return fs_call_fail(c, ST_EINVAL, "key '%s' is too long", w->key);
+    if (fsync(w->fd) != 0 || close(w->fd) != 0) {
+        w->fd = -1;
+        return fs_call_fail(c, ST_EIO, "cannot flush '%s': %s", w->key, strerror(errno));
+    }
+    w->fd = -1;
+    int rc = -1, e = 0;
+    for (int attempt = 0; attempt < 4 && rc != 0; attempt++) {
+        rc = place(w, dst);
+        e = rc ? errno : 0;
+        if (rc != 0 && e != ENOENT)
+            break;
+        if (rc != 0 && make_parents(fs, dst) != 0) {
+            e = errno; /* say why the parents could not be made */
+            break;
+        }
+    }
+    if (rc != 0) {
+        if (e == EEXIST && w->no_overwrite)
+            return fs_call_fail(c, ST_EEXIST, "'%s' already exists", w->key);
+        if (e == EEXIST || e == ENOTDIR || e == EISDIR || e == ENOTEMPTY)
+            return fs_call_fail(c, ST_EEXIST,
+                                "cannot create '%s': a file or directory is in the way", w->key);
+        return fs_call_fail(c, fs_errno_rc(e) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(e),
+                            "cannot create '%s': %s", w->key, strerror(e));
+    }
+    w->tmp[0] = '\0'; /* renamed: nothing to unlink */
+    sync_parent(dst);
+    return 0;
+}
+
+static int fs_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct fs_writer *w = (struct fs_writer *)bw;
+    struct fs *fs = bw->b->priv;
+    struct fs_call *c = fs_call_new(FS_CALL_DONE, ud);
+    if (!c)
+        return ST_ENOMEM;
+    c->cb.done = cb;
+    commit(fs, w, c);
+    writer_free(w);
+    return fs_call_defer(fs, c);
+}
+
+static int fs_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct fs_writer *w = (struct fs_writer *)bw;
+    struct fs *fs = bw->b->priv;
+    struct fs_call *c = NULL;
+    if (cb && !(c = fs_call_new(FS_CALL_DONE, ud)))
+        return ST_ENOMEM;
+    writer_free(w);
+    if (!c)
+        return 0;
+    c->cb.done = cb;
+    return fs_call_defer(fs, c);
+}
+
+/* ------------------------------------------------------------ read, stat */
+
+static int pread_all(int fd, char *buf, size_t len, off_t off, size_t *got)
+{
+    *got = 0;
+    while (*got < len) {
+        ssize_t n = pread(fd, buf + *got, len - *got, off + (off_t)*got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        *got += (size_t)n;
+    }
+    return 0;
+}
+
+static void do_read(struct fs *fs, const char *key, int64_t offset, size_t len, void *buf,
+                    struct fs_call *c)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (fs_path(fs, key, path, sizeof(path))) {
+        fs_call_fail(c, ST_EINVAL, "key '%s' is too long", key);
+        return;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fs_call_fail(c, fs_errno_rc(errno), "cannot open '%s': %s", key, strerror(errno));
+        return;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        fs_call_fail(c, ST_ENOTFOUND, "'%s' is not a file", key);
+    else if (pread_all(fd, buf, len, (off_t)offset, &c->n) != 0)
+        fs_call_fail(c, ST_EIO, "cannot read '%s': %s", key, strerror(errno));
+    close(fd);
+}
+
+static int fs_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
+                   backend_read_fn *cb, void *ud)
+{
+    if (fs_key_check(key, false))
+        return ST_EINVAL;
+    struct fs_call *c = fs_call_new(FS_CALL_READ, ud);
+    if (!c)
+        return ST_ENOMEM;
+    c->cb.read = cb;
+    do_read(fs_of(b), key, offset, len, buf, c);
+    return fs_call_defer(fs_of(b), c);
+}
+
+static int fs_stat(struct backend *b, const char *key, backend_stat_fn *cb, void *ud)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (fs_key_check(key, false) || fs_path(fs_of(b), key, path, sizeof(path)))
+        return ST_EINVAL;
+    struct fs_call *c = fs_call_new(FS_CALL_STAT, ud);
+    if (!c)
+        return ST_ENOMEM;
+    c->cb.stat = cb;
+    if (!(c->key = strdup(key))) {
+        free(c);
+        return ST_ENOMEM;
+    }
+    c->e.key = c->key;
+    if (stat(path, &st) != 0)
+        fs_call_fail(c, fs_errno_rc(errno), "'%s': %s", key, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        fs_call_fail(c, ST_ENOTFOUND, "'%s' is not a file", key);
+    else
+        fs_fill_entry(&c->e, &st);
+    return fs_call_defer(fs_of(b), c);
+}
+
+/* ------------------------------------------------------------ delete */
+
+/* True if the directory `dir` (a key prefix without the trailing '/') lies
+ * strictly below `keep`, so it may be removed once empty. */
+static bool removable(const char *dir, const char *keep)
+{
+    size_t k = keep ? strlen(keep) : 0;
+    if (k == 0)
+        return true;
+    if (strncmp(dir, keep, k) != 0 || strlen(dir) <= k)
+        return false;
+    return keep[k - 1] == '/' || dir[k] == '/';
+}
+
+/* Remove the directories `key` emptied, deepest first. */
+static void prune_parents(struct fs *fs, const char *key, const char *keep)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", key);
+    char *slash;
+    while ((slash = strrchr(dir, '/')) != NULL) {
+        *slash = '\0';
+        if (!removable(dir, keep) || fs_path(fs, dir, path, sizeof(path)))
+            return;
+        if (rmdir(path) != 0)
+            return; /* not empty (or gone): its parents are not empty either */
+    }
+}
+
+static int delete_one(struct fs *fs, const char *key, const char *keep)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (fs_key_check(key, false) || fs_path(fs, key, path, sizeof(path)))
+        return ST_EINVAL;
+    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ST_ENOTFOUND; /* a directory is not an object */
+    if (unlink(path) != 0)
+        return fs_errno_rc(errno);
+    prune_parents(fs, key, keep);
+    return 0;
+}
+
+static int fs_delete_batch(struct backend *b, const char *const *keys, size_t n,
+                           const char *keep_prefix, backend_delete_fn *cb, void *ud)
+{
+    struct fs_call *c = fs_call_new(FS_CALL_DELETE, ud);
+    if (!c)
+        return ST_ENOMEM;
+    c->cb.del = cb;
+    c->n = n;
+    if (!(c->errs = calloc(n, sizeof(int)))) {
+        free(c);
+        return ST_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        c->errs[i] = delete_one(fs_of(b), keys[i], keep_prefix);
+    return fs_call_defer(fs_of(b), c);
+}
+
+/* ------------------------------------------------------------ construction */
+
+static void fs_destroy(struct backend *b)
+{
+    struct fs *fs = fs_of(b);
+    free(fs->root);
+    free(fs);
+}
+
+static const struct backend_ops fs_ops = {
+    .name = "fs",
+    .write_open = fs_write_open,
+    .write_part = fs_write_part,
+    .write_commit = fs_write_commit,
+    .write_abort = fs_write_abort,
+    .read = fs_read,
+    .stat = fs_stat,
+    .list_open = fs_list_open,
+    .list_next = fs_list_next,
+    .list_close = fs_list_close,
+    .delete_batch = fs_delete_batch,
+    .destroy = fs_destroy,
+};
+
+/* Remove temp files nobody wrote to for TMP_MAX_AGE_S (left by a worker
+ * that died): every live writer touches its file at least once per stall
+ * timeout, so they are garbage. Other workers may share the root. */
+static void sweep_tmp(const char *dir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    struct dirent *de;
+    DIR *d = opendir(dir);
+    time_t now = time(NULL);
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, "w-", 2) != 0)
+            continue;
+        int w = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (w > 0 && (size_t)w < sizeof(path) && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            now - st.st_mtime > TMP_MAX_AGE_S)
+            unlink(path);
+    }
+    closedir(d);
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int backend_fs_new(struct backend **out, struct event_base *base, const char *root, char *err,
+                   size_t errlen)
+{
+    char tmp[PATH_MAX];
+    *out = NULL;
+    size_t len = root ? strlen(root) : 0;
+    while (len > 1 && root[len - 1] == '/')
+        len--;
+    if (!base || len == 0 || len > PATH_MAX - 300) {
+        snprintf(err, errlen, "storage.fs.root: missing or too long");
+        return ST_EINVAL;
+    }
+    struct fs *fs = calloc(1, sizeof(*fs));
+    if (!fs || !(fs->root = strndup(root, len))) {
+        free(fs);
+        return ST_ENOMEM;
+    }
+    snprintf(tmp, sizeof(tmp), "%s/%s", fs->root, TMP_DIR);
+    if (mkdir_p(fs->root) != 0 || mkdir_p(tmp) != 0 || access(tmp, W_OK) != 0) {
+        snprintf(err, errlen, "storage.fs.root '%s': %s", fs->root, strerror(errno));
+        free(fs->root);
+        free(fs);
+        return ST_EIO;
+    }
+    sweep_tmp(tmp);
+    fs->b.ops = &fs_ops;
+    fs->b.base = base;
+    fs->b.priv = fs;
+    *out = &fs->b;
+    return 0;
+}

@@ -1,0 +1,104 @@
+/* main.c - stage-worker: configuration, the storage backend, the event loop.
+ *
+ * SIGTERM/SIGINT are taken as libevent signal events (worker.c): the worker
+ * stops taking jobs, lets the running ones finish for up to WORKER_DRAIN_S,
+ * fails the rest, disconnects and exits 0. SIGPIPE is ignored (hiredis
+ * writes with plain write()). */
+#include "backend.h"
+#include "backend_fs.h"
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "worker.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROG "stage-worker"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: %s [--config FILE]\n"
+            "  --config FILE    YAML configuration (every key has a default;\n"
+            "                   STAGE_* environment variables override it)\n",
+            PROG);
+}
+
+static int load_config(struct config *cfg, const char *path)
+{
+    char err[512] = "";
+    int rc = config_load(cfg, path, NULL, err, sizeof(err));
+    if (!rc)
+        rc = config_validate(cfg, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", PROG, err);
+        return rc;
+    }
+    int lvl = log_level_parse(cfg->log.level);
+    log_init(PROG, lvl < 0 ? LOG_LVL_INFO : lvl, strcmp(cfg->log.format, "json") == 0);
+    return 0;
+}
+
+static int open_backend(const struct config *cfg, struct event_base *base, struct backend **out)
+{
+    char err[512] = "";
+    if (strcmp(cfg->storage.type, "fs") != 0) {
+        log_error("storage.type '%s' is not supported by this worker yet (only fs)",
+                  cfg->storage.type);
+        return ST_EUNIMPL;
+    }
+    int rc = backend_fs_new(out, base, cfg->storage.fs_root, err, sizeof(err));
+    if (rc)
+        log_error("cannot open the storage: %s (%d %s)", err, rc, st_strerror(rc));
+    return rc;
+}
+
+static int run(const struct config *cfg)
+{
+    struct backend *b = NULL;
+    struct worker w;
+    struct event_base *base = event_base_new();
+    int rc = base ? 0 : ST_ENOMEM;
+    if (!rc)
+        rc = open_backend(cfg, base, &b);
+    if (!rc)
+        rc = worker_init(&w, cfg, base, b);
+    if (!rc) {
+        log_info("worker %s: concurrency %d, storage %s at %s", cfg->worker.name,
+                 cfg->worker.concurrency, cfg->storage.type, cfg->storage.fs_root);
+        rc = worker_start(&w);
+    }
+    if (!rc && event_base_dispatch(base) < 0)
+        rc = ST_EINTERNAL;
+    if (base && b)
+        worker_cleanup(&w);
+    backend_free(b);
+    if (base)
+        event_base_free(base);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            path = argv[++i];
+        } else {
+            bool help = strcmp(argv[i], "--help") == 0;
+            usage(help ? stdout : stderr);
+            return help ? 0 : 2;
+        }
+    }
+    static struct config cfg;
+    if (load_config(&cfg, path))
+        return 1;
+    signal(SIGPIPE, SIG_IGN);
+    int rc = run(&cfg);
+    log_info("stopped");
+    return rc ? 1 : 0;
+}

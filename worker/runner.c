@@ -1,0 +1,472 @@
+/* runner.c - one running job (see runner.h). */
+#include "runner.h"
+
+#include "backend.h"
+#include "config.h"
+#include "err.h"
+#include "job.h"
+#include "keys.h"
+#include "log.h"
+#include "queue.h"
+#include "worker.h"
+
+#include <event2/event.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define POLL_MS  200
+#define CMDF_MAX 24
+#define FE_TTL   "600"
+
+static void finish_next(struct run *r);
+
+int64_t runner_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *runner_stage(const struct run *r, char *buf, size_t n)
+{
+    snprintf(buf, n, "@%s", r->j.stage[0] ? r->j.stage : "~");
+    return buf;
+}
+
+static const struct xfer_kind *kind_of(enum job_kind k)
+{
+    switch (k) {
+    case JOB_UPLOAD:
+        return &xfer_upload;
+    case JOB_DOWNLOAD:
+        return &xfer_download;
+    case JOB_LIST:
+        return &xfer_list;
+    case JOB_REMOVE:
+        return &xfer_remove;
+    case JOB_STAT:
+        return &xfer_stat;
+    default:
+        return NULL;
+    }
+}
+
+/* ------------------------------------------------------------ release */
+
+static void run_free(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *r = arg;
+    struct worker *w = r->w;
+    if (r->kind && r->kind->cleanup)
+        r->kind->cleanup(r);
+    if (r->timer)
+        event_free(r->timer);
+    free(r);
+    worker_slot_freed(w);
+}
+
+/* Free the run on the next loop turn once it ended and nothing is in flight. */
+static void maybe_release(struct run *r)
+{
+    static const struct timeval zero = {0, 0};
+    if (!r->done || r->inflight > 0 || r->released)
+        return;
+    r->released = true;
+    worker_remove_run(r->w, r);
+    if (event_base_once(r->w->base, -1, EV_TIMEOUT, run_free, r, &zero) != 0)
+        log_error("job=%s cannot schedule its release; leaking it", r->j.id);
+}
+
+/* ------------------------------------------------------------ redis */
+
+struct rcmd {
+    struct run *r;
+    run_reply_fn *cb;
+};
+
+static void redis_error(struct run *r, const char *what)
+{
+    char msg[300];
+    snprintf(msg, sizeof(msg), "redis error: %.200s", what);
+    log_warn("job=%s %s", r->j.id, msg);
+    runner_cancel(r, ST_EUNAVAIL, msg, false);
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct rcmd *c = priv;
+    struct run *r = c->r;
+    run_reply_fn *cb = c->cb;
+    redisReply *rep = reply;
+    free(c);
+    r->inflight--;
+    if (cb)
+        r->busy--;
+    if (!rep)
+        runner_cancel(r, ST_EUNAVAIL, "the worker lost its Redis connection", true);
+    else if (rep->type == REDIS_REPLY_ERROR)
+        redis_error(r, rep->str);
+    else if (cb && !r->finishing && r->cancel_err)
+        runner_finish(r, r->cancel_err, "%s", r->cancel_msg);
+    else if (cb && !r->finishing)
+        cb(r, rep);
+    maybe_release(r);
+}
+
+void runner_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv, const size_t *lens)
+{
+    struct rcmd *c = malloc(sizeof(*c));
+    redisAsyncContext *ac = r->w->cmd;
+    if (c) {
+        c->r = r;
+        c->cb = cb;
+    }
+    if (!c || !ac || redisAsyncCommandArgv(ac, on_reply, c, argc, argv, lens) != REDIS_OK) {
+        free(c);
+        runner_cancel(r, ST_EUNAVAIL, "the worker lost its Redis connection", true);
+        return;
+    }
+    r->inflight++;
+    if (cb)
+        r->busy++;
+}
+
+void runner_cmdf(struct run *r, run_reply_fn *cb, ...)
+{
+    const char *argv[CMDF_MAX];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, cb);
+    const char *s;
+    while (argc < CMDF_MAX && (s = va_arg(ap, const char *)) != NULL)
+        argv[argc++] = s;
+    va_end(ap);
+    runner_cmd(r, cb, argc, argv, NULL);
+}
+
+static int64_t reply_int(const redisReply *e, int64_t dflt)
+{
+    if (!e || e->type != REDIS_REPLY_STRING)
+        return dflt;
+    return strtoll(e->str, NULL, 10);
+}
+
+static void on_counters(struct run *r, redisReply *rep)
+{
+    run_reply_fn *cb = r->counters_cb;
+    r->counters_cb = NULL;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
+        if (rep->element[0]->type == REDIS_REPLY_STRING)
+            r->j.state = job_state_parse(rep->element[0]->str);
+        else
+            r->j.state = JOB_STATE_NONE; /* the hash is gone (expired) */
+        r->j.abort = reply_int(rep->element[1], 0);
+        r->j.parts_ready = reply_int(rep->element[2], 0);
+        r->j.parts_done = reply_int(rep->element[3], 0);
+        r->j.parts_total = reply_int(rep->element[4], -1);
+    }
+    cb(r, rep);
+}
+
+void runner_read_counters(struct run *r, run_reply_fn *cb)
+{
+    r->counters_cb = cb;
+    runner_cmdf(r, on_counters, "HMGET", r->hkey, "state", "abort", "parts_ready", "parts_done",
+                "parts_total", NULL);
+}
+
+bool runner_live(struct run *r)
+{
+    char st[80];
+    if (r->j.state == JOB_STATE_NONE) {
+        r->ended_elsewhere = true;
+        runner_finish(r, ST_ENOTFOUND, "the job record is gone");
+        return false;
+    }
+    if (job_state_terminal(r->j.state)) {
+        r->ended_elsewhere = true;
+        runner_finish(r, ST_ECANCELLED, "the job ended elsewhere (%s)", job_state_name(r->j.state));
+        return false;
+    }
+    if (r->j.abort) {
+        runner_finish(r, ST_ECANCELLED, "the client of stage %s went away",
+                      runner_stage(r, st, sizeof(st)));
+        return false;
+    }
+    return true;
+}
+
+void runner_wake_fe(struct run *r)
+{
+    char fe[KEY_MAX];
+    keys_job_fe(fe, sizeof(fe), r->j.id);
+    runner_cmdf(r, NULL, "RPUSH", fe, "x", NULL);
+    runner_cmdf(r, NULL, "LTRIM", fe, "-16", "-1", NULL);
+    runner_cmdf(r, NULL, "EXPIRE", fe, FE_TTL, NULL);
+}
+
+/* ------------------------------------------------------------ waiting */
+
+void runner_begin(struct run *r)
+{
+    r->inflight++;
+    r->busy++;
+}
+
+bool runner_resume(struct run *r)
+{
+    r->inflight--;
+    r->busy--;
+    if (!r->finishing && r->cancel_err)
+        runner_finish(r, r->cancel_err, "%s", r->cancel_msg);
+    if (r->finishing) {
+        maybe_release(r);
+        return false;
+    }
+    return true;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *r = arg;
+    if (!r->waiting || r->finishing)
+        return;
+    r->waiting = false;
+    r->woken = false;
+    r->kind->poll(r);
+}
+
+void runner_wait(struct run *r)
+{
+    struct timeval tv = {0, POLL_MS * 1000};
+    if (r->finishing)
+        return;
+    r->waiting = true;
+    if (r->woken) { /* a wake-up came while busy: look again at once */
+        r->woken = false;
+        tv.tv_usec = 0;
+    }
+    evtimer_add(r->timer, &tv);
+}
+
+void runner_wake(struct run *r)
+{
+    static const struct timeval zero = {0, 0};
+    if (r->finishing)
+        return;
+    if (r->waiting)
+        evtimer_add(r->timer, &zero); /* poll from the loop, not from here */
+    else
+        r->woken = true;
+}
+
+void runner_progress(struct run *r)
+{
+    r->progress_ms = runner_now_ms();
+}
+
+int runner_stall_s(const struct run *r)
+{
+    int s = r->w->cfg->jobs.stall_timeout_s;
+    return s > 0 ? s : 60;
+}
+
+bool runner_stalled(const struct run *r)
+{
+    return runner_now_ms() - r->progress_ms > (int64_t)runner_stall_s(r) * 1000;
+}
+
+/* ------------------------------------------------------------ the end */
+
+void runner_cancel(struct run *r, int err, const char *msg, bool lost)
+{
+    if (lost && !r->lost) {
+        r->lost = true;
+        log_warn("job=%s %s", r->j.id, msg);
+    }
+    if (r->finishing)
+        return;
+    if (!r->cancel_err) {
+        r->cancel_err = err;
+        snprintf(r->cancel_msg, sizeof(r->cancel_msg), "%s", msg);
+    }
+    if (r->busy == 0) /* else the kind's op in flight ends it (runner_resume) */
+        runner_finish(r, r->cancel_err, "%s", r->cancel_msg);
+}
+
+static void on_abort_done(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    r->inflight--;
+    if (rc)
+        log_warn("job=%s abort of the write failed: %s (%d %s)", r->j.id, msg, rc, st_strerror(rc));
+    finish_next(r);
+}
+
+static void on_state_set(int rc, void *ud)
+{
+    struct run *r = ud;
+    r->inflight--;
+    r->state_set = true;
+    if (rc == ST_EUNAVAIL)
+        r->lost = true; /* leave the entry pending: it is failed on the next start */
+    else if (rc && rc != ST_EPRECOND)
+        log_warn("job=%s cannot set its final state: %d %s", r->j.id, rc, st_strerror(rc));
+    finish_next(r);
+}
+
+static void on_acked(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct run *r = priv;
+    r->inflight--;
+    r->acked = true;
+    finish_next(r);
+}
+
+static void log_end(struct run *r)
+{
+    double s = (double)(runner_now_ms() - r->t0_ms) / 1000.0;
+    const char *kind = job_kind_name(r->j.kind);
+    if (r->err == 0)
+        log_info("job=%s kind=%s key=%s parts=%" PRId64 " bytes=%" PRId64 " files=%" PRId64
+                 " done in %.2f s",
+                 r->j.id, kind, r->bkey, r->parts, r->bytes, r->files, s);
+    else
+        log_info("job=%s kind=%s key=%s failed in %.2f s: %s (%s)%s", r->j.id, kind, r->bkey, s,
+                 r->msg, st_err_status_name(r->err), r->lost ? " [left pending]" : "");
+}
+
+/* Parts this worker produced that nobody will consume: delete them. */
+static void drop_produced(struct run *r)
+{
+    char key[KEY_MAX];
+    if (r->err == 0 || r->lost)
+        return;
+    for (long n = r->j.parts_done > 0 ? (long)r->j.parts_done : 0; n < r->produced; n++) {
+        keys_job_part(key, sizeof(key), r->j.id, n);
+        runner_cmdf(r, NULL, "DEL", key, NULL);
+    }
+}
+
+static void finish_next(struct run *r)
+{
+    redisAsyncContext *ac = r->w->cmd;
+    if (r->writer) {
+        struct backend_writer *wr = r->writer;
+        r->writer = NULL;
+        r->inflight++;
+        if (backend_write_abort(wr, on_abort_done, r) == 0)
+            return;
+        r->inflight--;
+    }
+    if (!r->state_set && !r->lost && !r->ended_elsewhere && ac) {
+        enum job_state to = r->err ? JOB_FAILED : JOB_SUCCEEDED;
+        drop_produced(r);
+        r->inflight++;
+        if (job_set_state_async(ac, r->j.id, JOB_RUNNING, to, NULL, r->err, r->err ? r->msg : NULL,
+                                r->w->cfg->jobs.retention_s, on_state_set, r) == 0)
+            return;
+        r->inflight--;
+        r->lost = true;
+    }
+    if (!r->acked && !r->lost && r->w->cmd) {
+        if (r->ended_elsewhere)
+            drop_produced(r);
+        const char *argv[] = {"XACK", KEY_QUEUE, KEY_QUEUE_GROUP, r->entry};
+        r->inflight++;
+        if (redisAsyncCommandArgv(r->w->cmd, on_acked, r, 4, argv, NULL) == REDIS_OK)
+            return;
+        r->inflight--;
+        r->lost = true;
+    }
+    if (!r->done) {
+        r->done = true;
+        log_end(r);
+    }
+    maybe_release(r);
+}
+
+void runner_finish(struct run *r, int err, const char *fmt, ...)
+{
+    va_list ap;
+    if (r->finishing)
+        return;
+    r->finishing = true;
+    r->waiting = false;
+    evtimer_del(r->timer);
+    r->err = err;
+    va_start(ap, fmt);
+    vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+    va_end(ap);
+    finish_next(r);
+}
+
+/* ------------------------------------------------------------ start */
+
+static void start_now(evutil_socket_t fd, short what, void *arg)
+{
+    struct run *r = arg;
+    r->busy--;
+    r->inflight--;
+    if (r->cancel_err) {
+        runner_finish(r, r->cancel_err, "%s", r->cancel_msg);
+        return;
+    }
+    size_t rl = strlen(r->j.root);
+    if (rl == 0 || r->j.root[rl - 1] != '/') {
+        runner_finish(r, ST_EINVAL, "job has no valid stage root ('%s')", r->j.root);
+        return;
+    }
+    if (!r->kind) {
+        runner_finish(r, ST_EUNIMPL, "%s jobs are not implemented yet", job_kind_name(r->j.kind));
+        return;
+    }
+    r->kind->start(r);
+}
+
+static struct run *run_new(struct worker *w, const struct job *j, const char *entry)
+{
+    struct run *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->w = w;
+    r->j = *j;
+    r->j.state = JOB_RUNNING;
+    snprintf(r->entry, sizeof(r->entry), "%s", entry);
+    keys_job(r->hkey, sizeof(r->hkey), j->id);
+    snprintf(r->bkey, sizeof(r->bkey), "%s%s", j->root, j->path);
+    r->kind = kind_of(j->kind);
+    r->t0_ms = r->progress_ms = runner_now_ms();
+    r->timer = evtimer_new(w->base, on_timer, r);
+    if (!r->timer || worker_add_run(w, r) != 0) {
+        if (r->timer)
+            event_free(r->timer);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void runner_start(struct worker *w, const struct job *j, const char *entry)
+{
+    static const struct timeval zero = {0, 0};
+    struct run *r = run_new(w, j, entry);
+    if (!r) {
+        log_error("job=%s cannot start: out of memory (left pending)", j->id);
+        return;
+    }
+    log_debug("job=%s kind=%s key=%s starting", j->id, job_kind_name(j->kind), r->bkey);
+    r->busy++;
+    r->inflight++;
+    if (event_base_once(w->base, -1, EV_TIMEOUT, start_now, r, &zero) != 0) {
+        r->busy--;
+        r->inflight--;
+        runner_finish(r, ST_ENOMEM, "out of memory");
+    }
+}

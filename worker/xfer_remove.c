@@ -1,0 +1,160 @@
+/* xfer_remove.c - REMOVE jobs: list like LIST (prefix + pattern) and delete
+ * each backend page as one batch (at most BACKEND_DELETE_MAX keys), adding
+ * to files_total/files_done after every batch. dry_run only counts. Every
+ * failed key counts; the job fails naming the first one (a key that is
+ * already gone counts as removed: the outcome the caller asked for). Cancel
+ * is seen between batches. */
+#include "backend.h"
+#include "err.h"
+#include "runner.h"
+#include "scan.h"
+#include "worker.h"
+#include "xfer.h"
+
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH BACKEND_DELETE_MAX
+
+struct rm {
+    struct scan *s;
+    const char *keys[BATCH];
+    size_t n;
+    bool last;
+    int64_t matched, failed;
+    int first_err;
+    char first_key[1100];
+    char first_msg[200];
+};
+
+static void rm_cleanup(struct run *r)
+{
+    struct rm *m = r->x;
+    if (m) {
+        scan_free(m->s);
+        free(m);
+        r->x = NULL;
+    }
+}
+
+static void finish(struct run *r)
+{
+    struct rm *m = r->x;
+    if (m->failed == 0) {
+        runner_finish(r, 0, "%s", "");
+        return;
+    }
+    runner_finish(r, m->first_err,
+                  "could not remove %" PRId64 " of %" PRId64 " files; first: '%s': %s", m->failed,
+                  m->matched, m->first_key, m->first_msg);
+}
+
+static void on_matches(struct run *r, int rc, const char *msg, const struct backend_entry *const *e,
+                       size_t n, bool last);
+
+static void on_live(struct run *r, redisReply *rep)
+{
+    struct rm *m = r->x;
+    if (!runner_live(r))
+        return;
+    if (m->last)
+        finish(r);
+    else
+        scan_next(m->s, on_matches);
+}
+
+/* Between batches: look for a cancel, then go on. */
+static void on_counted(struct run *r, redisReply *rep)
+{
+    runner_wake_fe(r);
+    runner_read_counters(r, on_live);
+}
+
+static void count(struct run *r, size_t total, size_t done)
+{
+    char t[24], d[24];
+    snprintf(t, sizeof(t), "%zu", total);
+    snprintf(d, sizeof(d), "%zu", done);
+    runner_cmdf(r, NULL, "HINCRBY", r->hkey, "files_total", t, NULL);
+    runner_cmdf(r, on_counted, "HINCRBY", r->hkey, "files_done", d, NULL);
+}
+
+static void on_deleted(int rc, const char *msg, const int *errs, size_t n, void *ud)
+{
+    struct run *r = ud;
+    struct rm *m = r->x;
+    size_t ok = 0;
+    if (!runner_resume(r))
+        return;
+    if (rc) {
+        runner_finish(r, rc, "cannot remove files under '%s': %s", r->j.path, msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (errs[i] == 0 || errs[i] == ST_ENOTFOUND) {
+            ok++;
+            continue;
+        }
+        if (m->failed++ == 0) {
+            m->first_err = errs[i];
+            snprintf(m->first_key, sizeof(m->first_key), "%s", m->keys[i] + strlen(r->j.root));
+            snprintf(m->first_msg, sizeof(m->first_msg), "%s", st_strerror(errs[i]));
+        }
+    }
+    r->files += (int64_t)ok;
+    count(r, n, ok);
+}
+
+static void on_matches(struct run *r, int rc, const char *msg, const struct backend_entry *const *e,
+                       size_t n, bool last)
+{
+    struct rm *m = r->x;
+    if (rc) {
+        runner_finish(r, rc, "cannot list '%s': %s", r->j.path, msg);
+        return;
+    }
+    m->last = last;
+    m->matched += (int64_t)n;
+    if (n == 0 || r->j.dry_run) {
+        if (n == 0)
+            on_counted(r, NULL);
+        else
+            count(r, n, 0);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        m->keys[i] = e[i]->key;
+    m->n = n;
+    rc = backend_delete_batch(r->w->backend, m->keys, n, r->j.root, on_deleted, r);
+    if (rc)
+        runner_finish(r, rc, "cannot remove files under '%s': %s", r->j.path, st_strerror(rc));
+    else
+        runner_begin(r);
+}
+
+static void rm_start(struct run *r)
+{
+    char err[300] = "";
+    struct rm *m = calloc(1, sizeof(*m));
+    if (!m) {
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
+    r->x = m;
+    int rc = scan_open(r, BATCH, &m->s, err, sizeof(err));
+    if (rc) {
+        runner_finish(r, rc, "%s", err);
+        return;
+    }
+    scan_next(m->s, on_matches);
+}
+
+static void rm_poll(struct run *r)
+{
+    runner_read_counters(r, on_live);
+}
+
+const struct xfer_kind xfer_remove = {"REMOVE", rm_start, rm_poll, rm_cleanup};
