@@ -40,8 +40,12 @@ static void claim_done(struct claim *c)
 static void ack(struct worker *w, const char *entry)
 {
     const char *argv[] = {"XACK", KEY_QUEUE, KEY_QUEUE_GROUP, entry};
-    if (w->cmd)
+    const char *del[] = {"XDEL", KEY_QUEUE, entry};
+    if (w->cmd) {
         redisAsyncCommandArgv(w->cmd, NULL, NULL, 4, argv, NULL);
+        /* The stream holds only live work, so XLEN is the backlog. */
+        redisAsyncCommandArgv(w->cmd, NULL, NULL, 3, del, NULL);
+    }
 }
 
 /* A terminal job's parts that may still be in Redis. */

@@ -380,8 +380,13 @@ static void finish_next(struct run *r)
             drop_produced(r);
         const char *argv[] = {"XACK", KEY_QUEUE, KEY_QUEUE_GROUP, r->entry};
         r->inflight++;
-        if (redisAsyncCommandArgv(r->w->cmd, on_acked, r, 4, argv, NULL) == REDIS_OK)
+        if (redisAsyncCommandArgv(r->w->cmd, on_acked, r, 4, argv, NULL) == REDIS_OK) {
+            /* The stream holds only live work, so XLEN is the backlog
+             * (the frontend's jobs.max_queue check). */
+            const char *del[] = {"XDEL", KEY_QUEUE, r->entry};
+            redisAsyncCommandArgv(r->w->cmd, NULL, NULL, 3, del, NULL);
             return;
+        }
         r->inflight--;
         r->lost = true;
     }
