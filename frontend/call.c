@@ -51,6 +51,9 @@ int call_begin(struct call *c)
     return 0;
 }
 
+/* How long a stream end waits to learn whether it was a cancel. */
+#define CLOSE_GRACE_MS 50
+
 static void wait_close(struct call *c, gpr_timespec until)
 {
     if (!c->close_started || c->close_done)
@@ -101,9 +104,20 @@ static int unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
     grpc_slice s = grpc_byte_buffer_reader_readall(&r);
     grpc_byte_buffer_reader_destroy(&r);
     grpc_byte_buffer_destroy(bb);
-    *out = protobuf_c_message_unpack(desc, NULL, GRPC_SLICE_LENGTH(s), GRPC_SLICE_START_PTR(s));
+    size_t len = GRPC_SLICE_LENGTH(s);
+    *out = protobuf_c_message_unpack(desc, NULL, len, GRPC_SLICE_START_PTR(s));
     grpc_slice_unref(s);
-    return *out ? 0 : ST_EINVAL;
+    if (!*out)
+        return ST_EINVAL;
+    /* protobuf-c ends a string at its first NUL, so "@~/a\0/../x" would be
+     * seen as "@~/a". Such a message packs shorter than it came: refuse it
+     * rather than act on a different string than the client sent. */
+    if (protobuf_c_message_get_packed_size(*out) < len) {
+        protobuf_c_message_free_unpacked(*out, NULL);
+        *out = NULL;
+        return ST_EINVAL;
+    }
+    return 0;
 }
 
 int call_request(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)
@@ -121,7 +135,9 @@ int call_read_request(struct call *c, const ProtobufCMessageDescriptor *desc, vo
     ProtobufCMessage *msg = NULL;
     int rc = call_request(c, desc, &msg);
     if (rc)
-        call_fail(c, rc, "%s: missing or malformed request message", desc->short_name);
+        call_fail(c, rc,
+                  "%s: missing or malformed request message (strings must not contain NUL bytes)",
+                  desc->short_name);
     memcpy(out, &msg, sizeof(msg));
     return rc;
 }
@@ -152,8 +168,16 @@ int call_recv(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCM
             grpc_byte_buffer_destroy(bb);
         return ST_ECANCELLED;
     }
-    if (!bb)
-        return 0; /* half-close: end of stream */
+    if (!bb) {
+        /* No message with success is both a half-close and, in 1.51, what a
+         * client cancel (RST_STREAM) looks like. A cancel completes the
+         * RECV_CLOSE op at the same moment; a half-close leaves it pending
+         * until the status is sent. A short wait tells them apart, so a
+         * cut stream is never taken for a complete upload. */
+        wait_close(c, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                   gpr_time_from_millis(CLOSE_GRACE_MS, GPR_TIMESPAN)));
+        return c->close_done && c->cancelled ? ST_ECANCELLED : 0;
+    }
     return unpack(bb, desc, out);
 }
 

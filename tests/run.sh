@@ -13,7 +13,7 @@ layer=${1:-all}
 if [ -f tests/e2e/install-emulators.sh ]; then ./tests/e2e/install-emulators.sh; fi
 
 echo "== build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DSTAGE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DSTAGE_WERROR=ON -DSTAGE_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 
 rc=0
@@ -27,7 +27,7 @@ if [ "$layer" = all ] || [ "$layer" = --unit ]; then
     echo "clang-format not installed; skipped"
   fi
   echo "== build (ASan + UBSan) and unit tests"
-  cmake -S . -B build-asan -DSTAGE_WERROR=ON -DSTAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake -S . -B build-asan -DSTAGE_WERROR=ON -DSTAGE_BUILD_TESTS=ON -DSTAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -L unit --output-on-failure || rc=1

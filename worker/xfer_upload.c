@@ -58,8 +58,12 @@ static void on_committed(int rc, const char *msg, void *ud)
                       stage_name(r));
     else if (rc)
         xfer_fail_backend(r, rc, "cannot store", msg);
-    else
+    else {
+        /* Sent before the state change on the same connection: a poller
+         * that sees SUCCEEDED also sees the file counted. */
+        runner_cmdf(r, NULL, "HSET", r->hkey, "files_done", "1", "files_total", "1", NULL);
         runner_finish(r, 0, "%s", "");
+    }
 }
 
 /* The digest matches the client's, or the job failed. */

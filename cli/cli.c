@@ -1,0 +1,128 @@
+/* cli.c - shared command plumbing: options, connecting, errors (see cli.h). */
+#include "cli.h"
+
+#include "creds.h"
+#include "err.h"
+#include "out.h"
+
+#include <errno.h>
+#include <grpc/status.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
+{
+    for (;;) {
+        int c = getopt_long(argc, argv, ":h", opts, NULL);
+        switch (c) {
+        case CLI_OPT_SERVER:
+            cli->server = optarg;
+            continue;
+        case CLI_OPT_JSON:
+            cli->json = true;
+            continue;
+        case 'h':
+        case CLI_OPT_HELP:
+            fputs(cli->cmd->usage, stdout);
+            return CLI_OPT_STOP(CLI_EXIT_OK);
+        case ':':
+            cli_usage(cli, "option '%s' needs a value", argv[optind - 1]);
+            return CLI_OPT_STOP(CLI_EXIT_USAGE);
+        case '?':
+            cli_usage(cli, "unknown option '%s'", argv[optind - 1]);
+            return CLI_OPT_STOP(CLI_EXIT_USAGE);
+        default:
+            return c;
+        }
+    }
+}
+
+int cli_usage(struct cli *cli, const char *fmt, ...)
+{
+    va_list ap;
+    const char *name = cli->cmd ? cli->cmd->name : NULL;
+    fprintf(stderr, "%s%s%s: ", CLI_PROG, name ? " " : "", name ? name : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\ntry '%s%s%s --help'\n", CLI_PROG, name ? " " : "", name ? name : "");
+    return CLI_EXIT_USAGE;
+}
+
+int cli_connect(struct cli *cli, bool auth)
+{
+    char hdr[1200], err[300] = "";
+    if (cli->connected)
+        return 0;
+    int rc = auth ? creds_authorization(hdr, sizeof(hdr), err, sizeof(err)) : 0;
+    if (rc)
+        return cli_fail(cli, "credentials", st_err_status_name(rc), "%s", err);
+    rc = rpc_conn_init(&cli->conn, cli->server, auth ? hdr : NULL);
+    memset(hdr, 0, sizeof(hdr));
+    if (rc)
+        return cli_fail(cli, cli->server, st_err_status_name(rc), "cannot create a channel: %s",
+                        st_strerror(rc));
+    cli->conn.timeout_ms = CLI_UNARY_TIMEOUT;
+    cli->connected = true;
+    return 0;
+}
+
+static void report(struct cli *cli, const char *object, const char *code, const char *msg)
+{
+    fprintf(stderr, "%s: %s%s%s: %s: %s\n", CLI_PROG, cli->cmd ? cli->cmd->name : "",
+            object && *object ? " " : "", object ? object : "", code, msg);
+    if (cli->json) {
+        json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+        if (e && object)
+            json_object_set_new(json_object_get(e, "error"), "object", json_string(object));
+        out_print_json(e);
+    }
+}
+
+int cli_fail_rpc(struct cli *cli, const char *object, int err, const struct rpc_status *st)
+{
+    const char *code = err == ST_EPRECOND ? st_grpc_status_name(st->code) : st_err_status_name(err);
+    const char *msg = st->msg[0] ? st->msg : st_strerror(err);
+    report(cli, object, code, msg);
+    if (err == ST_EPRECOND && st->code == GRPC_STATUS_UNAVAILABLE)
+        fprintf(stderr, "%s: is the server at %s running? (--server, STAGE_SERVER)\n", CLI_PROG,
+                cli->server);
+    return CLI_EXIT_ERR;
+}
+
+int cli_fail(struct cli *cli, const char *object, const char *code, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    report(cli, object, code, msg);
+    return CLI_EXIT_ERR;
+}
+
+int cli_errno_err(int e)
+{
+    switch (e) {
+    case ENOENT:
+        return ST_ENOTFOUND;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+        return ST_EPERM;
+    case EISDIR:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+    case EINVAL:
+        return ST_EINVAL;
+    case EEXIST:
+        return ST_EEXIST;
+    case ENOSPC:
+    case EDQUOT:
+        return ST_ELIMIT;
+    default:
+        return ST_EIO;
+    }
+}

@@ -1,0 +1,91 @@
+/* cli.h - what every stagectl command shares: the context, option parsing,
+ * connecting with credentials, and error reporting.
+ *
+ * Exit codes: 0 ok, 1 error (the server's or a local one), 2 usage.
+ * Errors go to stderr as "stagectl: <cmd> <object>: <CODE>: <message>"; with
+ * --json the same error is also printed on stdout as one JSON document,
+ * {"error": {"code": "<CODE>", "message": "..."}}, so scripts read one stream.
+ * Single-threaded. */
+#ifndef STAGECTL_CLI_H
+#define STAGECTL_CLI_H
+
+#include "rpc.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define CLI_PROG       "stagectl"
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_ERR   1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_DEFAULT_SERVER "127.0.0.1:7070"
+#define CLI_UNARY_TIMEOUT  (120 * 1000) /* ms; streams have no deadline */
+
+struct cli;
+
+/* A command: argv[0] is its name. Returns an exit code. */
+typedef int(cli_cmd_fn)(struct cli *cli, int argc, char **argv);
+
+struct cli_cmd {
+    const char *name;
+    cli_cmd_fn *run;
+    const char *summary; /* one line for the global help */
+    const char *usage;   /* the full --help text */
+};
+
+struct cli {
+    const char *server; /* --server, STAGE_SERVER, or CLI_DEFAULT_SERVER */
+    bool json;
+    const struct cli_cmd *cmd; /* the command running, for messages */
+    struct rpc_conn conn;
+    bool connected;
+};
+
+/* Global options, accepted before the command and after it. */
+enum {
+    CLI_OPT_SERVER = 1000,
+    CLI_OPT_JSON,
+    CLI_OPT_HELP,
+    CLI_OPT_FIRST_CMD /* commands number their own options from here */
+};
+#define CLI_GLOBAL_OPTIONS                                                                         \
+    {"server", required_argument, NULL, CLI_OPT_SERVER},                                           \
+        {"json", no_argument, NULL, CLI_OPT_JSON},                                                 \
+    {                                                                                              \
+        "help", no_argument, NULL, CLI_OPT_HELP                                                    \
+    }
+
+/* The next option of a command, parsed with getopt_long (reset `optind` to 0
+ * before the first call). Handles the global options and -h/--help itself.
+ * Returns the option's value for the command, -1 at the end of the options,
+ * or CLI_OPT_STOP(exit code) when the command must return that exit code:
+ * --help was printed (0) or the option is bad (2, usage printed). */
+#define CLI_OPT_STOP(code) (-10 - (code))
+#define CLI_OPT_EXIT(rc)   (-10 - (rc)) /* the exit code of a CLI_OPT_STOP value */
+int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
+
+/* Connect to the server; `auth`: send credentials (STAGE_TOKEN, then
+ * STAGE_USER + STAGE_PASSWORD, then the token file of `stagectl login`).
+ * Returns 0, or prints the error and returns CLI_EXIT_ERR. Idempotent. */
+int cli_connect(struct cli *cli, bool auth);
+
+/* Print a usage error ("stagectl put: <why>" + "try 'stagectl put --help'")
+ * and return CLI_EXIT_USAGE. */
+int cli_usage(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report a failed call about `object` ("@~/a.csv"): `err` and `st` as
+ * returned by rpc_*. Returns CLI_EXIT_ERR. */
+int cli_fail_rpc(struct cli *cli, const char *object, int err, const struct rpc_status *st);
+
+/* Report a local error with the status name `code` ("NOT_FOUND"). Returns CLI_EXIT_ERR. */
+int cli_fail(struct cli *cli, const char *object, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* st_err for an errno value (ENOENT -> ST_ENOTFOUND, EACCES -> ST_EPERM ...). */
+int cli_errno_err(int e);
+
+/* The commands (cmd_*.c). */
+extern const struct cli_cmd cmd_login, cmd_put, cmd_get, cmd_ls, cmd_rm, cmd_stat, cmd_job;
+
+#endif

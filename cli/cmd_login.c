@@ -1,0 +1,111 @@
+/* cmd_login.c - stagectl login USER: Login, then keep the token (mode 0600). */
+#include "cli.h"
+#include "creds.h"
+#include "err.h"
+#include "out.h"
+
+#include "stage/v1/stage.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PRINT_TOKEN };
+
+static const char usage[] =
+    "usage: stagectl login USER [--password PASSWORD] [--print-token]\n"
+    "\n"
+    "Log in and keep the bearer token in ~/.config/stagectl/token (mode 0600;\n"
+    "$XDG_CONFIG_HOME/stagectl/token if set). Later commands send it.\n"
+    "The password comes from --password, else $STAGE_PASSWORD, else a prompt on\n"
+    "the terminal (echo off).\n"
+    "\n"
+    "  --password PASSWORD  the password (visible in `ps`: prefer the others)\n"
+    "  --print-token        also print the token on stdout (for STAGE_TOKEN=...)\n";
+
+static int get_password(struct cli *cli, const char *opt, char *buf, size_t n)
+{
+    char err[200];
+    const char *env = getenv("STAGE_PASSWORD");
+    const char *p = opt ? opt : (env && *env ? env : NULL);
+    if (p) {
+        snprintf(buf, n, "%s", p);
+        return 0;
+    }
+    int rc = creds_prompt_password("password: ", buf, n, err, sizeof(err));
+    if (rc)
+        return cli_fail(cli, "password", "INVALID_ARGUMENT", "%s", err);
+    return 0;
+}
+
+static void print_result(struct cli *cli, const char *user, const Stage__V1__LoginResponse *r,
+                         const char *path, bool print_token)
+{
+    char t[32];
+    if (cli->json) {
+        json_t *o = json_pack("{s:s,s:I,s:s}", "user", user, "expires_at",
+                              (json_int_t)r->expires_at, "token_file", path);
+        if (o && print_token)
+            json_object_set_new(o, "token", json_string(r->token));
+        out_print_json(o);
+        return;
+    }
+    if (print_token)
+        printf("%s\n", r->token);
+    fprintf(print_token ? stderr : stdout, "logged in as %s; token saved to %s (expires %s)\n",
+            user, path, out_time(t, r->expires_at));
+}
+
+static int login(struct cli *cli, const char *user, const char *password, bool print_token)
+{
+    Stage__V1__LoginRequest req = STAGE__V1__LOGIN_REQUEST__INIT;
+    Stage__V1__LoginResponse *resp = NULL;
+    struct rpc_status st;
+    char path[1024], err[300];
+    req.user = (char *)user;
+    req.password = (char *)password;
+    if (cli_connect(cli, false))
+        return CLI_EXIT_ERR;
+    int rc = rpc_unary(&cli->conn, RPC_SERVICE "Login", &req.base,
+                       &stage__v1__login_response__descriptor, (ProtobufCMessage **)&resp, &st);
+    if (rc)
+        return cli_fail_rpc(cli, user, rc, &st);
+    rc = creds_save_token(resp->token, path, sizeof(path), err, sizeof(err));
+    if (rc)
+        rc = cli_fail(cli, "token file", st_err_status_name(rc), "%s", err);
+    else
+        print_result(cli, user, resp, path, print_token);
+    memset(resp->token, 0, strlen(resp->token));
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return rc ? CLI_EXIT_ERR : CLI_EXIT_OK;
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                         {"password", required_argument, NULL, O_PASSWORD},
+                                         {"print-token", no_argument, NULL, O_PRINT_TOKEN},
+                                         {NULL, 0, NULL, 0}};
+    const char *password = NULL;
+    bool print_token = false;
+    char pw[512];
+    int c;
+    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
+        if (c == O_PASSWORD)
+            password = optarg;
+        else if (c == O_PRINT_TOKEN)
+            print_token = true;
+    }
+    if (c != -1)
+        return CLI_OPT_EXIT(c);
+    if (argc - optind != 1)
+        return cli_usage(cli, "expected one USER");
+    const char *user = argv[optind];
+    if (get_password(cli, password, pw, sizeof(pw)))
+        return CLI_EXIT_ERR;
+    int rc = login(cli, user, pw, print_token);
+    memset(pw, 0, sizeof(pw));
+    return rc;
+}
+
+const struct cli_cmd cmd_login = {"login", run, "log in; keep the token for later commands", usage};

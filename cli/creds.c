@@ -1,0 +1,202 @@
+/* creds.c - token file, environment credentials, password prompt (see creds.h). */
+#include "creds.h"
+
+#include "err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define TOKEN_MAX 1024
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static int errf(char *err, size_t errlen, int rc, const char *what, const char *path)
+{
+    snprintf(err, errlen, "%s '%s': %s", what, path, strerror(errno));
+    return rc;
+}
+
+int creds_token_path(char *buf, size_t n, char *err, size_t errlen)
+{
+    const char *xdg = env("XDG_CONFIG_HOME");
+    const char *home = env("HOME");
+    int len;
+    if (xdg)
+        len = snprintf(buf, n, "%s/stagectl/token", xdg);
+    else if (home)
+        len = snprintf(buf, n, "%s/.config/stagectl/token", home);
+    else {
+        snprintf(err, errlen, "neither HOME nor XDG_CONFIG_HOME is set");
+        return ST_ENOTFOUND;
+    }
+    if (len < 0 || (size_t)len >= n) {
+        snprintf(err, errlen, "the token file path is too long");
+        return ST_EINVAL;
+    }
+    return 0;
+}
+
+/* mkdir -p for the directories above `path`, mode 0700. */
+static int make_parents(const char *path, char *err, size_t errlen)
+{
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return errf(err, errlen, ST_EIO, "cannot create", dir);
+        *p = '/';
+    }
+    return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, s, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        s += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int creds_save_token(const char *token, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    char tmp[1100];
+    int rc = creds_token_path(path, pathlen, err, errlen);
+    if (!rc)
+        rc = make_parents(path, err, errlen);
+    if (rc)
+        return rc;
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errf(err, errlen, ST_EIO, "cannot create", tmp);
+    if (fchmod(fd, 0600) != 0 || write_all(fd, token, strlen(token)) != 0 ||
+        write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
+        rc = errf(err, errlen, ST_EIO, "cannot write", tmp);
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        rc = errf(err, errlen, ST_EIO, "cannot rename to", path);
+        unlink(tmp);
+    }
+    return rc;
+}
+
+/* The token from the token file, trimmed; ST_ENOTFOUND if there is none. */
+static int read_token_file(char *buf, size_t n, char *err, size_t errlen)
+{
+    char path[1024];
+    int rc = creds_token_path(path, sizeof(path), err, errlen);
+    if (rc)
+        return rc;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? ST_ENOTFOUND : errf(err, errlen, ST_EIO, "cannot read", path);
+    size_t got = fread(buf, 1, n - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return buf[0] ? 0 : ST_ENOTFOUND;
+}
+
+static int basic(char *buf, size_t n, const char *user, const char *pass, char *err, size_t errlen)
+{
+    char plain[600];
+    unsigned char b64[820];
+    int len = snprintf(plain, sizeof(plain), "%s:%s", user, pass);
+    if (len < 0 || (size_t)len >= sizeof(plain) || strchr(user, ':')) {
+        snprintf(err, errlen, "STAGE_USER must not contain ':' and the pair must be short");
+        return ST_EINVAL;
+    }
+    EVP_EncodeBlock(b64, (const unsigned char *)plain, len);
+    memset(plain, 0, sizeof(plain));
+    if ((size_t)snprintf(buf, n, "Basic %s", (const char *)b64) >= n) {
+        snprintf(err, errlen, "credentials too long");
+        return ST_EINVAL;
+    }
+    return 0;
+}
+
+int creds_authorization(char *buf, size_t n, char *err, size_t errlen)
+{
+    char token[TOKEN_MAX];
+    const char *t = env("STAGE_TOKEN");
+    buf[0] = '\0';
+    if (!t && env("STAGE_USER") && env("STAGE_PASSWORD"))
+        return basic(buf, n, env("STAGE_USER"), env("STAGE_PASSWORD"), err, errlen);
+    if (!t) {
+        int rc = read_token_file(token, sizeof(token), err, errlen);
+        if (rc == ST_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        t = token;
+    }
+    if ((size_t)snprintf(buf, n, "Bearer %s", t) >= n) {
+        snprintf(err, errlen, "the token is too long");
+        return ST_EINVAL;
+    }
+    return 0;
+}
+
+int creds_prompt_password(const char *prompt, char *buf, size_t n, char *err, size_t errlen)
+{
+    struct termios old, quiet;
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0 || !isatty(fd)) {
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen,
+                 "no terminal to ask for the password; use --password or STAGE_PASSWORD");
+        return ST_ENOTFOUND;
+    }
+    int rc = 0;
+    if (write_all(fd, prompt, strlen(prompt)) != 0 || tcgetattr(fd, &old) != 0)
+        rc = ST_EIO;
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    quiet.c_lflag |= ICANON;
+    if (!rc && tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
+        rc = ST_EIO;
+    size_t len = 0;
+    while (!rc && len + 1 < n) {
+        char ch;
+        ssize_t r = read(fd, &ch, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || ch == '\n' || ch == '\r')
+            break;
+        buf[len++] = ch;
+    }
+    buf[len] = '\0';
+    if (!rc) {
+        tcsetattr(fd, TCSAFLUSH, &old);
+        write_all(fd, "\n", 1);
+    } else {
+        snprintf(err, errlen, "cannot read the password from the terminal: %s", strerror(errno));
+    }
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,310 @@
+# shellcheck shell=bash
+# lib.sh - shared helpers of the end-to-end tests (sourced, not run).
+#
+# A test does:
+#   . "$(dirname "$0")/lib.sh"
+#   e2e_init roundtrip          # temp dir, trap, paths, generated Python modules
+#   e2e_start                   # redis-server + stage-frontend + 2 stage-worker
+#   check_eq "what" "$expected" "$actual" ...
+#   e2e_finish                  # exit 0, or 1 if any check failed
+#
+# Environment:
+#   STAGE_BIN_DIR  the CMake build dir (binaries in frontend/, worker/, cli/); required
+#   STAGE_SRC_DIR  the source tree (default: two levels above this file)
+#   E2E_KEEP=1     keep the temp dir (logs, data) after the test
+#   E2E_WORKERS    number of workers (default 2)
+#   E2E_FSYNC      Redis appendfsync policy (default everysec; deploy/local uses always)
+# Everything lives in one temp dir ($T); the EXIT trap stops every process this
+# file started (by pid) and removes $T. Checks print both sides and go on; a
+# failed check makes the test fail at e2e_finish. `die` stops at once.
+
+PY=/usr/bin/python3 # Debian's python3 has grpcio; a pyenv python3 on PATH does not
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${STAGE_SRC_DIR:=$(cd "$E2E_DIR/../.." && pwd)}"
+export STAGE_SRC_DIR
+
+E2E_FAILS=0
+E2E_CHECKS=0
+E2E_PIDS=()
+E2E_NAME=""
+T=""
+
+log() { printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "$E2E_NAME" "$*"; }
+
+# ------------------------------------------------------------------ checks
+
+die() {
+  printf 'FATAL: %s\n' "$*" >&2
+  E2E_FAILS=$((E2E_FAILS + 1))
+  exit 1
+}
+
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  E2E_FAILS=$((E2E_FAILS + 1))
+}
+
+pass() {
+  E2E_CHECKS=$((E2E_CHECKS + 1))
+  printf 'ok: %s\n' "$*"
+}
+
+# check_eq WHAT EXPECTED ACTUAL
+check_eq() {
+  E2E_CHECKS=$((E2E_CHECKS + 1))
+  if [ "$2" = "$3" ]; then
+    printf 'ok: %s\n' "$1"
+  else
+    fail "$1"$'\n'"    expected: [$2]"$'\n'"    actual:   [$3]"
+  fi
+}
+
+# check_ne WHAT UNEXPECTED ACTUAL
+check_ne() {
+  E2E_CHECKS=$((E2E_CHECKS + 1))
+  if [ "$2" != "$3" ]; then
+    printf 'ok: %s\n' "$1"
+  else
+    fail "$1"$'\n'"    expected anything but: [$2]"
+  fi
+}
+
+# check_contains WHAT HAYSTACK NEEDLE
+check_contains() {
+  E2E_CHECKS=$((E2E_CHECKS + 1))
+  case "$2" in
+  *"$3"*) printf 'ok: %s\n' "$1" ;;
+  *) fail "$1"$'\n'"    expected to contain: [$3]"$'\n'"    actual: [$2]" ;;
+  esac
+}
+
+# check_le WHAT LIMIT ACTUAL (integers)
+check_le() {
+  E2E_CHECKS=$((E2E_CHECKS + 1))
+  if [ "$3" -le "$2" ]; then
+    printf 'ok: %s (%s <= %s)\n' "$1" "$3" "$2"
+  else
+    fail "$1"$'\n'"    expected <= $2"$'\n'"    actual:   $3"
+  fi
+}
+
+# check_rc WHAT EXPECTED_RC CMD... : run CMD, compare its exit code; its
+# stdout/stderr are kept in $OUT / $ERR for further checks.
+check_rc() {
+  local what=$1 want=$2 rc=0
+  shift 2
+  "$@" >"$T/out" 2>"$T/err" || rc=$?
+  OUT=$(cat "$T/out")
+  ERR=$(cat "$T/err")
+  E2E_CHECKS=$((E2E_CHECKS + 1))
+  if [ "$rc" = "$want" ]; then
+    printf 'ok: %s (exit %s)\n' "$what" "$rc"
+  else
+    fail "$what: exit code"$'\n'"    expected: $want"$'\n'"    actual:   $rc"$'\n'"    command: $*"$'\n'"    stdout: ${OUT:0:600}"$'\n'"    stderr: ${ERR:0:600}"
+  fi
+}
+
+# ------------------------------------------------------------------ JSON, files
+
+# jget JSON EXPR : print a Python expression over the parsed JSON `j`
+# (jget "$out" 'j["job"]["state"]'); prints "<error: ...>" when it fails.
+jget() {
+  "$PY" -c 'import json,sys
+try:
+    j = json.loads(sys.argv[1])
+    v = eval(sys.argv[2])
+    print(json.dumps(v) if isinstance(v, (dict, list)) else v)
+except Exception as e:
+    print("<error: %s>" % e)' "$1" "$2"
+}
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# Random file of N bytes.
+mkrand() { head -c "$2" /dev/urandom >"$1"; }
+
+# Path of a file of user root's stage in the fs backend.
+stage_path() { printf '%s/stage/user/root/%s' "$DATA" "$1"; }
+
+# Files under the fs root (relative paths, sorted), excluding nothing.
+data_files() { (cd "$DATA" 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort) || true; }
+
+# ------------------------------------------------------------------ processes
+
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+start_redis() {
+  REDIS_PORT=$(free_port)
+  mkdir -p "$T/redis"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
+    --daemonize no --save '' --appendonly yes --appendfsync "${E2E_FSYNC:-everysec}" \
+    --dir "$T/redis" --maxmemory-policy noeviction >"$T/logs/redis.log" 2>&1 &
+  PID_redis=$!
+  E2E_PIDS+=("$PID_redis")
+  for _ in $(seq 100); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  die "redis-server did not answer on port $REDIS_PORT (log: $(tail -5 "$T/logs/redis.log"))"
+}
+
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+
+# The environment of the service processes (DESIGN §7 names).
+service_env() {
+  export STAGE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  export STAGE_STORAGE_FS_ROOT="$DATA"
+  export STAGE_ROOT_PASSWORD="$ROOT_PW"
+  export STAGE_LOG_LEVEL=info
+}
+
+start_frontend() {
+  GRPC_PORT=$(free_port)
+  HTTP_PORT=$(free_port)
+  SERVER="127.0.0.1:$GRPC_PORT"
+  (
+    service_env
+    STAGE_SERVER_LISTEN="$SERVER" STAGE_SERVER_HTTP_LISTEN="127.0.0.1:$HTTP_PORT" exec "$FRONTEND"
+  ) >"$T/logs/frontend.log" 2>&1 &
+  PID_frontend=$!
+  E2E_PIDS+=("$PID_frontend")
+}
+
+start_worker() {
+  local i=$1 hp
+  hp=$(free_port)
+  (
+    service_env
+    STAGE_SERVER_HTTP_LISTEN="127.0.0.1:$hp" STAGE_WORKER_NAME="e2e-worker-$i" exec "$WORKER"
+  ) >"$T/logs/worker$i.log" 2>&1 &
+  E2E_PIDS+=("$!")
+  WORKER_PIDS+=("$!")
+}
+
+# Wait until Health/Check answers SERVING (and the workers joined the group).
+wait_ready() {
+  local i st=""
+  for i in $(seq 150); do
+    alive "$PID_frontend" || die "stage-frontend exited; log:"$'\n'"$(tail -20 "$T/logs/frontend.log")"
+    st=$(py health 2>/dev/null || true)
+    case "$st" in *SERVING*) break ;; esac
+    sleep 0.2
+  done
+  case "$st" in *'"SERVING"'*) ;; *) die "frontend not SERVING after 30 s: $st"$'\n'"$(tail -20 "$T/logs/frontend.log")" ;; esac
+  for i in $(seq 100); do
+    local n
+    n=$(rcli XINFO CONSUMERS st:q workers 2>/dev/null | grep -c '^name$' || true)
+    [ "${n:-0}" -ge "${#WORKER_PIDS[@]}" ] && break
+    for p in "${WORKER_PIDS[@]}"; do
+      alive "$p" || die "a stage-worker exited; logs:"$'\n'"$(tail -20 "$T"/logs/worker*.log)"
+    done
+    sleep 0.1
+  done
+  log "stack ready: frontend $SERVER (http $HTTP_PORT), redis $REDIS_PORT, workers ${WORKER_PIDS[*]}"
+}
+
+e2e_start() {
+  [ -x "$FRONTEND" ] || die "no stage-frontend at $FRONTEND (build it first)"
+  [ -x "$WORKER" ] || die "no stage-worker at $WORKER (build it first)"
+  [ -x "$STAGECTL" ] || die "no stagectl at $STAGECTL (build it first)"
+  start_redis
+  start_frontend
+  WORKER_PIDS=()
+  for i in $(seq "${E2E_WORKERS:-2}"); do start_worker "$i"; done
+  wait_ready
+  export STAGE_SERVER="$SERVER"
+}
+
+# Stop one process by pid: TERM, wait up to 10 s, then KILL.
+stop_pid() {
+  local p=$1
+  alive "$p" || { wait "$p" 2>/dev/null || true; return 0; }
+  kill -TERM "$p" 2>/dev/null || true
+  for _ in $(seq 100); do
+    alive "$p" || break
+    sleep 0.1
+  done
+  if alive "$p"; then
+    printf 'WARN: pid %s ignored SIGTERM for 10 s; killing\n' "$p" >&2
+    kill -KILL "$p" 2>/dev/null || true
+  fi
+  wait "$p" 2>/dev/null || true
+}
+
+e2e_cleanup() {
+  local rc=$?
+  set +e
+  local i
+  for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${E2E_PIDS[$i]}"; done
+  if [ "$rc" -ne 0 ] || [ "$E2E_FAILS" -ne 0 ]; then
+    for f in "$T"/logs/*.log; do
+      [ -f "$f" ] || continue
+      printf '\n----- %s (last 40 lines)\n' "${f##*/}" >&2
+      tail -40 "$f" >&2
+    done
+  fi
+  if [ "${E2E_KEEP:-0}" = 1 ]; then
+    printf 'kept %s\n' "$T" >&2
+  else
+    rm -rf "$T"
+  fi
+  exit "$rc"
+}
+
+# ------------------------------------------------------------------ clients
+
+# stagectl against the stack (token from `ctl login`, kept in $HOME).
+ctl() { "$STAGECTL" --server "$SERVER" "$@"; }
+
+# The Python client's command line, logged in as root.
+py() { "$PY" "$E2E_DIR/stageclient.py" --server "$SERVER" ${PY_AUTH:+"${PY_AUTH[@]}"} "$@"; }
+
+# Run a Python snippet with stageclient importable; variables go through the env.
+pyrun() {
+  E2E_SERVER="$SERVER" E2E_ROOT_PW="$ROOT_PW" E2E_DATA="$DATA" E2E_REDIS_PORT="$REDIS_PORT" \
+    PYTHONPATH="$E2E_DIR${PYTHONPATH:+:$PYTHONPATH}" "$PY" - "$@"
+}
+
+login_root() {
+  ctl login root --password "$ROOT_PW" >/dev/null || die "stagectl login root failed"
+  local out
+  out=$(py login root "$ROOT_PW")
+  TOKEN=$(jget "$out" 'j["token"]')
+  PY_AUTH=(--token "$TOKEN")
+}
+
+# ------------------------------------------------------------------ life cycle
+
+e2e_init() {
+  E2E_NAME=$1
+  : "${STAGE_BIN_DIR:?set STAGE_BIN_DIR to the CMake build directory}"
+  FRONTEND="$STAGE_BIN_DIR/frontend/stage-frontend"
+  WORKER="$STAGE_BIN_DIR/worker/stage-worker"
+  STAGECTL="$STAGE_BIN_DIR/cli/stagectl"
+  T=$(mktemp -d "${TMPDIR:-/tmp}/stage-e2e-$E2E_NAME.XXXXXX")
+  trap e2e_cleanup EXIT
+  trap 'exit 130' INT TERM
+  mkdir -p "$T/logs" "$T/home" "$T/pb" "$T/work"
+  DATA="$T/data"
+  mkdir -p "$DATA"
+  ROOT_PW="e2e-$("$PY" -c 'import secrets; print(secrets.token_hex(8))')"
+  export HOME="$T/home" # stagectl keeps its token under $HOME/.config
+  unset XDG_CONFIG_HOME STAGE_TOKEN STAGE_USER STAGE_PASSWORD STAGE_SERVER
+  export STAGE_PB_DIR="$T/pb"
+  "$PY" -c "import sys; sys.path.insert(0, '$E2E_DIR'); import stageclient" ||
+    die "cannot generate the Python modules (protoc, python3-grpcio, python3-protobuf?)"
+  log "temp dir $T"
+}
+
+e2e_finish() {
+  if [ "$E2E_FAILS" -ne 0 ]; then
+    printf '\n%s: %d of %d checks FAILED\n' "$E2E_NAME" "$E2E_FAILS" "$E2E_CHECKS" >&2
+    exit 1
+  fi
+  printf '\n%s: all %d checks passed\n' "$E2E_NAME" "$E2E_CHECKS"
+  exit 0
+}
