@@ -107,6 +107,7 @@ static const struct field fields[] = {
     S(user),
     S(stage),
     S(location),
+    S(storage),
     S(root),
     S(path),
     I(bytes_done),

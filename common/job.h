@@ -56,8 +56,10 @@ struct job {
     char user[72];
     char stage[72];      /* "~" for the user stage */
     char location[1100]; /* as the client wrote it: "@~/dir/f.csv" */
-    char root[1100];     /* backend key prefix of the stage: "stage/user/root/" */
-    char path[1100];     /* key relative to root: "dir/f.csv" (a prefix for LIST/REMOVE) */
+    /* an external stage's URL ("fs:///dir/", "s3://b/p/"); "" = the configured storage */
+    char storage[1100];
+    char root[1100]; /* backend key prefix of the stage: "stage/user/root/" */
+    char path[1100]; /* key relative to root: "dir/f.csv" (a prefix for LIST/REMOVE) */
     int64_t bytes_done, bytes_total, files_done, files_total;
     int64_t attempts;
     char error_code[32]; /* gRPC status name, "" when none */
