@@ -8,6 +8,7 @@
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
+#include "http.h"
 #include "log.h"
 #include "server.h"
 
@@ -97,13 +98,17 @@ static int serve(const struct config *cfg, const sigset_t *set)
     int n;
     const struct method *methods = methods_table(&n);
     struct server *s = server_new(cfg, methods, n, err, sizeof(err));
+    struct http *h = NULL;
     int rc = s ? server_start(s, err, sizeof(err)) : ST_ENOMEM;
+    if (!rc)
+        rc = http_start(&h, cfg, s, err, sizeof(err));
     if (rc)
         log_error("cannot start the server: %s", err);
     else
         while (!wait_signal(set, -1))
             ;
     server_stop(s);
+    h = http_stop(h);
     server_free(s);
     return rc;
 }
