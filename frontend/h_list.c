@@ -108,10 +108,5 @@ void h_list(struct call *c)
     if (rc)
         return;
     rc = list_relay(c, &j);
-    if (rc == ST_EPRECOND && j.state != JOB_SUCCEEDED)
-        xfer_answer_job(c, &j);
-    else if (rc && rc != ST_EPRECOND)
-        xfer_abort(c, &j, rc, c->bytes);
-    else
-        call_reply(c, NULL);
+    xfer_finish(c, &j, rc);
 }

@@ -106,3 +106,13 @@ void xfer_abort(struct call *c, const struct job *j, int rc, long long done)
                  j->id, c->db->err);
     call_fail(c, rc, "%s", msg);
 }
+
+void xfer_finish(struct call *c, const struct job *j, int rc)
+{
+    if (rc == ST_EPRECOND && j->state != JOB_SUCCEEDED)
+        xfer_answer_job(c, j);
+    else if (rc && rc != ST_EPRECOND)
+        xfer_abort(c, j, rc, c->bytes);
+    else
+        call_reply(c, NULL);
+}

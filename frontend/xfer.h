@@ -28,6 +28,11 @@ void xfer_answer_job(struct call *c, const struct job *j);
 /* The transfer broke on the frontend's side (`rc` from a wait or a send):
  * fail the job (abort 1, FAILED, parts deleted, worker woken) and answer the
  * call. `done` is the number of bytes moved so far, for the message. */
+/* End a relay (download, list) whose loop returned `rc`: OK when it ran to
+ * the end, the job's own status when the job ended first (ST_EPRECOND),
+ * otherwise abort the job because the client or Redis failed. */
+void xfer_finish(struct call *c, const struct job *j, int rc);
+
 void xfer_abort(struct call *c, const struct job *j, int rc, long long done);
 
 /* Answer after xfer_wait() failed, leaving the job alone (it goes on
