@@ -108,6 +108,7 @@ static const struct field fields[] = {
     S(stage),
     S(location),
     S(storage),
+    S(storage_conn),
     S(root),
     S(path),
     I(bytes_done),

@@ -58,6 +58,8 @@ struct job {
     char location[1100]; /* as the client wrote it: "@~/dir/f.csv" */
     /* an external stage's URL ("fs:///dir/", "s3://b/p/"); "" = the configured storage */
     char storage[1100];
+    /* its connection options, sealed (storspec_seal()); "" = none */
+    char storage_conn[16384];
     char root[1100]; /* backend key prefix of the stage: "stage/user/root/" */
     char path[1100]; /* key relative to root: "dir/f.csv" (a prefix for LIST/REMOVE) */
     int64_t bytes_done, bytes_total, files_done, files_total;
