@@ -136,7 +136,7 @@ int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mo
                 struct stage_rec *old)
 {
     char k1[KEY_MAX], k3[KEY_MAX], num[24];
-    const char *argv[8 + REC_ARGS];
+    const char *argv[12 + REC_ARGS];
     redisReply *r = NULL;
     *kept = false;
     if (old)
@@ -207,7 +207,7 @@ static const char update_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then ret
 int catalog_update(struct db *db, const struct stage_rec *rec)
 {
     char k1[KEY_MAX], num[24];
-    const char *argv[4 + REC_ARGS];
+    const char *argv[8 + REC_ARGS];
     redisReply *r = NULL;
     keys_stage(k1, sizeof(k1), rec->name);
     int n = 0;
