@@ -48,7 +48,8 @@ static int bits_on(struct call *c, const struct stage_rec *rec, unsigned *bits)
     return rc;
 }
 
-/* Load a stage and check `need`; answers the call on error. */
+/* Load a stage and check `need` (0: any privilege, i.e. the stage is
+ * visible to the caller); answers the call on error. */
 static int load_checked(struct call *c, const char *name, unsigned need, struct stage_rec *rec)
 {
     unsigned bits = 0;
@@ -59,9 +60,9 @@ static int load_checked(struct call *c, const char *name, unsigned need, struct 
         return call_fail(c, rc, "%s", c->db->err), rc;
     if (!rec->exists)
         return call_fail(c, ST_ENOTFOUND, "stage '%s' does not exist", name), ST_ENOTFOUND;
-    if ((bits & need) != need)
+    if (need ? (bits & need) != need : bits == 0)
         return call_fail(c, ST_EPERM, "permission denied: user '%s' needs %s on stage '%s'",
-                         c->user, authz_bits_name(need), name),
+                         c->user, need ? authz_bits_name(need) : "READ or WRITE", name),
                ST_EPERM;
     return 0;
 }
@@ -392,7 +393,7 @@ void h_describe_stage(struct call *c)
             call_fail(c, rc, "%s", err);
             goto out;
         }
-        if (load_checked(c, req->name, AUTHZ_READ, rec))
+        if (load_checked(c, req->name, 0, rec))
             goto out;
     }
     if (stagefmt_fill(&f, rec)) {
