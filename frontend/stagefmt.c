@@ -19,6 +19,8 @@ void stagefmt_cleanup(struct stagefmt *f)
     for (size_t i = 0; f->strs && i < 2 * f->n; i++)
         free(f->strs[i]);
     free(f->strs);
+    for (size_t i = 0; i < sizeof(f->own) / sizeof(f->own[0]); i++)
+        free(f->own[i]);
     free(f->e);
     free(f->pe);
     stagefmt_init(f);
@@ -66,16 +68,18 @@ out:
 
 int stagefmt_fill(struct stagefmt *f, const struct stage_rec *rec)
 {
-    f->s.name = (char *)rec->name;
-    f->s.stage_type = (char *)rec->type;
-    f->s.storage_type = (char *)rec->storage_type;
-    f->s.url = (char *)rec->url;
-    f->s.endpoint = (char *)rec->endpoint;
+    const char *src[] = {rec->name,     rec->type,    rec->storage_type, rec->url,
+                         rec->endpoint, rec->creator, rec->comment,      rec->owner};
+    char **dst[] = {&f->s.name,     &f->s.stage_type, &f->s.storage_type, &f->s.url,
+                    &f->s.endpoint, &f->s.creator,    &f->s.comment,      &f->s.owner};
+    for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+        f->own[i] = strdup(src[i]);
+        if (!f->own[i])
+            return ST_ENOMEM;
+        *dst[i] = f->own[i];
+    }
     f->s.has_credentials = rec->has_credentials;
     f->s.has_encryption_key = false; /* server-side encryption keys are not supported yet */
-    f->s.creator = (char *)rec->creator;
     f->s.created_on = rec->created_on;
-    f->s.comment = (char *)rec->comment;
-    f->s.owner = (char *)rec->owner;
     return fill_params(f, rec->params);
 }

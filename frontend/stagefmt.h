@@ -1,6 +1,6 @@
 /* stagefmt.h - a catalog record as a stage.v1.Stage message (DESIGN §2
- * columns). The message points into the record and into buffers the
- * stagefmt owns; the record must outlive it. Pure; any thread. */
+ * columns). The message points into copies the stagefmt owns, so the record
+ * may be reused at once. Pure; any thread. */
 #ifndef STAGE_FE_STAGEFMT_H
 #define STAGE_FE_STAGEFMT_H
 
@@ -14,7 +14,8 @@ struct stagefmt {
     Stage__V1__Stage s;
     Stage__V1__Stage__StorageParamsEntry *e;
     Stage__V1__Stage__StorageParamsEntry **pe;
-    char **strs; /* keys and values, 2 per entry */
+    char **strs;  /* keys and values, 2 per entry */
+    char *own[8]; /* copies of the record's strings */
     size_t n;
 };
 

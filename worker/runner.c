@@ -426,7 +426,8 @@ static void start_now(evutil_socket_t fd, short what, void *arg)
         return;
     }
     size_t rl = strlen(r->j.root);
-    if (rl == 0 || r->j.root[rl - 1] != '/') {
+    /* "" is a valid root only for an external stage at its URL's top. */
+    if ((rl == 0 && !r->j.storage[0]) || (rl > 0 && r->j.root[rl - 1] != '/')) {
         runner_finish(r, ST_EINVAL, "job has no valid stage root ('%s')", r->j.root);
         return;
     }
