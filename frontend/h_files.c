@@ -1,5 +1,6 @@
 /* h_files.c - StatFile (a STAT job, waited for) and RemoveFiles (a REMOVE
  * job, answered at once: the client polls GetJob). */
+#include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -18,13 +19,13 @@
 
 /* Validate, build and queue a job; answers the call on error. */
 static int submit(struct call *c, struct job *j, const char *location, bool need_file,
-                  const char *pattern)
+                  unsigned need, const char *pattern)
 {
     char err[400];
     struct pattern *p = NULL;
     snprintf(j->user, sizeof(j->user), "%s", c->user);
     snprintf(c->location, sizeof(c->location), "%s", location);
-    int rc = stage_locate(c->user, location, need_file, j, err, sizeof(err));
+    int rc = stage_locate(c, location, need_file, need, j, err, sizeof(err));
     if (!rc && pattern)
         rc = pattern_compile(&p, pattern, err, sizeof(err));
     pattern_free(p);
@@ -50,7 +51,7 @@ void h_stat(struct call *c)
         return;
     job_init(&j);
     j.kind = JOB_STAT;
-    int rc = submit(c, &j, req->location, true, NULL);
+    int rc = submit(c, &j, req->location, true, AUTHZ_READ, NULL);
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;
@@ -77,7 +78,7 @@ void h_remove(struct call *c)
     job_init(&j);
     j.kind = JOB_REMOVE;
     j.dry_run = req->dry_run;
-    int rc = submit(c, &j, req->location, false, req->pattern);
+    int rc = submit(c, &j, req->location, false, AUTHZ_WRITE, req->pattern);
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;

@@ -5,6 +5,7 @@
  * fails the rest, disconnects and exits 0. SIGPIPE is ignored (hiredis
  * writes with plain write()). */
 #include "backend.h"
+#include "backends.h"
 #include "backend_fs.h"
 #include "config.h"
 #include "err.h"
@@ -71,6 +72,11 @@ static int run(const struct config *cfg)
     if (!rc)
         rc = worker_init(&w, cfg, base, b);
     if (!rc) {
+        rc = backends_new(&w.backends, base, cfg, b, err, sizeof(err));
+        if (rc)
+            log_error("%s", err);
+    }
+    if (!rc) {
         log_info("worker %s: concurrency %d, storage %s at %s", cfg->worker.name,
                  cfg->worker.concurrency, cfg->storage.type, cfg->storage.fs_root);
         rc = health_start(&hp, &w, err, sizeof(err));
@@ -82,8 +88,10 @@ static int run(const struct config *cfg)
     if (!rc && event_base_dispatch(base) < 0)
         rc = ST_EINTERNAL;
     health_free(hp);
-    if (base && b)
+    if (base && b) {
         worker_cleanup(&w);
+        w.backends = backends_free(w.backends);
+    }
     backend_free(b);
     if (base)
         event_base_free(base);

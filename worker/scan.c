@@ -42,7 +42,7 @@ int scan_open(struct run *r, size_t page_limit, struct scan **out, char *err, si
     if (r->j.start_after[0])
         snprintf(after, sizeof(after), "%s%s", r->j.root, r->j.start_after);
     if (!rc) {
-        rc = backend_list_open(r->w->backend, prefix, after, page_limit, &s->l);
+        rc = backend_list_open(r->backend, prefix, after, page_limit, &s->l);
         if (rc)
             snprintf(err, errlen, "cannot list '%s': %s", r->j.path, st_strerror(rc));
     }
