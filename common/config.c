@@ -548,3 +548,23 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
     rc = check_enums(cfg, err, errlen);
     return rc ? rc : check_strings(cfg, err, errlen);
 }
+
+int config_split_addr(const char *addr, char *host, size_t n, int *port)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr || (size_t)(colon - addr) >= n)
+        return ST_EINVAL;
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || p < 0 || p > 65535)
+        return ST_EINVAL;
+    size_t len = (size_t)(colon - addr);
+    if (addr[0] == '[' && len >= 2 && addr[len - 1] == ']') {
+        addr++;
+        len -= 2;
+    }
+    memcpy(host, addr, len);
+    host[len] = '\0';
+    *port = (int)p;
+    return 0;
+}

@@ -80,4 +80,8 @@ int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char 
 /* Cross-field checks (part_size >= 64 KiB, window >= 1, known storage type...). */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
+/* "host:port" -> host and port; the last ':' splits and brackets are
+ * dropped, so "[::1]:7071" works. 0 or ST_EINVAL. Pure. */
+int config_split_addr(const char *addr, char *host, size_t n, int *port);
+
 #endif

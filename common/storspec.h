@@ -70,13 +70,16 @@ bool storspec_has_credentials(const struct storspec *s);
  * for DescribeStage's storage_params. NULL on allocation failure. */
 char *storspec_params_json(const struct storspec *s);
 
-/* Seal the options (secrets included) for storage in Redis. A spec with no
- * option set seals to "" (no key needed). 0, ST_EINVAL (options that need
- * sealing but no master key), ST_ENOMEM or ST_EINTERNAL. `*out` is malloc'd. */
+/* Serialise the options (secrets included) for storage in Redis: "" when no
+ * option is set, a plain JSON object when none of them is secret (no key
+ * needed), else the JSON sealed with secret_seal(). 0, ST_EINVAL (secrets
+ * but no master key), ST_ENOMEM or ST_EINTERNAL. `*out` is malloc'd. */
 int storspec_seal(const struct storspec *s, const struct secret_key *key, char **out);
 
-/* Rebuild a spec from its URL and sealed options ("" = none). 0, ST_EINVAL
- * (bad url or blob) or ST_EPERM (does not open with this key). */
+/* Rebuild a spec from its URL and the storspec_seal() text ("" = none).
+ * fs:// URLs are accepted whatever allow_fs says (they were checked when
+ * stored). 0, ST_EINVAL (bad url or blob, or no key) or ST_EPERM (does not
+ * open with this key), with a message in `err` that names no secret. */
 int storspec_unseal(const char *url, const char *sealed, const struct secret_key *key,
                     struct storspec *out, char *err, size_t errlen);
 

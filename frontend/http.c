@@ -108,34 +108,13 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* "host:port" -> host and port; the last ':' splits, so "[::1]:7071" works. */
-static int split_addr(const char *addr, char *host, size_t n, int *port)
-{
-    const char *colon = strrchr(addr, ':');
-    if (!colon || colon == addr || (size_t)(colon - addr) >= n)
-        return ST_EINVAL;
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535)
-        return ST_EINVAL;
-    size_t len = (size_t)(colon - addr);
-    if (addr[0] == '[' && len >= 2 && addr[len - 1] == ']') {
-        addr++;
-        len -= 2;
-    }
-    memcpy(host, addr, len);
-    host[len] = '\0';
-    *port = (int)p;
-    return 0;
-}
-
 int http_start(struct http **out, const struct config *cfg, const struct server *grpc, char *err,
                size_t errlen)
 {
     char host[128];
     int port, rc = ST_ENOMEM;
     *out = NULL;
-    if (split_addr(cfg->server.http_listen, host, sizeof(host), &port)) {
+    if (config_split_addr(cfg->server.http_listen, host, sizeof(host), &port)) {
         snprintf(err, errlen, "server.http_listen '%s': expected host:port",
                  cfg->server.http_listen);
         return ST_EINVAL;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh - install what is missing, build, and run every test layer:
 #   unit (cmocka, offline, under AddressSanitizer + UBSan), integration (a real
-#   redis-server per test), e2e (the real frontend and workers on temp ports).
-# Options: --unit | --integration | --e2e   run one layer only.
+#   redis-server per test), e2e (the real frontend and workers on temp ports),
+#   deploy (the Kubernetes manifests rendered and validated offline).
+# Options: --unit | --integration | --e2e | --deploy   run one layer only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -35,6 +36,10 @@ fi
 if [ "$layer" = all ] || [ "$layer" = --integration ]; then
   echo "== integration tests"
   ctest --test-dir build -L integration --output-on-failure || rc=1
+fi
+if [ "$layer" = all ] || [ "$layer" = --deploy ]; then
+  echo "== deploy manifests"
+  ctest --test-dir build -L deploy --output-on-failure || rc=1
 fi
 if [ "$layer" = all ] || [ "$layer" = --e2e ]; then
   echo "== end-to-end tests"

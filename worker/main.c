@@ -9,6 +9,7 @@
 #include "backend_fs.h"
 #include "config.h"
 #include "err.h"
+#include "health.h"
 #include "log.h"
 #include "worker.h"
 
@@ -61,7 +62,9 @@ static int open_backend(const struct config *cfg, struct event_base *base, struc
 static int run(const struct config *cfg)
 {
     struct backend *b = NULL;
+    struct health *hp = NULL;
     struct worker w;
+    char err[512] = "";
     struct event_base *base = event_base_new();
     int rc = base ? 0 : ST_ENOMEM;
     if (!rc)
@@ -71,10 +74,15 @@ static int run(const struct config *cfg)
     if (!rc) {
         log_info("worker %s: concurrency %d, storage %s at %s", cfg->worker.name,
                  cfg->worker.concurrency, cfg->storage.type, cfg->storage.fs_root);
-        rc = worker_start(&w);
+        rc = health_start(&hp, &w, err, sizeof(err));
+        if (rc)
+            log_error("%s", err);
     }
+    if (!rc)
+        rc = worker_start(&w);
     if (!rc && event_base_dispatch(base) < 0)
         rc = ST_EINTERNAL;
+    health_free(hp);
     if (base && b)
         worker_cleanup(&w);
     backend_free(b);

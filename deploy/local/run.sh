@@ -124,6 +124,15 @@ root_password() {
   chmod 600 "$f"
 }
 
+# The AES-256-GCM key that seals external stages' secrets: made once, kept
+# beside the data it protects (mode 0600), given to every process by file.
+master_key() {
+  local f="$STATE/master-key"
+  [ -s "$f" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$f")
+  chmod 600 "$f"
+  export STAGE_MASTER_KEY_FILE="$f"
+}
+
 # Start NAME CMD... in the background, logging to .state/logs/NAME.log.
 launch() {
   local name=$1
@@ -160,6 +169,7 @@ start_all() {
     port_open "$p" && die "port $p is in use (set STAGE_LOCAL_*_PORT)"
   done
   root_password
+  master_key
   launch redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --daemonize no --dir "$STATE/redis" --appendonly yes --appendfsync always \
     --maxmemory-policy noeviction --save ''

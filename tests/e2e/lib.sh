@@ -159,6 +159,7 @@ service_env() {
   export STAGE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   export STAGE_STORAGE_FS_ROOT="$DATA"
   export STAGE_ROOT_PASSWORD="$ROOT_PW"
+  export STAGE_MASTER_KEY="$MASTER_KEY"
   export STAGE_LOG_LEVEL=info
 }
 
@@ -183,6 +184,7 @@ start_worker() {
   ) >"$T/logs/worker$i.log" 2>&1 &
   E2E_PIDS+=("$!")
   WORKER_PIDS+=("$!")
+  WORKER_HTTP_PORTS+=("$hp")
 }
 
 # Wait until Health/Check answers SERVING (and the workers joined the group).
@@ -214,6 +216,7 @@ e2e_start() {
   start_redis
   start_frontend
   WORKER_PIDS=()
+  WORKER_HTTP_PORTS=()
   for i in $(seq "${E2E_WORKERS:-2}"); do start_worker "$i"; done
   wait_ready
   export STAGE_SERVER="$SERVER"
@@ -292,6 +295,7 @@ e2e_init() {
   DATA="$T/data"
   mkdir -p "$DATA"
   ROOT_PW="e2e-$("$PY" -c 'import secrets; print(secrets.token_hex(8))')"
+  MASTER_KEY=$("$PY" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
   export HOME="$T/home" # stagectl keeps its token under $HOME/.config
   unset XDG_CONFIG_HOME STAGE_TOKEN STAGE_USER STAGE_PASSWORD STAGE_SERVER
   export STAGE_PB_DIR="$T/pb"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_http.sh - the frontend's HTTP side port: /healthz (liveness), /readyz
+# test_http.sh - the HTTP side ports of the frontend and the workers. Frontend: /healthz (liveness), /readyz
 # (Redis reachable, not draining; 503 with the reason otherwise) and /metrics
 # (Prometheus text with the queue backlog and pending jobs).
 set -euo pipefail
@@ -19,6 +19,15 @@ m=$(curl -s "$URL/metrics")
 check_contains "metrics: redis up" "$m" "stage_redis_up 1"
 check_contains "metrics: backlog gauge" "$m" "# TYPE stage_queue_backlog gauge"
 check_contains "metrics: empty queue" "$m" "stage_queue_backlog 0"
+
+# Each worker answers on its own side port, on its event loop.
+WURL="http://127.0.0.1:${WORKER_HTTP_PORTS[0]}"
+check_eq "worker GET /healthz" 200 "$(code "$WURL/healthz")"
+check_eq "worker GET /readyz" 200 "$(code "$WURL/readyz")"
+check_eq "worker GET /nope" 404 "$(code "$WURL/nope")"
+m=$(curl -s "$WURL/metrics")
+check_contains "worker metrics: redis up" "$m" "stage_worker_redis_up 1"
+check_contains "worker metrics: idle" "$m" "stage_worker_running_jobs 0"
 
 # Jobs that no worker takes show up as backlog.
 for p in "${WORKER_PIDS[@]}"; do kill -STOP "$p"; done

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# validate.sh - render the Kubernetes manifests (kustomize) and validate them
+# offline: API schemas (npm kubernetes-models), a strict pass for unknown
+# keys, and the project's rules (validate.mjs). Then feed it broken variants
+# to prove the validator rejects what it should. Installs what it needs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cache="${STAGE_TEST_CACHE:-$HOME/.cache/stage-tests}/k8s"
+
+if ! command -v kubectl >/dev/null; then
+  echo "validate: installing kubernetes-client (kubectl)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends kubernetes-client >/dev/null
+fi
+if ! command -v npm >/dev/null; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm >/dev/null
+fi
+mkdir -p "$cache"
+if [ ! -d "$cache/node_modules/kubernetes-models" ] || [ ! -d "$cache/node_modules/js-yaml" ]; then
+  echo "validate: npm install kubernetes-models@5.1.0 js-yaml@4 into $cache"
+  [ -f "$cache/package.json" ] || echo '{"private":true}' >"$cache/package.json"
+  (cd "$cache" && npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4)
+fi
+# ESM resolves packages next to the script, not through NODE_PATH.
+cp "$here/validate.mjs" "$cache/validate.mjs"
+
+fails=0
+rendered=$(mktemp)
+trap 'rm -f "$rendered"' EXIT
+for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
+  [ -f "$dir/kustomization.yaml" ] || continue
+  name=${dir#"$root"/}
+  if ! kubectl kustomize "$dir" >"$rendered" 2>"$rendered.err"; then
+    echo "FAIL $name: kustomize: $(cat "$rendered.err")"
+    fails=$((fails + 1))
+    continue
+  fi
+  if node "$cache/validate.mjs" <"$rendered"; then
+    echo "ok   $name"
+  else
+    echo "FAIL $name"
+    fails=$((fails + 1))
+  fi
+done
+rm -f "$rendered.err"
+
+# The validator must reject each of these edits of the rendered base.
+kubectl kustomize "$root/deploy/k8s/base" >"$rendered" 2>/dev/null
+expect_reject() {
+  local what=$1 expr=$2 out
+  if out=$(sed -e "$expr" "$rendered" | node "$cache/validate.mjs" 2>&1); then
+    echo "FAIL validator accepted: $what"
+    fails=$((fails + 1))
+  else
+    echo "ok   rejects $what: $(echo "$out" | head -1 | sed 's/^ *//')"
+  fi
+}
+expect_reject "replicas as a string" 's/replicas: 2/replicas: "two"/'
+expect_reject "a misspelled container key" 's/readinessProbe:/readinesProbe:/'
+expect_reject "a missing memory limit" 's/limits: {memory: 256Mi}/limits: {}/; s/^\( *\)memory: 256Mi$/\1cpu: 1/'
+expect_reject "a grace period shorter than the drain" 's/terminationGracePeriodSeconds: 30/terminationGracePeriodSeconds: 5/'
+expect_reject "a service selecting nothing" '0,/app: stage-frontend$/s//app: stage-frontnd/'
+expect_reject "a mount of an undefined volume" '0,/name: config$/s//name: konfig/'
+
+[ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
+exit $((fails > 0))
