@@ -49,6 +49,9 @@ struct config {
         int max_attempts;    /* default 5 */
         int stall_timeout_s; /* a transfer with no progress from its peer fails, default 60 */
         int max_queue;       /* queued jobs before RESOURCE_EXHAUSTED, default 100000 */
+        int lease_ms; /* a running job's lease; a dead worker's jobs move after it, default 15000 */
+        int retry_base_ms; /* first retry delay, doubled per attempt with jitter, default 1000 */
+        int retry_max_ms;  /* longest retry delay, default 30000 */
     } jobs;
     struct {
         int part_size;      /* bytes per part in Redis, default 8 MiB */
@@ -58,7 +61,9 @@ struct config {
     } upload;
     struct {
         int concurrency; /* jobs at once per worker process, default 8 */
-        char name[64];   /* consumer name, default <hostname>-<pid> */
+        char name[64];   /* consumer name, default <hostname>-<pid>; unique among live workers */
+        int drain_timeout_s; /* SIGTERM: running jobs get this long, then are handed back, default
+                                30 */
     } worker;
     struct {
         char level[16]; /* debug | info | warn | error, default info */

@@ -1,8 +1,9 @@
 /* main.c - stage-worker: configuration, the storage backend, the event loop.
  *
  * SIGTERM/SIGINT are taken as libevent signal events (worker.c): the worker
- * stops taking jobs, lets the running ones finish for up to WORKER_DRAIN_S,
- * fails the rest, disconnects and exits 0. SIGPIPE is ignored (hiredis
+ * stops taking jobs, lets the running ones finish for up to
+ * worker.drain_timeout_s, hands the rest back (lease.h), disconnects and
+ * exits 0. SIGPIPE is ignored (hiredis
  * writes with plain write()). */
 #include "backend.h"
 #include "backends.h"
