@@ -46,19 +46,22 @@ static void copy_str(char *dst, size_t n, const redisReply *r)
         snprintf(dst, n, "%.*s", (int)r->len, r->str);
 }
 
-/* HMGET the user's record. 0 (u->exists may be false) or a db error. */
-static int user_get(struct db *db, const char *name, struct user_rec *u)
+/* The HMGET of a user record: its key and fields. false: not a valid user
+ * name, so no such user. */
+static bool user_key(const char *name, char key[KEY_MAX])
 {
-    char key[KEY_MAX], chk[128];
-    redisReply *r = NULL;
+    char chk[128];
+    return location_name_check(name, "user", chk, sizeof(chk)) == 0 &&
+           keys_user(key, KEY_MAX, name) >= 0;
+}
+
+#define USER_FIELDS "pwhash", "salt", "iter", "admin", "gen"
+
+/* Fill `u` from the reply of HMGET key USER_FIELDS (u->exists may be false). */
+static void user_parse(const redisReply *r, struct user_rec *u)
+{
     memset(u, 0, sizeof(*u));
-    if (location_name_check(name, "user", chk, sizeof(chk)) ||
-        keys_user(key, sizeof(key), name) < 0)
-        return 0; /* not a valid name: no such user */
-    int rc = db_cmd(db, &r, "HMGET", key, "pwhash", "salt", "iter", "admin", "gen", NULL);
-    if (rc)
-        return rc;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
         r->element[0]->type == REDIS_REPLY_STRING) {
         u->exists = true;
         copy_str(u->pwhash, sizeof(u->pwhash), r->element[0]);
@@ -67,6 +70,20 @@ static int user_get(struct db *db, const char *name, struct user_rec *u)
         u->admin = db_reply_int(r->element[3], 0) == 1;
         u->gen = db_reply_int(r->element[4], 0);
     }
+}
+
+/* HMGET the user's record. 0 (u->exists may be false) or a db error. */
+static int user_get(struct db *db, const char *name, struct user_rec *u)
+{
+    char key[KEY_MAX];
+    redisReply *r = NULL;
+    memset(u, 0, sizeof(*u));
+    if (!user_key(name, key))
+        return 0;
+    int rc = db_cmd(db, &r, "HMGET", key, USER_FIELDS, NULL);
+    if (rc)
+        return rc;
+    user_parse(r, u);
     freeReplyObject(r);
     return 0;
 }
@@ -289,14 +306,40 @@ int auth_login(struct db *db, const char *user, const char *password, const char
 
 /* ------------------------------------------------------------ per call */
 
-static int check_bearer(struct call *c, const struct cred_header *h, struct user_rec *u)
+/* A bearer token: its signature and expiry locally, the user's generation
+ * in Redis. `extra` (may be NULL): a command sent in the same round trip,
+ * its reply returned in `*extra_reply` only when the token is good. */
+static int check_bearer(struct call *c, const struct cred_header *h, struct user_rec *u,
+                        const struct auth_extra *extra, redisReply **extra_reply)
 {
     struct cred_token t;
+    char key[KEY_MAX];
     if (cred_token_verify(g_secret, sizeof(g_secret), h->token, job_now_ms(), &t))
         return ST_EAUTH;
-    int rc = user_get(c->db, t.user, u);
-    if (rc)
-        return rc;
+    if (!extra) {
+        int rc = user_get(c->db, t.user, u);
+        if (rc)
+            return rc;
+    } else {
+        redisReply *r[2] = {NULL, NULL};
+        memset(u, 0, sizeof(*u));
+        if (!user_key(t.user, key))
+            return ST_EAUTH;
+        int rc = db_append(c->db, "HMGET", key, USER_FIELDS, NULL);
+        if (!rc)
+            rc = db_append_argv(c->db, extra->argc, extra->argv, extra->lens);
+        if (!rc)
+            rc = db_exec_each(c->db, 2, r);
+        user_parse(r[0], u);
+        if (r[0])
+            freeReplyObject(r[0]);
+        if (rc || !u->exists || u->gen != t.gen) {
+            if (r[1])
+                freeReplyObject(r[1]);
+            return rc ? rc : ST_EAUTH;
+        }
+        *extra_reply = r[1];
+    }
     if (!u->exists || u->gen != t.gen)
         return ST_EAUTH;
     snprintf(c->user, sizeof(c->user), "%s", t.user);
@@ -322,6 +365,11 @@ static int check_basic(struct call *c, const struct cred_header *h, struct user_
 
 int auth_call(struct call *c)
 {
+    return auth_call_with(c, NULL, NULL);
+}
+
+int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisReply **reply)
+{
     struct cred_header h;
     struct user_rec u;
     size_t len;
@@ -332,7 +380,12 @@ int auth_call(struct call *c)
         call_fail(c, ST_EAUTH, "%s", msg_missing);
         goto out;
     }
-    rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u) : check_basic(c, &h, &u);
+    if (reply)
+        *reply = NULL;
+    rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u, extra, reply) : check_basic(c, &h, &u);
+    /* Basic auth costs a PBKDF2 anyway: its extra command simply follows */
+    if (!rc && extra && h.scheme != CRED_BEARER)
+        rc = db_cmd_argv(c->db, reply, extra->argc, extra->argv, extra->lens);
     if (rc == ST_EAUTH)
         call_fail(c, rc, "%s", h.scheme == CRED_BEARER ? msg_badtoken : msg_badpw);
     else if (rc == ST_ELIMIT)

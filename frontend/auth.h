@@ -16,6 +16,7 @@
 struct call;
 struct config;
 struct db;
+struct redisReply;
 
 #define AUTH_SECRET_KEY "st:secret:token"
 #define AUTH_ROOT_USER  "root"
@@ -29,6 +30,19 @@ int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen)
  * and set c->user / c->admin. On failure the call is answered
  * (UNAUTHENTICATED, or UNAVAILABLE if Redis failed) and an st_err returned. */
 int auth_call(struct call *c);
+
+/* A Redis command to run with the authentication, in the same round trip
+ * (the hot polling calls: GetJob is one round trip, DESIGN §4). */
+struct auth_extra {
+    int argc;
+    const char **argv;
+    const size_t *lens;
+};
+
+/* auth_call() that also runs `extra` and returns its reply in `*reply`
+ * (owned by the caller) when the caller is authenticated; on failure the
+ * call is answered, nothing is returned and an st_err is the result. */
+int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisReply **reply);
 
 /* Check a password and issue a token valid for auth.token_ttl_s.
  * 0, ST_EAUTH ("invalid user or password"), ST_ELIMIT (throttled) or a

@@ -174,8 +174,9 @@ int call_recv(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCM
          * RECV_CLOSE op at the same moment; a half-close leaves it pending
          * until the status is sent. A short wait tells them apart, so a
          * cut stream is never taken for a complete upload. */
-        wait_close(c, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                   gpr_time_from_millis(CLOSE_GRACE_MS, GPR_TIMESPAN)));
+        if (!c->end_expected)
+            wait_close(c, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                       gpr_time_from_millis(CLOSE_GRACE_MS, GPR_TIMESPAN)));
         return c->close_done && c->cancelled ? ST_ECANCELLED : 0;
     }
     return unpack(bb, desc, out);

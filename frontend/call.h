@@ -45,6 +45,9 @@ struct call {
     /* call state */
     bool md_sent, finished, broken, close_started, close_done;
     int cancelled; /* from RECV_CLOSE_ON_SERVER */
+    /* set by a handler that has every byte it was told to expect: the end of
+     * the stream then needs no grace wait to tell a cancel from a half-close */
+    bool end_expected;
     /* the log line */
     int status;
     char status_msg[160];

@@ -162,22 +162,43 @@ int db_append(struct db *db, const char *arg0, ...)
     return db_append_argv(db, n, argv, lens);
 }
 
-int db_exec(struct db *db, int n, struct redisReply **last)
+/* Read `n` replies: into each[i] when `each`, the last into `last` when
+ * `last`, the others freed. The first error reply is the result. */
+static int exec_into(struct db *db, int n, struct redisReply **each, struct redisReply **last)
 {
     int rc = 0;
+    for (int i = 0; each && i < n; i++)
+        each[i] = NULL;
     if (last)
         *last = NULL;
     if (!db->c)
         return db_broken(db);
     for (int i = 0; i < n; i++) {
         void *r = NULL;
-        if (redisGetReply(db->c, &r) != REDIS_OK)
+        if (redisGetReply(db->c, &r) != REDIS_OK) {
+            for (int k = 0; each && k < i; k++) {
+                if (each[k])
+                    freeReplyObject(each[k]);
+                each[k] = NULL;
+            }
             return db_broken(db);
-        int one = db_take(db, r, i == n - 1 ? last : NULL);
+        }
+        struct redisReply **out = each ? &each[i] : i == n - 1 ? last : NULL;
+        int one = db_take(db, r, out);
         if (one && !rc)
             rc = one;
     }
     return rc;
+}
+
+int db_exec_each(struct db *db, int n, struct redisReply **replies)
+{
+    return exec_into(db, n, replies, NULL);
+}
+
+int db_exec(struct db *db, int n, struct redisReply **last)
+{
+    return exec_into(db, n, NULL, last);
 }
 
 int db_cmd_blocking(struct db *db, struct redisReply **out, int block_ms, const char *arg0, ...)

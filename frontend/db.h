@@ -48,6 +48,10 @@ int db_cmd(struct db *db, struct redisReply **out, const char *arg0, ...) __attr
 int db_append_argv(struct db *db, int argc, const char **argv, const size_t *lens);
 int db_append(struct db *db, const char *arg0, ...) __attribute__((sentinel));
 int db_exec(struct db *db, int n, struct redisReply **last);
+/* Same, keeping every reply: replies[i] is the reply of command i (NULL when
+ * it was an error reply; the first error is the result). On a broken
+ * connection every reply is released and all are NULL. */
+int db_exec_each(struct db *db, int n, struct redisReply **replies);
 
 /* Run a blocking command (BLPOP ... 1) whose server-side timeout is
  * `block_ms`: the client timeout is raised above it for this command. */

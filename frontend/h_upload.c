@@ -201,6 +201,7 @@ static int upload_body(struct upload *u)
     char msg[200];
     for (;;) {
         Stage__V1__UploadFileRequest *m = NULL;
+        u->c->end_expected = u->has_size && u->total == u->size;
         int rc =
             call_recv(u->c, &stage__v1__upload_file_request__descriptor, (ProtobufCMessage **)&m);
         if (rc == ST_EINVAL || (m && m->msg_case != STAGE__V1__UPLOAD_FILE_REQUEST__MSG_CHUNK)) {

@@ -104,25 +104,31 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
     return rc;
 }
 
-int jobs_get(struct db *db, const char *id, struct job *j)
+int jobs_from_reply(struct db *db, const char *id, const struct redisReply *r, struct job *j)
 {
-    char key[KEY_MAX];
     struct job tmp; /* `j` is left alone on failure; `id` may point into it */
-    redisReply *r = NULL;
-    if (!*id || keys_job(key, sizeof(key), id) < 0)
-        return ST_ENOTFOUND;
-    int rc = db_cmd(db, &r, "HGETALL", key, NULL);
-    if (rc)
-        return rc;
     job_init(&tmp);
-    rc = job_from_reply(&tmp, r);
-    freeReplyObject(r);
+    int rc = job_from_reply(&tmp, r);
     if (rc == ST_EINVAL) {
         snprintf(db->err, sizeof(db->err), "job %.64s: the hash is malformed", id);
         rc = ST_EINTERNAL;
     }
     if (!rc)
         *j = tmp;
+    return rc;
+}
+
+int jobs_get(struct db *db, const char *id, struct job *j)
+{
+    char key[KEY_MAX];
+    redisReply *r = NULL;
+    if (!*id || keys_job(key, sizeof(key), id) < 0)
+        return ST_ENOTFOUND;
+    int rc = db_cmd(db, &r, "HGETALL", key, NULL);
+    if (rc)
+        return rc;
+    rc = jobs_from_reply(db, id, r, j);
+    freeReplyObject(r);
     return rc;
 }
 

@@ -12,6 +12,7 @@
 
 struct config;
 struct db;
+struct redisReply;
 struct job;
 
 /* Store a new job and queue it, in one MULTI: HSET st:job:<id> ...,
@@ -23,6 +24,9 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
 
 /* HGETALL st:job:<id> into `j`. ST_ENOTFOUND if there is no such job. */
 int jobs_get(struct db *db, const char *id, struct job *j);
+
+/* The same from an HGETALL reply already read (pipelines). */
+int jobs_from_reply(struct db *db, const char *id, const struct redisReply *r, struct job *j);
 
 /* Wait up to about one second for a wake-up (BLPOP st:job:<id>:fe 1). */
 int jobs_wait(struct db *db, const char *id);

@@ -49,7 +49,8 @@ static const struct method table[] = {
     LATER(CopyFiles),
     UNARY(StatFile, h_stat),
     LATER(PresignFile),
-    UNARY(GetJob, h_get_job),
+    /* authenticates itself, in the same Redis round trip as the job */
+    {SVC "GetJob", "GetJob", SHAPE_UNARY, false, h_get_job},
     LATER_STREAM(WatchJob),
     LATER(ListJobs),
     LATER(CancelJob),
