@@ -122,6 +122,12 @@ check("DropStage external queues no deletion", r.job_id == "")
 time.sleep(0.5)
 check("external files survive DropStage", os.path.exists(os.path.join(EXT, "x", "keep.csv")))
 
+got, msg = status(root.rpc, "CreateStage", name="unreach", url="fs:///proc/stage-e2e-nope/")
+check("a new external stage is probed: unreachable -> FAILED_PRECONDITION",
+      got == "FAILED_PRECONDITION" and "does not answer" in msg, "%s %s" % (got, msg))
+got, _ = status(root.rpc, "DescribeStage", name="unreach")
+check("... and not stored", got == "NOT_FOUND", got)
+
 # ---- object-store stages: validated, stored sealed, masked, not usable yet
 got, msg = status(root.rpc, "CreateStage", name="bad", url="s3://bucket/path/",
                   connection={"secret_acess_key": "x"})
