@@ -62,6 +62,36 @@ int backend_write_abort(struct backend_writer *w, backend_done_fn *cb, void *ud)
     return w->b->ops->write_abort(w, cb, ud);
 }
 
+int backend_write_state(struct backend_writer *w, char *buf, size_t n)
+{
+    if (!w || !buf || n == 0)
+        return ST_EINVAL;
+    if (!w->b->ops->write_state)
+        return ST_EUNIMPL;
+    return w->b->ops->write_state(w, buf, n);
+}
+
+int backend_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                         const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                         void *ud)
+{
+    if (!b || !cb || !state || next_part < 0 || offset < 0 || backend_key_check(key, false))
+        return ST_EINVAL;
+    if (!b->ops->write_resume)
+        return ST_EUNIMPL;
+    return b->ops->write_resume(b, key, o, state, next_part, offset, cb, ud);
+}
+
+void backend_write_detach(struct backend_writer *w)
+{
+    if (!w)
+        return;
+    if (w->b->ops->write_detach)
+        w->b->ops->write_detach(w);
+    else
+        w->b->ops->write_abort(w, NULL, NULL);
+}
+
 int backend_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
                  backend_read_fn *cb, void *ud)
 {

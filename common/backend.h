@@ -67,6 +67,7 @@ struct backend_lister {
 struct backend_write_opts {
     const char *content_type; /* may be NULL */
     bool no_overwrite;        /* commit fails with ST_EEXIST if the key exists */
+    int64_t size_hint;        /* expected bytes, 0 if unknown (object stores size parts by it) */
 };
 
 typedef void(backend_done_fn)(int rc, const char *msg, void *ud);
@@ -107,6 +108,20 @@ struct backend_ops {
     int (*delete_batch)(struct backend *b, const char *const *keys, size_t n,
                         const char *keep_prefix, backend_delete_fn *cb, void *ud);
     void (*destroy)(struct backend *b);
+    /* Resumable writers (docs/jobs.md); all three NULL if the backend cannot
+     * resume. write_state: the state a later write_resume needs, as a
+     * printable string (fs: the temp file; s3: upload id + part ETags); no
+     * I/O; valid after write_open's callback and after each write_part
+     * callback. write_resume: a new writer for `key` from `state` that keeps
+     * parts 0..next_part-1 (`offset` bytes), drops anything after them, and
+     * takes write_part(next_part) next; the open callback as write_open's.
+     * write_detach: free the handle but keep what was written (another
+     * process may resume it); no callback, consumes the writer. */
+    int (*write_state)(struct backend_writer *w, char *buf, size_t n);
+    int (*write_resume)(struct backend *b, const char *key, const struct backend_write_opts *o,
+                        const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                        void *ud);
+    void (*write_detach)(struct backend_writer *w);
 };
 
 struct backend {
@@ -138,6 +153,17 @@ int backend_list_next(struct backend_lister *l, backend_page_fn *cb, void *ud);
 struct backend_lister *backend_list_close(struct backend_lister *l);
 int backend_delete_batch(struct backend *b, const char *const *keys, size_t n,
                          const char *keep_prefix, backend_delete_fn *cb, void *ud);
+
+/* Resumable writers (see the ops). write_state: 0, ST_ELIMIT if `n` is too
+ * small, ST_EUNIMPL if the backend cannot resume. write_resume: as
+ * write_open, ST_EUNIMPL if it cannot resume. write_detach: NULL-safe; a
+ * backend that cannot resume aborts the writer instead. */
+#define BACKEND_STATE_MAX 65536 /* room for a writer's state */
+int backend_write_state(struct backend_writer *w, char *buf, size_t n);
+int backend_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                         const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                         void *ud);
+void backend_write_detach(struct backend_writer *w);
 
 /* Destroy a backend with no writer, lister or operation outstanding.
  * NULL-safe; returns NULL. */

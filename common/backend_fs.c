@@ -354,6 +354,87 @@ static int fs_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *
     return fs_call_defer(fs, c);
 }
 
+/* ------------------------------------------------------------ resume */
+
+static int fs_write_state(struct backend_writer *bw, char *buf, size_t n)
+{
+    struct fs_writer *w = (struct fs_writer *)bw;
+    const char *name = strrchr(w->tmp, '/');
+    if (!w->tmp[0] || !name)
+        return ST_EINVAL;
+    int len = snprintf(buf, n, "%s", name + 1);
+    return len < 0 || (size_t)len >= n ? ST_ELIMIT : 0;
+}
+
+/* Reopen the temp file `state` names: cut it to the `offset` bytes the job
+ * confirmed (a dead writer may have written more), append from there. */
+static int writer_reopen(struct fs *fs, struct fs_writer *w, const char *state, int64_t offset,
+                         struct fs_call *c)
+{
+    struct stat st;
+    if (strncmp(state, "w-", 2) != 0 || strchr(state, '/') || strlen(state) > 200)
+        return fs_call_fail(c, ST_EINVAL, "bad writer state '%.64s' for '%s'", state, w->key);
+    snprintf(w->tmp, sizeof(w->tmp), "%s/%s/%s", fs->root, TMP_DIR, state);
+    w->fd = open(w->tmp, O_WRONLY | O_CLOEXEC);
+    if (w->fd < 0) {
+        int e = errno;
+        w->tmp[0] = '\0';
+        return fs_call_fail(c, e == ENOENT ? ST_ENOTFOUND : ST_EIO,
+                            "cannot resume the upload of '%s': temp file %s: %s", w->key, state,
+                            strerror(e));
+    }
+    if (fstat(w->fd, &st) != 0 || st.st_size < offset)
+        return fs_call_fail(c, ST_EIO,
+                            "cannot resume the upload of '%s': temp file %s holds %lld of %lld "
+                            "confirmed bytes",
+                            w->key, state, (long long)st.st_size, (long long)offset);
+    if (ftruncate(w->fd, (off_t)offset) != 0 || lseek(w->fd, (off_t)offset, SEEK_SET) < 0)
+        return fs_call_fail(c, ST_EIO, "cannot resume the upload of '%s': %s", w->key,
+                            strerror(errno));
+    return 0;
+}
+
+static int fs_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                           const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                           void *ud)
+{
+    struct fs *fs = fs_of(b);
+    if (fs_key_check(key, false))
+        return ST_EINVAL;
+    struct fs_writer *w = calloc(1, sizeof(*w));
+    struct fs_call *c = fs_call_new(FS_CALL_OPEN, ud);
+    if (!w || !c || !(w->key = strdup(key))) {
+        free(w);
+        free(c);
+        return ST_ENOMEM;
+    }
+    c->cb.open = cb;
+    w->fd = -1;
+    w->base.b = b;
+    w->no_overwrite = o && o->no_overwrite;
+    w->next_part = next_part;
+    if (writer_reopen(fs, w, state, offset, c) == 0) {
+        c->w = &w->base;
+    } else {
+        if (w->fd >= 0)
+            close(w->fd);
+        free(w->key);
+        free(w);
+        w = NULL;
+    }
+    int rc = fs_call_defer(fs, c);
+    if (rc && w)
+        writer_free(w);
+    return rc;
+}
+
+static void fs_write_detach(struct backend_writer *bw)
+{
+    struct fs_writer *w = (struct fs_writer *)bw;
+    w->tmp[0] = '\0'; /* keep the temp file for write_resume */
+    writer_free(w);
+}
+
 /* ------------------------------------------------------------ read, stat */
 
 static int pread_all(int fd, char *buf, size_t len, off_t off, size_t *got)
@@ -512,6 +593,9 @@ static const struct backend_ops fs_ops = {
     .list_close = fs_list_close,
     .delete_batch = fs_delete_batch,
     .destroy = fs_destroy,
+    .write_state = fs_write_state,
+    .write_resume = fs_write_resume,
+    .write_detach = fs_write_detach,
 };
 
 /* Remove temp files nobody wrote to for TMP_MAX_AGE_S (left by a worker

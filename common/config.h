@@ -30,6 +30,16 @@ struct config {
         char type[16];      /* fs (default) | s3 | gcs | azblob */
         char fs_root[1024]; /* storage.fs.root, default ./data */
         bool allow_fs_urls; /* external fs:// stages, default false */
+        struct {
+            char bucket[256];
+            char endpoint_url[512];         /* "" = AWS for the region */
+            char region[64];                /* default us-east-1 */
+            char access_key_id[256];        /* env STAGE_STORAGE_S3_ACCESS_KEY_ID too */
+            char secret_access_key[256];    /* env STAGE_STORAGE_S3_SECRET_ACCESS_KEY only */
+            char session_token[2048];       /* env STAGE_STORAGE_S3_SESSION_TOKEN only */
+            char root[1024];                /* key prefix inside the bucket, "" = bucket root */
+            bool enable_virtual_host_style; /* default false: path-style */
+        } s3;
     } storage;
     struct {
         int token_ttl_s; /* default 3600 */
@@ -39,15 +49,21 @@ struct config {
         int max_attempts;    /* default 5 */
         int stall_timeout_s; /* a transfer with no progress from its peer fails, default 60 */
         int max_queue;       /* queued jobs before RESOURCE_EXHAUSTED, default 100000 */
+        int lease_ms; /* a running job's lease; a dead worker's jobs move after it, default 15000 */
+        int retry_base_ms; /* first retry delay, doubled per attempt with jitter, default 1000 */
+        int retry_max_ms;  /* longest retry delay, default 30000 */
     } jobs;
     struct {
-        int part_size;  /* bytes per part in Redis, default 8 MiB */
-        int window;     /* parts in Redis per transfer, default 4 */
-        int chunk_size; /* bytes per gRPC message on downloads, default 1 MiB */
+        int part_size;      /* bytes per part in Redis, default 8 MiB */
+        int window;         /* parts in Redis per transfer, default 4 */
+        int chunk_size;     /* bytes per gRPC message on downloads, default 1 MiB */
+        int parallel_parts; /* object-store parts of one file in flight, default 4 */
     } upload;
     struct {
         int concurrency; /* jobs at once per worker process, default 8 */
-        char name[64];   /* consumer name, default <hostname>-<pid> */
+        char name[64];   /* consumer name, default <hostname>-<pid>; unique among live workers */
+        int drain_timeout_s; /* SIGTERM: running jobs get this long, then are handed back, default
+                                30 */
     } worker;
     struct {
         char level[16]; /* debug | info | warn | error, default info */

@@ -122,6 +122,7 @@ static const struct field fields[] = {
     I(started_at),
     I(finished_at),
     S(worker),
+    I(lease_until),
     I(part_size),
     I(parts_ready),
     I(parts_done),
@@ -240,8 +241,11 @@ int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
 /* ------------------------------------------------------------ state machine */
 
 /* KEYS[1] job hash. ARGV: id, from ("*" = any non-terminal), to, now_ms, worker,
- * error_code, error_message, retention_s. Returns 1 changed, 0 wrong state or
- * transition, -1 no such job. The table repeats job_transition_valid() so a
+ * error_code, error_message, retention_s, owner ("" = anyone). Returns 1
+ * changed, 0 wrong state, transition or owner, -1 no such job. A non-empty
+ * owner fences a worker that lost its lease: only the job's current `worker`
+ * may move it. An error on a change to QUEUED (a retry) is kept as the last
+ * error, visible while the job waits. The table repeats job_transition_valid() so a
  * concurrent writer cannot slip an invalid transition in between. */
 static const char set_state_lua[] =
     "local cur = redis.call('HGET', KEYS[1], 'state')\n"
@@ -253,10 +257,14 @@ static const char set_state_lua[] =
     "            RUNNING={QUEUED=1, SUCCEEDED=1, FAILED=1, CANCELLED=1}}\n"
     "local to = ARGV[3]\n"
     "if not (ok[cur] and ok[cur][to]) then return 0 end\n"
+    "if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'worker') ~= ARGV[9] then return 0 end\n"
     "redis.call('HSET', KEYS[1], 'state', to)\n"
     "if to == 'RUNNING' then\n"
     "  redis.call('HSET', KEYS[1], 'started_at', ARGV[4], 'worker', ARGV[5])\n"
     "  redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n"
+    "end\n"
+    "if to == 'QUEUED' and ARGV[6] ~= '' then\n"
+    "  redis.call('HSET', KEYS[1], 'error_code', ARGV[6], 'error_message', ARGV[7])\n"
     "end\n"
     "if term[to] then\n"
     "  redis.call('HSET', KEYS[1], 'finished_at', ARGV[4], 'error_code', ARGV[6],\n"
@@ -274,18 +282,20 @@ static const char set_state_lua[] =
     "redis.call('EXPIRE', fe, 600)\n"
     "return 1\n";
 
+#define NARGV 13
+
 struct set_state_cmd {
-    const char *argv[11];
-    size_t lens[11];
+    const char *argv[NARGV];
+    size_t lens[NARGV];
     char key[KEY_MAX], now[24], ret[24];
     char id[JOB_ID_LEN + 1];
     enum job_state from, to;
 };
 
-static int build_cmd(struct set_state_cmd *c, const char *id, enum job_state from,
-                     enum job_state to, const char *worker, int err, const char *msg,
-                     long retention_s)
+static int build_cmd(struct set_state_cmd *c, const struct job_change *ch)
 {
+    enum job_state from = ch->from, to = ch->to;
+    const char *id = ch->id;
     if (from != JOB_STATE_NONE && !job_transition_valid(from, to))
         return ST_EINVAL;
     if (to <= JOB_STATE_NONE || to >= JOB_STATE_LAST || !id || strlen(id) > JOB_ID_LEN)
@@ -294,21 +304,23 @@ static int build_cmd(struct set_state_cmd *c, const char *id, enum job_state fro
         return ST_EINVAL;
     snprintf(c->id, sizeof(c->id), "%s", id);
     snprintf(c->now, sizeof(c->now), "%" PRId64, job_now_ms());
-    snprintf(c->ret, sizeof(c->ret), "%ld", retention_s > 0 ? retention_s : 1);
+    snprintf(c->ret, sizeof(c->ret), "%ld", ch->retention_s > 0 ? ch->retention_s : 1);
     c->from = from;
     c->to = to;
-    const char *v[11] = {"EVAL",
-                         set_state_lua,
-                         "1",
-                         c->key,
-                         id,
-                         from == JOB_STATE_NONE ? "*" : job_state_name(from),
-                         job_state_name(to),
-                         c->now,
-                         worker ? worker : "",
-                         err ? st_err_status_name(err) : "",
-                         msg ? msg : ""};
-    for (int i = 0; i < 11; i++) {
+    const char *v[NARGV] = {"EVAL",
+                            set_state_lua,
+                            "1",
+                            c->key,
+                            id,
+                            from == JOB_STATE_NONE ? "*" : job_state_name(from),
+                            job_state_name(to),
+                            c->now,
+                            ch->worker ? ch->worker : "",
+                            ch->err ? st_err_status_name(ch->err) : "",
+                            ch->msg ? ch->msg : "",
+                            c->ret,
+                            ch->owner ? ch->owner : ""};
+    for (int i = 0; i < NARGV; i++) {
         c->argv[i] = v[i];
         c->lens[i] = strlen(v[i]);
     }
@@ -334,25 +346,31 @@ static void log_change(const struct set_state_cmd *c, int rc, const char *msg)
         log_debug("job=%s not changed to %s: %s", c->id, job_state_name(c->to), st_strerror(rc));
 }
 
-int job_set_state(struct redisContext *ctx, const char *id, enum job_state from, enum job_state to,
-                  const char *worker, int err, const char *msg, long retention_s)
+int job_change(struct redisContext *ctx, const struct job_change *ch)
 {
     struct set_state_cmd c;
-    int rc = build_cmd(&c, id, from, to, worker, err, msg, retention_s);
+    int rc = build_cmd(&c, ch);
     if (rc)
         return rc;
-    const char *argv[12];
-    size_t lens[12];
-    memcpy(argv, c.argv, sizeof(c.argv));
-    memcpy(lens, c.lens, sizeof(c.lens));
-    argv[11] = c.ret;
-    lens[11] = strlen(c.ret);
-    redisReply *r = redisCommandArgv(ctx, 12, argv, lens);
+    redisReply *r = redisCommandArgv(ctx, NARGV, c.argv, c.lens);
     rc = reply_rc(r);
     if (r)
         freeReplyObject(r);
-    log_change(&c, rc, msg);
+    log_change(&c, rc, ch->msg);
     return rc;
+}
+
+int job_set_state(struct redisContext *ctx, const char *id, enum job_state from, enum job_state to,
+                  const char *worker, int err, const char *msg, long retention_s)
+{
+    struct job_change ch = {.id = id,
+                            .from = from,
+                            .to = to,
+                            .worker = worker,
+                            .err = err,
+                            .msg = msg,
+                            .retention_s = retention_s};
+    return job_change(ctx, &ch);
 }
 
 struct async_state {
@@ -360,6 +378,7 @@ struct async_state {
     job_state_fn *cb;
     void *ud;
     char msg[512];
+    char owner[80], worker[80];
 };
 
 static void async_done(redisAsyncContext *ac, void *reply, void *privdata)
@@ -371,30 +390,43 @@ static void async_done(redisAsyncContext *ac, void *reply, void *privdata)
     free(s);
 }
 
-int job_set_state_async(struct redisAsyncContext *ac, const char *id, enum job_state from,
-                        enum job_state to, const char *worker, int err, const char *msg,
-                        long retention_s, job_state_fn *cb, void *ud)
+int job_change_async(struct redisAsyncContext *ac, const struct job_change *ch, job_state_fn *cb,
+                     void *ud)
 {
     struct async_state *s = calloc(1, sizeof(*s));
     if (!s)
         return ST_ENOMEM;
-    snprintf(s->msg, sizeof(s->msg), "%s", msg ? msg : "");
-    int rc = build_cmd(&s->c, id, from, to, worker, err, s->msg, retention_s);
+    snprintf(s->msg, sizeof(s->msg), "%s", ch->msg ? ch->msg : "");
+    snprintf(s->owner, sizeof(s->owner), "%s", ch->owner ? ch->owner : "");
+    snprintf(s->worker, sizeof(s->worker), "%s", ch->worker ? ch->worker : "");
+    struct job_change copy = *ch;
+    copy.msg = s->msg;
+    copy.owner = s->owner;
+    copy.worker = s->worker;
+    int rc = build_cmd(&s->c, &copy);
     if (rc) {
         free(s);
         return rc;
     }
     s->cb = cb;
     s->ud = ud;
-    const char *argv[12];
-    size_t lens[12];
-    memcpy(argv, s->c.argv, sizeof(s->c.argv));
-    memcpy(lens, s->c.lens, sizeof(s->c.lens));
-    argv[11] = s->c.ret;
-    lens[11] = strlen(s->c.ret);
-    if (redisAsyncCommandArgv(ac, async_done, s, 12, argv, lens) != REDIS_OK) {
+    if (redisAsyncCommandArgv(ac, async_done, s, NARGV, s->c.argv, s->c.lens) != REDIS_OK) {
         free(s);
         return ST_EUNAVAIL;
     }
     return 0;
+}
+
+int job_set_state_async(struct redisAsyncContext *ac, const char *id, enum job_state from,
+                        enum job_state to, const char *worker, int err, const char *msg,
+                        long retention_s, job_state_fn *cb, void *ud)
+{
+    struct job_change ch = {.id = id,
+                            .from = from,
+                            .to = to,
+                            .worker = worker,
+                            .err = err,
+                            .msg = msg,
+                            .retention_s = retention_s};
+    return job_change_async(ac, &ch, cb, ud);
 }

@@ -68,6 +68,7 @@ struct job {
     char error_message[512];
     int64_t created_at, started_at, finished_at; /* Unix ms, 0 = not yet */
     char worker[72];
+    int64_t lease_until; /* Unix ms: the owner renews it while it runs the job */
     /* the part pipe (docs/redis.md "Data in flight") */
     int64_t part_size, parts_ready, parts_done;
     int64_t parts_total; /* -1 until the producer knows it */
@@ -125,6 +126,22 @@ int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
 int job_set_state(struct redisContext *c, const char *id, enum job_state from, enum job_state to,
                   const char *worker, int err, const char *msg, long retention_s);
 
+/* A state change with every option; job_set_state() is the short form.
+ * `owner` (may be NULL): change only if the job's `worker` field equals it,
+ * else ST_EPRECOND; a worker passes its own name so that once another worker
+ * reclaimed the job (lease expired) its late writes change nothing. An `err`
+ * on a change to QUEUED (a retry) is stored as the last error. */
+struct job_change {
+    const char *id;
+    enum job_state from, to; /* from JOB_STATE_NONE: any non-terminal state */
+    const char *worker;      /* the new owner on RUNNING */
+    const char *owner;       /* fencing, see above */
+    int err;
+    const char *msg;
+    long retention_s;
+};
+int job_change(struct redisContext *c, const struct job_change *ch);
+
 /* Async twin on a hiredis async context. `cb` runs exactly once, never inside
  * this call, with the same result codes as job_set_state(). If this returns
  * an error, `cb` is never called. Runs on the context's event loop thread. */
@@ -132,5 +149,7 @@ typedef void(job_state_fn)(int rc, void *ud);
 int job_set_state_async(struct redisAsyncContext *ac, const char *id, enum job_state from,
                         enum job_state to, const char *worker, int err, const char *msg,
                         long retention_s, job_state_fn *cb, void *ud);
+int job_change_async(struct redisAsyncContext *ac, const struct job_change *ch, job_state_fn *cb,
+                     void *ud);
 
 #endif

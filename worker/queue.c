@@ -12,20 +12,21 @@
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_MS        "1000"
-#define PENDING_COUNT   100
-#define MAX_LEFTOVER    64 /* parts to delete for a job found terminal */
-#define INTERRUPTED_MSG "interrupted: the worker running it restarted or lost Redis; retry"
+#define BLOCK_MS      "1000"
+#define PENDING_COUNT 100
+#define MAX_LEFTOVER  64 /* parts to delete for a job found terminal */
 
 struct claim {
     struct worker *w;
     char entry[64];
     char id[JOB_ID_LEN + 1];
-    bool pending; /* from our own pending list, not a new delivery */
+    enum queue_how how;
+    bool requeued; /* we moved it RUNNING -> QUEUED already */
     struct job j;
 };
 
@@ -89,12 +90,48 @@ static void on_running(int rc, void *ud)
     claim_done(c);
 }
 
-static void on_interrupted(int rc, void *ud)
+static void on_given_up(int rc, void *ud)
 {
     struct claim *c = ud;
     if (rc == 0 || rc == ST_EPRECOND || rc == ST_ENOTFOUND)
         ack(c->w, c->entry);
     claim_done(c);
+}
+
+static int claim_decide(struct claim *c);
+
+static void on_requeued(int rc, void *ud)
+{
+    struct claim *c = ud;
+    if (rc == 0) {
+        c->j.state = JOB_QUEUED;
+        c->requeued = true;
+        if (claim_decide(c) == 0)
+            return;
+    } else if (rc == ST_EPRECOND) {
+        on_running(ST_EPRECOND, c); /* changed meanwhile: look again */
+        return;
+    }
+    claim_done(c);
+}
+
+/* The job's owner is gone (its lease ran out, or it was us before a
+ * restart): RUNNING -> QUEUED, fenced by the old owner's name, then on. */
+static int reclaim(struct claim *c)
+{
+    struct worker *w = c->w;
+    char msg[300];
+    snprintf(msg, sizeof(msg), "worker %s stopped renewing its lease (died or lost Redis)",
+             c->j.worker[0] ? c->j.worker : "?");
+    log_warn("job=%s %s: reclaiming it after %" PRId64 " attempt(s)", c->id, msg, c->j.attempts);
+    struct job_change ch = {.id = c->id,
+                            .from = JOB_RUNNING,
+                            .to = JOB_QUEUED,
+                            .owner = c->j.worker,
+                            .err = ST_EUNAVAIL,
+                            .msg = msg,
+                            .retention_s = w->cfg->jobs.retention_s};
+    return job_change_async(w->cmd, &ch, on_requeued, c);
 }
 
 /* Decide what to do with the job of a claimed entry. 0 = the claim goes on
@@ -104,20 +141,28 @@ static int claim_decide(struct claim *c)
     struct worker *w = c->w;
     const struct config *cfg = w->cfg;
     struct job *j = &c->j;
+    char msg[700];
     if (job_state_terminal(j->state)) {
         drop_parts(w, j);
         ack(w, c->entry);
         return 1;
     }
+    if (worker_find(w, c->id))
+        return 1; /* running here */
+    if (j->state == JOB_QUEUED && j->attempts >= cfg->jobs.max_attempts) {
+        snprintf(msg, sizeof(msg), "gave up after %" PRId64 " attempts; last error: %s",
+                 j->attempts, j->error_message[0] ? j->error_message : "none recorded");
+        int err = j->error_code[0] ? st_err_from_status_name(j->error_code) : ST_EUNAVAIL;
+        return job_set_state_async(w->cmd, c->id, JOB_QUEUED, JOB_FAILED, NULL, err, msg,
+                                   cfg->jobs.retention_s, on_given_up, c);
+    }
     if (j->state == JOB_QUEUED)
         return job_set_state_async(w->cmd, c->id, JOB_QUEUED, JOB_RUNNING, cfg->worker.name, 0,
                                    NULL, cfg->jobs.retention_s, on_running, c);
-    if (j->state == JOB_RUNNING && c->pending && strcmp(j->worker, cfg->worker.name) == 0 &&
-        !worker_find(w, c->id)) {
-        log_warn("job=%s was running here before a restart or a Redis outage: failing it", c->id);
-        return job_set_state_async(w->cmd, c->id, JOB_RUNNING, JOB_FAILED, NULL, ST_EUNAVAIL,
-                                   INTERRUPTED_MSG, cfg->jobs.retention_s, on_interrupted, c);
-    }
+    bool mine = strcmp(j->worker, cfg->worker.name) == 0;
+    if (j->state == JOB_RUNNING && !c->requeued &&
+        (c->how == QUEUE_RECLAIM || ((c->how == QUEUE_PENDING || c->how == QUEUE_RETRY) && mine)))
+        return reclaim(c);
     return 1; /* running elsewhere: leave it */
 }
 
@@ -139,31 +184,21 @@ static void on_job(redisAsyncContext *ac, void *reply, void *priv)
     claim_done(c);
 }
 
-/* Claim stream entry `e` ([id, [field, value, ...]]). */
-static void claim_entry(struct worker *w, const redisReply *e, bool pending)
+void queue_claim(struct worker *w, const char *entry, const char *id, enum queue_how how)
 {
     char key[KEY_MAX];
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
-        e->element[0]->type != REDIS_REPLY_STRING)
-        return;
-    const char *entry = e->element[0]->str;
-    const redisReply *f = e->element[1];
-    const char *id = NULL;
-    for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
-        if (strcmp(f->element[i]->str, "job") == 0)
-            id = f->element[i + 1]->str;
     if (!id || strlen(id) > JOB_ID_LEN || keys_job(key, sizeof(key), id) < 0) {
         log_warn("queue entry %s holds no job id (deleted or malformed): acknowledged", entry);
         ack(w, entry);
         return;
     }
-    if (pending && worker_find(w, id))
+    if (how != QUEUE_NEW && worker_find(w, id))
         return;
     struct claim *c = calloc(1, sizeof(*c));
     if (!c)
         return;
     c->w = w;
-    c->pending = pending;
+    c->how = how;
     snprintf(c->entry, sizeof(c->entry), "%s", entry);
     snprintf(c->id, sizeof(c->id), "%s", id);
     const char *argv[] = {"HGETALL", key};
@@ -172,6 +207,19 @@ static void claim_entry(struct worker *w, const redisReply *e, bool pending)
         return;
     }
     w->claiming++;
+}
+
+void queue_claim_entry(struct worker *w, const redisReply *e, enum queue_how how)
+{
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    const redisReply *f = e->element[1];
+    const char *id = NULL;
+    for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+        if (f->element[i]->type == REDIS_REPLY_STRING && strcmp(f->element[i]->str, "job") == 0)
+            id = f->element[i + 1]->str;
+    queue_claim(w, e->element[0]->str, id, how);
 }
 
 /* The entries of an XREADGROUP reply; returns how many, and the last id. */
@@ -185,7 +233,7 @@ static size_t claim_reply(struct worker *w, const redisReply *r, bool pending, c
         return 0;
     const redisReply *es = s->element[1];
     for (size_t i = 0; i < es->elements; i++) {
-        claim_entry(w, es->element[i], pending);
+        queue_claim_entry(w, es->element[i], pending ? QUEUE_PENDING : QUEUE_NEW);
         if (es->element[i]->type == REDIS_REPLY_ARRAY && es->element[i]->elements > 0)
             snprintf(last, lastlen, "%s", es->element[i]->element[0]->str);
     }

@@ -8,13 +8,30 @@
  *   - missing or terminal: delete leftover parts, XACK;
  *   - QUEUED: QUEUED -> RUNNING (worker = our name) and run it; if another
  *     worker won, XACK only once the job is terminal;
- *   - RUNNING under our name but not running here (a pending entry after a
- *     restart or a lost Redis connection): FAILED "interrupted ...", XACK.
- *     (Resuming instead of failing comes with lease/reclaim support.) */
+ *   - QUEUED after jobs.max_attempts attempts: FAILED with the last error;
+ *   - RUNNING and its owner is gone (the entry came from XAUTOCLAIM after a
+ *     lease ran out, or it is our own pending entry after a restart or a
+ *     lost Redis connection, and not running here): RUNNING -> QUEUED
+ *     (fenced: only if the hash still names the old owner), then as QUEUED;
+ *     the job kind resumes from what the job hash recorded (lease.h). */
 #ifndef STAGE_WORKER_QUEUE_H
 #define STAGE_WORKER_QUEUE_H
 
 struct worker;
+struct redisReply;
+
+/* Where a claimed entry came from. */
+enum queue_how {
+    QUEUE_NEW,     /* XREADGROUP > */
+    QUEUE_PENDING, /* our own pending list, after (re)connecting */
+    QUEUE_RECLAIM, /* XAUTOCLAIM: the owner's lease ran out */
+    QUEUE_RETRY    /* our own entry, after a retry backoff */
+};
+
+/* Claim the job `id` of stream entry `entry` (see above). */
+void queue_claim(struct worker *w, const char *entry, const char *id, enum queue_how how);
+/* Same for an entry of a stream reply ([id, [field, value, ...]]). */
+void queue_claim_entry(struct worker *w, const struct redisReply *e, enum queue_how how);
 
 /* A connection came (back) up: make the group, look at pending entries,
  * start reading. */

@@ -7,6 +7,7 @@
 #include "err.h"
 #include "job.h"
 #include "keys.h"
+#include "lease.h"
 #include "log.h"
 #include "queue.h"
 #include "worker.h"
@@ -163,7 +164,7 @@ static void on_counters(struct run *r, redisReply *rep)
 {
     run_reply_fn *cb = r->counters_cb;
     r->counters_cb = NULL;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 5) {
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 6) {
         if (rep->element[0]->type == REDIS_REPLY_STRING)
             r->j.state = job_state_parse(rep->element[0]->str);
         else
@@ -172,6 +173,8 @@ static void on_counters(struct run *r, redisReply *rep)
         r->j.parts_ready = reply_int(rep->element[2], 0);
         r->j.parts_done = reply_int(rep->element[3], 0);
         r->j.parts_total = reply_int(rep->element[4], -1);
+        const redisReply *o = rep->element[5];
+        r->fenced = o->type == REDIS_REPLY_STRING && strcmp(o->str, r->w->cfg->worker.name) != 0;
     }
     cb(r, rep);
 }
@@ -180,7 +183,7 @@ void runner_read_counters(struct run *r, run_reply_fn *cb)
 {
     r->counters_cb = cb;
     runner_cmdf(r, on_counters, "HMGET", r->hkey, "state", "abort", "parts_ready", "parts_done",
-                "parts_total", NULL);
+                "parts_total", "worker", NULL);
 }
 
 bool runner_live(struct run *r)
@@ -194,6 +197,10 @@ bool runner_live(struct run *r)
     if (job_state_terminal(r->j.state)) {
         r->ended_elsewhere = true;
         runner_finish(r, ST_ECANCELLED, "the job ended elsewhere (%s)", job_state_name(r->j.state));
+        return false;
+    }
+    if (r->fenced) {
+        runner_cancel(r, ST_EUNAVAIL, "another worker took the job over (our lease ran out)", true);
         return false;
     }
     if (r->j.abort) {
@@ -311,11 +318,32 @@ static void on_abort_done(int rc, const char *msg, void *ud)
     finish_next(r);
 }
 
+static void on_state_checked(redisAsyncContext *ac, void *reply, void *priv)
+{
+    struct run *r = priv;
+    redisReply *rep = reply;
+    r->inflight--;
+    if (rep && rep->type == REDIS_REPLY_STRING && job_state_terminal(job_state_parse(rep->str)))
+        r->ended_elsewhere = true; /* acknowledge it */
+    else
+        r->lost = true; /* another worker owns it now: its entry is not ours to touch */
+    finish_next(r);
+}
+
 static void on_state_set(int rc, void *ud)
 {
     struct run *r = ud;
     r->inflight--;
     r->state_set = true;
+    r->requeue = rc ? RQ_NONE : r->requeue;
+    if (rc == ST_EPRECOND && r->w->cmd) { /* ended elsewhere, or fenced off */
+        const char *argv[] = {"HGET", r->hkey, "state"};
+        r->inflight++;
+        if (redisAsyncCommandArgv(r->w->cmd, on_state_checked, r, 3, argv, NULL) == REDIS_OK)
+            return;
+        r->inflight--;
+        r->lost = true;
+    }
     if (rc == ST_EUNAVAIL)
         r->lost = true; /* leave the entry pending: it is failed on the next start */
     else if (rc && rc != ST_EPRECOND)
@@ -335,7 +363,14 @@ static void log_end(struct run *r)
 {
     double s = (double)(runner_now_ms() - r->t0_ms) / 1000.0;
     const char *kind = job_kind_name(r->j.kind);
-    if (r->err == 0)
+    if (r->requeue)
+        log_info("job=%s kind=%s key=%s attempt %" PRId64 " ended after %.2f s: %s (%s); %s",
+                 r->j.id, kind, r->bkey, r->j.attempts, s, r->msg, st_err_status_name(r->err),
+                 r->requeue == RQ_RETRY ? "will retry" : "handed back");
+    else if (r->lost && r->err)
+        log_info("job=%s kind=%s key=%s given up here after %.2f s: %s; its next owner resumes it",
+                 r->j.id, kind, r->bkey, s, r->msg);
+    else if (r->err == 0)
         log_info("job=%s kind=%s key=%s parts=%" PRId64 " bytes=%" PRId64 " files=%" PRId64
                  " done in %.2f s",
                  r->j.id, kind, r->bkey, r->parts, r->bytes, r->files, s);
@@ -348,12 +383,45 @@ static void log_end(struct run *r)
 static void drop_produced(struct run *r)
 {
     char key[KEY_MAX];
-    if (r->err == 0 || r->lost)
-        return;
+    if (r->err == 0 || r->lost || r->requeue)
+        return; /* a requeued producer's parts stay valid for its next run */
     for (long n = r->j.parts_done > 0 ? (long)r->j.parts_done : 0; n < r->produced; n++) {
         keys_job_part(key, sizeof(key), r->j.id, n);
         runner_cmdf(r, NULL, "DEL", key, NULL);
     }
+}
+
+static void requeue_entry(struct run *r)
+{
+    const struct config *cfg = r->w->cfg;
+    if (r->requeue == RQ_RETRY) {
+        int64_t ms = lease_backoff_ms((int)r->j.attempts, cfg->jobs.retry_base_ms,
+                                      cfg->jobs.retry_max_ms, (uint32_t)random());
+        log_info("job=%s retry in %" PRId64 " ms (attempt %" PRId64 " of %d failed)", r->j.id, ms,
+                 r->j.attempts, cfg->jobs.max_attempts);
+        lease_sleep(r->w, r->entry, r->j.id, ms);
+    } else {
+        lease_hand_back(r->w, r->entry);
+    }
+    r->acked = true;
+}
+
+static int set_final_state(struct run *r, redisAsyncContext *ac)
+{
+    char msg[600];
+    struct job_change ch = {.id = r->j.id,
+                            .from = JOB_RUNNING,
+                            .to = r->err ? JOB_FAILED : JOB_SUCCEEDED,
+                            .owner = r->w->cfg->worker.name,
+                            .err = r->err,
+                            .msg = r->err ? r->msg : NULL,
+                            .retention_s = r->w->cfg->jobs.retention_s};
+    if (r->requeue) {
+        snprintf(msg, sizeof(msg), "attempt %" PRId64 ": %s", r->j.attempts, r->msg);
+        ch.to = JOB_QUEUED;
+        ch.msg = msg;
+    }
+    return job_change_async(ac, &ch, on_state_set, r);
 }
 
 static void finish_next(struct run *r)
@@ -362,21 +430,25 @@ static void finish_next(struct run *r)
     if (r->writer) {
         struct backend_writer *wr = r->writer;
         r->writer = NULL;
-        r->inflight++;
-        if (backend_write_abort(wr, on_abort_done, r) == 0)
-            return;
-        r->inflight--;
+        if (r->lost || r->requeue) { /* its next owner resumes the write */
+            backend_write_detach(wr);
+        } else {
+            r->inflight++;
+            if (backend_write_abort(wr, on_abort_done, r) == 0)
+                return;
+            r->inflight--;
+        }
     }
     if (!r->state_set && !r->lost && !r->ended_elsewhere && ac) {
-        enum job_state to = r->err ? JOB_FAILED : JOB_SUCCEEDED;
         drop_produced(r);
         r->inflight++;
-        if (job_set_state_async(ac, r->j.id, JOB_RUNNING, to, NULL, r->err, r->err ? r->msg : NULL,
-                                r->w->cfg->jobs.retention_s, on_state_set, r) == 0)
+        if (set_final_state(r, ac) == 0)
             return;
         r->inflight--;
         r->lost = true;
     }
+    if (!r->acked && !r->lost && r->requeue && r->w->cmd)
+        requeue_entry(r);
     if (!r->acked && !r->lost && r->w->cmd) {
         if (r->ended_elsewhere)
             drop_produced(r);
@@ -411,6 +483,16 @@ void runner_finish(struct run *r, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
     va_end(ap);
+    if (err && r->transient && !r->requeue && !r->lost)
+        r->requeue = r->w->stopping                                 ? RQ_HAND_BACK
+                     : r->j.attempts < r->w->cfg->jobs.max_attempts ? RQ_RETRY
+                                                                    : RQ_NONE;
+    if (err && r->transient && !r->requeue && r->j.attempts > 1) {
+        char last[sizeof(r->msg)];
+        snprintf(last, sizeof(last), "%s", r->msg);
+        snprintf(r->msg, sizeof(r->msg), "gave up after %" PRId64 " attempts: %.440s",
+                 r->j.attempts, last);
+    }
     finish_next(r);
 }
 
@@ -455,6 +537,8 @@ static struct run *run_new(struct worker *w, const struct job *j, const char *en
     r->w = w;
     r->j = *j;
     r->j.state = JOB_RUNNING;
+    r->j.attempts++; /* the QUEUED -> RUNNING change counted this one */
+    snprintf(r->j.worker, sizeof(r->j.worker), "%s", w->cfg->worker.name);
     snprintf(r->entry, sizeof(r->entry), "%s", entry);
     keys_job(r->hkey, sizeof(r->hkey), j->id);
     snprintf(r->bkey, sizeof(r->bkey), "%s%s", j->root, j->path);
@@ -468,6 +552,14 @@ static struct run *run_new(struct worker *w, const struct job *j, const char *en
         return NULL;
     }
     return r;
+}
+
+void runner_hand_back(struct run *r, const char *why)
+{
+    if (r->finishing)
+        return;
+    r->requeue = RQ_HAND_BACK;
+    runner_cancel(r, ST_EUNAVAIL, why, false);
 }
 
 void runner_start(struct worker *w, const struct job *j, const char *entry)

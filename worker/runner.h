@@ -13,7 +13,13 @@
  *   - runner_finish() ends the job: aborts the open writer (r->writer), sets
  *     SUCCEEDED/FAILED (unless the job already ended elsewhere), XACKs, logs
  *     one line, and frees the run once nothing is in flight, never inside a
- *     callback (deferred to the next loop turn). */
+ *     callback (deferred to the next loop turn). A transient failure
+ *     (r->transient) with attempts left ends the run but not the job: the
+ *     writer is detached (kept for resuming), the job goes RUNNING -> QUEUED
+ *     with the error kept as its last one, and the entry sleeps for an
+ *     exponential backoff with jitter before it is claimed again (lease.h).
+ *     A run that lost Redis or its lease detaches its writer and leaves the
+ *     job alone: its new owner resumes it. */
 #ifndef STAGE_WORKER_RUNNER_H
 #define STAGE_WORKER_RUNNER_H
 
@@ -65,11 +71,14 @@ struct run {
     char cancel_msg[512];
     int err; /* the outcome: 0 = SUCCEEDED */
     char msg[512];
-    bool ended_elsewhere;        /* the job is terminal already: do not set a state */
-    int64_t t0_ms, progress_ms;  /* monotonic */
-    run_reply_fn *counters_cb;   /* continuation of runner_read_counters() */
-    long produced;               /* producer kinds: parts written to Redis */
-    int64_t parts, bytes, files; /* for the final log line */
+    bool ended_elsewhere; /* the job is terminal already: do not set a state */
+    bool fenced;          /* the job hash names another worker: hands off */
+    bool transient;       /* the failure may go away: retry (xfer_fail_backend) */
+    enum { RQ_NONE, RQ_RETRY, RQ_HAND_BACK } requeue; /* end as QUEUED, not terminal */
+    int64_t t0_ms, progress_ms;                       /* monotonic */
+    run_reply_fn *counters_cb;                        /* continuation of runner_read_counters() */
+    long produced;                                    /* producer kinds: parts written to Redis */
+    int64_t parts, bytes, files;                      /* for the final log line */
 };
 
 /* Start a claimed job (already RUNNING in Redis). Takes a copy of `j`. */
@@ -82,6 +91,10 @@ void runner_wake(struct run *r);
  * gone, so neither set the state nor XACK. */
 void runner_cancel(struct run *r, int err, const char *msg, bool lost);
 
+/* End the job here but not for good: detach its writer, move it RUNNING ->
+ * QUEUED and mark its entry idle, so that another worker resumes it. */
+void runner_hand_back(struct run *r, const char *why);
+
 /* ---- for the kinds */
 
 /* Send a command (binary-safe argv). `cb` NULL: fire-and-forget. */
@@ -89,12 +102,13 @@ void runner_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv, co
 /* Same with NUL-terminated string arguments, ended by NULL. */
 void runner_cmdf(struct run *r, run_reply_fn *cb, ...);
 
-/* HMGET state abort parts_ready parts_done parts_total into r->j, then
- * cb(r, reply). */
+/* HMGET state abort parts_ready parts_done parts_total worker into r->j
+ * (and r->fenced), then cb(r, reply). */
 void runner_read_counters(struct run *r, run_reply_fn *cb);
 
-/* After runner_read_counters(): false if the job ended elsewhere or the
- * client went away, in which case the run is already finishing. */
+/* After runner_read_counters(): false if the job ended elsewhere, another
+ * worker took it over, or the client went away, in which case the run is
+ * already finishing. */
 bool runner_live(struct run *r);
 
 /* Wake the frontend call waiting on this job (RPUSH/LTRIM/EXPIRE :fe). */

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "err.h"
 #include "keys.h"
+#include "lease.h"
 #include "log.h"
 #include "queue.h"
 #include "rconn.h"
@@ -192,30 +193,31 @@ void worker_slot_freed(struct worker *w)
         event_base_loopexit(w->base, NULL);
 }
 
-static void fail_running(struct worker *w)
+static void hand_back_running(struct worker *w)
 {
     for (size_t i = w->nruns; i-- > 0;)
-        runner_cancel(w->runs[i], ST_EUNAVAIL, "worker shutting down", false);
+        runner_hand_back(w->runs[i], "the worker is shutting down");
 }
 
 static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
-    log_warn("drain timeout: failing %zu running job(s)", w->nruns);
-    fail_running(w);
+    log_warn("drain timeout: handing back %zu running job(s)", w->nruns);
+    hand_back_running(w);
 }
 
 void worker_stop(struct worker *w)
 {
-    struct timeval tv = {WORKER_DRAIN_S, 0};
+    struct timeval tv = {w->cfg->worker.drain_timeout_s, 0};
     if (w->stopping) {
-        fail_running(w);
+        hand_back_running(w);
         return;
     }
     w->stopping = true;
     evtimer_del(w->reconnect_ev);
-    log_info("stopping: no new jobs; waiting up to %d s for %zu running job(s)", WORKER_DRAIN_S,
-             w->nruns);
+    lease_stop(w);
+    log_info("stopping: no new jobs; waiting up to %d s for %zu running job(s)",
+             w->cfg->worker.drain_timeout_s, w->nruns);
     evtimer_add(w->drain_ev, &tv);
     worker_slot_freed(w);
 }
@@ -243,7 +245,7 @@ int worker_init(struct worker *w, const struct config *cfg, struct event_base *b
         return ST_ENOMEM;
     evsignal_add(w->sigterm_ev, NULL);
     evsignal_add(w->sigint_ev, NULL);
-    return 0;
+    return lease_init(w);
 }
 
 int worker_start(struct worker *w)
@@ -254,6 +256,7 @@ int worker_start(struct worker *w)
 
 void worker_cleanup(struct worker *w)
 {
+    lease_cleanup(w);
     struct event *evs[] = {w->reconnect_ev, w->drain_ev, w->sigterm_ev, w->sigint_ev, w->retry_ev};
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (evs[i])

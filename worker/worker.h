@@ -4,8 +4,9 @@
  *
  * Everything runs on the one event_base thread. Redis connections that drop
  * are re-opened every second until the worker stops; a job whose Redis
- * connection dropped is given up locally (its write aborted, its stream
- * entry left pending) and failed on the next start or reconnect. */
+ * connection dropped is given up locally (its writer detached, its stream
+ * entry left pending) and resumed on reconnect or by another worker once its
+ * lease ran out (lease.h). */
 #ifndef STAGE_WORKER_H
 #define STAGE_WORKER_H
 
@@ -19,8 +20,7 @@ struct event;
 struct event_base;
 struct redisAsyncContext;
 struct run;
-
-#define WORKER_DRAIN_S 30 /* SIGTERM: running jobs get this long to finish */
+struct sleeper;
 
 struct worker {
     const struct config *cfg;
@@ -39,10 +39,14 @@ struct worker {
     bool rescan;   /* a connection came back: redo group + pending scan */
     bool scanning; /* the pending-entry scan is in progress */
     char scan_cursor[64];
-    struct event *retry_ev; /* XGROUP CREATE / XREADGROUP retry */
-    bool group_ready;       /* XGROUP CREATE answered */
-    bool stopping;          /* no new jobs; exit once the running ones end */
-    bool draining_done;     /* connections closed, the loop may exit */
+    struct event *retry_ev;              /* XGROUP CREATE / XREADGROUP retry */
+    bool group_ready;                    /* XGROUP CREATE answered */
+    bool stopping;                       /* no new jobs; exit once the running ones end */
+    bool draining_done;                  /* connections closed, the loop may exit */
+    struct event *lease_ev, *reclaim_ev; /* lease.c timers */
+    struct sleeper *sleepers;            /* jobs waiting for a retry (lease.c) */
+    bool autoclaiming;                   /* an XAUTOCLAIM is in flight */
+    char autoclaim_cursor[64];
     int exit_code;
 };
 
@@ -54,7 +58,8 @@ int worker_init(struct worker *w, const struct config *cfg, struct event_base *b
 int worker_start(struct worker *w);
 
 /* Stop taking jobs and exit the loop once the running ones ended (or were
- * failed after WORKER_DRAIN_S). Idempotent; a second call fails them now. */
+ * handed back after worker.drain_timeout_s). Idempotent; a second call
+ * hands them back now. */
 void worker_stop(struct worker *w);
 
 /* Free what worker_init() made (after the loop ended). */

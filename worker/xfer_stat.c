@@ -46,6 +46,8 @@ void xfer_fail_backend(struct run *r, int rc, const char *what, const char *msg)
 {
     char st[80];
     runner_stage(r, st, sizeof(st));
+    /* the backend may come back: retried with backoff (runner.h) */
+    r->transient = rc == ST_EAGAIN || rc == ST_EUNAVAIL || rc == ST_EIO || rc == ST_ETIMEOUT;
     if (rc == ST_ENOTFOUND)
         runner_finish(r, rc, "file '%s' not found in stage %s", r->j.path, st);
     else

@@ -4,17 +4,26 @@
  * HINCRBY bytes_done EXEC and wake the frontend. When parts_done ==
  * parts_total: check the SHA-256 (if the client gave one) and commit, which
  * makes the file visible atomically. Any failure aborts the writer (in
- * runner_finish), so no partial file is ever visible. */
+ * runner_finish), so no partial file is ever visible.
+ *
+ * Resume (docs/jobs.md): consuming part n is one fenced script that deletes
+ * the part, advances parts_done/bytes_done and stores the writer's state
+ * (`wstate`, backend_write_state()) and the running SHA-256 (`shactx`) in the
+ * job hash, so whoever runs the job next reopens the writer at the first
+ * part not yet confirmed (backend_write_resume()) and goes on hashing. */
 #include "backend.h"
 #include "config.h"
 #include "err.h"
 #include "keys.h"
+#include "log.h"
 #include "runner.h"
 #include "worker.h"
 #include "xfer.h"
 
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_CTX: its state is saved for resuming */
 #include <hiredis/hiredis.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +34,23 @@ struct up {
     char *buf; /* copy of part n while the backend writes it */
     size_t cap;
     size_t len;
-    EVP_MD_CTX *sha; /* NULL unless the client gave a sha256 */
+    bool want_sha; /* the client gave a sha256 */
+    SHA256_CTX sha;
+    char wstate[BACKEND_STATE_MAX];
 };
+
+/* KEYS[1] job hash, KEYS[2] part n. ARGV: worker, n, bytes, wstate, shactx.
+ * 1 consumed; 0 the job is not ours and running any more, or not at part n. */
+static const char consume_lua[] =
+    "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] or\n"
+    "   redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' then return 0 end\n"
+    "if tonumber(redis.call('HGET', KEYS[1], 'parts_done') or '0') ~= tonumber(ARGV[2])\n"
+    "  then return 0 end\n"
+    "redis.call('DEL', KEYS[2])\n"
+    "redis.call('HINCRBY', KEYS[1], 'parts_done', 1)\n"
+    "redis.call('HINCRBY', KEYS[1], 'bytes_done', ARGV[3])\n"
+    "redis.call('HSET', KEYS[1], 'wstate', ARGV[4], 'shactx', ARGV[5])\n"
+    "return 1\n";
 
 static void next_part(struct run *r);
 
@@ -35,8 +59,6 @@ static void up_cleanup(struct run *r)
     struct up *u = r->x;
     if (!u)
         return;
-    if (u->sha)
-        EVP_MD_CTX_free(u->sha);
     free(u->buf);
     free(u);
     r->x = NULL;
@@ -70,12 +92,13 @@ static void on_committed(int rc, const char *msg, void *ud)
 static bool sha_ok(struct run *r)
 {
     struct up *u = r->x;
-    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned char md[SHA256_DIGEST_LENGTH];
     unsigned int mdlen = 0;
-    char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
-    if (!u->sha)
+    char hex[2 * SHA256_DIGEST_LENGTH + 1] = "";
+    if (!u->want_sha)
         return true;
-    EVP_DigestFinal_ex(u->sha, md, &mdlen);
+    SHA256_Final(md, &u->sha);
+    mdlen = SHA256_DIGEST_LENGTH;
     for (unsigned int i = 0; i < mdlen; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     if (strcasecmp(hex, r->j.sha256) == 0)
@@ -101,34 +124,73 @@ static void commit(struct run *r)
     runner_begin(r);
 }
 
+static void on_fenced(struct run *r, redisReply *rep)
+{
+    struct up *u = r->x;
+    if (runner_live(r))
+        runner_finish(r, ST_EINTERNAL, "part %ld was confirmed twice", u->n);
+}
+
 static void on_consumed(struct run *r, redisReply *rep)
 {
     struct up *u = r->x;
+    if (rep->type != REDIS_REPLY_INTEGER || rep->integer != 1) {
+        runner_read_counters(r, on_fenced); /* ended elsewhere, or taken over */
+        return;
+    }
     runner_wake_fe(r);
     u->n++;
     next_part(r);
+}
+
+static void hex_of(const void *p, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", ((const unsigned char *)p)[i]);
+}
+
+static bool unhex(const char *s, void *p, size_t n)
+{
+    if (strlen(s) != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1)
+            return false;
+        ((unsigned char *)p)[i] = (unsigned char)v;
+    }
+    return true;
 }
 
 static void on_written(int rc, const char *msg, void *ud)
 {
     struct run *r = ud;
     struct up *u = r->x;
-    char key[KEY_MAX], len[24];
+    char key[KEY_MAX], len[24], n[24], sha[2 * sizeof(SHA256_CTX) + 1] = "";
     if (!runner_resume(r))
         return;
     if (rc) {
         xfer_fail_backend(r, rc, "cannot write", msg);
         return;
     }
+    if (u->want_sha)
+        SHA256_Update(&u->sha, u->buf, u->len);
+    rc = backend_write_state(r->writer, u->wstate, sizeof(u->wstate));
+    if (rc == ST_EUNIMPL)
+        u->wstate[0] = '\0'; /* this backend cannot resume */
+    else if (rc) {
+        runner_finish(r, rc, "cannot record the upload's state: %s", st_strerror(rc));
+        return;
+    }
+    if (u->want_sha)
+        hex_of(&u->sha, sizeof(u->sha), sha);
     r->parts++;
     r->bytes += (int64_t)u->len;
     keys_job_part(key, sizeof(key), r->j.id, u->n);
     snprintf(len, sizeof(len), "%zu", u->len);
-    runner_cmdf(r, NULL, "MULTI", NULL);
-    runner_cmdf(r, NULL, "DEL", key, NULL);
-    runner_cmdf(r, NULL, "HINCRBY", r->hkey, "parts_done", "1", NULL);
-    runner_cmdf(r, NULL, "HINCRBY", r->hkey, "bytes_done", len, NULL);
-    runner_cmdf(r, on_consumed, "EXEC", NULL);
+    snprintf(n, sizeof(n), "%ld", u->n);
+    runner_cmdf(r, on_consumed, "EVAL", consume_lua, "2", r->hkey, key, r->w->cfg->worker.name, n,
+                len, u->wstate, sha, NULL);
 }
 
 static int keep_part(struct up *u, const redisReply *rep)
@@ -142,8 +204,6 @@ static int keep_part(struct up *u, const redisReply *rep)
     }
     memcpy(u->buf, rep->str, rep->len);
     u->len = rep->len;
-    if (u->sha)
-        EVP_DigestUpdate(u->sha, u->buf, u->len);
     return 0;
 }
 
@@ -235,19 +295,8 @@ static void on_exists(int rc, const char *msg, const struct backend_entry *e, vo
         open_writer(r);
 }
 
-static void up_start(struct run *r)
+static void start_fresh(struct run *r)
 {
-    struct up *u = calloc(1, sizeof(*u));
-    if (!u) {
-        runner_finish(r, ST_ENOMEM, "out of memory");
-        return;
-    }
-    r->x = u;
-    if (r->j.sha256[0] &&
-        (!(u->sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(u->sha, EVP_sha256(), NULL) != 1)) {
-        runner_finish(r, ST_ENOMEM, "cannot set up SHA-256");
-        return;
-    }
     if (r->j.overwrite) {
         open_writer(r);
         return;
@@ -257,6 +306,66 @@ static void up_start(struct run *r)
         xfer_fail_backend(r, rc, "cannot check", NULL);
     else
         runner_begin(r);
+}
+
+/* A run before this one confirmed parts 0..parts_done-1: go on from there. */
+static void resume(struct run *r, const char *wstate, const char *shactx)
+{
+    struct up *u = r->x;
+    struct backend_write_opts o = {.content_type = r->j.content_type,
+                                   .no_overwrite = !r->j.overwrite};
+    if (!wstate[0]) {
+        runner_finish(r, ST_EINTERNAL,
+                      "cannot resume the upload of '%s' after %" PRId64
+                      " parts: its backend keeps no writer state",
+                      r->j.path, r->j.parts_done);
+        return;
+    }
+    if (u->want_sha && !unhex(shactx, &u->sha, sizeof(u->sha))) {
+        runner_finish(r, ST_EINTERNAL, "cannot resume the upload of '%s': no saved SHA-256 state",
+                      r->j.path);
+        return;
+    }
+    u->n = (long)r->j.parts_done;
+    log_info("job=%s resuming the upload of '%s' at part %ld (%" PRId64 " bytes confirmed)",
+             r->j.id, r->bkey, u->n, r->j.bytes_done);
+    int rc =
+        backend_write_resume(r->w->backend, r->bkey, &o, wstate, u->n, r->j.bytes_done, on_open, r);
+    if (rc)
+        xfer_fail_backend(r, rc, "cannot resume writing", NULL);
+    else
+        runner_begin(r);
+}
+
+static void on_saved(struct run *r, redisReply *rep)
+{
+    const char *ws = "", *sha = "";
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
+        if (rep->element[0]->type == REDIS_REPLY_STRING)
+            ws = rep->element[0]->str;
+        if (rep->element[1]->type == REDIS_REPLY_STRING)
+            sha = rep->element[1]->str;
+    }
+    if (r->j.parts_done > 0)
+        resume(r, ws, sha);
+    else
+        start_fresh(r);
+}
+
+static void up_start(struct run *r)
+{
+    struct up *u = calloc(1, sizeof(*u));
+    if (!u) {
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
+    r->x = u;
+    u->want_sha = r->j.sha256[0] != '\0';
+    if (u->want_sha && SHA256_Init(&u->sha) != 1) {
+        runner_finish(r, ST_ENOMEM, "cannot set up SHA-256");
+        return;
+    }
+    runner_cmdf(r, on_saved, "HMGET", r->hkey, "wstate", "shactx", NULL);
 }
 
 static void up_poll(struct run *r)

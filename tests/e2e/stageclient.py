@@ -322,7 +322,8 @@ def _cli_upload(c, a):
     if a.file == "-":
         data = iter(lambda: sys.stdin.buffer.read(CHUNK), b"")
         return c.upload(a.location, data, overwrite=a.overwrite, wait=not a.no_wait)
-    return c.upload(a.location, a.file, overwrite=a.overwrite, wait=not a.no_wait)
+    return c.upload(a.location, a.file, overwrite=a.overwrite, wait=not a.no_wait,
+                    sha256=getattr(a, "sha256", ""))
 
 
 def _parser():
@@ -342,6 +343,7 @@ def _parser():
     s.add_argument("location")
     s.add_argument("--overwrite", action="store_true")
     s.add_argument("--no-wait", action="store_true")
+    s.add_argument("--sha256", default="")
     s = sub.add_parser("download")
     s.add_argument("location")
     s.add_argument("file")

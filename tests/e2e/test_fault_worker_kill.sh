@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# test_fault_worker_kill.sh - kill -9 the worker running a 200 MiB upload, N
+# times (5; 20 with --long): each job is reclaimed by the surviving worker
+# once its lease ran out, resumes from its last confirmed part and ends
+# SUCCEEDED with the source's sha256; no temp file, no part, no pending
+# stream entry is left. Prints the time from each kill to the resume.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+N=5
+[ "${1:-}" = --long ] && N=20
+export STAGE_JOBS_LEASE_MS=2000 STAGE_JOBS_RETRY_BASE_MS=200
+e2e_init fault_worker_kill
+e2e_start
+login_root
+
+W="$T/work"
+mkrand "$W/src.bin" $((200 << 20))
+WANT=$(sha "$W/src.bin")
+declare -A PID_OF=([e2e-worker-1]=${WORKER_PIDS[0]} [e2e-worker-2]=${WORKER_PIDS[1]})
+now_ms() { date +%s%3N; }
+field() { rcli HGET "st:job:$1" "$2"; }
+
+survived=0 lost=0 times=()
+for k in $(seq "$N"); do
+  loc="@~/kill/f$k.bin"
+  before=$(rcli ZCARD st:jobs:root)
+  py upload --sha256 "$WANT" "$W/src.bin" "$loc" >"$T/up$k.json" 2>"$T/up$k.err" &
+  up=$!
+  job=""
+  for _ in $(seq 300); do # the job, once its worker confirmed 5 parts
+    [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
+    [ -n "$job" ] && [ "$(field "$job" parts_done)" -ge 5 ] 2>/dev/null && break
+    sleep 0.05
+  done
+  owner=$(field "$job" worker)
+  victim=${PID_OF[$owner]:-}
+  [ -n "$victim" ] || die "job $job runs on unknown worker '$owner'"
+  kill -KILL "$victim"
+  t0=$(now_ms)
+  wait "$victim" 2>/dev/null || true
+  log "kill $k: job $job, worker $owner (pid $victim) killed at part $(field "$job" parts_done)"
+  # a replacement under a new name: the job must come back through the lease
+  i="r$k"
+  start_worker "$i"
+  PID_OF[e2e-worker-$i]=${WORKER_PIDS[-1]}
+  resumed=""
+  for _ in $(seq 400); do
+    cur=$(field "$job" worker)
+    st=$(field "$job" state)
+    if [ "$cur" != "$owner" ] && { [ "$st" = RUNNING ] || [ "$st" = SUCCEEDED ]; }; then
+      resumed=$(($(now_ms) - t0))
+      break
+    fi
+    sleep 0.025
+  done
+  [ -n "$resumed" ] || fail "kill $k: job $job not resumed within 10 s (state $(field "$job" state))"
+  times+=("${resumed:-none}")
+  wait "$up" || true
+  state=$(jget "$(cat "$T/up$k.json")" 'j["state"]')
+  check_eq "kill $k: job SUCCEEDED" SUCCEEDED "$state"
+  check_eq "kill $k: 2 attempts" 2 "$(field "$job" attempts)"
+  got=$(sha "$(stage_path "kill/f$k.bin")" 2>/dev/null || echo missing)
+  check_eq "kill $k: stored sha256" "$WANT" "$got"
+  if [ "$state" = SUCCEEDED ] && [ "$got" = "$WANT" ]; then
+    survived=$((survived + 1))
+  else
+    lost=$((lost + 1))
+  fi
+  rm -f "$(stage_path "kill/f$k.bin")"
+done
+
+sleep 0.5
+check_eq "no temp files in the fs root" "" "$(find "$DATA/.tmp" -type f)"
+check_eq "no parts left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
+check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
+check_eq "stream empty" 0 "$(rcli XLEN st:q)"
+log "kills survived: $survived / $N; jobs lost: $lost"
+log "time from worker death to resume (ms): ${times[*]} (lease 2000 ms)"
+e2e_finish
