@@ -7,7 +7,8 @@
 #include <string.h>
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_login, &cmd_put, &cmd_get, &cmd_ls, &cmd_rm, &cmd_stat, &cmd_job,
+    &cmd_login, &cmd_put,  &cmd_get,   &cmd_ls,    &cmd_rm,     &cmd_stat,
+    &cmd_job,   &cmd_user, &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -12,8 +12,10 @@
 #include "jobs.h"
 #include "location.h"
 #include "log.h"
+#include "stage.h"
 #include "stagefmt.h"
 #include "storspec.h"
+#include "xfer.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -137,6 +139,40 @@ out:
     return rc;
 }
 
+/* A new or changed external stage is probed once (DESIGN §2) through a
+ * worker: a STAT job for a key that should not exist. NOT_FOUND, or a file,
+ * means the store answered with these options; anything else is
+ * FAILED_PRECONDITION with the backend's message. Stages on a scheme without
+ * a backend yet are stored unprobed. Answers the call on error. */
+static int probe(struct call *c, const struct stage_rec *rec)
+{
+    struct job j;
+    char err[300];
+    if (!stage_backend_ready(rec->storage_type))
+        return 0;
+    job_init(&j);
+    j.kind = JOB_STAT;
+    snprintf(j.user, sizeof(j.user), "%s", c->user);
+    snprintf(j.stage, sizeof(j.stage), "%s", rec->name);
+    snprintf(j.location, sizeof(j.location), "@%s", rec->name);
+    snprintf(j.root, sizeof(j.root), "%s", rec->root);
+    snprintf(j.path, sizeof(j.path), ".stage-probe");
+    snprintf(j.storage, sizeof(j.storage), "%s", rec->url);
+    snprintf(j.storage_conn, sizeof(j.storage_conn), "%s", rec->conn);
+    int rc = jobs_create(c->db, c->cfg, &j, err, sizeof(err));
+    if (rc)
+        return call_fail(c, rc, "stage '%s': cannot probe %s: %s", rec->name, rec->url, err), rc;
+    rc = xfer_wait(c, &j, xfer_ended, 0);
+    if (rc == ST_EPRECOND && j.state == JOB_FAILED && strcmp(j.error_code, "NOT_FOUND") == 0)
+        rc = 0;
+    if (rc == ST_EPRECOND)
+        call_fail(c, rc, "stage '%s': %s does not answer: %s", rec->name, rec->url,
+                  j.error_message);
+    else if (rc)
+        xfer_wait_fail(c, &j, rc);
+    return rc;
+}
+
 static int set_internal(struct call *c, struct stage_rec *rec)
 {
     char inc[JOB_ID_LEN + 1];
@@ -218,6 +254,8 @@ void h_create_stage(struct call *c)
         call_fail(c, ST_ENOMEM, "out of memory");
     if (!opts || (req->url[0] ? set_storage(c, rec, req->url, opts, req->n_connection)
                               : set_internal(c, rec)))
+        goto out;
+    if (req->url[0] && probe(c, rec))
         goto out;
     if (req->or_replace && may_replace(c, req->name))
         goto out;
@@ -338,7 +376,8 @@ void h_alter_stage(struct call *c)
             call_fail(c, ST_ENOMEM, "out of memory");
             goto out;
         }
-        if (set_storage(c, rec, req->url[0] ? req->url : rec->url, opts, req->n_connection))
+        if (set_storage(c, rec, req->url[0] ? req->url : rec->url, opts, req->n_connection) ||
+            probe(c, rec))
             goto out;
     }
     if (req->set_comment)

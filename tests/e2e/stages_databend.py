@@ -106,6 +106,13 @@ check("if_not_exists keeps the stage", r.stage.comment == "replaced" and not r.j
 got, _ = status(root.rpc, "CreateStage", name="st1", if_not_exists=True, or_replace=True)
 check("if_not_exists + or_replace -> INVALID_ARGUMENT", got == "INVALID_ARGUMENT", got)
 
+# ---- locations of a named stage never leave its root
+for loc in ("@st1/../x", "@st1/a/../../b", "@st1/%2e%2e/x", "@st1//etc/passwd", "@st1/a\\b",
+            "@st1/" + "a" * 1100, "@@st1/x", "@st1/a\x01b"):
+    got, msg = status(root.upload, loc, b"x")
+    check("upload %r -> INVALID_ARGUMENT" % loc[:30], got == "INVALID_ARGUMENT", "%s %s" % (got, msg))
+check("nothing was written by refused locations", root.list("@st1/") == [])
+
 # ---- external fs stage: files survive DropStage
 url = "fs://%s/" % EXT
 root.rpc("CreateStage", name="ext", url=url)
@@ -121,6 +128,12 @@ r = root.rpc("DropStage", name="ext")
 check("DropStage external queues no deletion", r.job_id == "")
 time.sleep(0.5)
 check("external files survive DropStage", os.path.exists(os.path.join(EXT, "x", "keep.csv")))
+
+got, msg = status(root.rpc, "CreateStage", name="unreach", url="fs:///proc/stage-e2e-nope/")
+check("a new external stage is probed: unreachable -> FAILED_PRECONDITION",
+      got == "FAILED_PRECONDITION" and "does not answer" in msg, "%s %s" % (got, msg))
+got, _ = status(root.rpc, "DescribeStage", name="unreach")
+check("... and not stored", got == "NOT_FOUND", got)
 
 # ---- object-store stages: validated, stored sealed, masked, not usable yet
 got, msg = status(root.rpc, "CreateStage", name="bad", url="s3://bucket/path/",

@@ -1,0 +1,286 @@
+/* cmd_stage.c - stagectl stage create|drop|alter|desc|list (DESIGN §2). */
+#include "admin.h"
+#include "cli.h"
+#include "jobpoll.h"
+#include "out.h"
+
+#include "stage/v1/stage.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    O_URL = CLI_OPT_FIRST_CMD,
+    O_CONN,
+    O_IF_NOT_EXISTS,
+    O_OR_REPLACE,
+    O_IF_EXISTS,
+    O_COMMENT,
+    O_UNSET_COMMENT,
+    O_WAIT
+};
+
+#define CONN_MAX 16
+
+static const char usage[] =
+    "usage: stagectl stage create NAME [--url URL [--conn KEY=VALUE]...] [--comment TEXT]\n"
+    "                             [--if-not-exists | --or-replace] [--wait]\n"
+    "       stagectl stage drop NAME [--if-exists] [--wait]\n"
+    "       stagectl stage alter NAME [--url URL] [--conn KEY=VALUE]...\n"
+    "                            [--comment TEXT | --unset-comment]\n"
+    "       stagectl stage desc NAME\n"
+    "       stagectl stage list\n"
+    "\n"
+    "Named stages. Without --url a stage is internal (its files live in the\n"
+    "service's storage and are deleted when it is dropped or replaced); with\n"
+    "--url (s3://bucket/path/, gcs://..., azblob://..., fs:///dir/) it is external\n"
+    "and its files are never deleted by the service. Connection options, e.g.\n"
+    "--conn access_key_id=... --conn secret_access_key=..., are stored encrypted\n"
+    "and never shown. The user stage @~ cannot be created, dropped or altered.\n"
+    "\n"
+    "  --wait  after drop or --or-replace, wait for the deletion of the old files\n";
+
+struct sopts {
+    const char *url, *comment;
+    Stage__V1__CreateStageRequest__ConnectionEntry conn[CONN_MAX];
+    Stage__V1__CreateStageRequest__ConnectionEntry *pconn[CONN_MAX];
+    size_t nconn;
+    bool if_not_exists, or_replace, if_exists, unset_comment, wait;
+};
+
+static int add_conn(struct cli *cli, struct sopts *o, char *kv)
+{
+    char *eq = strchr(kv, '=');
+    if (!eq || eq == kv)
+        return cli_usage(cli, "--conn wants KEY=VALUE, not '%s'", kv);
+    if (o->nconn == CONN_MAX)
+        return cli_usage(cli, "at most %d --conn options", CONN_MAX);
+    *eq = '\0';
+    stage__v1__create_stage_request__connection_entry__init(&o->conn[o->nconn]);
+    o->conn[o->nconn].key = kv;
+    o->conn[o->nconn].value = eq + 1;
+    o->pconn[o->nconn] = &o->conn[o->nconn];
+    o->nconn++;
+    return -1;
+}
+
+static int parse(struct cli *cli, int argc, char **argv, struct sopts *o, int nargs)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                         {"url", required_argument, NULL, O_URL},
+                                         {"conn", required_argument, NULL, O_CONN},
+                                         {"if-not-exists", no_argument, NULL, O_IF_NOT_EXISTS},
+                                         {"or-replace", no_argument, NULL, O_OR_REPLACE},
+                                         {"if-exists", no_argument, NULL, O_IF_EXISTS},
+                                         {"comment", required_argument, NULL, O_COMMENT},
+                                         {"unset-comment", no_argument, NULL, O_UNSET_COMMENT},
+                                         {"wait", no_argument, NULL, O_WAIT},
+                                         {NULL, 0, NULL, 0}};
+    int c, rc;
+    memset(o, 0, sizeof(*o));
+    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
+        if (c == O_URL)
+            o->url = optarg;
+        else if (c == O_CONN && (rc = add_conn(cli, o, optarg)) >= 0)
+            return rc;
+        else if (c == O_IF_NOT_EXISTS)
+            o->if_not_exists = true;
+        else if (c == O_OR_REPLACE)
+            o->or_replace = true;
+        else if (c == O_IF_EXISTS)
+            o->if_exists = true;
+        else if (c == O_COMMENT)
+            o->comment = optarg;
+        else if (c == O_UNSET_COMMENT)
+            o->unset_comment = true;
+        else if (c == O_WAIT)
+            o->wait = true;
+    }
+    if (c != -1)
+        return CLI_OPT_EXIT(c);
+    if (argc - optind != nargs)
+        return cli_usage(cli, nargs ? "expected one stage NAME" : "no arguments expected");
+    return -1;
+}
+
+static void print_stage(const Stage__V1__Stage *s)
+{
+    char t[32];
+    admin_kv("name:", s->name);
+    admin_kv("stage_type:", s->stage_type);
+    admin_kv("storage_type:", s->storage_type);
+    admin_kv("url:", s->url[0] ? s->url : NULL);
+    admin_kv("endpoint:", s->endpoint[0] ? s->endpoint : NULL);
+    admin_kv("has_credentials:", s->has_credentials ? "true" : "false");
+    admin_kv("has_encryption_key:", s->has_encryption_key ? "true" : "false");
+    for (size_t i = 0; i < s->n_storage_params; i++)
+        printf("%-18s %s=%s\n", "storage_params:", s->storage_params[i]->key,
+               s->storage_params[i]->value);
+    admin_kv("owner:", s->owner);
+    admin_kv("creator:", s->creator);
+    admin_kv("created_on:", out_time(t, s->created_on));
+    admin_kv("comment:", s->comment);
+}
+
+/* The deletion job of a drop/replace: print it, or wait for it. */
+static int deletion(struct cli *cli, const char *job_id, bool wait)
+{
+    Stage__V1__GetJobResponse *got = NULL;
+    struct rpc_status st;
+    if (!job_id[0])
+        return 0;
+    if (!wait) {
+        if (!cli->json)
+            printf("%-18s %s\n", "deletion job:", job_id);
+        return 0;
+    }
+    int rc = jobpoll_wait(&cli->conn, job_id, &got, &st);
+    if (rc)
+        return cli_fail_rpc(cli, job_id, rc, &st);
+    if (got->job->state != STAGE__V1__JOB_STATE__SUCCEEDED)
+        rc = cli_fail(cli, job_id, got->job->error_code, "deleting the old files failed: %s",
+                      got->job->error_message);
+    else if (!cli->json)
+        printf("%-18s %s (old files deleted)\n", "deletion job:", job_id);
+    protobuf_c_message_free_unpacked(&got->base, NULL);
+    return rc;
+}
+
+static int s_create(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__CreateStageRequest req = STAGE__V1__CREATE_STAGE_REQUEST__INIT;
+    Stage__V1__CreateStageResponse *resp = NULL;
+    struct sopts o;
+    int rc = parse(cli, argc, argv, &o, 1);
+    if (rc >= 0)
+        return rc;
+    req.name = argv[optind];
+    req.url = (char *)(o.url ? o.url : "");
+    req.comment = (char *)(o.comment ? o.comment : "");
+    req.n_connection = o.nconn;
+    req.connection = o.pconn;
+    req.if_not_exists = o.if_not_exists;
+    req.or_replace = o.or_replace;
+    rc = admin_call(cli, "CreateStage", &req.base, &stage__v1__create_stage_response__descriptor,
+                    req.name, (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base) && resp->stage)
+        print_stage(resp->stage);
+    rc = deletion(cli, resp->job_id, o.wait);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return rc;
+}
+
+static int s_drop(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__DropStageRequest req = STAGE__V1__DROP_STAGE_REQUEST__INIT;
+    Stage__V1__DropStageResponse *resp = NULL;
+    struct sopts o;
+    int rc = parse(cli, argc, argv, &o, 1);
+    if (rc >= 0)
+        return rc;
+    req.name = argv[optind];
+    req.if_exists = o.if_exists;
+    rc = admin_call(cli, "DropStage", &req.base, &stage__v1__drop_stage_response__descriptor,
+                    req.name, (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base))
+        printf("stage %s dropped\n", req.name);
+    rc = deletion(cli, resp->job_id, o.wait);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return rc;
+}
+
+static int s_alter(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__AlterStageRequest req = STAGE__V1__ALTER_STAGE_REQUEST__INIT;
+    Stage__V1__AlterStageResponse *resp = NULL;
+    Stage__V1__AlterStageRequest__ConnectionEntry conn[CONN_MAX], *pconn[CONN_MAX];
+    struct sopts o;
+    int rc = parse(cli, argc, argv, &o, 1);
+    if (rc >= 0)
+        return rc;
+    if (!o.url && !o.nconn && !o.comment && !o.unset_comment)
+        return cli_usage(cli,
+                         "nothing to change: give --url, --conn, --comment or --unset-comment");
+    req.name = argv[optind];
+    req.url = (char *)(o.url ? o.url : "");
+    for (size_t i = 0; i < o.nconn; i++) {
+        stage__v1__alter_stage_request__connection_entry__init(&conn[i]);
+        conn[i].key = o.conn[i].key;
+        conn[i].value = o.conn[i].value;
+        pconn[i] = &conn[i];
+    }
+    req.n_connection = o.nconn;
+    req.connection = pconn;
+    req.set_comment = o.comment != NULL;
+    req.comment = (char *)(o.comment ? o.comment : "");
+    req.unset_comment = o.unset_comment;
+    rc = admin_call(cli, "AlterStage", &req.base, &stage__v1__alter_stage_response__descriptor,
+                    req.name, (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base) && resp->stage)
+        print_stage(resp->stage);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int s_desc(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__DescribeStageRequest req = STAGE__V1__DESCRIBE_STAGE_REQUEST__INIT;
+    Stage__V1__DescribeStageResponse *resp = NULL;
+    struct sopts o;
+    int rc = parse(cli, argc, argv, &o, 1);
+    if (rc >= 0)
+        return rc;
+    req.name = argv[optind];
+    rc =
+        admin_call(cli, "DescribeStage", &req.base, &stage__v1__describe_stage_response__descriptor,
+                   req.name, (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base) && resp->stage)
+        print_stage(resp->stage);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int s_list(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__ListStagesRequest req = STAGE__V1__LIST_STAGES_REQUEST__INIT;
+    Stage__V1__ListStagesResponse *resp = NULL;
+    struct sopts o;
+    int rc = parse(cli, argc, argv, &o, 0);
+    if (rc >= 0)
+        return rc;
+    rc = admin_call(cli, "ListStages", &req.base, &stage__v1__list_stages_response__descriptor,
+                    "stages", (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base)) {
+        printf("%-20s %-9s %-7s %-12s %-40s %s\n", "NAME", "TYPE", "STORAGE", "OWNER", "URL",
+               "COMMENT");
+        for (size_t i = 0; i < resp->n_stages; i++) {
+            const Stage__V1__Stage *s = resp->stages[i];
+            printf("%-20s %-9s %-7s %-12s %-40s %s\n", s->name, s->stage_type, s->storage_type,
+                   s->owner, s->url[0] ? s->url : "-", s->comment);
+        }
+    }
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+    static const struct admin_sub subs[] = {{"create", s_create}, {"drop", s_drop},
+                                            {"alter", s_alter},   {"desc", s_desc},
+                                            {"list", s_list},     {NULL, NULL}};
+    return admin_dispatch(cli, argc, argv, subs);
+}
+
+const struct cli_cmd cmd_stage = {"stage", run, "create, drop, alter, describe, list stages",
+                                  usage};

@@ -1,0 +1,181 @@
+/* cmd_user.c - stagectl user create|drop|alter|list (admins; a user may
+ * change their own password). */
+#include "admin.h"
+#include "cli.h"
+#include "out.h"
+
+#include "stage/v1/stage.pb-c.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PW_STDIN, O_ADMIN, O_NO_ADMIN, O_IF };
+
+static const char usage[] =
+    "usage: stagectl user create NAME (--password PW | --password-stdin) [--admin]\n"
+    "                            [--if-not-exists]\n"
+    "       stagectl user drop NAME [--if-exists]\n"
+    "       stagectl user alter NAME [--password PW | --password-stdin] [--admin | --no-admin]\n"
+    "       stagectl user list\n"
+    "\n"
+    "Manage users (admins only; a user may change their own password). A password\n"
+    "change or a drop revokes every token of the user.\n";
+
+static void print_user(struct cli *cli, const ProtobufCMessage *resp, const Stage__V1__User *u)
+{
+    char t[32];
+    if (admin_json(cli, resp) || !u)
+        return;
+    admin_kv("name:", u->name);
+    admin_kv("admin:", u->admin ? "yes" : "no");
+    admin_kv("created_on:", out_time(t, u->created_on));
+}
+
+/* Options shared by create and alter. */
+struct uopts {
+    const char *password;
+    bool pw_stdin, admin, no_admin, cond;
+};
+
+static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const char *cond)
+{
+    const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                  {"password", required_argument, NULL, O_PASSWORD},
+                                  {"password-stdin", no_argument, NULL, O_PW_STDIN},
+                                  {"admin", no_argument, NULL, O_ADMIN},
+                                  {"no-admin", no_argument, NULL, O_NO_ADMIN},
+                                  {cond, no_argument, NULL, O_IF}, /* NULL: ends the list */
+                                  {NULL, 0, NULL, 0}};
+    int c;
+    memset(o, 0, sizeof(*o));
+    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
+        if (c == O_PASSWORD)
+            o->password = optarg;
+        else if (c == O_PW_STDIN)
+            o->pw_stdin = true;
+        else if (c == O_ADMIN)
+            o->admin = true;
+        else if (c == O_NO_ADMIN)
+            o->no_admin = true;
+        else if (c == O_IF)
+            o->cond = true;
+    }
+    if (c != -1)
+        return CLI_OPT_EXIT(c);
+    if (argc - optind != 1)
+        return cli_usage(cli, "expected one user NAME");
+    if (o->admin && o->no_admin)
+        return cli_usage(cli, "--admin and --no-admin exclude each other");
+    return -1;
+}
+
+static int u_create(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__CreateUserRequest req = STAGE__V1__CREATE_USER_REQUEST__INIT;
+    Stage__V1__CreateUserResponse *resp = NULL;
+    struct uopts o;
+    char pw[256];
+    int rc = parse(cli, argc, argv, &o, "if-not-exists");
+    if (rc >= 0)
+        return rc;
+    if ((rc = admin_password(cli, o.password, o.pw_stdin, pw, sizeof(pw))) != 0)
+        return rc;
+    if (!pw[0])
+        return cli_usage(cli, "a new user needs --password or --password-stdin");
+    req.name = argv[optind];
+    req.password = pw;
+    req.admin = o.admin;
+    req.if_not_exists = o.cond;
+    rc = admin_call(cli, "CreateUser", &req.base, &stage__v1__create_user_response__descriptor,
+                    req.name, (ProtobufCMessage **)&resp);
+    OPENSSL_cleanse(pw, sizeof(pw));
+    if (rc)
+        return rc;
+    print_user(cli, &resp->base, resp->user);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int u_alter(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__AlterUserRequest req = STAGE__V1__ALTER_USER_REQUEST__INIT;
+    Stage__V1__AlterUserResponse *resp = NULL;
+    struct uopts o;
+    char pw[256];
+    int rc = parse(cli, argc, argv, &o, NULL);
+    if (rc >= 0)
+        return rc;
+    if ((rc = admin_password(cli, o.password, o.pw_stdin, pw, sizeof(pw))) != 0)
+        return rc;
+    if (!pw[0] && !o.admin && !o.no_admin)
+        return cli_usage(cli, "nothing to change: give a password, --admin or --no-admin");
+    req.name = argv[optind];
+    req.password = pw;
+    req.set_admin = o.admin || o.no_admin;
+    req.admin = o.admin;
+    rc = admin_call(cli, "AlterUser", &req.base, &stage__v1__alter_user_response__descriptor,
+                    req.name, (ProtobufCMessage **)&resp);
+    OPENSSL_cleanse(pw, sizeof(pw));
+    if (rc)
+        return rc;
+    print_user(cli, &resp->base, resp->user);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int u_drop(struct cli *cli, int argc, char **argv)
+{
+    Stage__V1__DropUserRequest req = STAGE__V1__DROP_USER_REQUEST__INIT;
+    Stage__V1__DropUserResponse *resp = NULL;
+    struct uopts o;
+    int rc = parse(cli, argc, argv, &o, "if-exists");
+    if (rc >= 0)
+        return rc;
+    req.name = argv[optind];
+    req.if_exists = o.cond;
+    rc = admin_call(cli, "DropUser", &req.base, &stage__v1__drop_user_response__descriptor,
+                    req.name, (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base))
+        printf("user %s dropped\n", req.name);
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int u_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    Stage__V1__ListUsersRequest req = STAGE__V1__LIST_USERS_REQUEST__INIT;
+    Stage__V1__ListUsersResponse *resp = NULL;
+    char t[32];
+    int c;
+    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0)
+        ;
+    if (c != -1)
+        return CLI_OPT_EXIT(c);
+    if (argc - optind != 0)
+        return cli_usage(cli, "user list takes no arguments");
+    int rc = admin_call(cli, "ListUsers", &req.base, &stage__v1__list_users_response__descriptor,
+                        "users", (ProtobufCMessage **)&resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, &resp->base)) {
+        printf("%-24s %-6s %s\n", "NAME", "ADMIN", "CREATED");
+        for (size_t i = 0; i < resp->n_users; i++)
+            printf("%-24s %-6s %s\n", resp->users[i]->name, resp->users[i]->admin ? "yes" : "no",
+                   out_time(t, resp->users[i]->created_on));
+    }
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+    return 0;
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+    static const struct admin_sub subs[] = {
+        {"create", u_create}, {"drop", u_drop}, {"alter", u_alter}, {"list", u_list}, {NULL, NULL}};
+    return admin_dispatch(cli, argc, argv, subs);
+}
+
+const struct cli_cmd cmd_user = {"user", run, "create, drop, alter, list users", usage};

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# stagectl's catalog commands (issue 4): user create|alter|list|drop, stage
+# create|desc|list|alter|drop (--wait for the deletion job), grant, revoke,
+# grants, and @stage/path in put/ls/get/stat/rm like @~.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init cli_catalog
+e2e_start
+login_root
+W="$T/work"
+
+check_rc "user create dana" 0 ctl user create dana --password dana-pw-1
+check_contains "user create prints the user" "$OUT" "dana"
+check_rc "user create dana again" 1 ctl user create dana --password x
+check_contains "... ALREADY_EXISTS" "$ERR" "ALREADY_EXISTS"
+check_rc "user create --if-not-exists" 0 ctl user create dana --password x --if-not-exists
+check_rc "user create from stdin" 0 sh -c "echo eve-pw-1 | '$STAGECTL' --server '$SERVER' user create eve --password-stdin"
+check_rc "user list" 0 ctl user list
+check_eq "user list: header + 3 users" 4 "$(printf '%s\n' "$OUT" | wc -l)"
+check_rc "user alter --admin" 0 ctl --json user alter eve --admin
+check_eq "... eve is admin" "True" "$(jget "$OUT" 'j["user"]["admin"]')"
+check_rc "user alter with nothing to change" 2 ctl user alter eve
+
+check_rc "stage create s1" 0 ctl stage create s1 --comment "first stage"
+check_contains "stage create prints the stage" "$OUT" "Internal"
+check_rc "stage create @s1 (a location, not a name)" 1 ctl stage create @s1
+check_contains "... INVALID_ARGUMENT" "$ERR" "INVALID_ARGUMENT"
+check_rc "stage drop ~" 1 ctl stage drop '~'
+check_contains "... PERMISSION_DENIED" "$ERR" "PERMISSION_DENIED"
+check_rc "stage create s3 external" 0 ctl stage create ext3 --url s3://bkt/p/ \
+  --conn access_key_id=AK --conn secret_access_key=cli-secret-123
+check_rc "stage desc ext3" 0 ctl stage desc ext3
+check_contains "... masked secret" "$OUT" "secret_access_key=******"
+check_eq "... no plaintext secret" "" "$(printf '%s' "$OUT" | grep -c cli-secret-123 | grep -v '^0$' || true)"
+check_rc "stage list" 0 ctl --json stage list
+check_eq "stage list: s1 and ext3" "ext3 s1" "$(jget "$OUT" '" ".join(s["name"] for s in j["stages"])')"
+
+printf 'hello s1\n' >"$W/f"
+check_rc "put @s1/dir/f.txt" 0 ctl put "$W/f" @s1/dir/f.txt
+check_rc "ls @s1/" 0 ctl ls @s1/
+check_contains "ls shows the file" "$OUT" "dir/f.txt"
+check_rc "stat @s1/dir/f.txt" 0 ctl stat @s1/dir/f.txt
+check_rc "get @s1/dir/f.txt" 0 ctl get @s1/dir/f.txt "$W/back"
+check_eq "get: same bytes" "$(sha "$W/f")" "$(sha "$W/back")"
+
+export STAGE_USER=dana STAGE_PASSWORD=dana-pw-1
+check_rc "dana cannot ls @s1" 1 ctl ls @s1/
+check_contains "... PERMISSION_DENIED" "$ERR" "PERMISSION_DENIED"
+unset STAGE_USER STAGE_PASSWORD
+check_rc "grant READ s1 dana" 0 ctl grant READ s1 dana
+check_rc "grants --stage s1" 0 ctl grants --stage s1
+check_contains "... READ for dana" "$OUT" "READ"
+export STAGE_USER=dana STAGE_PASSWORD=dana-pw-1
+check_rc "dana can ls @s1 now" 0 ctl ls @s1/
+check_rc "dana cannot rm in @s1" 1 ctl rm @s1/dir/ --wait
+unset STAGE_USER STAGE_PASSWORD
+check_rc "revoke READ s1 dana" 0 ctl revoke READ s1 dana
+check_rc "grant CREATE_STAGE dana" 0 ctl grant CREATE_STAGE dana
+check_rc "grants --user dana" 0 ctl --json grants --user dana
+check_eq "... CREATE_STAGE" "CREATE_STAGE" "$(jget "$OUT" 'j["grants"][0]["privilege"]')"
+check_rc "grant with a bad privilege" 2 ctl grant SUPER s1 dana
+
+check_rc "stage alter --comment" 0 ctl stage alter s1 --comment changed
+check_contains "... comment" "$OUT" "changed"
+check_rc "stage create --or-replace --wait" 0 ctl stage create s1 --or-replace --wait
+check_contains "... old files deleted" "$OUT" "old files deleted"
+check_rc "ls @s1/ after replace" 0 ctl --json ls @s1/
+check_eq "... empty" "" "$OUT"
+check_rc "put again" 0 ctl put "$W/f" @s1/g.txt
+check_rc "stage drop --wait" 0 ctl stage drop s1 --wait
+check_eq "internal files gone" "" "$(cd "$DATA" && find stage/internal -type f 2>/dev/null)"
+check_rc "stage drop --if-exists (gone)" 0 ctl stage drop s1 --if-exists
+check_rc "user drop dana" 0 ctl user drop dana
+check_rc "user drop dana again" 1 ctl user drop dana
+check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"
+e2e_finish
