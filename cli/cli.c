@@ -12,10 +12,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ":h" plus the short forms the command declares (an option whose value
+ * is a letter, like {"recursive", no_argument, NULL, 'r'}). */
+static void short_opts(const struct option *opts, char *out, size_t n)
+{
+    size_t k = 0;
+    out[k++] = ':';
+    out[k++] = 'h';
+    for (; opts->name && k + 3 < n; opts++) {
+        if (opts->val > 0 && opts->val < 128 && opts->val != 'h' &&
+            ((opts->val >= 'a' && opts->val <= 'z') || (opts->val >= 'A' && opts->val <= 'Z'))) {
+            out[k++] = (char)opts->val;
+            if (opts->has_arg == required_argument)
+                out[k++] = ':';
+        }
+    }
+    out[k] = '\0';
+}
+
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
 {
+    char shorts[64];
+    short_opts(opts, shorts, sizeof(shorts));
     for (;;) {
-        int c = getopt_long(argc, argv, ":h", opts, NULL);
+        int c = getopt_long(argc, argv, shorts, opts, NULL);
         switch (c) {
         case CLI_OPT_SERVER:
             cli->server = optarg;
@@ -69,8 +89,10 @@ int cli_connect(struct cli *cli, bool auth)
     return 0;
 }
 
+/* Both lines of a report stay together when pool threads report at once. */
 static void report(struct cli *cli, const char *object, const char *code, const char *msg)
 {
+    flockfile(stderr);
     fprintf(stderr, "%s: %s%s%s: %s: %s\n", CLI_PROG, cli->cmd ? cli->cmd->name : "",
             object && *object ? " " : "", object ? object : "", code, msg);
     if (cli->json) {
@@ -79,6 +101,7 @@ static void report(struct cli *cli, const char *object, const char *code, const 
             json_object_set_new(json_object_get(e, "error"), "object", json_string(object));
         out_print_json(e);
     }
+    funlockfile(stderr);
 }
 
 int cli_fail_rpc(struct cli *cli, const char *object, int err, const struct rpc_status *st)
@@ -87,8 +110,8 @@ int cli_fail_rpc(struct cli *cli, const char *object, int err, const struct rpc_
     const char *msg = st->msg[0] ? st->msg : st_strerror(err);
     report(cli, object, code, msg);
     if (err == ST_EPRECOND && st->code == GRPC_STATUS_UNAVAILABLE)
-        fprintf(stderr, "%s: is the server at %s running? (--server, STAGE_SERVER)\n", CLI_PROG,
-                cli->server);
+        fprintf(stderr, "%s: is the server at %s running? (--server, STAGE_SERVER, %s)\n", CLI_PROG,
+                cli->server, "~/.config/stagectl/server");
     return CLI_EXIT_ERR;
 }
 

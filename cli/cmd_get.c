@@ -1,32 +1,53 @@
 /* cmd_get.c - stagectl get @loc FILE|DIR|-: DownloadFile into a temp file
- * next to the target, renamed into place only when the whole file arrived. */
+ * next to the target, renamed into place only when the whole file arrived.
+ * A prefix (@~/dir/, or --pattern) is listed and its files downloaded by a
+ * pool of threads (--parallel), fed while the listing streams in. */
 #include "cli.h"
 #include "err.h"
 #include "out.h"
+#include "pool.h"
 
 #include "stage/v1/stage.pb-c.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { O_OFFSET = CLI_OPT_FIRST_CMD, O_LENGTH };
+enum { O_OFFSET = CLI_OPT_FIRST_CMD, O_LENGTH, O_PATTERN, O_PARALLEL };
 
 static const char usage[] =
     "usage: stagectl get @LOCATION FILE|DIR|- [--offset N] [--length N]\n"
+    "       stagectl get @PREFIX/ DIR [--pattern RE] [--parallel N]\n"
     "\n"
     "Download a file. Into DIR (an existing directory, or a path ending in '/'),\n"
     "the file keeps its base name; '-' writes to stdout. The data goes to a temp\n"
     "file next to the target, renamed into place once complete, so an interrupted\n"
     "download never leaves a partial file under the target's name.\n"
     "\n"
-    "  --offset N   start at byte N\n"
-    "  --length N   at most N bytes (default: to the end)\n";
+    "A location ending in '/' (or a bare stage, @~), or any location with\n"
+    "--pattern, downloads every file under it into DIR (created if missing),\n"
+    "keeping the paths below the prefix's directory: one line per file (a JSON\n"
+    "object per file with --json) and a progress bar on a terminal.\n"
+    "\n"
+    "  --offset N     start at byte N (one file)\n"
+    "  --length N     at most N bytes (one file; default: to the end)\n"
+    "  --pattern RE   only names matching the PCRE2 pattern RE (as in ls)\n"
+    "  --parallel N   files downloaded at once (1-64, default 4)\n";
+
+/* Shared by the threads of a prefix download. */
+struct get_many {
+    bool on;
+    _Atomic int64_t bytes, files_done;
+    int64_t files_total, bytes_total;
+    struct progress prog;
+};
+static struct get_many g_many;
 
 struct get {
     struct cli *cli;
@@ -74,6 +95,8 @@ static int on_message(const ProtobufCMessage *msg, void *ud, struct rpc_status *
         return cli_errno_err(e);
     }
     g->got += (int64_t)m->chunk.len;
+    if (g_many.on)
+        atomic_fetch_add(&g_many.bytes, (int64_t)m->chunk.len);
     progress_update(&g->prog, g->got);
     return 0;
 }
@@ -125,7 +148,7 @@ static void print_done(struct cli *cli, const char *loc, const char *path, const
         if (o && g->info)
             json_object_set_new(o, "info", out_msg_json(&g->info->base));
         out_print_json(o);
-    } else {
+    } else if (!g_many.on || !isatty(STDERR_FILENO)) {
         printf("%s -> %s (%s)\n", loc, path, out_size(a, g->got));
     }
 }
@@ -136,7 +159,7 @@ static int download(struct cli *cli, const Stage__V1__DownloadFileRequest *req, 
     int rc = cli_connect(cli, true);
     if (rc)
         return rc;
-    progress_init(&g->prog, !cli->json && g->fd != STDOUT_FILENO, req->location, -1);
+    progress_init(&g->prog, !cli->json && g->fd != STDOUT_FILENO && !g_many.on, req->location, -1);
     rc = rpc_server_stream(&cli->conn, RPC_SERVICE "DownloadFile", &req->base,
                            &stage__v1__download_file_response__descriptor, on_message, g, &st);
     progress_end(&g->prog);
@@ -183,6 +206,144 @@ static int to_stdout(struct cli *cli, const Stage__V1__DownloadFileRequest *req)
     return rc;
 }
 
+/* ------------------------------------------------------------ a prefix */
+
+struct get_item {
+    char loc[1200];
+    char path[4200];
+};
+
+struct lister {
+    struct cli *cli;
+    struct pool *pool;
+    const char *stage; /* "@~" */
+    const char *dest;
+    size_t strip; /* bytes of each name above the prefix's directory */
+    int rc;
+};
+
+/* A name from the server must stay inside DEST: no "..", no absolute path. */
+static bool name_safe(const char *name)
+{
+    if (!*name || name[0] == '/' || strchr(name, '\\'))
+        return false;
+    for (const char *p = name; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        p += n + (p[n] == '/');
+    }
+    return true;
+}
+
+/* mkdir -p of the directory part of `path`. */
+static int make_parents(const char *path)
+{
+    char d[4200];
+    snprintf(d, sizeof(d), "%s", path);
+    for (char *p = d + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(d, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+static int run_item(struct cli *tcli, void *item, void *ud)
+{
+    (void)ud;
+    struct get_item *it = item;
+    Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
+    req.location = it->loc;
+    int rc = make_parents(it->path) == 0
+                 ? to_file(tcli, &req, it->path)
+                 : cli_fail(tcli, it->path, st_err_status_name(cli_errno_err(errno)),
+                            "cannot create the directories of '%s': %s", it->path, strerror(errno));
+    atomic_fetch_add(&g_many.files_done, 1);
+    return rc;
+}
+
+static void tick(void *ud)
+{
+    (void)ud;
+    g_many.prog.files_done = atomic_load(&g_many.files_done);
+    g_many.prog.files_total = g_many.files_total;
+    g_many.prog.total = g_many.bytes_total;
+    progress_update(&g_many.prog, atomic_load(&g_many.bytes));
+}
+
+static int on_page(const ProtobufCMessage *msg, void *ud, struct rpc_status *st)
+{
+    struct lister *l = ud;
+    const Stage__V1__ListFilesResponse *page = (const Stage__V1__ListFilesResponse *)msg;
+    (void)st;
+    for (size_t i = 0; i < page->n_files; i++) {
+        const char *name = page->files[i]->name;
+        const char *rel = strlen(name) > l->strip ? name + l->strip : "";
+        struct get_item *it = malloc(sizeof(*it));
+        if (!it)
+            return ST_ENOMEM;
+        if (!name_safe(name) || !name_safe(rel) ||
+            (size_t)snprintf(it->loc, sizeof(it->loc), "%s/%s", l->stage, name) >=
+                sizeof(it->loc) ||
+            (size_t)snprintf(it->path, sizeof(it->path), "%s/%s", l->dest, rel) >=
+                sizeof(it->path)) {
+            l->rc = cli_fail(l->cli, name, "INVALID_ARGUMENT",
+                             "refusing to download '%s': unsafe or too long a name", name);
+            free(it);
+            continue;
+        }
+        g_many.files_total++;
+        g_many.bytes_total += page->files[i]->size;
+        pool_push(l->pool, it, tick, NULL);
+    }
+    return 0;
+}
+
+static int get_prefix(struct cli *cli, const char *loc, const char *pattern, const char *dest,
+                      int parallel)
+{
+    char stage[128], d[4096];
+    struct rpc_status st;
+    size_t sl = strcspn(loc, "/");
+    if (sl >= sizeof(stage))
+        return cli_usage(cli, "stage name too long in '%s'", loc);
+    memcpy(stage, loc, sl);
+    stage[sl] = '\0';
+    const char *path = loc[sl] ? loc + sl + 1 : "";
+    const char *last = strrchr(path, '/');
+    snprintf(d, sizeof(d), "%s", dest);
+    while (strlen(d) > 1 && d[strlen(d) - 1] == '/')
+        d[strlen(d) - 1] = '\0';
+    if (mkdir(d, 0777) != 0 && errno != EEXIST)
+        return cli_fail(cli, dest, st_err_status_name(cli_errno_err(errno)),
+                        "cannot create directory '%s': %s", dest, strerror(errno));
+    int rc = cli_connect(cli, true);
+    if (rc)
+        return rc;
+    g_many.on = true;
+    progress_init(&g_many.prog, !cli->json, "get", -1);
+    struct lister l = {.cli = cli, .stage = stage, .dest = d};
+    l.strip = last ? (size_t)(last - path) + 1 : 0;
+    l.pool = pool_new(cli, parallel, run_item, NULL);
+    if (!l.pool)
+        return cli_fail(cli, "get", "RESOURCE_EXHAUSTED", "cannot start %d threads", parallel);
+    Stage__V1__ListFilesRequest req = STAGE__V1__LIST_FILES_REQUEST__INIT;
+    req.location = (char *)loc;
+    req.pattern = (char *)(pattern ? pattern : "");
+    rc = rpc_server_stream(&cli->conn, RPC_SERVICE "ListFiles", &req.base,
+                           &stage__v1__list_files_response__descriptor, on_page, &l, &st);
+    int prc = pool_finish(l.pool, tick, NULL);
+    tick(NULL);
+    progress_end(&g_many.prog);
+    if (rc)
+        return cli_fail_rpc(cli, loc, rc, &st);
+    return l.rc || prc ? CLI_EXIT_ERR : CLI_EXIT_OK;
+}
+
 static int parse_num(struct cli *cli, const char *opt, const char *v, int64_t *out)
 {
     char *end;
@@ -199,14 +360,23 @@ static int run(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"offset", required_argument, NULL, O_OFFSET},
                                          {"length", required_argument, NULL, O_LENGTH},
+                                         {"pattern", required_argument, NULL, O_PATTERN},
+                                         {"parallel", required_argument, NULL, O_PARALLEL},
                                          {NULL, 0, NULL, 0}};
     Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
+    const char *pattern = NULL;
+    int64_t parallel = 4;
     int c = -1, rc = 0;
     while (!rc && (c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (c == O_OFFSET)
             rc = parse_num(cli, "--offset", optarg, &req.offset);
         else if (c == O_LENGTH)
             rc = parse_num(cli, "--length", optarg, &req.length);
+        else if (c == O_PATTERN)
+            pattern = optarg;
+        else if (c == O_PARALLEL && !(rc = parse_num(cli, "--parallel", optarg, &parallel)) &&
+                 (parallel < 1 || parallel > POOL_MAX_THREADS))
+            rc = cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS, optarg);
     }
     if (rc)
         return rc;
@@ -218,7 +388,13 @@ static int run(struct cli *cli, int argc, char **argv)
     if (req.location[0] != '@')
         return cli_usage(cli, "'%s' is not a stage location (they start with '@')", req.location);
     const char *dest = argv[optind + 1];
+    const char *loc = req.location;
+    if (pattern || loc[strlen(loc) - 1] == '/' || !strchr(loc, '/')) {
+        if (req.offset || req.length || strcmp(dest, "-") == 0)
+            return cli_usage(cli, "a prefix downloads into a directory, without --offset/--length");
+        return get_prefix(cli, loc, pattern, dest, (int)parallel);
+    }
     return strcmp(dest, "-") == 0 ? to_stdout(cli, &req) : to_file(cli, &req, dest);
 }
 
-const struct cli_cmd cmd_get = {"get", run, "download a file from a stage", usage};
+const struct cli_cmd cmd_get = {"get", run, "download a file or a prefix from a stage", usage};

@@ -71,6 +71,8 @@ static int login(struct cli *cli, const char *user, const char *password, bool p
     if (rc)
         return cli_fail_rpc(cli, user, rc, &st);
     rc = creds_save_token(resp->token, path, sizeof(path), err, sizeof(err));
+    if (!rc)
+        rc = creds_save_server(cli->server, err, sizeof(err));
     if (rc)
         rc = cli_fail(cli, "token file", st_err_status_name(rc), "%s", err);
     else

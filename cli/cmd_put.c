@@ -1,37 +1,69 @@
-/* cmd_put.c - stagectl put FILE @loc: UploadFile, streaming the file in
- * 1 MiB chunks (one chunk in memory at a time), and print the Job. */
+/* cmd_put.c - stagectl put FILE... @loc: UploadFile, streaming each file in
+ * 1 MiB chunks (one chunk in memory per upload). Several files, globs and
+ * directories (-r) are uploaded by a pool of threads (--parallel). */
 #include "cli.h"
 #include "err.h"
 #include "out.h"
+#include "pool.h"
 
 #include "stage/v1/stage.pb-c.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <glob.h>
+#include <grpc/status.h>
 #include <libgen.h>
+#include <openssl/sha.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK (1024 * 1024)
+#define CHUNK     (1024 * 1024)
+#define LOC_MAX   1200
+#define PATH_MAX_ 4096
 
-enum { O_OVERWRITE = CLI_OPT_FIRST_CMD, O_NO_WAIT };
+enum { O_OVERWRITE = CLI_OPT_FIRST_CMD, O_NO_WAIT, O_PARALLEL, O_RESUME, O_CONTENT_TYPE };
 
 static const char usage[] =
-    "usage: stagectl put FILE @LOCATION [--overwrite] [--no-wait]\n"
+    "usage: stagectl put FILE... @LOCATION [-r] [--parallel N] [--overwrite]\n"
+    "                    [--resume] [--no-wait] [--content-type TYPE]\n"
     "\n"
-    "Upload FILE ('-' = stdin) to a stage location such as @~/dir/a.csv. A\n"
-    "location that ends with '/' or names only a stage (@~) gets FILE's base name\n"
-    "appended. Prints the upload job.\n"
+    "Upload files to a stage location such as @~/dir/a.csv. A location that ends\n"
+    "with '/' or names only a stage (@~) gets each file's base name appended; with\n"
+    "several files it must be such a directory. FILE may be '-' (stdin, one file\n"
+    "only) or a quoted glob ('data/*.csv'). With one file the upload job is\n"
+    "printed; with several, one line per file (one JSON object per file with\n"
+    "--json) and a progress bar on a terminal.\n"
     "\n"
-    "  --overwrite  replace an existing file (otherwise ALREADY_EXISTS)\n"
-    "  --no-wait    return once every byte is accepted and the job is queued or\n"
-    "               running, instead of when the file is stored\n";
+    "  -r, --recursive      upload directories with their tree (like cp -r)\n"
+    "  --parallel N         files uploaded at once (1-64, default 4)\n"
+    "  --overwrite          replace existing files; otherwise a single file that\n"
+    "                       exists fails with ALREADY_EXISTS and, of several files,\n"
+    "                       existing ones are skipped\n"
+    "  --resume             send an idempotency key made of the target, size and\n"
+    "                       mtime, so running the same put again after an\n"
+    "                       interruption does not upload finished files twice\n"
+    "  --no-wait            return once every byte is accepted and the job is queued\n"
+    "                       or running, instead of when the file is stored\n"
+    "  --content-type TYPE  stored with the object (S3 backends)\n";
+
+struct put_opts {
+    bool overwrite, wait, resume, many;
+    const char *content_type;
+    _Atomic int64_t bytes;               /* sent, over all files */
+    _Atomic int64_t files_done, skipped; /* ended files */
+    int64_t bytes_total, files_total;    /* known so far */
+    struct progress prog;
+};
 
 struct put {
     struct cli *cli;
+    struct put_opts *o;
+    _Atomic int64_t *bytes;
     int fd;
     const char *file;
     bool header_sent;
@@ -40,6 +72,13 @@ struct put {
     uint8_t *buf;
     int64_t sent;
     struct progress prog;
+    char key[80];
+};
+
+/* An item of a multi-file put. */
+struct put_item {
+    char file[PATH_MAX_];
+    char loc[LOC_MAX];
 };
 
 /* Read up to CHUNK bytes (fewer only at the end of the input). */
@@ -83,52 +122,86 @@ static int produce(const ProtobufCMessage **m, void *ud, struct rpc_status *st)
     p->msg.chunk.data = p->buf;
     p->msg.chunk.len = (size_t)n;
     p->sent += n;
+    if (p->bytes)
+        atomic_fetch_add(p->bytes, n);
     progress_update(&p->prog, p->sent);
     return 1;
 }
 
-/* The location to upload to: `loc`, with FILE's base name appended when
- * `loc` is a directory ("@~/dir/") or a bare stage ("@~"). */
-static int target_location(struct cli *cli, const char *file, const char *loc, char *out, size_t n)
+/* `loc` + `name` when `loc` is a directory ("@~/dir/") or a bare stage
+ * ("@~"), else `loc`. */
+static int join_loc(const char *loc, const char *name, char *out, size_t n)
 {
-    if (loc[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", loc);
     bool dir = loc[strlen(loc) - 1] == '/' || !strchr(loc, '/');
-    if (!dir) {
-        snprintf(out, n, "%s", loc);
-        return 0;
-    }
-    if (strcmp(file, "-") == 0)
-        return cli_usage(cli, "uploading stdin needs a file name in the location, not '%s'", loc);
-    char copy[1024];
-    snprintf(copy, sizeof(copy), "%s", file);
-    const char *base = basename(copy);
-    if ((size_t)snprintf(out, n, "%s%s%s", loc, loc[strlen(loc) - 1] == '/' ? "" : "/", base) >= n)
-        return cli_usage(cli, "location too long");
-    return 0;
+    if (!dir)
+        return snprintf(out, n, "%s", loc) < (int)n ? 0 : -1;
+    return (size_t)snprintf(out, n, "%s%s%s", loc, loc[strlen(loc) - 1] == '/' ? "" : "/", name) < n
+               ? 0
+               : -1;
 }
 
-static int open_input(struct cli *cli, struct put *p, const char *loc)
+static bool loc_is_dir(const char *loc)
+{
+    return loc[strlen(loc) - 1] == '/' || !strchr(loc, '/');
+}
+
+/* The idempotency key of --resume: the same target, size and mtime give the
+ * same key, so the server answers a repeated upload with the first job. */
+static void resume_key(const char *loc, const struct stat *sb, char out[80])
+{
+    char txt[LOC_MAX + 64];
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    int n = snprintf(txt, sizeof(txt), "%s|%lld|%lld.%09ld", loc, (long long)sb->st_size,
+                     (long long)sb->st_mtim.tv_sec, (long)sb->st_mtim.tv_nsec);
+    SHA256((const unsigned char *)txt, (size_t)n, md);
+    strcpy(out, "put-");
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);
+}
+
+static int open_input(struct put *p, const char *loc)
 {
     struct stat sb;
     p->fd = strcmp(p->file, "-") == 0 ? STDIN_FILENO : open(p->file, O_RDONLY | O_CLOEXEC);
     if (p->fd < 0 || fstat(p->fd, &sb) != 0) {
         int e = errno;
-        return cli_fail(cli, p->file, st_err_status_name(cli_errno_err(e)), "cannot open '%s': %s",
-                        p->file, strerror(e));
+        return cli_fail(p->cli, p->file, st_err_status_name(cli_errno_err(e)),
+                        "cannot open '%s': %s", p->file, strerror(e));
     }
     if (S_ISDIR(sb.st_mode))
-        return cli_fail(cli, p->file, "INVALID_ARGUMENT", "'%s' is a directory", p->file);
+        return cli_fail(p->cli, p->file, "INVALID_ARGUMENT", "'%s' is a directory (use -r)",
+                        p->file);
     p->hdr.has_size = S_ISREG(sb.st_mode);
     p->hdr.size = p->hdr.has_size ? (int64_t)sb.st_size : 0;
-    progress_init(&p->prog, !cli->json, loc, p->hdr.has_size ? p->hdr.size : -1);
+    if (p->o->resume && S_ISREG(sb.st_mode)) {
+        resume_key(loc, &sb, p->key);
+        p->hdr.idempotency_key = p->key;
+    }
+    progress_init(&p->prog, !p->cli->json && !p->o->many, loc, p->hdr.has_size ? p->hdr.size : -1);
     return 0;
 }
 
-static int upload(struct cli *cli, struct put *p, const char *loc)
+/* One line (or JSON object) for a file of a multi-file put. */
+static void print_item(struct cli *cli, const char *file, const char *loc, const char *what,
+                       const Stage__V1__Job *j)
+{
+    char a[16];
+    if (cli->json) {
+        json_t *o = json_pack("{s:s,s:s,s:s}", "file", file, "location", loc, "result", what);
+        if (o && j)
+            json_object_set_new(o, "job", out_msg_json(&j->base));
+        out_print_json(o);
+    } else if (!isatty(STDERR_FILENO)) {
+        printf("%-8s %s -> %s%s%s%s\n", what, file, loc, j ? " (" : "",
+               j ? out_size(a, j->bytes_total) : "", j ? ")" : "");
+    }
+}
+
+static int upload(struct put *p, const char *loc)
 {
     Stage__V1__UploadFileResponse *resp = NULL;
     struct rpc_status st;
+    struct cli *cli = p->cli;
     int rc = cli_connect(cli, true);
     if (rc)
         return rc;
@@ -136,12 +209,174 @@ static int upload(struct cli *cli, struct put *p, const char *loc)
                            &stage__v1__upload_file_response__descriptor, (ProtobufCMessage **)&resp,
                            &st);
     progress_end(&p->prog);
+    if (rc == ST_EPRECOND && st.code == GRPC_STATUS_ALREADY_EXISTS && p->o->many &&
+        !p->o->overwrite) {
+        atomic_fetch_add(&p->o->skipped, 1);
+        print_item(cli, p->file, loc, "skipped", NULL);
+        return CLI_EXIT_OK;
+    }
     if (rc)
         return cli_fail_rpc(cli, loc, rc, &st);
-    if (resp->job)
+    if (resp->job && p->o->many)
+        print_item(cli, p->file, loc, "uploaded", resp->job);
+    else if (resp->job)
         out_print_job(cli->json, resp->job);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return CLI_EXIT_OK;
+}
+
+/* Upload `file` to `loc` on `cli`'s connection. Returns an exit code. */
+static int put_one(struct cli *cli, struct put_opts *o, const char *file, const char *loc)
+{
+    struct put p;
+    Stage__V1__UploadHeader hdr = STAGE__V1__UPLOAD_HEADER__INIT;
+    memset(&p, 0, sizeof(p));
+    p.hdr = hdr;
+    p.hdr.wait = o->wait;
+    p.hdr.overwrite = o->overwrite;
+    p.hdr.content_type = (char *)(o->content_type ? o->content_type : "");
+    p.hdr.location = (char *)loc;
+    p.cli = cli;
+    p.o = o;
+    p.bytes = o->many ? &o->bytes : NULL;
+    p.file = file;
+    p.fd = -1;
+    int rc = open_input(&p, loc);
+    if (!rc && !(p.buf = malloc(CHUNK)))
+        rc = cli_fail(cli, file, "RESOURCE_EXHAUSTED", "out of memory");
+    if (!rc)
+        rc = upload(&p, loc);
+    free(p.buf);
+    if (p.fd > STDIN_FILENO)
+        close(p.fd);
+    return rc;
+}
+
+/* ------------------------------------------------------------ many files */
+
+static int run_item(struct cli *tcli, void *item, void *ud)
+{
+    struct put_opts *o = ud;
+    struct put_item *it = item;
+    int rc = put_one(tcli, o, it->file, it->loc);
+    atomic_fetch_add(&o->files_done, 1);
+    return rc;
+}
+
+static void tick(void *ud)
+{
+    struct put_opts *o = ud;
+    o->prog.files_done = atomic_load(&o->files_done);
+    o->prog.files_total = o->files_total;
+    o->prog.total = o->bytes_total;
+    progress_update(&o->prog, atomic_load(&o->bytes));
+}
+
+struct walk {
+    struct cli *cli;
+    struct pool *pool;
+    struct put_opts *o;
+    const char *dest;
+    size_t strip; /* bytes of the path before the part that goes into the location */
+    int rc;
+};
+
+static struct walk *g_walk; /* nftw() has no user pointer; one walk at a time */
+
+static int queue_file(struct walk *w, const char *file, const char *name, const struct stat *sb)
+{
+    struct put_item *it = malloc(sizeof(*it));
+    if (!it)
+        return CLI_EXIT_ERR;
+    snprintf(it->file, sizeof(it->file), "%s", file);
+    if (join_loc(w->dest, name, it->loc, sizeof(it->loc))) {
+        free(it);
+        w->rc = cli_fail(w->cli, file, "INVALID_ARGUMENT", "location too long for '%s'", file);
+        return w->rc;
+    }
+    w->o->files_total++;
+    w->o->bytes_total += sb->st_size;
+    pool_push(w->pool, it, tick, w->o);
+    return 0;
+}
+
+static int walk_cb(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    if (type == FTW_F && S_ISREG(sb->st_mode))
+        queue_file(g_walk, path, path + g_walk->strip, sb);
+    return 0;
+}
+
+/* Queue `arg` (a file, or with -r a directory tree). */
+static int queue_arg(struct cli *cli, struct walk *w, const char *arg, bool recursive)
+{
+    struct stat sb;
+    char copy[PATH_MAX_];
+    if (stat(arg, &sb) != 0)
+        return cli_fail(cli, arg, st_err_status_name(cli_errno_err(errno)), "cannot open '%s': %s",
+                        arg, strerror(errno));
+    snprintf(copy, sizeof(copy), "%s", arg);
+    while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+        copy[strlen(copy) - 1] = '\0';
+    if (!S_ISDIR(sb.st_mode))
+        return queue_file(w, arg, basename(copy), &sb);
+    if (!recursive)
+        return cli_fail(cli, arg, "INVALID_ARGUMENT", "'%s' is a directory (use -r)", arg);
+    /* like cp -r: the directory's own name is kept under the target */
+    const char *base = basename(copy);
+    w->strip = strlen(copy) - strlen(base);
+    g_walk = w;
+    if (nftw(copy, walk_cb, 32, FTW_PHYS) != 0)
+        return cli_fail(cli, arg, "INTERNAL", "cannot walk '%s': %s", arg, strerror(errno));
+    return 0;
+}
+
+static bool has_glob(const char *s)
+{
+    return strpbrk(s, "*?[") != NULL;
+}
+
+static int put_many(struct cli *cli, struct put_opts *o, char **files, int nfiles, const char *dest,
+                    bool recursive, int parallel)
+{
+    if (!loc_is_dir(dest))
+        return cli_usage(cli,
+                         "with several files the location must be a directory "
+                         "(end it with '/'), not '%s'",
+                         dest);
+    progress_init(&o->prog, !cli->json, "put", -1);
+    struct walk w = {.cli = cli, .o = o, .dest = dest};
+    w.pool = pool_new(cli, parallel, run_item, o);
+    if (!w.pool)
+        return cli_fail(cli, "put", "RESOURCE_EXHAUSTED", "cannot start %d threads", parallel);
+    int rc = 0;
+    for (int i = 0; i < nfiles && rc != CLI_EXIT_USAGE; i++) {
+        int r = 0;
+        glob_t g;
+        if (strcmp(files[i], "-") == 0) {
+            r = cli_usage(cli, "stdin ('-') can only be uploaded alone");
+        } else if (has_glob(files[i]) && glob(files[i], 0, NULL, &g) == 0) {
+            for (size_t k = 0; k < g.gl_pathc; k++) {
+                int rk = queue_arg(cli, &w, g.gl_pathv[k], recursive);
+                r = rk > r ? rk : r;
+            }
+            globfree(&g);
+        } else if (has_glob(files[i])) {
+            r = cli_fail(cli, files[i], "NOT_FOUND", "no file matches '%s'", files[i]);
+        } else {
+            r = queue_arg(cli, &w, files[i], recursive);
+        }
+        rc = r > rc ? r : rc;
+    }
+    rc = w.rc > rc ? w.rc : rc;
+    int prc = pool_finish(w.pool, tick, o);
+    tick(o);
+    progress_end(&o->prog);
+    if (!cli->json && isatty(STDERR_FILENO))
+        fprintf(stderr, "put: %lld file(s) ended, %lld skipped\n",
+                (long long)atomic_load(&o->files_done), (long long)atomic_load(&o->skipped));
+    return rc == CLI_EXIT_USAGE ? rc : (rc || prc) ? CLI_EXIT_ERR : CLI_EXIT_OK;
 }
 
 static int run(struct cli *cli, int argc, char **argv)
@@ -149,40 +384,60 @@ static int run(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"overwrite", no_argument, NULL, O_OVERWRITE},
                                          {"no-wait", no_argument, NULL, O_NO_WAIT},
+                                         {"parallel", required_argument, NULL, O_PARALLEL},
+                                         {"resume", no_argument, NULL, O_RESUME},
+                                         {"content-type", required_argument, NULL, O_CONTENT_TYPE},
+                                         {"recursive", no_argument, NULL, 'r'},
                                          {NULL, 0, NULL, 0}};
-    struct put p;
-    Stage__V1__UploadHeader hdr = STAGE__V1__UPLOAD_HEADER__INIT;
-    char loc[1200];
-    int c;
-    memset(&p, 0, sizeof(p));
-    p.hdr = hdr;
-    p.hdr.wait = true;
-    p.fd = -1;
+    static struct put_opts o; /* shared with the pool threads */
+    char loc[LOC_MAX];
+    int c, parallel = 4;
+    bool recursive = false;
+    memset(&o, 0, sizeof(o));
+    o.wait = true;
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
-        if (c == O_OVERWRITE)
-            p.hdr.overwrite = true;
-        else if (c == O_NO_WAIT)
-            p.hdr.wait = false;
+        if (c == O_OVERWRITE) {
+            o.overwrite = true;
+        } else if (c == O_NO_WAIT) {
+            o.wait = false;
+        } else if (c == O_RESUME) {
+            o.resume = true;
+        } else if (c == O_CONTENT_TYPE) {
+            o.content_type = optarg;
+        } else if (c == 'r') {
+            recursive = true;
+        } else if (c == O_PARALLEL) {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > POOL_MAX_THREADS)
+                return cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS,
+                                 optarg);
+            parallel = (int)v;
+        }
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
-    if (argc - optind != 2)
-        return cli_usage(cli, "expected FILE and @LOCATION");
-    p.cli = cli;
-    p.file = argv[optind];
-    int rc = target_location(cli, p.file, argv[optind + 1], loc, sizeof(loc));
-    if (rc)
-        return rc;
-    p.hdr.location = loc;
-    rc = open_input(cli, &p, loc);
-    if (!rc && !(p.buf = malloc(CHUNK)))
-        rc = cli_fail(cli, p.file, "RESOURCE_EXHAUSTED", "out of memory");
-    if (!rc)
-        rc = upload(cli, &p, loc);
-    free(p.buf);
-    if (p.fd > STDIN_FILENO)
-        close(p.fd);
-    return rc;
+    if (argc - optind < 2)
+        return cli_usage(cli, "expected FILE... and @LOCATION");
+    const char *dest = argv[argc - 1];
+    if (dest[0] != '@')
+        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", dest);
+    int nfiles = argc - optind - 1;
+    const char *file = argv[optind];
+    struct stat sb;
+    bool single = nfiles == 1 && !recursive && !has_glob(file) &&
+                  (strcmp(file, "-") == 0 || stat(file, &sb) != 0 || !S_ISDIR(sb.st_mode));
+    if (!single) {
+        o.many = true;
+        return put_many(cli, &o, argv + optind, nfiles, dest, recursive, parallel);
+    }
+    if (strcmp(file, "-") == 0 && loc_is_dir(dest))
+        return cli_usage(cli, "uploading stdin needs a file name in the location, not '%s'", dest);
+    char copy[PATH_MAX_];
+    snprintf(copy, sizeof(copy), "%s", file);
+    if (join_loc(dest, basename(copy), loc, sizeof(loc)))
+        return cli_usage(cli, "location too long");
+    return put_one(cli, &o, file, loc);
 }
 
-const struct cli_cmd cmd_put = {"put", run, "upload a file to a stage", usage};
+const struct cli_cmd cmd_put = {"put", run, "upload files to a stage", usage};

@@ -27,24 +27,30 @@ static int errf(char *err, size_t errlen, int rc, const char *what, const char *
     return rc;
 }
 
-int creds_token_path(char *buf, size_t n, char *err, size_t errlen)
+/* $XDG_CONFIG_HOME/stagectl/<name>, else $HOME/.config/stagectl/<name>. */
+static int config_path(const char *name, char *buf, size_t n, char *err, size_t errlen)
 {
     const char *xdg = env("XDG_CONFIG_HOME");
     const char *home = env("HOME");
     int len;
     if (xdg)
-        len = snprintf(buf, n, "%s/stagectl/token", xdg);
+        len = snprintf(buf, n, "%s/stagectl/%s", xdg, name);
     else if (home)
-        len = snprintf(buf, n, "%s/.config/stagectl/token", home);
+        len = snprintf(buf, n, "%s/.config/stagectl/%s", home, name);
     else {
         snprintf(err, errlen, "neither HOME nor XDG_CONFIG_HOME is set");
         return ST_ENOTFOUND;
     }
     if (len < 0 || (size_t)len >= n) {
-        snprintf(err, errlen, "the token file path is too long");
+        snprintf(err, errlen, "the config file path is too long");
         return ST_EINVAL;
     }
     return 0;
+}
+
+int creds_token_path(char *buf, size_t n, char *err, size_t errlen)
+{
+    return config_path("token", buf, n, err, errlen);
 }
 
 /* mkdir -p for the directories above `path`, mode 0700. */
@@ -77,10 +83,12 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
-int creds_save_token(const char *token, char *path, size_t pathlen, char *err, size_t errlen)
+/* Write `text` + "\n" to config file `name` (mode 0600, temp + rename). */
+static int save_file(const char *name, const char *text, char *path, size_t pathlen, char *err,
+                     size_t errlen)
 {
     char tmp[1100];
-    int rc = creds_token_path(path, pathlen, err, errlen);
+    int rc = config_path(name, path, pathlen, err, errlen);
     if (!rc)
         rc = make_parents(path, err, errlen);
     if (rc)
@@ -89,7 +97,7 @@ int creds_save_token(const char *token, char *path, size_t pathlen, char *err, s
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return errf(err, errlen, ST_EIO, "cannot create", tmp);
-    if (fchmod(fd, 0600) != 0 || write_all(fd, token, strlen(token)) != 0 ||
+    if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) != 0 ||
         write_all(fd, "\n", 1) != 0 || fsync(fd) != 0) {
         rc = errf(err, errlen, ST_EIO, "cannot write", tmp);
         close(fd);
@@ -104,11 +112,22 @@ int creds_save_token(const char *token, char *path, size_t pathlen, char *err, s
     return rc;
 }
 
-/* The token from the token file, trimmed; ST_ENOTFOUND if there is none. */
-static int read_token_file(char *buf, size_t n, char *err, size_t errlen)
+int creds_save_token(const char *token, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    return save_file("token", token, path, pathlen, err, errlen);
+}
+
+int creds_save_server(const char *server, char *err, size_t errlen)
 {
     char path[1024];
-    int rc = creds_token_path(path, sizeof(path), err, errlen);
+    return save_file("server", server, path, sizeof(path), err, errlen);
+}
+
+/* The first line of config file `name`; ST_ENOTFOUND if there is none. */
+static int read_file(const char *name, char *buf, size_t n, char *err, size_t errlen)
+{
+    char path[1024];
+    int rc = config_path(name, path, sizeof(path), err, errlen);
     if (rc)
         return rc;
     FILE *f = fopen(path, "r");
@@ -147,7 +166,7 @@ int creds_authorization(char *buf, size_t n, char *err, size_t errlen)
     if (!t && env("STAGE_USER") && env("STAGE_PASSWORD"))
         return basic(buf, n, env("STAGE_USER"), env("STAGE_PASSWORD"), err, errlen);
     if (!t) {
-        int rc = read_token_file(token, sizeof(token), err, errlen);
+        int rc = read_file("token", token, sizeof(token), err, errlen);
         if (rc == ST_ENOTFOUND)
             return 0;
         if (rc)
@@ -159,6 +178,12 @@ int creds_authorization(char *buf, size_t n, char *err, size_t errlen)
         return ST_EINVAL;
     }
     return 0;
+}
+
+int creds_read_server(char *buf, size_t n)
+{
+    char err[300];
+    return read_file("server", buf, n, err, sizeof(err));
 }
 
 int creds_prompt_password(const char *prompt, char *buf, size_t n, char *err, size_t errlen)

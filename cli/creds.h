@@ -1,6 +1,8 @@
 /* creds.h - stagectl credentials: the token file, the environment, the
  * password prompt.
  *
+ * The server is chosen in this order: --server, STAGE_SERVER, the server of
+ * the last `stagectl login` (config file "server"), 127.0.0.1:7070.
  * The token file is $XDG_CONFIG_HOME/stagectl/token, else
  * $HOME/.config/stagectl/token; the directory is created with mode 0700 and
  * the file with 0600 (written to a temp file, then renamed).
@@ -20,6 +22,13 @@ int creds_token_path(char *buf, size_t n, char *err, size_t errlen);
 
 /* Store `token` in the token file (mode 0600). */
 int creds_save_token(const char *token, char *path, size_t pathlen, char *err, size_t errlen);
+
+/* Remember the server `stagectl login` talked to (config file "server",
+ * mode 0600), the default of later commands. */
+int creds_save_server(const char *server, char *err, size_t errlen);
+
+/* The remembered server; ST_ENOTFOUND if none. */
+int creds_read_server(char *buf, size_t n);
 
 /* The `authorization` header value (see above); "" when there is none. */
 int creds_authorization(char *buf, size_t n, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* main.c - stagectl: global options and command dispatch (DESIGN §8). */
 #include "cli.h"
+#include "creds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ static void usage(FILE *f)
     fprintf(f,
             "\n"
             "global options (also accepted after the command):\n"
-            "  --server HOST:PORT  the frontend; default $STAGE_SERVER, else %s\n"
+            "  --server HOST:PORT  the frontend; default $STAGE_SERVER, else the server of\n"
+            "                      the last login (~/.config/stagectl/server), else %s\n"
             "  --json              one JSON document per result on stdout\n"
             "  -h, --help          this help; 'stagectl COMMAND --help' for a command\n"
             "\n"
@@ -69,8 +71,11 @@ int main(int argc, char **argv)
 {
     struct cli cli;
     memset(&cli, 0, sizeof(cli));
+    static char saved[256];
     const char *env = getenv("STAGE_SERVER");
-    cli.server = env && *env ? env : CLI_DEFAULT_SERVER;
+    cli.server = env && *env                                    ? env
+                 : creds_read_server(saved, sizeof(saved)) == 0 ? saved
+                                                                : CLI_DEFAULT_SERVER;
     opterr = 0;
     int rc = parse_global(&cli, argc, argv);
     if (rc >= 0)

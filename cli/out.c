@@ -301,9 +301,20 @@ void progress_init(struct progress *p, bool enabled, const char *label, int64_t 
     p->start_ms = out_now_ms();
 }
 
+/* "[=========>          ]" for `pct` percent in `w` columns. */
+static void bar(char *out, int w, int pct)
+{
+    int fill = pct * w / 100;
+    out[0] = '[';
+    for (int i = 0; i < w; i++)
+        out[1 + i] = i < fill ? '=' : i == fill ? '>' : ' ';
+    out[w + 1] = ']';
+    out[w + 2] = '\0';
+}
+
 void progress_update(struct progress *p, int64_t done)
 {
-    char a[16], b[16], c[16];
+    char a[16], b[16], c[16], br[40], eta[32] = "", files[48] = "";
     if (!p->on)
         return;
     int64_t now = out_now_ms();
@@ -312,11 +323,22 @@ void progress_update(struct progress *p, int64_t done)
     p->last_ms = now;
     double secs = (double)(now - p->start_ms) / 1000.0;
     int64_t rate = secs > 0 ? (int64_t)((double)done / secs) : 0;
-    if (p->total > 0)
-        fprintf(stderr, "\r\033[K%s  %s / %s  %3d%%  %s/s", p->label, out_size(a, done),
-                out_size(b, p->total), (int)(done * 100 / p->total), out_size(c, rate));
-    else
-        fprintf(stderr, "\r\033[K%s  %s  %s/s", p->label, out_size(a, done), out_size(c, rate));
+    if (p->files_total > 0)
+        snprintf(files, sizeof(files), "  %lld/%lld files", (long long)p->files_done,
+                 (long long)p->files_total);
+    flockfile(stderr);
+    if (p->total > 0) {
+        int pct = (int)(done * 100 / p->total);
+        bar(br, 24, pct > 100 ? 100 : pct);
+        if (rate > 0 && done < p->total)
+            snprintf(eta, sizeof(eta), "  ETA %llds", (long long)((p->total - done) / rate));
+        fprintf(stderr, "\r\033[K%s %s %3d%%  %s / %s  %s/s%s%s", p->label, br, pct,
+                out_size(a, done), out_size(b, p->total), out_size(c, rate), eta, files);
+    } else {
+        fprintf(stderr, "\r\033[K%s  %s  %s/s%s", p->label, out_size(a, done), out_size(c, rate),
+                files);
+    }
+    funlockfile(stderr);
 }
 
 void progress_end(struct progress *p)

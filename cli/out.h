@@ -35,13 +35,15 @@ void out_print_job(bool json, const Stage__V1__Job *j);
 /* A file's details: a key/value block, or its JSON. */
 void out_print_file(bool json, const Stage__V1__FileInfo *f);
 
-/* Progress of a transfer, redrawn on stderr at most every 200 ms when stderr
- * is a terminal and `enabled`. */
+/* Progress of a transfer (a bar, bytes, rate, ETA, files), redrawn on stderr
+ * at most every 200 ms when stderr is a terminal and `enabled`; nothing on a
+ * pipe. One thread at a time per struct progress. */
 struct progress {
     bool on;
     const char *label;
     int64_t total; /* < 0: unknown */
     int64_t start_ms, last_ms;
+    int64_t files_done, files_total; /* shown when files_total > 0 */
 };
 void progress_init(struct progress *p, bool enabled, const char *label, int64_t total);
 void progress_update(struct progress *p, int64_t done);

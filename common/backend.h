@@ -67,6 +67,7 @@ struct backend_lister {
 struct backend_write_opts {
     const char *content_type; /* may be NULL */
     bool no_overwrite;        /* commit fails with ST_EEXIST if the key exists */
+    int64_t size_hint;        /* expected bytes, 0 if unknown (object stores size parts by it) */
 };
 
 typedef void(backend_done_fn)(int rc, const char *msg, void *ud);

@@ -68,6 +68,15 @@ static const struct key keys[] = {
     {"storage.type", K_STR, FLD(storage.type), 0, 0, 0},
     {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
     {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
+    {"storage.s3.bucket", K_STR, FLD(storage.s3.bucket), 0, 0, 0},
+    {"storage.s3.endpoint_url", K_STR, FLD(storage.s3.endpoint_url), 0, 0, 0},
+    {"storage.s3.region", K_STR, FLD(storage.s3.region), 0, 0, 0},
+    {"storage.s3.access_key_id", K_STR, FLD(storage.s3.access_key_id), 0, 0, 0},
+    {"storage.s3.secret_access_key", K_STR, FLD(storage.s3.secret_access_key), 0, 0, K_SECRET},
+    {"storage.s3.session_token", K_STR, FLD(storage.s3.session_token), 0, 0, K_SECRET},
+    {"storage.s3.root", K_STR, FLD(storage.s3.root), 0, 0, 0},
+    {"storage.s3.enable_virtual_host_style", K_BOOL, FLD(storage.s3.enable_virtual_host_style), 0,
+     0, 0},
     {"auth.token_ttl_s", K_INT, FLD(auth.token_ttl_s), 1, INT_MAX, 0},
     {"jobs.retention_s", K_INT, FLD(jobs.retention_s), 1, INT_MAX, 0},
     {"jobs.max_attempts", K_INT, FLD(jobs.max_attempts), 1, 1000, 0},
@@ -79,6 +88,7 @@ static const struct key keys[] = {
     {"upload.part_size", K_SIZE, FLD(upload.part_size), 64 * KIB, 64 * MIB, 0},
     {"upload.window", K_INT, FLD(upload.window), 1, 64, 0},
     {"upload.chunk_size", K_SIZE, FLD(upload.chunk_size), KIB, INT_MAX, 0},
+    {"upload.parallel_parts", K_INT, FLD(upload.parallel_parts), 1, 64, 0},
     {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
@@ -158,6 +168,8 @@ void config_defaults(struct config *cfg)
     cfg->upload.part_size = 8 * MIB;
     cfg->upload.window = 4;
     cfg->upload.chunk_size = 1 * MIB;
+    cfg->upload.parallel_parts = 4;
+    snprintf(cfg->storage.s3.region, sizeof(cfg->storage.s3.region), "us-east-1");
     cfg->worker.concurrency = 8;
     cfg->worker.drain_timeout_s = 30;
     default_worker_name(cfg->worker.name, sizeof(cfg->worker.name));

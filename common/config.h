@@ -30,6 +30,16 @@ struct config {
         char type[16];      /* fs (default) | s3 | gcs | azblob */
         char fs_root[1024]; /* storage.fs.root, default ./data */
         bool allow_fs_urls; /* external fs:// stages, default false */
+        struct {
+            char bucket[256];
+            char endpoint_url[512];         /* "" = AWS for the region */
+            char region[64];                /* default us-east-1 */
+            char access_key_id[256];        /* env STAGE_STORAGE_S3_ACCESS_KEY_ID too */
+            char secret_access_key[256];    /* env STAGE_STORAGE_S3_SECRET_ACCESS_KEY only */
+            char session_token[2048];       /* env STAGE_STORAGE_S3_SESSION_TOKEN only */
+            char root[1024];                /* key prefix inside the bucket, "" = bucket root */
+            bool enable_virtual_host_style; /* default false: path-style */
+        } s3;
     } storage;
     struct {
         int token_ttl_s; /* default 3600 */
@@ -44,9 +54,10 @@ struct config {
         int retry_max_ms;  /* longest retry delay, default 30000 */
     } jobs;
     struct {
-        int part_size;  /* bytes per part in Redis, default 8 MiB */
-        int window;     /* parts in Redis per transfer, default 4 */
-        int chunk_size; /* bytes per gRPC message on downloads, default 1 MiB */
+        int part_size;      /* bytes per part in Redis, default 8 MiB */
+        int window;         /* parts in Redis per transfer, default 4 */
+        int chunk_size;     /* bytes per gRPC message on downloads, default 1 MiB */
+        int parallel_parts; /* object-store parts of one file in flight, default 4 */
     } upload;
     struct {
         int concurrency; /* jobs at once per worker process, default 8 */

@@ -46,3 +46,23 @@ int keys_idem(char *buf, size_t n, const char *user, const char *key)
 {
     return fit(snprintf(buf, n, "st:idem:%s:%s", user, key), n);
 }
+
+int keys_stage(char *buf, size_t n, const char *name)
+{
+    return fit(snprintf(buf, n, "st:stage:%s", name), n);
+}
+
+int keys_grant(char *buf, size_t n, const char *stage)
+{
+    return fit(snprintf(buf, n, "st:grant:%s", stage), n);
+}
+
+int keys_user_grants(char *buf, size_t n, const char *user)
+{
+    return fit(snprintf(buf, n, "st:grants:user:%s", user), n);
+}
+
+int keys_login_fail(char *buf, size_t n, const char *what, const char *who)
+{
+    return fit(snprintf(buf, n, "st:lfail:%s:%s", what, who), n);
+}

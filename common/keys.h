@@ -21,4 +21,12 @@ int keys_user_jobs(char *buf, size_t n, const char *user); /* st:jobs:<user> (zs
 int keys_user(char *buf, size_t n, const char *user);      /* st:user:<name> (hash) */
 int keys_idem(char *buf, size_t n, const char *user, const char *key); /* st:idem:<user>:<key> */
 
+/* The stage catalog and grants (docs/redis.md "Stages, grants"). */
+#define KEY_STAGES "st:stages"                          /* set of stage names */
+int keys_stage(char *buf, size_t n, const char *name);  /* st:stage:<name> (hash) */
+int keys_grant(char *buf, size_t n, const char *stage); /* st:grant:<stage> (hash user->bits) */
+int keys_user_grants(char *buf, size_t n, const char *user); /* st:grants:user:<user> (set) */
+int keys_login_fail(char *buf, size_t n, const char *what,
+                    const char *who); /* st:lfail:<what>:<who> */
+
 #endif

@@ -197,23 +197,66 @@ int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ login */
 
-/* Failed-login throttling per user and per peer (DESIGN §3) plugs in here:
- * throttle_check() refuses with ST_ELIMIT, throttle_record() counts a
- * failure. The skeleton allows every attempt. */
+/* Failed-login throttling per user and per peer (DESIGN §3): failures are
+ * counted in st:lfail:u:<user> and st:lfail:p:<peer address> for a fixed
+ * window; at the limit every attempt (even a right password) is refused
+ * until the window ends, so guessing costs time whatever the answer. A
+ * success clears the user's counter, not the peer's. */
+#define THROTTLE_WINDOW_S "60"
+#define THROTTLE_USER_MAX 5  /* failures per user per window */
+#define THROTTLE_PEER_MAX 20 /* failures per client address per window */
+
+/* "ipv4:127.0.0.1:5555" -> "ipv4:127.0.0.1": the port changes per connection. */
+static void peer_addr(const char *peer, char *out, size_t n)
+{
+    snprintf(out, n, "%s", peer ? peer : "");
+    char *colon = strrchr(out, ':');
+    if (colon && colon != strchr(out, ':'))
+        *colon = '\0';
+}
+
+static int throttle_keys(const char *user, const char *peer, char *ku, char *kp)
+{
+    char addr[128];
+    peer_addr(peer, addr, sizeof(addr));
+    if (keys_login_fail(ku, KEY_MAX, "u", user) < 0 || keys_login_fail(kp, KEY_MAX, "p", addr) < 0)
+        return ST_EINVAL;
+    return 0;
+}
+
 static int throttle_check(struct db *db, const char *user, const char *peer)
 {
-    (void)db;
-    (void)user;
-    (void)peer;
-    return 0;
+    char ku[KEY_MAX], kp[KEY_MAX];
+    redisReply *r = NULL;
+    if (throttle_keys(user, peer, ku, kp))
+        return ST_ELIMIT;
+    int rc = db_cmd(db, &r, "MGET", ku, kp, NULL);
+    if (rc)
+        return rc;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        (db_reply_int(r->element[0], 0) >= THROTTLE_USER_MAX ||
+         db_reply_int(r->element[1], 0) >= THROTTLE_PEER_MAX))
+        rc = ST_ELIMIT;
+    freeReplyObject(r);
+    return rc;
 }
 
 static void throttle_record(struct db *db, const char *user, const char *peer, bool ok)
 {
-    (void)db;
-    (void)user;
-    (void)peer;
-    (void)ok;
+    char ku[KEY_MAX], kp[KEY_MAX];
+    if (throttle_keys(user, peer, ku, kp))
+        return;
+    if (ok) {
+        db_cmd(db, NULL, "DEL", ku, NULL);
+        return;
+    }
+    /* The window starts at the first failure (EXPIRE NX), it does not slide. */
+    db_append(db, "INCR", ku, NULL);
+    db_append(db, "EXPIRE", ku, THROTTLE_WINDOW_S, "NX", NULL);
+    db_append(db, "INCR", kp, NULL);
+    db_append(db, "EXPIRE", kp, THROTTLE_WINDOW_S, "NX", NULL);
+    if (db_exec(db, 4, NULL))
+        log_warn("user=%s failed login not counted: %s", user, db->err);
 }
 
 int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
@@ -222,7 +265,8 @@ int auth_login(struct db *db, const char *user, const char *password, const char
     struct user_rec u;
     int rc = throttle_check(db, user, peer);
     if (rc) {
-        snprintf(err, errlen, "too many failed logins: retry later");
+        snprintf(err, errlen, "%s",
+                 rc == ST_ELIMIT ? "too many failed logins: retry in a minute" : db->err);
         return rc;
     }
     rc = user_get(db, user, &u);
@@ -261,10 +305,16 @@ static int check_bearer(struct call *c, const struct cred_header *h, struct user
 
 static int check_basic(struct call *c, const struct cred_header *h, struct user_rec *u)
 {
-    int rc = user_get(c->db, h->user, u);
+    char peer[128];
+    call_peer(c, peer, sizeof(peer));
+    int rc = throttle_check(c->db, h->user, peer);
+    if (!rc)
+        rc = user_get(c->db, h->user, u);
     if (rc)
         return rc;
-    if (!password_ok(u, h->password))
+    bool ok = password_ok(u, h->password);
+    throttle_record(c->db, h->user, peer, ok);
+    if (!ok)
         return ST_EAUTH;
     snprintf(c->user, sizeof(c->user), "%s", h->user);
     return 0;
@@ -285,6 +335,8 @@ int auth_call(struct call *c)
     rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u) : check_basic(c, &h, &u);
     if (rc == ST_EAUTH)
         call_fail(c, rc, "%s", h.scheme == CRED_BEARER ? msg_badtoken : msg_badpw);
+    else if (rc == ST_ELIMIT)
+        call_fail(c, rc, "too many failed logins: retry in a minute");
     else if (rc)
         call_fail(c, rc, "%s", c->db->err);
     else

@@ -2,6 +2,7 @@
  * produces parts; this handler is the consumer (docs/redis.md). It sends the
  * FileInfo first, then each part re-chunked to upload.chunk_size bytes per
  * message, read with GETRANGE so only one message is held at a time. */
+#include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -28,7 +29,7 @@ static int download_create(struct call *c, const Stage__V1__DownloadFileRequest 
     j->kind = JOB_DOWNLOAD;
     snprintf(j->user, sizeof(j->user), "%s", c->user);
     snprintf(c->location, sizeof(c->location), "%s", req->location);
-    int rc = stage_locate(c->user, req->location, true, j, err, sizeof(err));
+    int rc = stage_locate(c, req->location, true, AUTHZ_READ, j, err, sizeof(err));
     if (!rc && (req->offset < 0 || req->length < 0)) {
         rc = ST_EINVAL;
         snprintf(err, sizeof(err), "offset and length must not be negative");

@@ -1,5 +1,6 @@
 /* h_files.c - StatFile (a STAT job, waited for) and RemoveFiles (a REMOVE
  * job, answered at once: the client polls GetJob). */
+#include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -18,14 +19,14 @@
 
 /* Validate, build and queue a job; answers the call on error. */
 static int submit(struct call *c, struct job *j, const char *location, bool need_file,
-                  const char *pattern, const char *idem)
+                  unsigned need, const char *pattern, const char *idem)
 {
     bool existing = false;
     char err[400];
     struct pattern *p = NULL;
     snprintf(j->user, sizeof(j->user), "%s", c->user);
     snprintf(c->location, sizeof(c->location), "%s", location);
-    int rc = stage_locate(c->user, location, need_file, j, err, sizeof(err));
+    int rc = stage_locate(c, location, need_file, need, j, err, sizeof(err));
     if (!rc && pattern)
         rc = pattern_compile(&p, pattern, err, sizeof(err));
     pattern_free(p);
@@ -51,7 +52,7 @@ void h_stat(struct call *c)
         return;
     job_init(&j);
     j.kind = JOB_STAT;
-    int rc = submit(c, &j, req->location, true, NULL, NULL);
+    int rc = submit(c, &j, req->location, true, AUTHZ_READ, NULL, NULL);
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;
@@ -78,7 +79,7 @@ void h_remove(struct call *c)
     job_init(&j);
     j.kind = JOB_REMOVE;
     j.dry_run = req->dry_run;
-    int rc = submit(c, &j, req->location, false, req->pattern, req->idempotency_key);
+    int rc = submit(c, &j, req->location, false, AUTHZ_WRITE, req->pattern, req->idempotency_key);
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;

@@ -1,6 +1,7 @@
 /* h_list.c - ListFiles (server stream): a LIST job whose worker writes each
  * page as one packed ListFilesResponse part; this handler relays the parts
  * as they are, in order, and consumes them like a download. */
+#include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -39,7 +40,7 @@ static int list_create(struct call *c, const Stage__V1__ListFilesRequest *req, s
     j->kind = JOB_LIST;
     snprintf(j->user, sizeof(j->user), "%s", c->user);
     snprintf(c->location, sizeof(c->location), "%s", req->location);
-    int rc = stage_locate(c->user, req->location, false, j, err, sizeof(err));
+    int rc = stage_locate(c, req->location, false, AUTHZ_READ, j, err, sizeof(err));
     if (!rc)
         rc = check_pattern(req->pattern, err, sizeof(err));
     if (!rc && req->start_after[0])

@@ -7,6 +7,7 @@
  * already ended (e.g. ALREADY_EXISTS). A client that goes away fails the
  * job (abort 1; the state script deletes parts done..ready, which includes
  * the part being written: index parts_ready). */
+#include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -52,7 +53,7 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
     u->j.kind = JOB_UPLOAD;
     snprintf(u->j.user, sizeof(u->j.user), "%s", c->user);
     snprintf(c->location, sizeof(c->location), "%s", h->location);
-    int rc = stage_locate(c->user, h->location, true, &u->j, err, sizeof(err));
+    int rc = stage_locate(c, h->location, true, AUTHZ_WRITE, &u->j, err, sizeof(err));
     if (!rc && (h->has_size && h->size < 0))
         rc = ST_EINVAL, snprintf(err, sizeof(err), "size %lld is negative", (long long)h->size);
     if (!rc && !sha256_ok(h->sha256))

@@ -4,6 +4,8 @@
  * the mask) and taken with sigtimedwait() here; SIGPIPE is ignored (hiredis
  * writes with plain write()). */
 #include "auth.h"
+#include "catalog.h"
+#include "secret.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -67,6 +69,24 @@ static bool wait_signal(const sigset_t *set, long ms)
     return sig > 0;
 }
 
+/* The key sealing external stages' connection secrets (optional: without
+ * it, stages with credentials are refused). */
+static int load_master_key(void)
+{
+    struct secret_key key;
+    char err[256];
+    int rc = secret_key_from_env(&key, err, sizeof(err));
+    if (rc) {
+        log_error("master key: %s", err);
+        return rc;
+    }
+    if (!key.set)
+        log_warn("STAGE_MASTER_KEY is not set: external stages with credentials are refused");
+    catalog_set_key(&key);
+    secret_wipe(&key, sizeof(key));
+    return 0;
+}
+
 /* Token secret and root user; retries while Redis is unavailable. */
 static int init_auth(const struct config *cfg, const sigset_t *set)
 {
@@ -128,7 +148,7 @@ int main(int argc, char **argv)
         }
     }
     static struct config cfg;
-    if (load_config(&cfg, path))
+    if (load_config(&cfg, path) || load_master_key())
         return 1;
     if (check) {
         printf("%s: configuration ok\n", path ? path : "(defaults)");

@@ -1,29 +1,66 @@
-/* stage.c - location -> stage root (see stage.h). */
+/* stage.c - location -> stage root, with privileges (see stage.h). */
 #include "stage.h"
 
+#include "authz.h"
+#include "call.h"
+#include "catalog.h"
+#include "db.h"
 #include "err.h"
 #include "job.h"
 #include "location.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int stage_resolve(const char *user, const char *stage, char *root, size_t n, char *err,
-                  size_t errlen)
+bool stage_backend_ready(const char *storage_type)
 {
-    if (strcmp(stage, "~") == 0) {
-        if (location_user_root(root, n, user) < 0) {
-            snprintf(err, errlen, "user name '%s' is too long", user);
-            return ST_EINVAL;
-        }
-        return 0;
-    }
-    snprintf(err, errlen, "stage '%s' does not exist", stage);
-    return ST_ENOTFOUND;
+    /* Storage types whose worker backend exists; add one when it lands. */
+    static const char *const ready[] = {"fs"};
+    for (size_t i = 0; i < sizeof(ready) / sizeof(ready[0]); i++)
+        if (strcmp(storage_type, ready[i]) == 0)
+            return true;
+    return false;
 }
 
-int stage_locate(const char *user, const char *location, bool need_file, struct job *j, char *err,
-                 size_t errlen)
+static int resolve_named(struct call *c, const char *name, unsigned need, struct job *j, char *err,
+                         size_t errlen)
+{
+    struct stage_rec *rec = malloc(sizeof(*rec));
+    unsigned bits = 0;
+    if (!rec)
+        return snprintf(err, errlen, "out of memory"), ST_ENOMEM;
+    int rc = catalog_get(c->db, name, rec);
+    if (!rc && rec->exists && !c->admin && strcmp(rec->owner, c->user) != 0)
+        rc = catalog_grant_bits(c->db, name, c->user, &bits);
+    if (rc) {
+        snprintf(err, errlen, "%s", c->db->err);
+        goto out;
+    }
+    struct authz_principal p = {c->user, c->admin};
+    struct authz_stage s = {name, rec->exists, rec->owner};
+    rc = authz_check(&p, &s, bits, need);
+    if (rc == ST_ENOTFOUND) {
+        snprintf(err, errlen, "stage '%s' does not exist", name);
+    } else if (rc == ST_EPERM) {
+        snprintf(err, errlen, "permission denied: user '%s' needs %s on stage '%s'", c->user,
+                 authz_bits_name(need), name);
+    } else if (rec->url[0] && !stage_backend_ready(rec->storage_type)) {
+        rc = ST_EPRECOND;
+        snprintf(err, errlen, "stage '%s': backend %s is not available yet", name,
+                 rec->storage_type);
+    } else {
+        snprintf(j->root, sizeof(j->root), "%s", rec->root);
+        snprintf(j->storage, sizeof(j->storage), "%s", rec->url);
+        snprintf(j->storage_conn, sizeof(j->storage_conn), "%s", rec->conn);
+    }
+out:
+    free(rec);
+    return rc;
+}
+
+int stage_locate(struct call *c, const char *location, bool need_file, unsigned need, struct job *j,
+                 char *err, size_t errlen)
 {
     struct location loc;
     int rc = location_parse(location, &loc, err, errlen);
@@ -33,9 +70,16 @@ int stage_locate(const char *user, const char *location, bool need_file, struct 
         snprintf(err, errlen, "location '%s' names a directory, not a file", location);
         return ST_EINVAL;
     }
-    rc = stage_resolve(user, loc.stage, j->root, sizeof(j->root), err, errlen);
-    if (rc)
-        return rc;
+    if (strcmp(loc.stage, "~") == 0) {
+        if (location_user_root(j->root, sizeof(j->root), c->user) < 0) {
+            snprintf(err, errlen, "user name '%s' is too long", c->user);
+            return ST_EINVAL;
+        }
+    } else {
+        rc = resolve_named(c, loc.stage, need, j, err, errlen);
+        if (rc)
+            return rc;
+    }
     snprintf(j->stage, sizeof(j->stage), "%s", loc.stage);
     snprintf(j->location, sizeof(j->location), "%s", location);
     snprintf(j->path, sizeof(j->path), "%s", loc.path);

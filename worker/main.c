@@ -6,11 +6,14 @@
  * exits 0. SIGPIPE is ignored (hiredis
  * writes with plain write()). */
 #include "backend.h"
+#include "backends.h"
 #include "backend_fs.h"
+#include "backend_s3.h"
 #include "config.h"
 #include "err.h"
 #include "health.h"
 #include "log.h"
+#include "storspec.h"
 #include "worker.h"
 
 #include <event2/event.h>
@@ -48,12 +51,21 @@ static int load_config(struct config *cfg, const char *path)
 static int open_backend(const struct config *cfg, struct event_base *base, struct backend **out)
 {
     char err[512] = "";
-    if (strcmp(cfg->storage.type, "fs") != 0) {
-        log_error("storage.type '%s' is not supported by this worker yet (only fs)",
+    int rc;
+    if (strcmp(cfg->storage.type, "s3") == 0) {
+        static struct storspec sp; /* large; secrets wiped below */
+        backend_s3_spec_from_config(cfg, &sp);
+        struct backend_s3_opts o = {.part_size = (size_t)cfg->upload.part_size,
+                                    .parallel_parts = cfg->upload.parallel_parts};
+        rc = backend_s3_new(out, base, &sp, &o, err, sizeof(err));
+        storspec_wipe(&sp);
+    } else if (strcmp(cfg->storage.type, "fs") == 0) {
+        rc = backend_fs_new(out, base, cfg->storage.fs_root, err, sizeof(err));
+    } else {
+        log_error("storage.type '%s' is not supported by this worker yet (fs, s3)",
                   cfg->storage.type);
         return ST_EUNIMPL;
     }
-    int rc = backend_fs_new(out, base, cfg->storage.fs_root, err, sizeof(err));
     if (rc)
         log_error("cannot open the storage: %s (%d %s)", err, rc, st_strerror(rc));
     return rc;
@@ -72,8 +84,15 @@ static int run(const struct config *cfg)
     if (!rc)
         rc = worker_init(&w, cfg, base, b);
     if (!rc) {
-        log_info("worker %s: concurrency %d, storage %s at %s", cfg->worker.name,
-                 cfg->worker.concurrency, cfg->storage.type, cfg->storage.fs_root);
+        rc = backends_new(&w.backends, base, cfg, b, err, sizeof(err));
+        if (rc)
+            log_error("%s", err);
+    }
+    if (!rc) {
+        bool s3 = strcmp(cfg->storage.type, "s3") == 0;
+        log_info("worker %s: concurrency %d, storage %s at %s%s", cfg->worker.name,
+                 cfg->worker.concurrency, cfg->storage.type, s3 ? "s3://" : cfg->storage.fs_root,
+                 s3 ? cfg->storage.s3.bucket : "");
         rc = health_start(&hp, &w, err, sizeof(err));
         if (rc)
             log_error("%s", err);
@@ -83,8 +102,10 @@ static int run(const struct config *cfg)
     if (!rc && event_base_dispatch(base) < 0)
         rc = ST_EINTERNAL;
     health_free(hp);
-    if (base && b)
+    if (base && b) {
         worker_cleanup(&w);
+        w.backends = backends_free(w.backends);
+    }
     backend_free(b);
     if (base)
         event_base_free(base);

@@ -2,6 +2,7 @@
 #include "runner.h"
 
 #include "backend.h"
+#include "backends.h"
 #include "config.h"
 #include "err.h"
 #include "job.h"
@@ -50,6 +51,7 @@ static const struct xfer_kind *kind_of(enum job_kind k)
     case JOB_LIST:
         return &xfer_list;
     case JOB_REMOVE:
+    case JOB_DROP_STAGE: /* a REMOVE of everything under the old root */
         return &xfer_remove;
     case JOB_STAT:
         return &xfer_stat;
@@ -506,12 +508,22 @@ static void start_now(evutil_socket_t fd, short what, void *arg)
         return;
     }
     size_t rl = strlen(r->j.root);
-    if (rl == 0 || r->j.root[rl - 1] != '/') {
+    /* "" is a valid root only for an external stage at its URL's top. */
+    if ((rl == 0 && !r->j.storage[0]) || (rl > 0 && r->j.root[rl - 1] != '/')) {
         runner_finish(r, ST_EINVAL, "job has no valid stage root ('%s')", r->j.root);
         return;
     }
     if (!r->kind) {
         runner_finish(r, ST_EUNIMPL, "%s jobs are not implemented yet", job_kind_name(r->j.kind));
+        return;
+    }
+    char err[400] = "";
+    int rc = 0;
+    r->backend = r->w->backend;
+    if (r->j.storage[0] || r->w->backends) /* tests may run a worker without the set */
+        rc = backends_for_job(r->w->backends, &r->j, &r->backend, err, sizeof(err));
+    if (rc) {
+        runner_finish(r, rc, "stage @%s: %s", r->j.stage[0] ? r->j.stage : "~", err);
         return;
     }
     r->kind->start(r);

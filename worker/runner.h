@@ -33,6 +33,7 @@
 struct worker;
 struct run;
 struct redisReply;
+struct backend;
 struct backend_writer;
 struct event;
 
@@ -58,6 +59,7 @@ struct run {
     char hkey[KEY_MAX]; /* st:job:<id> */
     char bkey[2300];    /* backend key: j.root + j.path */
     const struct xfer_kind *kind;
+    struct backend *backend;       /* the job's storage (backends.h) */
     void *x;                       /* the kind's state */
     struct backend_writer *writer; /* open writer: finish aborts it */
     struct event *timer;           /* fallback poll while waiting */

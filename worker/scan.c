@@ -42,7 +42,7 @@ int scan_open(struct run *r, size_t page_limit, struct scan **out, char *err, si
     if (r->j.start_after[0])
         snprintf(after, sizeof(after), "%s%s", r->j.root, r->j.start_after);
     if (!rc) {
-        rc = backend_list_open(r->w->backend, prefix, after, page_limit, &s->l);
+        rc = backend_list_open(r->backend, prefix, after, page_limit, &s->l);
         if (rc)
             snprintf(err, errlen, "cannot list '%s': %s", r->j.path, st_strerror(rc));
     }
@@ -62,8 +62,13 @@ static void on_page(int rc, const char *msg, const struct backend_entry *e, size
     size_t k = 0;
     if (!runner_resume(r))
         return;
+    size_t plen = strlen(r->j.path);
     for (size_t i = 0; !rc && i < n && k < s->cap; i++) {
+        /* as in Databend, the pattern sees the path after the location's
+         * prefix: "@~/2023/" + ".*[.]csv" matches "2023/sub/c.csv" by "sub/c.csv" */
         const char *rel = scan_rel(r, &e[i]);
+        if (strncmp(rel, r->j.path, plen) == 0)
+            rel += plen;
         if (pattern_match(s->pat, rel, strlen(rel)))
             s->m[k++] = &e[i];
     }

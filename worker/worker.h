@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 struct backend;
+struct backends;
 struct config;
 struct event;
 struct event_base;
@@ -25,6 +26,7 @@ struct worker {
     const struct config *cfg;
     struct event_base *base;
     struct backend *backend;
+    struct backends *backends;     /* per-job backends (external stages); set by main */
     struct redisAsyncContext *cmd; /* commands; NULL while down */
     struct redisAsyncContext *blk; /* XREADGROUP ... BLOCK only */
     struct redisAsyncContext *sub; /* PSUBSCRIBE st:wake:* only */

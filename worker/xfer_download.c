@@ -76,7 +76,7 @@ static void produce(struct run *r)
     struct down *d = r->x;
     int64_t at = d->off + (int64_t)d->n * d->ps;
     d->len = (size_t)(d->end - at < d->ps ? d->end - at : d->ps);
-    int rc = backend_read(r->w->backend, r->bkey, at, d->len, d->buf, on_read, r);
+    int rc = backend_read(r->backend, r->bkey, at, d->len, d->buf, on_read, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot read", NULL);
     else
@@ -153,7 +153,7 @@ static void down_start(struct run *r)
     }
     r->x = d;
     d->ps = xfer_part_size(r);
-    int rc = backend_stat(r->w->backend, r->bkey, on_stat, r);
+    int rc = backend_stat(r->backend, r->bkey, on_stat, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot stat", NULL);
     else

@@ -171,7 +171,7 @@ static void on_matches(struct run *r, int rc, const char *msg, const struct back
     for (size_t i = 0; i < n; i++)
         m->keys[i] = e[i]->key;
     m->n = n;
-    rc = backend_delete_batch(r->w->backend, m->keys, n, r->j.root, on_deleted, r);
+    rc = backend_delete_batch(r->backend, m->keys, n, r->j.root, on_deleted, r);
     if (rc)
         runner_finish(r, rc, "cannot remove files under '%s': %s", r->j.path, st_strerror(rc));
     else

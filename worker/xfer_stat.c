@@ -89,7 +89,7 @@ static void on_stat(int rc, const char *msg, const struct backend_entry *e, void
 
 static void stat_start(struct run *r)
 {
-    int rc = backend_stat(r->w->backend, r->bkey, on_stat, r);
+    int rc = backend_stat(r->backend, r->bkey, on_stat, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot stat", NULL);
     else

@@ -275,7 +275,7 @@ static void open_writer(struct run *r)
 {
     struct backend_write_opts o = {.content_type = r->j.content_type,
                                    .no_overwrite = !r->j.overwrite};
-    int rc = backend_write_open(r->w->backend, r->bkey, &o, on_open, r);
+    int rc = backend_write_open(r->backend, r->bkey, &o, on_open, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot write", NULL);
     else
@@ -302,7 +302,7 @@ static void start_fresh(struct run *r)
         open_writer(r);
         return;
     }
-    int rc = backend_stat(r->w->backend, r->bkey, on_exists, r);
+    int rc = backend_stat(r->backend, r->bkey, on_exists, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot check", NULL);
     else

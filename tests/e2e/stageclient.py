@@ -312,6 +312,12 @@ class StageClient:
             time.sleep(interval)
 
     @_wrap
+    def rpc(self, _method, **fields):
+        """Any unary StageService method by name: rpc("CreateStage", name="s1")."""
+        req = getattr(pb, _method + "Request")(**fields)
+        return self._unary(_method, req, getattr(pb, _method + "Response"))
+
+    @_wrap
     def call_raw(self, method, payload=b"", timeout=10):
         """A unary call with raw bytes to any method path; returns raw bytes."""
         fn = self.channel.unary_unary(method)

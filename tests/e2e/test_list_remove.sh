@@ -41,6 +41,12 @@ check_eq "list @~/2023/ --pattern '.*[.]csv' (matched after the prefix)" \
 check_eq "list @~ --pattern '.*[.]csv'" \
   "$(sorted 2023/a.csv 2023/sub/c.csv 2023.csv 2024/d.csv zz/last.csv)" "$(list @~ '.*[.]csv')"
 check_eq "list @~/2023/ --pattern 'csv' (anchored: matches nothing)" "" "$(list @~/2023/ 'csv')"
+check_eq "list @~/2023/ --pattern 'a[.]csv' (the path after the prefix, not the stage path)" \
+  "2023/a.csv" "$(list @~/2023/ 'a[.]csv')"
+check_eq "list @~/2023/ --pattern '2023/a[.]csv' matches nothing (the prefix is not seen)" \
+  "" "$(list @~/2023/ '2023/a[.]csv')"
+check_eq "list @~/2023 --pattern '[.]csv' (key prefix: the rest of 2023.csv)" \
+  "2023.csv" "$(list @~/2023 '[.]csv')"
 check_eq "list of a prefix with no files is empty" "" "$(list @~/nothing/)"
 check_rc "list with an invalid pattern" 1 py list @~ --pattern '('
 check_eq "... is INVALID_ARGUMENT" "INVALID_ARGUMENT" "$(jget "$OUT" 'j["error"]["code"]')"

@@ -1,0 +1,64 @@
+/* backend_s3.h - the S3 backend (AWS S3 and compatibles: MinIO, R2, Ceph,
+ * GCS XML with HMAC keys): struct backend_ops over the S3 REST API, signed
+ * with SigV4 by the project (sigv4.h), non-blocking on the worker's
+ * event_base through libcurl multi (s3http.h).
+ *
+ * Mapping: writer = PutObject when the whole file fits one part, else
+ * multipart (Create, UploadPart with up to `parallel_parts` in flight,
+ * Complete; Abort on failure or write_abort); read = ranged GetObject;
+ * stat = HeadObject; lister = ListObjectsV2 pages with continuation tokens;
+ * delete_batch = DeleteObjects (≤ 1000 keys, per-key errors). Transient
+ * failures (s3_retry_class) are retried up to 5 times with backoff.
+ *
+ * Addressing: path-style ("http://host/bucket/key") unless
+ * spec->virtual_host ("http://bucket.host/key"). Keys are stored under
+ * spec->root. Errors: 404 -> ST_ENOTFOUND; 403 and other refusals ->
+ * ST_EPRECOND with the S3 code and message; retries exhausted -> ST_EAGAIN.
+ * Secrets from the spec are copied in and never appear in a message.
+ *
+ * Threading: as backend.h (the event_base's thread only). */
+#ifndef STAGE_BACKEND_S3_H
+#define STAGE_BACKEND_S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct backend;
+struct backend_writer;
+struct config;
+struct event_base;
+struct storspec;
+
+#define S3_PART_MIN         (5 * 1024 * 1024) /* S3's smallest non-last part */
+#define S3_PART_MAX         (5LL << 30)       /* and largest part */
+#define S3_PARTS_MAX        10000
+#define S3_PARALLEL_DEFAULT 4
+
+struct backend_s3_opts {
+    size_t part_size;   /* bytes per multipart part; raised to S3_PART_MIN */
+    int parallel_parts; /* parts of one file in flight, default 4 */
+};
+
+/* A backend for `spec` (type STORSPEC_S3). No I/O is done here. 0, or
+ * ST_EINVAL with the reason in `err` (no bucket, bad endpoint), ST_ENOMEM. */
+int backend_s3_new(struct backend **out, struct event_base *base, const struct storspec *spec,
+                   const struct backend_s3_opts *o, char *err, size_t errlen);
+
+/* The spec of the configured storage (storage.s3.*), secrets included:
+ * wipe it with storspec_wipe() after use. */
+void backend_s3_spec_from_config(const struct config *cfg, struct storspec *out);
+
+/* The part size a file of `size` bytes (-1: unknown) is uploaded with:
+ * `part_size` (at least 5 MiB), grown so that it needs at most 10,000
+ * parts, rounded up to 1 MiB. Pure. */
+size_t backend_s3_part_size(size_t part_size, int64_t size);
+
+/* The multipart state of an S3 writer, for a job to record and resume:
+ * upload id ("" before CreateMultipartUpload finished, or for a single
+ * PutObject), part size, and the ETags of the parts that have completed so
+ * far (etags[i] is part i+1, NULL while still in flight). Valid until the
+ * next call on the writer. ST_EINVAL if `w` is not an S3 writer. */
+int backend_s3_writer_state(const struct backend_writer *w, const char **upload_id,
+                            size_t *part_size, const char *const **etags, size_t *nparts);
+
+#endif

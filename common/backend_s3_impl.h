@@ -1,0 +1,81 @@
+/* backend_s3_impl.h - internals shared by backend_s3.c (requests, read,
+ * stat, list, delete) and backend_s3_write.c (writers). Not a public API. */
+#ifndef STAGE_BACKEND_S3_IMPL_H
+#define STAGE_BACKEND_S3_IMPL_H
+
+#include "backend.h"
+#include "backend_s3.h"
+#include "s3http.h"
+#include "s3xml.h"
+#include "sigv4.h"
+
+#include <stdbool.h>
+
+#define S3_RETRIES 5
+
+struct s3b {
+    struct backend b;
+    struct s3http *http;
+    char scheme_host[600]; /* "http://127.0.0.1:9000" or "https://bkt.s3.eu-west-1.amazonaws.com" */
+    char host[512];        /* Host header value */
+    char bucket_path[300]; /* "/bucket" (path-style) or "" (virtual host) */
+    char bucket[256];
+    char root[1024]; /* key prefix, "" or ending in '/' */
+    char region[64];
+    char akid[256];
+    char secret[256];
+    char token[2048];
+    struct backend_s3_opts o;
+};
+
+struct s3op;
+typedef void(s3op_fn)(struct s3op *op);
+
+/* One S3 request with its retries. Fill the inputs, call s3op_send(); `done`
+ * runs once on the loop with rc/msg set (the HTTP result in op->http). */
+struct s3op {
+    struct s3b *s;
+    const char *method;
+    char *key;   /* full object key (root included), NULL for bucket-level */
+    char *query; /* canonical query, NULL for none; owned */
+    const void *body;
+    size_t body_len;
+    const char *content_type;
+    char range[64];
+    char extra[128]; /* one more signed header line "name: value" ("" none) */
+    bool content_md5;
+    bool ok_404;     /* 404 is a result, not a failure */
+    bool body_check; /* 200 may carry an <Error> (CompleteMultipartUpload) */
+    int attempt;
+    struct s3http_req http;
+    struct event *timer;
+    s3op_fn *done;
+    void *ud;
+    int rc;
+    char msg[BACKEND_MSG_MAX];
+    /* request storage */
+    char *url;
+    char *hdr[8];
+};
+
+struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_fn *done, void *ud);
+/* Set the query from `n` parameters (sigv4_query). */
+int s3op_query(struct s3op *op, const struct sigv4_kv *p, size_t n);
+int s3op_send(struct s3op *op);
+void s3op_free(struct s3op *op);
+
+/* "key" with the root in front; malloc'd. */
+char *s3_full_key(const struct s3b *s, const char *key);
+
+/* Run `fn(arg)` on the next loop iteration. */
+int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg);
+
+extern const struct backend_ops s3_ops;
+int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud);
+int s3_write_part(struct backend_writer *w, long part_no, const void *data, size_t len,
+                  backend_done_fn *cb, void *ud);
+int s3_write_commit(struct backend_writer *w, backend_done_fn *cb, void *ud);
+int s3_write_abort(struct backend_writer *w, backend_done_fn *cb, void *ud);
+
+#endif

@@ -1,0 +1,505 @@
+/* backend_s3_write.c - S3 writers (see backend_s3.h).
+ *
+ * Incoming data is cut into S3 parts of the writer's part size whatever the
+ * caller's part sizes are. A whole file that fits one part goes up with one
+ * PutObject at commit; otherwise the first full part starts
+ * CreateMultipartUpload and parts are uploaded as they fill, up to
+ * `parallel_parts` at once: write_part's callback fires as soon as the data
+ * is copied while fewer parts are in flight, so the caller streams on while
+ * earlier parts upload. A part's failure is reported by the next
+ * write_part/commit. Commit drains the parts and sends Complete (whose 200
+ * reply may still carry an <Error>); any failure aborts the upload once no
+ * part is in flight. Memory: at most (parallel_parts + 1) parts. */
+#include "backend_s3_impl.h"
+
+#include "err.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum w_mpu { MPU_NONE, MPU_CREATING, MPU_READY };
+enum w_phase { PH_OPEN, PH_COMMIT, PH_ABORT };
+
+struct s3part {
+    struct s3w *w;
+    int no; /* 1-based part number */
+    char *data;
+    size_t len;
+    struct s3part *next;
+};
+
+struct s3w {
+    struct backend_writer base;
+    struct s3b *s;
+    char *key; /* full key */
+    char *content_type;
+    bool no_overwrite;
+    size_t part_size;
+    char *buf; /* the part being filled */
+    size_t len;
+    enum w_mpu mpu;
+    char upload_id[512];
+    char **etags; /* etags[i]: part i+1, NULL until it completed */
+    size_t cap;
+    int nparts;                  /* parts numbered so far */
+    struct s3part *queue, *tail; /* parts waiting for the upload id */
+    int queued, running;
+    int err; /* first failure, sticky */
+    char msg[BACKEND_MSG_MAX];
+    enum w_phase phase;
+    bool busy;    /* a HEAD/PUT/Complete/Abort in flight */
+    bool checked; /* no_overwrite HEAD done */
+    bool abort_sent;
+    int final_rc; /* what an abort reports */
+    char final_msg[BACKEND_MSG_MAX];
+    backend_done_fn *cb; /* the caller's pending callback */
+    void *ud;
+};
+
+struct fire {
+    backend_done_fn *cb;
+    backend_open_fn *open_cb;
+    struct backend_writer *w;
+    void *ud;
+    int rc;
+    char msg[BACKEND_MSG_MAX];
+};
+
+static void progress(struct s3w *w);
+
+static void on_fire(int fd, short what, void *arg)
+{
+    struct fire *f = arg;
+    if (f->open_cb)
+        f->open_cb(f->rc, f->msg, f->w, f->ud);
+    else
+        f->cb(f->rc, f->msg, f->ud);
+    free(f);
+}
+
+/* Run the caller's pending callback on the next loop turn. */
+static void fire(struct s3w *w, int rc, const char *msg)
+{
+    struct fire *f = calloc(1, sizeof(*f));
+    backend_done_fn *cb = w->cb;
+    w->cb = NULL;
+    if (!cb || !f) {
+        free(f);
+        return;
+    }
+    f->cb = cb;
+    f->ud = w->ud;
+    f->rc = rc;
+    snprintf(f->msg, sizeof(f->msg), "%s", rc ? msg : "");
+    if (s3_defer(w->s, on_fire, f))
+        free(f);
+}
+
+static void set_err(struct s3w *w, int rc, const char *msg)
+{
+    if (w->err)
+        return;
+    w->err = rc;
+    snprintf(w->msg, sizeof(w->msg), "%s", msg);
+}
+
+static void writer_free(struct s3w *w)
+{
+    for (size_t i = 0; i < w->cap; i++)
+        free(w->etags[i]);
+    free(w->etags);
+    while (w->queue) {
+        struct s3part *p = w->queue;
+        w->queue = p->next;
+        free(p->data);
+        free(p);
+    }
+    free(w->buf);
+    free(w->key);
+    free(w->content_type);
+    free(w);
+}
+
+static struct s3op *w_op(struct s3w *w, const char *method, s3op_fn *done, void *ud)
+{
+    return s3op_new(w->s, method, w->key, done, ud);
+}
+
+static int upload_query(struct s3op *op, struct s3w *w, const char *part_no)
+{
+    struct sigv4_kv q[2] = {{"uploadId", w->upload_id}, {"partNumber", part_no}};
+    return s3op_query(op, q, part_no ? 2 : 1);
+}
+
+/* ---- parts ---- */
+
+static void on_part(struct s3op *op)
+{
+    struct s3part *p = op->ud;
+    struct s3w *w = p->w;
+    w->running--;
+    if (op->rc)
+        set_err(w, op->rc, op->msg);
+    else if (!op->http.etag[0])
+        set_err(w, ST_EIO, "S3 UploadPart: no ETag in the reply");
+    else if (!(w->etags[p->no - 1] = strdup(op->http.etag)))
+        set_err(w, ST_ENOMEM, "out of memory");
+    free(p->data);
+    free(p);
+    s3op_free(op);
+    progress(w);
+}
+
+static void part_start(struct s3part *p)
+{
+    struct s3w *w = p->w;
+    char no[16];
+    snprintf(no, sizeof(no), "%d", p->no);
+    struct s3op *op = w_op(w, "PUT", on_part, p);
+    int rc = op ? upload_query(op, w, no) : ST_ENOMEM;
+    if (!rc) {
+        op->body = p->data;
+        op->body_len = p->len;
+        rc = s3op_send(op);
+    }
+    if (rc) {
+        s3op_free(op);
+        set_err(w, rc, "cannot start an S3 UploadPart");
+        free(p->data);
+        free(p);
+        return;
+    }
+    w->running++;
+}
+
+static void on_create(struct s3op *op)
+{
+    struct s3w *w = op->ud;
+    int rc = op->rc;
+    if (!rc && s3xml_parse_initiate(op->http.resp, op->http.resp_len, w->upload_id,
+                                    sizeof(w->upload_id))) {
+        rc = ST_EIO;
+        snprintf(op->msg, sizeof(op->msg), "S3 CreateMultipartUpload %s: no UploadId", w->key);
+    }
+    if (rc) {
+        set_err(w, rc, op->msg);
+        w->mpu = MPU_NONE;
+    } else {
+        w->mpu = MPU_READY;
+    }
+    s3op_free(op);
+    while (w->queue) {
+        struct s3part *p = w->queue;
+        w->queue = p->next;
+        w->queued--;
+        if (w->mpu == MPU_READY && !w->err) {
+            part_start(p);
+        } else {
+            free(p->data);
+            free(p);
+        }
+    }
+    w->tail = NULL;
+    progress(w);
+}
+
+static int create_start(struct s3w *w)
+{
+    struct s3op *op = w_op(w, "POST", on_create, w);
+    struct sigv4_kv q = {"uploads", NULL};
+    int rc = op ? s3op_query(op, &q, 1) : ST_ENOMEM;
+    if (!rc) {
+        op->content_type = w->content_type;
+        rc = s3op_send(op);
+    }
+    if (rc)
+        s3op_free(op);
+    else
+        w->mpu = MPU_CREATING;
+    return rc;
+}
+
+/* Hand the filled buffer to a new part. */
+static int dispatch(struct s3w *w)
+{
+    if (w->nparts >= S3_PARTS_MAX)
+        return ST_ELIMIT;
+    if ((size_t)w->nparts >= w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        char **e = realloc(w->etags, cap * sizeof(*e));
+        if (!e)
+            return ST_ENOMEM;
+        memset(e + w->cap, 0, (cap - w->cap) * sizeof(*e));
+        w->etags = e;
+        w->cap = cap;
+    }
+    struct s3part *p = calloc(1, sizeof(*p));
+    if (!p)
+        return ST_ENOMEM;
+    p->w = w;
+    p->no = ++w->nparts;
+    p->data = w->buf;
+    p->len = w->len;
+    w->buf = NULL;
+    w->len = 0;
+    if (w->mpu == MPU_READY) {
+        part_start(p);
+        return 0;
+    }
+    if (w->tail)
+        w->tail->next = p;
+    else
+        w->queue = p;
+    w->tail = p;
+    w->queued++;
+    if (w->mpu == MPU_NONE) {
+        int rc = create_start(w);
+        if (rc)
+            set_err(w, rc, "cannot start an S3 CreateMultipartUpload");
+    }
+    return 0;
+}
+
+/* ---- commit / abort requests ---- */
+
+static void on_final(struct s3op *op);
+
+static void on_head(struct s3op *op)
+{
+    struct s3w *w = op->ud;
+    w->busy = false;
+    w->checked = true;
+    if (op->rc)
+        set_err(w, op->rc, op->msg);
+    else if (op->http.status != 404)
+        set_err(w, ST_EEXIST, "the object already exists");
+    s3op_free(op);
+    progress(w);
+}
+
+static void send_final(struct s3w *w, struct s3op *op)
+{
+    int rc = op ? s3op_send(op) : ST_ENOMEM;
+    if (rc) {
+        if (op && strcmp(op->method, "POST") == 0)
+            free((void *)op->body); /* the Complete body; a PUT's is w->buf */
+        s3op_free(op);
+        set_err(w, rc, "cannot send an S3 request");
+        if (w->phase == PH_ABORT)
+            w->abort_sent = true;
+        progress(w);
+        return;
+    }
+    w->busy = true;
+}
+
+static void on_final(struct s3op *op)
+{
+    struct s3w *w = op->ud;
+    w->busy = false;
+    bool aborting = w->phase == PH_ABORT;
+    if (!aborting && op->rc)
+        set_err(w, op->rc, op->msg);
+    if (strcmp(op->method, "POST") == 0)
+        free((void *)op->body); /* the Complete body */
+    s3op_free(op);
+    if (!aborting && !w->err) {
+        fire(w, 0, "");
+        writer_free(w);
+        return;
+    }
+    progress(w);
+}
+
+static void commit_step(struct s3w *w)
+{
+    if (w->no_overwrite && !w->checked) {
+        struct s3op *op = w_op(w, "HEAD", on_head, w);
+        if (op)
+            op->ok_404 = true;
+        send_final(w, op);
+        return;
+    }
+    if (w->mpu == MPU_NONE) { /* the whole file is in one buffer */
+        struct s3op *op = w_op(w, "PUT", on_final, w);
+        if (op) {
+            op->body = w->buf;
+            op->body_len = w->len;
+            op->content_type = w->content_type;
+            if (w->no_overwrite)
+                snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");
+        }
+        send_final(w, op);
+        return;
+    }
+    if (w->queued || w->running)
+        return;
+    char *body = s3xml_complete_body((const char *const *)w->etags, (size_t)w->nparts);
+    struct s3op *op = body ? w_op(w, "POST", on_final, w) : NULL;
+    if (op && upload_query(op, w, NULL) == 0) {
+        op->body = body;
+        op->body_len = strlen(body);
+        op->body_check = true;
+        op->content_type = "application/xml";
+        if (w->no_overwrite)
+            snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");
+        send_final(w, op);
+        return;
+    }
+    free(body);
+    s3op_free(op);
+    set_err(w, ST_ENOMEM, "out of memory");
+    progress(w);
+}
+
+static void abort_step(struct s3w *w)
+{
+    if (w->queued || w->running)
+        return;
+    if (w->mpu == MPU_READY && !w->abort_sent) {
+        w->abort_sent = true;
+        struct s3op *op = w_op(w, "DELETE", on_final, w);
+        if (op && upload_query(op, w, NULL) == 0) {
+            send_final(w, op);
+            return;
+        }
+        s3op_free(op);
+    }
+    fire(w, w->final_rc, w->final_msg);
+    writer_free(w);
+}
+
+/* Move the writer on after any event; the one place that fires callbacks. */
+static void progress(struct s3w *w)
+{
+    if (w->busy || (w->phase != PH_OPEN && w->mpu == MPU_CREATING))
+        return;
+    switch (w->phase) {
+    case PH_OPEN:
+        if (w->cb && (w->err || w->queued + w->running < w->s->o.parallel_parts))
+            fire(w, w->err, w->msg);
+        return;
+    case PH_COMMIT:
+        if (!w->err) {
+            commit_step(w);
+            return;
+        }
+        w->phase = PH_ABORT;
+        w->final_rc = w->err;
+        snprintf(w->final_msg, sizeof(w->final_msg), "%s", w->msg);
+        /* fallthrough */
+    case PH_ABORT:
+        abort_step(w);
+        return;
+    }
+}
+
+/* ---- ops ---- */
+
+int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud)
+{
+    struct s3b *s = b->priv;
+    struct s3w *w = calloc(1, sizeof(*w));
+    struct fire *f = calloc(1, sizeof(*f));
+    if (!w || !f || !(w->key = s3_full_key(s, key)) ||
+        (o && o->content_type && *o->content_type &&
+         !(w->content_type = strdup(o->content_type)))) {
+        free(f);
+        if (w)
+            writer_free(w);
+        return ST_ENOMEM;
+    }
+    w->base.b = b;
+    w->s = s;
+    w->no_overwrite = o && o->no_overwrite;
+    w->part_size = backend_s3_part_size(s->o.part_size, o ? o->size_hint : 0);
+    f->open_cb = cb;
+    f->w = &w->base;
+    f->ud = ud;
+    if (s3_defer(s, on_fire, f)) {
+        free(f);
+        writer_free(w);
+        return ST_ENOMEM;
+    }
+    return 0;
+}
+
+int s3_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
+                  backend_done_fn *cb, void *ud)
+{
+    struct s3w *w = (struct s3w *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    const char *p = data;
+    while (len && !w->err) {
+        if (!w->buf && !(w->buf = malloc(w->part_size)))
+            return ST_ENOMEM;
+        size_t take = w->part_size - w->len;
+        if (take > len)
+            take = len;
+        memcpy(w->buf + w->len, p, take);
+        w->len += take;
+        p += take;
+        len -= take;
+        if (w->len == w->part_size) {
+            int rc = dispatch(w);
+            if (rc)
+                set_err(w, rc, rc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");
+        }
+    }
+    w->cb = cb;
+    w->ud = ud;
+    progress(w);
+    return 0;
+}
+
+int s3_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct s3w *w = (struct s3w *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    /* The rest becomes the last part, unless the file is a single PutObject. */
+    if (w->mpu != MPU_NONE && w->len && !w->err) {
+        int rc = dispatch(w);
+        if (rc)
+            set_err(w, rc, rc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");
+    }
+    w->cb = cb;
+    w->ud = ud;
+    w->phase = PH_COMMIT;
+    progress(w);
+    return 0;
+}
+
+int s3_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct s3w *w = (struct s3w *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    w->cb = cb;
+    w->ud = ud;
+    w->phase = PH_ABORT;
+    w->final_rc = 0;
+    progress(w);
+    return 0;
+}
+
+int backend_s3_writer_state(const struct backend_writer *bw, const char **upload_id,
+                            size_t *part_size, const char *const **etags, size_t *nparts)
+{
+    if (!bw || !bw->b || bw->b->ops != &s3_ops)
+        return ST_EINVAL;
+    const struct s3w *w = (const struct s3w *)bw;
+    if (upload_id)
+        *upload_id = w->mpu == MPU_READY ? w->upload_id : "";
+    if (part_size)
+        *part_size = w->part_size;
+    if (etags)
+        *etags = (const char *const *)w->etags;
+    if (nparts)
+        *nparts = (size_t)w->nparts;
+    return 0;
+}

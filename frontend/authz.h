@@ -1,0 +1,47 @@
+/* authz.h - who may do what on a stage (DESIGN §3): a pure function of the
+ * caller, the stage record and the caller's grant bits.
+ *
+ * Rules: admins have ALL on every stage; the owner (creator) has ALL; everyone
+ * has ALL on their own user stage "~" (a user can only ever name their own);
+ * other users have the bits granted to them. READ covers list, download,
+ * stat, presign download and copy-from; WRITE covers upload, remove, presign
+ * upload and copy-to; drop and alter need READ|WRITE. Pure; any thread. */
+#ifndef STAGE_FE_AUTHZ_H
+#define STAGE_FE_AUTHZ_H
+
+#include <stdbool.h>
+
+enum authz_bits {
+    AUTHZ_READ = 1,
+    AUTHZ_WRITE = 2,
+    AUTHZ_ALL = AUTHZ_READ | AUTHZ_WRITE,
+};
+
+struct authz_principal {
+    const char *user;
+    bool admin;
+};
+
+/* What the frontend knows about the stage a call names. */
+struct authz_stage {
+    const char *name; /* "~" for the caller's user stage */
+    bool exists;      /* false: no such stage record */
+    const char *owner;
+};
+
+/* 0 if `p` holding `granted` (enum authz_bits) on `s` may do `need`;
+ * ST_ENOTFOUND if the stage does not exist; ST_EPERM otherwise. */
+int authz_check(const struct authz_principal *p, const struct authz_stage *s, unsigned granted,
+                unsigned need);
+
+/* The bits `p` holds on `s` (as authz_check() sees them). */
+unsigned authz_effective(const struct authz_principal *p, const struct authz_stage *s,
+                         unsigned granted);
+
+/* "READ", "WRITE", "ALL" or "NONE" for a set of bits. */
+const char *authz_bits_name(unsigned bits);
+
+/* Parse "READ" / "WRITE" / "ALL" (case-insensitive). 0 if unknown. */
+unsigned authz_bits_parse(const char *s);
+
+#endif

@@ -1,0 +1,244 @@
+"""Databend stage behaviours, secrets at rest and in logs, users and login
+throttling (issue 4). Run by test_stages.sh with the stack up and
+storage.allow_fs_urls on. Prints one line per check; exits 1 if any failed."""
+import os
+import sys
+import time
+
+from redisscan import Redis
+from stageclient import StageClient, StageError, STATE, pb
+
+SERVER = os.environ["E2E_SERVER"]
+ROOT_PW = os.environ["E2E_ROOT_PW"]
+DATA = os.environ["E2E_DATA"]
+EXT = os.environ["E2E_EXT_DIR"]
+LOGS = os.environ["E2E_LOGS"]
+R = Redis(int(os.environ["E2E_REDIS_PORT"]))
+FAILS = []
+CHECKS = [0]
+
+S3_SECRET = "s3cr3t-Access-Key-0123456789"
+S3_TOKEN = "sess-Token-ABCDEFGHIJ-9876"
+PASSWORDS = ["alice-Pa55word!", "bob-Pa55word!", "alice-New-Pa55!"]
+
+
+def check(what, cond, detail=""):
+    CHECKS[0] += 1
+    if cond:
+        print("ok: %s" % what)
+    else:
+        FAILS.append(what)
+        print("FAIL: %s %s" % (what, detail))
+
+
+def status(fn, *a, **kw):
+    try:
+        fn(*a, **kw)
+        return "OK", ""
+    except StageError as e:
+        return e.code, e.message
+
+
+def files_under(d):
+    out = []
+    for base, dirs, files in os.walk(d):
+        dirs[:] = [x for x in dirs if x != ".tmp"]
+        out += [os.path.relpath(os.path.join(base, f), d) for f in files]
+    return sorted(out)
+
+
+def wait_ok(c, job_id, what):
+    j = c.wait_job(job_id)
+    check("%s job succeeded" % what, STATE[j.state] == "SUCCEEDED", j.error_message)
+
+
+root = StageClient(SERVER)
+root.login("root", ROOT_PW)
+root.rpc("CreateUser", name="alice", password=PASSWORDS[0])
+root.rpc("CreateUser", name="bob", password=PASSWORDS[1])
+alice = StageClient(SERVER)
+alice.login("alice", PASSWORDS[0])
+bob = StageClient(SERVER)
+bob.login("bob", PASSWORDS[1])
+
+# ---- names
+for bad, code in (("@s1", "INVALID_ARGUMENT"), ("1x", "INVALID_ARGUMENT"),
+                  ("a-b", "INVALID_ARGUMENT"), ("~", "PERMISSION_DENIED")):
+    got, msg = status(root.rpc, "CreateStage", name=bad)
+    check("CreateStage %r -> %s" % (bad, code), got == code, "%s %s" % (got, msg))
+got, msg = status(root.rpc, "DropStage", name="~")
+check("DropStage ~ refused", got == "PERMISSION_DENIED" and "cannot be dropped" in msg, msg)
+got, msg = status(root.rpc, "AlterStage", name="~", set_comment=True, comment="x")
+check("AlterStage ~ refused", got == "PERMISSION_DENIED", msg)
+
+# ---- internal stage: drop deletes files, a new one of the same name starts empty
+root.rpc("CreateStage", name="st1", comment="first")
+root.upload("@st1/a/1.csv", b"one")
+root.upload("@st1/2.csv", b"two")
+d = root.rpc("DescribeStage", name="st1").stage
+check("DescribeStage internal", d.stage_type == "Internal" and d.comment == "first" and
+      d.owner == "root" and d.creator == "root" and d.created_on > 0, str(d))
+internal = os.path.join(DATA, "stage", "internal", "st1")
+check("internal files are under stage/internal/st1/", len(files_under(internal)) == 2,
+      str(files_under(internal)))
+r = root.rpc("DropStage", name="st1")
+check("DropStage of an internal stage returns a job", bool(r.job_id))
+got, _ = status(root.list, "@st1/")
+check("a dropped stage is NOT_FOUND", got == "NOT_FOUND", got)
+root.rpc("CreateStage", name="st1")
+check("a re-created stage starts empty", root.list("@st1/") == [])
+wait_ok(root, r.job_id, "DROP_STAGE")
+check("the dropped stage's files are gone from disk", files_under(internal) == [],
+      str(files_under(internal)))
+
+# ---- or_replace deletes the old files (after the new definition is stored)
+root.upload("@st1/old.csv", b"old")
+r = root.rpc("CreateStage", name="st1", or_replace=True, comment="replaced")
+check("or_replace returns the deletion job", bool(r.job_id))
+check("or_replace: the new stage is empty at once", root.list("@st1/") == [])
+wait_ok(root, r.job_id, "or_replace DROP_STAGE")
+check("or_replace: old files gone from disk", files_under(internal) == [],
+      str(files_under(internal)))
+got, _ = status(root.rpc, "CreateStage", name="st1")
+check("CreateStage of an existing name -> ALREADY_EXISTS", got == "ALREADY_EXISTS", got)
+r = root.rpc("CreateStage", name="st1", if_not_exists=True, comment="ignored")
+check("if_not_exists keeps the stage", r.stage.comment == "replaced" and not r.job_id)
+got, _ = status(root.rpc, "CreateStage", name="st1", if_not_exists=True, or_replace=True)
+check("if_not_exists + or_replace -> INVALID_ARGUMENT", got == "INVALID_ARGUMENT", got)
+
+# ---- external fs stage: files survive DropStage
+url = "fs://%s/" % EXT
+root.rpc("CreateStage", name="ext", url=url)
+root.upload("@ext/x/keep.csv", b"external data")
+check("external upload lands in the URL's directory",
+      open(os.path.join(EXT, "x", "keep.csv"), "rb").read() == b"external data")
+check("external list", [f.name for f in root.list("@ext/")] == ["x/keep.csv"])
+check("external download", root.download("@ext/x/keep.csv")[1] == b"external data")
+d = root.rpc("DescribeStage", name="ext").stage
+check("DescribeStage external", d.stage_type == "External" and d.storage_type == "fs" and
+      d.url == url and not d.has_credentials, str(d))
+r = root.rpc("DropStage", name="ext")
+check("DropStage external queues no deletion", r.job_id == "")
+time.sleep(0.5)
+check("external files survive DropStage", os.path.exists(os.path.join(EXT, "x", "keep.csv")))
+
+# ---- object-store stages: validated, stored sealed, masked, not usable yet
+got, msg = status(root.rpc, "CreateStage", name="bad", url="s3://bucket/path/",
+                  connection={"secret_acess_key": "x"})
+check("unknown option -> INVALID_ARGUMENT naming it",
+      got == "INVALID_ARGUMENT" and "secret_acess_key" in msg, msg)
+got, msg = status(root.rpc, "CreateStage", name="bad", url="s3://bucket/path")
+check("url without trailing / -> INVALID_ARGUMENT", got == "INVALID_ARGUMENT", msg)
+root.rpc("CreateStage", name="s3s", url="s3://bucket/data/",
+         connection={"access_key_id": "AKIAEXAMPLE", "secret_access_key": S3_SECRET,
+                     "session_token": S3_TOKEN, "endpoint_url": "http://127.0.0.1:1",
+                     "region": "eu-west-1"})
+d = root.rpc("DescribeStage", name="s3s").stage
+params = dict(d.storage_params)
+check("DescribeStage s3: has_credentials, endpoint", d.has_credentials and
+      d.endpoint == "http://127.0.0.1:1" and d.storage_type == "s3", str(d))
+check("DescribeStage masks secrets", params.get("secret_access_key") == "******" and
+      params.get("session_token") == "******" and params.get("access_key_id") == "AKIAEXAMPLE",
+      str(params))
+got, msg = status(root.list, "@s3s/")
+check("file RPC on a backend not there yet -> FAILED_PRECONDITION",
+      got == "FAILED_PRECONDITION" and "s3" in msg, "%s %s" % (got, msg))
+root.rpc("AlterStage", name="s3s", set_comment=True, comment="altered")
+check("AlterStage comment", root.rpc("DescribeStage", name="s3s").stage.comment == "altered")
+root.rpc("AlterStage", name="s3s", unset_comment=True)
+check("AlterStage unset comment", root.rpc("DescribeStage", name="s3s").stage.comment == "")
+got, _ = status(root.rpc, "AlterStage", name="st1", url="s3://b/p/")
+check("AlterStage url of an internal stage -> INVALID_ARGUMENT", got == "INVALID_ARGUMENT", got)
+
+# ---- ListStages never shows @~; two users' @~ are separate directories
+names = [s.name for s in root.rpc("ListStages").stages]
+check("ListStages lists the stages", names == ["s3s", "st1"], str(names))
+check("ListStages never shows ~", "~" not in names)
+alice.upload("@~/same.txt", b"alice")
+bob.upload("@~/same.txt", b"bob")
+check("two users' @~ are separate directories",
+      open(os.path.join(DATA, "stage", "user", "alice", "same.txt"), "rb").read() == b"alice" and
+      open(os.path.join(DATA, "stage", "user", "bob", "same.txt"), "rb").read() == b"bob")
+check("each user reads their own @~", alice.download("@~/same.txt")[1] == b"alice" and
+      bob.download("@~/same.txt")[1] == b"bob")
+d = alice.rpc("DescribeStage", name="~").stage
+check("DescribeStage ~ is the caller's user stage", d.stage_type == "User" and d.owner == "alice")
+
+# ---- grants
+got, _ = status(alice.rpc, "CreateStage", name="al")
+check("CreateStage without CREATE_STAGE -> PERMISSION_DENIED", got == "PERMISSION_DENIED")
+root.rpc("Grant", privilege=pb.CREATE_STAGE, user="alice")
+alice.rpc("CreateStage", name="al")
+check("CREATE_STAGE lets a user create; they own it",
+      alice.rpc("DescribeStage", name="al").stage.owner == "alice")
+alice.rpc("Grant", privilege=pb.READ, stage="al", user="bob")
+g = [(x.stage, x.user, pb.Privilege.Name(x.privilege))
+     for x in alice.rpc("ShowGrants", stage="al").grants]
+check("ShowGrants by stage", g == [("al", "bob", "READ")], str(g))
+g = [(x.stage, pb.Privilege.Name(x.privilege)) for x in root.rpc("ShowGrants", user="alice").grants]
+check("ShowGrants by user includes CREATE_STAGE", g == [("", "CREATE_STAGE")], str(g))
+check("bob sees al in ListStages", "al" in [s.name for s in bob.rpc("ListStages").stages])
+alice.rpc("Revoke", privilege=pb.READ, stage="al", user="bob")
+check("after Revoke bob does not see al",
+      "al" not in [s.name for s in bob.rpc("ListStages").stages])
+alice.rpc("Grant", privilege=pb.ALL, stage="al", user="bob")
+bob.rpc("DropStage", name="al")
+check("ALL lets a grantee drop", "al" not in [s.name for s in root.rpc("ListStages").stages])
+alice.rpc("CreateStage", name="al")
+got, _ = status(bob.list, "@al/")
+check("grants do not survive a drop and re-create", got == "PERMISSION_DENIED", got)
+
+# ---- users and tokens
+got, _ = status(root.rpc, "ListUsers")
+users = [u.name for u in root.rpc("ListUsers").users]
+check("ListUsers", users == ["alice", "bob", "root"], str(users))
+old = alice.token
+root.rpc("AlterUser", name="alice", password=PASSWORDS[2])
+got, _ = status(StageClient(SERVER, token=old).list, "@~/")
+check("a password change revokes tokens", got == "UNAUTHENTICATED", got)
+alice.login("alice", PASSWORDS[2])
+bob_token = bob.token
+root.rpc("DropUser", name="bob")
+root.rpc("CreateUser", name="bob", password=PASSWORDS[1])
+got, _ = status(StageClient(SERVER, token=bob_token).list, "@~/")
+check("a dropped user's token stays dead when the name is re-created", got == "UNAUTHENTICATED")
+got, msg1 = status(StageClient(SERVER).login, "nosuchuser", "x")
+got2, msg2 = status(StageClient(SERVER).login, "alice", "wrong")
+check("login errors do not tell user from password",
+      got == got2 == "UNAUTHENTICATED" and msg1 == msg2, "%s %s" % (msg1, msg2))
+got, _ = status(root.rpc, "DropUser", name="root")
+check("root cannot be dropped", got == "PERMISSION_DENIED")
+got, _ = status(alice.rpc, "AlterUser", name="alice", set_admin=True, admin=True)
+check("a user cannot make themselves admin", got == "PERMISSION_DENIED")
+alice.rpc("AlterUser", name="alice", password=PASSWORDS[2])
+check("a user may change their own password", True)
+
+# ---- login throttling (per user): 5 failures lock even the right password
+root.rpc("CreateUser", name="carol", password="carol-pw")
+for _ in range(5):
+    status(StageClient(SERVER).login, "carol", "bad")
+got, msg = status(StageClient(SERVER).login, "carol", "carol-pw")
+check("failed logins are throttled per user", got == "RESOURCE_EXHAUSTED", "%s %s" % (got, msg))
+got, _ = status(StageClient(SERVER).login, "alice", PASSWORDS[2])
+check("another user is not locked out", got == "OK", got)
+
+# ---- secrets: nothing in Redis, nothing in the logs
+secrets = [S3_SECRET, S3_TOKEN, ROOT_PW] + PASSWORDS + ["carol-pw"]
+leaks = []
+nkeys = 0
+for k in R.keys():
+    nkeys += 1
+    for v in [k] + [x for x in R.values(k) if isinstance(x, bytes)]:
+        for s in secrets:
+            if s.encode() in v:
+                leaks.append((k, s[:4] + "..."))
+check("Redis holds no plaintext password or secret (%d keys scanned)" % nkeys, not leaks,
+      str(leaks[:5]))
+leaks = []
+for f in sorted(os.listdir(LOGS)):
+    text = open(os.path.join(LOGS, f), "rb").read()
+    leaks += [(f, s[:4] + "...") for s in secrets if s.encode() in text]
+check("no secret in any log (%d files)" % len(os.listdir(LOGS)), not leaks, str(leaks))
+
+print("stages: %d checks, %d failed" % (CHECKS[0], len(FAILS)))
+sys.exit(1 if FAILS else 0)

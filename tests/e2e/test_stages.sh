@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Named stages as Databend users know them (issue 4): internal stages (drop
+# and or_replace delete the files through a job), external fs:// stages
+# (files survive a drop), s3:// stages stored with sealed, masked secrets,
+# @~ per user, grants, users and tokens, login throttling; Redis and the logs
+# are scanned for plaintext secrets (tests/e2e/stages_databend.py).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_init stages
+export STAGE_STORAGE_ALLOW_FS_URLS=true
+e2e_start
+EXT="$T/external"
+mkdir -p "$EXT"
+
+rc=0
+E2E_EXT_DIR="$EXT" E2E_LOGS="$T/logs" pyrun <"$E2E_DIR/stages_databend.py" >"$T/stages.out" 2>&1 || rc=$?
+cat "$T/stages.out"
+check_eq "stage behaviours: every check passed" 0 "$rc"
+e2e_finish
