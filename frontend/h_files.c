@@ -19,8 +19,9 @@
 
 /* Validate, build and queue a job; answers the call on error. */
 static int submit(struct call *c, struct job *j, const char *location, bool need_file,
-                  unsigned need, const char *pattern)
+                  unsigned need, const char *pattern, const char *idem)
 {
+    bool existing = false;
     char err[400];
     struct pattern *p = NULL;
     snprintf(j->user, sizeof(j->user), "%s", c->user);
@@ -32,7 +33,7 @@ static int submit(struct call *c, struct job *j, const char *location, bool need
     if (!rc) {
         if (pattern)
             snprintf(j->pattern, sizeof(j->pattern), "%s", pattern);
-        rc = jobs_create(c->db, c->cfg, j, err, sizeof(err));
+        rc = jobs_create_idem(c->db, c->cfg, j, idem, &existing, err, sizeof(err));
     }
     if (rc)
         call_fail(c, rc, "%s", err);
@@ -51,7 +52,7 @@ void h_stat(struct call *c)
         return;
     job_init(&j);
     j.kind = JOB_STAT;
-    int rc = submit(c, &j, req->location, true, AUTHZ_READ, NULL);
+    int rc = submit(c, &j, req->location, true, AUTHZ_READ, NULL, NULL);
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;
@@ -78,7 +79,7 @@ void h_remove(struct call *c)
     job_init(&j);
     j.kind = JOB_REMOVE;
     j.dry_run = req->dry_run;
-    int rc = submit(c, &j, req->location, false, AUTHZ_WRITE, req->pattern);
+    int rc = submit(c, &j, req->location, false, AUTHZ_WRITE, req->pattern, req->idempotency_key);
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;

@@ -35,6 +35,7 @@ struct upload {
     long long in_part; /* bytes already in it */
     long long total;   /* bytes received */
     bool has_size, wait;
+    bool existing; /* the idempotency key named an earlier job: answer with it */
     long long size;
 };
 
@@ -68,7 +69,7 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
     u->has_size = h->has_size;
     u->size = h->size;
     u->wait = h->wait;
-    rc = jobs_create(c->db, c->cfg, &u->j, err, sizeof(err));
+    rc = jobs_create_idem(c->db, c->cfg, &u->j, h->idempotency_key, &u->existing, err, sizeof(err));
     if (rc)
         return call_fail(c, rc, "%s", err), rc;
     snprintf(c->job, sizeof(c->job), "%s", u->j.id);
@@ -273,6 +274,10 @@ void h_upload(struct call *c)
     u.c = c;
     if (upload_start(&u))
         return;
+    if (u.existing) { /* the same request again: its job, without taking the data twice */
+        upload_answer(&u);
+        return;
+    }
     int rc = upload_body(&u);
     if (!rc)
         rc = upload_end(&u);

@@ -7,27 +7,31 @@
 struct call;
 struct method;
 
-void h_login(struct call *c);          /* h_login.c */
-void h_upload(struct call *c);         /* h_upload.c: client stream */
-void h_download(struct call *c);       /* h_download.c: server stream */
-void h_list(struct call *c);           /* h_list.c: server stream */
-void h_stat(struct call *c);           /* h_files.c */
-void h_remove(struct call *c);         /* h_files.c */
-void h_get_job(struct call *c);        /* h_jobs.c */
-void h_health_check(struct call *c);   /* h_health.c */
-void h_create_user(struct call *c);    /* h_users.c */
-void h_drop_user(struct call *c);      /* h_users.c */
-void h_alter_user(struct call *c);     /* h_users.c */
-void h_list_users(struct call *c);     /* h_users.c */
-void h_create_stage(struct call *c);   /* h_stages.c */
-void h_drop_stage(struct call *c);     /* h_stages.c */
-void h_alter_stage(struct call *c);    /* h_stages.c */
-void h_describe_stage(struct call *c); /* h_stages.c */
-void h_list_stages(struct call *c);    /* h_stages.c */
-void h_grant(struct call *c);          /* h_grants.c */
-void h_revoke(struct call *c);         /* h_grants.c */
-void h_show_grants(struct call *c);    /* h_grants.c */
-void h_health_watch(struct call *c);   /* h_health.c */
+void h_login(struct call *c);           /* h_login.c */
+void h_upload(struct call *c);          /* h_upload.c: client stream */
+void h_download(struct call *c);        /* h_download.c: server stream */
+void h_list(struct call *c);            /* h_list.c: server stream */
+void h_stat(struct call *c);            /* h_files.c */
+void h_remove(struct call *c);          /* h_files.c */
+void h_get_job(struct call *c);         /* h_jobs.c */
+void h_health_check(struct call *c);    /* h_health.c */
+void h_create_user(struct call *c);     /* h_users.c */
+void h_drop_user(struct call *c);       /* h_users.c */
+void h_alter_user(struct call *c);      /* h_users.c */
+void h_list_users(struct call *c);      /* h_users.c */
+void h_create_stage(struct call *c);    /* h_stages.c */
+void h_drop_stage(struct call *c);      /* h_stages.c */
+void h_alter_stage(struct call *c);     /* h_stages.c */
+void h_describe_stage(struct call *c);  /* h_stages.c */
+void h_list_stages(struct call *c);     /* h_stages.c */
+void h_grant(struct call *c);           /* h_grants.c */
+void h_revoke(struct call *c);          /* h_grants.c */
+void h_show_grants(struct call *c);     /* h_grants.c */
+void h_health_watch(struct call *c);    /* h_health.c */
+void h_cancel_job(struct call *c);      /* h_jobctl.c */
+void h_list_jobs(struct call *c);       /* h_jobctl.c */
+void h_get_job_results(struct call *c); /* h_jobctl.c */
+void h_watch_job(struct call *c);       /* h_jobctl.c: server stream */
 
 /* The table of every method the server registers (methods.c). */
 const struct method *methods_table(int *n);

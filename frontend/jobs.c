@@ -55,6 +55,8 @@ static int append_create(struct db *db, const struct job *j)
         rc = db_append_argv(db, n + 2, argv, lens);
     if (!rc)
         rc = db_append(db, "ZADD", ukey, score, j->id, NULL);
+    if (!rc) /* every user's jobs, for admins' ListJobs */
+        rc = db_append(db, "ZADD", KEY_ALL_JOBS, score, j->id, NULL);
     if (!rc)
         rc = db_append(db, "XADD", KEY_QUEUE, "*", "job", j->id, NULL);
     if (!rc)
@@ -82,7 +84,7 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
     int rc = queue_room(db, cfg, err, errlen);
     if (rc)
         return rc;
-    rc = job_new_id(j->id);
+    rc = j->id[0] ? 0 : job_new_id(j->id);
     if (rc) {
         snprintf(err, errlen, "cannot make a job id");
         return rc;
@@ -94,13 +96,75 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
     j->parts_done = 0;
     rc = append_create(db, j);
     if (!rc)
-        rc = db_exec(db, 5, &r);
+        rc = db_exec(db, 6, &r);
     if (!rc)
         rc = exec_ok(db, r);
     if (r)
         freeReplyObject(r);
     if (rc)
         snprintf(err, errlen, "%s", db->err);
+    return rc;
+}
+
+bool jobs_idem_key_valid(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)key[i] <= 0x20 || key[i] == 0x7f)
+            return false;
+    return true;
+}
+
+int jobs_create_idem(struct db *db, const struct config *cfg, struct job *j, const char *idem,
+                     bool *existing, char *err, size_t errlen)
+{
+    char key[KEY_MAX + 200], ttl[24];
+    redisReply *r = NULL;
+    *existing = false;
+    if (!idem || !*idem)
+        return jobs_create(db, cfg, j, err, errlen);
+    if (!jobs_idem_key_valid(idem)) {
+        snprintf(err, errlen,
+                 "idempotency_key must be 1 to 128 printable characters without spaces");
+        return ST_EINVAL;
+    }
+    snprintf(key, sizeof(key), "st:idem:%s:%s", j->user, idem);
+    snprintf(ttl, sizeof(ttl), "%d", cfg->jobs.retention_s);
+    if (job_new_id(j->id)) {
+        snprintf(err, errlen, "cannot make a job id");
+        return ST_EINTERNAL;
+    }
+    int rc = db_cmd(db, &r, "SET", key, j->id, "NX", "EX", ttl, "GET", NULL);
+    if (rc) {
+        snprintf(err, errlen, "%s", db->err);
+        return rc;
+    }
+    if (r->type == REDIS_REPLY_STRING && r->len == JOB_ID_LEN) { /* the key's first job */
+        char id[JOB_ID_LEN + 1];
+        snprintf(id, sizeof(id), "%s", r->str);
+        freeReplyObject(r);
+        rc = jobs_get(db, id, j);
+        if (rc == 0) {
+            *existing = true;
+            return 0;
+        }
+        if (rc != ST_ENOTFOUND) {
+            snprintf(err, errlen, "%s", db->err);
+            return rc;
+        }
+        /* the job expired before its key: this is a new request */
+        if (job_new_id(j->id) || db_cmd(db, NULL, "SET", key, j->id, "EX", ttl, NULL)) {
+            snprintf(err, errlen, "cannot record idempotency key '%s'", idem);
+            return ST_EUNAVAIL;
+        }
+    } else {
+        freeReplyObject(r);
+    }
+    rc = jobs_create(db, cfg, j, err, errlen);
+    if (rc)
+        db_cmd(db, NULL, "DEL", key, NULL); /* nothing was queued: free the key */
     return rc;
 }
 

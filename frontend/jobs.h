@@ -16,11 +16,21 @@ struct redisReply;
 struct job;
 
 /* Store a new job and queue it, in one MULTI: HSET st:job:<id> ...,
- * ZADD st:jobs:<user>, XADD st:q * job <id>. The caller fills kind, user,
- * stage, location, root, path and the request parameters; this sets id,
+ * ZADD st:jobs:<user>, ZADD st:jobs, XADD st:q * job <id>. The caller fills
+ * kind, user, stage, location, root, path and the request parameters (and
+ * may preset id); this sets id if empty,
  * state QUEUED, created_at, attempts 0, parts_ready 0, parts_done 0.
  * ST_ELIMIT ("job queue is full") when XLEN st:q > jobs.max_queue. */
 int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *err, size_t errlen);
+
+/* Like jobs_create() with an idempotency key `idem` (may be NULL or ""):
+ * SET st:idem:<user>:<idem> <new id> NX EX jobs.retention_s; if the key
+ * already names a job that still exists, `j` is that job, *existing is set
+ * and nothing is created. ST_EINVAL for a malformed key. */
+#define KEY_ALL_JOBS "st:jobs" /* zset of every job id by created_at (admins' ListJobs) */
+int jobs_create_idem(struct db *db, const struct config *cfg, struct job *j, const char *idem,
+                     bool *existing, char *err, size_t errlen);
+bool jobs_idem_key_valid(const char *key);
 
 /* HGETALL st:job:<id> into `j`. ST_ENOTFOUND if there is no such job. */
 int jobs_get(struct db *db, const char *id, struct job *j);

@@ -51,10 +51,10 @@ static const struct method table[] = {
     LATER(PresignFile),
     /* authenticates itself, in the same Redis round trip as the job */
     {SVC "GetJob", "GetJob", SHAPE_UNARY, false, h_get_job},
-    LATER_STREAM(WatchJob),
-    LATER(ListJobs),
-    LATER(CancelJob),
-    LATER(GetJobResults),
+    {SVC "WatchJob", "WatchJob", SHAPE_SERVER_STREAM, true, h_watch_job},
+    UNARY(ListJobs, h_list_jobs),
+    UNARY(CancelJob, h_cancel_job),
+    UNARY(GetJobResults, h_get_job_results),
     {"/grpc.health.v1.Health/Check", "Health/Check", SHAPE_UNARY, false, h_health_check},
     {"/grpc.health.v1.Health/Watch", "Health/Watch", SHAPE_SERVER_STREAM, false, h_health_watch},
 };

@@ -5,6 +5,7 @@
  * already gone counts as removed: the outcome the caller asked for). Cancel
  * is seen between batches. */
 #include "backend.h"
+#include "config.h"
 #include "err.h"
 #include "runner.h"
 #include "scan.h"
@@ -73,12 +74,49 @@ static void on_counted(struct run *r, redisReply *rep)
     runner_read_counters(r, on_live);
 }
 
+/* RPUSH st:job:<id>:results "<status>\t<name>\t<error>" for each key of
+ * the batch (names hold no control characters: backend_key_check()), for
+ * GetJobResults; the list expires with the job. `errs` NULL: a dry run. */
+static void record(struct run *r, const char *const *keys, const int *errs, size_t n)
+{
+    size_t root = strlen(r->j.root), cap = 0, used = 0;
+    char rkey[KEY_MAX + 16], ttl[24];
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(keys[i]) + 64;
+    char *buf = malloc(cap);
+    const char **argv = malloc((n + 2) * sizeof(*argv));
+    if (!buf || !argv) {
+        free(buf);
+        free(argv);
+        return; /* counts still tell the outcome */
+    }
+    snprintf(rkey, sizeof(rkey), "%s:results", r->hkey);
+    argv[0] = "RPUSH";
+    argv[1] = rkey;
+    for (size_t i = 0; i < n; i++) {
+        int e = errs ? errs[i] : 0;
+        const char *st = !errs ? "MATCHED" : (e == 0 || e == ST_ENOTFOUND) ? "REMOVED" : "FAILED";
+        const char *key = strlen(keys[i]) >= root ? keys[i] + root : keys[i];
+        int w = snprintf(buf + used, cap - used, "%s\t%s\t%s", st, key,
+                         e && e != ST_ENOTFOUND ? st_strerror(e) : "");
+        argv[i + 2] = buf + used;
+        used += (size_t)w + 1;
+    }
+    runner_cmd(r, NULL, (int)n + 2, argv, NULL);
+    snprintf(ttl, sizeof(ttl), "%d", r->w->cfg->jobs.retention_s);
+    runner_cmdf(r, NULL, "EXPIRE", rkey, ttl, NULL);
+    free(buf);
+    free(argv);
+}
+
 static void count(struct run *r, size_t total, size_t done)
 {
-    char t[24], d[24];
+    char t[24], d[24], ev[KEY_MAX];
     snprintf(t, sizeof(t), "%zu", total);
     snprintf(d, sizeof(d), "%zu", done);
+    snprintf(ev, sizeof(ev), "st:ev:%s", r->j.id);
     runner_cmdf(r, NULL, "HINCRBY", r->hkey, "files_total", t, NULL);
+    runner_cmdf(r, NULL, "PUBLISH", ev, "progress", NULL); /* for WatchJob */
     runner_cmdf(r, on_counted, "HINCRBY", r->hkey, "files_done", d, NULL);
 }
 
@@ -105,6 +143,7 @@ static void on_deleted(int rc, const char *msg, const int *errs, size_t n, void 
         }
     }
     r->files += (int64_t)ok;
+    record(r, m->keys, errs, n);
     count(r, n, ok);
 }
 
@@ -119,10 +158,14 @@ static void on_matches(struct run *r, int rc, const char *msg, const struct back
     m->last = last;
     m->matched += (int64_t)n;
     if (n == 0 || r->j.dry_run) {
-        if (n == 0)
+        if (n == 0) {
             on_counted(r, NULL);
-        else
-            count(r, n, 0);
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            m->keys[i] = e[i]->key;
+        record(r, m->keys, NULL, n);
+        count(r, n, 0);
         return;
     }
     for (size_t i = 0; i < n; i++)

@@ -50,6 +50,7 @@ static const char consume_lua[] =
     "redis.call('HINCRBY', KEYS[1], 'parts_done', 1)\n"
     "redis.call('HINCRBY', KEYS[1], 'bytes_done', ARGV[3])\n"
     "redis.call('HSET', KEYS[1], 'wstate', ARGV[4], 'shactx', ARGV[5])\n"
+    "redis.call('PUBLISH', 'st:ev:' .. string.sub(KEYS[1], 8), 'progress')\n"
     "return 1\n";
 
 static void next_part(struct run *r);

@@ -186,8 +186,9 @@ class StageClient:
         return r
 
     def upload_requests(self, location, data, size=None, overwrite=False, wait=True,
-                        chunk=CHUNK, sha256=""):
-        hdr = pb.UploadHeader(location=location, overwrite=overwrite, wait=wait, sha256=sha256)
+                        chunk=CHUNK, sha256="", idempotency_key=""):
+        hdr = pb.UploadHeader(location=location, overwrite=overwrite, wait=wait, sha256=sha256,
+                              idempotency_key=idempotency_key)
         if size is None and isinstance(data, (bytes, bytearray)):
             size = len(data)
         if size is None and isinstance(data, str):
@@ -201,9 +202,10 @@ class StageClient:
 
     @_wrap
     def upload(self, location, data, size=None, overwrite=False, wait=True, chunk=CHUNK,
-               sha256=""):
+               sha256="", idempotency_key=""):
         """Upload bytes, a file path or an iterator of byte chunks; returns the Job."""
-        reqs = self.upload_requests(location, data, size, overwrite, wait, chunk, sha256)
+        reqs = self.upload_requests(location, data, size, overwrite, wait, chunk, sha256,
+                                    idempotency_key)
         return self._upload_callable()(reqs, metadata=self.metadata()).job
 
     def upload_future(self, requests):
@@ -265,13 +267,41 @@ class StageClient:
                            pb.StatFileResponse).info
 
     @_wrap
-    def remove(self, location, pattern="", dry_run=False):
-        req = pb.RemoveFilesRequest(location=location, pattern=pattern, dry_run=dry_run)
+    def remove(self, location, pattern="", dry_run=False, idempotency_key=""):
+        req = pb.RemoveFilesRequest(location=location, pattern=pattern, dry_run=dry_run,
+                                    idempotency_key=idempotency_key)
         return self._unary("RemoveFiles", req, pb.RemoveFilesResponse).job
 
     @_wrap
     def get_job(self, job_id):
         return self._unary("GetJob", pb.GetJobRequest(job_id=job_id), pb.GetJobResponse).job
+
+    @_wrap
+    def cancel_job(self, job_id):
+        return self._unary("CancelJob", pb.CancelJobRequest(job_id=job_id),
+                           pb.CancelJobResponse).job
+
+    @_wrap
+    def list_jobs(self, state=0, page_size=0, page_token=""):
+        """One page: (jobs, next_page_token)."""
+        r = self._unary("ListJobs", pb.ListJobsRequest(state=state, page_size=page_size,
+                                                        page_token=page_token),
+                        pb.ListJobsResponse)
+        return list(r.jobs), r.next_page_token
+
+    @_wrap
+    def job_results(self, job_id, page_token=""):
+        """One page: (results, next_page_token)."""
+        r = self._unary("GetJobResults", pb.GetJobResultsRequest(job_id=job_id,
+                                                                  page_token=page_token),
+                        pb.GetJobResultsResponse)
+        return list(r.results), r.next_page_token
+
+    @_wrap
+    def watch_job(self, job_id):
+        """Every Job message of WatchJob until the server ends the stream."""
+        return [m.job for m in self._server_stream("WatchJob", pb.WatchJobRequest(job_id=job_id),
+                                                   pb.WatchJobResponse)]
 
     def wait_job(self, job_id, timeout=60, interval=0.05):
         end = time.time() + timeout
@@ -358,7 +388,7 @@ def _parser():
     s.add_argument("location")
     s.add_argument("--pattern", default="")
     s.add_argument("--dry-run", action="store_true")
-    for name in ("job", "wait-job"):
+    for name in ("job", "wait-job", "cancel-job", "watch-job", "job-results"):
         s = sub.add_parser(name)
         s.add_argument("id")
     s = sub.add_parser("call")
@@ -389,6 +419,13 @@ def main(argv=None):
             _print(c.get_job(a.id))
         elif a.cmd == "wait-job":
             _print(c.wait_job(a.id))
+        elif a.cmd == "cancel-job":
+            _print(c.cancel_job(a.id))
+        elif a.cmd == "watch-job":
+            _print([job_dict(j) for j in c.watch_job(a.id)])
+        elif a.cmd == "job-results":
+            res, tok = c.job_results(a.id)
+            _print({"results": [msg_dict(x) for x in res], "next_page_token": tok})
         elif a.cmd == "call":
             _print({"reply": base64.b64encode(c.call_raw(a.method)).decode()})
     except StageError as e:

@@ -1,0 +1,439 @@
+/* h_jobctl.c - CancelJob, ListJobs, GetJobResults and WatchJob (DESIGN §4,
+ * docs/jobs.md). Visibility as GetJob: a job that is not the caller's
+ * (unless admin) is NOT_FOUND.
+ *
+ * WatchJob subscribes to st:ev:<id> on a connection of its own (a
+ * subscribed connection takes no other command), reads the job once the
+ * subscription stands (so no change falls in between) and after every
+ * event, sends it when it changed, and ends after a terminal state. Between
+ * events it only waits on the socket (poll, 1 s) to notice a client that
+ * went away; it never polls Redis. */
+#include "call.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "handlers.h"
+#include "job.h"
+#include "jobs.h"
+#include "keys.h"
+#include "log.h"
+#include "rconn.h"
+#include "server.h"
+
+#include "stage/v1/stage.pb-c.h"
+
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_PAGE_DEFAULT    100
+#define LIST_PAGE_MAX        1000
+#define RESULTS_PAGE         1000
+#define WATCH_SOCKET_WAIT_MS 1000
+
+static bool id_valid(const char *id)
+{
+    return strlen(id) == JOB_ID_LEN && strspn(id, "0123456789abcdef") == JOB_ID_LEN;
+}
+
+/* The caller's job `id` into `j`; answers the call and returns non-zero if
+ * it is missing, not visible, or Redis failed. */
+static int load_visible(struct call *c, const char *id, struct job *j)
+{
+    snprintf(c->job, sizeof(c->job), "%.32s", id);
+    int rc = id_valid(id) ? jobs_get(c->db, id, j) : ST_ENOTFOUND;
+    if (!rc && !c->admin && strcmp(j->user, c->user) != 0)
+        rc = ST_ENOTFOUND;
+    if (rc == ST_ENOTFOUND)
+        call_fail(c, rc, "job '%.64s' not found", id);
+    else if (rc)
+        call_fail(c, rc, "%s", c->db->err);
+    return rc;
+}
+
+/* ------------------------------------------------------------ CancelJob */
+
+void h_cancel_job(struct call *c)
+{
+    Stage__V1__CancelJobRequest *req;
+    Stage__V1__CancelJobResponse resp = STAGE__V1__CANCEL_JOB_RESPONSE__INIT;
+    Stage__V1__Job pj = STAGE__V1__JOB__INIT;
+    struct redisContext *ctx = NULL;
+    struct job j;
+    char msg[160];
+    if (call_read_request(c, &stage__v1__cancel_job_request__descriptor, &req))
+        return;
+    int rc = load_visible(c, req->job_id, &j);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+    if (rc)
+        return;
+    if (!job_state_terminal(j.state)) {
+        /* The state script drops the parts and wakes the worker, which sees
+         * the state between parts and aborts its writer (no partial file). */
+        snprintf(msg, sizeof(msg), "cancelled by %s", c->user);
+        rc = db_context(c->db, &ctx);
+        if (!rc)
+            rc = db_check(c->db, job_set_state(ctx, j.id, JOB_STATE_NONE, JOB_CANCELLED, NULL,
+                                               ST_ECANCELLED, msg, c->cfg->jobs.retention_s));
+        if (rc && rc != ST_EPRECOND) { /* EPRECOND: it ended meanwhile; report that */
+            call_fail(c, rc, "cannot cancel job '%s': %s", j.id,
+                      c->db->err[0] ? c->db->err : st_strerror(rc));
+            return;
+        }
+        if (jobs_get(c->db, j.id, &j)) {
+            call_fail(c, ST_EUNAVAIL, "%s", c->db->err);
+            return;
+        }
+    }
+    jobs_to_proto(&j, &pj);
+    resp.job = &pj;
+    call_reply(c, &resp.base);
+}
+
+/* ------------------------------------------------------------ ListJobs */
+
+struct jobs_page {
+    struct job *jobs;
+    size_t n, max;
+    char last_id[JOB_ID_LEN + 1];
+    char last_score[24];
+    bool more;
+};
+
+/* Rank to start at: after the token's job ("<id>.<score>"), which may have
+ * moved (new jobs come first) or expired (then by its score). */
+static int start_rank(struct call *c, const char *zkey, const char *token, long long *rank)
+{
+    char id[JOB_ID_LEN + 1], min[32];
+    redisReply *r = NULL;
+    *rank = 0;
+    if (!*token)
+        return 0;
+    const char *dot = strchr(token, '.');
+    if (!dot || dot - token != JOB_ID_LEN || strlen(dot + 1) > 20) {
+        call_fail(c, ST_EINVAL, "page_token '%.64s' is not one this server gave", token);
+        return ST_EINVAL;
+    }
+    snprintf(id, sizeof(id), "%.*s", JOB_ID_LEN, token);
+    int rc = db_cmd(c->db, &r, "ZREVRANK", zkey, id, NULL);
+    if (!rc && r->type == REDIS_REPLY_INTEGER) {
+        *rank = r->integer + 1;
+    } else if (!rc) {
+        freeReplyObject(r);
+        r = NULL;
+        snprintf(min, sizeof(min), "(%s", dot + 1);
+        rc = db_cmd(c->db, &r, "ZCOUNT", zkey, min, "+inf", NULL);
+        if (!rc)
+            *rank = db_reply_int(r, 0);
+    }
+    if (r)
+        freeReplyObject(r);
+    if (rc)
+        call_fail(c, rc, "%s", c->db->err);
+    return rc;
+}
+
+/* Add the jobs of ids[0..n) that exist and match `state`; prune ids whose
+ * job expired. Returns the number of ids looked at. */
+static size_t take(struct call *c, const char *zkey, const redisReply *ids, int state,
+                   struct jobs_page *p)
+{
+    size_t i;
+    for (i = 0; i + 1 < ids->elements && p->n < p->max; i += 2) {
+        const char *id = ids->element[i]->str;
+        struct job *j = &p->jobs[p->n];
+        int rc = jobs_get(c->db, id, j);
+        if (rc == ST_ENOTFOUND) {
+            db_cmd(c->db, NULL, "ZREM", zkey, id, NULL); /* expired (jobs.retention_s) */
+            continue;
+        }
+        if (rc)
+            continue;
+        snprintf(p->last_id, sizeof(p->last_id), "%s", id);
+        snprintf(p->last_score, sizeof(p->last_score), "%s", ids->element[i + 1]->str);
+        if (state == 0 || (int)j->state == state)
+            p->n++;
+    }
+    return i / 2;
+}
+
+static int collect(struct call *c, const char *zkey, long long rank, int state, struct jobs_page *p)
+{
+    char from[24], to[24];
+    for (;;) {
+        redisReply *r = NULL;
+        long long batch = (long long)p->max * 2;
+        snprintf(from, sizeof(from), "%lld", rank);
+        snprintf(to, sizeof(to), "%lld", rank + batch - 1);
+        int rc = db_cmd(c->db, &r, "ZREVRANGE", zkey, from, to, "WITHSCORES", NULL);
+        if (rc)
+            return rc;
+        size_t got = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
+        size_t seen = got ? take(c, zkey, r, state, p) : 0;
+        freeReplyObject(r);
+        rank += (long long)seen;
+        if (p->n >= p->max) {
+            p->more = seen < got || got == (size_t)batch;
+            return 0;
+        }
+        if (got < (size_t)batch)
+            return 0;
+    }
+}
+
+void h_list_jobs(struct call *c)
+{
+    Stage__V1__ListJobsRequest *req;
+    Stage__V1__ListJobsResponse resp = STAGE__V1__LIST_JOBS_RESPONSE__INIT;
+    struct jobs_page p = {0};
+    char zkey[KEY_MAX], token[80] = "";
+    long long rank = 0;
+    if (call_read_request(c, &stage__v1__list_jobs_request__descriptor, &req))
+        return;
+    int state = (int)req->state;
+    p.max = req->page_size <= 0              ? LIST_PAGE_DEFAULT
+            : req->page_size > LIST_PAGE_MAX ? LIST_PAGE_MAX
+                                             : (size_t)req->page_size;
+    if (c->admin)
+        snprintf(zkey, sizeof(zkey), "%s", KEY_ALL_JOBS);
+    else
+        keys_user_jobs(zkey, sizeof(zkey), c->user);
+    int rc = state < 0 || state >= JOB_STATE_LAST ? ST_EINVAL : 0;
+    if (rc)
+        call_fail(c, rc, "state %d is not a job state", state);
+    else
+        rc = start_rank(c, zkey, req->page_token, &rank);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+    if (rc)
+        return;
+    p.jobs = calloc(p.max, sizeof(*p.jobs));
+    Stage__V1__Job *pj = calloc(p.max, sizeof(*pj));
+    Stage__V1__Job **pp = calloc(p.max, sizeof(*pp));
+    if (!p.jobs || !pj || !pp) {
+        call_fail(c, ST_ENOMEM, "out of memory for a page of %zu jobs", p.max);
+        goto out;
+    }
+    rc = collect(c, zkey, rank, state, &p);
+    if (rc) {
+        call_fail(c, rc, "%s", c->db->err);
+        goto out;
+    }
+    for (size_t i = 0; i < p.n; i++) {
+        stage__v1__job__init(&pj[i]);
+        jobs_to_proto(&p.jobs[i], &pj[i]);
+        pp[i] = &pj[i];
+    }
+    resp.n_jobs = p.n;
+    resp.jobs = pp;
+    if (p.more)
+        snprintf(token, sizeof(token), "%s.%s", p.last_id, p.last_score);
+    resp.next_page_token = token;
+    call_reply(c, &resp.base);
+out:
+    free(p.jobs);
+    free(pj);
+    free(pp);
+}
+
+/* ------------------------------------------------------------ GetJobResults */
+
+static void result_of(char *s, Stage__V1__JobResult *out)
+{
+    char *name = strchr(s, '\t'), *err = name ? strchr(name + 1, '\t') : NULL;
+    stage__v1__job_result__init(out);
+    out->status = s;
+    if (!name || !err)
+        return;
+    *name++ = '\0';
+    *err++ = '\0';
+    out->name = name;
+    out->error = err;
+}
+
+void h_get_job_results(struct call *c)
+{
+    Stage__V1__GetJobResultsRequest *req;
+    Stage__V1__GetJobResultsResponse resp = STAGE__V1__GET_JOB_RESULTS_RESPONSE__INIT;
+    struct job j;
+    char key[KEY_MAX + 16], from[24], to[24], next[24] = "";
+    redisReply *r = NULL;
+    if (call_read_request(c, &stage__v1__get_job_results_request__descriptor, &req))
+        return;
+    char *end = NULL;
+    long long start = req->page_token[0] ? strtoll(req->page_token, &end, 10) : 0;
+    int rc = load_visible(c, req->job_id, &j);
+    if (!rc && (start < 0 || (end && *end))) {
+        rc = ST_EINVAL;
+        call_fail(c, rc, "page_token '%.64s' is not one this server gave", req->page_token);
+    }
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+    if (rc)
+        return;
+    keys_job(key, sizeof(key), j.id);
+    strcat(key, ":results");
+    snprintf(from, sizeof(from), "%lld", start);
+    snprintf(to, sizeof(to), "%lld", start + RESULTS_PAGE); /* one more: is there a next page? */
+    rc = db_cmd(c->db, &r, "LRANGE", key, from, to, NULL);
+    if (rc) {
+        call_fail(c, rc, "%s", c->db->err);
+        return;
+    }
+    size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+    if (n > RESULTS_PAGE) {
+        n = RESULTS_PAGE;
+        snprintf(next, sizeof(next), "%lld", start + RESULTS_PAGE);
+    }
+    Stage__V1__JobResult *res = calloc(n ? n : 1, sizeof(*res));
+    Stage__V1__JobResult **pp = calloc(n ? n : 1, sizeof(*pp));
+    if (!res || !pp) {
+        call_fail(c, ST_ENOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            result_of(r->element[i]->str, &res[i]);
+            pp[i] = &res[i];
+        }
+        resp.n_results = n;
+        resp.results = pp;
+        resp.next_page_token = next;
+        call_reply(c, &resp.base);
+    }
+    free(res);
+    free(pp);
+    freeReplyObject(r);
+}
+
+/* ------------------------------------------------------------ WatchJob */
+
+struct watch {
+    struct call *c;
+    redisContext *sub;
+    struct job j, sent;
+    bool any_sent;
+};
+
+static bool changed(const struct watch *w)
+{
+    const struct job *a = &w->j, *b = &w->sent;
+    return !w->any_sent || a->state != b->state || a->bytes_done != b->bytes_done ||
+           a->bytes_total != b->bytes_total || a->files_done != b->files_done ||
+           a->files_total != b->files_total || a->attempts != b->attempts ||
+           strcmp(a->worker, b->worker) != 0 || strcmp(a->error_message, b->error_message) != 0;
+}
+
+/* Re-read the job and send it if it changed. 1 once it is terminal. */
+static int refresh(struct watch *w)
+{
+    Stage__V1__WatchJobResponse resp = STAGE__V1__WATCH_JOB_RESPONSE__INIT;
+    Stage__V1__Job pj = STAGE__V1__JOB__INIT;
+    char id[JOB_ID_LEN + 1];
+    snprintf(id, sizeof(id), "%s", w->j.id);
+    int rc = jobs_get(w->c->db, id, &w->j);
+    if (rc == ST_ENOTFOUND)
+        return call_fail(w->c, rc, "job '%s' expired while being watched", id), rc;
+    if (rc)
+        return call_fail(w->c, rc, "%s", w->c->db->err), rc;
+    if (changed(w)) {
+        jobs_to_proto(&w->j, &pj);
+        resp.job = &pj;
+        if (call_send(w->c, &resp.base))
+            return ST_ECANCELLED;
+        w->sent = w->j;
+        w->any_sent = true;
+    }
+    if (job_state_terminal(w->j.state)) {
+        call_reply(w->c, NULL);
+        return 1;
+    }
+    return 0;
+}
+
+static int subscribe(struct watch *w)
+{
+    char ch[KEY_MAX], err[300];
+    redisReply *r = NULL;
+    if (w->sub)
+        redisFree(w->sub);
+    w->sub = NULL;
+    if (rconn_connect(w->c->cfg, &w->sub, err, sizeof(err)))
+        return ST_EUNAVAIL;
+    snprintf(ch, sizeof(ch), "st:ev:%s", w->j.id);
+    r = redisCommand(w->sub, "SUBSCRIBE %s", ch);
+    int rc = r && r->type == REDIS_REPLY_ARRAY ? 0 : ST_EUNAVAIL;
+    if (r)
+        freeReplyObject(r);
+    return rc;
+}
+
+/* Wait for the next event: 1 one came, 0 none within the wait, <0 broken. */
+static int next_event(struct watch *w)
+{
+    void *reply = NULL;
+    if (redisGetReplyFromReader(w->sub, &reply) != REDIS_OK)
+        return ST_EUNAVAIL;
+    if (!reply) {
+        struct pollfd pfd = {.fd = w->sub->fd, .events = POLLIN};
+        int n = poll(&pfd, 1, WATCH_SOCKET_WAIT_MS);
+        if (n <= 0)
+            return n < 0 ? ST_EUNAVAIL : 0;
+        if (redisBufferRead(w->sub) != REDIS_OK ||
+            redisGetReplyFromReader(w->sub, &reply) != REDIS_OK)
+            return ST_EUNAVAIL;
+    }
+    if (reply)
+        freeReplyObject(reply);
+    return reply ? 1 : 0;
+}
+
+static void watch_loop(struct watch *w)
+{
+    struct call *c = w->c;
+    bool subscribed = false;
+    for (;;) {
+        if (!subscribed) {
+            if (subscribe(w)) {
+                call_fail(c, ST_EUNAVAIL, "cannot watch job '%s': redis unavailable", w->j.id);
+                return;
+            }
+            subscribed = true;
+            if (refresh(w)) /* anything that happened before the subscription */
+                return;
+        }
+        int ev = next_event(w);
+        if (ev < 0) {
+            log_warn("req=%llu job=%s watch connection lost; resubscribing",
+                     (unsigned long long)c->req, w->j.id);
+            subscribed = false;
+            continue;
+        }
+        if (ev > 0 && refresh(w))
+            return;
+        if (server_cancelling(c->srv)) {
+            call_fail(c, ST_EUNAVAIL, "the server is shutting down");
+            return;
+        }
+        if (call_cancelled(c)) {
+            call_fail(c, ST_ECANCELLED, "the client stopped watching job '%s'", w->j.id);
+            return;
+        }
+    }
+}
+
+void h_watch_job(struct call *c)
+{
+    Stage__V1__WatchJobRequest *req;
+    struct watch w;
+    memset(&w, 0, sizeof(w));
+    w.c = c;
+    if (call_read_request(c, &stage__v1__watch_job_request__descriptor, &req))
+        return;
+    int rc = load_visible(c, req->job_id, &w.j);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+    if (rc)
+        return;
+    watch_loop(&w);
+    if (w.sub)
+        redisFree(w.sub);
+}
