@@ -14,6 +14,7 @@ void h_list(struct call *c);         /* h_list.c: server stream */
 void h_stat(struct call *c);         /* h_files.c */
 void h_remove(struct call *c);       /* h_files.c */
 void h_get_job(struct call *c);      /* h_jobs.c */
+void h_presign(struct call *c);      /* h_presign.c */
 void h_health_check(struct call *c); /* h_health.c */
 void h_health_watch(struct call *c); /* h_health.c */
 

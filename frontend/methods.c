@@ -48,7 +48,7 @@ static const struct method table[] = {
     UNARY(RemoveFiles, h_remove),
     LATER(CopyFiles),
     UNARY(StatFile, h_stat),
-    LATER(PresignFile),
+    UNARY(PresignFile, h_presign),
     UNARY(GetJob, h_get_job),
     LATER_STREAM(WatchJob),
     LATER(ListJobs),
