@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "s3url.h"
 #include "storspec.h"
 
 #include <event2/event.h>
@@ -606,37 +607,15 @@ void backend_s3_spec_from_config(const struct config *cfg, struct storspec *sp)
     snprintf(sp->session_token, sizeof(sp->session_token), "%s", c->session_token);
 }
 
-/* Split the endpoint into scheme+host and the Host header. */
 static int set_endpoint(struct s3b *s, const struct storspec *sp, char *err, size_t errlen)
 {
-    char ep[600];
-    if (sp->endpoint_url[0])
-        snprintf(ep, sizeof(ep), "%s", sp->endpoint_url);
-    else
-        snprintf(ep, sizeof(ep), "https://s3.%s.amazonaws.com", s->region);
-    const char *p = strstr(ep, "://");
-    if (!p || (strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0)) {
-        snprintf(err, errlen, "endpoint_url '%s' must start with http:// or https://", ep);
-        return ST_EINVAL;
-    }
-    size_t slen = (size_t)(p - ep) + 3;
-    char host[512];
-    snprintf(host, sizeof(host), "%s", p + 3);
-    size_t hl = strlen(host);
-    while (hl && host[hl - 1] == '/')
-        host[--hl] = '\0';
-    if (!hl || strchr(host, '/') || strchr(host, '?') || strchr(host, '@')) {
-        snprintf(err, errlen, "endpoint_url '%s' must be scheme://host[:port]", ep);
-        return ST_EINVAL;
-    }
-    if (sp->virtual_host) {
-        snprintf(s->host, sizeof(s->host), "%.200s.%.300s", s->bucket, host);
-        s->bucket_path[0] = '\0';
-    } else {
-        snprintf(s->host, sizeof(s->host), "%s", host);
-        snprintf(s->bucket_path, sizeof(s->bucket_path), "/%s", s->bucket);
-    }
-    snprintf(s->scheme_host, sizeof(s->scheme_host), "%.*s%s", (int)slen, ep, s->host);
+    struct s3url u;
+    int rc = s3url_parse(sp, &u, err, errlen);
+    if (rc)
+        return rc;
+    memcpy(s->scheme_host, u.scheme_host, sizeof(s->scheme_host));
+    memcpy(s->host, u.host, sizeof(s->host));
+    memcpy(s->bucket_path, u.bucket_path, sizeof(s->bucket_path));
     return 0;
 }
 

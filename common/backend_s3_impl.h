@@ -16,8 +16,8 @@
 struct s3b {
     struct backend b;
     struct s3http *http;
-    char scheme_host[600]; /* "http://127.0.0.1:9000" or "https://bkt.s3.eu-west-1.amazonaws.com" */
-    char host[512];        /* Host header value */
+    char scheme_host[800]; /* "http://127.0.0.1:9000" or "https://bkt.s3.eu-west-1.amazonaws.com" */
+    char host[700];        /* Host header value */
     char bucket_path[300]; /* "/bucket" (path-style) or "" (virtual host) */
     char bucket[256];
     char root[1024]; /* key prefix, "" or ending in '/' */

@@ -63,8 +63,9 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
         ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
     curl_multi_socket_action(h->multi, fd, action, &h->running);
     check_info(h);
-    if (h->running <= 0 && evtimer_pending(h->timer, NULL))
-        evtimer_del(h->timer);
+    /* The timer is not dropped when nothing runs: `done` callbacks in
+     * check_info may have added handles whose timeout it now carries; curl
+     * removes it through timer_cb(-1). */
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -232,6 +233,8 @@ static int setup(struct s3http_req *r, CURL *e)
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (getenv("STAGE_CURL_VERBOSE"))
+        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->error);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);

@@ -32,6 +32,7 @@ void h_cancel_job(struct call *c);      /* h_jobctl.c */
 void h_list_jobs(struct call *c);       /* h_jobctl.c */
 void h_get_job_results(struct call *c); /* h_jobctl.c */
 void h_watch_job(struct call *c);       /* h_jobctl.c: server stream */
+void h_presign(struct call *c);         /* h_presign.c */
 
 /* The table of every method the server registers (methods.c). */
 const struct method *methods_table(int *n);

@@ -48,7 +48,7 @@ static const struct method table[] = {
     UNARY(RemoveFiles, h_remove),
     LATER(CopyFiles),
     UNARY(StatFile, h_stat),
-    LATER(PresignFile),
+    UNARY(PresignFile, h_presign),
     /* authenticates itself, in the same Redis round trip as the job */
     {SVC "GetJob", "GetJob", SHAPE_UNARY, false, h_get_job},
     {SVC "WatchJob", "WatchJob", SHAPE_SERVER_STREAM, true, h_watch_job},

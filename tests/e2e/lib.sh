@@ -14,6 +14,7 @@
 #   E2E_KEEP=1     keep the temp dir (logs, data) after the test
 #   E2E_WORKERS    number of workers (default 2)
 #   E2E_FSYNC      Redis appendfsync policy (default everysec; deploy/local uses always)
+#   E2E_STORAGE    fs (default) or s3: the stack stores into an S3 emulator (start_s3rver)
 # Everything lives in one temp dir ($T); the EXIT trap stops every process this
 # file started (by pid) and removes $T. Checks print both sides and go on; a
 # failed check makes the test fail at e2e_finish. `die` stops at once.
@@ -123,11 +124,63 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # Random file of N bytes.
 mkrand() { head -c "$2" /dev/urandom >"$1"; }
 
-# Path of a file of user root's stage in the fs backend.
-stage_path() { printf '%s/stage/user/root/%s' "$DATA" "$1"; }
+# Path of a file of user root's stage in the fs backend. With E2E_STORAGE=s3 the object
+# is downloaded with boto3 (an independent client) into $T/s3get and that path printed
+# (a path that does not exist if the object is missing).
+stage_path() {
+  if [ "$E2E_STORAGE" = s3 ]; then
+    local dst
+    dst="$T/s3get/$1"
+    mkdir -p "$(dirname "$dst")"
+    rm -f "$dst"
+    s3util get "stage/user/root/$1" "$dst" 2>/dev/null || true
+    printf '%s' "$dst"
+    return
+  fi
+  printf '%s/stage/user/root/%s' "$DATA" "$1"
+}
 
-# Files under the fs root (relative paths, sorted), excluding nothing.
-data_files() { (cd "$DATA" 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort) || true; }
+# Files under the fs root (relative paths, sorted), excluding nothing; the bucket's keys
+# (listed by boto3) with E2E_STORAGE=s3.
+data_files() {
+  if [ "$E2E_STORAGE" = s3 ]; then
+    s3util ls
+    return
+  fi
+  (cd "$DATA" 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort) || true
+}
+
+# ------------------------------------------------------------------ S3 emulator
+
+# E2E_STORAGE=s3 runs the stack with storage.type s3 against @20minutes/s3rver
+# (tests/e2e/install-emulators.sh), which checks SigV4 signatures.
+: "${E2E_STORAGE:=fs}"
+S3_BUCKET=stage-e2e
+
+start_s3rver() {
+  local emu=${STAGE_EMU_DIR:-/var/tmp/stage-emulators} i
+  [ -f "$emu/s3rver.js" ] || die "no S3 emulator in $emu (run tests/e2e/install-emulators.sh)"
+  mkdir -p "$T/s3"
+  # Continuation tokens are DES-encrypted: Node >= 17 needs the legacy provider.
+  NODE_OPTIONS=--openssl-legacy-provider node "$emu/s3rver.js" -d "$T/s3" -a 127.0.0.1 -p 0 -s \
+    --configure-bucket "$S3_BUCKET" ${1:+--configure-bucket "$1"} >"$T/logs/s3rver.log" 2>&1 &
+  PID_s3rver=$!
+  E2E_PIDS+=("$PID_s3rver")
+  S3_PORT=""
+  for i in $(seq 150); do
+    S3_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/logs/s3rver.log" | head -1)
+    [ -n "$S3_PORT" ] && break
+    alive "$PID_s3rver" || die "s3rver exited: $(tail -5 "$T/logs/s3rver.log")"
+    sleep 0.2
+  done
+  [ -n "$S3_PORT" ] || die "s3rver did not start: $(tail -5 "$T/logs/s3rver.log")"
+  S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  export E2E_S3_ENDPOINT="$S3_ENDPOINT" E2E_S3_BUCKET="$S3_BUCKET" E2E_S3_KEY=S3RVER E2E_S3_SECRET=S3RVER
+  log "s3rver on $S3_ENDPOINT, bucket $S3_BUCKET"
+}
+
+# boto3 against the emulator (tests/e2e/s3util.py).
+s3util() { env -u AWS_CA_BUNDLE "$PY" "$E2E_DIR/s3util.py" "$@"; }
 
 # ------------------------------------------------------------------ processes
 
@@ -161,6 +214,11 @@ service_env() {
   export STAGE_ROOT_PASSWORD="$ROOT_PW"
   export STAGE_MASTER_KEY="$MASTER_KEY"
   export STAGE_LOG_LEVEL=info
+  if [ "$E2E_STORAGE" = s3 ]; then
+    export STAGE_STORAGE_TYPE=s3 STAGE_STORAGE_S3_BUCKET="$S3_BUCKET"
+    export STAGE_STORAGE_S3_ENDPOINT_URL="$S3_ENDPOINT" STAGE_STORAGE_S3_ACCESS_KEY_ID=S3RVER
+    export STAGE_STORAGE_S3_SECRET_ACCESS_KEY="${E2E_S3_WORKER_SECRET:-S3RVER}"
+  fi
 }
 
 start_frontend() {
@@ -213,6 +271,7 @@ e2e_start() {
   [ -x "$FRONTEND" ] || die "no stage-frontend at $FRONTEND (build it first)"
   [ -x "$WORKER" ] || die "no stage-worker at $WORKER (build it first)"
   [ -x "$STAGECTL" ] || die "no stagectl at $STAGECTL (build it first)"
+  [ "$E2E_STORAGE" = s3 ] && start_s3rver
   start_redis
   start_frontend
   WORKER_PIDS=()

@@ -273,6 +273,15 @@ class StageClient:
         return self._unary("RemoveFiles", req, pb.RemoveFilesResponse).job
 
     @_wrap
+    def presign(self, location, upload=False, expire_seconds=0, content_type=""):
+        req = pb.PresignFileRequest(location=location,
+                                    method=pb.UPLOAD_METHOD if upload else pb.DOWNLOAD_METHOD,
+                                    expire_seconds=expire_seconds, content_type=content_type)
+        r = self._unary("PresignFile", req, pb.PresignFileResponse)
+        return {"method": pb.PresignMethod.Name(r.method), "url": r.url,
+                "headers": dict(r.headers)}
+
+    @_wrap
     def get_job(self, job_id):
         return self._unary("GetJob", pb.GetJobRequest(job_id=job_id), pb.GetJobResponse).job
 
@@ -388,6 +397,11 @@ def _parser():
     s.add_argument("location")
     s.add_argument("--pattern", default="")
     s.add_argument("--dry-run", action="store_true")
+    s = sub.add_parser("presign")
+    s.add_argument("location")
+    s.add_argument("--upload", action="store_true")
+    s.add_argument("--expire", type=int, default=0)
+    s.add_argument("--content-type", default="")
     for name in ("job", "wait-job", "cancel-job", "watch-job", "job-results"):
         s = sub.add_parser(name)
         s.add_argument("id")
@@ -415,6 +429,8 @@ def main(argv=None):
             _print(c.stat(a.location))
         elif a.cmd == "remove":
             _print(c.remove(a.location, a.pattern, a.dry_run))
+        elif a.cmd == "presign":
+            _print(c.presign(a.location, a.upload, a.expire, a.content_type))
         elif a.cmd == "job":
             _print(c.get_job(a.id))
         elif a.cmd == "wait-job":

@@ -1,0 +1,106 @@
+/* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4) for
+ * downloading or uploading one file of an S3-backed stage, computed here
+ * without any request to the store. fs-backed stages have no such URL. */
+#include "backend_s3.h"
+#include "call.h"
+#include "config.h"
+#include "err.h"
+#include "handlers.h"
+#include "job.h"
+#include "s3url.h"
+#include "secret.h"
+#include "stage.h"
+#include "storspec.h"
+
+#include "stage/v1/stage.pb-c.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The storage spec of the stage `j` lives on; the key of the file in it. */
+static int storage_of(struct call *c, const struct job *j, struct storspec *sp, char *err,
+                      size_t errlen)
+{
+    if (!j->storage[0]) { /* the configured storage */
+        if (strcmp(c->cfg->storage.type, "s3") != 0) {
+            snprintf(err, errlen, "presign is not available on %s stages", c->cfg->storage.type);
+            return ST_EPRECOND;
+        }
+        backend_s3_spec_from_config(c->cfg, sp);
+        return 0;
+    }
+    if (strncmp(j->storage, "s3://", 5) != 0) {
+        snprintf(err, errlen, "presign is not available on %.*s stages",
+                 (int)strcspn(j->storage, ":"), j->storage);
+        return ST_EPRECOND;
+    }
+    struct secret_key key;
+    int rc = 0;
+    if (j->storage_conn[0])
+        rc = secret_key_from_env(&key, err, errlen);
+    if (!rc)
+        rc = storspec_unseal(j->storage, j->storage_conn, j->storage_conn[0] ? &key : NULL, sp, err,
+                             errlen);
+    secret_wipe(&key, sizeof(key));
+    return rc ? ST_EPRECOND : 0;
+}
+
+static void reply(struct call *c, bool put, const char *url, const char *content_type)
+{
+    Stage__V1__PresignFileResponse resp = STAGE__V1__PRESIGN_FILE_RESPONSE__INIT;
+    Stage__V1__PresignFileResponse__HeadersEntry ct =
+        STAGE__V1__PRESIGN_FILE_RESPONSE__HEADERS_ENTRY__INIT;
+    Stage__V1__PresignFileResponse__HeadersEntry *hdrs[1] = {&ct};
+    resp.method =
+        put ? STAGE__V1__PRESIGN_METHOD__UPLOAD_METHOD : STAGE__V1__PRESIGN_METHOD__DOWNLOAD_METHOD;
+    resp.url = (char *)url;
+    if (put && content_type && *content_type) {
+        ct.key = "Content-Type";
+        ct.value = (char *)content_type;
+        resp.headers = hdrs;
+        resp.n_headers = 1;
+    }
+    call_reply(c, &resp.base);
+}
+
+void h_presign(struct call *c)
+{
+    Stage__V1__PresignFileRequest *req;
+    static __thread struct job j; /* large */
+    static __thread struct storspec sp;
+    char err[600] = "", *url = NULL;
+    if (call_read_request(c, &stage__v1__presign_file_request__descriptor, &req))
+        return;
+    job_init(&j);
+    snprintf(j.user, sizeof(j.user), "%s", c->user);
+    snprintf(c->location, sizeof(c->location), "%s", req->location);
+    bool put = req->method == STAGE__V1__PRESIGN_METHOD__UPLOAD_METHOD;
+    int rc = 0;
+    if (!put && req->method != STAGE__V1__PRESIGN_METHOD__DOWNLOAD_METHOD) {
+        rc = ST_EINVAL;
+        snprintf(err, sizeof(err), "method must be UPLOAD_METHOD or DOWNLOAD_METHOD");
+    } else if (req->expire_seconds < 0 || req->expire_seconds > 604800) {
+        rc = ST_EINVAL;
+        snprintf(err, sizeof(err), "expire_seconds must be between 1 and %d (0: %d), not %lld",
+                 604800, S3URL_PRESIGN_DEFAULT, (long long)req->expire_seconds);
+    }
+    if (!rc)
+        rc = stage_locate(c->user, req->location, true, &j, err, sizeof(err));
+    if (!rc)
+        rc = storage_of(c, &j, &sp, err, sizeof(err));
+    if (!rc) {
+        char key[3400];
+        snprintf(key, sizeof(key), "%s%s%s", sp.root, j.root, j.path);
+        rc = s3url_presign(&sp, key, put, req->content_type, (long)req->expire_seconds, time(NULL),
+                           &url, err, sizeof(err));
+    }
+    storspec_wipe(&sp);
+    if (rc)
+        call_fail(c, rc, "%s", err);
+    else
+        reply(c, put, url, req->content_type);
+    free(url);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+}

@@ -1,0 +1,71 @@
+"""s3util.py - an independent S3 client (boto3) for the e2e tests.
+
+Usage: s3util.py CMD ARGS...   (endpoint, bucket and keys from E2E_S3_* variables)
+  ls [PREFIX]          keys under PREFIX, one per line, byte order
+  get KEY DEST         download KEY to DEST (exit 1 if missing)
+  sha KEY              sha256 of the object, or "missing"
+  count [PREFIX]       number of keys under PREFIX
+  put KEY SRC          upload SRC as KEY
+"""
+import hashlib
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+
+
+def client(secret=None):
+    return boto3.client(
+        "s3",
+        endpoint_url=os.environ["E2E_S3_ENDPOINT"],
+        aws_access_key_id=os.environ.get("E2E_S3_KEY", "S3RVER"),
+        aws_secret_access_key=secret or os.environ.get("E2E_S3_SECRET", "S3RVER"),
+        region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                      retries={"max_attempts": 2}),
+    )
+
+
+def keys(c, bucket, prefix=""):
+    out = []
+    for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        out += [o["Key"] for o in page.get("Contents", [])]
+    return sorted(out, key=lambda k: k.encode())
+
+
+def main():
+    os.environ.pop("AWS_CA_BUNDLE", None)
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    bucket = os.environ["E2E_S3_BUCKET"]
+    c = client()
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "ls":
+        for k in keys(c, bucket, args[0] if args else ""):
+            print(k)
+    elif cmd == "count":
+        print(len(keys(c, bucket, args[0] if args else "")))
+    elif cmd == "get":
+        try:
+            c.download_file(bucket, args[0], args[1])
+        except Exception as e:  # noqa: BLE001 - report and fail
+            print("s3util get %s: %s" % (args[0], e), file=sys.stderr)
+            sys.exit(1)
+    elif cmd == "sha":
+        try:
+            body = c.get_object(Bucket=bucket, Key=args[0])["Body"]
+        except c.exceptions.NoSuchKey:
+            print("missing")
+            return
+        h = hashlib.sha256()
+        for chunk in iter(lambda: body.read(1 << 20), b""):
+            h.update(chunk)
+        print(h.hexdigest())
+    elif cmd == "put":
+        c.upload_file(args[1], bucket, args[0])
+    else:
+        sys.exit("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main()
