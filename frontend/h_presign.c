@@ -1,6 +1,7 @@
 /* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4) for
  * downloading or uploading one file of an S3-backed stage, computed here
  * without any request to the store. fs-backed stages have no such URL. */
+#include "authz.h"
 #include "backend_s3.h"
 #include "call.h"
 #include "config.h"
@@ -87,7 +88,8 @@ void h_presign(struct call *c)
                  604800, S3URL_PRESIGN_DEFAULT, (long long)req->expire_seconds);
     }
     if (!rc)
-        rc = stage_locate(c->user, req->location, true, &j, err, sizeof(err));
+        rc = stage_locate(c, req->location, true, put ? AUTHZ_WRITE : AUTHZ_READ, &j, err,
+                          sizeof(err));
     if (!rc)
         rc = storage_of(c, &j, &sp, err, sizeof(err));
     if (!rc) {
