@@ -13,6 +13,7 @@ void h_download(struct call *c);        /* h_download.c: server stream */
 void h_list(struct call *c);            /* h_list.c: server stream */
 void h_stat(struct call *c);            /* h_files.c */
 void h_remove(struct call *c);          /* h_files.c */
+void h_copy(struct call *c);            /* h_copy.c */
 void h_get_job(struct call *c);         /* h_jobs.c */
 void h_health_check(struct call *c);    /* h_health.c */
 void h_create_user(struct call *c);     /* h_users.c */
