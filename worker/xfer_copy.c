@@ -16,13 +16,17 @@
  * Resuming: after each file one script appends its result and stores the
  * checkpoint (start_after = the source name, files_done, ckpt_bytes), so a
  * retry or another worker after a crash lists after it and copies only the
- * rest; the file in flight is copied again from its start. Cancel is seen
- * between chunks and between files. No match at all is NOT_FOUND. */
+ * rest; the file in flight is copied again from its start. Its writer's
+ * state (cp_wkey, cp_wstate: backend_write_state()) is saved when it opens,
+ * so that the next run first aborts what a dead worker left (an fs temp
+ * file, an S3 multipart upload). Cancel is seen between chunks and between
+ * files. No match at all is NOT_FOUND. */
 #include "backend.h"
 #include "backends.h"
 #include "config.h"
 #include "copypath.h"
 #include "err.h"
+#include "log.h"
 #include "runner.h"
 #include "scan.h"
 #include "worker.h"
@@ -56,6 +60,7 @@ struct cp {
     size_t cap;
     int64_t off;
     long part;
+    char wstate[BACKEND_STATE_MAX];
 };
 
 static void next_file(struct run *r);
@@ -263,6 +268,8 @@ static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
         return;
     }
     c->w = w;
+    if (backend_write_state(w, c->wstate, sizeof(c->wstate)) == 0) /* for a successor */
+        runner_cmdf(r, NULL, "HSET", r->hkey, "cp_wkey", c->dkey, "cp_wstate", c->wstate, NULL);
     if (c->e->size > 0)
         read_chunk(r);
     else
@@ -409,6 +416,69 @@ static void on_matches(struct run *r, int rc, const char *msg, const struct back
     runner_cmdf(r, on_total, "HSET", r->hkey, "files_total", total, NULL);
 }
 
+static void scan_start(struct run *r)
+{
+    struct cp *c = r->x;
+    char err[400] = "";
+    int rc = scan_open(r, PAGE, &c->s, err, sizeof(err));
+    if (rc) {
+        runner_finish(r, rc, "%s", err);
+        return;
+    }
+    scan_next(c->s, on_matches);
+}
+
+static void on_stale_aborted(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    if (!runner_resume(r))
+        return;
+    if (rc)
+        log_warn("job=%s cannot abort the write a previous run left: %s (%d %s)", r->j.id, msg, rc,
+                 st_strerror(rc));
+    scan_start(r);
+}
+
+static void on_stale_open(int rc, const char *msg, struct backend_writer *w, void *ud)
+{
+    struct run *r = ud;
+    if (!runner_resume(r)) {
+        if (!rc)
+            backend_write_abort(w, NULL, NULL);
+        return;
+    }
+    if (rc) { /* already gone (committed or cleaned): nothing to undo */
+        log_debug("job=%s no write of a previous run to abort: %s", r->j.id, msg);
+        scan_start(r);
+        return;
+    }
+    rc = backend_write_abort(w, on_stale_aborted, r);
+    if (rc)
+        scan_start(r);
+    else
+        runner_begin(r);
+}
+
+/* A previous run died while writing `key`: abort that write, then list. */
+static void on_saved(struct run *r, redisReply *rep)
+{
+    struct cp *c = r->x;
+    const char *key = NULL, *ws = NULL;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+        rep->element[0]->type == REDIS_REPLY_STRING &&
+        rep->element[1]->type == REDIS_REPLY_STRING) {
+        key = rep->element[0]->str;
+        ws = rep->element[1]->str;
+    }
+    struct backend_write_opts o = {.no_overwrite = true};
+    if (key && backend_write_resume(c->dst, key, &o, ws, 0, 0, on_stale_open, r) == 0) {
+        log_info("job=%s aborting the write of '%s' a previous run left", r->j.id, key);
+        runner_begin(r);
+        return;
+    }
+    scan_start(r);
+}
+
 static void cp_start(struct run *r)
 {
     char err[400] = "";
@@ -429,12 +499,10 @@ static void cp_start(struct run *r)
         runner_finish(r, rc, "stage @%s: %s", r->j.dst_stage, err);
         return;
     }
-    rc = scan_open(r, PAGE, &c->s, err, sizeof(err));
-    if (rc) {
-        runner_finish(r, rc, "%s", err);
-        return;
-    }
-    scan_next(c->s, on_matches);
+    if (r->j.attempts > 1)
+        runner_cmdf(r, on_saved, "HMGET", r->hkey, "cp_wkey", "cp_wstate", NULL);
+    else
+        scan_start(r);
 }
 
 /* Never waits (runner_wait()), so never polled; go on if it ever is. */
