@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM are blocked before grpc_init() (so every thread inherits
  * the mask) and taken with sigtimedwait() here; SIGPIPE is ignored (hiredis
  * writes with plain write()). */
+#include "memtune.h"
 #include "auth.h"
 #include "catalog.h"
 #include "secret.h"
@@ -135,6 +136,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
 
 int main(int argc, char **argv)
 {
+    memtune_init();
     const char *path = NULL;
     bool check = false;
     for (int i = 1; i < argc; i++) {

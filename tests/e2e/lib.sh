@@ -195,7 +195,7 @@ start_redis() {
   mkdir -p "$T/redis"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --daemonize no --save '' --appendonly yes --appendfsync "${E2E_FSYNC:-everysec}" \
-    --dir "$T/redis" --maxmemory-policy noeviction >"$T/logs/redis.log" 2>&1 &
+    --dir "$T/redis" --maxmemory-policy noeviction --rdbcompression no >"$T/logs/redis.log" 2>&1 &
   PID_redis=$!
   E2E_PIDS+=("$PID_redis")
   for _ in $(seq 100); do
