@@ -374,8 +374,13 @@ static void relay_get(struct relay *r, const struct presign_claims *cl)
         if (!rc)
             rc = send_part(r, n);
     }
-    if (rc) /* the status line is out: all we can do is cut the body short */
-        jobs_fail(&r->db, r->p->cfg, j->id, rc, "presigned download interrupted", true);
+    if (rc) { /* the status line is out: all we can do is cut the body short */
+        char msg[200];
+        snprintf(msg, sizeof(msg), "presigned download interrupted: %s",
+                 rc == ST_ECANCELLED ? "the HTTP client went away or the server stops"
+                                     : st_strerror(rc));
+        jobs_fail(&r->db, r->p->cfg, j->id, rc, msg, true);
+    }
     if ((m = calloc(1, sizeof(*m)))) {
         m->kind = M_END;
         post(r, m);

@@ -6,8 +6,9 @@
 # NOT_FOUND when nothing matches, INVALID_ARGUMENT for a target inside its
 # source or a pattern into one file name, PERMISSION_DENIED without READ on
 # the source or WRITE on the target (nothing queued), an idempotency key
-# gives the same job, and kill -9 of the worker mid-copy: the job resumes on
-# the other worker after the last copied file and every file is copied once.
+# gives the same job, kill -9 of the worker mid-copy: the job resumes on the
+# other worker after the last copied file and every file is copied once;
+# CancelJob stops a copy and leaves no partial file.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -231,6 +232,28 @@ for i in $(seq -w 1 $N); do
     bad=$((bad + 1))
 done
 check_eq "every copy has its source's sha256 on disk" 0 "$bad"
+
+# ---- CancelJob stops a copy between chunks/files and leaves no partial file
+out=$(pyrun <<'EOF'
+import os, time, stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"]); c.login("root", os.environ["E2E_ROOT_PW"])
+j = c.rpc("CopyFiles", **{"from": "@ext/many/", "to": "@dst/cancelled/"}).job
+while c.get_job(j.id).files_done < 1:
+    time.sleep(0.01)
+c.cancel_job(j.id)
+j = c.wait_job(j.id)
+print(sc.STATE[j.state], j.files_done)
+EOF
+)
+check_eq "cancelled copy: CANCELLED" CANCELLED "$(printf '%s\n' "$out" | tail -1 | cut -d' ' -f1)"
+sleep 0.5
+n=$(find "$DST/cancelled" -type f 2>/dev/null | wc -l)
+check_le "cancelled copy: fewer than $N files copied" $((N - 1)) "$n"
+bad=0
+for f in $(find "$DST/cancelled" -type f 2>/dev/null); do
+  [ "$(sha "$f")" = "$(sha "$EXT/many/${f##*/}")" ] || bad=$((bad + 1))
+done
+check_eq "cancelled copy: every file it made is whole" 0 "$bad"
 check_eq "no temp file left" "" "$(ls -A "$DATA/.tmp" 2>/dev/null)"
 
 e2e_finish

@@ -103,6 +103,16 @@ assert (before, after) == ("200", "403"), (before, after)
 EOF
 check_contains "password change revokes: 200 then 403" "$OUT" "before 200 after 403"
 
+# ---- a client that goes away mid-download: the job fails, the listener lives on
+check_rc "GET cut short by the client" 0 bash -c "curl -s '$GET_URL' | head -c 1000 >/dev/null"
+for _ in $(seq 100); do
+  [ -z "$(rcli --scan --pattern 'st:job:*:part:*')" ] && break
+  sleep 0.1
+done
+check_eq "/healthz still answers after the cut" 200 "$(code GET "http://$HTTP/healthz")"
+check_eq "and a new GET works" 200 "$(code GET "$GET_URL")"
+check_eq "... with the whole file" "$WANT" "$(sha "$T/body")"
+
 # ---- nothing left behind
 check_eq "no temp file left" "" "$(ls -A "$DATA/.tmp" 2>/dev/null)"
 check_eq "no part left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
