@@ -53,6 +53,7 @@ struct relay {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool flushed, closed; /* under mu */
+    struct msg *final;    /* T: the last message, posted once T is done with `r` */
 };
 
 enum msg_kind { M_FULL, M_START, M_CHUNK, M_END };
@@ -176,17 +177,28 @@ static void post(struct relay *r, struct msg *m)
         log_error("presign: cannot hand a reply to the HTTP loop; the request hangs");
 }
 
-/* The final answer with a text body; `r` belongs to L afterwards. */
+/* Keep the last message of the relay: relay_main() posts it when it no
+ * longer touches `r` (L frees `r` when it handles it). */
+static void set_final(struct relay *r, struct msg *m)
+{
+    if (!r->final) {
+        r->final = m;
+        return;
+    }
+    if (m->b)
+        evbuffer_free(m->b);
+    free(m);
+}
+
+/* The final answer with a text body. */
 static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
 {
     struct msg *m = calloc(1, sizeof(*m));
     va_list ap;
-    if (!m) {
-        log_error("presign: out of memory for a reply; the request hangs");
-        return;
-    }
+    if (!m)
+        return; /* relay_main() says so */
     m->kind = M_FULL;
     m->code = code;
     snprintf(m->ctype, sizeof(m->ctype), "text/plain; charset=utf-8");
@@ -197,7 +209,7 @@ static void answer(struct relay *r, int code, const char *allow, const char *fmt
         va_end(ap);
         evbuffer_add(m->b, "\n", 1);
     }
-    post(r, m);
+    set_final(r, m);
 }
 
 static int http_code(int rc)
@@ -383,7 +395,7 @@ static void relay_get(struct relay *r, const struct presign_claims *cl)
     }
     if ((m = calloc(1, sizeof(*m)))) {
         m->kind = M_END;
-        post(r, m);
+        set_final(r, m);
     }
 }
 
@@ -514,6 +526,12 @@ static void *relay_main(void *arg)
             relay_get(r, &cl);
     }
     db_cleanup(&r->db);
+    if (!r->final) /* out of memory on the way */
+        answer(r, 500, NULL, "out of memory");
+    if (r->final)
+        post(r, r->final); /* `r` is L's from here on */
+    else
+        log_error("presign: out of memory for a reply; the request hangs");
     return NULL;
 }
 
