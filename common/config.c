@@ -62,6 +62,9 @@ static const struct key keys[] = {
     {"server.threads", K_INT, FLD(server.threads), 1, 256, 0},
     {"server.max_message_bytes", K_SIZE, FLD(server.max_message_bytes), 2 * KIB, INT_MAX, 0},
     {"server.drain_timeout_s", K_INT, FLD(server.drain_timeout_s), 1, INT_MAX, 0},
+    {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
+    {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
+    {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 256, 0},
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
@@ -152,6 +155,8 @@ void config_defaults(struct config *cfg)
     cfg->server.threads = 16;
     cfg->server.max_message_bytes = 4 * MIB;
     cfg->server.drain_timeout_s = 20;
+    cfg->server.presign_max_put_bytes = 64 * MIB;
+    cfg->server.presign_relays = 8;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
     cfg->redis.timeout_ms = 5000;
     snprintf(cfg->storage.type, sizeof(cfg->storage.type), "fs");

@@ -20,6 +20,11 @@ struct config {
         int threads;           /* call handler threads, default 16 */
         int max_message_bytes; /* max gRPC receive message, default 4 MiB */
         int drain_timeout_s;   /* SIGTERM grace for live calls, default 20 */
+        /* base of presigned fs URLs as clients reach the HTTP listener,
+         * "" = http://<http_listen> (0.0.0.0 as 127.0.0.1) */
+        char public_http_url[256];
+        int presign_max_put_bytes; /* body of a presigned PUT (buffered), default 64 MiB */
+        int presign_relays;        /* presigned GET/PUT relayed at once, default 8 */
     } server;
     struct {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */

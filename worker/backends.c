@@ -81,18 +81,23 @@ static int build(struct backends *bs, const struct storspec *s, struct backend *
 int backends_for_job(struct backends *bs, const struct job *j, struct backend **out, char *err,
                      size_t errlen)
 {
+    return backends_for(bs, j->storage, j->storage_conn, out, err, errlen);
+}
+
+int backends_for(struct backends *bs, const char *storage, const char *conn, struct backend **out,
+                 char *err, size_t errlen)
+{
     *out = NULL;
     if (!bs) {
         snprintf(err, errlen, "this worker has no external storages");
         return ST_EPRECOND;
     }
-    if (!j->storage[0]) {
+    if (!storage[0]) {
         *out = bs->dflt;
         return 0;
     }
     for (size_t i = 0; i < bs->n; i++) {
-        if (strcmp(bs->e[i].storage, j->storage) == 0 &&
-            strcmp(bs->e[i].conn, j->storage_conn) == 0) {
+        if (strcmp(bs->e[i].storage, storage) == 0 && strcmp(bs->e[i].conn, conn) == 0) {
             *out = bs->e[i].b;
             return 0;
         }
@@ -103,19 +108,18 @@ int backends_for_job(struct backends *bs, const struct job *j, struct backend **
     }
     struct storspec *s = calloc(1, sizeof(*s));
     struct entry *e = &bs->e[bs->n];
-    int rc = s ? storspec_unseal(j->storage, j->storage_conn, &bs->key, s, err, errlen) : ST_ENOMEM;
+    int rc = s ? storspec_unseal(storage, conn, &bs->key, s, err, errlen) : ST_ENOMEM;
     if (rc == ST_EPERM)
         snprintf(err, errlen,
-                 "the connection options of %s do not open with this worker's master key",
-                 j->storage);
+                 "the connection options of %s do not open with this worker's master key", storage);
     if (!rc)
         rc = build(bs, s, &e->b, err, errlen);
     storspec_wipe(s);
     free(s);
     if (rc)
         return rc;
-    e->storage = strdup(j->storage);
-    e->conn = strdup(j->storage_conn);
+    e->storage = strdup(storage);
+    e->conn = strdup(conn);
     if (!e->storage || !e->conn) {
         backend_free(e->b);
         free(e->storage);

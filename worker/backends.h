@@ -42,4 +42,9 @@ struct backends *backends_free(struct backends *bs);
 int backends_for_job(struct backends *bs, const struct job *j, struct backend **out, char *err,
                      size_t errlen);
 
+/* The same for a storage URL and its sealed options given apart (a COPY
+ * job's target: dst_storage, dst_storage_conn). */
+int backends_for(struct backends *bs, const char *storage, const char *conn, struct backend **out,
+                 char *err, size_t errlen);
+
 #endif

@@ -55,6 +55,8 @@ static const struct xfer_kind *kind_of(enum job_kind k)
         return &xfer_remove;
     case JOB_STAT:
         return &xfer_stat;
+    case JOB_COPY:
+        return &xfer_copy;
     default:
         return NULL;
     }
