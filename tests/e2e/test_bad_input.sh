@@ -195,7 +195,7 @@ for sized in 1 0; do
   name=$([ $sized = 1 ] && echo sized || echo unsized)
   check_rc "upload ($name) cancelled halfway ends FAILED" 0 cancel_upload "$name" "$sized"
   printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'
-  check_eq "no partial file of the $name upload in the stage" "" "$(find "$DATA/stage" -name "cancelled_$name.bin")"
+  check_eq "no partial file of the $name upload in the stage" "" "$(data_files | grep "cancelled_$name.bin" || true)"
   left=""
   for _ in $(seq 100); do # the worker removes its temp file once it sees the job failed
     left=$(find "$DATA/.tmp" -type f 2>/dev/null || true)
