@@ -206,6 +206,13 @@ for sized in 1 0; do
   check_eq "no st:job:*:part:* keys left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
 done
 
+# PresignFile has no URL to give on an fs-backed stage (tests/e2e/test_s3_presign.sh covers S3)
+if [ "$E2E_STORAGE" != s3 ]; then
+  check_rc "presign on an fs stage" 1 py presign @~/after.txt
+  check_eq "... FAILED_PRECONDITION" FAILED_PRECONDITION "$(jget "$OUT" 'j["error"]["code"]')"
+  check_contains "... naming the reason" "$(jget "$OUT" 'j["error"]["message"]')" "not available on fs stages"
+fi
+
 # and the service still works afterwards
 check_rc "an upload after the cancelled one" 0 ctl put "$W/small" @~/after.txt
 check_eq "... stored" "$(sha "$W/small")" "$(sha "$(stage_path after.txt)" 2>/dev/null || echo missing)"
