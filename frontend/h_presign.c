@@ -46,6 +46,7 @@ static int storage_of(struct call *c, const struct job *j, struct storspec *sp, 
         rc = storspec_unseal(j->storage, j->storage_conn, j->storage_conn[0] ? &key : NULL, sp, err,
                              errlen);
     secret_wipe(&key, sizeof(key));
+    sp->root[0] = '\0'; /* an external stage's path is already the job's root */
     return rc ? ST_EPRECOND : 0;
 }
 

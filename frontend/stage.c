@@ -16,7 +16,7 @@
 bool stage_backend_ready(const char *storage_type)
 {
     /* Storage types whose worker backend exists; add one when it lands. */
-    static const char *const ready[] = {"fs"};
+    static const char *const ready[] = {"fs", "s3"};
     for (size_t i = 0; i < sizeof(ready) / sizeof(ready[0]); i++)
         if (strcmp(storage_type, ready[i]) == 0)
             return true;

@@ -3,6 +3,7 @@
 
 #include "backend.h"
 #include "backend_fs.h"
+#include "backend_s3.h"
 #include "config.h"
 #include "err.h"
 #include "job.h"
@@ -61,7 +62,7 @@ struct backends *backends_free(struct backends *bs)
 }
 
 /* Build a backend for a parsed spec. */
-static int build(struct backends *bs, const struct storspec *s, struct backend **out, char *err,
+static int build(struct backends *bs, struct storspec *s, struct backend **out, char *err,
                  size_t errlen)
 {
     switch (s->type) {
@@ -72,6 +73,13 @@ static int build(struct backends *bs, const struct storspec *s, struct backend *
             return ST_EPRECOND;
         }
         return backend_fs_new(out, bs->base, s->root, err, errlen);
+    case STORSPEC_S3: {
+        /* Rooted at the bucket: the stage's path comes with each job (j->root). */
+        struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.part_size,
+                                    .parallel_parts = bs->cfg->upload.parallel_parts};
+        s->root[0] = '\0';
+        return backend_s3_new(out, bs->base, s, &o, err, errlen);
+    }
     default:
         snprintf(err, errlen, "backend %s is not available yet", storspec_type_name(s->type));
         return ST_EPRECOND;

@@ -9,8 +9,8 @@
  *
  * Backend roots: an fs:// backend is rooted at the URL's directory (jobs
  * carry root ""); an object-store backend is rooted at the bucket (jobs
- * carry the URL's path as root). Schemes without a backend yet answer
- * ST_EPRECOND ("backend s3 is not available yet").
+ * carry the URL's path as root). fs:// and s3:// have backends; other
+ * schemes answer ST_EPRECOND ("backend gcs is not available yet").
  *
  * One event_base thread only (the worker loop). */
 #ifndef STAGE_WORKER_BACKENDS_H

@@ -153,7 +153,8 @@ data_files() {
 # ------------------------------------------------------------------ S3 emulator
 
 # E2E_STORAGE=s3 runs the stack with storage.type s3 against @20minutes/s3rver
-# (tests/e2e/install-emulators.sh), which checks SigV4 signatures.
+# (tests/e2e/install-emulators.sh), which checks SigV4 signatures. start_s3rver [BUCKET]
+# also serves BUCKET; E2E_S3RVER_ARGS adds s3rver flags (--allow-mismatched-signatures).
 : "${E2E_STORAGE:=fs}"
 S3_BUCKET=stage-e2e
 
@@ -163,7 +164,8 @@ start_s3rver() {
   mkdir -p "$T/s3"
   # Continuation tokens are DES-encrypted: Node >= 17 needs the legacy provider.
   NODE_OPTIONS=--openssl-legacy-provider node "$emu/s3rver.js" -d "$T/s3" -a 127.0.0.1 -p 0 -s \
-    --configure-bucket "$S3_BUCKET" ${1:+--configure-bucket "$1"} >"$T/logs/s3rver.log" 2>&1 &
+    --configure-bucket "$S3_BUCKET" ${1:+--configure-bucket "$1"} ${E2E_S3RVER_ARGS:-} \
+    >"$T/logs/s3rver.log" 2>&1 &
   PID_s3rver=$!
   E2E_PIDS+=("$PID_s3rver")
   S3_PORT=""
