@@ -205,6 +205,21 @@ start_redis() {
   die "redis-server did not answer on port $REDIS_PORT (log: $(tail -5 "$T/logs/redis.log"))"
 }
 
+# Start redis-server again on the same port and directory (AOF replayed),
+# after the test stopped or killed the previous one.
+restart_redis() {
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
+    --daemonize no --save '' --appendonly yes --appendfsync "${E2E_FSYNC:-everysec}" \
+    --dir "$T/redis" --maxmemory-policy noeviction >>"$T/logs/redis.log" 2>&1 &
+  PID_redis=$!
+  E2E_PIDS+=("$PID_redis")
+  for _ in $(seq 100); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  die "redis-server did not come back on port $REDIS_PORT (log: $(tail -5 "$T/logs/redis.log"))"
+}
+
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 
 # The environment of the service processes (DESIGN §7 names).
