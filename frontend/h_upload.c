@@ -7,6 +7,7 @@
  * already ended (e.g. ALREADY_EXISTS). A client that goes away fails the
  * job (abort 1; the state script deletes parts done..ready, which includes
  * the part being written: index parts_ready). */
+#include "alive.h"
 #include "authz.h"
 #include "call.h"
 #include "config.h"
@@ -60,6 +61,7 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
         rc = ST_EINVAL, snprintf(err, sizeof(err), "sha256 must be 64 hex digits");
     if (rc)
         return call_fail(c, rc, "%s", err), rc;
+    snprintf(u->j.frontend, sizeof(u->j.frontend), "%s", alive_id());
     u->j.part_size = c->cfg->upload.part_size;
     u->j.window = c->cfg->upload.window;
     u->j.overwrite = h->overwrite;
