@@ -36,6 +36,11 @@ bool xfer_window_open(const struct job *j, long n)
     return n - j->parts_done < j->window;
 }
 
+bool xfer_drained(const struct job *j, long n)
+{
+    return j->parts_done >= n;
+}
+
 int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg)
 {
     char id[sizeof(j->id)];
