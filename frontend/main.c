@@ -4,6 +4,7 @@
  * the mask) and taken with sigtimedwait() here; SIGPIPE is ignored (hiredis
  * writes with plain write()). */
 #include "alive.h"
+#include "memtune.h"
 #include "auth.h"
 #include "catalog.h"
 #include "secret.h"
@@ -139,6 +140,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
 
 int main(int argc, char **argv)
 {
+    memtune_init();
     const char *path = NULL;
     bool check = false;
     for (int i = 1; i < argc; i++) {

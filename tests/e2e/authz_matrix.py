@@ -256,7 +256,7 @@ TABLE = [
 
 # ---------------------------------------------------------------- running
 def idle(timeout=20):
-    """Wait until no job is QUEUED or RUNNING."""
+    """Wait until no job is QUEUED or RUNNING or waiting for its XACK."""
     end = time.time() + timeout
     while time.time() < end:
         busy = False
@@ -266,6 +266,10 @@ def idle(timeout=20):
                 if st in (b"QUEUED", b"RUNNING"):
                     busy = True
                     break
+        # a job turns terminal a moment before its worker XACKs it, and the
+        # stream's pending list is part of the snapshot
+        if not busy and R.cmd("EXISTS", "st:q"):
+            busy = int(R.cmd("XPENDING", "st:q", "workers")[0]) > 0
         if not busy:
             return
         time.sleep(0.05)

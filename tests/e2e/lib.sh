@@ -192,12 +192,14 @@ free_port() {
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
-start_redis() {
-  REDIS_PORT=$(free_port)
+# Run redis-server on $REDIS_PORT with its data in $T/redis (AOF) and wait for
+# PONG. restart_redis starts it again on the same port and directory (the AOF
+# is replayed) after a test stopped or killed it.
+run_redis() {
   mkdir -p "$T/redis"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --daemonize no --save '' --appendonly yes --appendfsync "${E2E_FSYNC:-everysec}" \
-    --dir "$T/redis" --maxmemory-policy noeviction >"$T/logs/redis.log" 2>&1 &
+    --dir "$T/redis" --maxmemory-policy noeviction --rdbcompression no >>"$T/logs/redis.log" 2>&1 &
   PID_redis=$!
   E2E_PIDS+=("$PID_redis")
   for _ in $(seq 100); do
@@ -207,20 +209,12 @@ start_redis() {
   die "redis-server did not answer on port $REDIS_PORT (log: $(tail -5 "$T/logs/redis.log"))"
 }
 
-# Start redis-server again on the same port and directory (AOF replayed),
-# after the test stopped or killed the previous one.
-restart_redis() {
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
-    --daemonize no --save '' --appendonly yes --appendfsync "${E2E_FSYNC:-everysec}" \
-    --dir "$T/redis" --maxmemory-policy noeviction >>"$T/logs/redis.log" 2>&1 &
-  PID_redis=$!
-  E2E_PIDS+=("$PID_redis")
-  for _ in $(seq 100); do
-    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
-    sleep 0.1
-  done
-  die "redis-server did not come back on port $REDIS_PORT (log: $(tail -5 "$T/logs/redis.log"))"
+start_redis() {
+  REDIS_PORT=$(free_port)
+  run_redis
 }
+
+restart_redis() { run_redis; }
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 
