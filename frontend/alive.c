@@ -4,6 +4,8 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "job.h"
+#include "jobs.h"
 #include "keys.h"
 #include "log.h"
 
@@ -17,6 +19,14 @@
 
 #include <openssl/rand.h>
 
+#define MAX_DEFERRED 256
+
+struct deferred {
+    char id[JOB_ID_LEN + 1];
+    int err;
+    char msg[300];
+};
+
 static struct {
     char id[96];
     char key[KEY_MAX];
@@ -25,6 +35,8 @@ static struct {
     bool started, stop;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    struct deferred fails[MAX_DEFERRED]; /* under mu */
+    int nfails;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static int lease_ms(void)
@@ -51,6 +63,49 @@ static bool nap(int ms)
     return stop;
 }
 
+void alive_defer_fail(const char *id, int err, const char *msg)
+{
+    pthread_mutex_lock(&g.mu);
+    if (g.nfails < MAX_DEFERRED) {
+        struct deferred *d = &g.fails[g.nfails++];
+        snprintf(d->id, sizeof(d->id), "%s", id);
+        d->err = err;
+        snprintf(d->msg, sizeof(d->msg), "%s", msg);
+        log_info("job=%s will be failed once Redis answers again", id);
+    }
+    pthread_mutex_unlock(&g.mu);
+}
+
+/* Fail the deferred jobs; those that still meet a Redis outage stay. */
+static void fail_deferred(struct db *db)
+{
+    struct deferred d;
+    for (;;) {
+        pthread_mutex_lock(&g.mu);
+        bool any = g.nfails > 0;
+        if (any)
+            d = g.fails[--g.nfails];
+        pthread_mutex_unlock(&g.mu);
+        if (!any)
+            return;
+        int rc = jobs_fail(db, g.cfg, d.id, d.err, d.msg, true);
+        if (rc == ST_EUNAVAIL) {
+            alive_defer_fail(d.id, d.err, d.msg);
+            return;
+        }
+        if (rc == 0)
+            log_info("job=%s failed after Redis came back: %s", d.id, d.msg);
+    }
+}
+
+static bool have_deferred(void)
+{
+    pthread_mutex_lock(&g.mu);
+    bool any = g.nfails > 0;
+    pthread_mutex_unlock(&g.mu);
+    return any;
+}
+
 static void *beat(void *arg)
 {
     struct db db;
@@ -67,7 +122,9 @@ static void *beat(void *arg)
         else if (!rc && !ok)
             log_info("frontend %s: liveness key renewed again", g.id);
         ok = rc == 0;
-    } while (!nap(every));
+        if (ok)
+            fail_deferred(&db);
+    } while (!nap(have_deferred() ? 200 : every)); /* deferred jobs: look again soon */
     db_cmd(&db, NULL, "DEL", g.key, NULL);
     db_cleanup(&db);
     return NULL;

@@ -18,6 +18,13 @@ int alive_start(const struct config *cfg);
 /* This frontend's id; "" before alive_start(). Any thread. */
 const char *alive_id(void);
 
+/* Fail job `id` (abort 1, * -> FAILED with `err` and `msg`) from the
+ * heartbeat thread once Redis answers again: for a call that broke because
+ * Redis was down and so could not fail its job itself, which would otherwise
+ * wait for its worker's stall timeout. At most 256 jobs wait; beyond that
+ * the stall timeout still ends them. Any thread. */
+void alive_defer_fail(const char *id, int err, const char *msg);
+
 /* Stop the thread and delete the key (best effort). */
 void alive_stop(void);
 

@@ -197,6 +197,8 @@ static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)
 static void upload_refuse(struct upload *u, int err, const char *msg)
 {
     int rc = jobs_fail(u->c->db, u->c->cfg, u->j.id, err, msg, true);
+    if (rc == ST_EUNAVAIL)
+        alive_defer_fail(u->j.id, err, msg);
     if (rc == ST_EPRECOND && jobs_get(u->c->db, u->j.id, &u->j) == 0) {
         xfer_answer_job(u->c, &u->j); /* the worker ended it first */
         return;

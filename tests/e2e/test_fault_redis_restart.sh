@@ -6,7 +6,10 @@
 # UNAVAILABLE in under 2 s; the frontend and both workers stay up and
 # reconnect by themselves; every acknowledged job ends SUCCEEDED with exactly
 # the bytes the client sent (none lost, none run twice to a different
-# result); no parts, pending entries or temp files are left.
+# result); an upload whose data was streaming when Redis died fails (the
+# client sees UNAVAILABLE, the frontend fails the job once Redis is back,
+# without waiting for the stall timeout); no parts, pending entries or temp
+# files are left.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +36,31 @@ EOF
 check_eq "acknowledged jobs" "$N" "$(wc -l <"$T/jobs.txt")"
 queued=$(rcli XLEN st:q)
 log "stream length before the crash: $queued"
+
+# An upload still streaming when Redis dies (1 MiB per 30 ms).
+pyrun "$T/slow.txt" <<'EOF' &
+import os, sys, time
+import stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"]); c.login("root", os.environ["E2E_ROOT_PW"])
+def slow():
+    yield sc.pb.UploadFileRequest(header=sc.pb.UploadHeader(location="@~/rr/slow.bin"))
+    for _ in range(1000):
+        yield sc.pb.UploadFileRequest(chunk=os.urandom(1 << 20))
+        time.sleep(0.03)
+try:
+    c._upload_callable()(slow(), metadata=c.metadata(), timeout=60)
+    res = "OK"
+except Exception as e:
+    res = "ERR %s %s" % (e.code().name, e.details())
+open(sys.argv[1], "w").write(res + "\n")
+EOF
+slow_client=$!
+for _ in $(seq 100); do
+  [ "$(rcli ZCARD st:jobs:root)" -gt "$N" ] && break
+  sleep 0.05
+done
+slow_job=$(rcli ZRANGE st:jobs:root -1 -1)
+sleep 0.3
 
 # One worker goes on and is in the middle of the queue when Redis dies; the
 # other only wakes up while Redis is down.
@@ -84,6 +112,20 @@ worst_ms=$(sed -n 's/^WORST_MS //p' <<<"$OUT")
 restart_redis
 log "redis-server restarted on port $REDIS_PORT"
 
+for _ in $(seq 100); do
+  [ -s "$T/slow.txt" ] && break
+  sleep 0.1
+done
+check_contains "the streaming upload's client got UNAVAILABLE" "$(cat "$T/slow.txt" 2>/dev/null)" "ERR UNAVAILABLE"
+wait "$slow_client" 2>/dev/null || true
+slow_failed=""
+t_up=$(date +%s%3N)
+for _ in $(seq 150); do
+  [ "$(rcli HGET "st:job:$slow_job" state)" = FAILED ] && slow_failed=$(($(date +%s%3N) - t_up)) && break
+  sleep 0.1
+done
+check_ne "the streaming upload's job FAILED within 15 s of the restart" "" "$slow_failed"
+check_eq "no partial file of it" no "$([ -e "$DATA/stage/user/root/rr/slow.bin" ] && echo yes || echo no)"
 alive "$PID_frontend" && pass "frontend still running" || fail "frontend exited"
 for p in "${WORKER_PIDS[@]}"; do
   alive "$p" && pass "worker $p still running" || fail "worker $p exited"
@@ -120,7 +162,7 @@ while read -r id name want; do
   fi
 done <"$T/jobs.txt"
 check_eq "jobs SUCCEEDED with the client's bytes" "$N" "$ok"
-check_eq "files in the stage" "$N" "$(find "$DATA/stage/user/root/rr" -type f | wc -l)"
+check_eq "files in the stage (the $N, not the broken upload)" "$N" "$(find "$DATA/stage/user/root/rr" -type f | wc -l)"
 
 # The service works again without any restart of its own.
 check_rc "upload after the restart" 0 py upload "$T/jobs.txt" "@~/after.txt"
@@ -135,5 +177,6 @@ check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
 check_eq "no temp files in the fs root" 0 "$tmps"
 log "SUMMARY: redis restart: jobs $N, succeeded $ok, lost $lost, wrong result $wrong," \
   "resumed after a retry $retried, slowest call while down ${worst_ms:-?} ms," \
+  "streaming upload FAILED ${slow_failed:-never} ms after the restart," \
   "leftover parts $parts, temp files $tmps, processes exited 0"
 e2e_finish
