@@ -92,6 +92,7 @@ static const struct key keys[] = {
     {"upload.window", K_INT, FLD(upload.window), 1, 64, 0},
     {"upload.chunk_size", K_SIZE, FLD(upload.chunk_size), KIB, INT_MAX, 0},
     {"upload.parallel_parts", K_INT, FLD(upload.parallel_parts), 1, 64, 0},
+    {"upload.max_inflight_bytes", K_SIZE, FLD(upload.max_inflight_bytes), 0, INT_MAX, 0},
     {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
@@ -174,6 +175,7 @@ void config_defaults(struct config *cfg)
     cfg->upload.window = 4;
     cfg->upload.chunk_size = 1 * MIB;
     cfg->upload.parallel_parts = 4;
+    cfg->upload.max_inflight_bytes = 1024 * MIB;
     snprintf(cfg->storage.s3.region, sizeof(cfg->storage.s3.region), "us-east-1");
     cfg->worker.concurrency = 8;
     cfg->worker.drain_timeout_s = 30;
@@ -562,6 +564,13 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         return fail(err, errlen,
                     "upload.chunk_size: %d must be at most server.max_message_bytes - 1 KiB (%d)",
                     cfg->upload.chunk_size, cfg->server.max_message_bytes - KIB);
+    /* a new upload needs room for at least its first part */
+    if (cfg->upload.max_inflight_bytes > 0 &&
+        cfg->upload.max_inflight_bytes < cfg->upload.part_size)
+        return fail(err, errlen,
+                    "upload.max_inflight_bytes: %d must be 0 (no limit) or at least "
+                    "upload.part_size (%d)",
+                    cfg->upload.max_inflight_bytes, cfg->upload.part_size);
     rc = check_enums(cfg, err, errlen);
     return rc ? rc : check_strings(cfg, err, errlen);
 }

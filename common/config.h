@@ -59,10 +59,12 @@ struct config {
         int retry_max_ms;  /* longest retry delay, default 30000 */
     } jobs;
     struct {
-        int part_size;      /* bytes per part in Redis, default 8 MiB */
-        int window;         /* parts in Redis per transfer, default 4 */
-        int chunk_size;     /* bytes per gRPC message on downloads, default 1 MiB */
-        int parallel_parts; /* object-store parts of one file in flight, default 4 */
+        int part_size;          /* bytes per part in Redis, default 8 MiB */
+        int window;             /* parts in Redis per transfer, default 4 */
+        int chunk_size;         /* bytes per gRPC message on downloads, default 1 MiB */
+        int parallel_parts;     /* object-store parts of one file in flight, default 4 */
+        int max_inflight_bytes; /* upload bytes in Redis not yet stored, per frontend, default
+                                   1 GiB; 0 = no limit */
     } upload;
     struct {
         int concurrency; /* jobs at once per worker process, default 8 */

@@ -122,6 +122,7 @@ static const struct field fields[] = {
     I(started_at),
     I(finished_at),
     S(worker),
+    S(frontend),
     I(lease_until),
     I(part_size),
     I(parts_ready),
