@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "jobpoll.h"
 #include "out.h"
+#include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -262,16 +263,29 @@ static int s_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!admin_json(cli, &resp->base)) {
-        printf("%-20s %-9s %-7s %-12s %-40s %s\n", "NAME", "TYPE", "STORAGE", "OWNER", "URL",
-               "COMMENT");
-        for (size_t i = 0; i < resp->n_stages; i++) {
+        static const char *const heads[] = {"NAME", "TYPE",    "STORAGE", "OWNER",
+                                            "URL",  "CREATED", "COMMENT"};
+        char t[32];
+        struct table *tb = table_new(7, heads);
+        for (size_t i = 0; tb && !rc && i < resp->n_stages; i++) {
             const Stage__V1__Stage *s = resp->stages[i];
-            printf("%-20s %-9s %-7s %-12s %-40s %s\n", s->name, s->stage_type, s->storage_type,
-                   s->owner, s->url[0] ? s->url : "-", s->comment);
+            const char *cells[] = {s->name,
+                                   s->stage_type,
+                                   s->storage_type,
+                                   s->owner,
+                                   s->url[0] ? s->url : "-",
+                                   out_time(t, s->created_on),
+                                   s->comment};
+            rc = table_add(tb, cells);
         }
+        if (tb && !rc)
+            table_print(tb);
+        else
+            rc = cli_fail(cli, "stages", "RESOURCE_EXHAUSTED", "out of memory");
+        table_free(tb);
     }
     protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return rc;
 }
 
 static int run(struct cli *cli, int argc, char **argv)
