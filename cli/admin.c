@@ -34,7 +34,7 @@ bool admin_json(struct cli *cli, const ProtobufCMessage *m)
 void admin_kv(const char *key, const char *value)
 {
     if (value)
-        printf("%-18s %s\n", key, value);
+        printf("%-19s %s\n", key, value);
 }
 
 int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out, size_t n)

@@ -181,12 +181,15 @@ static int parse_state(struct cli *cli, const char *s, Stage__V1__JobState *out)
 static int add_job_row(struct table *t, const Stage__V1__Job *j)
 {
     char k[16], s[16], b[16], f[48], c[32];
+    bool moves = j->kind == STAGE__V1__JOB_KIND__UPLOAD ||
+                 j->kind == STAGE__V1__JOB_KIND__DOWNLOAD || j->kind == STAGE__V1__JOB_KIND__COPY;
     snprintf(f, sizeof(f), "%lld/%lld", (long long)j->files_done, (long long)j->files_total);
     const char *cells[] = {j->id,
                            out_enum_name(&stage__v1__job_kind__descriptor, j->kind, k),
                            out_enum_name(&stage__v1__job_state__descriptor, j->state, s),
                            j->user,
-                           out_size(b, j->bytes_total > 0 ? j->bytes_total : j->bytes_done),
+                           moves ? out_size(b, j->bytes_total > 0 ? j->bytes_total : j->bytes_done)
+                                 : "-",
                            j->files_total > 0 ? f : "",
                            out_time(c, j->created_at),
                            j->location};

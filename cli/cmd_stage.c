@@ -116,7 +116,7 @@ static void print_stage(const Stage__V1__Stage *s)
     admin_kv("has_credentials:", s->has_credentials ? "true" : "false");
     admin_kv("has_encryption_key:", s->has_encryption_key ? "true" : "false");
     for (size_t i = 0; i < s->n_storage_params; i++)
-        printf("%-18s %s=%s\n", "storage_params:", s->storage_params[i]->key,
+        printf("%-19s %s=%s\n", "storage_params:", s->storage_params[i]->key,
                s->storage_params[i]->value);
     admin_kv("owner:", s->owner);
     admin_kv("creator:", s->creator);
@@ -133,7 +133,7 @@ static int deletion(struct cli *cli, const char *job_id, bool wait)
         return 0;
     if (!wait) {
         if (!cli->json)
-            printf("%-18s %s\n", "deletion job:", job_id);
+            printf("%-19s %s\n", "deletion job:", job_id);
         return 0;
     }
     int rc = jobpoll_wait(&cli->conn, job_id, &got, &st);
@@ -143,7 +143,7 @@ static int deletion(struct cli *cli, const char *job_id, bool wait)
         rc = cli_fail(cli, job_id, got->job->error_code, "deleting the old files failed: %s",
                       got->job->error_message);
     else if (!cli->json)
-        printf("%-18s %s (old files deleted)\n", "deletion job:", job_id);
+        printf("%-19s %s (old files deleted)\n", "deletion job:", job_id);
     protobuf_c_message_free_unpacked(&got->base, NULL);
     return rc;
 }

@@ -65,18 +65,20 @@ int table_add(struct table *t, const char *const *cells)
     return 0;
 }
 
+/* One line; trailing blanks (an empty last cell) are cut. */
 static void print_row(const struct table *t, char *const *row)
 {
+    char line[TABLE_COLS_MAX * (TABLE_CELL_MAX + 2) + 2];
+    size_t k = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         bool last = i + 1 == t->ncols;
-        const char *sep = last ? "\n" : "  ";
-        if (t->right[i])
-            printf("%*.*s%s", t->width[i], TABLE_CELL_MAX, row[i], sep);
-        else if (last)
-            printf("%.*s%s", TABLE_CELL_MAX, row[i], sep);
-        else
-            printf("%-*.*s%s", t->width[i], TABLE_CELL_MAX, row[i], sep);
+        int w = last && !t->right[i] ? 0 : t->width[i];
+        k += (size_t)snprintf(line + k, sizeof(line) - k, t->right[i] ? "%*.*s%s" : "%-*.*s%s", w,
+                              TABLE_CELL_MAX, row[i], last ? "" : "  ");
     }
+    while (k > 0 && line[k - 1] == ' ')
+        k--;
+    printf("%.*s\n", (int)k, line);
 }
 
 void table_print(const struct table *t)
