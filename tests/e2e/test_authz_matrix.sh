@@ -14,6 +14,7 @@ if [ -f "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/s3rver.js" ] && command -v n
   start_s3rver
   HAVE_S3=1
 fi
+E2E_SECRETS+=(pw-xxxxxxxx pw-victim pw-expiry another-password pw-made)
 e2e_start
 
 SHORT_PORT=$(free_port)

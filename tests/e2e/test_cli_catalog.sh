@@ -6,6 +6,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init cli_catalog
+E2E_SECRETS+=(dana-pw-1 eve-pw-1 cli-secret-123)
 e2e_start
 login_root
 W="$T/work"

@@ -16,6 +16,7 @@ if [ -f "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/s3rver.js" ] && command -v n
   start_s3rver
   HAVE_S3=1
 fi
+E2E_SECRETS+=(dana-pw-1)
 e2e_start
 login_root
 W="$T/work"
