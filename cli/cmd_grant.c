@@ -79,9 +79,14 @@ static int change(struct cli *cli, int argc, char **argv, bool grant)
     }
     if (rc)
         return rc;
-    if (!admin_json(cli, resp))
-        printf("%s %s %s%s%s %s\n", grant ? "granted" : "revoked", argv[optind],
-               global ? "" : "on ", stage, grant ? " to" : " from", user);
+    char b[16];
+    const char *pname = out_enum_name(&stage__v1__privilege__descriptor, priv, b);
+    if (cli->json)
+        out_print_json(json_pack("{s:s,s:s,s:s,s:s}", "result", grant ? "granted" : "revoked",
+                                 "privilege", pname, "stage", stage, "user", user));
+    else
+        printf("%s %s %s%s%s %s\n", grant ? "granted" : "revoked", pname, global ? "" : "on ",
+               stage, grant ? " to" : " from", user);
     protobuf_c_message_free_unpacked(resp, NULL);
     return 0;
 }

@@ -124,27 +124,37 @@ static void print_stage(const Stage__V1__Stage *s)
     admin_kv("comment:", s->comment);
 }
 
-/* The deletion job of a drop/replace: print it, or wait for it. */
-static int deletion(struct cli *cli, const char *job_id, bool wait)
+/* The end of a drop/replace: with `wait`, wait for the deletion job of the
+ * old files first. People get the lines about the job (the stage was
+ * printed before); --json gets one document: the reply, plus the final job
+ * under "deletion_job" when waited for. CLI_EXIT_ERR if the deletion failed. */
+static int deletion(struct cli *cli, const ProtobufCMessage *resp, const char *job_id, bool wait)
 {
     Stage__V1__GetJobResponse *got = NULL;
     struct rpc_status st;
-    if (!job_id[0])
-        return 0;
-    if (!wait) {
-        if (!cli->json)
-            printf("%-19s %s\n", "deletion job:", job_id);
-        return 0;
-    }
-    int rc = jobpoll_wait(&cli->conn, job_id, &got, &st);
-    if (rc)
+    int rc = 0;
+    if (job_id[0] && wait && (rc = jobpoll_wait(&cli->conn, job_id, &got, &st)) != 0)
         return cli_fail_rpc(cli, job_id, rc, &st);
-    if (got->job->state != STAGE__V1__JOB_STATE__SUCCEEDED)
-        rc = cli_fail(cli, job_id, got->job->error_code, "deleting the old files failed: %s",
-                      got->job->error_message);
-    else if (!cli->json)
-        printf("%-19s %s (old files deleted)\n", "deletion job:", job_id);
-    protobuf_c_message_free_unpacked(&got->base, NULL);
+    const Stage__V1__Job *j = got ? got->job : NULL;
+    bool ok = !j || j->state == STAGE__V1__JOB_STATE__SUCCEEDED;
+    if (cli->json) {
+        json_t *doc = out_msg_json(resp);
+        if (doc && j)
+            json_object_set_new(doc, "deletion_job", out_msg_json(&j->base));
+        out_print_json(doc);
+    } else if (job_id[0]) {
+        printf("%-19s %s%s\n", "deletion job:", job_id,
+               !j   ? ""
+               : ok ? " (old files deleted)"
+                    : " (FAILED)");
+    }
+    if (!ok) {
+        fprintf(stderr, "%s: %s: job %s: deleting the old files failed: %s: %s\n", CLI_PROG,
+                cli->cmd->name, job_id, j->error_code, j->error_message);
+        rc = CLI_EXIT_ERR;
+    }
+    if (got)
+        protobuf_c_message_free_unpacked(&got->base, NULL);
     return rc;
 }
 
@@ -167,9 +177,9 @@ static int s_create(struct cli *cli, int argc, char **argv)
                     req.name, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    if (!admin_json(cli, &resp->base) && resp->stage)
+    if (!cli->json && resp->stage)
         print_stage(resp->stage);
-    rc = deletion(cli, resp->job_id, o.wait);
+    rc = deletion(cli, &resp->base, resp->job_id, o.wait);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return rc;
 }
@@ -188,9 +198,9 @@ static int s_drop(struct cli *cli, int argc, char **argv)
                     req.name, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    if (!admin_json(cli, &resp->base))
+    if (!cli->json)
         printf("stage %s dropped\n", req.name);
-    rc = deletion(cli, resp->job_id, o.wait);
+    rc = deletion(cli, &resp->base, resp->job_id, o.wait);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return rc;
 }

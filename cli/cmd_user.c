@@ -139,7 +139,9 @@ static int u_drop(struct cli *cli, int argc, char **argv)
                     req.name, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    if (!admin_json(cli, &resp->base))
+    if (cli->json)
+        out_print_json(json_pack("{s:s,s:s}", "result", "dropped", "user", req.name));
+    else
         printf("user %s dropped\n", req.name);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return 0;

@@ -285,6 +285,22 @@ else
   log "no S3 emulator: presigned URLs not fetched"
 fi
 
+# --- --json of the catalog commands and login: one valid document each
+for args in "user create jo --password jo-pw-123" "user alter jo --admin" "user list" \
+  "stage create js --comment c" "stage desc js" "stage alter js --comment d" "stage list" \
+  "grant READ js jo" "grants --stage js" "grants --user jo" "revoke READ js jo" \
+  "stage create js --or-replace --wait" "stage drop js --wait" "user drop jo" \
+  "get @~/idem/a.bin $W/got.bin" "rm @~/nothing/ --dry-run"; do
+  # shellcheck disable=SC2086 # the words of $args are the arguments
+  check_rc "--json $args" 0 ctl --json $args
+  json_doc "--json $args" "$OUT"
+done
+check_rc "--json login (password from STAGE_PASSWORD)" 0 env STAGE_PASSWORD="$ROOT_PW" "$STAGECTL" --json login root
+json_doc "--json login" "$OUT"
+check_eq "stage drop --wait --json: the deletion job in the document" SUCCEEDED \
+  "$(ctl --json stage create jt >/dev/null && ctl put "$W/b.bin" @jt/x >/dev/null && ctl --json stage drop jt --wait | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["deletion_job"]["state"])')"
+E2E_SECRETS+=(jo-pw-123)
+
 # --- credentials: --token > STAGE_TOKEN > token file (mode 0600)
 tf="$HOME/.config/stagectl/token"
 check_eq "token file mode" 600 "$(stat -c %a "$tf")"
