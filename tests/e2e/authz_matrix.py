@@ -217,7 +217,8 @@ def mk_presign(p, i):
     """On the S3 frontend (same tokens): a URL that serves the seed; for
     other_home a URL of mallory's own @~, never of the owner's file. Without
     S3, on fs: allowed callers get FAILED_PRECONDITION (no presigned URLs on
-    fs) or, once fs URLs exist, a URL checked the same way."""
+    fs) or, where fs URLs exist, a URL checked the same way (or NOT_FOUND for
+    mallory's missing file, if the server checks)."""
     def call(c):
         pc = StageClient(PRESIGN or SERVER, token=c.token)
         r = pc.rpc("PresignFile", location="@%s/seed.txt" % stage_of(p),
@@ -293,7 +294,7 @@ TABLE = [
     # Served by other parts of the service; skipped while UNIMPLEMENTED.
     ("PresignFile", mk_presign,
      row(OK, OK, OK, PD, PD, OK) if PRESIGN else
-     row((OK, FP), (OK, FP), (OK, FP), PD, PD, (OK, FP))),
+     row((OK, FP), (OK, FP), (OK, FP), PD, PD, (OK, FP, NF))),
     ("CopyFiles", mk_copy, row(OK, OK, OK, PD, PD, NF)),
     ("ListJobs", mk_list_jobs, row(OK, OK, OK, OK, OK, OK)),
     ("GetJobResults", mk_job_results, row(OK, OK, NF, NF, NF, NF)),
@@ -405,7 +406,7 @@ def main():
     print("authz matrix: %d cases run (%d RPCs x %d principals), %d failed; skipped "
           "(UNIMPLEMENTED): %s; PresignFile on %s" % (
               cases, cases // len(PRINCIPALS), len(PRINCIPALS), fails,
-              ", ".join(skipped) or "none", "S3 (s3rver)" if PRESIGN else "fs (no URLs)"))
+              ", ".join(skipped) or "none", "S3 (s3rver)" if PRESIGN else "fs"))
     return 1 if fails else 0
 
 

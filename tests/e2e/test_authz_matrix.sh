@@ -46,7 +46,7 @@ if [ "$HAVE_S3" = 1 ]; then
     sleep 0.2
   done
 else
-  log "no S3 emulator: PresignFile checked for authorization only (fs answers FAILED_PRECONDITION)"
+  log "no S3 emulator: PresignFile checked on the fs storage"
 fi
 export E2E_PRESIGN_SERVER
 
