@@ -11,7 +11,7 @@ set -euo pipefail
 e2e_init authz_matrix
 HAVE_S3=0
 if [ -f "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/s3rver.js" ] && command -v node >/dev/null; then
-  start_s3rver
+  start_s3rver ""
   HAVE_S3=1
 fi
 E2E_SECRETS+=(pw-xxxxxxxx pw-victim pw-expiry another-password pw-made)

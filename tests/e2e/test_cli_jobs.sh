@@ -13,7 +13,7 @@ set -euo pipefail
 e2e_init cli_jobs
 HAVE_S3=0
 if [ -f "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/s3rver.js" ] && command -v node >/dev/null; then
-  start_s3rver
+  start_s3rver ""
   HAVE_S3=1
 fi
 E2E_SECRETS+=(dana-pw-1)
@@ -153,10 +153,10 @@ check_rc "rm --pattern --wait --idempotency-key" 0 ctl --json rm @~/rm/ --patter
 json_doc "rm --json" "$OUT"
 rmid=$(jget "$OUT" 'j["id"]')
 check_eq "rm: SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["state"]')"
-check_eq "rm: only r3.csv left on disk" "r3.csv" "$(ls "$DATA/stage/user/root/rm" | xargs)"
+check_eq "rm: only r3.csv left on disk" "r3.csv" "$(cd "$DATA/stage/user/root/rm" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs)"
 check_rc "rm again with the same key" 0 ctl --json rm @~/rm/ --idempotency-key cli-rm
 check_eq "same key -> the same job" "$rmid" "$(jget "$OUT" 'j["id"]')"
-check_eq "... and r3.csv was not removed" "r3.csv" "$(ls "$DATA/stage/user/root/rm" | xargs)"
+check_eq "... and r3.csv was not removed" "r3.csv" "$(cd "$DATA/stage/user/root/rm" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs)"
 check_rc "job results --json" 0 ctl --json job results "$rmid"
 json_lines "job results --json" "$OUT"
 check_eq "job results: each removed file" "rm/r1.csv REMOVED rm/r2.csv REMOVED" \
@@ -242,7 +242,7 @@ else
   check_eq "cp --wait: SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["state"]')"
   check_eq "cp: the copies on disk" "$(sha "$W/a.bin") $(sha "$W/b.bin")" \
     "$(sha "$(find "$DATA/stage/user/root/copied" -name a.bin | head -1)") $(sha "$(find "$DATA/stage/user/root/copied" -name b.bin | head -1)")"
-  check_eq "cp: the sources stay" 2 "$(ls "$DATA/stage/user/root/idem" | wc -l)"
+  check_eq "cp: the sources stay" 2 "$(find "$DATA/stage/user/root/idem" -type f | wc -l)"
   check_rc "stage create priv" 0 ctl stage create priv
   check_rc "dana cannot copy from a stage she has no grant on" 1 env STAGE_USER=dana STAGE_PASSWORD=dana-pw-1 "$STAGECTL" --json cp @priv/ @~/
   check_eq "... PERMISSION_DENIED" PERMISSION_DENIED "$(jget "$OUT" 'j["error"]["code"]')"
