@@ -1,6 +1,7 @@
 /* admin.c - shared helpers of the catalog commands (see admin.h). */
 #include "admin.h"
 
+#include "jobpoll.h"
 #include "out.h"
 
 #include <stdio.h>
@@ -33,7 +34,7 @@ bool admin_json(struct cli *cli, const ProtobufCMessage *m)
 void admin_kv(const char *key, const char *value)
 {
     if (value)
-        printf("%-18s %s\n", key, value);
+        printf("%-19s %s\n", key, value);
 }
 
 int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out, size_t n)
@@ -66,4 +67,35 @@ int admin_dispatch(struct cli *cli, int argc, char **argv, const struct admin_su
         if (strcmp(s->name, argv[1]) == 0)
             return s->run(cli, argc - 1, argv + 1);
     return cli_usage(cli, "unknown subcommand '%s'", argv[1]);
+}
+
+/* Print the final job; CLI_EXIT_ERR unless it succeeded. */
+static int job_end(struct cli *cli, const char *object, const Stage__V1__Job *j)
+{
+    out_print_job(cli->json, j);
+    if (j->state == STAGE__V1__JOB_STATE__SUCCEEDED)
+        return CLI_EXIT_OK;
+    fprintf(stderr, "%s: %s %s: job %s ended %s: %s: %s\n", CLI_PROG, cli->cmd->name, object, j->id,
+            j->state == STAGE__V1__JOB_STATE__CANCELLED ? "CANCELLED" : "FAILED",
+            j->error_code[0] ? j->error_code : "UNKNOWN", j->error_message);
+    return CLI_EXIT_ERR;
+}
+
+int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait)
+{
+    Stage__V1__GetJobResponse *got = NULL;
+    struct rpc_status st;
+    if (!j)
+        return cli_fail(cli, object, "INTERNAL", "the server returned no job");
+    if (!wait) {
+        out_print_job(cli->json, j);
+        return CLI_EXIT_OK;
+    }
+    int rc = jobpoll_wait(&cli->conn, j->id, &got, &st);
+    if (rc)
+        return cli_fail_rpc(cli, j->id, rc, &st);
+    rc = got->job ? job_end(cli, object, got->job)
+                  : cli_fail(cli, j->id, "INTERNAL", "the server returned no job");
+    protobuf_c_message_free_unpacked(&got->base, NULL);
+    return rc;
 }

@@ -6,6 +6,8 @@
 
 #include "cli.h"
 
+#include "stage/v1/stage.pb-c.h"
+
 #include <protobuf-c/protobuf-c.h>
 
 /* Connect (with credentials) and call `rpc` ("CreateStage"). 0 and *resp
@@ -24,6 +26,12 @@ void admin_kv(const char *key, const char *value);
 /* Read a password: `arg` if not NULL, else the first line of stdin when
  * `from_stdin`. 0, or CLI_EXIT_USAGE after a message. `out` has `n` bytes. */
 int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out, size_t n);
+
+/* The job a call queued (`j`, about `object`): printed as it is, or with
+ * `wait` polled until it ends and printed then. Returns CLI_EXIT_OK, or
+ * CLI_EXIT_ERR when the polling fails or the job ended FAILED / CANCELLED
+ * (the error named on stderr). */
+int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait);
 
 /* Subcommand dispatch: argv[1] names one of `subs` (NULL-terminated pairs of
  * name and function); the function gets argc-1, argv+1. */

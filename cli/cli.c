@@ -43,6 +43,9 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts
         case CLI_OPT_JSON:
             cli->json = true;
             continue;
+        case CLI_OPT_TOKEN:
+            cli->token = optarg;
+            continue;
         case 'h':
         case CLI_OPT_HELP:
             fputs(cli->cmd->usage, stdout);
@@ -76,7 +79,7 @@ int cli_connect(struct cli *cli, bool auth)
     char hdr[1200], err[300] = "";
     if (cli->connected)
         return 0;
-    int rc = auth ? creds_authorization(hdr, sizeof(hdr), err, sizeof(err)) : 0;
+    int rc = auth ? creds_authorization(cli->token, hdr, sizeof(hdr), err, sizeof(err)) : 0;
     if (rc)
         return cli_fail(cli, "credentials", st_err_status_name(rc), "%s", err);
     rc = rpc_conn_init(&cli->conn, cli->server, auth ? hdr : NULL);

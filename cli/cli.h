@@ -36,6 +36,7 @@ struct cli_cmd {
 
 struct cli {
     const char *server; /* --server, STAGE_SERVER, or CLI_DEFAULT_SERVER */
+    const char *token;  /* --token: beats every other credential */
     bool json;
     const struct cli_cmd *cmd; /* the command running, for messages */
     struct rpc_conn conn;
@@ -47,11 +48,13 @@ enum {
     CLI_OPT_SERVER = 1000,
     CLI_OPT_JSON,
     CLI_OPT_HELP,
+    CLI_OPT_TOKEN,
     CLI_OPT_FIRST_CMD /* commands number their own options from here */
 };
 #define CLI_GLOBAL_OPTIONS                                                                         \
     {"server", required_argument, NULL, CLI_OPT_SERVER},                                           \
         {"json", no_argument, NULL, CLI_OPT_JSON},                                                 \
+        {"token", required_argument, NULL, CLI_OPT_TOKEN},                                         \
     {                                                                                              \
         "help", no_argument, NULL, CLI_OPT_HELP                                                    \
     }
@@ -65,8 +68,9 @@ enum {
 #define CLI_OPT_EXIT(rc)   (-10 - (rc)) /* the exit code of a CLI_OPT_STOP value */
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
 
-/* Connect to the server; `auth`: send credentials (STAGE_TOKEN, then
- * STAGE_USER + STAGE_PASSWORD, then the token file of `stagectl login`).
+/* Connect to the server; `auth`: send credentials (--token, then
+ * STAGE_TOKEN, then STAGE_USER + STAGE_PASSWORD, then the token file of
+ * `stagectl login`).
  * Returns 0, or prints the error and returns CLI_EXIT_ERR. Idempotent. */
 int cli_connect(struct cli *cli, bool auth);
 
@@ -87,6 +91,7 @@ int cli_errno_err(int e);
 
 /* The commands (cmd_*.c). */
 extern const struct cli_cmd cmd_login, cmd_put, cmd_get, cmd_ls, cmd_rm, cmd_stat, cmd_job;
+extern const struct cli_cmd cmd_cp, cmd_presign;
 extern const struct cli_cmd cmd_user, cmd_stage, cmd_grant, cmd_revoke, cmd_grants; /* catalog */
 
 #endif

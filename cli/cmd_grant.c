@@ -3,6 +3,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "out.h"
+#include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -78,9 +79,14 @@ static int change(struct cli *cli, int argc, char **argv, bool grant)
     }
     if (rc)
         return rc;
-    if (!admin_json(cli, resp))
-        printf("%s %s %s%s%s %s\n", grant ? "granted" : "revoked", argv[optind],
-               global ? "" : "on ", stage, grant ? " to" : " from", user);
+    char b[16];
+    const char *pname = out_enum_name(&stage__v1__privilege__descriptor, priv, b);
+    if (cli->json)
+        out_print_json(json_pack("{s:s,s:s,s:s,s:s}", "result", grant ? "granted" : "revoked",
+                                 "privilege", pname, "stage", stage, "user", user));
+    else
+        printf("%s %s %s%s%s %s\n", grant ? "granted" : "revoked", pname, global ? "" : "on ",
+               stage, grant ? " to" : " from", user);
     protobuf_c_message_free_unpacked(resp, NULL);
     return 0;
 }
@@ -120,15 +126,23 @@ static int run_grants(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!admin_json(cli, &resp->base)) {
-        printf("%-13s %-24s %s\n", "PRIVILEGE", "STAGE", "USER");
-        for (size_t i = 0; i < resp->n_grants; i++)
-            printf("%-13s %-24s %s\n",
-                   out_enum_name(&stage__v1__privilege__descriptor, (int)resp->grants[i]->privilege,
-                                 b),
-                   resp->grants[i]->stage[0] ? resp->grants[i]->stage : "*", resp->grants[i]->user);
+        static const char *const heads[] = {"PRIVILEGE", "STAGE", "USER"};
+        struct table *t = table_new(3, heads);
+        for (size_t i = 0; t && !rc && i < resp->n_grants; i++) {
+            const Stage__V1__GrantEntry *g = resp->grants[i];
+            const char *cells[] = {
+                out_enum_name(&stage__v1__privilege__descriptor, (int)g->privilege, b),
+                g->stage[0] ? g->stage : "*", g->user};
+            rc = table_add(t, cells);
+        }
+        if (t && !rc)
+            table_print(t);
+        else
+            rc = cli_fail(cli, "grants", "RESOURCE_EXHAUSTED", "out of memory");
+        table_free(t);
     }
     protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return rc;
 }
 
 const struct cli_cmd cmd_grant = {"grant", run_grant, "give a privilege", grant_usage};

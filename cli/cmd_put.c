@@ -26,11 +26,20 @@
 #define LOC_MAX   1200
 #define PATH_MAX_ 4096
 
-enum { O_OVERWRITE = CLI_OPT_FIRST_CMD, O_NO_WAIT, O_PARALLEL, O_RESUME, O_CONTENT_TYPE };
+enum {
+    O_OVERWRITE = CLI_OPT_FIRST_CMD,
+    O_NO_WAIT,
+    O_WAIT,
+    O_PARALLEL,
+    O_RESUME,
+    O_CONTENT_TYPE,
+    O_IDEM
+};
 
 static const char usage[] =
     "usage: stagectl put FILE... @LOCATION [-r] [--parallel N] [--overwrite]\n"
-    "                    [--resume] [--no-wait] [--content-type TYPE]\n"
+    "                    [--resume | --idempotency-key KEY] [--wait | --no-wait]\n"
+    "                    [--content-type TYPE]\n"
     "\n"
     "Upload files to a stage location such as @~/dir/a.csv. A location that ends\n"
     "with '/' or names only a stage (@~) gets each file's base name appended; with\n"
@@ -47,13 +56,19 @@ static const char usage[] =
     "  --resume             send an idempotency key made of the target, size and\n"
     "                       mtime, so running the same put again after an\n"
     "                       interruption does not upload finished files twice\n"
+    "  --idempotency-key KEY  the same KEY again (1-128 printable characters, no\n"
+    "                       spaces) returns the first upload's job instead of\n"
+    "                       uploading again; with several files each gets\n"
+    "                       KEY-<hash of its location>\n"
+    "  --wait               return when the file is stored (the default); exit 1\n"
+    "                       if the upload job fails\n"
     "  --no-wait            return once every byte is accepted and the job is queued\n"
     "                       or running, instead of when the file is stored\n"
     "  --content-type TYPE  stored with the object (S3 backends)\n";
 
 struct put_opts {
     bool overwrite, wait, resume, many;
-    const char *content_type;
+    const char *content_type, *idem;
     _Atomic int64_t bytes;               /* sent, over all files */
     _Atomic int64_t files_done, skipped; /* ended files */
     int64_t bytes_total, files_total;    /* known so far */
@@ -72,7 +87,7 @@ struct put {
     uint8_t *buf;
     int64_t sent;
     struct progress prog;
-    char key[80];
+    char key[200];
 };
 
 /* An item of a multi-file put. */
@@ -147,7 +162,7 @@ static bool loc_is_dir(const char *loc)
 
 /* The idempotency key of --resume: the same target, size and mtime give the
  * same key, so the server answers a repeated upload with the first job. */
-static void resume_key(const char *loc, const struct stat *sb, char out[80])
+static void resume_key(const char *loc, const struct stat *sb, char out[200])
 {
     char txt[LOC_MAX + 64];
     unsigned char md[SHA256_DIGEST_LENGTH];
@@ -157,6 +172,22 @@ static void resume_key(const char *loc, const struct stat *sb, char out[80])
     strcpy(out, "put-");
     for (int i = 0; i < 16; i++)
         snprintf(out + 4 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* --idempotency-key KEY: KEY itself for one file; KEY-<16 hex of sha256 of
+ * the location> for each of several, so the same command maps every file to
+ * the same key again. */
+static void idem_key(const struct put_opts *o, const char *loc, char out[200])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    if (!o->many) {
+        snprintf(out, 200, "%s", o->idem);
+        return;
+    }
+    SHA256((const unsigned char *)loc, strlen(loc), md);
+    int n = snprintf(out, 200, "%.150s-", o->idem);
+    for (int i = 0; i < 8; i++)
+        snprintf(out + n + 2 * i, 3, "%02x", md[i]);
 }
 
 static int open_input(struct put *p, const char *loc)
@@ -173,7 +204,10 @@ static int open_input(struct put *p, const char *loc)
                         p->file);
     p->hdr.has_size = S_ISREG(sb.st_mode);
     p->hdr.size = p->hdr.has_size ? (int64_t)sb.st_size : 0;
-    if (p->o->resume && S_ISREG(sb.st_mode)) {
+    if (p->o->idem) {
+        idem_key(p->o, loc, p->key);
+        p->hdr.idempotency_key = p->key;
+    } else if (p->o->resume && S_ISREG(sb.st_mode)) {
         resume_key(loc, &sb, p->key);
         p->hdr.idempotency_key = p->key;
     }
@@ -384,6 +418,8 @@ static int run(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"overwrite", no_argument, NULL, O_OVERWRITE},
                                          {"no-wait", no_argument, NULL, O_NO_WAIT},
+                                         {"wait", no_argument, NULL, O_WAIT},
+                                         {"idempotency-key", required_argument, NULL, O_IDEM},
                                          {"parallel", required_argument, NULL, O_PARALLEL},
                                          {"resume", no_argument, NULL, O_RESUME},
                                          {"content-type", required_argument, NULL, O_CONTENT_TYPE},
@@ -400,6 +436,10 @@ static int run(struct cli *cli, int argc, char **argv)
             o.overwrite = true;
         } else if (c == O_NO_WAIT) {
             o.wait = false;
+        } else if (c == O_WAIT) {
+            o.wait = true;
+        } else if (c == O_IDEM) {
+            o.idem = optarg;
         } else if (c == O_RESUME) {
             o.resume = true;
         } else if (c == O_CONTENT_TYPE) {
@@ -419,6 +459,8 @@ static int run(struct cli *cli, int argc, char **argv)
         return CLI_OPT_EXIT(c);
     if (argc - optind < 2)
         return cli_usage(cli, "expected FILE... and @LOCATION");
+    if (o.idem && o.resume)
+        return cli_usage(cli, "--resume and --idempotency-key exclude each other");
     const char *dest = argv[argc - 1];
     if (dest[0] != '@')
         return cli_usage(cli, "'%s' is not a stage location (they start with '@')", dest);

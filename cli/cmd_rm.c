@@ -1,60 +1,39 @@
-/* cmd_rm.c - stagectl rm @loc [--pattern RE] [--dry-run] [--wait]: RemoveFiles
- * queues a REMOVE job; --wait polls GetJob until it ends. */
+/* cmd_rm.c - stagectl rm @loc [--pattern RE] [--dry-run] [--wait]
+ * [--idempotency-key K]: RemoveFiles queues a REMOVE job; --wait polls
+ * GetJob until it ends. */
+#include "admin.h"
 #include "cli.h"
-#include "jobpoll.h"
-#include "out.h"
 
 #include "stage/v1/stage.pb-c.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_DRY_RUN, O_WAIT };
+enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_DRY_RUN, O_WAIT, O_IDEM };
 
 static const char usage[] =
     "usage: stagectl rm @LOCATION [--pattern RE] [--dry-run] [--wait]\n"
+    "                   [--idempotency-key KEY]\n"
     "\n"
     "Remove files: every file under the key prefix LOCATION (as for ls), or\n"
-    "only those matching RE. Queues a job and prints it.\n"
+    "only those matching RE. Queues a job and prints it; 'stagectl job results\n"
+    "JOB_ID' lists what each file became.\n"
     "\n"
-    "  --pattern RE  only names matching the PCRE2 pattern RE (as for ls)\n"
-    "  --dry-run     count what would be removed; remove nothing\n"
-    "  --wait        poll the job until it ends; exit 1 unless it SUCCEEDED\n";
-
-/* Print the final job; CLI_EXIT_ERR unless it succeeded. */
-static int finish(struct cli *cli, const char *loc, const Stage__V1__Job *j)
-{
-    out_print_job(cli->json, j);
-    if (j->state == STAGE__V1__JOB_STATE__SUCCEEDED)
-        return CLI_EXIT_OK;
-    fprintf(stderr, "%s: %s %s: job %s ended %s: %s: %s\n", CLI_PROG, cli->cmd->name, loc, j->id,
-            j->state == STAGE__V1__JOB_STATE__CANCELLED ? "CANCELLED" : "FAILED",
-            j->error_code[0] ? j->error_code : "UNKNOWN", j->error_message);
-    return CLI_EXIT_ERR;
-}
+    "  --pattern RE           only names matching the PCRE2 pattern RE (as for ls)\n"
+    "  --dry-run              count what would be removed; remove nothing\n"
+    "  --wait                 poll the job until it ends; exit 1 unless it SUCCEEDED\n"
+    "  --idempotency-key KEY  the same KEY again (1-128 printable characters, no\n"
+    "                         spaces) returns the first job instead of a new one\n";
 
 static int remove_files(struct cli *cli, const Stage__V1__RemoveFilesRequest *req, bool wait)
 {
     Stage__V1__RemoveFilesResponse *resp = NULL;
-    Stage__V1__GetJobResponse *got = NULL;
-    struct rpc_status st;
-    int rc = cli_connect(cli, true);
+    int rc =
+        admin_call(cli, "RemoveFiles", &req->base, &stage__v1__remove_files_response__descriptor,
+                   req->location, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    rc = rpc_unary(&cli->conn, RPC_SERVICE "RemoveFiles", &req->base,
-                   &stage__v1__remove_files_response__descriptor, (ProtobufCMessage **)&resp, &st);
-    if (rc)
-        return cli_fail_rpc(cli, req->location, rc, &st);
-    if (!resp->job) {
-        rc = cli_fail(cli, req->location, "INTERNAL", "the server returned no job");
-    } else if (!wait) {
-        out_print_job(cli->json, resp->job);
-    } else if ((rc = jobpoll_wait(&cli->conn, resp->job->id, &got, &st)) != 0) {
-        rc = cli_fail_rpc(cli, resp->job->id, rc, &st);
-    } else {
-        rc = finish(cli, req->location, got->job);
-        protobuf_c_message_free_unpacked(&got->base, NULL);
-    }
+    rc = admin_job(cli, req->location, resp->job, wait);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return rc;
 }
@@ -65,6 +44,7 @@ static int run(struct cli *cli, int argc, char **argv)
                                          {"pattern", required_argument, NULL, O_PATTERN},
                                          {"dry-run", no_argument, NULL, O_DRY_RUN},
                                          {"wait", no_argument, NULL, O_WAIT},
+                                         {"idempotency-key", required_argument, NULL, O_IDEM},
                                          {NULL, 0, NULL, 0}};
     Stage__V1__RemoveFilesRequest req = STAGE__V1__REMOVE_FILES_REQUEST__INIT;
     bool wait = false;
@@ -76,6 +56,8 @@ static int run(struct cli *cli, int argc, char **argv)
             req.dry_run = true;
         else if (c == O_WAIT)
             wait = true;
+        else if (c == O_IDEM)
+            req.idempotency_key = optarg;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "jobpoll.h"
 #include "out.h"
+#include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -115,7 +116,7 @@ static void print_stage(const Stage__V1__Stage *s)
     admin_kv("has_credentials:", s->has_credentials ? "true" : "false");
     admin_kv("has_encryption_key:", s->has_encryption_key ? "true" : "false");
     for (size_t i = 0; i < s->n_storage_params; i++)
-        printf("%-18s %s=%s\n", "storage_params:", s->storage_params[i]->key,
+        printf("%-19s %s=%s\n", "storage_params:", s->storage_params[i]->key,
                s->storage_params[i]->value);
     admin_kv("owner:", s->owner);
     admin_kv("creator:", s->creator);
@@ -123,27 +124,37 @@ static void print_stage(const Stage__V1__Stage *s)
     admin_kv("comment:", s->comment);
 }
 
-/* The deletion job of a drop/replace: print it, or wait for it. */
-static int deletion(struct cli *cli, const char *job_id, bool wait)
+/* The end of a drop/replace: with `wait`, wait for the deletion job of the
+ * old files first. People get the lines about the job (the stage was
+ * printed before); --json gets one document: the reply, plus the final job
+ * under "deletion_job" when waited for. CLI_EXIT_ERR if the deletion failed. */
+static int deletion(struct cli *cli, const ProtobufCMessage *resp, const char *job_id, bool wait)
 {
     Stage__V1__GetJobResponse *got = NULL;
     struct rpc_status st;
-    if (!job_id[0])
-        return 0;
-    if (!wait) {
-        if (!cli->json)
-            printf("%-18s %s\n", "deletion job:", job_id);
-        return 0;
-    }
-    int rc = jobpoll_wait(&cli->conn, job_id, &got, &st);
-    if (rc)
+    int rc = 0;
+    if (job_id[0] && wait && (rc = jobpoll_wait(&cli->conn, job_id, &got, &st)) != 0)
         return cli_fail_rpc(cli, job_id, rc, &st);
-    if (got->job->state != STAGE__V1__JOB_STATE__SUCCEEDED)
-        rc = cli_fail(cli, job_id, got->job->error_code, "deleting the old files failed: %s",
-                      got->job->error_message);
-    else if (!cli->json)
-        printf("%-18s %s (old files deleted)\n", "deletion job:", job_id);
-    protobuf_c_message_free_unpacked(&got->base, NULL);
+    const Stage__V1__Job *j = got ? got->job : NULL;
+    bool ok = !j || j->state == STAGE__V1__JOB_STATE__SUCCEEDED;
+    if (cli->json) {
+        json_t *doc = out_msg_json(resp);
+        if (doc && j)
+            json_object_set_new(doc, "deletion_job", out_msg_json(&j->base));
+        out_print_json(doc);
+    } else if (job_id[0]) {
+        printf("%-19s %s%s\n", "deletion job:", job_id,
+               !j   ? ""
+               : ok ? " (old files deleted)"
+                    : " (FAILED)");
+    }
+    if (!ok) {
+        fprintf(stderr, "%s: %s: job %s: deleting the old files failed: %s: %s\n", CLI_PROG,
+                cli->cmd->name, job_id, j->error_code, j->error_message);
+        rc = CLI_EXIT_ERR;
+    }
+    if (got)
+        protobuf_c_message_free_unpacked(&got->base, NULL);
     return rc;
 }
 
@@ -166,9 +177,9 @@ static int s_create(struct cli *cli, int argc, char **argv)
                     req.name, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    if (!admin_json(cli, &resp->base) && resp->stage)
+    if (!cli->json && resp->stage)
         print_stage(resp->stage);
-    rc = deletion(cli, resp->job_id, o.wait);
+    rc = deletion(cli, &resp->base, resp->job_id, o.wait);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return rc;
 }
@@ -187,9 +198,9 @@ static int s_drop(struct cli *cli, int argc, char **argv)
                     req.name, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    if (!admin_json(cli, &resp->base))
+    if (!cli->json)
         printf("stage %s dropped\n", req.name);
-    rc = deletion(cli, resp->job_id, o.wait);
+    rc = deletion(cli, &resp->base, resp->job_id, o.wait);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return rc;
 }
@@ -262,16 +273,29 @@ static int s_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!admin_json(cli, &resp->base)) {
-        printf("%-20s %-9s %-7s %-12s %-40s %s\n", "NAME", "TYPE", "STORAGE", "OWNER", "URL",
-               "COMMENT");
-        for (size_t i = 0; i < resp->n_stages; i++) {
+        static const char *const heads[] = {"NAME", "TYPE",    "STORAGE", "OWNER",
+                                            "URL",  "CREATED", "COMMENT"};
+        char t[32];
+        struct table *tb = table_new(7, heads);
+        for (size_t i = 0; tb && !rc && i < resp->n_stages; i++) {
             const Stage__V1__Stage *s = resp->stages[i];
-            printf("%-20s %-9s %-7s %-12s %-40s %s\n", s->name, s->stage_type, s->storage_type,
-                   s->owner, s->url[0] ? s->url : "-", s->comment);
+            const char *cells[] = {s->name,
+                                   s->stage_type,
+                                   s->storage_type,
+                                   s->owner,
+                                   s->url[0] ? s->url : "-",
+                                   out_time(t, s->created_on),
+                                   s->comment};
+            rc = table_add(tb, cells);
         }
+        if (tb && !rc)
+            table_print(tb);
+        else
+            rc = cli_fail(cli, "stages", "RESOURCE_EXHAUSTED", "out of memory");
+        table_free(tb);
     }
     protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return rc;
 }
 
 static int run(struct cli *cli, int argc, char **argv)

@@ -3,6 +3,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "out.h"
+#include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -138,7 +139,9 @@ static int u_drop(struct cli *cli, int argc, char **argv)
                     req.name, (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    if (!admin_json(cli, &resp->base))
+    if (cli->json)
+        out_print_json(json_pack("{s:s,s:s}", "result", "dropped", "user", req.name));
+    else
         printf("user %s dropped\n", req.name);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return 0;
@@ -162,13 +165,21 @@ static int u_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!admin_json(cli, &resp->base)) {
-        printf("%-24s %-6s %s\n", "NAME", "ADMIN", "CREATED");
-        for (size_t i = 0; i < resp->n_users; i++)
-            printf("%-24s %-6s %s\n", resp->users[i]->name, resp->users[i]->admin ? "yes" : "no",
-                   out_time(t, resp->users[i]->created_on));
+        static const char *const heads[] = {"NAME", "ADMIN", "CREATED"};
+        struct table *tb = table_new(3, heads);
+        for (size_t i = 0; tb && !rc && i < resp->n_users; i++) {
+            const Stage__V1__User *u = resp->users[i];
+            const char *cells[] = {u->name, u->admin ? "yes" : "no", out_time(t, u->created_on)};
+            rc = table_add(tb, cells);
+        }
+        if (tb && !rc)
+            table_print(tb);
+        else
+            rc = cli_fail(cli, "users", "RESOURCE_EXHAUSTED", "out of memory");
+        table_free(tb);
     }
     protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return rc;
 }
 
 static int run(struct cli *cli, int argc, char **argv)

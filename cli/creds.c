@@ -158,10 +158,22 @@ static int basic(char *buf, size_t n, const char *user, const char *pass, char *
     return 0;
 }
 
-int creds_authorization(char *buf, size_t n, char *err, size_t errlen)
+/* A token file others may read is still used (like a shell history), but
+ * named, so that its owner tightens it. */
+static void warn_mode(void)
+{
+    char path[1024], err[300];
+    struct stat sb;
+    if (config_path("token", path, sizeof(path), err, sizeof(err)) == 0 && stat(path, &sb) == 0 &&
+        (sb.st_mode & 077))
+        fprintf(stderr, "stagectl: warning: the token file %s has mode %03o; run chmod 600 %s\n",
+                path, (unsigned)(sb.st_mode & 0777), path);
+}
+
+int creds_authorization(const char *flag_token, char *buf, size_t n, char *err, size_t errlen)
 {
     char token[TOKEN_MAX];
-    const char *t = env("STAGE_TOKEN");
+    const char *t = flag_token && *flag_token ? flag_token : env("STAGE_TOKEN");
     buf[0] = '\0';
     if (!t && env("STAGE_USER") && env("STAGE_PASSWORD"))
         return basic(buf, n, env("STAGE_USER"), env("STAGE_PASSWORD"), err, errlen);
@@ -171,6 +183,7 @@ int creds_authorization(char *buf, size_t n, char *err, size_t errlen)
             return 0;
         if (rc)
             return rc;
+        warn_mode();
         t = token;
     }
     if ((size_t)snprintf(buf, n, "Bearer %s", t) >= n) {

@@ -7,33 +7,43 @@
 #include <string.h>
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_login, &cmd_put,  &cmd_get,   &cmd_ls,    &cmd_rm,     &cmd_stat,
-    &cmd_job,   &cmd_user, &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,
+    &cmd_login,   &cmd_put, &cmd_get,  &cmd_ls,    &cmd_rm,    &cmd_cp,     &cmd_stat,
+    &cmd_presign, &cmd_job, &cmd_user, &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: %s [--server HOST:PORT] [--json] COMMAND [ARGS]\n"
+            "usage: %s [--server HOST:PORT] [--token TOKEN] [--json] COMMAND [ARGS]\n"
             "\n"
             "The command-line client of the stage service (Databend-style stages over gRPC).\n"
             "\n"
             "commands:\n",
             CLI_PROG);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-7s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f,
             "\n"
             "global options (also accepted after the command):\n"
             "  --server HOST:PORT  the frontend; default $STAGE_SERVER, else the server of\n"
             "                      the last login (~/.config/stagectl/server), else %s\n"
-            "  --json              one JSON document per result on stdout\n"
+            "  --token TOKEN       the bearer token to send (visible in ps: prefer\n"
+            "                      STAGE_TOKEN or 'stagectl login')\n"
+            "  --json              machine-readable output on stdout: one JSON document\n"
+            "                      per command, or one JSON object per line for streams\n"
+            "                      (ls, job watch, job results, put/get of several files)\n"
             "  -h, --help          this help; 'stagectl COMMAND --help' for a command\n"
             "\n"
-            "credentials, first found: STAGE_TOKEN; STAGE_USER + STAGE_PASSWORD;\n"
-            "the token saved by 'stagectl login' (~/.config/stagectl/token).\n"
-            "exit codes: 0 ok, 1 error, 2 usage.\n",
+            "settings, first found: flags; the environment (STAGE_SERVER, STAGE_TOKEN,\n"
+            "STAGE_USER + STAGE_PASSWORD); the files of 'stagectl login' in\n"
+            "~/.config/stagectl/ ($XDG_CONFIG_HOME/stagectl/): server, token (mode 0600).\n"
+            "\n"
+            "errors: one line on stderr, 'stagectl CMD OBJECT: STATUS: message', where\n"
+            "STATUS is the gRPC status name (NOT_FOUND, PERMISSION_DENIED, ...). With\n"
+            "--json the error is also printed on stdout as one JSON object:\n"
+            "  {\"error\": {\"code\": \"NOT_FOUND\", \"message\": \"...\", \"object\": \"@~/a\"}}\n"
+            "exit codes: 0 ok, 1 error, 2 usage (bad command, option or argument).\n",
             CLI_DEFAULT_SERVER);
 }
 
@@ -55,6 +65,8 @@ static int parse_global(struct cli *cli, int argc, char **argv)
             cli->server = optarg;
         } else if (c == CLI_OPT_JSON) {
             cli->json = true;
+        } else if (c == CLI_OPT_TOKEN) {
+            cli->token = optarg;
         } else if (c == 'h' || c == CLI_OPT_HELP) {
             usage(stdout);
             return CLI_EXIT_OK;

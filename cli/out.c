@@ -322,7 +322,7 @@ void progress_update(struct progress *p, int64_t done)
         return;
     p->last_ms = now;
     double secs = (double)(now - p->start_ms) / 1000.0;
-    int64_t rate = secs > 0 ? (int64_t)((double)done / secs) : 0;
+    int64_t rate = secs > 0 && done > p->base ? (int64_t)((double)(done - p->base) / secs) : 0;
     if (p->files_total > 0)
         snprintf(files, sizeof(files), "  %lld/%lld files", (long long)p->files_done,
                  (long long)p->files_total);

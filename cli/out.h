@@ -44,6 +44,7 @@ struct progress {
     int64_t total; /* < 0: unknown */
     int64_t start_ms, last_ms;
     int64_t files_done, files_total; /* shown when files_total > 0 */
+    int64_t base;                    /* bytes done before start_ms (not in the rate) */
 };
 void progress_init(struct progress *p, bool enabled, const char *label, int64_t total);
 void progress_update(struct progress *p, int64_t done);

@@ -27,6 +27,7 @@ export STAGE_SRC_DIR
 E2E_FAILS=0
 E2E_CHECKS=0
 E2E_PIDS=()
+E2E_SECRETS=() # passwords and backend keys a test uses; e2e_finish checks none leaked
 E2E_NAME=""
 T=""
 
@@ -376,7 +377,18 @@ e2e_init() {
   log "temp dir $T"
 }
 
+# No secret of the run (the root password, the master key, E2E_SECRETS) in any
+# process's log or anywhere in Redis (tests/e2e/secretscan.py).
+scan_secrets() {
+  local out rc=0
+  [ -d "$T/logs" ] && [ -n "${ROOT_PW:-}" ] || return 0
+  out=$(printf '%s\n' "$ROOT_PW" "$MASTER_KEY" ${E2E_SECRETS[@]+"${E2E_SECRETS[@]}"} |
+    PYTHONPATH="$E2E_DIR" "$PY" "$E2E_DIR/secretscan.py" "$T/logs" ${REDIS_PORT:+"$REDIS_PORT"} 2>&1) || rc=$?
+  if [ "$rc" = 0 ]; then pass "$out"; else fail "secrets leaked: $out"; fi
+}
+
 e2e_finish() {
+  scan_secrets
   if [ "$E2E_FAILS" -ne 0 ]; then
     printf '\n%s: %d of %d checks FAILED\n' "$E2E_NAME" "$E2E_FAILS" "$E2E_CHECKS" >&2
     exit 1

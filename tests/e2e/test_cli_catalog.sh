@@ -7,6 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init cli_catalog
 start_s3rver bkt # s3:// stages are probed at creation
+E2E_SECRETS+=(dana-pw-1 eve-pw-1 cli-secret-123)
 e2e_start
 login_root
 W="$T/work"
