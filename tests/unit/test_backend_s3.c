@@ -118,9 +118,9 @@ static bool serve_one(int fd)
         if (strncasecmp(line, "content-length:", 15) == 0)
             len = strtoul(line + 15, NULL, 10);
         else if (strncasecmp(line, "x-amz-content-sha256:", 21) == 0)
-            snprintf(r.sha_hdr, sizeof(r.sha_hdr), "%s", line + 22);
+            snprintf(r.sha_hdr, sizeof(r.sha_hdr), "%.*s", (int)sizeof(r.sha_hdr) - 1, line + 22);
         else if (strncasecmp(line, "authorization:", 14) == 0)
-            snprintf(r.auth, sizeof(r.auth), "%s", line + 15);
+            snprintf(r.auth, sizeof(r.auth), "%.*s", (int)sizeof(r.auth) - 1, line + 15);
     }
     char *body = malloc(len + 1);
     size_t got = 0;
