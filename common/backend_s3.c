@@ -230,6 +230,11 @@ static void on_http(struct s3http_req *r)
         snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s", op->method, what, r->error);
         goto out;
     }
+    if (r->status == 403 && !e.code[0]) /* HEAD replies carry no error body */
+        snprintf(e.code, sizeof(e.code), "%s", "Forbidden");
+    if (r->status == 403 && !e.message[0])
+        snprintf(e.message, sizeof(e.message), "%s",
+                 "access denied (check access_key_id, secret_access_key and region)");
     op->rc = r->status == 404      ? ST_ENOTFOUND
              : r->status == 412    ? ST_EEXIST
              : cls == S3_TRANSIENT ? ST_EAGAIN

@@ -62,6 +62,9 @@ static const struct key keys[] = {
     {"server.threads", K_INT, FLD(server.threads), 1, 256, 0},
     {"server.max_message_bytes", K_SIZE, FLD(server.max_message_bytes), 2 * KIB, INT_MAX, 0},
     {"server.drain_timeout_s", K_INT, FLD(server.drain_timeout_s), 1, INT_MAX, 0},
+    {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
+    {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
+    {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 256, 0},
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
@@ -89,6 +92,7 @@ static const struct key keys[] = {
     {"upload.window", K_INT, FLD(upload.window), 1, 64, 0},
     {"upload.chunk_size", K_SIZE, FLD(upload.chunk_size), KIB, INT_MAX, 0},
     {"upload.parallel_parts", K_INT, FLD(upload.parallel_parts), 1, 64, 0},
+    {"upload.max_inflight_bytes", K_SIZE, FLD(upload.max_inflight_bytes), 0, INT_MAX, 0},
     {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
@@ -152,6 +156,8 @@ void config_defaults(struct config *cfg)
     cfg->server.threads = 16;
     cfg->server.max_message_bytes = 4 * MIB;
     cfg->server.drain_timeout_s = 20;
+    cfg->server.presign_max_put_bytes = 64 * MIB;
+    cfg->server.presign_relays = 8;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
     cfg->redis.timeout_ms = 5000;
     snprintf(cfg->storage.type, sizeof(cfg->storage.type), "fs");
@@ -169,6 +175,7 @@ void config_defaults(struct config *cfg)
     cfg->upload.window = 4;
     cfg->upload.chunk_size = 1 * MIB;
     cfg->upload.parallel_parts = 4;
+    cfg->upload.max_inflight_bytes = 1024 * MIB;
     snprintf(cfg->storage.s3.region, sizeof(cfg->storage.s3.region), "us-east-1");
     cfg->worker.concurrency = 8;
     cfg->worker.drain_timeout_s = 30;
@@ -557,6 +564,13 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         return fail(err, errlen,
                     "upload.chunk_size: %d must be at most server.max_message_bytes - 1 KiB (%d)",
                     cfg->upload.chunk_size, cfg->server.max_message_bytes - KIB);
+    /* a new upload needs room for at least its first part */
+    if (cfg->upload.max_inflight_bytes > 0 &&
+        cfg->upload.max_inflight_bytes < cfg->upload.part_size)
+        return fail(err, errlen,
+                    "upload.max_inflight_bytes: %d must be 0 (no limit) or at least "
+                    "upload.part_size (%d)",
+                    cfg->upload.max_inflight_bytes, cfg->upload.part_size);
     rc = check_enums(cfg, err, errlen);
     return rc ? rc : check_strings(cfg, err, errlen);
 }

@@ -20,6 +20,11 @@ struct config {
         int threads;           /* call handler threads, default 16 */
         int max_message_bytes; /* max gRPC receive message, default 4 MiB */
         int drain_timeout_s;   /* SIGTERM grace for live calls, default 20 */
+        /* base of presigned fs URLs as clients reach the HTTP listener,
+         * "" = http://<http_listen> (0.0.0.0 as 127.0.0.1) */
+        char public_http_url[256];
+        int presign_max_put_bytes; /* body of a presigned PUT (buffered), default 64 MiB */
+        int presign_relays;        /* presigned GET/PUT relayed at once, default 8 */
     } server;
     struct {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */
@@ -54,10 +59,12 @@ struct config {
         int retry_max_ms;  /* longest retry delay, default 30000 */
     } jobs;
     struct {
-        int part_size;      /* bytes per part in Redis, default 8 MiB */
-        int window;         /* parts in Redis per transfer, default 4 */
-        int chunk_size;     /* bytes per gRPC message on downloads, default 1 MiB */
-        int parallel_parts; /* object-store parts of one file in flight, default 4 */
+        int part_size;          /* bytes per part in Redis, default 8 MiB */
+        int window;             /* parts in Redis per transfer, default 4 */
+        int chunk_size;         /* bytes per gRPC message on downloads, default 1 MiB */
+        int parallel_parts;     /* object-store parts of one file in flight, default 4 */
+        int max_inflight_bytes; /* upload bytes in Redis not yet stored, per frontend, default
+                                   1 GiB; 0 = no limit */
     } upload;
     struct {
         int concurrency; /* jobs at once per worker process, default 8 */

@@ -122,6 +122,7 @@ static const struct field fields[] = {
     I(started_at),
     I(finished_at),
     S(worker),
+    S(frontend),
     I(lease_until),
     I(part_size),
     I(parts_ready),
@@ -143,6 +144,13 @@ static const struct field fields[] = {
     I(file_mtime),
     S(file_etag),
     S(file_md5),
+    S(dst_stage),
+    S(dst_location),
+    S(dst_storage),
+    S(dst_storage_conn),
+    S(dst_root),
+    S(dst_path),
+    I(ckpt_bytes),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -30,7 +30,7 @@ enum job_kind {
     JOB_DOWNLOAD = 2,   /* backend -> worker -> parts in Redis -> frontend */
     JOB_LIST = 3,       /* worker writes packed ListFilesResponse pages as parts */
     JOB_REMOVE = 4,     /* worker deletes matching files */
-    JOB_COPY = 5,       /* not yet implemented */
+    JOB_COPY = 5,       /* worker copies matching files to the dst_* place */
     JOB_DROP_STAGE = 6, /* worker deletes every file of a stage */
     JOB_STAT = 7,       /* worker fills the file_* fields */
     JOB_KIND_LAST
@@ -68,6 +68,7 @@ struct job {
     char error_message[512];
     int64_t created_at, started_at, finished_at; /* Unix ms, 0 = not yet */
     char worker[72];
+    char frontend[96];   /* UPLOAD: the frontend receiving the data (its st:fe:<id> key) */
     int64_t lease_until; /* Unix ms: the owner renews it while it runs the job */
     /* the part pipe (docs/redis.md "Data in flight") */
     int64_t part_size, parts_ready, parts_done;
@@ -85,6 +86,17 @@ struct job {
     int64_t file_size, file_mtime;
     char file_etag[72];
     char file_md5[40];
+    /* COPY: the target, filled like stage, location, storage, storage_conn,
+     * root and path are for the source (dst_path ending in '/' or "": a
+     * directory); ckpt_bytes is bytes_done at the last finished file, whose
+     * name relative to the source root is kept in start_after (resume) */
+    char dst_stage[72];
+    char dst_location[1100];
+    char dst_storage[1100];
+    char dst_storage_conn[16384];
+    char dst_root[1100];
+    char dst_path[1100];
+    int64_t ckpt_bytes;
 };
 
 const char *job_kind_name(enum job_kind k);    /* "UPLOAD"; "NONE" if invalid */
@@ -112,7 +124,7 @@ int job_from_reply(struct job *j, const struct redisReply *r);
  * strings. `argv`/`lens` have room for `max` entries; values are written into
  * `scratch` (JOB_SCRATCH bytes). Returns the number of entries or ST_ELIMIT. */
 #define JOB_SCRATCH  1024
-#define JOB_MAX_ARGS 96
+#define JOB_MAX_ARGS 128
 int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
                 char scratch[JOB_SCRATCH]);
 

@@ -27,6 +27,11 @@ int keys_job_wake(char *buf, size_t n, const char *id)
     return fit(snprintf(buf, n, "st:wake:%s", id), n);
 }
 
+int keys_frontend(char *buf, size_t n, const char *fe)
+{
+    return fit(snprintf(buf, n, "st:fe:%s", fe), n);
+}
+
 int keys_job_events(char *buf, size_t n, const char *id)
 {
     return fit(snprintf(buf, n, "st:ev:%s", id), n);

@@ -16,6 +16,8 @@ int keys_job(char *buf, size_t n, const char *id);                 /* st:job:<id
 int keys_job_part(char *buf, size_t n, const char *id, long part); /* st:job:<id>:part:<n> */
 int keys_job_fe(char *buf, size_t n, const char *id);   /* st:job:<id>:fe (list: wakes frontend) */
 int keys_job_wake(char *buf, size_t n, const char *id); /* st:wake:<id> (channel: wakes worker) */
+/* st:fe:<frontend id>: a live frontend (SET PX jobs.lease_ms, renewed) */
+int keys_frontend(char *buf, size_t n, const char *fe);
 int keys_job_events(char *buf, size_t n, const char *id);  /* st:ev:<id> (channel: state changes) */
 int keys_user_jobs(char *buf, size_t n, const char *user); /* st:jobs:<user> (zset by time) */
 int keys_user(char *buf, size_t n, const char *user);      /* st:user:<name> (hash) */

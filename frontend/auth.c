@@ -14,6 +14,8 @@
 
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,26 @@ static int user_get(struct db *db, const char *name, struct user_rec *u)
     user_parse(r, u);
     freeReplyObject(r);
     return 0;
+}
+
+int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen)
+{
+    struct user_rec u;
+    int rc = user_get(db, name, &u);
+    if (!rc && !u.exists)
+        rc = ST_ENOTFOUND;
+    *admin = u.admin;
+    *gen = u.gen;
+    OPENSSL_cleanse(&u, sizeof(u));
+    return rc;
+}
+
+void auth_presign_key(unsigned char out[AUTH_PRESIGN_KEY_BYTES])
+{
+    static const char label[] = "stage presign v1";
+    unsigned int n = AUTH_PRESIGN_KEY_BYTES;
+    HMAC(EVP_sha256(), g_secret, sizeof(g_secret), (const unsigned char *)label, sizeof(label) - 1,
+         out, &n);
 }
 
 /* Password check that costs the same whether or not the user exists. */

@@ -10,6 +10,7 @@
 #ifndef STAGE_FE_AUTH_H
 #define STAGE_FE_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,5 +50,16 @@ int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisR
  * Redis error; `err` holds the message for the client. */
 int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
                size_t token_len, int64_t *expires_ms, char *err, size_t errlen);
+
+/* A user's admin flag and token generation (bumped by a password change or
+ * a drop). 0, ST_ENOTFOUND, or a Redis error (db->err). */
+int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen);
+
+/* The key that signs presigned fs URLs (presign_fs.h): HMAC-SHA256 of the
+ * token secret and a label, so one secret (st:secret:token, shared by every
+ * frontend) serves both uses without the two sharing a key. After
+ * auth_init(); any thread. */
+#define AUTH_PRESIGN_KEY_BYTES 32
+void auth_presign_key(unsigned char out[AUTH_PRESIGN_KEY_BYTES]);
 
 #endif

@@ -1,6 +1,7 @@
 /* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4) for
  * downloading or uploading one file of an S3-backed stage, computed here
- * without any request to the store. fs-backed stages have no such URL. */
+ * without any request to the store. fs-backed stages get a frontend URL
+ * (h_presign_fs.c). */
 #include "authz.h"
 #include "backend_s3.h"
 #include "call.h"
@@ -45,6 +46,7 @@ static int storage_of(struct call *c, const struct job *j, struct storspec *sp, 
         rc = storspec_unseal(j->storage, j->storage_conn, j->storage_conn[0] ? &key : NULL, sp, err,
                              errlen);
     secret_wipe(&key, sizeof(key));
+    sp->root[0] = '\0'; /* an external stage's path is already the job's root */
     return rc ? ST_EPRECOND : 0;
 }
 
@@ -90,9 +92,13 @@ void h_presign(struct call *c)
     if (!rc)
         rc = stage_locate(c, req->location, true, put ? AUTHZ_WRITE : AUTHZ_READ, &j, err,
                           sizeof(err));
-    if (!rc)
+    bool fs = !rc && presign_fs_applies(c, &j);
+    if (fs)
+        rc = presign_fs_make(c, &j, put, req->location, (long)req->expire_seconds,
+                             req->content_type, &url, err, sizeof(err));
+    if (!rc && !fs)
         rc = storage_of(c, &j, &sp, err, sizeof(err));
-    if (!rc) {
+    if (!rc && !fs) {
         char key[3400];
         snprintf(key, sizeof(key), "%s%s%s", sp.root, j.root, j.path);
         rc = s3url_presign(&sp, key, put, req->content_type, (long)req->expire_seconds, time(NULL),

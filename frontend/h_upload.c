@@ -7,12 +7,14 @@
  * already ended (e.g. ALREADY_EXISTS). A client that goes away fails the
  * job (abort 1; the state script deletes parts done..ready, which includes
  * the part being written: index parts_ready). */
+#include "alive.h"
 #include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
+#include "inflight.h"
 #include "job.h"
 #include "jobs.h"
 #include "keys.h"
@@ -37,6 +39,7 @@ struct upload {
     bool has_size, wait;
     bool existing; /* the idempotency key named an earlier job: answer with it */
     long long size;
+    long long charged; /* this upload's bytes in inflight.h's total */
 };
 
 static bool sha256_ok(const char *s)
@@ -60,6 +63,7 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
         rc = ST_EINVAL, snprintf(err, sizeof(err), "sha256 must be 64 hex digits");
     if (rc)
         return call_fail(c, rc, "%s", err), rc;
+    snprintf(u->j.frontend, sizeof(u->j.frontend), "%s", alive_id());
     u->j.part_size = c->cfg->upload.part_size;
     u->j.window = c->cfg->upload.window;
     u->j.overwrite = h->overwrite;
@@ -69,6 +73,13 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
     u->has_size = h->has_size;
     u->size = h->size;
     u->wait = h->wait;
+    long long need = u->has_size && u->size < u->j.part_size ? u->size : u->j.part_size;
+    if (!inflight_admit(c->cfg->upload.max_inflight_bytes, need))
+        return call_fail(c, ST_ELIMIT,
+                         "frontend busy: %lld bytes of uploads wait in Redis for workers "
+                         "(upload.max_inflight_bytes %d); retry later",
+                         inflight_total(), c->cfg->upload.max_inflight_bytes),
+               ST_ELIMIT;
     rc = jobs_create_idem(c->db, c->cfg, &u->j, h->idempotency_key, &u->existing, err, sizeof(err));
     if (rc)
         return call_fail(c, rc, "%s", err), rc;
@@ -94,12 +105,26 @@ static int upload_start(struct upload *u)
     return rc;
 }
 
+/* Over upload.max_inflight_bytes: wait until our own parts were stored. */
+static int inflight_wait(struct upload *u)
+{
+    inflight_sync(&u->charged, u->total - u->j.bytes_done);
+    if (u->charged == 0 || inflight_admit(u->c->cfg->upload.max_inflight_bytes, u->j.part_size))
+        return 0;
+    int rc = xfer_wait(u->c, &u->j, xfer_drained, u->part);
+    if (!rc)
+        inflight_sync(&u->charged, u->total - u->j.bytes_done);
+    return rc;
+}
+
 /* Before part n: the job must still run and the window must have room. */
 static int part_begin(struct upload *u)
 {
     int rc = jobs_get(u->c->db, u->j.id, &u->j);
     if (!rc && job_state_terminal(u->j.state))
         return ST_EPRECOND;
+    if (!rc)
+        rc = inflight_wait(u);
     if (!rc)
         rc = xfer_wait(u->c, &u->j, xfer_window_open, u->part);
     if (!rc && job_state_terminal(u->j.state))
@@ -153,6 +178,8 @@ static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)
         size_t room = (size_t)(u->j.part_size - u->in_part);
         size_t take = len < room ? len : room;
         rc = part_append(u, data, take);
+        if (!rc)
+            inflight_add(&u->charged, (long long)take);
         u->in_part += (long long)take;
         u->total += (long long)take;
         data += take;
@@ -170,6 +197,8 @@ static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)
 static void upload_refuse(struct upload *u, int err, const char *msg)
 {
     int rc = jobs_fail(u->c->db, u->c->cfg, u->j.id, err, msg, true);
+    if (rc == ST_EUNAVAIL)
+        alive_defer_fail(u->j.id, err, msg);
     if (rc == ST_EPRECOND && jobs_get(u->c->db, u->j.id, &u->j) == 0) {
         xfer_answer_job(u->c, &u->j); /* the worker ended it first */
         return;
@@ -267,26 +296,34 @@ static void upload_answer(struct upload *u)
     call_reply(u->c, &resp.base);
 }
 
+static void upload_run(struct upload *u)
+{
+    if (upload_start(u))
+        return;
+    if (u->existing) { /* the same request again: its job, without taking the data twice */
+        upload_answer(u);
+        return;
+    }
+    int rc = upload_body(u);
+    if (!rc)
+        rc = upload_end(u);
+    u->c->bytes = u->total;
+    if (rc == ANSWERED)
+        return;
+    if (rc) {
+        upload_broke(u, rc);
+        return;
+    }
+    upload_answer(u);
+}
+
 void h_upload(struct call *c)
 {
     struct upload u;
     memset(&u, 0, sizeof(u));
     u.c = c;
-    if (upload_start(&u))
-        return;
-    if (u.existing) { /* the same request again: its job, without taking the data twice */
-        upload_answer(&u);
-        return;
-    }
-    int rc = upload_body(&u);
-    if (!rc)
-        rc = upload_end(&u);
-    c->bytes = u.total;
-    if (rc == ANSWERED)
-        return;
-    if (rc) {
-        upload_broke(&u, rc);
-        return;
-    }
-    upload_answer(&u);
+    upload_run(&u);
+    /* Parts still in Redis after the call (wait=false) are no longer
+     * counted: the bound holds for live calls (inflight.h). */
+    inflight_release(&u.charged);
 }

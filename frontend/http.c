@@ -5,6 +5,8 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "presign_fs.h"
+#include "presign_http.h"
 #include "server.h"
 
 #include <event2/buffer.h>
@@ -24,6 +26,7 @@ struct http {
     bool running;
     const struct server *grpc;
     struct db db; /* owned by the HTTP thread once it runs */
+    struct presign_http *presign;
 };
 
 static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
@@ -42,14 +45,29 @@ static void reply_text(struct evhttp_request *req, int code, const char *reason,
     evbuffer_free(b);
 }
 
+/* The probes and metrics are read-only: anything but GET/HEAD is 405. */
+static bool read_only(struct evhttp_request *req)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD)
+        return true;
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+    reply_text(req, 405, "Method Not Allowed", "method not allowed: use GET");
+    return false;
+}
+
 static void on_healthz(struct evhttp_request *req, void *arg)
 {
+    if (!read_only(req))
+        return;
     reply_text(req, 200, "OK", "ok");
 }
 
 static void on_readyz(struct evhttp_request *req, void *arg)
 {
     struct http *h = arg;
+    if (!read_only(req))
+        return;
     if (h->grpc && server_draining(h->grpc)) {
         reply_text(req, 503, "Service Unavailable", "draining: the server is shutting down");
         return;
@@ -69,6 +87,8 @@ static void on_readyz(struct evhttp_request *req, void *arg)
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
     struct http *h = arg;
+    if (!read_only(req))
+        return;
     redisReply *len = NULL, *pend = NULL;
     int up = db_cmd(&h->db, &len, "XLEN", KEY_QUEUE, NULL) == 0 &&
              db_cmd(&h->db, &pend, "XPENDING", KEY_QUEUE, KEY_QUEUE_GROUP, NULL) == 0;
@@ -98,6 +118,14 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 
 static void on_other(struct evhttp_request *req, void *arg)
 {
+    struct http *h = arg;
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    if (path && strncmp(path, PRESIGN_FS_PATH, strlen(PRESIGN_FS_PATH)) == 0) {
+        presign_http_handle(h->presign, req);
+        return;
+    }
+    if (!read_only(req))
+        return;
     reply_text(req, 404, "Not Found", "not found: try /healthz, /readyz or /metrics");
 }
 
@@ -126,7 +154,12 @@ int http_start(struct http **out, const struct config *cfg, const struct server 
         goto fail;
     h->grpc = grpc;
     db_init(&h->db, cfg);
-    evhttp_set_allowed_methods(h->srv, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+    if (!(h->presign = presign_http_new(h->base, cfg)))
+        goto fail;
+    /* PUT: presigned uploads, whose body evhttp buffers up to this */
+    evhttp_set_allowed_methods(h->srv, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                           EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
+    evhttp_set_max_body_size(h->srv, (ev_ssize_t)cfg->server.presign_max_put_bytes);
     evhttp_set_cb(h->srv, "/healthz", on_healthz, h);
     evhttp_set_cb(h->srv, "/readyz", on_readyz, h);
     evhttp_set_cb(h->srv, "/metrics", on_metrics, h);
@@ -153,6 +186,7 @@ struct http *http_stop(struct http *h)
     if (!h)
         return NULL;
     if (h->running) {
+        presign_http_drain(h->presign, 5000); /* relays need the loop to answer */
         event_base_loopbreak(h->base);
         pthread_join(h->thread, NULL);
     }
@@ -162,6 +196,7 @@ struct http *http_stop(struct http *h)
         event_base_free(h->base);
     if (h->db.cfg)
         db_cleanup(&h->db);
+    presign_http_free(h->presign);
     free(h);
     return NULL;
 }

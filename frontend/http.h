@@ -4,6 +4,8 @@
  *   GET /readyz   200 when Redis answers and the server is not draining,
  *                 503 with the reason otherwise (readiness)
  *   GET /metrics  Prometheus text: queue backlog and pending jobs, draining
+ *   GET|PUT /v1/presign/<token>  presigned fs downloads and uploads
+ *                 (presign_http.h)
  * It runs its own libevent loop on its own thread with its own Redis
  * connection, so a slow gRPC call never delays a probe. Start and stop from
  * the main thread. */

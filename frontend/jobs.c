@@ -25,7 +25,7 @@ static int queue_room(struct db *db, const struct config *cfg, char *err, size_t
     }
     long long len = db_reply_int(r, 0);
     freeReplyObject(r);
-    if (cfg->jobs.max_queue > 0 && len > cfg->jobs.max_queue) {
+    if (cfg->jobs.max_queue > 0 && len >= cfg->jobs.max_queue) {
         snprintf(err, errlen,
                  "job queue is full: %lld jobs waiting (jobs.max_queue %d), retry later", len,
                  cfg->jobs.max_queue);

@@ -20,7 +20,8 @@ struct job;
  * kind, user, stage, location, root, path and the request parameters (and
  * may preset id); this sets id if empty,
  * state QUEUED, created_at, attempts 0, parts_ready 0, parts_done 0.
- * ST_ELIMIT ("job queue is full") when XLEN st:q > jobs.max_queue. */
+ * ST_ELIMIT ("job queue is full") when XLEN st:q >= jobs.max_queue (the
+ * stream holds the jobs not yet ended). */
 int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *err, size_t errlen);
 
 /* Like jobs_create() with an idempotency key `idem` (may be NULL or ""):

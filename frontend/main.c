@@ -3,6 +3,8 @@
  * SIGINT/SIGTERM are blocked before grpc_init() (so every thread inherits
  * the mask) and taken with sigtimedwait() here; SIGPIPE is ignored (hiredis
  * writes with plain write()). */
+#include "alive.h"
+#include "memtune.h"
 #include "auth.h"
 #include "catalog.h"
 #include "secret.h"
@@ -119,7 +121,9 @@ static int serve(const struct config *cfg, const sigset_t *set)
     const struct method *methods = methods_table(&n);
     struct server *s = server_new(cfg, methods, n, err, sizeof(err));
     struct http *h = NULL;
-    int rc = s ? server_start(s, err, sizeof(err)) : ST_ENOMEM;
+    int rc = s ? alive_start(cfg) : ST_ENOMEM;
+    if (!rc)
+        rc = server_start(s, err, sizeof(err));
     if (!rc)
         rc = http_start(&h, cfg, s, err, sizeof(err));
     if (rc)
@@ -128,6 +132,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
         while (!wait_signal(set, -1))
             ;
     server_stop(s);
+    alive_stop(); /* after the last call: its uploads no longer need it */
     h = http_stop(h);
     server_free(s);
     return rc;
@@ -135,6 +140,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
 
 int main(int argc, char **argv)
 {
+    memtune_init();
     const char *path = NULL;
     bool check = false;
     for (int i = 1; i < argc; i++) {

@@ -9,23 +9,10 @@
 
 #define SVC "/stage.v1.StageService/"
 
-static void h_unimplemented(struct call *c)
-{
-    call_status(c, GRPC_STATUS_UNIMPLEMENTED, "%s is not implemented yet", c->m->rpc);
-}
-
-/* Methods not served yet answer without authentication: nothing to protect. */
+/* An authenticated unary method. */
 #define UNARY(name, fn)                                                                            \
     {                                                                                              \
         SVC #name, #name, SHAPE_UNARY, true, fn                                                    \
-    }
-#define LATER(name)                                                                                \
-    {                                                                                              \
-        SVC #name, #name, SHAPE_UNARY, false, h_unimplemented                                      \
-    }
-#define LATER_STREAM(name)                                                                         \
-    {                                                                                              \
-        SVC #name, #name, SHAPE_SERVER_STREAM, false, h_unimplemented                              \
     }
 
 static const struct method table[] = {
@@ -46,7 +33,7 @@ static const struct method table[] = {
     {SVC "DownloadFile", "DownloadFile", SHAPE_SERVER_STREAM, true, h_download},
     {SVC "ListFiles", "ListFiles", SHAPE_SERVER_STREAM, true, h_list},
     UNARY(RemoveFiles, h_remove),
-    LATER(CopyFiles),
+    UNARY(CopyFiles, h_copy),
     UNARY(StatFile, h_stat),
     UNARY(PresignFile, h_presign),
     /* authenticates itself, in the same Redis round trip as the job */

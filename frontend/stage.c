@@ -16,15 +16,15 @@
 bool stage_backend_ready(const char *storage_type)
 {
     /* Storage types whose worker backend exists; add one when it lands. */
-    static const char *const ready[] = {"fs"};
+    static const char *const ready[] = {"fs", "s3"};
     for (size_t i = 0; i < sizeof(ready) / sizeof(ready[0]); i++)
         if (strcmp(storage_type, ready[i]) == 0)
             return true;
     return false;
 }
 
-static int resolve_named(struct call *c, const char *name, unsigned need, struct job *j, char *err,
-                         size_t errlen)
+static int resolve_named(const struct stage_who *c, const char *name, unsigned need, struct job *j,
+                         char *err, size_t errlen)
 {
     struct stage_rec *rec = malloc(sizeof(*rec));
     unsigned bits = 0;
@@ -61,6 +61,13 @@ out:
 
 int stage_locate(struct call *c, const char *location, bool need_file, unsigned need, struct job *j,
                  char *err, size_t errlen)
+{
+    struct stage_who who = {c->db, c->user, c->admin};
+    return stage_locate_as(&who, location, need_file, need, j, err, errlen);
+}
+
+int stage_locate_as(const struct stage_who *c, const char *location, bool need_file, unsigned need,
+                    struct job *j, char *err, size_t errlen)
 {
     struct location loc;
     int rc = location_parse(location, &loc, err, errlen);

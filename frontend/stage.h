@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 struct call;
+struct db;
 struct job;
 
 /* True if workers have a backend for this storage type ("fs", "s3", ...):
@@ -29,5 +30,15 @@ bool stage_backend_ready(const char *storage_type);
  * ST_EPRECOND (backend not available) or a Redis error; message in `err`. */
 int stage_locate(struct call *c, const char *location, bool need_file, unsigned need, struct job *j,
                  char *err, size_t errlen);
+
+/* The same for a caller that is not a gRPC call (the presigned-URL relay of
+ * the HTTP listener): who asks, and the Redis connection to use. */
+struct stage_who {
+    struct db *db;
+    const char *user;
+    bool admin;
+};
+int stage_locate_as(const struct stage_who *who, const char *location, bool need_file,
+                    unsigned need, struct job *j, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* xfer.c - waiting on jobs and answering with their outcome (see xfer.h). */
 #include "xfer.h"
 
+#include "alive.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -34,6 +35,11 @@ bool xfer_part_ready(const struct job *j, long n)
 bool xfer_window_open(const struct job *j, long n)
 {
     return n - j->parts_done < j->window;
+}
+
+bool xfer_drained(const struct job *j, long n)
+{
+    return j->parts_done >= n;
 }
 
 int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg)
@@ -101,7 +107,9 @@ void xfer_abort(struct call *c, const struct job *j, int rc, long long done)
         snprintf(msg, sizeof(msg), "%s interrupted after %lld bytes: %s", what, done,
                  c->db->err[0] ? c->db->err : st_strerror(rc));
     int frc = jobs_fail(c->db, c->cfg, j->id, rc, msg, true);
-    if (frc && frc != ST_EPRECOND)
+    if (frc == ST_EUNAVAIL)
+        alive_defer_fail(j->id, rc, msg);
+    else if (frc && frc != ST_EPRECOND)
         log_warn("req=%llu job=%s cannot mark the job failed: %s", (unsigned long long)c->req,
                  j->id, c->db->err);
     call_fail(c, rc, "%s", msg);

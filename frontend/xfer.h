@@ -48,5 +48,6 @@ bool xfer_ended(const struct job *j, long arg);     /* the job is terminal */
 bool xfer_has_total(const struct job *j, long arg); /* parts_total known */
 bool xfer_part_ready(const struct job *j, long n);  /* parts_ready > n or all done */
 bool xfer_window_open(const struct job *j, long n); /* n - parts_done < window */
+bool xfer_drained(const struct job *j, long n);     /* parts_done >= n: all n stored */
 
 #endif

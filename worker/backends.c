@@ -3,6 +3,7 @@
 
 #include "backend.h"
 #include "backend_fs.h"
+#include "backend_s3.h"
 #include "config.h"
 #include "err.h"
 #include "job.h"
@@ -61,7 +62,7 @@ struct backends *backends_free(struct backends *bs)
 }
 
 /* Build a backend for a parsed spec. */
-static int build(struct backends *bs, const struct storspec *s, struct backend **out, char *err,
+static int build(struct backends *bs, struct storspec *s, struct backend **out, char *err,
                  size_t errlen)
 {
     switch (s->type) {
@@ -72,6 +73,13 @@ static int build(struct backends *bs, const struct storspec *s, struct backend *
             return ST_EPRECOND;
         }
         return backend_fs_new(out, bs->base, s->root, err, errlen);
+    case STORSPEC_S3: {
+        /* Rooted at the bucket: the stage's path comes with each job (j->root). */
+        struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.part_size,
+                                    .parallel_parts = bs->cfg->upload.parallel_parts};
+        s->root[0] = '\0';
+        return backend_s3_new(out, bs->base, s, &o, err, errlen);
+    }
     default:
         snprintf(err, errlen, "backend %s is not available yet", storspec_type_name(s->type));
         return ST_EPRECOND;
@@ -81,18 +89,23 @@ static int build(struct backends *bs, const struct storspec *s, struct backend *
 int backends_for_job(struct backends *bs, const struct job *j, struct backend **out, char *err,
                      size_t errlen)
 {
+    return backends_for(bs, j->storage, j->storage_conn, out, err, errlen);
+}
+
+int backends_for(struct backends *bs, const char *storage, const char *conn, struct backend **out,
+                 char *err, size_t errlen)
+{
     *out = NULL;
     if (!bs) {
         snprintf(err, errlen, "this worker has no external storages");
         return ST_EPRECOND;
     }
-    if (!j->storage[0]) {
+    if (!storage[0]) {
         *out = bs->dflt;
         return 0;
     }
     for (size_t i = 0; i < bs->n; i++) {
-        if (strcmp(bs->e[i].storage, j->storage) == 0 &&
-            strcmp(bs->e[i].conn, j->storage_conn) == 0) {
+        if (strcmp(bs->e[i].storage, storage) == 0 && strcmp(bs->e[i].conn, conn) == 0) {
             *out = bs->e[i].b;
             return 0;
         }
@@ -103,19 +116,18 @@ int backends_for_job(struct backends *bs, const struct job *j, struct backend **
     }
     struct storspec *s = calloc(1, sizeof(*s));
     struct entry *e = &bs->e[bs->n];
-    int rc = s ? storspec_unseal(j->storage, j->storage_conn, &bs->key, s, err, errlen) : ST_ENOMEM;
+    int rc = s ? storspec_unseal(storage, conn, &bs->key, s, err, errlen) : ST_ENOMEM;
     if (rc == ST_EPERM)
         snprintf(err, errlen,
-                 "the connection options of %s do not open with this worker's master key",
-                 j->storage);
+                 "the connection options of %s do not open with this worker's master key", storage);
     if (!rc)
         rc = build(bs, s, &e->b, err, errlen);
     storspec_wipe(s);
     free(s);
     if (rc)
         return rc;
-    e->storage = strdup(j->storage);
-    e->conn = strdup(j->storage_conn);
+    e->storage = strdup(storage);
+    e->conn = strdup(conn);
     if (!e->storage || !e->conn) {
         backend_free(e->b);
         free(e->storage);

@@ -9,8 +9,8 @@
  *
  * Backend roots: an fs:// backend is rooted at the URL's directory (jobs
  * carry root ""); an object-store backend is rooted at the bucket (jobs
- * carry the URL's path as root). Schemes without a backend yet answer
- * ST_EPRECOND ("backend s3 is not available yet").
+ * carry the URL's path as root). fs:// and s3:// have backends; other
+ * schemes answer ST_EPRECOND ("backend gcs is not available yet").
  *
  * One event_base thread only (the worker loop). */
 #ifndef STAGE_WORKER_BACKENDS_H
@@ -41,5 +41,10 @@ struct backends *backends_free(struct backends *bs);
  * `err` that never contains a secret. */
 int backends_for_job(struct backends *bs, const struct job *j, struct backend **out, char *err,
                      size_t errlen);
+
+/* The same for a storage URL and its sealed options given apart (a COPY
+ * job's target: dst_storage, dst_storage_conn). */
+int backends_for(struct backends *bs, const char *storage, const char *conn, struct backend **out,
+                 char *err, size_t errlen);
 
 #endif

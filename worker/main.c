@@ -5,6 +5,7 @@
  * worker.drain_timeout_s, hands the rest back (lease.h), disconnects and
  * exits 0. SIGPIPE is ignored (hiredis
  * writes with plain write()). */
+#include "memtune.h"
 #include "backend.h"
 #include "backends.h"
 #include "backend_fs.h"
@@ -114,6 +115,7 @@ static int run(const struct config *cfg)
 
 int main(int argc, char **argv)
 {
+    memtune_init();
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

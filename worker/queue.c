@@ -5,6 +5,7 @@
 #include "err.h"
 #include "job.h"
 #include "keys.h"
+#include "lease.h"
 #include "log.h"
 #include "runner.h"
 #include "worker.h"
@@ -233,7 +234,16 @@ static size_t claim_reply(struct worker *w, const redisReply *r, bool pending, c
         return 0;
     const redisReply *es = s->element[1];
     for (size_t i = 0; i < es->elements; i++) {
-        queue_claim_entry(w, es->element[i], pending ? QUEUE_PENDING : QUEUE_NEW);
+        const redisReply *e = es->element[i];
+        if (w->stopping && e->type == REDIS_REPLY_ARRAY && e->elements > 0 &&
+            e->element[0]->type == REDIS_REPLY_STRING) {
+            /* A read that was in flight when the drain began: not ours to
+             * start. Marked idle, so that any worker's XAUTOCLAIM takes it. */
+            log_info("entry %s arrived while stopping: handed back", e->element[0]->str);
+            lease_hand_back(w, e->element[0]->str);
+            continue;
+        }
+        queue_claim_entry(w, e, pending ? QUEUE_PENDING : QUEUE_NEW);
         if (es->element[i]->type == REDIS_REPLY_ARRAY && es->element[i]->elements > 0)
             snprintf(last, lastlen, "%s", es->element[i]->element[0]->str);
     }

@@ -55,6 +55,8 @@ static const struct xfer_kind *kind_of(enum job_kind k)
         return &xfer_remove;
     case JOB_STAT:
         return &xfer_stat;
+    case JOB_COPY:
+        return &xfer_copy;
     default:
         return NULL;
     }
@@ -430,7 +432,11 @@ static void finish_next(struct run *r)
     if (r->writer) {
         struct backend_writer *wr = r->writer;
         r->writer = NULL;
-        if (r->lost || r->requeue) { /* its next owner resumes the write */
+        /* Its next owner resumes the write, but only from a confirmed part:
+         * with none (no writer state in the job hash) nobody could find it
+         * again, so it is aborted rather than left behind. */
+        bool resumable = r->j.parts_done > 0 || r->parts > 0;
+        if ((r->lost || r->requeue) && resumable) {
             backend_write_detach(wr);
         } else {
             r->inflight++;

@@ -50,7 +50,8 @@ struct xfer_kind {
     void (*cleanup)(struct run *r);
 };
 
-extern const struct xfer_kind xfer_upload, xfer_download, xfer_list, xfer_remove, xfer_stat;
+extern const struct xfer_kind xfer_upload, xfer_download, xfer_list, xfer_remove, xfer_stat,
+    xfer_copy;
 
 struct run {
     struct worker *w;

@@ -37,6 +37,8 @@ struct up {
     bool want_sha; /* the client gave a sha256 */
     SHA256_CTX sha;
     char wstate[BACKEND_STATE_MAX];
+    char shactx[2 * sizeof(SHA256_CTX) + 1]; /* saved by the last confirmed part */
+    int64_t fe_checked_ms;                   /* last look at the frontend's liveness key */
 };
 
 /* KEYS[1] job hash, KEYS[2] part n. ARGV: worker, n, bytes, wstate, shactx.
@@ -71,6 +73,14 @@ static const char *stage_name(struct run *r)
     return runner_stage(r, st, sizeof(st));
 }
 
+static void stored(struct run *r)
+{
+    /* Sent before the state change on the same connection: a poller that
+     * sees SUCCEEDED also sees the file counted. */
+    runner_cmdf(r, NULL, "HSET", r->hkey, "files_done", "1", "files_total", "1", NULL);
+    runner_finish(r, 0, "%s", "");
+}
+
 static void on_committed(int rc, const char *msg, void *ud)
 {
     struct run *r = ud;
@@ -81,12 +91,8 @@ static void on_committed(int rc, const char *msg, void *ud)
                       stage_name(r));
     else if (rc)
         xfer_fail_backend(r, rc, "cannot store", msg);
-    else {
-        /* Sent before the state change on the same connection: a poller
-         * that sees SUCCEEDED also sees the file counted. */
-        runner_cmdf(r, NULL, "HSET", r->hkey, "files_done", "1", "files_total", "1", NULL);
-        runner_finish(r, 0, "%s", "");
-    }
+    else
+        stored(r);
 }
 
 /* The digest matches the client's, or the job failed. */
@@ -235,6 +241,29 @@ static void on_part(struct run *r, redisReply *rep)
         runner_begin(r);
 }
 
+/* Waiting for data: time to look whether its frontend is still alive? */
+static bool fe_check_due(struct run *r)
+{
+    struct up *u = r->x;
+    int lease = r->w->cfg->jobs.lease_ms > 0 ? r->w->cfg->jobs.lease_ms : 15000;
+    int64_t every = lease / 3 < 250 ? 250 : lease / 3;
+    if (!r->j.frontend[0] || runner_now_ms() - u->fe_checked_ms < every)
+        return false;
+    u->fe_checked_ms = runner_now_ms();
+    return true;
+}
+
+static void on_fe_checked(struct run *r, redisReply *rep)
+{
+    if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
+        runner_finish(r, ST_EUNAVAIL,
+                      "the frontend receiving the upload of '%s' (%s) stopped: its liveness key "
+                      "expired; upload the file again",
+                      r->j.path, r->j.frontend);
+    else
+        runner_wait(r);
+}
+
 static void on_counters(struct run *r, redisReply *rep)
 {
     struct up *u = r->x;
@@ -249,6 +278,9 @@ static void on_counters(struct run *r, redisReply *rep)
     } else if (runner_stalled(r)) {
         runner_finish(r, ST_ETIMEOUT, "upload stalled: no data from the client for %d s",
                       runner_stall_s(r));
+    } else if (fe_check_due(r)) {
+        keys_frontend(key, sizeof(key), r->j.frontend);
+        runner_cmdf(r, on_fe_checked, "EXISTS", key, NULL);
     } else {
         runner_wait(r);
     }
@@ -271,11 +303,50 @@ static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
         next_part(r);
 }
 
+/* KEYS[1] job hash. ARGV: worker, wstate. Fenced like consume_lua. */
+static const char opened_lua[] =
+    "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] or\n"
+    "   redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' then return 0 end\n"
+    "redis.call('HSET', KEYS[1], 'wstate', ARGV[2])\n"
+    "return 1\n";
+
+static void on_recorded(struct run *r, redisReply *rep)
+{
+    if (rep->type != REDIS_REPLY_INTEGER || rep->integer != 1)
+        runner_read_counters(r, on_fenced); /* ended elsewhere, or taken over */
+    else
+        next_part(r);
+}
+
+/* A fresh writer is recorded before its first part, so that if this run
+ * loses Redis or dies before a part is confirmed, the next attempt can
+ * discard it (discard_stale) instead of leaving a temp file or an open
+ * multipart upload behind. */
+static void on_fresh_open(int rc, const char *msg, struct backend_writer *w, void *ud)
+{
+    struct run *r = ud;
+    struct up *u = r->x;
+    r->writer = w; /* before resume: a finishing run aborts it */
+    if (!runner_resume(r))
+        return;
+    if (rc) {
+        xfer_fail_backend(r, rc, "cannot write", msg);
+        return;
+    }
+    rc = backend_write_state(w, u->wstate, sizeof(u->wstate));
+    if (rc) { /* this backend keeps no state (or a single PUT): nothing to record */
+        next_part(r);
+        return;
+    }
+    runner_cmdf(r, on_recorded, "EVAL", opened_lua, "1", r->hkey, r->w->cfg->worker.name, u->wstate,
+                NULL);
+}
+
 static void open_writer(struct run *r)
 {
     struct backend_write_opts o = {.content_type = r->j.content_type,
                                    .no_overwrite = !r->j.overwrite};
-    int rc = backend_write_open(r->backend, r->bkey, &o, on_open, r);
+    int rc = backend_write_open(r->backend, r->bkey, &o, on_fresh_open, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot write", NULL);
     else
@@ -331,15 +402,76 @@ static void resume(struct run *r, const char *wstate, const char *shactx)
     log_info("job=%s resuming the upload of '%s' at part %ld (%" PRId64 " bytes confirmed)",
              r->j.id, r->bkey, u->n, r->j.bytes_done);
     int rc =
-        backend_write_resume(r->w->backend, r->bkey, &o, wstate, u->n, r->j.bytes_done, on_open, r);
+        backend_write_resume(r->backend, r->bkey, &o, wstate, u->n, r->j.bytes_done, on_open, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot resume writing", NULL);
     else
         runner_begin(r);
 }
 
+static void on_committed_before(int rc, const char *msg, const struct backend_entry *e, void *ud)
+{
+    struct run *r = ud;
+    struct up *u = r->x;
+    if (!runner_resume(r))
+        return;
+    /* As long as the upload and written after the job began: the file that
+     * an attempt which lost Redis right after its commit stored (the commit
+     * consumed the temp file, so there is nothing to resume). */
+    if (rc == 0 && e->size == r->j.bytes_total && e->mtime_ms >= r->j.created_at - 2000) {
+        log_info("job=%s '%s' was committed by an earlier attempt", r->j.id, r->bkey);
+        stored(r);
+        return;
+    }
+    resume(r, u->wstate, u->shactx);
+}
+
+static void on_stale_aborted(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    if (!runner_resume(r))
+        return;
+    if (rc)
+        log_warn("job=%s cannot discard the writer of an earlier attempt: %s", r->j.id,
+                 msg ? msg : st_strerror(rc));
+    start_fresh(r);
+}
+
+static void on_stale_open(int rc, const char *msg, struct backend_writer *w, void *ud)
+{
+    struct run *r = ud;
+    if (!runner_resume(r)) {
+        backend_write_detach(w); /* NULL-safe; the next attempt finds it again */
+        return;
+    }
+    if (rc) { /* already gone (swept, or never created) */
+        start_fresh(r);
+        return;
+    }
+    rc = backend_write_abort(w, on_stale_aborted, r);
+    if (rc)
+        start_fresh(r);
+    else
+        runner_begin(r);
+}
+
+/* An earlier attempt opened a writer but confirmed no part: drop it. */
+static void discard_stale(struct run *r)
+{
+    struct up *u = r->x;
+    struct backend_write_opts o = {.content_type = r->j.content_type,
+                                   .no_overwrite = !r->j.overwrite};
+    log_info("job=%s discarding the unfinished write of an earlier attempt", r->j.id);
+    int rc = backend_write_resume(r->backend, r->bkey, &o, u->wstate, 0, 0, on_stale_open, r);
+    if (rc)
+        start_fresh(r);
+    else
+        runner_begin(r);
+}
+
 static void on_saved(struct run *r, redisReply *rep)
 {
+    struct up *u = r->x;
     const char *ws = "", *sha = "";
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
         if (rep->element[0]->type == REDIS_REPLY_STRING)
@@ -347,10 +479,25 @@ static void on_saved(struct run *r, redisReply *rep)
         if (rep->element[1]->type == REDIS_REPLY_STRING)
             sha = rep->element[1]->str;
     }
-    if (r->j.parts_done > 0)
-        resume(r, ws, sha);
+    snprintf(u->wstate, sizeof(u->wstate), "%s", ws);
+    snprintf(u->shactx, sizeof(u->shactx), "%s", sha);
+    if (r->j.parts_done <= 0) {
+        if (u->wstate[0])
+            discard_stale(r);
+        else
+            start_fresh(r);
+        return;
+    }
+    if (r->j.parts_total < 0 || r->j.parts_done < r->j.parts_total) {
+        resume(r, u->wstate, u->shactx);
+        return;
+    }
+    /* Every part was confirmed: an earlier attempt may have committed. */
+    int rc = backend_stat(r->backend, r->bkey, on_committed_before, r);
+    if (rc)
+        xfer_fail_backend(r, rc, "cannot check", NULL);
     else
-        start_fresh(r);
+        runner_begin(r);
 }
 
 static void up_start(struct run *r)
@@ -361,6 +508,7 @@ static void up_start(struct run *r)
         return;
     }
     r->x = u;
+    u->fe_checked_ms = runner_now_ms();
     u->want_sha = r->j.sha256[0] != '\0';
     if (u->want_sha && SHA256_Init(&u->sha) != 1) {
         runner_finish(r, ST_ENOMEM, "cannot set up SHA-256");

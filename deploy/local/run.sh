@@ -172,7 +172,7 @@ start_all() {
   master_key
   launch redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --daemonize no --dir "$STATE/redis" --appendonly yes --appendfsync always \
-    --maxmemory-policy noeviction --save ''
+    --maxmemory-policy noeviction --save '' --rdbcompression no
   wait_for redis "$REDIS_PORT" "${STARTED[0]#* }"
 
   export STAGE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"

@@ -7,17 +7,39 @@
 #
 #   tests/bench/run.sh            1 GiB file, 1,000 x 64 KiB, LIST 10k and 100k
 #   tests/bench/run.sh --quick    small sizes: a smoke test (CI runs it)
+#   --fs / --s3                   one backend only (default: the fs table, then the S3 one)
+#
+# The S3 table (storage.type s3 against the s3rver emulator, which checks SigV4;
+# skipped if tests/e2e/install-emulators.sh has not installed it): the same big
+# file through the service vs boto3 upload_file/download_file to the same
+# emulator, LIST 10k and 100k objects vs a boto3 paginator, and the worker's
+# peak RSS during the upload.
 #
 # Binaries: STAGE_BIN_DIR (default build/; built there if missing).
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 QUICK=0
-case "${1:-}" in
---quick) QUICK=1 ;;
-"") ;;
--h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-*) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-esac
+MODE=all
+for a in "$@"; do
+  case "$a" in
+  --quick) QUICK=1 ;;
+  --fs) MODE=fs ;;
+  --s3) MODE=s3 ;;
+  -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--quick] [--fs|--s3]" >&2; exit 2 ;;
+  esac
+done
+if [ $MODE = all ]; then # each backend on its own stack, one after the other
+  q=(); [ $QUICK = 1 ] && q=(--quick)
+  rc=0
+  "$0" --fs "${q[@]}" || rc=1
+  if [ -f "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/s3rver.js" ]; then
+    "$0" --s3 "${q[@]}" || rc=1
+  else
+    echo "bench: no S3 emulator (tests/e2e/install-emulators.sh): S3 table skipped"
+  fi
+  exit $rc
+fi
 if [ $QUICK = 1 ]; then
   BIG_MIB=32 SMALL_N=200 LIST_NS="2000" RM_N=2000 POLL_S=1 QLAT_N=50
 else
@@ -31,6 +53,11 @@ if [ ! -x "$STAGE_BIN_DIR/frontend/stage-frontend" ] || [ ! -x "$STAGE_BIN_DIR/w
   cmake -S "$SRC" -B "$STAGE_BIN_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTAGE_BUILD_TESTS=ON >/dev/null
   cmake --build "$STAGE_BIN_DIR" -j"$(nproc 2>/dev/null || echo 2)" \
     --target stage-frontend stage-worker stagectl stagebench
+fi
+
+if [ $MODE = s3 ]; then
+  export E2E_STORAGE=s3
+  exec "$SRC/tests/bench/s3.sh" "$BIG_MIB" "$LIST_NS" "$([ $QUICK = 1 ] && echo quick || echo full)"
 fi
 
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh

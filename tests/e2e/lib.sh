@@ -154,7 +154,8 @@ data_files() {
 # ------------------------------------------------------------------ S3 emulator
 
 # E2E_STORAGE=s3 runs the stack with storage.type s3 against @20minutes/s3rver
-# (tests/e2e/install-emulators.sh), which checks SigV4 signatures.
+# (tests/e2e/install-emulators.sh), which checks SigV4 signatures. start_s3rver [BUCKET]
+# also serves BUCKET; E2E_S3RVER_ARGS adds s3rver flags (--allow-mismatched-signatures).
 : "${E2E_STORAGE:=fs}"
 S3_BUCKET=stage-e2e
 
@@ -163,8 +164,11 @@ start_s3rver() {
   [ -f "$emu/s3rver.js" ] || die "no S3 emulator in $emu (run tests/e2e/install-emulators.sh)"
   mkdir -p "$T/s3"
   # Continuation tokens are DES-encrypted: Node >= 17 needs the legacy provider.
-  NODE_OPTIONS=--openssl-legacy-provider node "$emu/s3rver.js" -d "$T/s3" -a 127.0.0.1 -p 0 -s \
-    --configure-bucket "$S3_BUCKET" ${1:+--configure-bucket "$1"} >"$T/logs/s3rver.log" 2>&1 &
+  # E2E_S3_LOG=1: log every request (method, path, query, status) for checks.
+  NODE_OPTIONS=--openssl-legacy-provider node "$emu/s3rver.js" -d "$T/s3" -a 127.0.0.1 -p 0 \
+    $([ "${E2E_S3_LOG:-0}" = 1 ] || echo -s) \
+    --configure-bucket "$S3_BUCKET" ${1:+--configure-bucket "$1"} ${E2E_S3RVER_ARGS:-} \
+    >"$T/logs/s3rver.log" 2>&1 &
   PID_s3rver=$!
   E2E_PIDS+=("$PID_s3rver")
   S3_PORT=""
@@ -191,12 +195,14 @@ free_port() {
 
 alive() { kill -0 "$1" 2>/dev/null; }
 
-start_redis() {
-  REDIS_PORT=$(free_port)
+# Run redis-server on $REDIS_PORT with its data in $T/redis (AOF) and wait for
+# PONG. restart_redis starts it again on the same port and directory (the AOF
+# is replayed) after a test stopped or killed it.
+run_redis() {
   mkdir -p "$T/redis"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --protected-mode yes \
     --daemonize no --save '' --appendonly yes --appendfsync "${E2E_FSYNC:-everysec}" \
-    --dir "$T/redis" --maxmemory-policy noeviction >"$T/logs/redis.log" 2>&1 &
+    --dir "$T/redis" --maxmemory-policy noeviction --rdbcompression no >>"$T/logs/redis.log" 2>&1 &
   PID_redis=$!
   E2E_PIDS+=("$PID_redis")
   for _ in $(seq 100); do
@@ -205,6 +211,13 @@ start_redis() {
   done
   die "redis-server did not answer on port $REDIS_PORT (log: $(tail -5 "$T/logs/redis.log"))"
 }
+
+start_redis() {
+  REDIS_PORT=$(free_port)
+  run_redis
+}
+
+restart_redis() { run_redis; }
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 

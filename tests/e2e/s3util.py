@@ -2,6 +2,8 @@
 
 Usage: s3util.py CMD ARGS...   (endpoint, bucket and keys from E2E_S3_* variables)
   ls [PREFIX]          keys under PREFIX, one per line, byte order
+  lsz [PREFIX]         "key size" under PREFIX, one per line, byte order
+  putmany LISTFILE     upload every key named in LISTFILE (one a line) with the key as body
   get KEY DEST         download KEY to DEST (exit 1 if missing)
   sha KEY              sha256 of the object, or "missing"
   count [PREFIX]       number of keys under PREFIX
@@ -23,15 +25,28 @@ def client(secret=None):
         aws_secret_access_key=secret or os.environ.get("E2E_S3_SECRET", "S3RVER"),
         region_name="us-east-1",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                      retries={"max_attempts": 2}),
+                      retries={"max_attempts": 2}, max_pool_connections=16),
     )
 
 
-def keys(c, bucket, prefix=""):
+def objects(c, bucket, prefix=""):
     out = []
     for page in c.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        out += [o["Key"] for o in page.get("Contents", [])]
-    return sorted(out, key=lambda k: k.encode())
+        out += [(o["Key"], o["Size"]) for o in page.get("Contents", [])]
+    return sorted(out, key=lambda o: o[0].encode())
+
+
+def keys(c, bucket, prefix=""):
+    return [k for k, _ in objects(c, bucket, prefix)]
+
+
+def putmany(c, bucket, listfile):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with open(listfile) as f:
+        names = [line.rstrip("\n") for line in f if line.strip()]
+    with ThreadPoolExecutor(16) as ex:
+        list(ex.map(lambda k: c.put_object(Bucket=bucket, Key=k, Body=k.encode()), names))
 
 
 def main():
@@ -43,6 +58,11 @@ def main():
     if cmd == "ls":
         for k in keys(c, bucket, args[0] if args else ""):
             print(k)
+    elif cmd == "lsz":
+        for k, n in objects(c, bucket, args[0] if args else ""):
+            print(k, n)
+    elif cmd == "putmany":
+        putmany(c, bucket, args[0])
     elif cmd == "count":
         print(len(keys(c, bucket, args[0] if args else "")))
     elif cmd == "get":

@@ -195,7 +195,7 @@ for sized in 1 0; do
   name=$([ $sized = 1 ] && echo sized || echo unsized)
   check_rc "upload ($name) cancelled halfway ends FAILED" 0 cancel_upload "$name" "$sized"
   printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'
-  check_eq "no partial file of the $name upload in the stage" "" "$(find "$DATA/stage" -name "cancelled_$name.bin")"
+  check_eq "no partial file of the $name upload in the stage" "" "$(data_files | grep "cancelled_$name.bin" || true)"
   left=""
   for _ in $(seq 100); do # the worker removes its temp file once it sees the job failed
     left=$(find "$DATA/.tmp" -type f 2>/dev/null || true)
@@ -205,6 +205,13 @@ for sized in 1 0; do
   check_eq "nothing left under data/.tmp" "" "$left"
   check_eq "no st:job:*:part:* keys left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
 done
+
+# PresignFile has no URL to give on an fs-backed stage (tests/e2e/test_s3_presign.sh covers S3)
+if [ "$E2E_STORAGE" != s3 ]; then
+  check_rc "presign on an fs stage" 1 py presign @~/after.txt
+  check_eq "... FAILED_PRECONDITION" FAILED_PRECONDITION "$(jget "$OUT" 'j["error"]["code"]')"
+  check_contains "... naming the reason" "$(jget "$OUT" 'j["error"]["message"]')" "not available on fs stages"
+fi
 
 # and the service still works afterwards
 check_rc "an upload after the cancelled one" 0 ctl put "$W/small" @~/after.txt

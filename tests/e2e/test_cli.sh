@@ -38,7 +38,7 @@ check_eq "overwritten content" "$(sha "$W/src/f2.csv")" "$(sha "$(stage_path two
 # --- put -r: a tree keeps its shape under the directory's own name (like cp -r)
 check_rc "put -r a tree" 0 ctl put -r "$W/src" @~/tree/ --parallel 4
 check_eq "deep file in place" "$(sha "$W/src/sub/deeper/b.csv")" "$(sha "$(stage_path tree/src/sub/deeper/b.csv)")"
-check_eq "tree file count" 8 "$(cd "$DATA/stage/user/root/tree" && find . -type f | wc -l)"
+check_eq "tree file count" 8 "$(data_files | grep -c '^stage/user/root/tree/' || true)"
 check_rc "put a directory without -r" 1 ctl put "$W/src" "$W/src/f1.csv" @~/x/
 check_contains "names the directory and the fix" "$ERR" "is a directory (use -r)"
 

@@ -21,6 +21,7 @@ WANT=$(sha "$W/src.bin")
 break_fs() { rm -rf "$DATA/.tmp" && : >"$DATA/.tmp"; }
 mend_fs() { rm -f "$DATA/.tmp" && mkdir -p "$DATA/.tmp"; }
 
+short_ok=0 long_failed=0 lost=0
 for k in $(seq "$ROUNDS"); do
   # --- short outage: retried, then SUCCEEDED
   break_fs
@@ -42,7 +43,13 @@ for k in $(seq "$ROUNDS"); do
   check_eq "short outage $k: SUCCEEDED" SUCCEEDED "$(jget "$out" 'j["state"]')"
   att=$(jget "$out" 'j["attempts"]')
   check_ne "short outage $k: more than one attempt" 1 "$att"
-  check_eq "short outage $k: stored sha256" "$WANT" "$(sha "$(stage_path "retry/short$k.bin")" 2>/dev/null || echo missing)"
+  got=$(sha "$(stage_path "retry/short$k.bin")" 2>/dev/null || echo missing)
+  check_eq "short outage $k: stored sha256" "$WANT" "$got"
+  if [ "$(jget "$out" 'j["state"]')" = SUCCEEDED ] && [ "$got" = "$WANT" ]; then
+    short_ok=$((short_ok + 1))
+  else
+    lost=$((lost + 1))
+  fi
 
   # --- long outage: FAILED after jobs.max_attempts, naming the cause
   break_fs
@@ -57,9 +64,15 @@ for k in $(seq "$ROUNDS"); do
   check_contains "long outage $k: message says it gave up" "$out" "gave up after 5 attempts"
   check_contains "long outage $k: message names the cause" "$out" "Not a directory"
   check_eq "long outage $k: no file" "" "$(ls "$(stage_path "retry/long$k.bin")" 2>/dev/null)"
+  [ "$(jget "$out" 'j["state"]')" = FAILED ] && long_failed=$((long_failed + 1))
 done
 sleep 0.3
-check_eq "no temp files" "" "$(find "$DATA/.tmp" -type f)"
-check_eq "no parts left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
+tmps=$(find "$DATA/.tmp" -type f | wc -l)
+parts=$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)
+check_eq "no temp files" 0 "$tmps"
+check_eq "no parts left in Redis" 0 "$parts"
 check_eq "stream empty" 0 "$(rcli XLEN st:q)"
+check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
+log "SUMMARY: backend outage: short outages SUCCEEDED $short_ok/$ROUNDS, long outages FAILED" \
+  "naming the cause $long_failed/$ROUNDS, jobs lost $lost, leftover parts $parts, temp files $tmps"
 e2e_finish

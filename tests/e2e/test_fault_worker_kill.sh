@@ -71,10 +71,16 @@ for k in $(seq "$N"); do
 done
 
 sleep 0.5
-check_eq "no temp files in the fs root" "" "$(find "$DATA/.tmp" -type f)"
-check_eq "no parts left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
+tmps=$(find "$DATA/.tmp" -type f | wc -l)
+parts=$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)
+check_eq "no temp files in the fs root" 0 "$tmps"
+check_eq "no parts left in Redis" 0 "$parts"
 check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
 check_eq "stream empty" 0 "$(rcli XLEN st:q)"
 log "kills survived: $survived / $N; jobs lost: $lost"
 log "time from worker death to resume (ms): ${times[*]} (lease 2000 ms)"
+sorted=$(printf '%s\n' "${times[@]}" | grep -E '^[0-9]+$' | sort -n)
+log "SUMMARY: worker kill: kills survived $survived/$N, jobs lost $lost, leftover parts $parts," \
+  "temp files $tmps, death -> resume ms min $(head -1 <<<"$sorted") max $(tail -1 <<<"$sorted")" \
+  "(lease 2000 ms)"
 e2e_finish

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# test_roundtrip.sh - files of 0 B, 1 B, 5 MiB and 100 MiB go up and down with
-# stagectl and with the Python client; the copy in the fs root and every
-# download have the source's sha256; ranged downloads match dd.
+# test_roundtrip.sh - files of 0 B, 1 B, 5 MiB - 1, 5 MiB, 5 MiB + 1 and 100 MiB
+# go up and down with stagectl and with the Python client; the stored copy (fs
+# root, or downloaded by boto3 with E2E_STORAGE=s3) and every download have the
+# source's sha256; ranged downloads match dd. With S3, boto3 lists every key
+# with its size (the sizes around 5 MiB straddle S3's smallest multipart part).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -10,12 +12,14 @@ e2e_start
 login_root
 
 W="$T/work"
-declare -A SIZES=([empty]=0 [one]=1 [five]=$((5 << 20)) [hundred]=$((100 << 20)))
-for n in empty one five hundred; do mkrand "$W/$n.bin" "${SIZES[$n]}"; done
+declare -A SIZES=([empty]=0 [one]=1 [fivem1]=$(((5 << 20) - 1)) [five]=$((5 << 20))
+  [fivep1]=$(((5 << 20) + 1)) [hundred]=$((100 << 20)))
+NAMES=(empty one fivem1 five fivep1 hundred)
+for n in "${NAMES[@]}"; do mkrand "$W/$n.bin" "${SIZES[$n]}"; done
 
 # --- stagectl up, stagectl down (file, directory and stdout targets)
 mkdir -p "$W/ctl"
-for n in empty one five hundred; do
+for n in "${NAMES[@]}"; do
   src="$W/$n.bin"
   want=$(sha "$src")
   check_rc "stagectl put $n" 0 ctl put "$src" "@~/rt/ctl_$n.bin"
@@ -58,7 +62,7 @@ check_eq "stat name" "rt/ctl_five.bin" "$(jget "$OUT" 'j["name"]')"
 
 # --- Python up, Python down
 mkdir -p "$W/py"
-for n in empty one five hundred; do
+for n in "${NAMES[@]}"; do
   src="$W/$n.bin"
   want=$(sha "$src")
   check_rc "python upload $n" 0 py upload "$src" "@~/rt/py_$n.bin"
@@ -69,6 +73,15 @@ for n in empty one five hundred; do
   check_eq "python download $n: sha256" "$want" "$(sha "$W/py/$n.bin")"
   check_eq "python download $n: FileInfo.size" "${SIZES[$n]}" "$(jget "$OUT" 'j["info"]["size"]')"
 done
+
+# --- an independent S3 client lists every uploaded key with its size
+if [ "$E2E_STORAGE" = s3 ]; then
+  want=$(for c in ctl py; do for n in "${NAMES[@]}"; do
+    printf 'stage/user/root/rt/%s_%s.bin %s\n' "$c" "$n" "${SIZES[$n]}"
+  done; done | LC_ALL=C sort)
+  check_eq "boto3 lists every uploaded object with its size" "$want" \
+    "$(s3util lsz stage/user/root/rt/ | grep -E '/rt/(ctl|py)_[a-z0-9]+[.]bin ')"
+fi
 
 # --- across clients: what stagectl stored, Python reads, and the other way round
 check_rc "python downloads stagectl's 100 MiB" 0 py download @~/rt/ctl_hundred.bin -

@@ -75,6 +75,7 @@ static void test_defaults(void **st)
     assert_int_equal(c.upload.part_size, 8 << 20);
     assert_int_equal(c.upload.window, 4);
     assert_int_equal(c.upload.chunk_size, 1 << 20);
+    assert_int_equal(c.upload.max_inflight_bytes, 1 << 30);
     assert_int_equal(c.worker.concurrency, 8);
     assert_string_equal(c.log.level, "info");
     assert_string_equal(c.log.format, "text");
@@ -370,6 +371,8 @@ static void test_validate(void **st)
         {"jobs: {max_attempts: 0}", "jobs.max_attempts"},
         {"redis: {url: 'http://x'}", "redis.url"},
         {"worker: {name: ''}", "worker.name"},
+        {"upload: {max_inflight_bytes: 8MiB, part_size: 16MiB}", "upload.max_inflight_bytes"},
+        {"upload: {max_inflight_bytes: -1}", "upload.max_inflight_bytes"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct config c;
@@ -389,6 +392,10 @@ static void test_validate(void **st)
               err),
         0);
     c.upload.chunk_size = c.server.max_message_bytes - 1024;
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    c.upload.max_inflight_bytes = 0; /* no limit */
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    c.upload.max_inflight_bytes = c.upload.part_size; /* one part */
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     for (const char *const *t = (const char *const[]){"fs", "s3", "gcs", "azblob", NULL}; *t; t++) {
         snprintf(c.storage.type, sizeof(c.storage.type), "%s", *t);

@@ -1,0 +1,91 @@
+/* h_presign_fs.c - the fs branch of PresignFile: a frontend URL signed with
+ * HMAC (presign_fs.h), served by the HTTP listener (presign_http.h). */
+#include "auth.h"
+#include "call.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "handlers.h"
+#include "job.h"
+#include "jobs.h"
+#include "presign_fs.h"
+#include "xfer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool presign_fs_applies(const struct call *c, const struct job *j)
+{
+    return j->storage[0] ? strncmp(j->storage, "fs://", 5) == 0
+                         : strcmp(c->cfg->storage.type, "fs") == 0;
+}
+
+/* A download URL only for a file that exists (as DownloadFile would say):
+ * one STAT job, waited for. */
+static int must_exist(struct call *c, const struct job *loc, char *err, size_t errlen)
+{
+    static __thread struct job j; /* large */
+    bool existing = false;
+    job_init(&j);
+    j.kind = JOB_STAT;
+    snprintf(j.user, sizeof(j.user), "%s", loc->user);
+    snprintf(j.stage, sizeof(j.stage), "%s", loc->stage);
+    snprintf(j.location, sizeof(j.location), "%s", loc->location);
+    snprintf(j.storage, sizeof(j.storage), "%s", loc->storage);
+    snprintf(j.storage_conn, sizeof(j.storage_conn), "%s", loc->storage_conn);
+    snprintf(j.root, sizeof(j.root), "%s", loc->root);
+    snprintf(j.path, sizeof(j.path), "%s", loc->path);
+    int rc = jobs_create_idem(c->db, c->cfg, &j, NULL, &existing, err, errlen);
+    if (rc)
+        return rc;
+    rc = xfer_wait(c, &j, xfer_ended, 0);
+    if (rc == ST_EPRECOND) {
+        snprintf(err, errlen, "%s", j.error_message);
+        return st_err_from_status_name(j.error_code);
+    }
+    if (rc)
+        snprintf(err, errlen, "%s", c->db->err[0] ? c->db->err : st_strerror(rc));
+    return rc;
+}
+
+int presign_fs_make(struct call *c, const struct job *j, bool put, const char *location,
+                    long expire_s, const char *content_type, char **url, char *err, size_t errlen)
+{
+    static __thread struct presign_claims cl;
+    unsigned char key[AUTH_PRESIGN_KEY_BYTES];
+    char base[300], tok[2600];
+    bool admin;
+    memset(&cl, 0, sizeof(cl));
+    *url = NULL;
+    if (strlen(content_type) >= sizeof(cl.content_type) || strpbrk(content_type, "\r\n")) {
+        snprintf(err, errlen, "content_type must be one line of at most %zu bytes",
+                 sizeof(cl.content_type) - 1);
+        return ST_EINVAL;
+    }
+    int rc = put ? 0 : must_exist(c, j, err, errlen);
+    if (!rc && (rc = auth_user_info(c->db, c->user, &admin, &cl.gen)))
+        snprintf(err, errlen, "%s", c->db->err[0] ? c->db->err : "the user is gone");
+    if (rc)
+        return rc;
+    cl.put = put;
+    cl.expires = (long long)time(NULL) + (expire_s > 0 ? expire_s : 3600);
+    snprintf(cl.user, sizeof(cl.user), "%s", c->user);
+    snprintf(cl.content_type, sizeof(cl.content_type), "%s", content_type);
+    snprintf(cl.location, sizeof(cl.location), "%s", location);
+    auth_presign_key(key);
+    rc = presign_fs_sign(key, sizeof(key), &cl, tok, sizeof(tok));
+    memset(key, 0, sizeof(key));
+    if (!rc)
+        rc = presign_fs_base(c->cfg->server.public_http_url, c->cfg->server.http_listen, base,
+                             sizeof(base));
+    size_t n = strlen(base) + strlen(PRESIGN_FS_PATH) + strlen(tok) + 1;
+    if (!rc && !(*url = malloc(n)))
+        rc = ST_ENOMEM;
+    if (!rc)
+        rc = presign_fs_url(base, tok, *url, n);
+    if (rc)
+        snprintf(err, errlen, "cannot presign '%s': %s", location, st_strerror(rc));
+    return rc;
+}

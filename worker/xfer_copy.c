@@ -1,0 +1,514 @@
+/* xfer_copy.c - COPY jobs: list the source like LIST (prefix + pattern,
+ * scan.h) and stream each match into the target (dst_* fields, naming rules
+ * in copypath.h) through the backend interface, one part-size chunk at a
+ * time (read from the source backend, write_part to the target's writer),
+ * so memory is one chunk whatever the file size, and any pair of backends
+ * works (fs -> s3, s3 -> fs, ...).
+ *
+ * A target that exists with overwrite=false is skipped (SKIPPED, like
+ * `cp -n`): the job still succeeds, and re-running a copy only fills the
+ * gaps. The commit is also no-overwrite then, so a file created meanwhile is
+ * skipped, never replaced. Per-file outcomes (COPIED, SKIPPED, FAILED) go
+ * to st:job:<id>:results for GetJobResults; a source that vanished after
+ * the listing fails that file only, and the job fails at the end naming the
+ * first one. Backend failures end the job (retried when transient).
+ *
+ * Resuming: after each file one script appends its result and stores the
+ * checkpoint (start_after = the source name, files_done, ckpt_bytes), so a
+ * retry or another worker after a crash lists after it and copies only the
+ * rest; the file in flight is copied again from its start. Its writer's
+ * state (cp_wkey, cp_wstate: backend_write_state()) is saved when it opens,
+ * so that the next run first aborts what a dead worker left (an fs temp
+ * file, an S3 multipart upload). Cancel is seen between chunks and between
+ * files. No match at all is NOT_FOUND. */
+#include "backend.h"
+#include "backends.h"
+#include "config.h"
+#include "copypath.h"
+#include "err.h"
+#include "log.h"
+#include "runner.h"
+#include "scan.h"
+#include "worker.h"
+#include "xfer.h"
+
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE 1000
+
+struct cp {
+    struct scan *s;
+    struct backend *dst;
+    const struct backend_entry *const *m; /* matches of the current page */
+    size_t n, i;
+    bool last;
+    int64_t base_done, base_bytes; /* the checkpoint this run started from */
+    int64_t matched, done, bytes;  /* this run: matches, files ended, bytes of ended files */
+    int64_t failed;
+    int first_err;
+    char first[1300];
+    /* the file in flight */
+    const struct backend_entry *e;
+    char drel[1100]; /* target name relative to the target stage root */
+    char dkey[2300]; /* dst_root + drel */
+    struct backend_writer *w;
+    char *buf;
+    size_t cap;
+    int64_t off;
+    long part;
+    char wstate[BACKEND_STATE_MAX];
+};
+
+static void next_file(struct run *r);
+static void on_matches(struct run *r, int rc, const char *msg, const struct backend_entry *const *e,
+                       size_t n, bool last);
+
+static void cp_cleanup(struct run *r)
+{
+    struct cp *c = r->x;
+    if (!c)
+        return;
+    if (c->w) /* a failed or cancelled file leaves nothing behind */
+        backend_write_abort(c->w, NULL, NULL);
+    scan_free(c->s);
+    free(c->buf);
+    free(c);
+    r->x = NULL;
+}
+
+static const char *src_rel(const struct run *r, const struct cp *c)
+{
+    return scan_rel(r, c->e);
+}
+
+/* A backend failure that ends the job, naming the file and the side. */
+static void fail(struct run *r, int rc, const char *what, const char *key, const char *msg)
+{
+    r->transient = rc == ST_EAGAIN || rc == ST_EUNAVAIL || rc == ST_EIO || rc == ST_ETIMEOUT;
+    runner_finish(r, rc, "cannot %s '%s': %s", what, key, msg && *msg ? msg : st_strerror(rc));
+}
+
+/* ------------------------------------------------------------ checkpoint */
+
+/* KEYS: job hash, results list. ARGV: result line, retention, start_after,
+ * files_done, ckpt_bytes, worker, event channel. Fenced by the worker field
+ * so a run that lost its lease cannot move the checkpoint of the new owner. */
+static const char ckpt_lua[] =
+    "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[6] then return 0 end\n"
+    "redis.call('RPUSH', KEYS[2], ARGV[1])\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "redis.call('HSET', KEYS[1], 'start_after', ARGV[3], 'files_done', ARGV[4],\n"
+    "           'ckpt_bytes', ARGV[5], 'bytes_done', ARGV[5])\n"
+    "redis.call('PUBLISH', ARGV[7], 'progress')\n"
+    "return 1\n";
+
+static void on_between(struct run *r, redisReply *rep)
+{
+    struct cp *c = r->x;
+    if (!runner_live(r))
+        return;
+    c->i++;
+    next_file(r);
+}
+
+/* The current file ended as `status`; record it, then look for a cancel. */
+static void file_done(struct run *r, const char *status, const char *err)
+{
+    struct cp *c = r->x;
+    char line[2600], rkey[KEY_MAX + 16], ttl[24], done[24], bytes[24], ev[KEY_MAX];
+    c->done++;
+    snprintf(line, sizeof(line), "%s\t%s\t%s", status, src_rel(r, c), err);
+    snprintf(rkey, sizeof(rkey), "%s:results", r->hkey);
+    snprintf(ttl, sizeof(ttl), "%d", r->w->cfg->jobs.retention_s);
+    snprintf(done, sizeof(done), "%" PRId64, c->base_done + c->done);
+    snprintf(bytes, sizeof(bytes), "%" PRId64, c->base_bytes + c->bytes);
+    snprintf(ev, sizeof(ev), "st:ev:%s", r->j.id);
+    runner_cmdf(r, NULL, "EVAL", ckpt_lua, "2", r->hkey, rkey, line, ttl, src_rel(r, c), done,
+                bytes, r->j.worker, ev, NULL);
+    runner_read_counters(r, on_between);
+}
+
+static void file_failed(struct run *r, int rc, const char *msg)
+{
+    struct cp *c = r->x;
+    char err[600];
+    snprintf(err, sizeof(err), "%s", msg && *msg ? msg : st_strerror(rc));
+    if (c->failed++ == 0) {
+        c->first_err = rc;
+        snprintf(c->first, sizeof(c->first), "'%s': %s", src_rel(r, c), err);
+    }
+    file_done(r, "FAILED", err);
+}
+
+/* ------------------------------------------------------------ one file */
+
+static void read_chunk(struct run *r);
+
+static void on_committed(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    struct cp *c = r->x;
+    char why[1400];
+    if (!runner_resume(r))
+        return;
+    if (rc == ST_EEXIST) { /* created meanwhile: overwrite=false keeps it */
+        snprintf(why, sizeof(why), "'%s' already exists in @%s (overwrite is off)", c->drel,
+                 r->j.dst_stage);
+        file_done(r, "SKIPPED", why);
+        return;
+    }
+    if (rc) {
+        fail(r, rc, "store", c->drel, msg);
+        return;
+    }
+    c->bytes += c->off;
+    r->bytes += c->off;
+    r->files++;
+    file_done(r, "COPIED", "");
+}
+
+static void commit(struct run *r)
+{
+    struct cp *c = r->x;
+    int rc = backend_write_commit(c->w, on_committed, r);
+    if (rc) {
+        fail(r, rc, "store", c->drel, NULL);
+        return;
+    }
+    c->w = NULL; /* consumed */
+    runner_begin(r);
+}
+
+static void on_chunk_live(struct run *r, redisReply *rep)
+{
+    struct cp *c = r->x;
+    if (!runner_live(r))
+        return;
+    if (c->off < c->e->size)
+        read_chunk(r);
+    else
+        commit(r);
+}
+
+static void on_written(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    struct cp *c = r->x;
+    char bytes[24];
+    if (!runner_resume(r))
+        return;
+    if (rc) {
+        fail(r, rc, "write", c->drel, msg);
+        return;
+    }
+    c->part++;
+    r->parts++;
+    runner_progress(r);
+    snprintf(bytes, sizeof(bytes), "%" PRId64, c->base_bytes + c->bytes + c->off);
+    runner_cmdf(r, NULL, "HSET", r->hkey, "bytes_done", bytes, NULL);
+    runner_read_counters(r, on_chunk_live); /* a cancel stops a big file too */
+}
+
+static void on_read(int rc, const char *msg, size_t nread, void *ud)
+{
+    struct run *r = ud;
+    struct cp *c = r->x;
+    size_t want =
+        (size_t)(c->e->size - c->off < (int64_t)c->cap ? c->e->size - c->off : (int64_t)c->cap);
+    if (!runner_resume(r))
+        return;
+    if (rc == ST_ENOTFOUND || (!rc && nread != want)) {
+        backend_write_abort(c->w, NULL, NULL);
+        c->w = NULL;
+        file_failed(r, rc ? rc : ST_EAGAIN,
+                    rc ? "the file disappeared while it was being copied"
+                       : "the file changed while it was being copied");
+        return;
+    }
+    if (rc) {
+        fail(r, rc, "read", src_rel(r, c), msg);
+        return;
+    }
+    rc = backend_write_part(c->w, c->part, c->buf, nread, on_written, r);
+    if (rc) {
+        fail(r, rc, "write", c->drel, NULL);
+        return;
+    }
+    c->off += (int64_t)nread;
+    runner_begin(r);
+}
+
+static void read_chunk(struct run *r)
+{
+    struct cp *c = r->x;
+    size_t len =
+        (size_t)(c->e->size - c->off < (int64_t)c->cap ? c->e->size - c->off : (int64_t)c->cap);
+    int rc = backend_read(r->backend, c->e->key, c->off, len, c->buf, on_read, r);
+    if (rc)
+        fail(r, rc, "read", src_rel(r, c), NULL);
+    else
+        runner_begin(r);
+}
+
+static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
+{
+    struct run *r = ud;
+    struct cp *c = r->x;
+    if (!runner_resume(r)) {
+        if (!rc) /* ending: nothing of this file may stay */
+            backend_write_abort(w, NULL, NULL);
+        return;
+    }
+    if (rc) {
+        fail(r, rc, "write", c->drel, msg);
+        return;
+    }
+    c->w = w;
+    if (backend_write_state(w, c->wstate, sizeof(c->wstate)) == 0) /* for a successor */
+        runner_cmdf(r, NULL, "HSET", r->hkey, "cp_wkey", c->dkey, "cp_wstate", c->wstate, NULL);
+    if (c->e->size > 0)
+        read_chunk(r);
+    else
+        commit(r);
+}
+
+static void open_target(struct run *r)
+{
+    struct cp *c = r->x;
+    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
+    size_t ps = (size_t)xfer_part_size(r);
+    if (c->e->size > 0 && !c->buf) {
+        if (!(c->buf = malloc(ps))) {
+            runner_finish(r, ST_ENOMEM, "out of memory for a chunk of %zu bytes", ps);
+            return;
+        }
+        c->cap = ps;
+    }
+    c->off = 0;
+    c->part = 0;
+    int rc = backend_write_open(c->dst, c->dkey, &o, on_open, r);
+    if (rc)
+        fail(r, rc, "write", c->drel, NULL);
+    else
+        runner_begin(r);
+}
+
+static void on_target_stat(int rc, const char *msg, const struct backend_entry *e, void *ud)
+{
+    struct run *r = ud;
+    struct cp *c = r->x;
+    char why[1400];
+    if (!runner_resume(r))
+        return;
+    if (rc == 0) {
+        snprintf(why, sizeof(why), "'%s' already exists in @%s (overwrite is off)", c->drel,
+                 r->j.dst_stage);
+        file_done(r, "SKIPPED", why);
+    } else if (rc == ST_ENOTFOUND) {
+        open_target(r);
+    } else {
+        fail(r, rc, "check", c->drel, msg);
+    }
+}
+
+/* Start on match c->i: look for an existing target first unless overwrite. */
+static void start_file(struct run *r)
+{
+    struct cp *c = r->x;
+    if (r->j.overwrite) {
+        open_target(r);
+        return;
+    }
+    int rc = backend_stat(c->dst, c->dkey, on_target_stat, r);
+    if (rc)
+        fail(r, rc, "check", c->drel, NULL);
+    else
+        runner_begin(r);
+}
+
+/* ------------------------------------------------------------ the listing */
+
+static void finish(struct run *r)
+{
+    struct cp *c = r->x;
+    if (c->base_done + c->done == 0) {
+        if (r->j.pattern[0])
+            runner_finish(r, ST_ENOTFOUND, "no file under '%s' matches pattern '%s'", r->j.location,
+                          r->j.pattern);
+        else
+            runner_finish(r, ST_ENOTFOUND, "no file matches '%s'", r->j.location);
+    } else if (c->failed) {
+        runner_finish(r, c->first_err, "could not copy %" PRId64 " of %" PRId64 " files; first: %s",
+                      c->failed, c->done, c->first);
+    } else {
+        runner_finish(r, 0, "%s", "");
+    }
+}
+
+/* Name the target of match c->i; false if the match is not copied. */
+static bool target_of(struct run *r, const struct backend_entry *e, struct cp *c, int *rc)
+{
+    char drel[sizeof(c->drel)];
+    *rc = copypath_target(r->j.path, r->j.dst_path, scan_rel(r, e), drel, sizeof(drel));
+    if (*rc == ST_ENOTFOUND) {
+        *rc = 0;
+        return false;
+    }
+    if (!*rc &&
+        snprintf(c->dkey, sizeof(c->dkey), "%s%s", r->j.dst_root, drel) >= (int)sizeof(c->dkey))
+        *rc = ST_ELIMIT;
+    if (!*rc)
+        memcpy(c->drel, drel, sizeof(drel));
+    return !*rc;
+}
+
+static void next_file(struct run *r)
+{
+    struct cp *c = r->x;
+    int rc = 0;
+    for (; c->i < c->n; c->i++) {
+        c->e = c->m[c->i];
+        if (target_of(r, c->e, c, &rc)) {
+            start_file(r);
+            return;
+        }
+        if (rc) {
+            file_failed(r, rc, "the target name is too long");
+            return;
+        }
+    }
+    if (c->last)
+        finish(r);
+    else
+        scan_next(c->s, on_matches);
+}
+
+static void on_total(struct run *r, redisReply *rep)
+{
+    runner_wake_fe(r); /* the CopyFiles call waits for the first page */
+    next_file(r);
+}
+
+static void on_matches(struct run *r, int rc, const char *msg, const struct backend_entry *const *e,
+                       size_t n, bool last)
+{
+    struct cp *c = r->x;
+    char total[24];
+    if (rc) {
+        runner_finish(r, rc, "cannot list '%s': %s", r->j.path, msg);
+        return;
+    }
+    c->m = e;
+    c->n = n;
+    c->i = 0;
+    c->last = last;
+    for (size_t i = 0; i < n; i++) { /* a file target takes one of them at most */
+        char tmp[sizeof(c->drel)];
+        if (copypath_target(r->j.path, r->j.dst_path, scan_rel(r, e[i]), tmp, sizeof(tmp)) !=
+            ST_ENOTFOUND)
+            c->matched++;
+    }
+    snprintf(total, sizeof(total), "%" PRId64, c->base_done + c->matched);
+    runner_cmdf(r, on_total, "HSET", r->hkey, "files_total", total, NULL);
+}
+
+static void scan_start(struct run *r)
+{
+    struct cp *c = r->x;
+    char err[400] = "";
+    int rc = scan_open(r, PAGE, &c->s, err, sizeof(err));
+    if (rc) {
+        runner_finish(r, rc, "%s", err);
+        return;
+    }
+    scan_next(c->s, on_matches);
+}
+
+static void on_stale_aborted(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    if (!runner_resume(r))
+        return;
+    if (rc)
+        log_warn("job=%s cannot abort the write a previous run left: %s (%d %s)", r->j.id, msg, rc,
+                 st_strerror(rc));
+    scan_start(r);
+}
+
+static void on_stale_open(int rc, const char *msg, struct backend_writer *w, void *ud)
+{
+    struct run *r = ud;
+    if (!runner_resume(r)) {
+        if (!rc)
+            backend_write_abort(w, NULL, NULL);
+        return;
+    }
+    if (rc) { /* already gone (committed or cleaned): nothing to undo */
+        log_debug("job=%s no write of a previous run to abort: %s", r->j.id, msg);
+        scan_start(r);
+        return;
+    }
+    rc = backend_write_abort(w, on_stale_aborted, r);
+    if (rc)
+        scan_start(r);
+    else
+        runner_begin(r);
+}
+
+/* A previous run died while writing `key`: abort that write, then list. */
+static void on_saved(struct run *r, redisReply *rep)
+{
+    struct cp *c = r->x;
+    const char *key = NULL, *ws = NULL;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+        rep->element[0]->type == REDIS_REPLY_STRING &&
+        rep->element[1]->type == REDIS_REPLY_STRING) {
+        key = rep->element[0]->str;
+        ws = rep->element[1]->str;
+    }
+    struct backend_write_opts o = {.no_overwrite = true};
+    if (key && backend_write_resume(c->dst, key, &o, ws, 0, 0, on_stale_open, r) == 0) {
+        log_info("job=%s aborting the write of '%s' a previous run left", r->j.id, key);
+        runner_begin(r);
+        return;
+    }
+    scan_start(r);
+}
+
+static void cp_start(struct run *r)
+{
+    char err[400] = "";
+    struct cp *c = calloc(1, sizeof(*c));
+    if (!c) {
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
+    r->x = c;
+    c->base_done = r->j.files_done;
+    c->base_bytes = r->j.ckpt_bytes;
+    int rc = 0;
+    c->dst = r->w->backend;
+    if (r->j.dst_storage[0] || r->w->backends)
+        rc = backends_for(r->w->backends, r->j.dst_storage, r->j.dst_storage_conn, &c->dst, err,
+                          sizeof(err));
+    if (rc) {
+        runner_finish(r, rc, "stage @%s: %s", r->j.dst_stage, err);
+        return;
+    }
+    if (r->j.attempts > 1)
+        runner_cmdf(r, on_saved, "HMGET", r->hkey, "cp_wkey", "cp_wstate", NULL);
+    else
+        scan_start(r);
+}
+
+/* Never waits (runner_wait()), so never polled; go on if it ever is. */
+static void cp_poll(struct run *r)
+{
+    next_file(r);
+}
+
+const struct xfer_kind xfer_copy = {"COPY", cp_start, cp_poll, cp_cleanup};
