@@ -48,7 +48,7 @@ static int run(struct cli *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     Stage__V1__RemoveFilesRequest req = STAGE__V1__REMOVE_FILES_REQUEST__INIT;
     bool wait = false;
-    int c;
+    int c, rc;
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (c == O_PATTERN)
             req.pattern = optarg;
@@ -61,11 +61,8 @@ static int run(struct cli *cli, int argc, char **argv)
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
-    if (argc - optind != 1)
-        return cli_usage(cli, "expected one @LOCATION");
-    req.location = argv[optind];
-    if (req.location[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", req.location);
+    if ((rc = cli_location_arg(cli, argc, argv, &req.location)) != 0)
+        return rc;
     return remove_files(cli, &req, wait);
 }
 
