@@ -23,6 +23,30 @@ int admin_call(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
     return 0;
 }
 
+int admin_call_print(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
+                     const ProtobufCMessageDescriptor *resp_desc, const char *object,
+                     admin_print_fn *print)
+{
+    ProtobufCMessage *resp = NULL;
+    int rc = admin_call(cli, rpc, req, resp_desc, object, &resp);
+    if (rc)
+        return rc;
+    if (!admin_json(cli, resp))
+        rc = print(cli, resp);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
+}
+
+int admin_table_done(struct cli *cli, const char *object, struct table *t, int rc)
+{
+    if (t && !rc)
+        table_print(t);
+    else
+        rc = cli_fail(cli, object, "RESOURCE_EXHAUSTED", "out of memory");
+    table_free(t);
+    return rc;
+}
+
 bool admin_json(struct cli *cli, const ProtobufCMessage *m)
 {
     if (!cli->json)
@@ -98,4 +122,43 @@ int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool
                   : cli_fail(cli, j->id, "INTERNAL", "the server returned no job");
     protobuf_c_message_free_unpacked(&got->base, NULL);
     return rc;
+}
+
+int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
+                   const ProtobufCMessageDescriptor *resp_desc, const char *object, bool wait)
+{
+    ProtobufCMessage *resp = NULL;
+    int rc = admin_call(cli, rpc, req, resp_desc, object, &resp);
+    if (rc)
+        return rc;
+    const ProtobufCMessage *j = out_msg_sub(resp, "job", &stage__v1__job__descriptor);
+    rc = admin_job(cli, object, (const Stage__V1__Job *)j, wait);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
+}
+
+enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_FLAG, O_WAIT, O_IDEM };
+
+int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const char *flag,
+                        struct admin_jobopts *o)
+{
+    const struct option opts[] = {CLI_GLOBAL_OPTIONS,
+                                  {"pattern", required_argument, NULL, O_PATTERN},
+                                  {flag, no_argument, NULL, O_FLAG},
+                                  {"wait", no_argument, NULL, O_WAIT},
+                                  {"idempotency-key", required_argument, NULL, O_IDEM},
+                                  {NULL, 0, NULL, 0}};
+    int c;
+    memset(o, 0, sizeof(*o));
+    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
+        if (c == O_PATTERN)
+            o->pattern = optarg;
+        else if (c == O_FLAG)
+            o->flag = true;
+        else if (c == O_WAIT)
+            o->wait = true;
+        else if (c == O_IDEM)
+            o->idem = optarg;
+    }
+    return c == -1 ? -1 : CLI_OPT_EXIT(c);
 }

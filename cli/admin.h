@@ -1,10 +1,13 @@
-/* admin.h - helpers shared by the catalog commands of stagectl (user, stage,
- * grant): one unary call with error reporting, and printing a reply as
- * JSON or as "key: value" lines. Single-threaded, like the rest of the CLI. */
+/* admin.h - helpers shared by the stagectl commands that make unary calls
+ * (the catalog: user, stage, grant; and cp, rm, stat, presign, job): one
+ * unary call with error reporting, printing a reply as JSON, "key: value"
+ * lines or a table, and the job a call queued. Single-threaded, like the
+ * rest of the CLI. */
 #ifndef STAGECTL_ADMIN_H
 #define STAGECTL_ADMIN_H
 
 #include "cli.h"
+#include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -16,6 +19,20 @@
 int admin_call(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
                const ProtobufCMessageDescriptor *resp_desc, const char *object,
                ProtobufCMessage **resp);
+
+/* Prints a reply `resp` for people. Returns an exit code. */
+typedef int(admin_print_fn)(struct cli *cli, const ProtobufCMessage *resp);
+
+/* admin_call, then the reply printed: with --json as one JSON document, else
+ * by `print`. Frees the reply. Returns an exit code. */
+int admin_call_print(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
+                     const ProtobufCMessageDescriptor *resp_desc, const char *object,
+                     admin_print_fn *print);
+
+/* The end of a table built row by row (`rc`: the first table_add error):
+ * print `t`, or when it could not be built (`t` NULL or `rc` set) report
+ * running out of memory about `object`. Frees `t`. Returns an exit code. */
+int admin_table_done(struct cli *cli, const char *object, struct table *t, int rc);
 
 /* With --json: print `m` as one JSON document and return true. */
 bool admin_json(struct cli *cli, const ProtobufCMessage *m);
@@ -32,6 +49,24 @@ int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out,
  * CLI_EXIT_ERR when the polling fails or the job ended FAILED / CANCELLED
  * (the error named on stderr). */
 int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait);
+
+/* admin_call of an RPC that queues a job (the reply's `job` field), then
+ * admin_job. Returns an exit code. */
+int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
+                   const ProtobufCMessageDescriptor *resp_desc, const char *object, bool wait);
+
+/* The options of the commands that queue a job over a prefix (cp, rm):
+ * --pattern, --wait, --idempotency-key and the command's own `flag`
+ * ("overwrite", "dry-run"). */
+struct admin_jobopts {
+    char *pattern, *idem; /* NULL when not given */
+    bool flag, wait;
+};
+
+/* Parse them into `o`. Returns -1 to go on (`optind` at the first
+ * argument), or the exit code the command returns. */
+int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const char *flag,
+                        struct admin_jobopts *o);
 
 /* Subcommand dispatch: argv[1] names one of `subs` (NULL-terminated pairs of
  * name and function); the function gets argc-1, argv+1. */

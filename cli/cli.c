@@ -62,6 +62,30 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts
     }
 }
 
+int cli_getopt_global(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0)
+        ;
+    return c == -1 ? -1 : CLI_OPT_EXIT(c);
+}
+
+int cli_check_location(struct cli *cli, const char *loc)
+{
+    if (loc[0] != '@')
+        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", loc);
+    return 0;
+}
+
+int cli_location_arg(struct cli *cli, int argc, char **argv, char **loc)
+{
+    if (argc - optind != 1)
+        return cli_usage(cli, "expected one @LOCATION");
+    *loc = argv[optind];
+    return cli_check_location(cli, *loc);
+}
+
 int cli_usage(struct cli *cli, const char *fmt, ...)
 {
     va_list ap;

@@ -68,6 +68,18 @@ enum {
 #define CLI_OPT_EXIT(rc)   (-10 - (rc)) /* the exit code of a CLI_OPT_STOP value */
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
 
+/* cli_getopt for a command with only the global options. Returns -1 to go on
+ * (`optind` at the first argument), or the exit code the command returns. */
+int cli_getopt_global(struct cli *cli, int argc, char **argv);
+
+/* Check that `loc` is a stage location (it starts with '@'). 0, or
+ * CLI_EXIT_USAGE after the message. */
+int cli_check_location(struct cli *cli, const char *loc);
+
+/* The one argument left after the options, a stage location, into `*loc`.
+ * 0, or CLI_EXIT_USAGE after the message. */
+int cli_location_arg(struct cli *cli, int argc, char **argv, char **loc);
+
 /* Connect to the server; `auth`: send credentials (--token, then
  * STAGE_TOKEN, then STAGE_USER + STAGE_PASSWORD, then the token file of
  * `stagectl login`).

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_OVERWRITE, O_WAIT, O_IDEM };
-
 static const char usage[] =
     "usage: stagectl cp @FROM @TO [--pattern RE] [--overwrite] [--wait]\n"
     "                   [--idempotency-key KEY]\n"
@@ -26,41 +24,13 @@ static const char usage[] =
     "  --wait                 poll the job until it ends; exit 1 unless it SUCCEEDED\n"
     "  --idempotency-key KEY  the same KEY again returns the first job\n";
 
-static int copy_files(struct cli *cli, const Stage__V1__CopyFilesRequest *req, bool wait)
-{
-    Stage__V1__CopyFilesResponse *resp = NULL;
-    int rc = admin_call(cli, "CopyFiles", &req->base, &stage__v1__copy_files_response__descriptor,
-                        req->from, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    rc = admin_job(cli, req->from, resp->job, wait);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
-}
-
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
-                                         {"pattern", required_argument, NULL, O_PATTERN},
-                                         {"overwrite", no_argument, NULL, O_OVERWRITE},
-                                         {"wait", no_argument, NULL, O_WAIT},
-                                         {"idempotency-key", required_argument, NULL, O_IDEM},
-                                         {NULL, 0, NULL, 0}};
     Stage__V1__CopyFilesRequest req = STAGE__V1__COPY_FILES_REQUEST__INIT;
-    bool wait = false;
-    int c;
-    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
-        if (c == O_PATTERN)
-            req.pattern = optarg;
-        else if (c == O_OVERWRITE)
-            req.overwrite = true;
-        else if (c == O_WAIT)
-            wait = true;
-        else if (c == O_IDEM)
-            req.idempotency_key = optarg;
-    }
-    if (c != -1)
-        return CLI_OPT_EXIT(c);
+    struct admin_jobopts o;
+    int rc = admin_jobopts_parse(cli, argc, argv, "overwrite", &o);
+    if (rc >= 0)
+        return rc;
     if (argc - optind != 2)
         return cli_usage(cli, "expected @FROM and @TO");
     req.from = argv[optind];
@@ -73,7 +43,13 @@ static int run(struct cli *cli, int argc, char **argv)
                              "use put and get for local files",
                              loc);
     }
-    return copy_files(cli, &req, wait);
+    if (o.pattern)
+        req.pattern = o.pattern;
+    if (o.idem)
+        req.idempotency_key = o.idem;
+    req.overwrite = o.flag;
+    return admin_call_job(cli, "CopyFiles", &req.base, &stage__v1__copy_files_response__descriptor,
+                          req.from, o.wait);
 }
 
 const struct cli_cmd cmd_cp = {"cp", run, "copy files between stage locations (server side)",

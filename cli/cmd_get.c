@@ -385,8 +385,8 @@ static int run(struct cli *cli, int argc, char **argv)
     if (argc - optind != 2)
         return cli_usage(cli, "expected @LOCATION and FILE, DIR or -");
     req.location = argv[optind];
-    if (req.location[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", req.location);
+    if ((rc = cli_check_location(cli, req.location)) != 0)
+        return rc;
     const char *dest = argv[optind + 1];
     const char *loc = req.location;
     if (pattern || loc[strlen(loc) - 1] == '/' || !strchr(loc, '/')) {

@@ -44,12 +44,9 @@ static int parse_priv(const char *s)
 
 static int change(struct cli *cli, int argc, char **argv, bool grant)
 {
-    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0)
-        ;
-    if (c != -1)
-        return CLI_OPT_EXIT(c);
+    int rc = cli_getopt_global(cli, argc, argv);
+    if (rc >= 0)
+        return rc;
     int n = argc - optind;
     int priv = n >= 1 ? parse_priv(argv[optind]) : 0;
     if (!priv)
@@ -60,23 +57,17 @@ static int change(struct cli *cli, int argc, char **argv, bool grant)
                          global ? "expected CREATE_STAGE USER" : "expected PRIVILEGE STAGE USER");
     char *stage = global ? "" : argv[optind + 1];
     char *user = argv[optind + n - 1];
+    /* Grant and Revoke take the same three fields */
+    Stage__V1__GrantRequest g = STAGE__V1__GRANT_REQUEST__INIT;
+    Stage__V1__RevokeRequest r = STAGE__V1__REVOKE_REQUEST__INIT;
+    g.privilege = r.privilege = priv;
+    g.stage = r.stage = stage;
+    g.user = r.user = user;
     ProtobufCMessage *resp = NULL;
-    int rc;
-    if (grant) {
-        Stage__V1__GrantRequest req = STAGE__V1__GRANT_REQUEST__INIT;
-        req.privilege = priv;
-        req.stage = stage;
-        req.user = user;
-        rc = admin_call(cli, "Grant", &req.base, &stage__v1__grant_response__descriptor, user,
-                        &resp);
-    } else {
-        Stage__V1__RevokeRequest req = STAGE__V1__REVOKE_REQUEST__INIT;
-        req.privilege = priv;
-        req.stage = stage;
-        req.user = user;
-        rc = admin_call(cli, "Revoke", &req.base, &stage__v1__revoke_response__descriptor, user,
-                        &resp);
-    }
+    rc = grant ? admin_call(cli, "Grant", &g.base, &stage__v1__grant_response__descriptor, user,
+                            &resp)
+               : admin_call(cli, "Revoke", &r.base, &stage__v1__revoke_response__descriptor, user,
+                            &resp);
     if (rc)
         return rc;
     char b[16];
@@ -101,6 +92,23 @@ static int run_revoke(struct cli *cli, int argc, char **argv)
     return change(cli, argc, argv, false);
 }
 
+static int print_grants(struct cli *cli, const ProtobufCMessage *resp)
+{
+    static const char *const heads[] = {"PRIVILEGE", "STAGE", "USER"};
+    const Stage__V1__ShowGrantsResponse *r = (const Stage__V1__ShowGrantsResponse *)resp;
+    struct table *t = table_new(3, heads);
+    char b[16];
+    int rc = 0;
+    for (size_t i = 0; t && !rc && i < r->n_grants; i++) {
+        const Stage__V1__GrantEntry *g = r->grants[i];
+        const char *cells[] = {
+            out_enum_name(&stage__v1__privilege__descriptor, (int)g->privilege, b),
+            g->stage[0] ? g->stage : "*", g->user};
+        rc = table_add(t, cells);
+    }
+    return admin_table_done(cli, "grants", t, rc);
+}
+
 static int run_grants(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
@@ -108,8 +116,6 @@ static int run_grants(struct cli *cli, int argc, char **argv)
                                          {"user", required_argument, NULL, O_USER},
                                          {NULL, 0, NULL, 0}};
     Stage__V1__ShowGrantsRequest req = STAGE__V1__SHOW_GRANTS_REQUEST__INIT;
-    Stage__V1__ShowGrantsResponse *resp = NULL;
-    char b[16];
     int c;
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (c == O_STAGE)
@@ -121,28 +127,9 @@ static int run_grants(struct cli *cli, int argc, char **argv)
         return CLI_OPT_EXIT(c);
     if (argc - optind != 0 || !req.stage[0] == !req.user[0])
         return cli_usage(cli, "give exactly one of --stage NAME or --user NAME");
-    int rc = admin_call(cli, "ShowGrants", &req.base, &stage__v1__show_grants_response__descriptor,
-                        req.stage[0] ? req.stage : req.user, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!admin_json(cli, &resp->base)) {
-        static const char *const heads[] = {"PRIVILEGE", "STAGE", "USER"};
-        struct table *t = table_new(3, heads);
-        for (size_t i = 0; t && !rc && i < resp->n_grants; i++) {
-            const Stage__V1__GrantEntry *g = resp->grants[i];
-            const char *cells[] = {
-                out_enum_name(&stage__v1__privilege__descriptor, (int)g->privilege, b),
-                g->stage[0] ? g->stage : "*", g->user};
-            rc = table_add(t, cells);
-        }
-        if (t && !rc)
-            table_print(t);
-        else
-            rc = cli_fail(cli, "grants", "RESOURCE_EXHAUSTED", "out of memory");
-        table_free(t);
-    }
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
+    return admin_call_print(cli, "ShowGrants", &req.base,
+                            &stage__v1__show_grants_response__descriptor,
+                            req.stage[0] ? req.stage : req.user, print_grants);
 }
 
 const struct cli_cmd cmd_grant = {"grant", run_grant, "give a privilege", grant_usage};

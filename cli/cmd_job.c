@@ -97,6 +97,7 @@ struct watch {
     char label[64];
     int state; /* of the last message */
     bool started;
+    char error[300]; /* "CODE: message" of the last message */
 };
 
 static void watch_progress(struct watch *w, const Stage__V1__Job *j)
@@ -124,6 +125,7 @@ static int on_watch(const ProtobufCMessage *msg, void *ud, struct rpc_status *st
     if (!m->job)
         return 0;
     w->state = m->job->state;
+    snprintf(w->error, sizeof(w->error), "%s: %s", m->job->error_code, m->job->error_message);
     if (w->cli->json) {
         out_print_json(out_msg_json(&m->job->base));
         return 0;
@@ -156,8 +158,8 @@ static int j_watch(struct cli *cli, int argc, char **argv)
     if (w.state == STAGE__V1__JOB_STATE__SUCCEEDED)
         return CLI_EXIT_OK;
     if (w.state == STAGE__V1__JOB_STATE__FAILED || w.state == STAGE__V1__JOB_STATE__CANCELLED) {
-        fprintf(stderr, "%s: job %s: ended %s\n", CLI_PROG, req.job_id,
-                w.state == STAGE__V1__JOB_STATE__FAILED ? "FAILED" : "CANCELLED");
+        fprintf(stderr, "%s: job %s: ended %s: %s\n", CLI_PROG, req.job_id,
+                w.state == STAGE__V1__JOB_STATE__FAILED ? "FAILED" : "CANCELLED", w.error);
         return CLI_EXIT_ERR;
     }
     return cli_fail(cli, req.job_id, "UNAVAILABLE", "the watch ended before the job did");

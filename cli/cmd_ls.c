@@ -64,18 +64,15 @@ static int run(struct cli *cli, int argc, char **argv)
     Stage__V1__ListFilesRequest req = STAGE__V1__LIST_FILES_REQUEST__INIT;
     struct rpc_status st;
     struct ls l = {.cli = cli};
-    int c;
+    int c, rc;
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0)
         if (c == O_PATTERN)
             req.pattern = optarg;
     if (c != -1)
         return CLI_OPT_EXIT(c);
-    if (argc - optind != 1)
-        return cli_usage(cli, "expected one @LOCATION");
-    req.location = argv[optind];
-    if (req.location[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", req.location);
-    int rc = cli_connect(cli, true);
+    if ((rc = cli_location_arg(cli, argc, argv, &req.location)) != 0)
+        return rc;
+    rc = cli_connect(cli, true);
     if (rc)
         return rc;
     rc = rpc_server_stream(&cli->conn, RPC_SERVICE "ListFiles", &req.base,

@@ -72,7 +72,7 @@ static int run(struct cli *cli, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     Stage__V1__PresignFileRequest req = STAGE__V1__PRESIGN_FILE_REQUEST__INIT;
     req.method = STAGE__V1__PRESIGN_METHOD__DOWNLOAD_METHOD;
-    int c;
+    int c, rc;
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         char *end;
         if (c == O_UPLOAD) {
@@ -89,11 +89,8 @@ static int run(struct cli *cli, int argc, char **argv)
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
-    if (argc - optind != 1)
-        return cli_usage(cli, "expected one @LOCATION");
-    req.location = argv[optind];
-    if (req.location[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", req.location);
+    if ((rc = cli_location_arg(cli, argc, argv, &req.location)) != 0)
+        return rc;
     if (req.content_type[0] && req.method != STAGE__V1__PRESIGN_METHOD__UPLOAD_METHOD)
         return cli_usage(cli, "--content-type goes with --upload");
     return presign(cli, &req);

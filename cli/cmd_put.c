@@ -462,8 +462,9 @@ static int run(struct cli *cli, int argc, char **argv)
     if (o.idem && o.resume)
         return cli_usage(cli, "--resume and --idempotency-key exclude each other");
     const char *dest = argv[argc - 1];
-    if (dest[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", dest);
+    int rc = cli_check_location(cli, dest);
+    if (rc)
+        return rc;
     int nfiles = argc - optind - 1;
     const char *file = argv[optind];
     struct stat sb;

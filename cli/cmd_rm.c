@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_DRY_RUN, O_WAIT, O_IDEM };
-
 static const char usage[] =
     "usage: stagectl rm @LOCATION [--pattern RE] [--dry-run] [--wait]\n"
     "                   [--idempotency-key KEY]\n"
@@ -25,48 +23,22 @@ static const char usage[] =
     "  --idempotency-key KEY  the same KEY again (1-128 printable characters, no\n"
     "                         spaces) returns the first job instead of a new one\n";
 
-static int remove_files(struct cli *cli, const Stage__V1__RemoveFilesRequest *req, bool wait)
-{
-    Stage__V1__RemoveFilesResponse *resp = NULL;
-    int rc =
-        admin_call(cli, "RemoveFiles", &req->base, &stage__v1__remove_files_response__descriptor,
-                   req->location, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    rc = admin_job(cli, req->location, resp->job, wait);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
-}
-
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
-                                         {"pattern", required_argument, NULL, O_PATTERN},
-                                         {"dry-run", no_argument, NULL, O_DRY_RUN},
-                                         {"wait", no_argument, NULL, O_WAIT},
-                                         {"idempotency-key", required_argument, NULL, O_IDEM},
-                                         {NULL, 0, NULL, 0}};
     Stage__V1__RemoveFilesRequest req = STAGE__V1__REMOVE_FILES_REQUEST__INIT;
-    bool wait = false;
-    int c;
-    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
-        if (c == O_PATTERN)
-            req.pattern = optarg;
-        else if (c == O_DRY_RUN)
-            req.dry_run = true;
-        else if (c == O_WAIT)
-            wait = true;
-        else if (c == O_IDEM)
-            req.idempotency_key = optarg;
-    }
-    if (c != -1)
-        return CLI_OPT_EXIT(c);
-    if (argc - optind != 1)
-        return cli_usage(cli, "expected one @LOCATION");
-    req.location = argv[optind];
-    if (req.location[0] != '@')
-        return cli_usage(cli, "'%s' is not a stage location (they start with '@')", req.location);
-    return remove_files(cli, &req, wait);
+    struct admin_jobopts o;
+    int rc = admin_jobopts_parse(cli, argc, argv, "dry-run", &o);
+    if (rc >= 0)
+        return rc;
+    if ((rc = cli_location_arg(cli, argc, argv, &req.location)) != 0)
+        return rc;
+    if (o.pattern)
+        req.pattern = o.pattern;
+    if (o.idem)
+        req.idempotency_key = o.idem;
+    req.dry_run = o.flag;
+    return admin_call_job(cli, "RemoveFiles", &req.base,
+                          &stage__v1__remove_files_response__descriptor, req.location, o.wait);
 }
 
 const struct cli_cmd cmd_rm = {"rm", run, "remove files (prefix, optional pattern)", usage};

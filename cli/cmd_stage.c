@@ -124,6 +124,38 @@ static void print_stage(const Stage__V1__Stage *s)
     admin_kv("comment:", s->comment);
 }
 
+/* The `stage` of an AlterStage or DescribeStage reply. */
+static int print_stage_reply(struct cli *cli, const ProtobufCMessage *resp)
+{
+    const ProtobufCMessage *s = out_msg_sub(resp, "stage", &stage__v1__stage__descriptor);
+    (void)cli;
+    if (s)
+        print_stage((const Stage__V1__Stage *)s);
+    return CLI_EXIT_OK;
+}
+
+static int print_stages(struct cli *cli, const ProtobufCMessage *resp)
+{
+    static const char *const heads[] = {"NAME", "TYPE",    "STORAGE", "OWNER",
+                                        "URL",  "CREATED", "COMMENT"};
+    const Stage__V1__ListStagesResponse *r = (const Stage__V1__ListStagesResponse *)resp;
+    struct table *tb = table_new(7, heads);
+    char t[32];
+    int rc = 0;
+    for (size_t i = 0; tb && !rc && i < r->n_stages; i++) {
+        const Stage__V1__Stage *s = r->stages[i];
+        const char *cells[] = {s->name,
+                               s->stage_type,
+                               s->storage_type,
+                               s->owner,
+                               s->url[0] ? s->url : "-",
+                               out_time(t, s->created_on),
+                               s->comment};
+        rc = table_add(tb, cells);
+    }
+    return admin_table_done(cli, "stages", tb, rc);
+}
+
 /* The end of a drop/replace: with `wait`, wait for the deletion job of the
  * old files first. People get the lines about the job (the stage was
  * printed before); --json gets one document: the reply, plus the final job
@@ -208,7 +240,6 @@ static int s_drop(struct cli *cli, int argc, char **argv)
 static int s_alter(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__AlterStageRequest req = STAGE__V1__ALTER_STAGE_REQUEST__INIT;
-    Stage__V1__AlterStageResponse *resp = NULL;
     Stage__V1__AlterStageRequest__ConnectionEntry conn[CONN_MAX], *pconn[CONN_MAX];
     struct sopts o;
     int rc = parse(cli, argc, argv, &o, 1);
@@ -230,72 +261,33 @@ static int s_alter(struct cli *cli, int argc, char **argv)
     req.set_comment = o.comment != NULL;
     req.comment = (char *)(o.comment ? o.comment : "");
     req.unset_comment = o.unset_comment;
-    rc = admin_call(cli, "AlterStage", &req.base, &stage__v1__alter_stage_response__descriptor,
-                    req.name, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!admin_json(cli, &resp->base) && resp->stage)
-        print_stage(resp->stage);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return admin_call_print(cli, "AlterStage", &req.base,
+                            &stage__v1__alter_stage_response__descriptor, req.name,
+                            print_stage_reply);
 }
 
 static int s_desc(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__DescribeStageRequest req = STAGE__V1__DESCRIBE_STAGE_REQUEST__INIT;
-    Stage__V1__DescribeStageResponse *resp = NULL;
     struct sopts o;
     int rc = parse(cli, argc, argv, &o, 1);
     if (rc >= 0)
         return rc;
     req.name = argv[optind];
-    rc =
-        admin_call(cli, "DescribeStage", &req.base, &stage__v1__describe_stage_response__descriptor,
-                   req.name, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!admin_json(cli, &resp->base) && resp->stage)
-        print_stage(resp->stage);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return admin_call_print(cli, "DescribeStage", &req.base,
+                            &stage__v1__describe_stage_response__descriptor, req.name,
+                            print_stage_reply);
 }
 
 static int s_list(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__ListStagesRequest req = STAGE__V1__LIST_STAGES_REQUEST__INIT;
-    Stage__V1__ListStagesResponse *resp = NULL;
     struct sopts o;
     int rc = parse(cli, argc, argv, &o, 0);
     if (rc >= 0)
         return rc;
-    rc = admin_call(cli, "ListStages", &req.base, &stage__v1__list_stages_response__descriptor,
-                    "stages", (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!admin_json(cli, &resp->base)) {
-        static const char *const heads[] = {"NAME", "TYPE",    "STORAGE", "OWNER",
-                                            "URL",  "CREATED", "COMMENT"};
-        char t[32];
-        struct table *tb = table_new(7, heads);
-        for (size_t i = 0; tb && !rc && i < resp->n_stages; i++) {
-            const Stage__V1__Stage *s = resp->stages[i];
-            const char *cells[] = {s->name,
-                                   s->stage_type,
-                                   s->storage_type,
-                                   s->owner,
-                                   s->url[0] ? s->url : "-",
-                                   out_time(t, s->created_on),
-                                   s->comment};
-            rc = table_add(tb, cells);
-        }
-        if (tb && !rc)
-            table_print(tb);
-        else
-            rc = cli_fail(cli, "stages", "RESOURCE_EXHAUSTED", "out of memory");
-        table_free(tb);
-    }
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
+    return admin_call_print(cli, "ListStages", &req.base,
+                            &stage__v1__list_stages_response__descriptor, "stages", print_stages);
 }
 
 static int run(struct cli *cli, int argc, char **argv)

@@ -23,14 +23,34 @@ static const char usage[] =
     "Manage users (admins only; a user may change their own password). A password\n"
     "change or a drop revokes every token of the user.\n";
 
-static void print_user(struct cli *cli, const ProtobufCMessage *resp, const Stage__V1__User *u)
+/* The `user` of a CreateUser or AlterUser reply. */
+static int print_user(struct cli *cli, const ProtobufCMessage *resp)
 {
+    const Stage__V1__User *u =
+        (const Stage__V1__User *)out_msg_sub(resp, "user", &stage__v1__user__descriptor);
     char t[32];
-    if (admin_json(cli, resp) || !u)
-        return;
+    (void)cli;
+    if (!u)
+        return CLI_EXIT_OK;
     admin_kv("name:", u->name);
     admin_kv("admin:", u->admin ? "yes" : "no");
     admin_kv("created_on:", out_time(t, u->created_on));
+    return CLI_EXIT_OK;
+}
+
+static int print_users(struct cli *cli, const ProtobufCMessage *resp)
+{
+    static const char *const heads[] = {"NAME", "ADMIN", "CREATED"};
+    const Stage__V1__ListUsersResponse *r = (const Stage__V1__ListUsersResponse *)resp;
+    struct table *tb = table_new(3, heads);
+    char t[32];
+    int rc = 0;
+    for (size_t i = 0; tb && !rc && i < r->n_users; i++) {
+        const Stage__V1__User *u = r->users[i];
+        const char *cells[] = {u->name, u->admin ? "yes" : "no", out_time(t, u->created_on)};
+        rc = table_add(tb, cells);
+    }
+    return admin_table_done(cli, "users", tb, rc);
 }
 
 /* Options shared by create and alter. */
@@ -74,7 +94,6 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
 static int u_create(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__CreateUserRequest req = STAGE__V1__CREATE_USER_REQUEST__INIT;
-    Stage__V1__CreateUserResponse *resp = NULL;
     struct uopts o;
     char pw[256];
     int rc = parse(cli, argc, argv, &o, "if-not-exists");
@@ -88,20 +107,15 @@ static int u_create(struct cli *cli, int argc, char **argv)
     req.password = pw;
     req.admin = o.admin;
     req.if_not_exists = o.cond;
-    rc = admin_call(cli, "CreateUser", &req.base, &stage__v1__create_user_response__descriptor,
-                    req.name, (ProtobufCMessage **)&resp);
+    rc = admin_call_print(cli, "CreateUser", &req.base,
+                          &stage__v1__create_user_response__descriptor, req.name, print_user);
     OPENSSL_cleanse(pw, sizeof(pw));
-    if (rc)
-        return rc;
-    print_user(cli, &resp->base, resp->user);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return rc;
 }
 
 static int u_alter(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__AlterUserRequest req = STAGE__V1__ALTER_USER_REQUEST__INIT;
-    Stage__V1__AlterUserResponse *resp = NULL;
     struct uopts o;
     char pw[256];
     int rc = parse(cli, argc, argv, &o, NULL);
@@ -115,14 +129,10 @@ static int u_alter(struct cli *cli, int argc, char **argv)
     req.password = pw;
     req.set_admin = o.admin || o.no_admin;
     req.admin = o.admin;
-    rc = admin_call(cli, "AlterUser", &req.base, &stage__v1__alter_user_response__descriptor,
-                    req.name, (ProtobufCMessage **)&resp);
+    rc = admin_call_print(cli, "AlterUser", &req.base, &stage__v1__alter_user_response__descriptor,
+                          req.name, print_user);
     OPENSSL_cleanse(pw, sizeof(pw));
-    if (rc)
-        return rc;
-    print_user(cli, &resp->base, resp->user);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return 0;
+    return rc;
 }
 
 static int u_drop(struct cli *cli, int argc, char **argv)
@@ -149,37 +159,14 @@ static int u_drop(struct cli *cli, int argc, char **argv)
 
 static int u_list(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
     Stage__V1__ListUsersRequest req = STAGE__V1__LIST_USERS_REQUEST__INIT;
-    Stage__V1__ListUsersResponse *resp = NULL;
-    char t[32];
-    int c;
-    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0)
-        ;
-    if (c != -1)
-        return CLI_OPT_EXIT(c);
+    int rc = cli_getopt_global(cli, argc, argv);
+    if (rc >= 0)
+        return rc;
     if (argc - optind != 0)
         return cli_usage(cli, "user list takes no arguments");
-    int rc = admin_call(cli, "ListUsers", &req.base, &stage__v1__list_users_response__descriptor,
-                        "users", (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!admin_json(cli, &resp->base)) {
-        static const char *const heads[] = {"NAME", "ADMIN", "CREATED"};
-        struct table *tb = table_new(3, heads);
-        for (size_t i = 0; tb && !rc && i < resp->n_users; i++) {
-            const Stage__V1__User *u = resp->users[i];
-            const char *cells[] = {u->name, u->admin ? "yes" : "no", out_time(t, u->created_on)};
-            rc = table_add(tb, cells);
-        }
-        if (tb && !rc)
-            table_print(tb);
-        else
-            rc = cli_fail(cli, "users", "RESOURCE_EXHAUSTED", "out of memory");
-        table_free(tb);
-    }
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
+    return admin_call_print(cli, "ListUsers", &req.base,
+                            &stage__v1__list_users_response__descriptor, "users", print_users);
 }
 
 static int run(struct cli *cli, int argc, char **argv)

@@ -208,6 +208,17 @@ json_t *out_msg_json(const ProtobufCMessage *m)
     return o;
 }
 
+const ProtobufCMessage *out_msg_sub(const ProtobufCMessage *m, const char *name,
+                                    const ProtobufCMessageDescriptor *d)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+    if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED ||
+        f->descriptor != d)
+        return NULL;
+    return *(ProtobufCMessage *const *)((const char *)m + f->offset);
+}
+
 void out_print_json(json_t *doc)
 {
     if (!doc)

@@ -26,6 +26,12 @@ const char *out_enum_name(const ProtobufCEnumDescriptor *d, int value, char buf[
 /* A protobuf message as a new JSON object (NULL only on OOM). */
 json_t *out_msg_json(const ProtobufCMessage *m);
 
+/* The singular message field `name` of `m` when it is set and of type `d`;
+ * NULL otherwise (no such field, another type, repeated, unset). Lets one
+ * helper read the `job` (or `user`, `stage`) of replies of different types. */
+const ProtobufCMessage *out_msg_sub(const ProtobufCMessage *m, const char *name,
+                                    const ProtobufCMessageDescriptor *d);
+
 /* Print `doc` compactly as one line on stdout and release it. */
 void out_print_json(json_t *doc);
 

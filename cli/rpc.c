@@ -277,6 +277,48 @@ static void op_send_md(grpc_op *op, struct rcall *rc)
     op->data.send_initial_metadata.metadata = rc->nmd ? rc->md : NULL;
 }
 
+/* Reset `st`, open the call and pack its request into `*out`. On failure
+ * `st` says why and the caller goes on to its cleanup (rcall_close). */
+static int rcall_start(struct rcall *rc, struct rpc_conn *c, const char *method, bool unary,
+                       const ProtobufCMessage *req, grpc_byte_buffer **out, struct rpc_status *st)
+{
+    st->code = 0;
+    st->msg[0] = '\0';
+    int err = rcall_open(rc, c, method, unary);
+    if (!err && req && !(*out = pack(req)))
+        err = ST_ENOMEM;
+    if (err)
+        local_fail(st, err, "cannot start the call: out of memory");
+    return err;
+}
+
+/* The four ops that send a single request and read the initial metadata
+ * (unary calls and server streams). */
+static void ops_send_request(grpc_op ops[4], struct rcall *rc, grpc_byte_buffer *out)
+{
+    memset(ops, 0, 4 * sizeof(*ops));
+    op_send_md(&ops[0], rc);
+    ops[1].op = GRPC_OP_SEND_MESSAGE;
+    ops[1].data.send_message.send_message = out;
+    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+    ops[3].data.recv_initial_metadata.recv_initial_metadata = &rc->init_md;
+}
+
+/* The result of a call with one reply message `in`: the status, then the
+ * unpacked reply in `*resp`. */
+static int rcall_reply(struct rcall *rc, grpc_byte_buffer *in,
+                       const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                       struct rpc_status *st)
+{
+    int err = rcall_result(rc, st);
+    if (!err && !in)
+        err = local_fail(st, ST_EINTERNAL, "the server sent no reply message");
+    if (!err && !(*resp = unpack(resp_desc, in)))
+        err = local_fail(st, ST_EINTERNAL, "the server's reply does not unpack");
+    return err;
+}
+
 /* ------------------------------------------------------------ unary */
 
 int rpc_unary(struct rpc_conn *c, const char *method, const ProtobufCMessage *req,
@@ -287,33 +329,18 @@ int rpc_unary(struct rpc_conn *c, const char *method, const ProtobufCMessage *re
     grpc_op ops[6];
     grpc_byte_buffer *out = NULL, *in = NULL;
     *resp = NULL;
-    st->code = 0;
-    st->msg[0] = '\0';
-    int err = rcall_open(&rc, c, method, true);
-    if (!err && !(out = pack(req)))
-        err = ST_ENOMEM;
-    if (err) {
-        local_fail(st, err, "cannot start the call: out of memory");
+    int err = rcall_start(&rc, c, method, true, req, &out, st);
+    if (err)
         goto out;
-    }
-    memset(ops, 0, sizeof(ops));
-    op_send_md(&ops[0], &rc);
-    ops[1].op = GRPC_OP_SEND_MESSAGE;
-    ops[1].data.send_message.send_message = out;
-    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &rc.init_md;
+    ops_send_request(ops, &rc, out);
+    memset(&ops[4], 0, sizeof(ops[4])); /* ops[5] is set whole by op_status */
     ops[4].op = GRPC_OP_RECV_MESSAGE;
     ops[4].data.recv_message.recv_message = &in;
     op_status(&ops[5], &rc);
     err = rcall_batch(&rc, ops, 6, TAG_START, false, st);
     if (err < 0)
         goto out;
-    err = rcall_result(&rc, st);
-    if (!err && !in)
-        err = local_fail(st, ST_EINTERNAL, "the server sent no reply message");
-    if (!err && !(*resp = unpack(resp_desc, in)))
-        err = local_fail(st, ST_EINTERNAL, "the server's reply does not unpack");
+    err = rcall_reply(&rc, in, resp_desc, resp, st);
 out:
     if (out)
         grpc_byte_buffer_destroy(out);
@@ -367,22 +394,10 @@ int rpc_server_stream(struct rpc_conn *c, const char *method, const ProtobufCMes
     struct rcall rc;
     grpc_op ops[4];
     grpc_byte_buffer *out = NULL;
-    st->code = 0;
-    st->msg[0] = '\0';
-    int err = rcall_open(&rc, c, method, false);
-    if (!err && !(out = pack(req)))
-        err = ST_ENOMEM;
-    if (err) {
-        local_fail(st, err, "cannot start the call: out of memory");
+    int err = rcall_start(&rc, c, method, false, req, &out, st);
+    if (err)
         goto out;
-    }
-    memset(ops, 0, sizeof(ops));
-    op_send_md(&ops[0], &rc);
-    ops[1].op = GRPC_OP_SEND_MESSAGE;
-    ops[1].data.send_message.send_message = out;
-    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &rc.init_md;
+    ops_send_request(ops, &rc, out);
     err = rcall_batch(&rc, ops, 4, TAG_START, false, st);
     if (err < 0)
         goto out;
@@ -459,13 +474,9 @@ int rpc_client_stream(struct rpc_conn *c, const char *method, rpc_produce_fn *pr
     grpc_byte_buffer *in = NULL;
     grpc_op op;
     *resp = NULL;
-    st->code = 0;
-    st->msg[0] = '\0';
-    int err = rcall_open(&rc, c, method, false);
-    if (err) {
-        local_fail(st, err, "cannot start the call: out of memory");
+    int err = rcall_start(&rc, c, method, false, NULL, NULL, st);
+    if (err)
         goto out;
-    }
     err = rcall_post_status(&rc, st);
     if (err)
         goto out;
@@ -482,11 +493,7 @@ int rpc_client_stream(struct rpc_conn *c, const char *method, rpc_produce_fn *pr
     rcall_status_ready(&rc, true);
     if (err < 0)
         goto out; /* ours: the call was cancelled; keep our message */
-    err = rcall_result(&rc, st);
-    if (!err && !in)
-        err = local_fail(st, ST_EINTERNAL, "the server sent no reply message");
-    if (!err && !(*resp = unpack(resp_desc, in)))
-        err = local_fail(st, ST_EINTERNAL, "the server's reply does not unpack");
+    err = rcall_reply(&rc, in, resp_desc, resp, st);
 out:
     if (in)
         grpc_byte_buffer_destroy(in);

@@ -1,6 +1,6 @@
 /* Unit tests for stagectl's pure parts: sizes and times (cli/out.c), JSON of
- * protobuf messages, aligned tables (cli/table.c) and the precedence of
- * credentials and the token file's mode (cli/creds.c). */
+ * protobuf messages and their sub-messages by name, aligned tables (cli/table.c) and the precedence
+ * of credentials and the token file's mode (cli/creds.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,6 +59,21 @@ static void test_job_json(void **st)
     assert_non_null(strstr(s, "\"id\":\"abc\""));
     free(s);
     json_decref(o);
+}
+
+static void test_msg_sub(void **st)
+{
+    (void)st;
+    Stage__V1__Job j = STAGE__V1__JOB__INIT;
+    Stage__V1__CopyFilesResponse r = STAGE__V1__COPY_FILES_RESPONSE__INIT;
+    assert_null(out_msg_sub(&r.base, "job", &stage__v1__job__descriptor)); /* unset */
+    r.job = &j;
+    assert_ptr_equal(out_msg_sub(&r.base, "job", &stage__v1__job__descriptor), &j.base);
+    assert_null(out_msg_sub(&r.base, "job", &stage__v1__user__descriptor));  /* another type */
+    assert_null(out_msg_sub(&r.base, "user", &stage__v1__user__descriptor)); /* no such field */
+    assert_null(out_msg_sub(&j.base, "id", &stage__v1__job__descriptor));    /* a string */
+    Stage__V1__ListUsersResponse l = STAGE__V1__LIST_USERS_RESPONSE__INIT;
+    assert_null(out_msg_sub(&l.base, "users", &stage__v1__user__descriptor)); /* repeated */
 }
 
 static void test_map_and_oneof_json(void **st)
@@ -226,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_job_json),
+        cmocka_unit_test(test_msg_sub),
         cmocka_unit_test(test_map_and_oneof_json),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_table_cuts_long_cells),
