@@ -164,8 +164,11 @@ static void writer_free(struct fs_writer *w)
     free(w);
 }
 
+/* The temp file is made by the first part (or an empty commit), not at open:
+ * callers record write_state() in their job before writing, so a process
+ * killed at any point leaves either no temp file or one its job names. */
 static int writer_create(struct fs *fs, const char *key, const struct backend_write_opts *o,
-                         struct fs_writer **out, struct fs_call *c)
+                         struct fs_writer **out)
 {
     struct fs_writer *w = calloc(1, sizeof(*w));
     if (!w || !(w->key = strdup(key))) {
@@ -173,9 +176,19 @@ static int writer_create(struct fs *fs, const char *key, const struct backend_wr
         return ST_ENOMEM;
     }
     w->base.b = &fs->b;
+    w->fd = -1;
     w->no_overwrite = o && o->no_overwrite;
     snprintf(w->tmp, sizeof(w->tmp), "%s/%s/w-%ld-%lu-%08lx", fs->root, TMP_DIR, (long)getpid(),
              ++fs->seq, (unsigned long)random());
+    *out = w;
+    return 0;
+}
+
+/* Create the temp file a new writer named. */
+static int writer_materialize(struct fs *fs, struct fs_writer *w, struct fs_call *c)
+{
+    if (w->fd >= 0)
+        return 0;
     w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (w->fd < 0 && errno == ENOENT) { /* someone removed .tmp: recreate it */
         char dir[PATH_MAX];
@@ -185,13 +198,9 @@ static int writer_create(struct fs *fs, const char *key, const struct backend_wr
     }
     if (w->fd < 0) {
         int e = errno;
-        w->tmp[0] = '\0';
-        fs_call_fail(c, fs_errno_rc(e) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(e),
-                     "cannot create a temp file for '%s': %s", key, strerror(e));
-        writer_free(w);
-        return c->rc;
+        return fs_call_fail(c, fs_errno_rc(e) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(e),
+                            "cannot create a temp file for '%s': %s", w->key, strerror(e));
     }
-    *out = w;
     return 0;
 }
 
@@ -206,10 +215,14 @@ static int fs_write_open(struct backend *b, const char *key, const struct backen
     if (!c)
         return ST_ENOMEM;
     c->cb.open = cb;
-    if (writer_create(fs, key, o, &w, c) == 0)
-        c->w = &w->base;
-    int rc = fs_call_defer(fs, c);
-    if (rc && w)
+    int rc = writer_create(fs, key, o, &w);
+    if (rc) {
+        free(c);
+        return rc;
+    }
+    c->w = &w->base;
+    rc = fs_call_defer(fs, c);
+    if (rc)
         writer_free(w);
     return rc;
 }
@@ -238,10 +251,11 @@ static int fs_write_part(struct backend_writer *bw, long part_no, const void *da
     if (!c)
         return ST_ENOMEM;
     c->cb.done = cb;
-    if (write_all(w->fd, data, len) != 0)
-        fs_call_fail(c, fs_errno_rc(errno) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(errno),
-                     "cannot write part %ld of '%s': %s", part_no, w->key, strerror(errno));
-    else
+    int rc = writer_materialize(w->base.b->priv, w, c);
+    if (rc == 0 && write_all(w->fd, data, len) != 0)
+        rc = fs_call_fail(c, fs_errno_rc(errno) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(errno),
+                          "cannot write part %ld of '%s': %s", part_no, w->key, strerror(errno));
+    if (rc == 0)
         w->next_part++;
     return fs_call_defer(w->base.b->priv, c);
 }
@@ -297,6 +311,8 @@ static int commit(struct fs *fs, struct fs_writer *w, struct fs_call *c)
     char dst[PATH_MAX];
     if (fs_path(fs, w->key, dst, sizeof(dst)))
         return fs_call_fail(c, ST_EINVAL, "key '%s' is too long", w->key);
+    if (writer_materialize(fs, w, c) != 0)
+        return c->rc;
     if (fsync(w->fd) != 0 || close(w->fd) != 0) {
         w->fd = -1;
         return fs_call_fail(c, ST_EIO, "cannot flush '%s': %s", w->key, strerror(errno));

@@ -254,6 +254,16 @@ static void read_chunk(struct run *r)
         runner_begin(r);
 }
 
+static void on_recorded(struct run *r, redisReply *rep)
+{
+    struct cp *c = r->x;
+    (void)rep;
+    if (c->e->size > 0)
+        read_chunk(r);
+    else
+        commit(r);
+}
+
 static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
 {
     struct run *r = ud;
@@ -268,12 +278,14 @@ static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
         return;
     }
     c->w = w;
-    if (backend_write_state(w, c->wstate, sizeof(c->wstate)) == 0) /* for a successor */
-        runner_cmdf(r, NULL, "HSET", r->hkey, "cp_wkey", c->dkey, "cp_wstate", c->wstate, NULL);
-    if (c->e->size > 0)
-        read_chunk(r);
+    /* A successor aborts the write the job records: record it, and only once
+     * Redis has it write data, so a worker killed mid-file leaves no temp
+     * file nobody knows about. */
+    if (backend_write_state(w, c->wstate, sizeof(c->wstate)) == 0)
+        runner_cmdf(r, on_recorded, "HSET", r->hkey, "cp_wkey", c->dkey, "cp_wstate", c->wstate,
+                    NULL);
     else
-        commit(r);
+        on_recorded(r, NULL);
 }
 
 static void open_target(struct run *r)
