@@ -206,12 +206,15 @@ for sized in 1 0; do
   check_eq "no st:job:*:part:* keys left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
 done
 
-# PresignFile has no URL to give on an fs-backed stage (tests/e2e/test_s3_presign.sh covers S3)
+# PresignFile on fs gives URLs only for files that exist (test_presign_fs.sh covers the
+# URLs, test_s3_presign.sh S3); a bad expiry is refused before anything is looked up
 if [ "$E2E_STORAGE" != s3 ]; then
-  check_rc "presign on an fs stage" 1 py presign @~/after.txt
-  check_eq "... FAILED_PRECONDITION" FAILED_PRECONDITION "$(jget "$OUT" 'j["error"]["code"]')"
-  check_contains "... naming the reason" "$(jget "$OUT" 'j["error"]["message"]')" "not available on fs stages"
+  check_rc "presign of a missing file on an fs stage" 1 py presign @~/after.txt
+  check_eq "... NOT_FOUND" NOT_FOUND "$(jget "$OUT" 'j["error"]["code"]')"
+  check_contains "... naming the file" "$(jget "$OUT" 'j["error"]["message"]')" "after.txt"
 fi
+check_rc "presign with an expiry over 7 days" 1 py presign @~/after.txt --expire 604801
+check_eq "... INVALID_ARGUMENT" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
 
 # and the service still works afterwards
 check_rc "an upload after the cancelled one" 0 ctl put "$W/small" @~/after.txt
