@@ -126,9 +126,9 @@ for _ in $(seq 150); do
 done
 check_ne "the streaming upload's job FAILED within 15 s of the restart" "" "$slow_failed"
 check_eq "no partial file of it" no "$([ -e "$DATA/stage/user/root/rr/slow.bin" ] && echo yes || echo no)"
-alive "$PID_frontend" && pass "frontend still running" || fail "frontend exited"
+if alive "$PID_frontend"; then pass "frontend still running"; else fail "frontend exited"; fi
 for p in "${WORKER_PIDS[@]}"; do
-  alive "$p" && pass "worker $p still running" || fail "worker $p exited"
+  if alive "$p"; then pass "worker $p still running"; else fail "worker $p exited"; fi
 done
 
 # Every acknowledged job ends; read the states from Redis directly.
