@@ -68,7 +68,7 @@ struct job {
     char error_message[512];
     int64_t created_at, started_at, finished_at; /* Unix ms, 0 = not yet */
     char worker[72];
-    char frontend[96];   /* UPLOAD: the frontend receiving the data (its st:fe:<id> key) */
+    char frontend[96];   /* UPLOAD, DOWNLOAD, LIST: the frontend relaying the parts (st:fe:<id>) */
     int64_t lease_until; /* Unix ms: the owner renews it while it runs the job */
     /* the part pipe (docs/redis.md "Data in flight") */
     int64_t part_size, parts_ready, parts_done;

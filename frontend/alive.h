@@ -1,11 +1,11 @@
 /* alive.h - the frontend's liveness key, so that workers notice a frontend
- * that died in the middle of an upload.
+ * that died in the middle of a transfer.
  *
  * A frontend has an id (<host>-<pid>-<random>) and a thread that keeps
- * st:fe:<id> alive with SET PX jobs.lease_ms every third of the lease. An
- * UPLOAD job records the id of the frontend receiving its data (job field
- * `frontend`); a worker waiting for the next part that finds the key gone
- * fails the job instead of waiting for jobs.stall_timeout_s. */
+ * st:fe:<id> alive with SET PX jobs.lease_ms every third of the lease. UPLOAD,
+ * DOWNLOAD and LIST jobs record the id of the frontend relaying their parts
+ * (job field `frontend`); a worker waiting on that frontend that finds the
+ * key gone fails the job instead of waiting for jobs.stall_timeout_s. */
 #ifndef STAGE_FE_ALIVE_H
 #define STAGE_FE_ALIVE_H
 

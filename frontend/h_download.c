@@ -2,6 +2,7 @@
  * produces parts; this handler is the consumer (docs/redis.md). It sends the
  * FileInfo first, then each part re-chunked to upload.chunk_size bytes per
  * message, read with GETRANGE so only one message is held at a time. */
+#include "alive.h"
 #include "authz.h"
 #include "call.h"
 #include "config.h"
@@ -40,6 +41,7 @@ static int download_create(struct call *c, const Stage__V1__DownloadFileRequest 
     j->length = req->length;
     j->part_size = c->cfg->upload.part_size;
     j->window = c->cfg->upload.window;
+    snprintf(j->frontend, sizeof(j->frontend), "%s", alive_id()); /* relays the parts */
     rc = jobs_create(c->db, c->cfg, j, err, sizeof(err));
     if (rc)
         return call_fail(c, rc, "%s", err), ANSWERED;

@@ -1,6 +1,7 @@
 /* h_list.c - ListFiles (server stream): a LIST job whose worker writes each
  * page as one packed ListFilesResponse part; this handler relays the parts
  * as they are, in order, and consumes them like a download. */
+#include "alive.h"
 #include "authz.h"
 #include "call.h"
 #include "config.h"
@@ -58,6 +59,7 @@ static int list_create(struct call *c, const Stage__V1__ListFilesRequest *req, s
     snprintf(j->start_after, sizeof(j->start_after), "%s", req->start_after);
     j->part_size = c->cfg->upload.part_size;
     j->window = c->cfg->upload.window;
+    snprintf(j->frontend, sizeof(j->frontend), "%s", alive_id()); /* relays the parts */
     rc = jobs_create(c->db, c->cfg, j, err, sizeof(err));
     if (rc)
         return call_fail(c, rc, "%s", err), ANSWERED;

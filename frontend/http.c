@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "inflight.h"
 #include "keys.h"
 #include "log.h"
 #include "presign_fs.h"
@@ -106,8 +107,13 @@ static void on_metrics(struct evhttp_request *req, void *arg)
                             "# HELP stage_queue_pending Jobs delivered to a worker, not yet done.\n"
                             "# TYPE stage_queue_pending gauge\nstage_queue_pending %lld\n"
                             "# HELP stage_frontend_draining 1 while the frontend shuts down.\n"
-                            "# TYPE stage_frontend_draining gauge\nstage_frontend_draining %d\n",
-                            up, backlog, pending, h->grpc && server_draining(h->grpc) ? 1 : 0);
+                            "# TYPE stage_frontend_draining gauge\nstage_frontend_draining %d\n"
+                            "# HELP stage_frontend_upload_inflight_bytes Upload bytes this "
+                            "frontend put in Redis that no worker stored yet.\n"
+                            "# TYPE stage_frontend_upload_inflight_bytes gauge\n"
+                            "stage_frontend_upload_inflight_bytes %lld\n",
+                            up, backlog, pending, h->grpc && server_draining(h->grpc) ? 1 : 0,
+                            inflight_total());
     reply(req, 200, "OK", "text/plain; version=0.0.4", b);
     evbuffer_free(b);
     if (len)

@@ -12,8 +12,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-#define WAIT_MS 1000
+#define WAIT_MS      1000
+#define IDEM_WAIT_MS 2000
 
 static int queue_room(struct db *db, const struct config *cfg, char *err, size_t errlen)
 {
@@ -117,6 +119,20 @@ bool jobs_idem_key_valid(const char *key)
     return true;
 }
 
+/* The job an idempotency key names. Its creator may still be between its
+ * SET NX and the EXEC that stores the job (concurrent calls with one key):
+ * wait up to IDEM_WAIT_MS for it before calling it missing. */
+static int idem_job(struct db *db, const char *id, struct job *j)
+{
+    int rc = jobs_get(db, id, j);
+    for (int waited = 0; rc == ST_ENOTFOUND && waited < IDEM_WAIT_MS; waited += 20) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        rc = jobs_get(db, id, j);
+    }
+    return rc;
+}
+
 int jobs_create_idem(struct db *db, const struct config *cfg, struct job *j, const char *idem,
                      bool *existing, char *err, size_t errlen)
 {
@@ -145,7 +161,7 @@ int jobs_create_idem(struct db *db, const struct config *cfg, struct job *j, con
         char id[JOB_ID_LEN + 1];
         snprintf(id, sizeof(id), "%s", r->str);
         freeReplyObject(r);
-        rc = jobs_get(db, id, j);
+        rc = idem_job(db, id, j);
         if (rc == 0) {
             *existing = true;
             return 0;
@@ -154,7 +170,7 @@ int jobs_create_idem(struct db *db, const struct config *cfg, struct job *j, con
             snprintf(err, errlen, "%s", db->err);
             return rc;
         }
-        /* the job expired before its key: this is a new request */
+        /* its creator failed (or the job expired first): a new request */
         if (job_new_id(j->id) || db_cmd(db, NULL, "SET", key, j->id, "EX", ttl, NULL)) {
             snprintf(err, errlen, "cannot record idempotency key '%s'", idem);
             return ST_EUNAVAIL;

@@ -12,6 +12,7 @@
 #include "queue.h"
 #include "worker.h"
 
+#include <ctype.h>
 #include <event2/event.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -275,6 +276,36 @@ void runner_wake(struct run *r)
         evtimer_add(r->timer, &zero); /* poll from the loop, not from here */
     else
         r->woken = true;
+}
+
+static void on_peer_checked(struct run *r, redisReply *rep)
+{
+    char what[16];
+    if (rep->type != REDIS_REPLY_INTEGER || rep->integer != 0) {
+        runner_wait(r);
+        return;
+    }
+    snprintf(what, sizeof(what), "%s", job_kind_name(r->j.kind));
+    for (char *p = what; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    runner_finish(r, ST_EUNAVAIL,
+                  "the frontend relaying the %s of '%s' (%s) stopped: its liveness key expired; "
+                  "retry the call",
+                  what, r->j.path, r->j.frontend);
+}
+
+void runner_wait_peer(struct run *r)
+{
+    char key[KEY_MAX];
+    int lease = r->w->cfg->jobs.lease_ms > 0 ? r->w->cfg->jobs.lease_ms : 15000;
+    int64_t every = lease / 3 < 250 ? 250 : lease / 3;
+    if (!r->j.frontend[0] || runner_now_ms() - r->peer_checked_ms < every ||
+        keys_frontend(key, sizeof(key), r->j.frontend) < 0) {
+        runner_wait(r);
+        return;
+    }
+    r->peer_checked_ms = runner_now_ms();
+    runner_cmdf(r, on_peer_checked, "EXISTS", key, NULL);
 }
 
 void runner_progress(struct run *r)
@@ -549,7 +580,7 @@ static struct run *run_new(struct worker *w, const struct job *j, const char *en
     keys_job(r->hkey, sizeof(r->hkey), j->id);
     snprintf(r->bkey, sizeof(r->bkey), "%s%s", j->root, j->path);
     r->kind = kind_of(j->kind);
-    r->t0_ms = r->progress_ms = runner_now_ms();
+    r->t0_ms = r->progress_ms = r->peer_checked_ms = runner_now_ms();
     r->timer = evtimer_new(w->base, on_timer, r);
     if (!r->timer || worker_add_run(w, r) != 0) {
         if (r->timer)

@@ -77,9 +77,10 @@ struct run {
     bool transient;       /* the failure may go away: retry (xfer_fail_backend) */
     enum { RQ_NONE, RQ_RETRY, RQ_HAND_BACK } requeue; /* end as QUEUED, not terminal */
     int64_t t0_ms, progress_ms;                       /* monotonic */
-    run_reply_fn *counters_cb;                        /* continuation of runner_read_counters() */
-    long produced;                                    /* producer kinds: parts written to Redis */
-    int64_t parts, bytes, files;                      /* for the final log line */
+    int64_t peer_checked_ms;     /* last look at the frontend's liveness key (runner_wait_peer) */
+    run_reply_fn *counters_cb;   /* continuation of runner_read_counters() */
+    long produced;               /* producer kinds: parts written to Redis */
+    int64_t parts, bytes, files; /* for the final log line */
 };
 
 /* Start a claimed job (already RUNNING in Redis). Takes a copy of `j`. */
@@ -121,6 +122,13 @@ bool runner_resume(struct run *r);
 /* Nothing in flight: sleep until a wake-up or the fallback timer (200 ms),
  * then kind->poll(r). */
 void runner_wait(struct run *r);
+
+/* Like runner_wait(), for a kind waiting on the frontend call that relays
+ * its data: every jobs.lease_ms / 3 it first checks the liveness key of the
+ * job's frontend (st:fe:<j.frontend>, frontend/alive.h) and fails the job
+ * once it expired (the frontend died), instead of waiting for the stall
+ * timeout. Jobs without a recorded frontend just wait. */
+void runner_wait_peer(struct run *r);
 
 /* The peer made progress; and whether it has made none for too long. */
 void runner_progress(struct run *r);

@@ -100,7 +100,7 @@ static void on_counters(struct run *r, redisReply *rep)
         runner_finish(r, ST_ETIMEOUT, "download stalled: the client read nothing for %d s",
                       runner_stall_s(r));
     else
-        runner_wait(r);
+        runner_wait_peer(r);
 }
 
 static void next_step(struct run *r)

@@ -90,7 +90,7 @@ static void on_drained(struct run *r, redisReply *rep)
         runner_finish(r, ST_ETIMEOUT, "listing stalled: the client read nothing for %d s",
                       runner_stall_s(r));
     else
-        runner_wait(r);
+        runner_wait_peer(r);
 }
 
 static void on_ended(struct run *r, redisReply *rep)
@@ -160,7 +160,7 @@ static void on_window(struct run *r, redisReply *rep)
         runner_finish(r, ST_ETIMEOUT, "listing stalled: the client read nothing for %d s",
                       runner_stall_s(r));
     else
-        runner_wait(r);
+        runner_wait_peer(r);
 }
 
 static void emit(struct run *r)

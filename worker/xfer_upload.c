@@ -38,7 +38,6 @@ struct up {
     SHA256_CTX sha;
     char wstate[BACKEND_STATE_MAX];
     char shactx[2 * sizeof(SHA256_CTX) + 1]; /* saved by the last confirmed part */
-    int64_t fe_checked_ms;                   /* last look at the frontend's liveness key */
 };
 
 /* KEYS[1] job hash, KEYS[2] part n. ARGV: worker, n, bytes, wstate, shactx.
@@ -241,29 +240,6 @@ static void on_part(struct run *r, redisReply *rep)
         runner_begin(r);
 }
 
-/* Waiting for data: time to look whether its frontend is still alive? */
-static bool fe_check_due(struct run *r)
-{
-    struct up *u = r->x;
-    int lease = r->w->cfg->jobs.lease_ms > 0 ? r->w->cfg->jobs.lease_ms : 15000;
-    int64_t every = lease / 3 < 250 ? 250 : lease / 3;
-    if (!r->j.frontend[0] || runner_now_ms() - u->fe_checked_ms < every)
-        return false;
-    u->fe_checked_ms = runner_now_ms();
-    return true;
-}
-
-static void on_fe_checked(struct run *r, redisReply *rep)
-{
-    if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
-        runner_finish(r, ST_EUNAVAIL,
-                      "the frontend receiving the upload of '%s' (%s) stopped: its liveness key "
-                      "expired; upload the file again",
-                      r->j.path, r->j.frontend);
-    else
-        runner_wait(r);
-}
-
 static void on_counters(struct run *r, redisReply *rep)
 {
     struct up *u = r->x;
@@ -278,11 +254,8 @@ static void on_counters(struct run *r, redisReply *rep)
     } else if (runner_stalled(r)) {
         runner_finish(r, ST_ETIMEOUT, "upload stalled: no data from the client for %d s",
                       runner_stall_s(r));
-    } else if (fe_check_due(r)) {
-        keys_frontend(key, sizeof(key), r->j.frontend);
-        runner_cmdf(r, on_fe_checked, "EXISTS", key, NULL);
     } else {
-        runner_wait(r);
+        runner_wait_peer(r); /* the frontend relaying the data may have died */
     }
 }
 
@@ -508,7 +481,6 @@ static void up_start(struct run *r)
         return;
     }
     r->x = u;
-    u->fe_checked_ms = runner_now_ms();
     u->want_sha = r->j.sha256[0] != '\0';
     if (u->want_sha && SHA256_Init(&u->sha) != 1) {
         runner_finish(r, ST_ENOMEM, "cannot set up SHA-256");

@@ -164,9 +164,11 @@ start_s3rver() {
   [ -f "$emu/s3rver.js" ] || die "no S3 emulator in $emu (run tests/e2e/install-emulators.sh)"
   mkdir -p "$T/s3"
   # Continuation tokens are DES-encrypted: Node >= 17 needs the legacy provider.
-  # E2E_S3_LOG=1: log every request (method, path, query, status) for checks.
+  # E2E_S3_LOG=1: log every request (path, query, status) for checks.
+  local quiet=(-s)
+  [ "${E2E_S3_LOG:-0}" = 1 ] && quiet=()
   NODE_OPTIONS=--openssl-legacy-provider node "$emu/s3rver.js" -d "$T/s3" -a 127.0.0.1 -p 0 \
-    $([ "${E2E_S3_LOG:-0}" = 1 ] || echo -s) \
+    "${quiet[@]}" \
     --configure-bucket "$S3_BUCKET" ${1:+--configure-bucket "$1"} ${E2E_S3RVER_ARGS:-} \
     >"$T/logs/s3rver.log" 2>&1 &
   PID_s3rver=$!

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_fault_frontend_kill.sh - kill -9 the frontend in the middle of an
-# upload, 3 times (a new frontend each time). The worker running the job
+# upload, 3 times (a new frontend each time), then in the middle of a slowly
+# read download. The worker running the job
 # notices that the frontend's liveness key (st:fe:<id>) expired and fails the
 # job: FAILED with a message naming the frontend, no partial file, no temp
 # file, no parts or pending entries in Redis; the client's call ends with an
@@ -72,7 +73,8 @@ EOF
   done
   res=$(cat "$T/client$k.txt" 2>/dev/null || echo "HANG")
   check_contains "kill $k: the client's call ended with an error" "$res" "ERR UNAVAILABLE"
-  client_times+=("$((${res##* } - t0))")
+  ct=$((${res##* } - t0))
+  client_times+=("$((ct < 0 ? 0 : ct))") # the call may end before the kill returned
   kill "$client" 2>/dev/null || true
   wait "$client" 2>/dev/null || true
 
@@ -87,6 +89,51 @@ EOF
   login_root
 done
 
+# ---------------------------------------------------------- a download
+mkrand "$T/big.bin" $((64 << 20))
+check_rc "store a file to download" 0 py upload "$T/big.bin" "@~/fk/big.bin"
+before=$(rcli ZCARD st:jobs:root)
+pyrun "$T/dl.txt" <<'EOF' &
+import os, sys, time
+import stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"]); c.login("root", os.environ["E2E_ROOT_PW"])
+try:
+    for m in c.download_iter("@~/fk/big.bin"):
+        time.sleep(0.05)  # a slow reader: the worker waits on the window
+    res = "OK"
+except Exception as e:  # grpc.RpcError from the stream, or StageError
+    code = e.code() if callable(getattr(e, "code", None)) else getattr(e, "code", e)
+    res = "ERR %s" % getattr(code, "name", code)
+open(sys.argv[1], "w").write(res + "\n")
+EOF
+dl=$!
+job=""
+for _ in $(seq 400); do
+  [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
+  [ -n "$job" ] && [ "$(field "$job" parts_done)" -ge 1 ] 2>/dev/null && break
+  sleep 0.05
+done
+check_eq "download: a DOWNLOAD job" DOWNLOAD "$(field "$job" kind)"
+fe=$(field "$job" frontend)
+kill -KILL "$PID_frontend"
+t0=$(now_ms)
+wait "$PID_frontend" 2>/dev/null || true
+dl_ended=""
+for _ in $(seq 400); do
+  case "$(field "$job" state)" in SUCCEEDED | FAILED | CANCELLED) dl_ended=$(($(now_ms) - t0)); break ;; esac
+  sleep 0.025
+done
+log "download: frontend $fe killed during job $job; job ended after ${dl_ended:-never} ms"
+check_eq "download: job FAILED" FAILED "$(field "$job" state)"
+check_contains "download: the message names the frontend" "$(field "$job" error_message)" "$fe"
+wait "$dl" || true
+check_contains "download: the client's call ended with an error" "$(cat "$T/dl.txt")" "ERR"
+check_eq "download: no parts of the job" "" "$(rcli --scan --pattern "st:job:$job:part:*")"
+start_frontend
+wait_ready
+export STAGE_SERVER="$SERVER"
+login_root
+
 check_rc "upload through the last frontend" 0 py upload "$T/client1.txt" "@~/fk/after.txt"
 check_eq "stored" "$(sha "$T/client1.txt")" "$(sha "$(stage_path fk/after.txt)")"
 parts=$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)
@@ -96,5 +143,6 @@ check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
 check_eq "liveness keys: only the running frontend's" 1 "$(rcli --scan --pattern 'st:fe:*' | wc -l)"
 log "SUMMARY: frontend kill: kills $N, jobs FAILED $failed_ok/$N, lost 0," \
   "kill -> FAILED ms: ${times[*]} (lease $LEASE ms), kill -> client error ms: ${client_times[*]}," \
+  "download: kill -> FAILED ${dl_ended:-never} ms," \
   "leftover parts $parts, temp files $tmps"
 e2e_finish

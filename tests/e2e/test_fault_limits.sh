@@ -51,6 +51,8 @@ inredis=$(part_bytes)
 log "upload bytes in Redis with the workers stopped: $inredis (limit $LIMIT)"
 check_le "parts in Redis within upload.max_inflight_bytes" "$LIMIT" "$inredis"
 check_eq "B got a part in beside A's window" 6 "$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)"
+check_contains "the frontend's gauge counts them" "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")" \
+  "stage_frontend_upload_inflight_bytes $inredis"
 jobs_before=$(rcli ZCARD st:jobs:root)
 check_rc "a new upload while the frontend is full" 1 py upload "$W/big.bin" "@~/lim/second.bin"
 check_eq "refused: RESOURCE_EXHAUSTED" RESOURCE_EXHAUSTED "$(jget "$OUT" 'j["error"]["code"]')"
@@ -64,6 +66,8 @@ check_eq "upload B SUCCEEDED" SUCCEEDED "$(jget "$(cat "$T/b.json")" 'j["state"]
 check_eq "A stored" "$(sha "$W/big.bin")" "$(sha "$(stage_path lim/big.bin)")"
 check_eq "B stored" "$(sha "$W/big.bin")" "$(sha "$(stage_path lim/b.bin)")"
 check_rc "the refused upload again, now accepted" 0 py upload "$W/big.bin" "@~/lim/second.bin"
+check_contains "the gauge is back to 0" "$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics")" \
+  "stage_frontend_upload_inflight_bytes 0"
 check_eq "stored" "$(sha "$W/big.bin")" "$(sha "$(stage_path lim/second.bin)")"
 
 # ---------------------------------------------------------- queue limit

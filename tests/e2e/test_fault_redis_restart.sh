@@ -9,15 +9,57 @@
 # result); an upload whose data was streaming when Redis died fails (the
 # client sees UNAVAILABLE, the frontend fails the job once Redis is back,
 # without waiting for the stall timeout); no parts, pending entries or temp
-# files are left.
+# files are left. Then Redis hangs (SIGSTOP) for 3 s: with redis.timeout_ms
+# 1000 calls answer UNAVAILABLE in under 2 s, and the service works again
+# once it goes on (SIGCONT).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 N=100
 export E2E_FSYNC=always STAGE_JOBS_LEASE_MS=2000 STAGE_JOBS_RETRY_BASE_MS=200
+export STAGE_REDIS_TIMEOUT_MS=1000
 e2e_init fault_redis_restart
 e2e_start
 login_root
+
+# probe_down WHAT: every call answers UNAVAILABLE naming Redis in < 2 s, for 3 s.
+probe_down() {
+  check_rc "$1: calls answer UNAVAILABLE quickly" 0 pyrun <<'EOF'
+import os, time
+import stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"], user="root", password=os.environ["E2E_ROOT_PW"],
+                   timeout=10)
+calls = {
+    "GetJob": lambda: c.get_job("0" * 32),
+    "ListJobs": lambda: c.list_jobs(),
+    "UploadFile": lambda: c.upload("@~/rr/down.txt", b"while down"),
+    "ListFiles": lambda: c.list("@~/rr/"),
+    "Login": lambda: c.login("root", os.environ["E2E_ROOT_PW"]),
+}
+worst = 0.0
+end = time.time() + 3
+rounds = 0
+while time.time() < end:
+    rounds += 1
+    for name, fn in calls.items():
+        c.token = None  # Basic auth: authentication itself needs Redis
+        t0 = time.time()
+        try:
+            fn()
+            raise SystemExit("%s succeeded while Redis is down" % name)
+        except sc.StageError as e:
+            dt = time.time() - t0
+            worst = max(worst, dt)
+            assert e.code == "UNAVAILABLE", (name, e)
+            assert "redis" in e.message.lower(), (name, e.message)
+            assert dt < 2.0, (name, dt)
+    time.sleep(0.2)
+print("down: %d rounds of %d calls, all UNAVAILABLE, slowest %.0f ms" % (rounds, len(calls), worst * 1000))
+print("WORST_MS %d" % (worst * 1000))
+EOF
+  printf '%s\n' "$OUT"
+  WORST_MS=$(sed -n 's/^WORST_MS //p' <<<"$OUT")
+}
 
 # Hold the workers so that all N jobs are queued when Redis dies.
 for p in "${WORKER_PIDS[@]}"; do kill -STOP "$p"; done
@@ -74,41 +116,8 @@ wait "$PID_redis" 2>/dev/null || true
 kill -CONT "${WORKER_PIDS[1]}"
 log "redis-server killed (-9) while the first worker was running jobs"
 
-check_rc "calls while Redis is down answer UNAVAILABLE quickly" 0 pyrun <<'EOF'
-import os, time
-import stageclient as sc
-c = sc.StageClient(os.environ["E2E_SERVER"], user="root", password=os.environ["E2E_ROOT_PW"],
-                   timeout=10)
-calls = {
-    "GetJob": lambda: c.get_job("0" * 32),
-    "ListJobs": lambda: c.list_jobs(),
-    "UploadFile": lambda: c.upload("@~/rr/down.txt", b"while down"),
-    "ListFiles": lambda: c.list("@~/rr/"),
-    "Login": lambda: c.login("root", os.environ["E2E_ROOT_PW"]),
-}
-worst = 0.0
-end = time.time() + 3
-rounds = 0
-while time.time() < end:
-    rounds += 1
-    for name, fn in calls.items():
-        c.token = None  # Basic auth: authentication itself needs Redis
-        t0 = time.time()
-        try:
-            fn()
-            raise SystemExit("%s succeeded while Redis is down" % name)
-        except sc.StageError as e:
-            dt = time.time() - t0
-            worst = max(worst, dt)
-            assert e.code == "UNAVAILABLE", (name, e)
-            assert "redis" in e.message.lower(), (name, e.message)
-            assert dt < 2.0, (name, dt)
-    time.sleep(0.2)
-print("down: %d rounds of %d calls, all UNAVAILABLE, slowest %.0f ms" % (rounds, len(calls), worst * 1000))
-print("WORST_MS %d" % (worst * 1000))
-EOF
-printf '%s\n' "$OUT"
-worst_ms=$(sed -n 's/^WORST_MS //p' <<<"$OUT")
+probe_down "Redis killed"
+worst_ms=$WORST_MS
 restart_redis
 log "redis-server restarted on port $REDIS_PORT"
 
@@ -126,9 +135,9 @@ for _ in $(seq 150); do
 done
 check_ne "the streaming upload's job FAILED within 15 s of the restart" "" "$slow_failed"
 check_eq "no partial file of it" no "$([ -e "$DATA/stage/user/root/rr/slow.bin" ] && echo yes || echo no)"
-alive "$PID_frontend" && pass "frontend still running" || fail "frontend exited"
+if alive "$PID_frontend"; then pass "frontend still running"; else fail "frontend exited"; fi
 for p in "${WORKER_PIDS[@]}"; do
-  alive "$p" && pass "worker $p still running" || fail "worker $p exited"
+  if alive "$p"; then pass "worker $p still running"; else fail "worker $p exited"; fi
 done
 
 # Every acknowledged job ends; read the states from Redis directly.
@@ -169,6 +178,17 @@ check_rc "upload after the restart" 0 py upload "$T/jobs.txt" "@~/after.txt"
 check_eq "stored after the restart" "$(sha "$T/jobs.txt")" "$(sha "$(stage_path after.txt)")"
 check_eq "no process restarted: same frontend" yes "$(alive "$PID_frontend" && echo yes)"
 
+# A hung Redis (SIGSTOP): the command timeout bounds every call.
+kill -STOP "$PID_redis"
+probe_down "Redis hung"
+hung_ms=$WORST_MS
+kill -CONT "$PID_redis"
+check_rc "upload once Redis goes on" 0 py upload "$T/jobs.txt" "@~/after-hang.txt"
+check_eq "stored after the hang" "$(sha "$T/jobs.txt")" "$(sha "$(stage_path after-hang.txt)")"
+for p in "$PID_frontend" "${WORKER_PIDS[@]}"; do
+  if alive "$p"; then pass "pid $p still running after the hang"; else fail "pid $p exited"; fi
+done
+
 sleep 0.5
 parts=$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)
 tmps=$(find "$DATA/.tmp" -type f 2>/dev/null | wc -l)
@@ -176,7 +196,8 @@ check_eq "no parts left in Redis" 0 "$parts"
 check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
 check_eq "no temp files in the fs root" 0 "$tmps"
 log "SUMMARY: redis restart: jobs $N, succeeded $ok, lost $lost, wrong result $wrong," \
-  "resumed after a retry $retried, slowest call while down ${worst_ms:-?} ms," \
+  "resumed after a retry $retried, slowest call while down ${worst_ms:-?} ms" \
+  "(hung: ${hung_ms:-?} ms, redis.timeout_ms 1000)," \
   "streaming upload FAILED ${slow_failed:-never} ms after the restart," \
   "leftover parts $parts, temp files $tmps, processes exited 0"
 e2e_finish
