@@ -190,10 +190,29 @@ static int deletion(struct cli *cli, const ProtobufCMessage *resp, const char *j
     return rc;
 }
 
+/* CreateStage or DropStage (`rpc`, about stage `name`): people see the new
+ * stage, or with `drop` a line saying it is gone; then the deletion of the
+ * old files the call may have queued (its `job_id`). */
+static int replace_or_drop(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
+                           const ProtobufCMessageDescriptor *resp_desc, const char *name, bool drop,
+                           bool wait)
+{
+    ProtobufCMessage *resp = NULL;
+    int rc = admin_call(cli, rpc, req, resp_desc, name, &resp);
+    if (rc)
+        return rc;
+    if (!cli->json && drop)
+        printf("stage %s dropped\n", name);
+    else if (!cli->json)
+        print_stage_reply(cli, resp);
+    rc = deletion(cli, resp, out_msg_string(resp, "job_id"), wait);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
+}
+
 static int s_create(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__CreateStageRequest req = STAGE__V1__CREATE_STAGE_REQUEST__INIT;
-    Stage__V1__CreateStageResponse *resp = NULL;
     struct sopts o;
     int rc = parse(cli, argc, argv, &o, 1);
     if (rc >= 0)
@@ -205,36 +224,21 @@ static int s_create(struct cli *cli, int argc, char **argv)
     req.connection = o.pconn;
     req.if_not_exists = o.if_not_exists;
     req.or_replace = o.or_replace;
-    rc = admin_call(cli, "CreateStage", &req.base, &stage__v1__create_stage_response__descriptor,
-                    req.name, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!cli->json && resp->stage)
-        print_stage(resp->stage);
-    rc = deletion(cli, &resp->base, resp->job_id, o.wait);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
+    return replace_or_drop(cli, "CreateStage", &req.base,
+                           &stage__v1__create_stage_response__descriptor, req.name, false, o.wait);
 }
 
 static int s_drop(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__DropStageRequest req = STAGE__V1__DROP_STAGE_REQUEST__INIT;
-    Stage__V1__DropStageResponse *resp = NULL;
     struct sopts o;
     int rc = parse(cli, argc, argv, &o, 1);
     if (rc >= 0)
         return rc;
     req.name = argv[optind];
     req.if_exists = o.if_exists;
-    rc = admin_call(cli, "DropStage", &req.base, &stage__v1__drop_stage_response__descriptor,
-                    req.name, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    if (!cli->json)
-        printf("stage %s dropped\n", req.name);
-    rc = deletion(cli, &resp->base, resp->job_id, o.wait);
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc;
+    return replace_or_drop(cli, "DropStage", &req.base, &stage__v1__drop_stage_response__descriptor,
+                           req.name, true, o.wait);
 }
 
 static int s_alter(struct cli *cli, int argc, char **argv)

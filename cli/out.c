@@ -219,6 +219,16 @@ const ProtobufCMessage *out_msg_sub(const ProtobufCMessage *m, const char *name,
     return *(ProtobufCMessage *const *)((const char *)m + f->offset);
 }
 
+const char *out_msg_string(const ProtobufCMessage *m, const char *name)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+    if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return "";
+    const char *s = *(char *const *)((const char *)m + f->offset);
+    return s ? s : "";
+}
+
 void out_print_json(json_t *doc)
 {
     if (!doc)

@@ -32,6 +32,9 @@ json_t *out_msg_json(const ProtobufCMessage *m);
 const ProtobufCMessage *out_msg_sub(const ProtobufCMessage *m, const char *name,
                                     const ProtobufCMessageDescriptor *d);
 
+/* The singular string field `name` of `m`; "" when there is none. */
+const char *out_msg_string(const ProtobufCMessage *m, const char *name);
+
 /* Print `doc` compactly as one line on stdout and release it. */
 void out_print_json(json_t *doc);
 

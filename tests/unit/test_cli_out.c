@@ -74,6 +74,13 @@ static void test_msg_sub(void **st)
     assert_null(out_msg_sub(&j.base, "id", &stage__v1__job__descriptor));    /* a string */
     Stage__V1__ListUsersResponse l = STAGE__V1__LIST_USERS_RESPONSE__INIT;
     assert_null(out_msg_sub(&l.base, "users", &stage__v1__user__descriptor)); /* repeated */
+
+    Stage__V1__DropStageResponse d = STAGE__V1__DROP_STAGE_RESPONSE__INIT;
+    assert_string_equal(out_msg_string(&d.base, "job_id"), "");
+    d.job_id = "j1";
+    assert_string_equal(out_msg_string(&d.base, "job_id"), "j1");
+    assert_string_equal(out_msg_string(&d.base, "nope"), "");
+    assert_string_equal(out_msg_string(&j.base, "bytes_total"), ""); /* not a string */
 }
 
 static void test_map_and_oneof_json(void **st)
