@@ -62,13 +62,14 @@ int backend_write_abort(struct backend_writer *w, backend_done_fn *cb, void *ud)
     return w->b->ops->write_abort(w, cb, ud);
 }
 
-int backend_write_state(struct backend_writer *w, char *buf, size_t n)
+int backend_write_state(struct backend_writer *w, char *buf, size_t n, int64_t *durable)
 {
+    int64_t d = 0;
     if (!w || !buf || n == 0)
         return ST_EINVAL;
     if (!w->b->ops->write_state)
         return ST_EUNIMPL;
-    return w->b->ops->write_state(w, buf, n);
+    return w->b->ops->write_state(w, buf, n, durable ? durable : &d);
 }
 
 int backend_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,

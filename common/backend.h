@@ -68,6 +68,10 @@ struct backend_write_opts {
     const char *content_type; /* may be NULL */
     bool no_overwrite;        /* commit fails with ST_EEXIST if the key exists */
     int64_t size_hint;        /* expected bytes, 0 if unknown (object stores size parts by it) */
+    /* A resumable caller's part size: an object store makes its own parts a
+     * multiple of it, so that what it has stored durably always ends on one
+     * of the caller's parts (see write_state). 0: no constraint. */
+    size_t part_align;
 };
 
 typedef void(backend_done_fn)(int rc, const char *msg, void *ud);
@@ -110,14 +114,19 @@ struct backend_ops {
     void (*destroy)(struct backend *b);
     /* Resumable writers (docs/jobs.md); all three NULL if the backend cannot
      * resume. write_state: the state a later write_resume needs, as a
-     * printable string (fs: the temp file; s3: upload id + part ETags); no
-     * I/O; valid after write_open's callback and after each write_part
-     * callback. write_resume: a new writer for `key` from `state` that keeps
-     * parts 0..next_part-1 (`offset` bytes), drops anything after them, and
-     * takes write_part(next_part) next; the open callback as write_open's.
+     * printable string (fs: the temp file; s3: part size, upload id and the
+     * ETags of the stored parts), and in `*durable` how many leading bytes
+     * that state can bring back: fs, everything written; s3, the parts S3
+     * confirmed, which lag the data already handed to write_part while
+     * parts are in flight, so the caller must keep its copy of the bytes
+     * after `*durable`. No I/O; valid after write_open's callback and after
+     * each write_part callback. write_resume: a new writer for `key` from
+     * `state` that keeps parts 0..next_part-1 (`offset` bytes, at most the
+     * state's `*durable`), drops anything after them, and takes
+     * write_part(next_part) next; the open callback as write_open's.
      * write_detach: free the handle but keep what was written (another
      * process may resume it); no callback, consumes the writer. */
-    int (*write_state)(struct backend_writer *w, char *buf, size_t n);
+    int (*write_state)(struct backend_writer *w, char *buf, size_t n, int64_t *durable);
     int (*write_resume)(struct backend *b, const char *key, const struct backend_write_opts *o,
                         const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                         void *ud);
@@ -155,11 +164,11 @@ int backend_delete_batch(struct backend *b, const char *const *keys, size_t n,
                          const char *keep_prefix, backend_delete_fn *cb, void *ud);
 
 /* Resumable writers (see the ops). write_state: 0, ST_ELIMIT if `n` is too
- * small, ST_EUNIMPL if the backend cannot resume. write_resume: as
+ * small, ST_EUNIMPL if the backend cannot resume; `durable` may be NULL. write_resume: as
  * write_open, ST_EUNIMPL if it cannot resume. write_detach: NULL-safe; a
  * backend that cannot resume aborts the writer instead. */
-#define BACKEND_STATE_MAX 65536 /* room for a writer's state */
-int backend_write_state(struct backend_writer *w, char *buf, size_t n);
+#define BACKEND_STATE_MAX (768 * 1024) /* room for a writer's state (10,000 S3 ETags) */
+int backend_write_state(struct backend_writer *w, char *buf, size_t n, int64_t *durable);
 int backend_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
                          const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                          void *ud);

@@ -144,6 +144,7 @@ struct fs_writer {
     struct backend_writer base;
     int fd;
     long next_part;
+    int64_t written; /* bytes in the temp file */
     bool no_overwrite;
     char *key;
     char tmp[PATH_MAX];
@@ -255,8 +256,10 @@ static int fs_write_part(struct backend_writer *bw, long part_no, const void *da
     if (rc == 0 && write_all(w->fd, data, len) != 0)
         rc = fs_call_fail(c, fs_errno_rc(errno) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(errno),
                           "cannot write part %ld of '%s': %s", part_no, w->key, strerror(errno));
-    if (rc == 0)
+    if (rc == 0) {
         w->next_part++;
+        w->written += (int64_t)len;
+    }
     return fs_call_defer(w->base.b->priv, c);
 }
 
@@ -372,12 +375,13 @@ static int fs_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *
 
 /* ------------------------------------------------------------ resume */
 
-static int fs_write_state(struct backend_writer *bw, char *buf, size_t n)
+static int fs_write_state(struct backend_writer *bw, char *buf, size_t n, int64_t *durable)
 {
     struct fs_writer *w = (struct fs_writer *)bw;
     const char *name = strrchr(w->tmp, '/');
     if (!w->tmp[0] || !name)
         return ST_EINVAL;
+    *durable = w->written; /* a later process reads what write() put in the page cache */
     int len = snprintf(buf, n, "%s", name + 1);
     return len < 0 || (size_t)len >= n ? ST_ELIMIT : 0;
 }
@@ -429,6 +433,7 @@ static int fs_write_resume(struct backend *b, const char *key, const struct back
     w->base.b = b;
     w->no_overwrite = o && o->no_overwrite;
     w->next_part = next_part;
+    w->written = offset;
     if (writer_reopen(fs, w, state, offset, c) == 0) {
         c->w = &w->base;
     } else {

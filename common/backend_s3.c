@@ -580,6 +580,9 @@ const struct backend_ops s3_ops = {
     .list_close = s3_list_close,
     .delete_batch = s3_delete_batch,
     .destroy = s3_destroy,
+    .write_state = s3_write_state,
+    .write_resume = s3_write_resume,
+    .write_detach = s3_write_detach,
 };
 
 size_t backend_s3_part_size(size_t part_size, int64_t size)

@@ -53,6 +53,31 @@ void backend_s3_spec_from_config(const struct config *cfg, struct storspec *out)
  * parts, rounded up to 1 MiB. Pure. */
 size_t backend_s3_part_size(size_t part_size, int64_t size);
 
+/* `part_size` rounded up to a multiple of `align` (0: none), unless that
+ * would pass S3_PART_MAX. Pure. */
+size_t backend_s3_part_align(size_t part_size, size_t align);
+
+/* A writer's resumable state (backend.h write_state), as text:
+ *   "s3w1 <part size> <upload id or -> <k>\n" then the ETags of parts
+ *   1..k, one per line.
+ * Only the parts that completed without a gap are recorded: S3 holds them
+ * whatever happened to the parts in flight. Pure functions. */
+#define S3_UPLOAD_ID_MAX 512
+#define S3_ETAG_MAX      71
+struct backend_s3_state {
+    size_t part_size;
+    char upload_id[S3_UPLOAD_ID_MAX + 1]; /* "" if none */
+    char **etags;                         /* k strings, owned */
+    size_t k;
+};
+/* 0, ST_ELIMIT if `n` is too small, ST_EINVAL for an id or ETag that has
+ * blanks or is too long. */
+int backend_s3_state_format(char *buf, size_t n, size_t part_size, const char *upload_id,
+                            const char *const *etags, size_t k);
+/* 0 (free `st` with backend_s3_state_free()), ST_EINVAL, ST_ENOMEM. */
+int backend_s3_state_parse(const char *state, struct backend_s3_state *st);
+void backend_s3_state_free(struct backend_s3_state *st);
+
 /* The multipart state of an S3 writer, for a job to record and resume:
  * upload id ("" before CreateMultipartUpload finished, or for a single
  * PutObject), part size, and the ETags of the parts that have completed so

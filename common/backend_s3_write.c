@@ -20,7 +20,7 @@
 #include <string.h>
 
 enum w_mpu { MPU_NONE, MPU_CREATING, MPU_READY };
-enum w_phase { PH_OPEN, PH_COMMIT, PH_ABORT };
+enum w_phase { PH_OPEN, PH_COMMIT, PH_ABORT, PH_DETACH };
 
 struct s3part {
     struct s3w *w;
@@ -40,7 +40,7 @@ struct s3w {
     char *buf; /* the part being filled */
     size_t len;
     enum w_mpu mpu;
-    char upload_id[512];
+    char upload_id[S3_UPLOAD_ID_MAX + 1];
     char **etags; /* etags[i]: part i+1, NULL until it completed */
     size_t cap;
     int nparts;                  /* parts numbered so far */
@@ -194,7 +194,7 @@ static void on_create(struct s3op *op)
         struct s3part *p = w->queue;
         w->queue = p->next;
         w->queued--;
-        if (w->mpu == MPU_READY && !w->err) {
+        if (w->mpu == MPU_READY && !w->err && w->phase != PH_DETACH) {
             part_start(p);
         } else {
             free(p->data);
@@ -393,38 +393,63 @@ static void progress(struct s3w *w)
     case PH_ABORT:
         abort_step(w);
         return;
+    case PH_DETACH: /* nobody waits: free once the parts in flight are back */
+        if (!w->queued && !w->running)
+            writer_free(w);
+        return;
     }
 }
 
 /* ---- ops ---- */
 
-int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
-                  backend_open_fn *cb, void *ud)
+size_t backend_s3_part_align(size_t part_size, size_t align)
+{
+    if (align == 0 || part_size % align == 0)
+        return part_size;
+    size_t up = (part_size / align + 1) * align;
+    return (long long)up > S3_PART_MAX ? part_size : up;
+}
+
+static struct s3w *writer_new(struct backend *b, const char *key,
+                              const struct backend_write_opts *o)
 {
     struct s3b *s = b->priv;
     struct s3w *w = calloc(1, sizeof(*w));
-    struct fire *f = calloc(1, sizeof(*f));
-    if (!w || !f || !(w->key = s3_full_key(s, key)) ||
+    if (!w || !(w->key = s3_full_key(s, key)) ||
         (o && o->content_type && *o->content_type &&
          !(w->content_type = strdup(o->content_type)))) {
-        free(f);
         if (w)
             writer_free(w);
-        return ST_ENOMEM;
+        return NULL;
     }
     w->base.b = b;
     w->s = s;
     w->no_overwrite = o && o->no_overwrite;
-    w->part_size = backend_s3_part_size(s->o.part_size, o ? o->size_hint : 0);
-    f->open_cb = cb;
-    f->w = &w->base;
-    f->ud = ud;
-    if (s3_defer(s, on_fire, f)) {
+    w->part_size = backend_s3_part_align(backend_s3_part_size(s->o.part_size, o ? o->size_hint : 0),
+                                         o ? o->part_align : 0);
+    return w;
+}
+
+/* Hand `w` to the open callback on the next loop turn; frees it on failure. */
+static int open_defer(struct s3w *w, backend_open_fn *cb, void *ud)
+{
+    struct fire *f = calloc(1, sizeof(*f));
+    if (!f || s3_defer(w->s, on_fire, f)) {
         free(f);
         writer_free(w);
         return ST_ENOMEM;
     }
+    f->open_cb = cb;
+    f->w = &w->base;
+    f->ud = ud;
     return 0;
+}
+
+int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud)
+{
+    struct s3w *w = writer_new(b, key, o);
+    return w ? open_defer(w, cb, ud) : ST_ENOMEM;
 }
 
 int s3_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
@@ -502,4 +527,151 @@ int backend_s3_writer_state(const struct backend_writer *bw, const char **upload
     if (nparts)
         *nparts = (size_t)w->nparts;
     return 0;
+}
+
+/* ---- resume ---- */
+
+/* Parts 1..k completed, with no gap: what S3 holds for sure. */
+static size_t stored_prefix(const struct s3w *w)
+{
+    size_t k = 0;
+    while (k < (size_t)w->nparts && w->etags[k])
+        k++;
+    return k;
+}
+
+static bool token_ok(const char *t, size_t len, size_t max)
+{
+    if (len == 0 || len > max)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (t[i] <= ' ' || t[i] == 0x7f)
+            return false;
+    return true;
+}
+
+int backend_s3_state_format(char *buf, size_t n, size_t part_size, const char *upload_id,
+                            const char *const *etags, size_t k)
+{
+    const char *id = upload_id && *upload_id ? upload_id : "-";
+    if (!token_ok(id, strlen(id), S3_UPLOAD_ID_MAX) || (k && strcmp(id, "-") == 0))
+        return ST_EINVAL;
+    int len = snprintf(buf, n, "s3w1 %zu %s %zu\n", part_size, id, k);
+    if (len < 0 || (size_t)len >= n)
+        return ST_ELIMIT;
+    size_t at = (size_t)len;
+    for (size_t i = 0; i < k; i++) {
+        size_t el = strlen(etags[i]);
+        if (!token_ok(etags[i], el, S3_ETAG_MAX))
+            return ST_EINVAL;
+        if (at + el + 2 > n)
+            return ST_ELIMIT;
+        memcpy(buf + at, etags[i], el);
+        at += el;
+        buf[at++] = '\n';
+    }
+    buf[at] = '\0';
+    return 0;
+}
+
+void backend_s3_state_free(struct backend_s3_state *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->k; i++)
+        free(st->etags[i]);
+    free(st->etags);
+    memset(st, 0, sizeof(*st));
+}
+
+int backend_s3_state_parse(const char *state, struct backend_s3_state *st)
+{
+    memset(st, 0, sizeof(*st));
+    char id[S3_UPLOAD_ID_MAX + 1];
+    size_t ps, k;
+    int used = 0;
+    if (sscanf(state, "s3w1 %zu %512s %zu\n%n", &ps, id, &k, &used) != 3 || used == 0 ||
+        ps < S3_PART_MIN || (long long)ps > S3_PART_MAX || k > S3_PARTS_MAX ||
+        (k && strcmp(id, "-") == 0))
+        return ST_EINVAL;
+    st->part_size = ps;
+    snprintf(st->upload_id, sizeof(st->upload_id), "%s", strcmp(id, "-") ? id : "");
+    if (k && !(st->etags = calloc(k, sizeof(*st->etags))))
+        return ST_ENOMEM;
+    const char *p = state + used;
+    for (size_t i = 0; i < k; i++) {
+        const char *nl = strchr(p, '\n');
+        if (!nl || !token_ok(p, (size_t)(nl - p), S3_ETAG_MAX)) {
+            backend_s3_state_free(st);
+            return ST_EINVAL;
+        }
+        if (!(st->etags[i] = strndup(p, (size_t)(nl - p)))) {
+            backend_s3_state_free(st);
+            return ST_ENOMEM;
+        }
+        st->k = i + 1;
+        p = nl + 1;
+    }
+    if (*p) {
+        backend_s3_state_free(st);
+        return ST_EINVAL;
+    }
+    return 0;
+}
+
+int s3_write_state(struct backend_writer *bw, char *buf, size_t n, int64_t *durable)
+{
+    struct s3w *w = (struct s3w *)bw;
+    size_t k = w->mpu == MPU_READY ? stored_prefix(w) : 0;
+    int rc = backend_s3_state_format(buf, n, w->part_size, w->mpu == MPU_READY ? w->upload_id : "",
+                                     (const char *const *)w->etags, k);
+    if (rc == 0)
+        *durable = (int64_t)k * (int64_t)w->part_size;
+    return rc;
+}
+
+int s3_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                    const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                    void *ud)
+{
+    struct backend_s3_state st;
+    int rc = backend_s3_state_parse(state, &st);
+    if (rc)
+        return rc;
+    /* Only whole stored parts come back: the caller resumes at a multiple of
+     * the part size that S3 confirmed (write_state's `durable`). */
+    size_t keep = (size_t)(offset / (int64_t)st.part_size);
+    if (offset % (int64_t)st.part_size || keep > st.k || (offset && !st.upload_id[0])) {
+        backend_s3_state_free(&st);
+        return ST_EINVAL;
+    }
+    struct s3w *w = writer_new(b, key, o);
+    size_t cap = keep > 16 ? keep : 16;
+    if (!w || !(w->etags = calloc(cap, sizeof(*w->etags)))) {
+        if (w)
+            writer_free(w);
+        backend_s3_state_free(&st);
+        return ST_ENOMEM;
+    }
+    w->cap = cap;
+    w->part_size = st.part_size;
+    if (st.upload_id[0]) {
+        snprintf(w->upload_id, sizeof(w->upload_id), "%s", st.upload_id);
+        w->mpu = MPU_READY;
+    }
+    for (size_t i = 0; i < keep; i++) {
+        w->etags[i] = st.etags[i];
+        st.etags[i] = NULL;
+    }
+    w->nparts = (int)keep;
+    backend_s3_state_free(&st);
+    return open_defer(w, cb, ud);
+}
+
+void s3_write_detach(struct backend_writer *bw)
+{
+    struct s3w *w = (struct s3w *)bw;
+    w->cb = NULL; /* the caller is gone: no callback */
+    w->phase = PH_DETACH;
+    progress(w);
 }

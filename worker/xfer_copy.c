@@ -60,7 +60,7 @@ struct cp {
     size_t cap;
     int64_t off;
     long part;
-    char wstate[BACKEND_STATE_MAX];
+    char wstate[4096]; /* the state at open: a temp file name, or an S3 part size */
 };
 
 static void next_file(struct run *r);
@@ -281,7 +281,7 @@ static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
     /* A successor aborts the write the job records: record it, and only once
      * Redis has it write data, so a worker killed mid-file leaves no temp
      * file nobody knows about. */
-    if (backend_write_state(w, c->wstate, sizeof(c->wstate)) == 0)
+    if (backend_write_state(w, c->wstate, sizeof(c->wstate), NULL) == 0)
         runner_cmdf(r, on_recorded, "HSET", r->hkey, "cp_wkey", c->dkey, "cp_wstate", c->wstate,
                     NULL);
     else

@@ -6,11 +6,15 @@
  * makes the file visible atomically. Any failure aborts the writer (in
  * runner_finish), so no partial file is ever visible.
  *
- * Resume (docs/jobs.md): consuming part n is one fenced script that deletes
- * the part, advances parts_done/bytes_done and stores the writer's state
- * (`wstate`, backend_write_state()) and the running SHA-256 (`shactx`) in the
- * job hash, so whoever runs the job next reopens the writer at the first
- * part not yet confirmed (backend_write_resume()) and goes on hashing. */
+ * Resume (docs/jobs.md): consuming part n is one fenced script that
+ * advances parts_done/bytes_done and stores the writer's state (`wstate`,
+ * backend_write_state()). The backend may hold part n only in memory for a
+ * while (S3 parts in flight), so the parts stay in Redis until the state
+ * says they are durable: the script then deletes them and moves
+ * parts_durable/bytes_durable and the SHA-256 state at that point
+ * (`shactx`). Whoever runs the job next reopens the writer at
+ * parts_durable (backend_write_resume()), rewinds parts_done to it and goes
+ * on hashing from there. */
 #include "backend.h"
 #include "config.h"
 #include "err.h"
@@ -29,29 +33,53 @@
 #include <string.h>
 #include <strings.h>
 
+#define SHA_HEX (2 * sizeof(SHA256_CTX) + 1)
+
+/* Where the job stands after a consumed part that is not durable yet. */
+struct snap {
+    int64_t bytes; /* bytes of parts 0..this one */
+    SHA256_CTX sha;
+};
+
 struct up {
-    long n;    /* next part to consume */
+    long n;     /* next part to consume */
+    long pd;    /* parts 0..pd-1 are durable; Redis still holds pd.. */
+    int64_t bd; /* their bytes */
+    int64_t consumed;
+    struct snap *snaps; /* snaps[i]: after part pd+i, for parts pd..n-1 */
+    size_t nsnaps, capsnaps;
     char *buf; /* copy of part n while the backend writes it */
     size_t cap;
     size_t len;
     bool want_sha; /* the client gave a sha256 */
     SHA256_CTX sha;
-    char wstate[BACKEND_STATE_MAX];
-    char shactx[2 * sizeof(SHA256_CTX) + 1]; /* saved by the last confirmed part */
+    char *wstate;         /* BACKEND_STATE_MAX */
+    char shactx[SHA_HEX]; /* the SHA-256 state at part pd */
 };
 
-/* KEYS[1] job hash, KEYS[2] part n. ARGV: worker, n, bytes, wstate, shactx.
+/* KEYS[1] job hash, KEYS[2..] the parts that just became durable. ARGV:
+ * worker, n, bytes, wstate, shactx, parts_durable, bytes_durable.
  * 1 consumed; 0 the job is not ours and running any more, or not at part n. */
 static const char consume_lua[] =
     "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] or\n"
     "   redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' then return 0 end\n"
     "if tonumber(redis.call('HGET', KEYS[1], 'parts_done') or '0') ~= tonumber(ARGV[2])\n"
     "  then return 0 end\n"
-    "redis.call('DEL', KEYS[2])\n"
+    "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end\n"
     "redis.call('HINCRBY', KEYS[1], 'parts_done', 1)\n"
     "redis.call('HINCRBY', KEYS[1], 'bytes_done', ARGV[3])\n"
-    "redis.call('HSET', KEYS[1], 'wstate', ARGV[4], 'shactx', ARGV[5])\n"
+    "redis.call('HSET', KEYS[1], 'wstate', ARGV[4], 'shactx', ARGV[5],\n"
+    "           'parts_durable', ARGV[6], 'bytes_durable', ARGV[7])\n"
     "redis.call('PUBLISH', 'st:ev:' .. string.sub(KEYS[1], 8), 'progress')\n"
+    "return 1\n";
+
+/* KEYS[1] job hash. ARGV: worker, parts_durable, bytes_durable. A new run
+ * goes on from the durable parts: what an earlier run consumed after them
+ * is consumed again. Fenced like consume_lua. */
+static const char rewind_lua[] =
+    "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] or\n"
+    "   redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' then return 0 end\n"
+    "redis.call('HSET', KEYS[1], 'parts_done', ARGV[2], 'bytes_done', ARGV[3])\n"
     "return 1\n";
 
 static void next_part(struct run *r);
@@ -62,6 +90,8 @@ static void up_cleanup(struct run *r)
     if (!u)
         return;
     free(u->buf);
+    free(u->snaps);
+    free(u->wstate);
     free(u);
     r->x = NULL;
 }
@@ -168,11 +198,87 @@ static bool unhex(const char *s, void *p, size_t n)
     return true;
 }
 
+static int snap_push(struct up *u)
+{
+    if (u->nsnaps == u->capsnaps) {
+        size_t cap = u->capsnaps ? 2 * u->capsnaps : 8;
+        struct snap *s = realloc(u->snaps, cap * sizeof(*s));
+        if (!s)
+            return ST_ENOMEM;
+        u->snaps = s;
+        u->capsnaps = cap;
+    }
+    u->snaps[u->nsnaps].bytes = u->consumed;
+    u->snaps[u->nsnaps].sha = u->sha;
+    u->nsnaps++;
+    return 0;
+}
+
+/* The backend holds `durable` bytes for sure: move pd to the last consumed
+ * part boundary within them. Returns how many parts became durable. */
+static long advance_durable(struct up *u, int64_t durable)
+{
+    size_t i = 0;
+    while (i < u->nsnaps && u->snaps[i].bytes <= durable)
+        i++;
+    if (i == 0)
+        return 0;
+    u->bd = u->snaps[i - 1].bytes;
+    if (u->want_sha)
+        hex_of(&u->snaps[i - 1].sha, sizeof(SHA256_CTX), u->shactx);
+    memmove(u->snaps, u->snaps + i, (u->nsnaps - i) * sizeof(*u->snaps));
+    u->nsnaps -= i;
+    u->pd += (long)i;
+    return (long)i;
+}
+
+#define CONSUME_ARGS 11 /* EVAL script numkeys hash + 7 ARGV */
+
+static void send_consume(struct run *r, long from, long ndurable)
+{
+    struct up *u = r->x;
+    size_t argc = CONSUME_ARGS + (size_t)ndurable;
+    const char **argv = calloc(argc, sizeof(*argv));
+    size_t *lens = calloc(argc, sizeof(*lens));
+    char *keys = calloc((size_t)ndurable + 1, KEY_MAX);
+    char nkeys[24], n[24], len[24], pd[24], bd[24];
+    if (!argv || !lens || !keys) {
+        free(argv);
+        free(lens);
+        free(keys);
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
+    snprintf(nkeys, sizeof(nkeys), "%ld", 1 + ndurable);
+    snprintf(n, sizeof(n), "%ld", u->n);
+    snprintf(len, sizeof(len), "%zu", u->len);
+    snprintf(pd, sizeof(pd), "%ld", u->pd);
+    snprintf(bd, sizeof(bd), "%" PRId64, u->bd);
+    const char *fixed[] = {"EVAL", consume_lua, nkeys, r->hkey};
+    size_t a = 0;
+    for (; a < 4; a++)
+        argv[a] = fixed[a];
+    for (long i = 0; i < ndurable; i++) {
+        char *k = keys + (size_t)i * KEY_MAX;
+        keys_job_part(k, KEY_MAX, r->j.id, from + i);
+        argv[a++] = k;
+    }
+    const char *rest[] = {r->w->cfg->worker.name, n, len, u->wstate, u->shactx, pd, bd};
+    for (size_t i = 0; i < 7; i++)
+        argv[a++] = rest[i];
+    for (size_t i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    runner_cmd(r, on_consumed, (int)argc, argv, lens);
+    free(argv);
+    free(lens);
+    free(keys);
+}
+
 static void on_written(int rc, const char *msg, void *ud)
 {
     struct run *r = ud;
     struct up *u = r->x;
-    char key[KEY_MAX], len[24], n[24], sha[2 * sizeof(SHA256_CTX) + 1] = "";
+    int64_t durable = 0;
     if (!runner_resume(r))
         return;
     if (rc) {
@@ -181,22 +287,23 @@ static void on_written(int rc, const char *msg, void *ud)
     }
     if (u->want_sha)
         SHA256_Update(&u->sha, u->buf, u->len);
-    rc = backend_write_state(r->writer, u->wstate, sizeof(u->wstate));
-    if (rc == ST_EUNIMPL)
-        u->wstate[0] = '\0'; /* this backend cannot resume */
-    else if (rc) {
+    u->consumed += (int64_t)u->len;
+    if (snap_push(u)) {
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
+    rc = backend_write_state(r->writer, u->wstate, BACKEND_STATE_MAX, &durable);
+    if (rc == ST_EUNIMPL) { /* this backend cannot resume: nothing to keep */
+        u->wstate[0] = '\0';
+        durable = u->consumed;
+    } else if (rc) {
         runner_finish(r, rc, "cannot record the upload's state: %s", st_strerror(rc));
         return;
     }
-    if (u->want_sha)
-        hex_of(&u->sha, sizeof(u->sha), sha);
     r->parts++;
     r->bytes += (int64_t)u->len;
-    keys_job_part(key, sizeof(key), r->j.id, u->n);
-    snprintf(len, sizeof(len), "%zu", u->len);
-    snprintf(n, sizeof(n), "%ld", u->n);
-    runner_cmdf(r, on_consumed, "EVAL", consume_lua, "2", r->hkey, key, r->w->cfg->worker.name, n,
-                len, u->wstate, sha, NULL);
+    long from = u->pd;
+    send_consume(r, from, advance_durable(u, durable));
 }
 
 static int keep_part(struct up *u, const redisReply *rep)
@@ -306,7 +413,7 @@ static void on_fresh_open(int rc, const char *msg, struct backend_writer *w, voi
         xfer_fail_backend(r, rc, "cannot write", msg);
         return;
     }
-    rc = backend_write_state(w, u->wstate, sizeof(u->wstate));
+    rc = backend_write_state(w, u->wstate, BACKEND_STATE_MAX, NULL);
     if (rc) { /* this backend keeps no state (or a single PUT): nothing to record */
         next_part(r);
         return;
@@ -315,10 +422,18 @@ static void on_fresh_open(int rc, const char *msg, struct backend_writer *w, voi
                 NULL);
 }
 
+static struct backend_write_opts write_opts(const struct run *r)
+{
+    return (struct backend_write_opts){.content_type = r->j.content_type,
+                                       .no_overwrite = !r->j.overwrite,
+                                       .size_hint = r->j.bytes_total > 0 ? r->j.bytes_total : 0,
+                                       .part_align =
+                                           r->j.part_size > 0 ? (size_t)r->j.part_size : 0};
+}
+
 static void open_writer(struct run *r)
 {
-    struct backend_write_opts o = {.content_type = r->j.content_type,
-                                   .no_overwrite = !r->j.overwrite};
+    struct backend_write_opts o = write_opts(r);
     int rc = backend_write_open(r->backend, r->bkey, &o, on_fresh_open, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot write", NULL);
@@ -353,39 +468,76 @@ static void start_fresh(struct run *r)
         runner_begin(r);
 }
 
-/* A run before this one confirmed parts 0..parts_done-1: go on from there. */
-static void resume(struct run *r, const char *wstate, const char *shactx)
+/* A run before this one stored parts 0..pd-1 durably: go on from there. */
+static void resume(struct run *r)
 {
     struct up *u = r->x;
-    struct backend_write_opts o = {.content_type = r->j.content_type,
-                                   .no_overwrite = !r->j.overwrite};
-    if (!wstate[0]) {
+    struct backend_write_opts o = write_opts(r);
+    if (!u->wstate[0]) {
         runner_finish(r, ST_EINTERNAL,
-                      "cannot resume the upload of '%s' after %" PRId64
-                      " parts: its backend keeps no writer state",
-                      r->j.path, r->j.parts_done);
+                      "cannot resume the upload of '%s' after %ld parts: its backend keeps no "
+                      "writer state",
+                      r->j.path, u->pd);
         return;
     }
-    if (u->want_sha && !unhex(shactx, &u->sha, sizeof(u->sha))) {
+    if (u->want_sha && !unhex(u->shactx, &u->sha, sizeof(u->sha))) {
         runner_finish(r, ST_EINTERNAL, "cannot resume the upload of '%s': no saved SHA-256 state",
                       r->j.path);
         return;
     }
-    u->n = (long)r->j.parts_done;
-    log_info("job=%s resuming the upload of '%s' at part %ld (%" PRId64 " bytes confirmed)",
-             r->j.id, r->bkey, u->n, r->j.bytes_done);
-    int rc =
-        backend_write_resume(r->backend, r->bkey, &o, wstate, u->n, r->j.bytes_done, on_open, r);
+    u->n = u->pd;
+    log_info("job=%s resuming the upload of '%s' at part %ld (%" PRId64 " bytes stored)", r->j.id,
+             r->bkey, u->n, u->bd);
+    int rc = backend_write_resume(r->backend, r->bkey, &o, u->wstate, u->n, u->bd, on_open, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot resume writing", NULL);
     else
         runner_begin(r);
 }
 
+static void discard_stale(struct run *r);
+
+/* From the durable parts on, parts_done already rewound to them. */
+static void go_on(struct run *r)
+{
+    struct up *u = r->x;
+    if (u->pd > 0)
+        resume(r);
+    else if (u->wstate[0])
+        discard_stale(r);
+    else
+        start_fresh(r);
+}
+
+static void on_rewound(struct run *r, redisReply *rep)
+{
+    if (rep->type != REDIS_REPLY_INTEGER || rep->integer != 1)
+        runner_read_counters(r, on_fenced);
+    else
+        go_on(r);
+}
+
+static void rewind_and_go_on(struct run *r)
+{
+    struct up *u = r->x;
+    char pd[24], bd[24];
+    if (r->j.parts_done == u->pd) {
+        go_on(r);
+        return;
+    }
+    log_info("job=%s parts %ld..%" PRId64 " of '%s' were not stored yet: consuming them again",
+             r->j.id, u->pd, r->j.parts_done - 1, r->bkey);
+    snprintf(pd, sizeof(pd), "%ld", u->pd);
+    snprintf(bd, sizeof(bd), "%" PRId64, u->bd);
+    r->j.parts_done = u->pd;
+    r->j.bytes_done = u->bd;
+    runner_cmdf(r, on_rewound, "EVAL", rewind_lua, "1", r->hkey, r->w->cfg->worker.name, pd, bd,
+                NULL);
+}
+
 static void on_committed_before(int rc, const char *msg, const struct backend_entry *e, void *ud)
 {
     struct run *r = ud;
-    struct up *u = r->x;
     if (!runner_resume(r))
         return;
     /* As long as the upload and written after the job began: the file that
@@ -396,7 +548,7 @@ static void on_committed_before(int rc, const char *msg, const struct backend_en
         stored(r);
         return;
     }
-    resume(r, u->wstate, u->shactx);
+    rewind_and_go_on(r);
 }
 
 static void on_stale_aborted(int rc, const char *msg, void *ud)
@@ -428,12 +580,11 @@ static void on_stale_open(int rc, const char *msg, struct backend_writer *w, voi
         runner_begin(r);
 }
 
-/* An earlier attempt opened a writer but confirmed no part: drop it. */
+/* An earlier attempt opened a writer but stored no part: drop it. */
 static void discard_stale(struct run *r)
 {
     struct up *u = r->x;
-    struct backend_write_opts o = {.content_type = r->j.content_type,
-                                   .no_overwrite = !r->j.overwrite};
+    struct backend_write_opts o = write_opts(r);
     log_info("job=%s discarding the unfinished write of an earlier attempt", r->j.id);
     int rc = backend_write_resume(r->backend, r->bkey, &o, u->wstate, 0, 0, on_stale_open, r);
     if (rc)
@@ -442,30 +593,36 @@ static void discard_stale(struct run *r)
         runner_begin(r);
 }
 
+static const char *reply_str(const redisReply *rep, size_t i)
+{
+    if (rep->type != REDIS_REPLY_ARRAY || i >= rep->elements ||
+        rep->element[i]->type != REDIS_REPLY_STRING)
+        return NULL;
+    return rep->element[i]->str;
+}
+
 static void on_saved(struct run *r, redisReply *rep)
 {
     struct up *u = r->x;
-    const char *ws = "", *sha = "";
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
-        if (rep->element[0]->type == REDIS_REPLY_STRING)
-            ws = rep->element[0]->str;
-        if (rep->element[1]->type == REDIS_REPLY_STRING)
-            sha = rep->element[1]->str;
-    }
-    snprintf(u->wstate, sizeof(u->wstate), "%s", ws);
-    snprintf(u->shactx, sizeof(u->shactx), "%s", sha);
-    if (r->j.parts_done <= 0) {
-        if (u->wstate[0])
-            discard_stale(r);
-        else
-            start_fresh(r);
+    const char *ws = reply_str(rep, 0), *sha = reply_str(rep, 1);
+    const char *pd = reply_str(rep, 2), *bd = reply_str(rep, 3);
+    snprintf(u->wstate, BACKEND_STATE_MAX, "%s", ws ? ws : "");
+    snprintf(u->shactx, sizeof(u->shactx), "%s", sha ? sha : "");
+    /* Jobs from before parts_durable existed: every consumed part was durable. */
+    u->pd = pd ? atol(pd) : (long)r->j.parts_done;
+    u->bd = bd ? strtoll(bd, NULL, 10) : r->j.bytes_done;
+    if (u->pd < 0 || u->pd > r->j.parts_done || u->bd < 0) {
+        runner_finish(r, ST_EINTERNAL,
+                      "job hash holds parts_durable %ld beyond parts_done %" PRId64, u->pd,
+                      r->j.parts_done);
         return;
     }
-    if (r->j.parts_total < 0 || r->j.parts_done < r->j.parts_total) {
-        resume(r, u->wstate, u->shactx);
+    u->consumed = u->bd;
+    if (r->j.parts_total <= 0 || r->j.parts_done < r->j.parts_total) {
+        rewind_and_go_on(r);
         return;
     }
-    /* Every part was confirmed: an earlier attempt may have committed. */
+    /* Every part was consumed: an earlier attempt may have committed. */
     int rc = backend_stat(r->backend, r->bkey, on_committed_before, r);
     if (rc)
         xfer_fail_backend(r, rc, "cannot check", NULL);
@@ -476,7 +633,8 @@ static void on_saved(struct run *r, redisReply *rep)
 static void up_start(struct run *r)
 {
     struct up *u = calloc(1, sizeof(*u));
-    if (!u) {
+    if (!u || !(u->wstate = malloc(BACKEND_STATE_MAX))) {
+        free(u);
         runner_finish(r, ST_ENOMEM, "out of memory");
         return;
     }
@@ -486,7 +644,8 @@ static void up_start(struct run *r)
         runner_finish(r, ST_ENOMEM, "cannot set up SHA-256");
         return;
     }
-    runner_cmdf(r, on_saved, "HMGET", r->hkey, "wstate", "shactx", NULL);
+    runner_cmdf(r, on_saved, "HMGET", r->hkey, "wstate", "shactx", "parts_durable", "bytes_durable",
+                NULL);
 }
 
 static void up_poll(struct run *r)

@@ -4,6 +4,9 @@
 # once its lease ran out, resumes from its last confirmed part and ends
 # SUCCEEDED with the source's sha256; no temp file, no part, no pending
 # stream entry is left. Prints the time from each kill to the resume.
+# With E2E_STORAGE=s3 the upload is an S3 multipart upload on the emulator:
+# the job resumes the same upload from the parts S3 confirmed (their ETags
+# are in the job hash) and no unfinished upload is left in the emulator.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +42,7 @@ for k in $(seq "$N"); do
   kill -KILL "$victim"
   t0=$(now_ms)
   wait "$victim" 2>/dev/null || true
-  log "kill $k: job $job, worker $owner (pid $victim) killed at part $(field "$job" parts_done)"
+  log "kill $k: job $job, worker $owner (pid $victim) killed at part $(field "$job" parts_done) ($(field "$job" parts_durable) stored)"
   # a replacement under a new name: the job must come back through the lease
   i="r$k"
   start_worker "$i"
@@ -60,6 +63,9 @@ for k in $(seq "$N"); do
   state=$(jget "$(cat "$T/up$k.json")" 'j["state"]')
   check_eq "kill $k: job SUCCEEDED" SUCCEEDED "$state"
   check_eq "kill $k: 2 attempts" 2 "$(field "$job" attempts)"
+  # resumed from the stored parts, not started again from part 0
+  at=$(sed -n "s/.*job=$job resuming the upload of .* at part \([0-9]*\) .*/\1/p" "$T"/logs/worker*.log | head -1)
+  check_eq "kill $k: resumed at a stored part" yes "$([ "${at:-0}" -ge 1 ] && echo yes || echo "no (${at:-never})")"
   got=$(sha "$(stage_path "kill/f$k.bin")" 2>/dev/null || echo missing)
   check_eq "kill $k: stored sha256" "$WANT" "$got"
   if [ "$state" = SUCCEEDED ] && [ "$got" = "$WANT" ]; then
@@ -71,16 +77,20 @@ for k in $(seq "$N"); do
 done
 
 sleep 0.5
-tmps=$(find "$DATA/.tmp" -type f | wc -l)
+if [ "$E2E_STORAGE" = s3 ]; then # s3rver keeps each unfinished multipart upload in a directory
+  tmps=$(find "$T/s3/$S3_BUCKET/._S3rver_uploads" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+else
+  tmps=$(find "$DATA/.tmp" -type f | wc -l)
+fi
 parts=$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)
-check_eq "no temp files in the fs root" 0 "$tmps"
+check_eq "no temp files or unfinished multipart uploads" 0 "$tmps"
 check_eq "no parts left in Redis" 0 "$parts"
 check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
 check_eq "stream empty" 0 "$(rcli XLEN st:q)"
 log "kills survived: $survived / $N; jobs lost: $lost"
 log "time from worker death to resume (ms): ${times[*]} (lease 2000 ms)"
 sorted=$(printf '%s\n' "${times[@]}" | grep -E '^[0-9]+$' | sort -n)
-log "SUMMARY: worker kill: kills survived $survived/$N, jobs lost $lost, leftover parts $parts," \
+log "SUMMARY: worker kill ($E2E_STORAGE): kills survived $survived/$N, jobs lost $lost, leftover parts $parts," \
   "temp files $tmps, death -> resume ms min $(head -1 <<<"$sorted") max $(tail -1 <<<"$sorted")" \
   "(lease 2000 ms)"
 e2e_finish

@@ -409,6 +409,140 @@ static void test_small_file_is_one_put(void **state)
     fx_close(&f);
 }
 
+static void test_state_text(void **state)
+{
+    (void)state;
+    char buf[256];
+    const char *etags[] = {"\"e1\"", "\"e2\""};
+    struct backend_s3_state st;
+    assert_int_equal(backend_s3_state_format(buf, sizeof(buf), 8 * MIB, "UP-1", etags, 2), 0);
+    assert_string_equal(buf, "s3w1 8388608 UP-1 2\n\"e1\"\n\"e2\"\n");
+    assert_int_equal(backend_s3_state_parse(buf, &st), 0);
+    assert_int_equal(st.part_size, 8 * MIB);
+    assert_string_equal(st.upload_id, "UP-1");
+    assert_int_equal(st.k, 2);
+    assert_string_equal(st.etags[1], "\"e2\"");
+    backend_s3_state_free(&st);
+    /* no multipart upload yet */
+    assert_int_equal(backend_s3_state_format(buf, sizeof(buf), 5 * MIB, "", NULL, 0), 0);
+    assert_string_equal(buf, "s3w1 5242880 - 0\n");
+    assert_int_equal(backend_s3_state_parse(buf, &st), 0);
+    assert_string_equal(st.upload_id, "");
+    backend_s3_state_free(&st);
+    /* refused: blanks, parts without an upload, short buffers, damaged text */
+    const char *bad[] = {"\"e 1\""};
+    assert_int_equal(backend_s3_state_format(buf, sizeof(buf), 8 * MIB, "UP", bad, 1), ST_EINVAL);
+    assert_int_equal(backend_s3_state_format(buf, sizeof(buf), 8 * MIB, "", etags, 1), ST_EINVAL);
+    assert_int_equal(backend_s3_state_format(buf, 20, 8 * MIB, "UP-1", etags, 2), ST_ELIMIT);
+    assert_int_equal(backend_s3_state_parse("s3w1 8388608 UP-1 3\n\"e1\"\n\"e2\"\n", &st),
+                     ST_EINVAL);
+    assert_int_equal(backend_s3_state_parse("s3w1 8388608 UP-1 1\n\"e1\"\nextra", &st), ST_EINVAL);
+    assert_int_equal(backend_s3_state_parse("s3w1 1024 UP-1 0\n", &st), ST_EINVAL);
+    assert_int_equal(backend_s3_state_parse("w-1234", &st), ST_EINVAL);
+    assert_int_equal(backend_s3_state_parse("s3w1 8388608 - 1\n\"e1\"\n", &st), ST_EINVAL);
+}
+
+static void test_part_align(void **state)
+{
+    (void)state;
+    assert_int_equal(backend_s3_part_align(8 * MIB, 0), 8 * MIB);
+    assert_int_equal(backend_s3_part_align(8 * MIB, MIB), 8 * MIB);
+    assert_int_equal(backend_s3_part_align(8 * MIB, 3 * MIB), 9 * MIB);
+    assert_int_equal(backend_s3_part_align(5 * MIB, 8 * MIB), 8 * MIB);
+    assert_int_equal(backend_s3_part_align(8 * MIB, 64 * 1024), 8 * MIB);
+}
+
+/* Run the loop until the writer's state says `want` bytes are stored. */
+static void wait_durable(struct fx *f, struct backend_writer *w, int64_t want, char *st, size_t n)
+{
+    int64_t d = -1;
+    for (int i = 0; i < 200000; i++) {
+        assert_int_equal(backend_write_state(w, st, n, &d), 0);
+        if (d == want)
+            return;
+        event_base_loop(f->base, EVLOOP_NONBLOCK);
+        usleep(100);
+    }
+    assert_int_equal(d, want);
+}
+
+static void feed_more(struct fx *f, struct backend_writer *w, int from, int mib)
+{
+    static char chunk[MIB];
+    memset(chunk, 'b', sizeof(chunk));
+    for (int i = from; i < from + mib; i++) {
+        struct res p = {0};
+        assert_int_equal(backend_write_part(w, i, chunk, sizeof(chunk), on_done, &p), 0);
+        wait_for(f->base, &p, 1);
+        assert_int_equal(p.rc, 0);
+    }
+}
+
+/* A writer detached after two stored parts (and 1 MiB buffered) is resumed
+ * from its state by a new writer: it creates no second upload, re-sends
+ * nothing stored, and completes parts 1..3. */
+static void test_resume_after_detach(void **state)
+{
+    (void)state;
+    struct fx f;
+    struct res o = {0}, c = {0};
+    char st[4096];
+    int64_t d = 0;
+    reset(M_OK);
+    fx_open(&f);
+    struct backend_writer *w = feed(&f, 11);
+    wait_durable(&f, w, 10 * MIB, st, sizeof(st));
+    assert_non_null(strstr(st, "s3w1 5242880 UP-1 2\n"));
+    backend_write_detach(w);
+    for (int i = 0; i < 100; i++)
+        event_base_loop(f.base, EVLOOP_NONBLOCK);
+    assert_int_equal(count("DELETE", ""), 0); /* detach keeps the upload */
+    assert_int_equal(count("PUT", "?partNumber="), 2);
+    /* resuming at a byte S3 does not hold is refused */
+    assert_int_equal(backend_write_resume(f.b, "k", NULL, st, 11, 11 * MIB, on_open, &o),
+                     ST_EINVAL);
+    assert_int_equal(backend_write_resume(f.b, "k", NULL, st, 7, 7 * MIB, on_open, &o), ST_EINVAL);
+    assert_int_equal(backend_write_resume(f.b, "k", NULL, st, 10, 10 * MIB, on_open, &o), 0);
+    wait_for(f.base, &o, 1);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(backend_write_state(o.w, st, sizeof(st), &d), 0);
+    assert_int_equal(d, 10 * MIB);
+    feed_more(&f, o.w, 10, 2);
+    assert_int_equal(backend_write_commit(o.w, on_done, &c), 0);
+    wait_for(f.base, &c, 1);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(count("POST", "?uploads"), 1);
+    assert_int_equal(count("PUT", "?partNumber=3&uploadId=UP-1"), 1);
+    assert_int_equal(count("PUT", "?partNumber="), 3);
+    const struct rq *done = find("POST", "?uploadId=UP-1");
+    assert_non_null(done);
+    assert_non_null(strstr(done->body, "<PartNumber>1</PartNumber>"));
+    assert_non_null(strstr(done->body, "<PartNumber>3</PartNumber>"));
+    assert_null(strstr(done->body, "<PartNumber>4</PartNumber>"));
+    fx_close(&f);
+}
+
+/* Resuming before the first stored part of a recorded upload, then
+ * aborting: how a job drops the write of an attempt that stored nothing. */
+static void test_resume_at_zero_then_abort(void **state)
+{
+    (void)state;
+    struct fx f;
+    struct res o = {0}, a = {0};
+    reset(M_OK);
+    fx_open(&f);
+    assert_int_equal(
+        backend_write_resume(f.b, "k", NULL, "s3w1 5242880 UP-9 1\n\"e1\"\n", 0, 0, on_open, &o),
+        0);
+    wait_for(f.base, &o, 1);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(backend_write_abort(o.w, on_done, &a), 0);
+    wait_for(f.base, &a, 1);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(count("DELETE", "/bkt/root/k?uploadId=UP-9"), 1);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +551,10 @@ int main(void)
         cmocka_unit_test(test_complete_200_error_fails_and_aborts),
         cmocka_unit_test(test_write_abort_sends_abort),
         cmocka_unit_test(test_small_file_is_one_put),
+        cmocka_unit_test(test_state_text),
+        cmocka_unit_test(test_part_align),
+        cmocka_unit_test(test_resume_after_detach),
+        cmocka_unit_test(test_resume_at_zero_then_abort),
     };
     return cmocka_run_group_tests(tests, start_server, NULL);
 }
