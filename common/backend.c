@@ -93,6 +93,16 @@ void backend_write_detach(struct backend_writer *w)
         w->b->ops->write_abort(w, NULL, NULL);
 }
 
+int backend_copy(struct backend *b, const char *src, const char *dst, int64_t size,
+                 const struct backend_write_opts *o, backend_done_fn *cb, void *ud)
+{
+    if (!b || !cb || size < 0 || backend_key_check(src, false) || backend_key_check(dst, false))
+        return ST_EINVAL;
+    if (!b->ops->copy)
+        return ST_EUNIMPL;
+    return b->ops->copy(b, src, dst, size, o, cb, ud);
+}
+
 int backend_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
                  backend_read_fn *cb, void *ud)
 {

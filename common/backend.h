@@ -131,6 +131,12 @@ struct backend_ops {
                         const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                         void *ud);
     void (*write_detach)(struct backend_writer *w);
+    /* Server-side copy of `src` (`size` bytes, as listed) to `dst` inside
+     * this backend: the bytes never leave the store. Atomic like a commit;
+     * `o->no_overwrite`: ST_EEXIST if `dst` exists. NULL if the backend
+     * cannot (callers stream through a reader and a writer instead). */
+    int (*copy)(struct backend *b, const char *src, const char *dst, int64_t size,
+                const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
 };
 
 struct backend {
@@ -173,6 +179,11 @@ int backend_write_resume(struct backend *b, const char *key, const struct backen
                          const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                          void *ud);
 void backend_write_detach(struct backend_writer *w);
+
+/* Server-side copy (see the op): as the op, ST_EUNIMPL (nothing started)
+ * if the backend cannot copy by itself. */
+int backend_copy(struct backend *b, const char *src, const char *dst, int64_t size,
+                 const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
 
 /* Destroy a backend with no writer, lister or operation outstanding.
  * NULL-safe; returns NULL. */

@@ -75,6 +75,7 @@ void s3op_free(struct s3op *op)
         event_free(op->timer);
     free(op->key);
     free(op->query);
+    free(op->copy_source);
     free(op);
 }
 
@@ -103,7 +104,7 @@ static int op_build(struct s3op *op, const char *payload_hash)
         EVP_Digest(op->body, op->body_len, md, &mdlen, EVP_md5(), NULL);
         EVP_EncodeBlock((unsigned char *)md5b64, md, (int)mdlen);
     }
-    struct sigv4_kv h[5];
+    struct sigv4_kv h[8];
     size_t nh = 0;
     char xname[64] = "";
     const char *xval = NULL;
@@ -114,6 +115,10 @@ static int op_build(struct s3op *op, const char *payload_hash)
         h[nh++] = (struct sigv4_kv){"range", op->range};
     if (md5b64[0])
         h[nh++] = (struct sigv4_kv){"content-md5", md5b64};
+    if (op->copy_source)
+        h[nh++] = (struct sigv4_kv){"x-amz-copy-source", op->copy_source};
+    if (op->copy_range[0])
+        h[nh++] = (struct sigv4_kv){"x-amz-copy-source-range", op->copy_range};
     if (op->extra[0]) {
         const char *colon = strchr(op->extra, ':');
         snprintf(xname, sizeof(xname), "%.*s", (int)(colon - op->extra), op->extra);
@@ -139,7 +144,11 @@ static int op_build(struct s3op *op, const char *payload_hash)
             ok = asprintf(&op->hdr[n++], "Range: %s", op->range) >= 0;
         if (ok && md5b64[0])
             ok = asprintf(&op->hdr[n++], "Content-MD5: %s", md5b64) >= 0;
-        if (ok && op->extra[0] && n < 8)
+        if (ok && op->copy_source)
+            ok = asprintf(&op->hdr[n++], "x-amz-copy-source: %s", op->copy_source) >= 0;
+        if (ok && op->copy_range[0])
+            ok = asprintf(&op->hdr[n++], "x-amz-copy-source-range: %s", op->copy_range) >= 0;
+        if (ok && op->extra[0])
             ok = asprintf(&op->hdr[n++], "%s", op->extra) >= 0;
         rc = ok ? 0 : ST_ENOMEM;
     }
@@ -213,8 +222,8 @@ static void on_http(struct s3http_req *r)
     const char *what = op->key ? op->key : op->s->bucket;
     if (r->curl_code == 0 && r->status >= 300 && r->resp)
         s3xml_parse_error(r->resp, r->resp_len, &e);
-    if (r->curl_code == 0 && r->status == 200 && op->body_check &&
-        s3xml_parse_complete(r->resp, r->resp_len, &e) == ST_EIO)
+    if (r->curl_code == 0 && r->status == 200 && op->result_root &&
+        s3xml_parse_result(r->resp, r->resp_len, op->result_root, &e, NULL, 0) == ST_EIO)
         snprintf(e.code, sizeof(e.code), "%s", "MalformedReply");
     enum s3_retry cls = s3_retry_class(r->curl_code, r->status, e.code);
     if (r->curl_code == 0 && (r->status == 404 || r->status == 416) && op->ok_404)
@@ -583,6 +592,7 @@ const struct backend_ops s3_ops = {
     .write_state = s3_write_state,
     .write_resume = s3_write_resume,
     .write_detach = s3_write_detach,
+    .copy = s3_copy,
 };
 
 size_t backend_s3_part_size(size_t part_size, int64_t size)
@@ -654,6 +664,8 @@ int backend_s3_new(struct backend **out, struct event_base *base, const struct s
     snprintf(s->token, sizeof(s->token), "%s", sp->session_token);
     s->o.part_size = backend_s3_part_size(o ? o->part_size : 0, -1);
     s->o.parallel_parts = o && o->parallel_parts > 0 ? o->parallel_parts : S3_PARALLEL_DEFAULT;
+    s->o.copy_max =
+        o && o->copy_max >= S3_PART_MIN && o->copy_max < S3_PART_MAX ? o->copy_max : S3_PART_MAX;
     int rc = set_endpoint(s, sp, err, errlen);
     if (!rc && !(s->http = s3http_new(base)))
         rc = ST_ENOMEM;

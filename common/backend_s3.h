@@ -7,7 +7,8 @@
  * multipart (Create, UploadPart with up to `parallel_parts` in flight,
  * Complete; Abort on failure or write_abort); read = ranged GetObject;
  * stat = HeadObject; lister = ListObjectsV2 pages with continuation tokens;
- * delete_batch = DeleteObjects (≤ 1000 keys, per-key errors). Transient
+ * delete_batch = DeleteObjects (≤ 1000 keys, per-key errors); copy (inside
+ * the bucket) = CopyObject, or UploadPartCopy ranges above 5 GiB. Transient
  * failures (s3_retry_class) are retried up to 5 times with backoff.
  *
  * Addressing: path-style ("http://host/bucket/key") unless
@@ -37,6 +38,8 @@ struct storspec;
 struct backend_s3_opts {
     size_t part_size;   /* bytes per multipart part; raised to S3_PART_MIN */
     int parallel_parts; /* parts of one file in flight, default 4 */
+    int64_t copy_max;   /* largest single CopyObject, default (and at most) 5 GiB;
+                           bigger copies are UploadPartCopy ranges of that size */
 };
 
 /* A backend for `spec` (type STORSPEC_S3). No I/O is done here. 0, or

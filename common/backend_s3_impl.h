@@ -44,8 +44,12 @@ struct s3op {
     char range[64];
     char extra[128]; /* one more signed header line "name: value" ("" none) */
     bool content_md5;
-    bool ok_404;     /* 404 is a result, not a failure */
-    bool body_check; /* 200 may carry an <Error> (CompleteMultipartUpload) */
+    bool ok_404; /* 404 is a result, not a failure */
+    /* A 200 may carry an <Error> instead of this root element
+     * (CompleteMultipartUpload, CopyObject, UploadPartCopy); NULL: no check. */
+    const char *result_root;
+    char *copy_source;   /* x-amz-copy-source "/bucket/key" (encoded), owned; NULL none */
+    char copy_range[64]; /* x-amz-copy-source-range ("" none) */
     int attempt;
     struct s3http_req http;
     struct event *timer;
@@ -55,7 +59,7 @@ struct s3op {
     char msg[BACKEND_MSG_MAX];
     /* request storage */
     char *url;
-    char *hdr[8];
+    char *hdr[12];
 };
 
 struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_fn *done, void *ud);
@@ -71,6 +75,8 @@ char *s3_full_key(const struct s3b *s, const char *key);
 int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg);
 
 extern const struct backend_ops s3_ops;
+int s3_copy(struct backend *b, const char *src, const char *dst, int64_t size,
+            const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
 int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
                   backend_open_fn *cb, void *ud);
 int s3_write_part(struct backend_writer *w, long part_no, const void *data, size_t len,

@@ -341,7 +341,7 @@ static void commit_step(struct s3w *w)
     if (op && upload_query(op, w, NULL) == 0) {
         op->body = body;
         op->body_len = strlen(body);
-        op->body_check = true;
+        op->result_root = "CompleteMultipartUploadResult";
         op->content_type = "application/xml";
         if (w->no_overwrite)
             snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");

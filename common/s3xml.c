@@ -235,19 +235,27 @@ char *s3xml_complete_body(const char *const *etags, size_t n)
     return b;
 }
 
-int s3xml_parse_complete(const char *body, size_t len, struct s3xml_error *e)
+int s3xml_parse_result(const char *body, size_t len, const char *root_name, struct s3xml_error *e,
+                       char *etag, size_t etaglen)
 {
     xmlDocPtr d = parse(body, len);
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
     int rc = ST_EIO;
-    if (is(root, "CompleteMultipartUploadResult")) {
+    if (is(root, root_name)) {
         rc = 0;
+        if (etag)
+            text_of(root, "ETag", etag, etaglen);
     } else if (is(root, "Error")) {
         fill_error(root, e);
         rc = ST_EPRECOND;
     }
     xmlFreeDoc(d);
     return rc;
+}
+
+int s3xml_parse_complete(const char *body, size_t len, struct s3xml_error *e)
+{
+    return s3xml_parse_result(body, len, "CompleteMultipartUploadResult", e, NULL, 0);
 }
 
 char *s3xml_delete_body(const char *const *keys, size_t n)

@@ -50,6 +50,13 @@ int s3xml_parse_initiate(const char *body, size_t len, char *id, size_t idlen);
  * (as received, quoted). malloc'd; NULL on allocation failure. */
 char *s3xml_complete_body(const char *const *etags, size_t n);
 
+/* A 200 reply that may still be an <Error> (CompleteMultipartUpload,
+ * CopyObject, UploadPartCopy): 0 if its root is `root_name` (its <ETag>
+ * copied into `etag` when not NULL), ST_EPRECOND with `e` filled for an
+ * <Error>, ST_EIO for anything else. */
+int s3xml_parse_result(const char *body, size_t len, const char *root_name, struct s3xml_error *e,
+                       char *etag, size_t etaglen);
+
 /* A CompleteMultipartUpload reply, which S3 may send with status 200 and an
  * <Error> body: 0 for a CompleteMultipartUploadResult, ST_EPRECOND with `e`
  * filled for an <Error>, ST_EIO for anything else. */

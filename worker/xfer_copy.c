@@ -3,7 +3,9 @@
  * in copypath.h) through the backend interface, one part-size chunk at a
  * time (read from the source backend, write_part to the target's writer),
  * so memory is one chunk whatever the file size, and any pair of backends
- * works (fs -> s3, s3 -> fs, ...).
+ * works (fs -> s3, s3 -> fs, ...). Inside one store that can copy by
+ * itself (backend_copy(): S3 CopyObject within the bucket) the store does
+ * it and the bytes never pass through the worker.
  *
  * A target that exists with overwrite=false is skipped (SKIPPED, like
  * `cp -n`): the job still succeeds, and re-running a copy only fills the
@@ -148,13 +150,11 @@ static void file_failed(struct run *r, int rc, const char *msg)
 
 static void read_chunk(struct run *r);
 
-static void on_committed(int rc, const char *msg, void *ud)
+/* The target was written (or not): record the file's outcome. */
+static void stored(struct run *r, int rc, const char *msg)
 {
-    struct run *r = ud;
     struct cp *c = r->x;
     char why[1400];
-    if (!runner_resume(r))
-        return;
     if (rc == ST_EEXIST) { /* created meanwhile: overwrite=false keeps it */
         snprintf(why, sizeof(why), "'%s' already exists in @%s (overwrite is off)", c->drel,
                  r->j.dst_stage);
@@ -169,6 +169,49 @@ static void on_committed(int rc, const char *msg, void *ud)
     r->bytes += c->off;
     r->files++;
     file_done(r, "COPIED", "");
+}
+
+static void on_committed(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    if (runner_resume(r))
+        stored(r, rc, msg);
+}
+
+static void on_copied(int rc, const char *msg, void *ud)
+{
+    struct run *r = ud;
+    struct cp *c = r->x;
+    if (!runner_resume(r))
+        return;
+    if (rc == ST_ENOTFOUND) {
+        file_failed(r, rc, "the file disappeared while it was being copied");
+        return;
+    }
+    if (rc == 0) {
+        c->off = c->e->size;
+        r->parts++;
+    }
+    stored(r, rc, msg);
+}
+
+/* Source and target in the same store: let it copy (S3 CopyObject), the
+ * bytes never come here. false if the backend cannot. */
+static bool copy_inside(struct run *r)
+{
+    struct cp *c = r->x;
+    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
+    if (c->dst != r->backend)
+        return false;
+    c->off = 0;
+    int rc = backend_copy(r->backend, c->e->key, c->dkey, c->e->size, &o, on_copied, r);
+    if (rc == ST_EUNIMPL)
+        return false;
+    if (rc)
+        fail(r, rc, "copy", c->drel, NULL);
+    else
+        runner_begin(r);
+    return true;
 }
 
 static void commit(struct run *r)
@@ -293,6 +336,8 @@ static void open_target(struct run *r)
     struct cp *c = r->x;
     struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
     size_t ps = (size_t)xfer_part_size(r);
+    if (copy_inside(r))
+        return;
     if (c->e->size > 0 && !c->buf) {
         if (!(c->buf = malloc(ps))) {
             runner_finish(r, ST_ENOMEM, "out of memory for a chunk of %zu bytes", ps);

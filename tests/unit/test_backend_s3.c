@@ -37,11 +37,14 @@ struct rq {
     char sha_hdr[80]; /* x-amz-content-sha256 */
     char body_sha[80];
     char auth[512];
+    char copy_src[600];  /* x-amz-copy-source */
+    char copy_range[64]; /* x-amz-copy-source-range */
+    bool if_none_match;
     char *body; /* kept for POSTs only */
     size_t len;
 };
 
-enum mode { M_OK, M_PART2_403, M_COMPLETE_200_ERROR };
+enum mode { M_OK, M_PART2_403, M_COMPLETE_200_ERROR, M_COPY_200_ERROR };
 
 static struct {
     pthread_mutex_t mu;
@@ -80,7 +83,25 @@ static void reply(int fd, int status, const char *extra, const char *body)
 /* The script: what the server answers to each request. */
 static void answer(int fd, const struct rq *r)
 {
-    if (strcmp(r->method, "POST") == 0 && strstr(r->target, "?uploads")) {
+    const char *pn = strstr(r->target, "partNumber=");
+    char body[256];
+    if (r->copy_src[0] && pn) { /* UploadPartCopy: the ETag is in the body */
+        if (srv.mode == M_PART2_403 && strstr(r->target, "partNumber=2&")) {
+            reply(fd, 403, "",
+                  "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>");
+            return;
+        }
+        snprintf(body, sizeof(body), "<CopyPartResult><ETag>\"cp-%d\"</ETag></CopyPartResult>",
+                 atoi(pn + 11));
+        reply(fd, 200, "", body);
+    } else if (r->copy_src[0]) { /* CopyObject */
+        if (srv.mode == M_COPY_200_ERROR)
+            reply(fd, 200, "",
+                  "<Error><Code>InternalError</Code><Message>We encountered an internal "
+                  "error.</Message></Error>");
+        else
+            reply(fd, 200, "", "<CopyObjectResult><ETag>\"c\"</ETag></CopyObjectResult>");
+    } else if (strcmp(r->method, "POST") == 0 && strstr(r->target, "?uploads")) {
         reply(fd, 200, "",
               "<InitiateMultipartUploadResult><Bucket>bkt</Bucket><Key>k</Key>"
               "<UploadId>UP-1</UploadId></InitiateMultipartUploadResult>");
@@ -119,6 +140,14 @@ static bool serve_one(int fd)
             len = strtoul(line + 15, NULL, 10);
         else if (strncasecmp(line, "x-amz-content-sha256:", 21) == 0)
             snprintf(r.sha_hdr, sizeof(r.sha_hdr), "%.*s", (int)sizeof(r.sha_hdr) - 1, line + 22);
+        else if (strncasecmp(line, "x-amz-copy-source:", 18) == 0)
+            snprintf(r.copy_src, sizeof(r.copy_src), "%.*s", (int)sizeof(r.copy_src) - 1,
+                     line + 19);
+        else if (strncasecmp(line, "x-amz-copy-source-range:", 24) == 0)
+            snprintf(r.copy_range, sizeof(r.copy_range), "%.*s", (int)sizeof(r.copy_range) - 1,
+                     line + 25);
+        else if (strncasecmp(line, "if-none-match:", 14) == 0)
+            r.if_none_match = true;
         else if (strncasecmp(line, "authorization:", 14) == 0)
             snprintf(r.auth, sizeof(r.auth), "%.*s", (int)sizeof(r.auth) - 1, line + 15);
     }
@@ -264,6 +293,7 @@ static void wait_for(struct event_base *base, const struct res *r, int calls)
 struct fx {
     struct event_base *base;
     struct backend *b;
+    int64_t copy_max; /* 0: S3's 5 GiB */
 };
 
 static void fx_open(struct fx *f)
@@ -276,7 +306,7 @@ static void fx_open(struct fx *f)
     snprintf(sp.region, sizeof(sp.region), "us-east-1");
     snprintf(sp.access_key_id, sizeof(sp.access_key_id), "AKID");
     snprintf(sp.secret_access_key, sizeof(sp.secret_access_key), "SECRET");
-    struct backend_s3_opts o = {.part_size = 5 * MIB, .parallel_parts = 2};
+    struct backend_s3_opts o = {.part_size = 5 * MIB, .parallel_parts = 2, .copy_max = f->copy_max};
     f->base = event_base_new();
     assert_non_null(f->base);
     assert_int_equal(backend_s3_new(&f->b, f->base, &sp, &o, err, sizeof(err)), 0);
@@ -311,7 +341,7 @@ static struct backend_writer *feed(struct fx *f, int mib)
 static void test_multipart_requests(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res c = {0};
     reset(M_OK);
     fx_open(&f);
@@ -347,7 +377,7 @@ static void test_multipart_requests(void **state)
 static void test_part_failure_aborts(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res c = {0};
     reset(M_PART2_403);
     fx_open(&f);
@@ -364,7 +394,7 @@ static void test_part_failure_aborts(void **state)
 static void test_complete_200_error_fails_and_aborts(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res c = {0};
     reset(M_COMPLETE_200_ERROR);
     fx_open(&f);
@@ -380,7 +410,7 @@ static void test_complete_200_error_fails_and_aborts(void **state)
 static void test_write_abort_sends_abort(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res a = {0};
     reset(M_OK);
     fx_open(&f);
@@ -396,7 +426,7 @@ static void test_write_abort_sends_abort(void **state)
 static void test_small_file_is_one_put(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res c = {0};
     reset(M_OK);
     fx_open(&f);
@@ -484,7 +514,7 @@ static void feed_more(struct fx *f, struct backend_writer *w, int from, int mib)
 static void test_resume_after_detach(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res o = {0}, c = {0};
     char st[4096];
     int64_t d = 0;
@@ -527,7 +557,7 @@ static void test_resume_after_detach(void **state)
 static void test_resume_at_zero_then_abort(void **state)
 {
     (void)state;
-    struct fx f;
+    struct fx f = {0};
     struct res o = {0}, a = {0};
     reset(M_OK);
     fx_open(&f);
@@ -543,6 +573,86 @@ static void test_resume_at_zero_then_abort(void **state)
     fx_close(&f);
 }
 
+static void test_copy_object(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    struct res c = {0};
+    struct backend_write_opts o = {.no_overwrite = true};
+    reset(M_OK);
+    fx_open(&f);
+    assert_int_equal(backend_copy(f.b, "src/a b.csv", "dst/x.csv", 1234, &o, on_done, &c), 0);
+    assert_int_equal(c.calls, 0); /* never inside the call */
+    wait_for(f.base, &c, 1);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(srv.n, 1);
+    const struct rq *rq = find("PUT", "/bkt/root/dst/x.csv");
+    assert_non_null(rq);
+    assert_string_equal(rq->copy_src, "/bkt/root/src/a%20b.csv");
+    assert_true(rq->if_none_match);
+    assert_non_null(strstr(rq->auth, "x-amz-copy-source")); /* signed */
+    assert_string_equal(rq->sha_hdr, SIGV4_EMPTY_SHA256);   /* no body */
+    fx_close(&f);
+}
+
+static void test_copy_200_error_fails(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    struct res c = {0};
+    reset(M_COPY_200_ERROR);
+    fx_open(&f);
+    assert_int_equal(backend_copy(f.b, "a", "b", 10, NULL, on_done, &c), 0);
+    wait_for(f.base, &c, 1);
+    assert_int_not_equal(c.rc, 0);
+    assert_non_null(strstr(c.msg, "InternalError"));
+    fx_close(&f);
+}
+
+/* Above copy_max (5 GiB on S3, 5 MiB here): UploadPartCopy ranges. */
+static void test_copy_multipart(void **state)
+{
+    (void)state;
+    struct fx f = {.copy_max = 5 * MIB};
+    struct res c = {0};
+    reset(M_OK);
+    fx_open(&f);
+    assert_int_equal(backend_copy(f.b, "big", "big2", 12 * MIB, NULL, on_done, &c), 0);
+    wait_for(f.base, &c, 1);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(count("POST", "/bkt/root/big2?uploads"), 1);
+    const struct rq *p3 = find("PUT", "/bkt/root/big2?partNumber=3&uploadId=UP-1");
+    assert_non_null(p3);
+    assert_string_equal(p3->copy_src, "/bkt/root/big");
+    assert_string_equal(p3->copy_range, "bytes=10485760-12582911");
+    assert_non_null(strstr(p3->auth, "x-amz-copy-source-range"));
+    const struct rq *p1 = find("PUT", "?partNumber=1&");
+    assert_non_null(p1);
+    assert_string_equal(p1->copy_range, "bytes=0-5242879");
+    const struct rq *done = find("POST", "/bkt/root/big2?uploadId=UP-1");
+    assert_non_null(done);
+    assert_non_null(strstr(done->body, "<PartNumber>2</PartNumber><ETag>&quot;cp-2&quot;</ETag>"));
+    assert_non_null(strstr(done->body, "<PartNumber>3</PartNumber><ETag>&quot;cp-3&quot;</ETag>"));
+    assert_int_equal(count("DELETE", ""), 0);
+    fx_close(&f);
+}
+
+static void test_copy_part_failure_aborts(void **state)
+{
+    (void)state;
+    struct fx f = {.copy_max = 5 * MIB};
+    struct res c = {0};
+    reset(M_PART2_403);
+    fx_open(&f);
+    assert_int_equal(backend_copy(f.b, "big", "big2", 12 * MIB, NULL, on_done, &c), 0);
+    wait_for(f.base, &c, 1);
+    assert_int_equal(c.rc, ST_EPRECOND);
+    assert_non_null(strstr(c.msg, "AccessDenied"));
+    assert_int_equal(count("DELETE", "/bkt/root/big2?uploadId=UP-1"), 1);
+    assert_int_equal(count("POST", "?uploadId="), 0);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +665,10 @@ int main(void)
         cmocka_unit_test(test_part_align),
         cmocka_unit_test(test_resume_after_detach),
         cmocka_unit_test(test_resume_at_zero_then_abort),
+        cmocka_unit_test(test_copy_object),
+        cmocka_unit_test(test_copy_200_error_fails),
+        cmocka_unit_test(test_copy_multipart),
+        cmocka_unit_test(test_copy_part_failure_aborts),
     };
     return cmocka_run_group_tests(tests, start_server, NULL);
 }
