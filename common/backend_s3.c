@@ -236,7 +236,8 @@ static void on_http(struct s3http_req *r)
         goto out;
     if (r->curl_code) {
         op->rc = cls == S3_TRANSIENT ? ST_EAGAIN : ST_EPRECOND;
-        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s", op->method, what, r->error);
+        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s (curl error %d)", op->method, what,
+                 r->error, r->curl_code);
         goto out;
     }
     if (r->status == 403 && !e.code[0]) /* HEAD replies carry no error body */

@@ -194,6 +194,18 @@ static size_t on_read(char *p, size_t size, size_t n, void *ud)
     return take;
 }
 
+/* curl rewinds the body when it sends the request again itself (a reused
+ * connection that the server had closed); without this it fails with
+ * CURLE_SEND_FAIL_REWIND instead. */
+static int on_seek(void *ud, curl_off_t off, int origin)
+{
+    struct s3http_req *r = ud;
+    if (origin != SEEK_SET || off < 0 || (size_t)off > r->body_len)
+        return CURL_SEEKFUNC_CANTSEEK;
+    r->sent = (size_t)off;
+    return CURL_SEEKFUNC_OK;
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct s3http_req *r = ud;
@@ -255,6 +267,8 @@ static int setup(struct s3http_req *r, CURL *e)
         curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
         curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(e, CURLOPT_READDATA, r);
+        curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(e, CURLOPT_SEEKDATA, r);
         curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body_len);
     } else if (strcmp(r->method, "POST") == 0) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);

@@ -322,6 +322,7 @@ enum s3_retry s3_retry_class(int curl_code, long status, const char *s3code)
     case 52: /* GOT_NOTHING */
     case 55: /* SEND_ERROR */
     case 56: /* RECV_ERROR */
+    case 65: /* SEND_FAIL_REWIND: the connection broke while the body was sent */
     case 92: /* HTTP2_STREAM */
         return S3_TRANSIENT;
     default:

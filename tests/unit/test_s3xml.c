@@ -181,6 +181,7 @@ static void test_retry(void **st)
         {28, 0, NULL, S3_TRANSIENT}, /* timeout */
         {52, 0, NULL, S3_TRANSIENT}, /* empty reply */
         {56, 0, NULL, S3_TRANSIENT}, /* recv error */
+        {65, 0, NULL, S3_TRANSIENT}, /* send failed, body could not be rewound */
         {1, 0, NULL, S3_PERMANENT},  /* unsupported protocol */
         {3, 0, NULL, S3_PERMANENT},  /* malformed URL */
         {60, 0, NULL, S3_PERMANENT}, /* peer certificate */
