@@ -594,3 +594,18 @@ int config_split_addr(const char *addr, char *host, size_t n, int *port)
     *port = (int)p;
     return 0;
 }
+
+int config_startup(struct config *cfg, const char *path, const char *prog)
+{
+    char err[512] = "";
+    int rc = config_load(cfg, path, NULL, err, sizeof(err));
+    if (!rc)
+        rc = config_validate(cfg, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return rc;
+    }
+    int lvl = log_level_parse(cfg->log.level);
+    log_init(prog, lvl < 0 ? LOG_LVL_INFO : lvl, strcmp(cfg->log.format, "json") == 0);
+    return 0;
+}

@@ -98,6 +98,11 @@ int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char 
 /* Cross-field checks (part_size >= 64 KiB, window >= 1, known storage type...). */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
+/* A process's start: config_load() of `path` (NULL: defaults + env) and
+ * config_validate(); on failure the reason goes to stderr after `prog`.
+ * Then the log is set up from log.level and log.format. 0 or the st_err. */
+int config_startup(struct config *cfg, const char *path, const char *prog);
+
 /* "host:port" -> host and port; the last ':' splits and brackets are
  * dropped, so "[::1]:7071" works. 0 or ST_EINVAL. Pure. */
 int config_split_addr(const char *addr, char *host, size_t n, int *port);

@@ -46,21 +46,6 @@ static void grpc_log(gpr_log_func_args *a)
     LOG_AT(lvl, "grpc %s:%d: %s", a->file, a->line, a->message);
 }
 
-static int load_config(struct config *cfg, const char *path)
-{
-    char err[512] = "";
-    int rc = config_load(cfg, path, NULL, err, sizeof(err));
-    if (!rc)
-        rc = config_validate(cfg, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", PROG, err);
-        return rc;
-    }
-    int lvl = log_level_parse(cfg->log.level);
-    log_init(PROG, lvl < 0 ? LOG_LVL_INFO : lvl, strcmp(cfg->log.format, "json") == 0);
-    return 0;
-}
-
 /* Wait up to `ms` for SIGINT/SIGTERM; true if one came. */
 static bool wait_signal(const sigset_t *set, long ms)
 {
@@ -154,7 +139,7 @@ int main(int argc, char **argv)
         }
     }
     static struct config cfg;
-    if (load_config(&cfg, path) || load_master_key())
+    if (config_startup(&cfg, path, PROG) || load_master_key())
         return 1;
     if (check) {
         printf("%s: configuration ok\n", path ? path : "(defaults)");

@@ -34,21 +34,6 @@ static void usage(FILE *f)
             PROG);
 }
 
-static int load_config(struct config *cfg, const char *path)
-{
-    char err[512] = "";
-    int rc = config_load(cfg, path, NULL, err, sizeof(err));
-    if (!rc)
-        rc = config_validate(cfg, err, sizeof(err));
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", PROG, err);
-        return rc;
-    }
-    int lvl = log_level_parse(cfg->log.level);
-    log_init(PROG, lvl < 0 ? LOG_LVL_INFO : lvl, strcmp(cfg->log.format, "json") == 0);
-    return 0;
-}
-
 static int open_backend(const struct config *cfg, struct event_base *base, struct backend **out)
 {
     char err[512] = "";
@@ -127,7 +112,7 @@ int main(int argc, char **argv)
         }
     }
     static struct config cfg;
-    if (load_config(&cfg, path))
+    if (config_startup(&cfg, path, PROG))
         return 1;
     signal(SIGPIPE, SIG_IGN);
     int rc = run(&cfg);
