@@ -92,6 +92,7 @@ static const struct key keys[] = {
     {"upload.window", K_INT, FLD(upload.window), 1, 64, 0},
     {"upload.chunk_size", K_SIZE, FLD(upload.chunk_size), KIB, INT_MAX, 0},
     {"upload.parallel_parts", K_INT, FLD(upload.parallel_parts), 1, 64, 0},
+    {"upload.object_part_size", K_SIZE, FLD(upload.object_part_size), 5 * MIB, 1024 * MIB, 0},
     {"upload.max_inflight_bytes", K_SIZE, FLD(upload.max_inflight_bytes), 0, INT_MAX, 0},
     {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
@@ -171,10 +172,14 @@ void config_defaults(struct config *cfg)
     cfg->jobs.lease_ms = 15000;
     cfg->jobs.retry_base_ms = 1000;
     cfg->jobs.retry_max_ms = 30000;
-    cfg->upload.part_size = 8 * MIB;
-    cfg->upload.window = 4;
+    /* 2 MiB parts: Redis builds a part by APPENDing 1 MiB messages, and a
+     * bigger string is reallocated (copied) on the way; 16 of them keep
+     * 32 MiB in flight per transfer. */
+    cfg->upload.part_size = 2 * MIB;
+    cfg->upload.window = 16;
     cfg->upload.chunk_size = 1 * MIB;
     cfg->upload.parallel_parts = 4;
+    cfg->upload.object_part_size = 8 * MIB;
     cfg->upload.max_inflight_bytes = 1024 * MIB;
     snprintf(cfg->storage.s3.region, sizeof(cfg->storage.s3.region), "us-east-1");
     cfg->worker.concurrency = 8;

@@ -59,10 +59,11 @@ struct config {
         int retry_max_ms;  /* longest retry delay, default 30000 */
     } jobs;
     struct {
-        int part_size;          /* bytes per part in Redis, default 8 MiB */
-        int window;             /* parts in Redis per transfer, default 4 */
+        int part_size;          /* bytes per part in Redis, default 2 MiB */
+        int window;             /* parts in Redis per transfer, default 16 */
         int chunk_size;         /* bytes per gRPC message on downloads, default 1 MiB */
         int parallel_parts;     /* object-store parts of one file in flight, default 4 */
+        int object_part_size;   /* bytes per object-store part (S3 multipart), default 8 MiB */
         int max_inflight_bytes; /* upload bytes in Redis not yet stored, per frontend, default
                                    1 GiB; 0 = no limit */
     } upload;

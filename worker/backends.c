@@ -75,7 +75,7 @@ static int build(struct backends *bs, struct storspec *s, struct backend **out, 
         return backend_fs_new(out, bs->base, s->root, err, errlen);
     case STORSPEC_S3: {
         /* Rooted at the bucket: the stage's path comes with each job (j->root). */
-        struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.part_size,
+        struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.object_part_size,
                                     .parallel_parts = bs->cfg->upload.parallel_parts};
         s->root[0] = '\0';
         return backend_s3_new(out, bs->base, s, &o, err, errlen);

@@ -41,7 +41,7 @@ static int open_backend(const struct config *cfg, struct event_base *base, struc
     if (strcmp(cfg->storage.type, "s3") == 0) {
         static struct storspec sp; /* large; secrets wiped below */
         backend_s3_spec_from_config(cfg, &sp);
-        struct backend_s3_opts o = {.part_size = (size_t)cfg->upload.part_size,
+        struct backend_s3_opts o = {.part_size = (size_t)cfg->upload.object_part_size,
                                     .parallel_parts = cfg->upload.parallel_parts};
         rc = backend_s3_new(out, base, &sp, &o, err, sizeof(err));
         storspec_wipe(&sp);

@@ -31,9 +31,9 @@ for k in $(seq "$N"); do
   py upload --sha256 "$WANT" "$W/src.bin" "$loc" >"$T/up$k.json" 2>"$T/up$k.err" &
   up=$!
   job=""
-  for _ in $(seq 300); do # the job, once its worker confirmed 5 parts
+  for _ in $(seq 400); do # the job, once 8 parts (16 MiB, two S3 parts) are stored
     [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
-    [ -n "$job" ] && [ "$(field "$job" parts_done)" -ge 5 ] 2>/dev/null && break
+    [ -n "$job" ] && [ "$(field "$job" parts_durable)" -ge 8 ] 2>/dev/null && break
     sleep 0.05
   done
   owner=$(field "$job" worker)
