@@ -38,7 +38,7 @@ job = ""
 for _ in range(600):
     if rc("ZCARD", "st:jobs:root") != before:
         job = rc("ZRANGE", "st:jobs:root", "-1", "-1")
-    if job and int(rc("HGET", "st:job:" + job, "parts_done") or 0) >= 2:
+    if job and int(rc("HGET", "st:job:" + job, "parts_done") or 0) >= 8:  # 16 MiB: two S3 parts
         break
     time.sleep(0.05)
 assert job, "no job"
