@@ -60,7 +60,7 @@ struct config {
     } jobs;
     struct {
         int part_size;          /* bytes per part in Redis, default 2 MiB */
-        int window;             /* parts in Redis per transfer, default 16 */
+        int window;             /* parts in Redis per transfer, default 12 */
         int chunk_size;         /* bytes per gRPC message on downloads, default 1 MiB */
         int parallel_parts;     /* object-store parts of one file in flight, default 4 */
         int object_part_size;   /* bytes per object-store part (S3 multipart), default 8 MiB */

@@ -73,7 +73,7 @@ static void test_defaults(void **st)
     assert_int_equal(c.jobs.stall_timeout_s, 60);
     assert_int_equal(c.jobs.max_queue, 100000);
     assert_int_equal(c.upload.part_size, 2 << 20);
-    assert_int_equal(c.upload.window, 16);
+    assert_int_equal(c.upload.window, 12);
     assert_int_equal(c.upload.object_part_size, 8 << 20);
     assert_int_equal(c.upload.parallel_parts, 4);
     assert_int_equal(c.upload.chunk_size, 1 << 20);
