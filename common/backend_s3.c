@@ -186,6 +186,42 @@ int s3op_send(struct s3op *op)
     return rc;
 }
 
+int s3op_upload_query(struct s3op *op, const char *upload_id, const char *part_no)
+{
+    struct sigv4_kv q[2] = {{"uploadId", upload_id}, {"partNumber", part_no}};
+    return s3op_query(op, q, part_no ? 2 : 1);
+}
+
+struct s3op *s3op_complete_new(struct s3b *s, const char *key, const char *upload_id,
+                               const char *const *etags, size_t n, bool no_overwrite, s3op_fn *done,
+                               void *ud)
+{
+    char *body = s3xml_complete_body(etags, n);
+    struct s3op *op = body ? s3op_new(s, "POST", key, done, ud) : NULL;
+    if (!op || s3op_upload_query(op, upload_id, NULL)) {
+        free(body);
+        s3op_free(op);
+        return NULL;
+    }
+    op->body = body;
+    op->body_len = strlen(body);
+    op->result_root = "CompleteMultipartUploadResult";
+    op->content_type = "application/xml";
+    if (no_overwrite)
+        snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");
+    return op;
+}
+
+int s3op_upload_id(struct s3op *op, char *id, size_t idlen)
+{
+    if (op->rc)
+        return op->rc;
+    if (s3xml_parse_initiate(op->http.resp, op->http.resp_len, id, idlen) == 0)
+        return 0;
+    snprintf(op->msg, sizeof(op->msg), "S3 CreateMultipartUpload %s: no UploadId", op->key);
+    return ST_EIO;
+}
+
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     struct s3op *op = arg;

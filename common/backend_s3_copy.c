@@ -70,8 +70,7 @@ static struct s3op *c_op(struct s3c *c, const char *method, s3op_fn *done, void 
 
 static int upload_query(struct s3op *op, struct s3c *c, const char *part_no)
 {
-    struct sigv4_kv q[2] = {{"uploadId", c->upload_id}, {"partNumber", part_no}};
-    return s3op_query(op, q, part_no ? 2 : 1);
+    return s3op_upload_query(op, c->upload_id, part_no);
 }
 
 static void step(struct s3c *c);
@@ -99,17 +98,12 @@ static void abort_upload(struct s3c *c)
 
 static void complete(struct s3c *c)
 {
-    char *body = s3xml_complete_body((const char *const *)c->etags, (size_t)c->nparts);
-    struct s3op *op = body ? c_op(c, "POST", on_final, c) : NULL;
-    if (op && upload_query(op, c, NULL) == 0) {
-        op->body = body;
-        op->body_len = strlen(body);
-        op->result_root = "CompleteMultipartUploadResult";
-        op->content_type = "application/xml";
-        if (s3op_send(op) == 0)
-            return;
-    }
-    free(body);
+    struct s3op *op = s3op_complete_new(c->s, c->dst, c->upload_id, (const char *const *)c->etags,
+                                        (size_t)c->nparts, c->no_overwrite, on_final, c);
+    if (op && s3op_send(op) == 0)
+        return;
+    if (op)
+        free((void *)op->body);
     s3op_free(op);
     c_fail(c, ST_ENOMEM, "cannot send CompleteMultipartUpload");
     abort_upload(c);
@@ -182,12 +176,7 @@ static void step(struct s3c *c)
 static void on_create(struct s3op *op)
 {
     struct s3c *c = op->ud;
-    int rc = op->rc;
-    if (!rc && s3xml_parse_initiate(op->http.resp, op->http.resp_len, c->upload_id,
-                                    sizeof(c->upload_id))) {
-        rc = ST_EIO;
-        snprintf(op->msg, sizeof(op->msg), "S3 CreateMultipartUpload %s: no UploadId", c->dst);
-    }
+    int rc = s3op_upload_id(op, c->upload_id, sizeof(c->upload_id));
     if (rc) {
         c_fail(c, rc, op->msg);
         s3op_free(op);

@@ -68,6 +68,19 @@ int s3op_query(struct s3op *op, const struct sigv4_kv *p, size_t n);
 int s3op_send(struct s3op *op);
 void s3op_free(struct s3op *op);
 
+/* The query of a multipart call: "uploadId=ID", plus "partNumber=N" when
+ * `part_no` is not NULL. */
+int s3op_upload_query(struct s3op *op, const char *upload_id, const char *part_no);
+/* A CompleteMultipartUpload of `key` listing parts 1..n, conditional
+ * (If-None-Match: *) when `no_overwrite`; NULL when out of memory. Its body
+ * is malloc'd: `done` frees (void *)op->body. */
+struct s3op *s3op_complete_new(struct s3b *s, const char *key, const char *upload_id,
+                               const char *const *etags, size_t n, bool no_overwrite, s3op_fn *done,
+                               void *ud);
+/* A finished CreateMultipartUpload: 0 with its UploadId in `id`, or its
+ * st_err with op->msg saying why. */
+int s3op_upload_id(struct s3op *op, char *id, size_t idlen);
+
 /* "key" with the root in front; malloc'd. */
 char *s3_full_key(const struct s3b *s, const char *key);
 

@@ -129,8 +129,7 @@ static struct s3op *w_op(struct s3w *w, const char *method, s3op_fn *done, void 
 
 static int upload_query(struct s3op *op, struct s3w *w, const char *part_no)
 {
-    struct sigv4_kv q[2] = {{"uploadId", w->upload_id}, {"partNumber", part_no}};
-    return s3op_query(op, q, part_no ? 2 : 1);
+    return s3op_upload_query(op, w->upload_id, part_no);
 }
 
 /* ---- parts ---- */
@@ -177,12 +176,7 @@ static void part_start(struct s3part *p)
 static void on_create(struct s3op *op)
 {
     struct s3w *w = op->ud;
-    int rc = op->rc;
-    if (!rc && s3xml_parse_initiate(op->http.resp, op->http.resp_len, w->upload_id,
-                                    sizeof(w->upload_id))) {
-        rc = ST_EIO;
-        snprintf(op->msg, sizeof(op->msg), "S3 CreateMultipartUpload %s: no UploadId", w->key);
-    }
+    int rc = s3op_upload_id(op, w->upload_id, sizeof(w->upload_id));
     if (rc) {
         set_err(w, rc, op->msg);
         w->mpu = MPU_NONE;
@@ -336,20 +330,12 @@ static void commit_step(struct s3w *w)
     }
     if (w->queued || w->running)
         return;
-    char *body = s3xml_complete_body((const char *const *)w->etags, (size_t)w->nparts);
-    struct s3op *op = body ? w_op(w, "POST", on_final, w) : NULL;
-    if (op && upload_query(op, w, NULL) == 0) {
-        op->body = body;
-        op->body_len = strlen(body);
-        op->result_root = "CompleteMultipartUploadResult";
-        op->content_type = "application/xml";
-        if (w->no_overwrite)
-            snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");
-        send_final(w, op);
+    struct s3op *op = s3op_complete_new(w->s, w->key, w->upload_id, (const char *const *)w->etags,
+                                        (size_t)w->nparts, w->no_overwrite, on_final, w);
+    if (op) {
+        send_final(w, op); /* frees the body if it cannot send */
         return;
     }
-    free(body);
-    s3op_free(op);
     set_err(w, ST_ENOMEM, "out of memory");
     progress(w);
 }

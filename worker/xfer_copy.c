@@ -200,9 +200,9 @@ static void on_copied(int rc, const char *msg, void *ud)
 static bool copy_inside(struct run *r)
 {
     struct cp *c = r->x;
-    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
     if (c->dst != r->backend)
         return false;
+    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
     c->off = 0;
     int rc = backend_copy(r->backend, c->e->key, c->dkey, c->e->size, &o, on_copied, r);
     if (rc == ST_EUNIMPL)
@@ -336,8 +336,6 @@ static void open_target(struct run *r)
     struct cp *c = r->x;
     struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
     size_t ps = (size_t)xfer_part_size(r);
-    if (copy_inside(r))
-        return;
     if (c->e->size > 0 && !c->buf) {
         if (!(c->buf = malloc(ps))) {
             runner_finish(r, ST_ENOMEM, "out of memory for a chunk of %zu bytes", ps);
@@ -354,6 +352,13 @@ static void open_target(struct run *r)
         runner_begin(r);
 }
 
+/* The store copies by itself, or the bytes stream through a writer. */
+static void copy_file(struct run *r)
+{
+    if (!copy_inside(r))
+        open_target(r);
+}
+
 static void on_target_stat(int rc, const char *msg, const struct backend_entry *e, void *ud)
 {
     struct run *r = ud;
@@ -366,7 +371,7 @@ static void on_target_stat(int rc, const char *msg, const struct backend_entry *
                  r->j.dst_stage);
         file_done(r, "SKIPPED", why);
     } else if (rc == ST_ENOTFOUND) {
-        open_target(r);
+        copy_file(r);
     } else {
         fail(r, rc, "check", c->drel, msg);
     }
@@ -377,7 +382,7 @@ static void start_file(struct run *r)
 {
     struct cp *c = r->x;
     if (r->j.overwrite) {
-        open_target(r);
+        copy_file(r);
         return;
     }
     int rc = backend_stat(c->dst, c->dkey, on_target_stat, r);
