@@ -1,6 +1,7 @@
 /* main.c - stagectl: global options and command dispatch (DESIGN §8). */
 #include "cli.h"
 #include "creds.h"
+#include "memtune.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ static int parse_global(struct cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    memtune_init(MEMTUNE_RELAY); /* `get -` and `put -` relay 1 MiB messages */
     struct cli cli;
     memset(&cli, 0, sizeof(cli));
     static char saved[256];

@@ -30,7 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RECV_BYTES (64 * 1024 * 1024) /* replies are chunked far below this */
+#define RECV_WINDOW_BYTES (4 << 20)
+#define MAX_RECV_BYTES    (64 * 1024 * 1024) /* replies are chunked far below this */
 
 /* Tags: one per batch kind; each call has its own queue, so these suffice. */
 #define TAG_START  ((void *)1)
@@ -74,11 +75,19 @@ int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth)
         return ST_EINVAL;
     snprintf(c->target, sizeof(c->target), "%s", target);
     snprintf(c->auth, sizeof(c->auth), "%s", auth ? auth : "");
-    grpc_arg arg;
-    arg.type = GRPC_ARG_INTEGER;
-    arg.key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    arg.value.integer = MAX_RECV_BYTES;
-    grpc_channel_args args = {1, &arg};
+    /* A fixed receive window instead of BDP probing: a download to a slow
+     * sink (a pipe, a disk) would otherwise park tens of MiB in the
+     * transport (e2e.memory measures stagectl get). */
+    grpc_arg argv[] = {
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+         .value.integer = MAX_RECV_BYTES},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE, .value.integer = 0},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+         .value.integer = RECV_WINDOW_BYTES},
+    };
+    grpc_channel_args args = {sizeof(argv) / sizeof(argv[0]), argv};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     if (!creds)
         return ST_ENOMEM;

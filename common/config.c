@@ -62,6 +62,7 @@ static const struct key keys[] = {
     {"server.threads", K_INT, FLD(server.threads), 1, 256, 0},
     {"server.max_message_bytes", K_SIZE, FLD(server.max_message_bytes), 2 * KIB, INT_MAX, 0},
     {"server.drain_timeout_s", K_INT, FLD(server.drain_timeout_s), 1, INT_MAX, 0},
+    {"server.stream_window_bytes", K_SIZE, FLD(server.stream_window_bytes), 64 * KIB, 64 * MIB, 0},
     {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
     {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
     {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 256, 0},
@@ -157,6 +158,7 @@ void config_defaults(struct config *cfg)
     cfg->server.threads = 16;
     cfg->server.max_message_bytes = 4 * MIB;
     cfg->server.drain_timeout_s = 20;
+    cfg->server.stream_window_bytes = 4 * MIB;
     cfg->server.presign_max_put_bytes = 64 * MIB;
     cfg->server.presign_relays = 8;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");

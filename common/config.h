@@ -20,6 +20,9 @@ struct config {
         int threads;           /* call handler threads, default 16 */
         int max_message_bytes; /* max gRPC receive message, default 4 MiB */
         int drain_timeout_s;   /* SIGTERM grace for live calls, default 20 */
+        /* bytes a client may send on one stream before the frontend reads
+         * them (the HTTP/2 window; fixed, not grown by BDP probes), 4 MiB */
+        int stream_window_bytes;
         /* base of presigned fs URLs as clients reach the HTTP listener,
          * "" = http://<http_listen> (0.0.0.0 as 127.0.0.1) */
         char public_http_url[256];

@@ -125,7 +125,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
 
 int main(int argc, char **argv)
 {
-    memtune_init();
+    memtune_init(MEMTUNE_RELAY);
     const char *path = NULL;
     bool check = false;
     for (int i = 1; i < argc; i++) {

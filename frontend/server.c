@@ -313,10 +313,20 @@ struct server *server_new(const struct config *cfg, const struct method *methods
         snprintf(err, errlen, "out of memory");
         return server_free(s);
     }
-    grpc_arg arg = {.type = GRPC_ARG_INTEGER,
-                    .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-                    .value.integer = cfg->server.max_message_bytes};
-    grpc_channel_args args = {.num_args = 1, .args = &arg};
+    /* BDP probing grows a stream's receive window to whatever the link
+     * carries: a client faster than Redis then parks tens of MiB in the
+     * transport (e2e.memory: frontend peak 84 -> 38 MiB with a fixed 4 MiB
+     * window, at the same MiB/s). */
+    grpc_arg argv[] = {
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+         .value.integer = cfg->server.max_message_bytes},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE, .value.integer = 0},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+         .value.integer = cfg->server.stream_window_bytes},
+    };
+    grpc_channel_args args = {.num_args = sizeof(argv) / sizeof(argv[0]), .args = argv};
     s->gs = grpc_server_create(&args, NULL);
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->gs, s->cq, NULL);

@@ -100,7 +100,7 @@ static int run(const struct config *cfg)
 
 int main(int argc, char **argv)
 {
-    memtune_init();
+    memtune_init(MEMTUNE_WORKER);
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

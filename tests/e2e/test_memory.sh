@@ -44,7 +44,8 @@ results = []
 def report(what, secs):
     rate = n / secs if secs > 0 else 0
     results.append((what, rate))
-    print("%-40s %8.1f MiB/s  (%d MiB in %.1f s)" % (what, rate, n, secs))
+    print("%-40s %8.1f MiB/s  (%d MiB in %.1f s); frontend VmHWM so far %.1f MiB"
+          % (what, rate, n, secs, hwm_kib(pids["frontend"]) / 1024))
 
 # Python client: upload, then download
 h_up = hashlib.sha256()
@@ -61,6 +62,23 @@ for x in c.download_iter("@~/mem/py.bin"):
 report("python download", time.time() - t)
 ok = h_up.hexdigest() == h_down.hexdigest() and got == n * MIB
 print("python round trip sha256 %s" % ("matches" if ok else "DIFFERS (%d bytes)" % got))
+
+# Presigned fs URLs: the same file through the HTTP listener, read in 1 MiB
+# pieces (the relay must stream it, not buffer it)
+import urllib.request
+url = c.presign("@~/mem/py.bin")["url"]
+h_pre, got_pre = hashlib.sha256(), 0
+t = time.time()
+with urllib.request.urlopen(url, timeout=120) as r:
+    while True:
+        b = r.read(MIB)
+        if not b:
+            break
+        h_pre.update(b)
+        got_pre += len(b)
+report("presigned GET (HTTP listener)", time.time() - t)
+ok_pre = h_pre.hexdigest() == h_up.hexdigest() and got_pre == n * MIB
+print("presigned GET sha256 %s" % ("matches" if ok_pre else "DIFFERS (%d bytes)" % got_pre))
 
 # stagectl: put from stdin, get to stdout. Its peak RSS is its VmHWM, sampled
 # while it runs (wait4's ru_maxrss would include the forked Python before exec).
@@ -126,6 +144,8 @@ if max(rss_put, rss_get) > 100 * 1024:
 errors = []
 if not ok:
     errors.append("python round trip differs")
+if not ok_pre:
+    errors.append("presigned GET differs")
 if not ok2:
     errors.append("stagectl round trip failed")
 if over:
