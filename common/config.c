@@ -59,10 +59,13 @@ struct key {
 static const struct key keys[] = {
     {"server.listen", K_STR, FLD(server.listen), 0, 0, 0},
     {"server.http_listen", K_STR, FLD(server.http_listen), 0, 0, 0},
-    {"server.threads", K_INT, FLD(server.threads), 1, 256, 0},
+    {"server.threads", K_INT, FLD(server.threads), 1, 64, 0},
     {"server.max_message_bytes", K_SIZE, FLD(server.max_message_bytes), 2 * KIB, INT_MAX, 0},
     {"server.drain_timeout_s", K_INT, FLD(server.drain_timeout_s), 1, INT_MAX, 0},
     {"server.stream_window_bytes", K_SIZE, FLD(server.stream_window_bytes), 64 * KIB, 64 * MIB, 0},
+    {"server.stream_idle_timeout_s", K_INT, FLD(server.stream_idle_timeout_s), 1, 86400, 0},
+    {"server.max_streams", K_INT, FLD(server.max_streams), 1, 1000000, 0},
+    {"server.max_streams_per_user", K_INT, FLD(server.max_streams_per_user), 1, 1000000, 0},
     {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
     {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
     {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 256, 0},
@@ -155,10 +158,13 @@ void config_defaults(struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->server.listen, sizeof(cfg->server.listen), "0.0.0.0:7070");
     snprintf(cfg->server.http_listen, sizeof(cfg->server.http_listen), "0.0.0.0:7071");
-    cfg->server.threads = 16;
+    cfg->server.threads = 2;
     cfg->server.max_message_bytes = 4 * MIB;
     cfg->server.drain_timeout_s = 20;
     cfg->server.stream_window_bytes = 4 * MIB;
+    cfg->server.stream_idle_timeout_s = 60;
+    cfg->server.max_streams = 20000;
+    cfg->server.max_streams_per_user = 5000;
     cfg->server.presign_max_put_bytes = 64 * MIB;
     cfg->server.presign_relays = 8;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");

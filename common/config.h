@@ -17,12 +17,16 @@ struct config {
     struct {
         char listen[128];      /* gRPC "host:port", default 0.0.0.0:7070 */
         char http_listen[128]; /* health/metrics HTTP, default 0.0.0.0:7071 */
-        int threads;           /* call handler threads, default 16 */
+        int threads;           /* offload threads (password hashing), default 2 */
         int max_message_bytes; /* max gRPC receive message, default 4 MiB */
         int drain_timeout_s;   /* SIGTERM grace for live calls, default 20 */
         /* bytes a client may send on one stream before the frontend reads
          * them (the HTTP/2 window; fixed, not grown by BDP probes), 4 MiB */
         int stream_window_bytes;
+        /* a stream that moves no message for this long is cancelled, 60 */
+        int stream_idle_timeout_s;
+        int max_streams;          /* streaming calls open at once per frontend, 20000 */
+        int max_streams_per_user; /* the same per authenticated user, 5000 */
         /* base of presigned fs URLs as clients reach the HTTP listener,
          * "" = http://<http_listen> (0.0.0.0 as 127.0.0.1) */
         char public_http_url[256];

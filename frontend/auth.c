@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "location.h"
 #include "log.h"
+#include "loop.h"
 
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
@@ -110,16 +111,32 @@ void auth_presign_key(unsigned char out[AUTH_PRESIGN_KEY_BYTES])
          out, &n);
 }
 
+struct pw_check {
+    const struct user_rec *u;
+    const char *password;
+    bool ok;
+};
+
 /* Password check that costs the same whether or not the user exists. */
-static bool password_ok(const struct user_rec *u, const char *password)
+static void pw_check_run(void *arg)
 {
     static const char dummy_salt[] = "00000000000000000000000000000000";
-    if (!u->exists) {
+    struct pw_check *pc = arg;
+    if (!pc->u->exists) {
         char ignored[CRED_HEX_MAX];
-        cred_pw_hash(password, dummy_salt, CRED_PBKDF2_ITER, ignored);
-        return false;
+        cred_pw_hash(pc->password, dummy_salt, CRED_PBKDF2_ITER, ignored);
+        pc->ok = false;
+        return;
     }
-    return cred_pw_check(password, u->salt, u->iter, u->pwhash);
+    pc->ok = cred_pw_check(pc->password, pc->u->salt, pc->u->iter, pc->u->pwhash);
+}
+
+/* PBKDF2 costs ~30 ms of CPU: on the offload pool, so the loop goes on. */
+static bool password_ok(const struct user_rec *u, const char *password)
+{
+    struct pw_check pc = {.u = u, .password = password};
+    loop_offload(pw_check_run, &pc);
+    return pc.ok;
 }
 
 /* ------------------------------------------------------------ start-up */

@@ -1,35 +1,98 @@
-/* call.c - synchronous per-call helpers over the gRPC C core (see call.h). */
+/* call.c - per-call helpers over the gRPC C core that yield the calling
+ * fiber while a batch is in flight (see call.h). */
 #include "call.h"
 
+#include "config.h"
 #include "err.h"
 #include "log.h"
+#include "loop.h"
+#include "server.h"
 
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define TAG_BATCH ((void *)1)
-#define TAG_CLOSE ((void *)2)
+static void on_batch(struct cq_tag *tag, bool ok)
+{
+    struct call *c = (struct call *)((char *)tag - offsetof(struct call, batch_tag));
+    if (c->async_done) {
+        call_done_fn *done = c->async_done;
+        c->async_done = NULL;
+        if (c->async_bb)
+            grpc_byte_buffer_destroy(c->async_bb);
+        c->async_bb = NULL;
+        if (c->async_has_details)
+            grpc_slice_unref(c->async_details);
+        c->async_has_details = false;
+        done(c, ok);
+        return;
+    }
+    c->batch_done = true;
+    c->batch_ok = ok;
+    if (c->batch_w)
+        loop_wake(c->batch_w);
+}
+
+static void on_close(struct cq_tag *tag, bool ok)
+{
+    (void)ok;
+    struct call *c = (struct call *)((char *)tag - offsetof(struct call, close_tag));
+    c->close_done = true;
+    if (c->close_w)
+        loop_wake(c->close_w);
+    if (c->on_closed)
+        c->on_closed(c, true);
+}
+
+static int64_t idle_ms(const struct call *c)
+{
+    int s = c->cfg && c->cfg->server.stream_idle_timeout_s > 0
+                ? c->cfg->server.stream_idle_timeout_s
+                : 60;
+    return (int64_t)s * 1000;
+}
+
+/* Wait for the batch in flight: its completion, or the idle timeout, which
+ * cancels the call (the batch then completes at once, failed). */
+static void wait_batch(struct call *c)
+{
+    struct waiter w = {0};
+    c->batch_w = &w;
+    while (!c->batch_done) {
+        if (loop_wait(&w, c->idle ? -1 : idle_ms(c)) == ST_ETIMEOUT && !c->batch_done) {
+            c->idle = true;
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "the stream moved no message for %d s (server.stream_idle_timeout_s)",
+                     (int)(idle_ms(c) / 1000));
+            grpc_call_cancel_with_status(c->call, GRPC_STATUS_DEADLINE_EXCEEDED, msg, NULL);
+            log_info("req=%" PRIu64 " %s: idle stream cancelled", c->req, c->m ? c->m->rpc : "?");
+        }
+    }
+    c->batch_w = NULL;
+}
 
 /* Start a batch and wait for it. 0, ST_ECANCELLED (ok=0) or ST_EINTERNAL. */
 static int run_batch(struct call *c, const grpc_op *ops, size_t n)
 {
     if (c->broken)
         return ST_ECANCELLED;
-    grpc_call_error e = grpc_call_start_batch(c->call, ops, n, TAG_BATCH, NULL);
+    c->batch_tag.fn = on_batch;
+    c->batch_done = false;
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->batch_tag, NULL);
     if (e != GRPC_CALL_OK) {
         log_error("req=%" PRIu64 " start_batch failed: grpc_call_error %d", c->req, (int)e);
         grpc_call_cancel(c->call, NULL);
         c->broken = true;
         return ST_EINTERNAL;
     }
-    grpc_event ev =
-        grpc_completion_queue_pluck(c->cq, TAG_BATCH, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-    if (ev.type != GRPC_OP_COMPLETE || !ev.success)
+    wait_batch(c);
+    if (!c->batch_ok)
         return ST_ECANCELLED;
     return 0;
 }
@@ -40,7 +103,8 @@ int call_begin(struct call *c)
     memset(&op, 0, sizeof(op));
     op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
     op.data.recv_close_on_server.cancelled = &c->cancelled;
-    grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, TAG_CLOSE, NULL);
+    c->close_tag.fn = on_close;
+    grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, &c->close_tag, NULL);
     if (e != GRPC_CALL_OK) {
         log_error("req=%" PRIu64 " start_batch(recv_close) failed: %d", c->req, (int)e);
         grpc_call_cancel(c->call, NULL);
@@ -54,20 +118,22 @@ int call_begin(struct call *c)
 /* How long a stream end waits to learn whether it was a cancel. */
 #define CLOSE_GRACE_MS 50
 
-static void wait_close(struct call *c, gpr_timespec until)
+/* Wait for the close op up to `ms` (< 0: until it completes; it does once
+ * the status was sent or the call cancelled). */
+static void wait_close(struct call *c, int64_t ms)
 {
-    if (!c->close_started || c->close_done)
+    if (!c->close_started || c->close_done || ms == 0)
         return;
-    grpc_event ev = grpc_completion_queue_pluck(c->cq, TAG_CLOSE, until, NULL);
-    if (ev.type == GRPC_OP_COMPLETE)
-        c->close_done = true;
+    struct waiter w = {0};
+    c->close_w = &w;
+    loop_wait(&w, ms);
+    c->close_w = NULL;
 }
 
 bool call_cancelled(struct call *c)
 {
     if (c->broken)
         return true;
-    wait_close(c, gpr_time_0(GPR_CLOCK_REALTIME));
     return c->close_done && c->cancelled;
 }
 
@@ -76,7 +142,7 @@ void call_cleanup(struct call *c)
     if (c->call) {
         if (!c->finished)
             grpc_call_cancel(c->call, NULL);
-        wait_close(c, gpr_inf_future(GPR_CLOCK_REALTIME));
+        wait_close(c, -1); /* the tag lives in `c` */
         grpc_call_unref(c->call);
         c->call = NULL;
     }
@@ -84,11 +150,6 @@ void call_cleanup(struct call *c)
         grpc_byte_buffer_destroy(c->payload);
     c->payload = NULL;
     grpc_metadata_array_destroy(&c->md);
-    if (c->cq) {
-        grpc_completion_queue_shutdown(c->cq);
-        grpc_completion_queue_destroy(c->cq);
-        c->cq = NULL;
-    }
 }
 
 /* Unpack a received buffer and destroy it. */
@@ -175,8 +236,7 @@ int call_recv(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCM
          * until the status is sent. A short wait tells them apart, so a
          * cut stream is never taken for a complete upload. */
         if (!c->end_expected)
-            wait_close(c, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                       gpr_time_from_millis(CLOSE_GRACE_MS, GPR_TIMESPAN)));
+            wait_close(c, CLOSE_GRACE_MS);
         return c->close_done && c->cancelled ? ST_ECANCELLED : 0;
     }
     return unpack(bb, desc, out);
@@ -222,25 +282,39 @@ int call_send_raw(struct call *c, const void *data, size_t len)
     return send_buffer(c, make_buffer(data, len));
 }
 
-/* The final batch: [initial md] [message] status. */
-static int finish(struct call *c, grpc_byte_buffer *bb, int code, const char *msg)
+/* The ops of the final batch: [initial md] [message] status; `details`
+ * must live until the batch completed. 0 if the call was answered already. */
+static size_t final_ops(struct call *c, grpc_op *ops, grpc_byte_buffer *bb, int code,
+                        const char *msg, grpc_slice *details)
 {
-    grpc_op ops[3];
     if (c->finished)
-        return ST_EINTERNAL;
+        return 0;
     c->finished = true;
     c->status = code;
     snprintf(c->status_msg, sizeof(c->status_msg), "%s", msg ? msg : "");
-    memset(ops, 0, sizeof(ops));
+    memset(ops, 0, 3 * sizeof(*ops));
     size_t n = add_initial_md(c, ops);
     if (bb) {
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = bb;
     }
-    grpc_slice details = grpc_slice_from_copied_string(msg ? msg : "");
+    *details = grpc_slice_from_copied_string(msg ? msg : "");
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[n].data.send_status_from_server.status = (grpc_status_code)code;
-    ops[n++].data.send_status_from_server.status_details = code ? &details : NULL;
+    ops[n++].data.send_status_from_server.status_details = code ? details : NULL;
+    return n;
+}
+
+static int finish(struct call *c, grpc_byte_buffer *bb, int code, const char *msg)
+{
+    grpc_op ops[3];
+    grpc_slice details;
+    size_t n = final_ops(c, ops, bb, code, msg, &details);
+    if (n == 0) {
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        return ST_EINTERNAL;
+    }
     int rc = run_batch(c, ops, n);
     grpc_slice_unref(details);
     if (bb)
@@ -302,4 +376,64 @@ void call_peer(const struct call *c, char *buf, size_t n)
     char *p = grpc_call_get_peer(c->call);
     snprintf(buf, n, "%s", p ? p : "?");
     gpr_free(p);
+}
+
+/* ------------------------------------------------------------ without a fiber */
+
+static int start_async(struct call *c, grpc_op *ops, size_t n, call_done_fn *done)
+{
+    if (c->broken)
+        return ST_EINTERNAL;
+    c->batch_tag.fn = on_batch;
+    c->async_done = done;
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->batch_tag, NULL);
+    if (e != GRPC_CALL_OK) {
+        log_error("req=%" PRIu64 " start_batch failed: grpc_call_error %d", c->req, (int)e);
+        c->async_done = NULL;
+        if (c->async_bb)
+            grpc_byte_buffer_destroy(c->async_bb);
+        c->async_bb = NULL;
+        if (c->async_has_details)
+            grpc_slice_unref(c->async_details);
+        c->async_has_details = false;
+        grpc_call_cancel(c->call, NULL);
+        c->broken = true;
+        return ST_EINTERNAL;
+    }
+    return 0;
+}
+
+int call_send_start(struct call *c, const ProtobufCMessage *msg, call_done_fn *done)
+{
+    grpc_op ops[2];
+    memset(ops, 0, sizeof(ops));
+    size_t n = add_initial_md(c, ops);
+    c->async_bb = pack(msg);
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n].data.send_message.send_message = c->async_bb;
+    return start_async(c, ops, n + 1, done);
+}
+
+int call_finish_start(struct call *c, int code, const char *msg, call_done_fn *done)
+{
+    grpc_op ops[3];
+    size_t n = final_ops(c, ops, NULL, code, msg, &c->async_details);
+    if (n == 0)
+        return ST_EINTERNAL;
+    c->async_has_details = true;
+    return start_async(c, ops, n, done);
+}
+
+static void closed_later(void *arg)
+{
+    struct call *c = arg;
+    if (c->on_closed)
+        c->on_closed(c, true);
+}
+
+void call_on_close(struct call *c, call_done_fn *fn)
+{
+    c->on_closed = fn;
+    if (fn && (c->close_done || !c->close_started))
+        loop_post(closed_later, c);
 }

@@ -1,17 +1,23 @@
-/* call.h - one gRPC call as seen by a handler thread: synchronous helpers
- * over the C core.
+/* call.h - one gRPC call as seen by its handler: straight-line helpers
+ * over the C core that yield the handler's fiber (loop.h) while a batch is
+ * in flight.
  *
- * Every call has its own pluck completion queue, so a handler runs straight
- * line code: start a batch, pluck its tag. One message batch is in flight at
- * a time; besides it, a RECV_CLOSE_ON_SERVER op is started when the call is
- * handed to a handler (call_begin), so call_cancelled() can notice a client
- * that went away while the handler waits on Redis.
+ * Every call's batches complete on the server's one completion queue; the
+ * queue's thread hands each completion to the loop, which runs the tag's
+ * function: for a batch, wake the fiber that started it. One message batch
+ * is in flight at a time; besides it, a RECV_CLOSE_ON_SERVER op is started
+ * when the call begins (call_begin), so call_cancelled() notices a client
+ * that went away while the handler waits on Redis or on a job.
  *
- * Ownership: a `struct call` belongs to the handler thread running it; no
- * other thread touches it until call_cleanup(). Messages passed in are only
- * read; messages returned (call_request/call_recv) belong to the caller
- * (protobuf_c_message_free_unpacked). A failed start_batch is fatal for the
- * call: it is cancelled and every later operation is a no-op error. */
+ * Every wait on the client has a deadline: the call's own, and
+ * server.stream_idle_timeout_s for a message batch (an idle stream is
+ * cancelled; `idle` is set and the job's message says so).
+ *
+ * Ownership: a `struct call` belongs to the fiber running it. Messages
+ * passed in are only read; messages returned (call_request/call_recv)
+ * belong to the caller (protobuf_c_message_free_unpacked). A failed
+ * start_batch is fatal for the call: it is cancelled and every later
+ * operation is a no-op error. */
 #ifndef STAGE_FE_CALL_H
 #define STAGE_FE_CALL_H
 
@@ -26,16 +32,25 @@ struct db;
 struct method;
 struct server;
 
+/* A completion-queue tag: the loop calls fn(tag, ok) for its event. */
+struct cq_tag {
+    void (*fn)(struct cq_tag *tag, bool ok);
+};
+
+struct waiter;
+
 struct call {
     grpc_call *call;
-    grpc_completion_queue *cq; /* per-call pluck queue */
+    struct cq_tag batch_tag, close_tag;
+    struct waiter *batch_w, *close_w; /* the fiber waiting on either */
+    bool batch_done, batch_ok;
     gpr_timespec deadline;
     grpc_metadata_array md;
     grpc_byte_buffer *payload; /* request of unary/server-streaming methods, or NULL */
     const struct method *m;
     char path[128]; /* method path as the client sent it */
     struct server *srv;
-    struct db *db; /* the handler thread's Redis connection */
+    struct db *db; /* this call's Redis (fiber mode, db.h) */
     const struct config *cfg;
     uint64_t req; /* request number, for logs */
     int64_t start_ms;
@@ -48,6 +63,16 @@ struct call {
     /* set by a handler that has every byte it was told to expect: the end of
      * the stream then needs no grace wait to tell a cancel from a half-close */
     bool end_expected;
+    bool idle;     /* cancelled by server.stream_idle_timeout_s */
+    bool detached; /* a state machine (watch.c) owns the call now, not its fiber */
+    /* batches without a fiber (call_send_start/call_finish_start) */
+    void (*async_done)(struct call *c, bool ok);
+    void (*on_closed)(struct call *c, bool ok);
+    grpc_byte_buffer *async_bb;
+    grpc_slice async_details;
+    bool async_has_details;
+    void *owner;    /* the state machine that owns a detached call */
+    bool streaming; /* counted in the stream limits (server.c) */
     /* the log line */
     int status;
     char status_msg[160];
@@ -90,6 +115,18 @@ int call_status(struct call *c, int code, const char *fmt, ...)
 
 /* Finish with the status of an st_err code. */
 int call_fail(struct call *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Batches without a fiber, for state machines on the loop (watch.c).
+ * done(c, ok) runs on the loop once the batch completed, never inside the
+ * call that started it. One batch at a time. 0, or ST_EINTERNAL (the call
+ * is then cancelled and `done` never runs). */
+typedef void(call_done_fn)(struct call *c, bool ok);
+int call_send_start(struct call *c, const ProtobufCMessage *msg, call_done_fn *done);
+int call_finish_start(struct call *c, int code, const char *msg, call_done_fn *done);
+
+/* fn(c, true) runs on the loop once the call's close op completed (the
+ * client went away, or the status was sent); at once (deferred) if it did. */
+void call_on_close(struct call *c, call_done_fn *fn);
 
 /* True once the client cancelled or the deadline passed (does not block). */
 bool call_cancelled(struct call *c);

@@ -1,10 +1,18 @@
-/* db.c - lazy, self-healing synchronous Redis connection (see db.h). */
+/* db.c - Redis for one caller: a fiber's commands on the loop's shared
+ * async connections, or a thread's own lazy synchronous connection
+ * (see db.h). */
 #include "db.h"
 
+#include "aredis.h"
 #include "config.h"
 #include "err.h"
+#include "fiber.h"
+#include "hub.h"
+#include "job.h"
+#include "loop.h"
 #include "rconn.h"
 
+#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -18,17 +26,162 @@ void db_init(struct db *db, const struct config *cfg)
 {
     memset(db, 0, sizeof(*db));
     db->cfg = cfg;
+    db->slot = -1;
 }
+
+static void tickets_abandon(struct db *db);
 
 void db_cleanup(struct db *db)
 {
     if (db->c)
         redisFree(db->c);
     db->c = NULL;
+    tickets_abandon(db);
+    free(db->t);
+    db->t = NULL;
+    db->cap = 0;
+    hub_sub_free(db->sub);
+    db->sub = NULL;
+}
+
+/* ------------------------------------------------------------ async (fibers)
+ *
+ * A command is a ticket: it goes out on the db's connection at once and its
+ * reply lands in the ticket. db_exec() waits (yielding) for every ticket or
+ * for redis.timeout_ms; after a timeout the connection is reset, so a hung
+ * Redis costs each call one timeout, not one per command. A ticket whose
+ * caller gave up is `abandoned` and frees itself when its reply comes. */
+struct db_ticket {
+    struct db *db; /* NULL once abandoned */
+    redisReply *reply;
+    bool done;
+};
+
+static bool db_async(const struct db *db)
+{
+    (void)db;
+    return fiber_current() != NULL;
+}
+
+/* hiredis frees a reply when its callback returns: keep a copy. */
+static redisReply *reply_dup(const redisReply *r)
+{
+    redisReply *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->type = r->type;
+    c->integer = r->integer;
+    if (r->str) {
+        c->str = malloc(r->len + 1);
+        if (!c->str) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->str, r->str, r->len);
+        c->str[r->len] = '\0';
+        c->len = r->len;
+    }
+    if (r->element && r->elements) {
+        c->element = calloc(r->elements, sizeof(*c->element));
+        if (!c->element) {
+            freeReplyObject(c);
+            return NULL;
+        }
+        c->elements = r->elements;
+        for (size_t i = 0; i < r->elements; i++)
+            if (r->element[i] && !(c->element[i] = reply_dup(r->element[i]))) {
+                freeReplyObject(c);
+                return NULL;
+            }
+    }
+    return c;
+}
+
+static void on_ticket(redisAsyncContext *ac, void *reply, void *ud)
+{
+    (void)ac;
+    struct db_ticket *t = ud;
+    if (!t->db) {
+        free(t);
+        return;
+    }
+    t->reply = reply ? reply_dup(reply) : NULL;
+    t->done = true;
+    if (++t->db->ndone == t->db->n && t->db->w)
+        loop_wake(t->db->w);
+}
+
+static void tickets_abandon(struct db *db)
+{
+    for (int i = 0; i < db->n; i++) {
+        struct db_ticket *t = db->t[i];
+        if (t->done) {
+            if (t->reply)
+                freeReplyObject(t->reply);
+            free(t);
+        } else {
+            t->db = NULL;
+        }
+    }
+    db->n = db->ndone = 0;
+}
+
+static int async_append(struct db *db, int argc, const char **argv, const size_t *lens)
+{
+    char err[200];
+    if (db->slot < 0)
+        db->slot = aredis_pick();
+    redisAsyncContext *ac = aredis_ctx(db->slot, err, sizeof(err));
+    if (!ac) {
+        snprintf(db->err, sizeof(db->err), "redis unavailable: %s", err);
+        return ST_EUNAVAIL;
+    }
+    if (db->n == db->cap) {
+        int cap = db->cap ? db->cap * 2 : 8;
+        struct db_ticket **v = realloc(db->t, (size_t)cap * sizeof(*v));
+        if (!v)
+            return ST_ENOMEM;
+        db->t = v;
+        db->cap = cap;
+    }
+    struct db_ticket *t = calloc(1, sizeof(*t));
+    if (!t)
+        return ST_ENOMEM;
+    t->db = db;
+    if (redisAsyncCommandArgv(ac, on_ticket, t, argc, argv, lens) != REDIS_OK) {
+        free(t);
+        snprintf(db->err, sizeof(db->err), "redis unavailable: %s",
+                 ac->errstr[0] ? ac->errstr : "connection closing");
+        return ST_EUNAVAIL;
+    }
+    db->ac = ac;
+    db->t[db->n++] = t;
+    return 0;
+}
+
+/* Wait for every ticket: 0, or ST_EUNAVAIL after the timeout (reset). */
+static int async_wait(struct db *db)
+{
+    if (db->ndone == db->n)
+        return 0;
+    struct waiter w = {0};
+    db->w = &w;
+    int rc = loop_wait(&w, db->cfg->redis.timeout_ms > 0 ? db->cfg->redis.timeout_ms : 5000);
+    db->w = NULL;
+    if (rc == 0 && db->ndone == db->n)
+        return 0;
+    snprintf(db->err, sizeof(db->err), "redis unavailable: no reply within %d ms",
+             db->cfg->redis.timeout_ms);
+    redisAsyncContext *ac = db->ac;
+    tickets_abandon(db);
+    aredis_reset(db->slot, ac);
+    return ST_EUNAVAIL;
 }
 
 static int db_connect(struct db *db)
 {
+    if (db_async(db))
+        abort(); /* a synchronous command on the loop would block every call */
     char err[200];
     db->err[0] = '\0';
     if (db->c)
@@ -102,11 +255,57 @@ static int db_take(struct db *db, redisReply *r, struct redisReply **out)
     return rc;
 }
 
+/* Collect every ticket's reply as exec_into() does for the sync path. */
+static int async_exec(struct db *db, struct redisReply **each, struct redisReply **last)
+{
+    int rc = async_wait(db), n = db->n;
+    bool broken = false;
+    for (int i = 0; i < n; i++) {
+        struct db_ticket *t = db->t[i];
+        redisReply *r = t->reply;
+        free(t);
+        struct redisReply **out = each ? &each[i] : i == n - 1 ? last : NULL;
+        if (out)
+            *out = NULL;
+        if (!r) {
+            broken = true;
+            continue;
+        }
+        int one = r->type == REDIS_REPLY_ERROR ? db_reply_error(db, r) : 0;
+        if (one && !rc)
+            rc = one;
+        if (out && !one && !broken)
+            *out = r;
+        else
+            freeReplyObject(r);
+    }
+    db->n = db->ndone = 0;
+    if (broken) {
+        for (int i = 0; each && i < n; i++) {
+            if (each[i])
+                freeReplyObject(each[i]);
+            each[i] = NULL;
+        }
+        if (last && *last) {
+            freeReplyObject(*last);
+            *last = NULL;
+        }
+        snprintf(db->err, sizeof(db->err), "redis unavailable: connection lost");
+        return ST_EUNAVAIL;
+    }
+    return rc;
+}
+
 int db_cmd_argv(struct db *db, struct redisReply **out, int argc, const char **argv,
                 const size_t *lens)
 {
     if (out)
         *out = NULL;
+    if (db_async(db)) {
+        db->err[0] = '\0';
+        int rc = async_append(db, argc, argv, lens);
+        return rc ? rc : async_exec(db, NULL, out);
+    }
     int rc = db_connect(db);
     if (rc)
         return rc;
@@ -141,6 +340,14 @@ int db_cmd(struct db *db, struct redisReply **out, const char *arg0, ...)
 
 int db_append_argv(struct db *db, int argc, const char **argv, const size_t *lens)
 {
+    if (db_async(db)) {
+        if (db->n == 0)
+            db->err[0] = '\0';
+        int rc = async_append(db, argc, argv, lens);
+        if (rc) /* the pipeline is void: its earlier commands' replies are dropped */
+            tickets_abandon(db);
+        return rc;
+    }
     int rc = db_connect(db);
     if (rc)
         return rc;
@@ -171,6 +378,14 @@ static int exec_into(struct db *db, int n, struct redisReply **each, struct redi
         each[i] = NULL;
     if (last)
         *last = NULL;
+    if (db_async(db)) {
+        if (db->n != n) { /* a caller bug: never mix pipelines */
+            tickets_abandon(db);
+            snprintf(db->err, sizeof(db->err), "pipeline of %d commands read as %d", db->n, n);
+            return ST_EINTERNAL;
+        }
+        return async_exec(db, each, last);
+    }
     if (!db->c)
         return db_broken(db);
     for (int i = 0; i < n; i++) {
@@ -211,6 +426,8 @@ int db_cmd_blocking(struct db *db, struct redisReply **out, int block_ms, const 
     va_end(ap);
     if (n < 0)
         return n;
+    if (db_async(db))
+        abort(); /* fibers wait on hub.h, never on a blocking command */
     int rc = db_connect(db);
     if (rc)
         return rc;
@@ -233,4 +450,60 @@ long long db_reply_int(const struct redisReply *r, long long def)
     if (r->type == REDIS_REPLY_STRING)
         return strtoll(r->str, NULL, 10);
     return def;
+}
+
+struct state_wait {
+    struct waiter w;
+    int rc;
+    bool done, abandoned;
+};
+
+static void on_state(int rc, void *ud)
+{
+    struct state_wait *sw = ud;
+    if (sw->abandoned) {
+        free(sw);
+        return;
+    }
+    sw->rc = rc;
+    sw->done = true;
+    loop_wake(&sw->w);
+}
+
+int db_set_state(struct db *db, const char *id, enum job_state from, enum job_state to, int err,
+                 const char *msg, long retention_s)
+{
+    db->err[0] = '\0';
+    if (!db_async(db)) {
+        int rc = db_connect(db);
+        if (!rc)
+            rc = db_check(db, job_set_state(db->c, id, from, to, NULL, err, msg, retention_s));
+        return rc;
+    }
+    char e[200];
+    if (db->slot < 0)
+        db->slot = aredis_pick();
+    redisAsyncContext *ac = aredis_ctx(db->slot, e, sizeof(e));
+    struct state_wait *sw = ac ? calloc(1, sizeof(*sw)) : NULL;
+    int rc = !ac ? ST_EUNAVAIL : !sw ? ST_ENOMEM : 0;
+    if (!rc)
+        rc = job_set_state_async(ac, id, from, to, NULL, err, msg, retention_s, on_state, sw);
+    if (rc) {
+        free(sw);
+        snprintf(db->err, sizeof(db->err), "redis unavailable: %s", ac ? "cannot send" : e);
+        return rc;
+    }
+    if (loop_wait(&sw->w, db->cfg->redis.timeout_ms > 0 ? db->cfg->redis.timeout_ms : 5000) ||
+        !sw->done) {
+        sw->abandoned = true;
+        snprintf(db->err, sizeof(db->err), "redis unavailable: no reply within %d ms",
+                 db->cfg->redis.timeout_ms);
+        aredis_reset(db->slot, ac);
+        return ST_EUNAVAIL;
+    }
+    rc = sw->rc;
+    free(sw);
+    if (rc == ST_EUNAVAIL)
+        snprintf(db->err, sizeof(db->err), "redis unavailable: cannot change job '%s'", id);
+    return rc;
 }

@@ -1,9 +1,12 @@
-/* db.h - the Redis connection of one frontend handler thread.
+/* db.h - Redis for one caller of the frontend, with one API in two modes.
  *
- * Each handler thread owns one `struct db` (one synchronous hiredis context)
- * and is the only thread that touches it. The connection is opened lazily
- * and dropped after a connection-level error, so the next command
- * reconnects. Every function returns 0 or a negative st_err:
+ * In a fiber (every gRPC call, loop.h) commands go out on the loop's shared
+ * async connections (aredis.h), pipelined with every other call's, and the
+ * fiber yields until the replies arrive or redis.timeout_ms passes; no
+ * thread waits. Elsewhere (the HTTP listener, presign relays, the heartbeat
+ * thread) a `struct db` owns a synchronous hiredis context, opened lazily and
+ * dropped after a connection-level error. A `struct db` belongs to one
+ * caller at a time. Every function returns 0 or a negative st_err:
  *   ST_EUNAVAIL  connection failed or broke ("redis unavailable: ..."),
  *   ST_ELIMIT    Redis refused a write because it is out of memory,
  *   ST_EINTERNAL Redis answered with another error (a bug: bad command),
@@ -12,23 +15,36 @@
 #ifndef STAGE_FE_DB_H
 #define STAGE_FE_DB_H
 
+#include "job.h"
+
 #include <stddef.h>
 
 struct config;
+struct db_ticket;
+struct hub_sub;
+struct redisAsyncContext;
 struct redisContext;
 struct redisReply;
+struct waiter;
 
 struct db {
     const struct config *cfg;
-    struct redisContext *c; /* NULL until first use or after an error */
+    struct redisContext *c; /* sync mode: NULL until first use or after an error */
     char err[256];
+    /* fiber mode: the pipeline in flight on aredis connection `slot` */
+    int slot;
+    struct redisAsyncContext *ac;
+    struct db_ticket **t;
+    int n, ndone, cap;
+    struct waiter *w;
+    struct hub_sub *sub; /* jobs_wait(): this caller's job events */
 };
 
 void db_init(struct db *db, const struct config *cfg);
 void db_cleanup(struct db *db);
 
 /* The live hiredis context (connecting if needed), for common/ functions
- * that take one (job_set_state). Call db_check() after using it. */
+ * that take one. Sync mode only. Call db_check() after using it. */
 int db_context(struct db *db, struct redisContext **out);
 
 /* Drop the context if the last command broke it. Returns `rc`. */
@@ -53,7 +69,11 @@ int db_exec(struct db *db, int n, struct redisReply **last);
  * connection every reply is released and all are NULL. */
 int db_exec_each(struct db *db, int n, struct redisReply **replies);
 
-/* Run a blocking command (BLPOP ... 1) whose server-side timeout is
+/* job_set_state() in either mode (see job.h for the result codes). */
+int db_set_state(struct db *db, const char *id, enum job_state from, enum job_state to, int err,
+                 const char *msg, long retention_s);
+
+/* Run a blocking command (sync mode only) (BLPOP ... 1) whose server-side timeout is
  * `block_ms`: the client timeout is raised above it for this command. */
 int db_cmd_blocking(struct db *db, struct redisReply **out, int block_ms, const char *arg0, ...)
     __attribute__((sentinel));

@@ -1,7 +1,9 @@
-/* h_health.c - grpc.health.v1.Health: Check answers SERVING for the whole
- * server ("") and for stage.v1.StageService, NOT_SERVING while draining,
- * NOT_FOUND for any other name. Watch is not served yet (UNIMPLEMENTED,
- * which clients read as "not supported"). */
+/* h_health.c - grpc.health.v1.Health: Check answers for the whole server
+ * ("", liveness: SERVING unless draining) and for stage.v1.StageService
+ * (readiness: NOT_SERVING also while server.max_streams streams are open,
+ * so a load balancer sends new streams elsewhere; a saturated frontend is
+ * not dead, so liveness stays SERVING), NOT_FOUND for any other name. Watch
+ * is not served yet (UNIMPLEMENTED, which clients read as "not supported"). */
 #include "call.h"
 #include "err.h"
 #include "handlers.h"
@@ -26,9 +28,9 @@ void h_health_check(struct call *c)
     if (!known_service(req->service)) {
         call_fail(c, ST_ENOTFOUND, "unknown service '%.128s'", req->service);
     } else {
-        resp.status = server_draining(c->srv)
-                          ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING
-                          : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+        bool ready = !server_draining(c->srv) && (!*req->service || !server_saturated(c->srv));
+        resp.status = ready ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                            : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
         call_reply(c, &resp.base);
     }
     protobuf_c_message_free_unpacked(&req->base, NULL);

@@ -1,13 +1,8 @@
 /* h_jobctl.c - CancelJob, ListJobs, GetJobResults and WatchJob (DESIGN §4,
  * docs/jobs.md). Visibility as GetJob: a job that is not the caller's
- * (unless admin) is NOT_FOUND.
- *
- * WatchJob subscribes to st:ev:<id> on a connection of its own (a
- * subscribed connection takes no other command), reads the job once the
- * subscription stands (so no change falls in between) and after every
- * event, sends it when it changed, and ends after a terminal state. Between
- * events it only waits on the socket (poll, 1 s) to notice a client that
- * went away; it never polls Redis. */
+ * (unless admin) is NOT_FOUND. WatchJob checks the caller and reads the job
+ * here, then hands the call to watch.c: one Pub/Sub subscription and one
+ * read per event for every watcher of a job in this process. */
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -17,22 +12,20 @@
 #include "jobs.h"
 #include "keys.h"
 #include "log.h"
-#include "rconn.h"
 #include "server.h"
+#include "watch.h"
 
 #include "stage/v1/stage.pb-c.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_PAGE_DEFAULT    100
-#define LIST_PAGE_MAX        1000
-#define RESULTS_PAGE         1000
-#define WATCH_SOCKET_WAIT_MS 1000
+#define LIST_PAGE_DEFAULT 100
+#define LIST_PAGE_MAX     1000
+#define RESULTS_PAGE      1000
 
 static bool id_valid(const char *id)
 {
@@ -61,7 +54,6 @@ void h_cancel_job(struct call *c)
     Stage__V1__CancelJobRequest *req;
     Stage__V1__CancelJobResponse resp = STAGE__V1__CANCEL_JOB_RESPONSE__INIT;
     Stage__V1__Job pj = STAGE__V1__JOB__INIT;
-    struct redisContext *ctx = NULL;
     struct job j;
     char msg[160];
     if (call_read_request(c, &stage__v1__cancel_job_request__descriptor, &req))
@@ -74,10 +66,8 @@ void h_cancel_job(struct call *c)
         /* The state script drops the parts and wakes the worker, which sees
          * the state between parts and aborts its writer (no partial file). */
         snprintf(msg, sizeof(msg), "cancelled by %s", c->user);
-        rc = db_context(c->db, &ctx);
-        if (!rc)
-            rc = db_check(c->db, job_set_state(ctx, j.id, JOB_STATE_NONE, JOB_CANCELLED, NULL,
-                                               ST_ECANCELLED, msg, c->cfg->jobs.retention_s));
+        rc = db_set_state(c->db, j.id, JOB_STATE_NONE, JOB_CANCELLED, ST_ECANCELLED, msg,
+                          c->cfg->jobs.retention_s);
         if (rc && rc != ST_EPRECOND) { /* EPRECOND: it ended meanwhile; report that */
             call_fail(c, rc, "cannot cancel job '%s': %s", j.id,
                       c->db->err[0] ? c->db->err : st_strerror(rc));
@@ -307,133 +297,14 @@ void h_get_job_results(struct call *c)
 
 /* ------------------------------------------------------------ WatchJob */
 
-struct watch {
-    struct call *c;
-    redisContext *sub;
-    struct job j, sent;
-    bool any_sent;
-};
-
-static bool changed(const struct watch *w)
-{
-    const struct job *a = &w->j, *b = &w->sent;
-    return !w->any_sent || a->state != b->state || a->bytes_done != b->bytes_done ||
-           a->bytes_total != b->bytes_total || a->files_done != b->files_done ||
-           a->files_total != b->files_total || a->attempts != b->attempts ||
-           strcmp(a->worker, b->worker) != 0 || strcmp(a->error_message, b->error_message) != 0;
-}
-
-/* Re-read the job and send it if it changed. 1 once it is terminal. */
-static int refresh(struct watch *w)
-{
-    Stage__V1__WatchJobResponse resp = STAGE__V1__WATCH_JOB_RESPONSE__INIT;
-    Stage__V1__Job pj = STAGE__V1__JOB__INIT;
-    char id[JOB_ID_LEN + 1];
-    snprintf(id, sizeof(id), "%s", w->j.id);
-    int rc = jobs_get(w->c->db, id, &w->j);
-    if (rc == ST_ENOTFOUND)
-        return call_fail(w->c, rc, "job '%s' expired while being watched", id), rc;
-    if (rc)
-        return call_fail(w->c, rc, "%s", w->c->db->err), rc;
-    if (changed(w)) {
-        jobs_to_proto(&w->j, &pj);
-        resp.job = &pj;
-        if (call_send(w->c, &resp.base))
-            return ST_ECANCELLED;
-        w->sent = w->j;
-        w->any_sent = true;
-    }
-    if (job_state_terminal(w->j.state)) {
-        call_reply(w->c, NULL);
-        return 1;
-    }
-    return 0;
-}
-
-static int subscribe(struct watch *w)
-{
-    char ch[KEY_MAX], err[300];
-    redisReply *r = NULL;
-    if (w->sub)
-        redisFree(w->sub);
-    w->sub = NULL;
-    if (rconn_connect(w->c->cfg, &w->sub, err, sizeof(err)))
-        return ST_EUNAVAIL;
-    snprintf(ch, sizeof(ch), "st:ev:%s", w->j.id);
-    r = redisCommand(w->sub, "SUBSCRIBE %s", ch);
-    int rc = r && r->type == REDIS_REPLY_ARRAY ? 0 : ST_EUNAVAIL;
-    if (r)
-        freeReplyObject(r);
-    return rc;
-}
-
-/* Wait for the next event: 1 one came, 0 none within the wait, <0 broken. */
-static int next_event(struct watch *w)
-{
-    void *reply = NULL;
-    if (redisGetReplyFromReader(w->sub, &reply) != REDIS_OK)
-        return ST_EUNAVAIL;
-    if (!reply) {
-        struct pollfd pfd = {.fd = w->sub->fd, .events = POLLIN};
-        int n = poll(&pfd, 1, WATCH_SOCKET_WAIT_MS);
-        if (n <= 0)
-            return n < 0 ? ST_EUNAVAIL : 0;
-        if (redisBufferRead(w->sub) != REDIS_OK ||
-            redisGetReplyFromReader(w->sub, &reply) != REDIS_OK)
-            return ST_EUNAVAIL;
-    }
-    if (reply)
-        freeReplyObject(reply);
-    return reply ? 1 : 0;
-}
-
-static void watch_loop(struct watch *w)
-{
-    struct call *c = w->c;
-    bool subscribed = false;
-    for (;;) {
-        if (!subscribed) {
-            if (subscribe(w)) {
-                call_fail(c, ST_EUNAVAIL, "cannot watch job '%s': redis unavailable", w->j.id);
-                return;
-            }
-            subscribed = true;
-            if (refresh(w)) /* anything that happened before the subscription */
-                return;
-        }
-        int ev = next_event(w);
-        if (ev < 0) {
-            log_warn("req=%llu job=%s watch connection lost; resubscribing",
-                     (unsigned long long)c->req, w->j.id);
-            subscribed = false;
-            continue;
-        }
-        if (ev > 0 && refresh(w))
-            return;
-        if (server_cancelling(c->srv)) {
-            call_fail(c, ST_EUNAVAIL, "the server is shutting down");
-            return;
-        }
-        if (call_cancelled(c)) {
-            call_fail(c, ST_ECANCELLED, "the client stopped watching job '%s'", w->j.id);
-            return;
-        }
-    }
-}
-
 void h_watch_job(struct call *c)
 {
     Stage__V1__WatchJobRequest *req;
-    struct watch w;
-    memset(&w, 0, sizeof(w));
-    w.c = c;
+    struct job j;
     if (call_read_request(c, &stage__v1__watch_job_request__descriptor, &req))
         return;
-    int rc = load_visible(c, req->job_id, &w.j);
+    int rc = load_visible(c, req->job_id, &j);
     protobuf_c_message_free_unpacked(&req->base, NULL);
-    if (rc)
-        return;
-    watch_loop(&w);
-    if (w.sub)
-        redisFree(w.sub);
+    if (!rc)
+        watch_start(c, &j); /* the call is the watcher's now, or answered */
 }

@@ -92,6 +92,10 @@ static int upload_start(struct upload *u)
 {
     Stage__V1__UploadFileRequest *m = NULL;
     int rc = call_recv(u->c, &stage__v1__upload_file_request__descriptor, (ProtobufCMessage **)&m);
+    if (rc == ST_ECANCELLED && u->c->idle)
+        return call_fail(u->c, ST_ETIMEOUT, "no header within %d s (server.stream_idle_timeout_s)",
+                         u->c->cfg->server.stream_idle_timeout_s),
+               rc;
     if (rc == ST_ECANCELLED)
         return call_fail(u->c, rc, "upload cancelled by the client before the header"), rc;
     if (!rc && (!m || m->msg_case != STAGE__V1__UPLOAD_FILE_REQUEST__MSG_HEADER))

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "fiber.h"
 #include "inflight.h"
 #include "keys.h"
 #include "log.h"
@@ -73,6 +74,13 @@ static void on_readyz(struct evhttp_request *req, void *arg)
         reply_text(req, 503, "Service Unavailable", "draining: the server is shutting down");
         return;
     }
+    if (h->grpc && server_saturated(h->grpc)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "saturated: %d streams open (server.max_streams %d)",
+                 server_streams(h->grpc), h->db.cfg->server.max_streams);
+        reply_text(req, 503, "Service Unavailable", msg);
+        return;
+    }
     int rc = db_cmd(&h->db, NULL, "PING", NULL);
     if (rc) {
         char msg[300];
@@ -111,9 +119,16 @@ static void on_metrics(struct evhttp_request *req, void *arg)
                             "# HELP stage_frontend_upload_inflight_bytes Upload bytes this "
                             "frontend put in Redis that no worker stored yet.\n"
                             "# TYPE stage_frontend_upload_inflight_bytes gauge\n"
-                            "stage_frontend_upload_inflight_bytes %lld\n",
+                            "stage_frontend_upload_inflight_bytes %lld\n"
+                            "# HELP stage_frontend_streams Streaming calls open on this "
+                            "frontend (server.max_streams).\n"
+                            "# TYPE stage_frontend_streams gauge\nstage_frontend_streams %d\n"
+                            "# HELP stage_frontend_call_fibers Calls running as fibers on the "
+                            "event loop (WatchJob streams need none).\n"
+                            "# TYPE stage_frontend_call_fibers gauge\n"
+                            "stage_frontend_call_fibers %ld\n",
                             up, backlog, pending, h->grpc && server_draining(h->grpc) ? 1 : 0,
-                            inflight_total());
+                            inflight_total(), h->grpc ? server_streams(h->grpc) : 0, fiber_count());
     reply(req, 200, "OK", "text/plain; version=0.0.4", b);
     evbuffer_free(b);
     if (len)

@@ -5,7 +5,10 @@
 #include "db.h"
 #include "err.h"
 #include "job.h"
+#include "fiber.h"
+#include "hub.h"
 #include "keys.h"
+#include "loop.h"
 
 #include <grpc/status.h>
 #include <hiredis/hiredis.h>
@@ -126,8 +129,7 @@ static int idem_job(struct db *db, const char *id, struct job *j)
 {
     int rc = jobs_get(db, id, j);
     for (int waited = 0; rc == ST_ENOTFOUND && waited < IDEM_WAIT_MS; waited += 20) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        loop_sleep_ms(20);
         rc = jobs_get(db, id, j);
     }
     return rc;
@@ -217,6 +219,10 @@ int jobs_wait(struct db *db, const char *id)
     char key[KEY_MAX];
     if (keys_job_fe(key, sizeof(key), id) < 0)
         return ST_EINVAL;
+    if (fiber_current()) { /* an event on st:ev:<id>, or the poll interval */
+        hub_wait(&db->sub, id, WAIT_MS);
+        return 0;
+    }
     return db_cmd_blocking(db, NULL, WAIT_MS, "BLPOP", key, "1", NULL);
 }
 
@@ -261,20 +267,14 @@ int jobs_fail(struct db *db, const struct config *cfg, const char *id, int err, 
               bool set_abort)
 {
     char key[KEY_MAX];
-    struct redisContext *ctx;
-    int rc = 0;
     if (!*id || keys_job(key, sizeof(key), id) < 0)
         return ST_EINVAL;
-    if (set_abort)
-        rc = db_cmd(db, NULL, "HSET", key, "abort", "1", NULL);
-    if (!rc)
-        rc = db_context(db, &ctx);
-    if (rc)
-        return rc;
-    rc = job_set_state(ctx, id, JOB_STATE_NONE, JOB_FAILED, NULL, err, msg, cfg->jobs.retention_s);
-    if (rc == ST_EUNAVAIL)
-        snprintf(db->err, sizeof(db->err), "redis unavailable: cannot change job '%s'", id);
-    return db_check(db, rc);
+    /* The state first: a worker that saw `abort` before it would end the
+     * job with its own message ("the client went away") instead of `msg`. */
+    int rc = db_set_state(db, id, JOB_STATE_NONE, JOB_FAILED, err, msg, cfg->jobs.retention_s);
+    if (set_abort && rc == 0) /* belt and braces for a worker between reads */
+        db_cmd(db, NULL, "HSET", key, "abort", "1", NULL);
+    return rc;
 }
 
 int jobs_status(const struct job *j, char *msg, size_t n)

@@ -4,7 +4,10 @@
  * the mask) and taken with sigtimedwait() here; SIGPIPE is ignored (hiredis
  * writes with plain write()). */
 #include "alive.h"
+#include "hub.h"
+#include "loop.h"
 #include "memtune.h"
+#include "aredis.h"
 #include "auth.h"
 #include "catalog.h"
 #include "secret.h"
@@ -99,6 +102,12 @@ static int init_auth(const struct config *cfg, const sigset_t *set)
     return rc;
 }
 
+static void close_redis(void *arg)
+{
+    (void)arg;
+    aredis_close();
+}
+
 static int serve(const struct config *cfg, const sigset_t *set)
 {
     char err[256] = "";
@@ -108,7 +117,12 @@ static int serve(const struct config *cfg, const sigset_t *set)
     struct http *h = NULL;
     int rc = s ? alive_start(cfg) : ST_ENOMEM;
     if (!rc)
+        rc = loop_start(cfg->server.threads);
+    if (!rc) {
+        aredis_init(cfg);
+        hub_start(cfg);
         rc = server_start(s, err, sizeof(err));
+    }
     if (!rc)
         rc = http_start(&h, cfg, s, err, sizeof(err));
     if (rc)
@@ -119,6 +133,9 @@ static int serve(const struct config *cfg, const sigset_t *set)
     server_stop(s);
     alive_stop(); /* after the last call: its uploads no longer need it */
     h = http_stop(h);
+    hub_stop();
+    loop_post(close_redis, NULL);
+    loop_stop();
     server_free(s);
     return rc;
 }

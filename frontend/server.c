@@ -1,13 +1,15 @@
-/* server.c - dispatcher, handler pool and shutdown of the frontend's gRPC
- * server (see server.h).
+/* server.c - request slots, the completion-queue thread, call fibers,
+ * stream limits and shutdown of the frontend's gRPC server (see server.h).
  *
  * Call lifecycle: a request slot (struct slot) is posted per method on the
- * server CQ with its own pluck CQ for the call. When it completes, the
- * dispatcher re-posts a slot for that method, wraps the call in a
- * `struct call` (live++) and queues it; a handler thread runs it and frees
- * it (live--). Shutdown (notes/grpc-core.md §6.1): stop re-arming,
- * shutdown_and_notify, wait for the tag and live == 0 up to the drain time,
- * cancel_all_calls, wait for live == 0, shut the CQ down and drain it. */
+ * one server CQ. Every event of that CQ (an arrived call, a batch of any
+ * call) goes from the CQ thread to the loop (loop_post), which runs the
+ * tag's function. An arrived call re-posts its slot, becomes a `struct
+ * call` (live++) and runs in a fiber: authenticate, check the stream
+ * limits, run the handler, log, release (live--). Shutdown
+ * (notes/grpc-core.md §6.1): stop re-arming, shutdown_and_notify, wait for
+ * the tag and live == 0 up to the drain time, cancel_all_calls, wait for
+ * live == 0, shut the CQ down and drain it. */
 #include "server.h"
 
 #include "auth.h"
@@ -17,6 +19,7 @@
 #include "err.h"
 #include "job.h"
 #include "log.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <grpc/grpc.h>
@@ -25,29 +28,33 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define SLOTS_PER_METHOD 2
+#define SLOTS_PER_METHOD 8
 #define GENERIC_SLOT     (-1)
 
 struct slot {
+    struct cq_tag tag; /* first: the CQ thread reads any event's tag as a cq_tag */
+    struct server *s;
     int mi; /* method index or GENERIC_SLOT */
     grpc_call *call;
     gpr_timespec deadline;
     grpc_metadata_array md;
     grpc_byte_buffer *payload;
     grpc_call_details details; /* generic slot only */
-    grpc_completion_queue *cq; /* bound to the call */
 };
 
-struct hthread {
-    struct server *s;
-    pthread_t tid;
-    struct db db;
+struct user_streams {
+    char user[72];
+    int n;
+    struct user_streams *next;
 };
+
+#define USER_BUCKETS 1024
 
 struct server {
     const struct config *cfg;
@@ -55,21 +62,19 @@ struct server {
     int nmethods;
     void **reg; /* registered method handles */
     grpc_server *gs;
-    grpc_completion_queue *cq; /* the server (notification) queue */
-    pthread_t dispatcher;
-    bool dispatcher_started;
-    struct hthread *threads;
-    int nthreads, nstarted;
-    char shutdown_tag;
+    grpc_completion_queue *cq; /* every call's and slot's events */
+    pthread_t cq_thread;
+    bool cq_started, loop_started;
+    struct cq_tag shutdown_tag;
+    atomic_int streams; /* changed on the loop only; read anywhere */
+    /* loop thread only */
+    struct user_streams *by_user[USER_BUCKETS];
     atomic_bool draining, cancelling;
     atomic_uint_fast64_t next_req;
     struct {
         pthread_mutex_t mu;
-        pthread_cond_t cv; /* queue, live and shutdown_done changes */
-        struct call **q;   /* ring of queued calls */
-        int cap, head, len;
-        bool closed;
-        bool stopping; /* no more re-arming */
+        pthread_cond_t cv; /* live and shutdown_done changes */
+        bool stopping;     /* no more re-arming */
         bool shutdown_done;
         int live; /* calls that exist in the application */
     } synced;
@@ -84,6 +89,8 @@ static const struct method unknown_method = {"", "?", SHAPE_UNARY, false, unknow
 
 /* ------------------------------------------------------------ request slots */
 
+static void on_slot(struct cq_tag *tag, bool ok);
+
 static void slot_free(struct slot *sl)
 {
     grpc_metadata_array_destroy(&sl->md);
@@ -93,10 +100,6 @@ static void slot_free(struct slot *sl)
         grpc_call_details_destroy(&sl->details);
     if (sl->call)
         grpc_call_unref(sl->call);
-    if (sl->cq) {
-        grpc_completion_queue_shutdown(sl->cq);
-        grpc_completion_queue_destroy(sl->cq);
-    }
     free(sl);
 }
 
@@ -105,17 +108,18 @@ static int slot_post(struct server *s, int mi)
     struct slot *sl = calloc(1, sizeof(*sl));
     if (!sl)
         return ST_ENOMEM;
+    sl->tag.fn = on_slot;
+    sl->s = s;
     sl->mi = mi;
     grpc_metadata_array_init(&sl->md);
-    sl->cq = grpc_completion_queue_create_for_pluck(NULL);
     grpc_call_error e;
     if (mi == GENERIC_SLOT) {
         grpc_call_details_init(&sl->details);
-        e = grpc_server_request_call(s->gs, &sl->call, &sl->details, &sl->md, sl->cq, s->cq, sl);
+        e = grpc_server_request_call(s->gs, &sl->call, &sl->details, &sl->md, s->cq, s->cq, sl);
     } else {
         bool payload = s->methods[mi].shape != SHAPE_CLIENT_STREAM;
         e = grpc_server_request_registered_call(s->gs, s->reg[mi], &sl->call, &sl->deadline,
-                                                &sl->md, payload ? &sl->payload : NULL, sl->cq,
+                                                &sl->md, payload ? &sl->payload : NULL, s->cq,
                                                 s->cq, sl);
     }
     if (e != GRPC_CALL_OK) {
@@ -131,14 +135,19 @@ static int slot_post(struct server *s, int mi)
 static struct call *call_from_slot(struct server *s, struct slot *sl)
 {
     struct call *c = calloc(1, sizeof(*c));
-    if (!c)
+    struct db *db = calloc(1, sizeof(*db));
+    if (!c || !db) {
+        free(c);
+        free(db);
         return NULL;
+    }
     c->call = sl->call;
-    c->cq = sl->cq;
     c->md = sl->md;
     c->payload = sl->payload;
     c->srv = s;
     c->cfg = s->cfg;
+    c->db = db;
+    db_init(c->db, s->cfg);
     c->req = atomic_fetch_add(&s->next_req, 1) + 1;
     c->start_ms = job_now_ms();
     if (sl->mi == GENERIC_SLOT) {
@@ -156,49 +165,82 @@ static struct call *call_from_slot(struct server *s, struct slot *sl)
     return c;
 }
 
-/* ------------------------------------------------------------ work queue */
+/* ------------------------------------------------------------ stream limits */
 
-static bool queue_push(struct server *s, struct call *c)
+static struct user_streams **user_slot(struct server *s, const char *user)
 {
-    bool ok = false;
-    pthread_mutex_lock(&s->synced.mu);
-    s->synced.live++;
-    if (s->synced.len < s->synced.cap && !s->synced.closed) {
-        s->synced.q[(s->synced.head + s->synced.len) % s->synced.cap] = c;
-        s->synced.len++;
-        ok = true;
-        pthread_cond_broadcast(&s->synced.cv);
-    }
-    pthread_mutex_unlock(&s->synced.mu);
-    return ok;
+    unsigned h = 5381;
+    for (const char *p = user; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    struct user_streams **u = &s->by_user[h % USER_BUCKETS];
+    while (*u && strcmp((*u)->user, user) != 0)
+        u = &(*u)->next;
+    return u;
 }
 
-static struct call *queue_pop(struct server *s)
+/* Count a streaming call in, or answer RESOURCE_EXHAUSTED naming the
+ * limit. Unary calls are never counted: they always have room. */
+static int streams_admit(struct server *s, struct call *c)
 {
-    struct call *c = NULL;
-    pthread_mutex_lock(&s->synced.mu);
-    while (s->synced.len == 0 && !s->synced.closed)
-        pthread_cond_wait(&s->synced.cv, &s->synced.mu);
-    if (s->synced.len > 0) {
-        c = s->synced.q[s->synced.head];
-        s->synced.head = (s->synced.head + 1) % s->synced.cap;
-        s->synced.len--;
+    const struct config *cfg = s->cfg;
+    int open = atomic_load(&s->streams);
+    if (open >= cfg->server.max_streams) {
+        call_status(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                    "this frontend holds %d streams (server.max_streams %d); retry later or "
+                    "on another frontend",
+                    open, cfg->server.max_streams);
+        return ST_ELIMIT;
     }
-    pthread_mutex_unlock(&s->synced.mu);
-    return c;
+    struct user_streams **u = user_slot(s, c->user);
+    if (*u && (*u)->n >= cfg->server.max_streams_per_user) {
+        call_status(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                    "user '%s' holds %d streams on this frontend "
+                    "(server.max_streams_per_user %d); close some first",
+                    c->user, (*u)->n, cfg->server.max_streams_per_user);
+        return ST_ELIMIT;
+    }
+    if (!*u) {
+        *u = calloc(1, sizeof(**u));
+        if (!*u) {
+            call_fail(c, ST_ENOMEM, "out of memory");
+            return ST_ENOMEM;
+        }
+        snprintf((*u)->user, sizeof((*u)->user), "%s", c->user);
+    }
+    (*u)->n++;
+    atomic_fetch_add(&s->streams, 1);
+    c->streaming = true;
+    return 0;
 }
+
+static void streams_release(struct server *s, struct call *c)
+{
+    if (!c->streaming)
+        return;
+    struct user_streams **u = user_slot(s, c->user);
+    if (*u && --(*u)->n == 0) {
+        struct user_streams *dead = *u;
+        *u = dead->next;
+        free(dead);
+    }
+    atomic_fetch_sub(&s->streams, 1);
+    c->streaming = false;
+}
+
+/* ------------------------------------------------------------ calls */
 
 static void call_release(struct server *s, struct call *c)
 {
+    streams_release(s, c);
     call_cleanup(c);
+    db_cleanup(c->db);
+    free(c->db);
     free(c);
     pthread_mutex_lock(&s->synced.mu);
     s->synced.live--;
     pthread_cond_broadcast(&s->synced.cv);
     pthread_mutex_unlock(&s->synced.mu);
 }
-
-/* ------------------------------------------------------------ threads */
 
 static void log_call(const struct call *c)
 {
@@ -216,55 +258,88 @@ static void log_call(const struct call *c)
            c->status ? c->status_msg : "", c->status ? "\"" : "");
 }
 
-static void run_call(struct call *c)
+void server_call_end(struct call *c)
 {
-    if (call_begin(c) == 0 && (!c->m->auth || auth_call(c) == 0))
+    log_call(c);
+    call_release(c->srv, c);
+}
+
+/* The fiber of one call. */
+static void run_call(void *arg)
+{
+    struct call *c = arg;
+    bool stream = c->m->shape != SHAPE_UNARY;
+    if (call_begin(c) == 0 && (!c->m->auth || auth_call(c) == 0) &&
+        (!stream || c->m == &unknown_method || streams_admit(c->srv, c) == 0))
         c->m->fn(c);
+    if (c->detached)
+        return; /* a state machine answers, logs and releases it (watch.c) */
     if (!c->finished && !c->broken)
         call_fail(c, ST_EINTERNAL, "%s: the handler ended without a status", c->m->rpc);
     if (c->broken && !c->finished)
         c->status = GRPC_STATUS_CANCELLED;
     log_call(c);
+    call_release(c->srv, c);
 }
 
-static void *handler_main(void *arg)
+/* Loop thread: a request slot fired. */
+static void on_slot(struct cq_tag *tag, bool ok)
 {
-    struct hthread *t = arg;
-    struct call *c;
-    while ((c = queue_pop(t->s)) != NULL) {
-        c->db = &t->db;
-        run_call(c);
-        call_release(t->s, c);
+    struct slot *sl = (struct slot *)tag;
+    struct server *s = sl->s;
+    if (!ok) {
+        slot_free(sl); /* not matched: shutting down */
+        return;
     }
-    db_cleanup(&t->db);
-    return NULL;
-}
-
-static void answer_busy(struct server *s, struct call *c)
-{
-    call_status(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
-                "server busy: all %d handler threads are taken, retry later", s->nthreads);
-    log_call(c);
-    call_release(s, c);
-}
-
-static void dispatch(struct server *s, struct slot *sl)
-{
     pthread_mutex_lock(&s->synced.mu);
     bool rearm = !s->synced.stopping;
+    s->synced.live++;
     pthread_mutex_unlock(&s->synced.mu);
     if (rearm)
         slot_post(s, sl->mi);
     struct call *c = call_from_slot(s, sl);
     if (!c) {
         slot_free(sl);
+    } else if (loop_spawn(run_call, c)) {
+        log_error("out of memory: call dropped");
+        grpc_call_cancel(c->call, NULL);
+        c->finished = true;
+        call_release(s, c);
+        return;
+    } else {
         return;
     }
-    if (!queue_push(s, c))
-        answer_busy(s, c);
+    pthread_mutex_lock(&s->synced.mu);
+    s->synced.live--;
+    pthread_cond_broadcast(&s->synced.cv);
+    pthread_mutex_unlock(&s->synced.mu);
 }
 
-static void *dispatcher_main(void *arg)
+static void on_shutdown(struct cq_tag *tag, bool ok)
+{
+    (void)ok;
+    struct server *s = (struct server *)((char *)tag - offsetof(struct server, shutdown_tag));
+    pthread_mutex_lock(&s->synced.mu);
+    s->synced.shutdown_done = true;
+    pthread_cond_broadcast(&s->synced.cv);
+    pthread_mutex_unlock(&s->synced.mu);
+}
+
+/* ------------------------------------------------------------ CQ thread */
+
+struct cq_event {
+    struct cq_tag *tag;
+    bool ok;
+};
+
+static void run_event(void *arg)
+{
+    struct cq_event ev = *(struct cq_event *)arg;
+    free(arg);
+    ev.tag->fn(ev.tag, ev.ok);
+}
+
+static void *cq_main(void *arg)
 {
     struct server *s = arg;
     for (;;) {
@@ -273,16 +348,13 @@ static void *dispatcher_main(void *arg)
             break;
         if (ev.type != GRPC_OP_COMPLETE)
             continue;
-        if (ev.tag == &s->shutdown_tag) {
-            pthread_mutex_lock(&s->synced.mu);
-            s->synced.shutdown_done = true;
-            pthread_cond_broadcast(&s->synced.cv);
-            pthread_mutex_unlock(&s->synced.mu);
-        } else if (!ev.success) {
-            slot_free(ev.tag); /* not matched: shutting down */
-        } else {
-            dispatch(s, ev.tag);
-        }
+        struct cq_event *e = malloc(sizeof(*e));
+        while (!e) /* a lost completion would hang its call: wait for memory */
+            e = malloc(sizeof(*e));
+        e->tag = ev.tag;
+        e->ok = ev.success != 0;
+        while (loop_post(run_event, e))
+            ;
     }
     return NULL;
 }
@@ -298,18 +370,15 @@ struct server *server_new(const struct config *cfg, const struct method *methods
     s->cfg = cfg;
     s->methods = methods;
     s->nmethods = n;
-    s->nthreads = cfg->server.threads > 0 ? cfg->server.threads : 1;
-    s->synced.cap = s->nthreads * 2 < 8 ? 8 : s->nthreads * 2;
+    s->shutdown_tag.fn = on_shutdown;
     s->reg = calloc((size_t)n, sizeof(*s->reg));
-    s->threads = calloc((size_t)s->nthreads, sizeof(*s->threads));
-    s->synced.q = calloc((size_t)s->synced.cap, sizeof(*s->synced.q));
     pthread_mutex_init(&s->synced.mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->synced.cv, &ca);
     pthread_condattr_destroy(&ca);
-    if (!s->reg || !s->threads || !s->synced.q) {
+    if (!s->reg) {
         snprintf(err, errlen, "out of memory");
         return server_free(s);
     }
@@ -344,13 +413,29 @@ struct server *server_new(const struct config *cfg, const struct method *methods
     return s;
 }
 
-static int post_all_slots(struct server *s)
+struct post_slots {
+    struct server *s;
+    int rc;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+};
+
+/* Slots are posted from the loop, like every re-arm after them. */
+static void post_all_slots(void *arg)
 {
-    for (int i = 0; i < s->nmethods; i++)
-        for (int k = 0; k < SLOTS_PER_METHOD; k++)
-            if (slot_post(s, i))
-                return ST_EINTERNAL;
-    return slot_post(s, GENERIC_SLOT);
+    struct post_slots *p = arg;
+    int rc = 0;
+    for (int i = 0; i < p->s->nmethods && !rc; i++)
+        for (int k = 0; k < SLOTS_PER_METHOD && !rc; k++)
+            rc = slot_post(p->s, i);
+    if (!rc)
+        rc = slot_post(p->s, GENERIC_SLOT);
+    pthread_mutex_lock(&p->mu);
+    p->rc = rc;
+    p->done = true;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
 }
 
 int server_start(struct server *s, char *err, size_t errlen)
@@ -363,26 +448,23 @@ int server_start(struct server *s, char *err, size_t errlen)
         return ST_EUNAVAIL;
     }
     grpc_server_start(s->gs);
-    if (pthread_create(&s->dispatcher, NULL, dispatcher_main, s)) {
-        snprintf(err, errlen, "cannot start the dispatcher thread");
+    if (pthread_create(&s->cq_thread, NULL, cq_main, s)) {
+        snprintf(err, errlen, "cannot start the completion-queue thread");
         return ST_EINTERNAL;
     }
-    s->dispatcher_started = true;
-    for (int i = 0; i < s->nthreads; i++) {
-        s->threads[i].s = s;
-        db_init(&s->threads[i].db, s->cfg);
-        if (pthread_create(&s->threads[i].tid, NULL, handler_main, &s->threads[i])) {
-            snprintf(err, errlen, "cannot start handler thread %d", i);
-            return ST_EINTERNAL;
-        }
-        s->nstarted++;
-    }
-    if (post_all_slots(s)) {
+    s->cq_started = true;
+    struct post_slots p = {.s = s, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    loop_post(post_all_slots, &p);
+    pthread_mutex_lock(&p.mu);
+    while (!p.done)
+        pthread_cond_wait(&p.cv, &p.mu);
+    pthread_mutex_unlock(&p.mu);
+    if (p.rc) {
         snprintf(err, errlen, "cannot post request slots");
         return ST_EINTERNAL;
     }
-    log_info("listening on %s (port %d), %d handler threads", s->cfg->server.listen, port,
-             s->nthreads);
+    log_info("listening on %s (port %d): calls on one event loop, %d offload threads",
+             s->cfg->server.listen, port, s->cfg->server.threads);
     return 0;
 }
 
@@ -421,7 +503,7 @@ static void drain_calls(struct server *s)
 
 void server_stop(struct server *s)
 {
-    if (!s || !s->dispatcher_started)
+    if (!s || !s->cq_started)
         return;
     log_info("shutting down: draining calls for up to %d s", s->cfg->server.drain_timeout_s);
     atomic_store(&s->draining, true);
@@ -431,15 +513,8 @@ void server_stop(struct server *s)
     grpc_server_shutdown_and_notify(s->gs, s->cq, &s->shutdown_tag);
     drain_calls(s);
     grpc_completion_queue_shutdown(s->cq);
-    pthread_join(s->dispatcher, NULL);
-    s->dispatcher_started = false;
-    pthread_mutex_lock(&s->synced.mu);
-    s->synced.closed = true;
-    pthread_cond_broadcast(&s->synced.cv);
-    pthread_mutex_unlock(&s->synced.mu);
-    for (int i = 0; i < s->nstarted; i++)
-        pthread_join(s->threads[i].tid, NULL);
-    s->nstarted = 0;
+    pthread_join(s->cq_thread, NULL);
+    s->cq_started = false;
     log_info("all calls ended");
 }
 
@@ -453,8 +528,6 @@ struct server *server_free(struct server *s)
         grpc_completion_queue_destroy(s->cq);
     pthread_mutex_destroy(&s->synced.mu);
     pthread_cond_destroy(&s->synced.cv);
-    free(s->synced.q);
-    free(s->threads);
     free(s->reg);
     free(s);
     return NULL;
@@ -468,4 +541,14 @@ bool server_draining(const struct server *s)
 bool server_cancelling(const struct server *s)
 {
     return atomic_load(&((struct server *)s)->cancelling);
+}
+
+int server_streams(const struct server *s)
+{
+    return atomic_load(&((struct server *)s)->streams);
+}
+
+bool server_saturated(const struct server *s)
+{
+    return server_streams(s) >= s->cfg->server.max_streams;
 }

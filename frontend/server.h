@@ -1,13 +1,13 @@
-/* server.h - the gRPC server of the frontend: one dispatcher thread on the
- * server completion queue, a bounded pool of handler threads running
- * synchronous handlers (the model of gRPC C++'s sync server on the C core).
+/* server.h - the gRPC server of the frontend: one completion queue for
+ * every call, drained by one thread that hands each event to the event loop
+ * (loop.h), where every call runs as a fiber.
  *
- * Threads: server_new/start/stop/free are called by main only. The
- * dispatcher posts request slots (one set per registered method plus one
- * generic slot for unknown methods) and queues arrived calls; handler
- * threads take calls off the queue, authenticate, run the method's
- * handler, log one line per call and release it. When the queue is full the
- * dispatcher answers RESOURCE_EXHAUSTED "server busy" itself. */
+ * Threads: server_new/start/stop/free are called by main only. Request
+ * slots (several per registered method plus one generic slot for unknown
+ * methods) are posted and re-armed on the loop; an arrived call is
+ * authenticated, counted against server.max_streams and
+ * server.max_streams_per_user if it is a stream (unary calls always have
+ * room), handled, logged in one line and released, all on its fiber. */
 #ifndef STAGE_FE_SERVER_H
 #define STAGE_FE_SERVER_H
 
@@ -52,5 +52,16 @@ bool server_draining(const struct server *s);
 /* True once remaining calls are being cancelled: handlers waiting on Redis
  * should give up. Any thread. */
 bool server_cancelling(const struct server *s);
+
+/* Log and release a call that a state machine took over (call->detached),
+ * once it was answered and its close op completed. Loop thread. */
+void server_call_end(struct call *c);
+
+/* Streaming calls open now. Any thread. */
+int server_streams(const struct server *s);
+
+/* True while server.max_streams streams are open: new streams are refused,
+ * so readiness says NOT_SERVING (unary calls still have room). Any thread. */
+bool server_saturated(const struct server *s);
 
 #endif

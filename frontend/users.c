@@ -4,6 +4,7 @@
 #include "cred.h"
 #include "db.h"
 #include "err.h"
+#include "loop.h"
 #include "job.h"
 #include "keys.h"
 
@@ -19,11 +20,26 @@ struct pw {
     char salt[CRED_HEX_MAX], hash[CRED_HEX_MAX], iter[16];
 };
 
+struct pw_job {
+    const char *password;
+    struct pw *p;
+    int rc;
+};
+
+static void pw_hash_run(void *arg)
+{
+    struct pw_job *j = arg;
+    j->rc = cred_pw_hash(j->password, j->p->salt, CRED_PBKDF2_ITER, j->p->hash);
+}
+
 static int pw_make(struct db *db, const char *password, struct pw *p)
 {
     int rc = cred_salt_new(p->salt);
-    if (!rc)
-        rc = cred_pw_hash(password, p->salt, CRED_PBKDF2_ITER, p->hash);
+    if (!rc) { /* PBKDF2 on the offload pool: the loop goes on meanwhile */
+        struct pw_job j = {.password = password, .p = p};
+        loop_offload(pw_hash_run, &j);
+        rc = j.rc;
+    }
     if (rc)
         snprintf(db->err, sizeof(db->err), "cannot hash the password: %s", st_strerror(rc));
     snprintf(p->iter, sizeof(p->iter), "%d", CRED_PBKDF2_ITER);

@@ -99,7 +99,13 @@ void xfer_abort(struct call *c, const struct job *j, int rc, long long done)
     snprintf(what, sizeof(what), "%s", job_kind_name(j->kind));
     for (char *p = what; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    if (rc == ST_ECANCELLED)
+    if (c->idle) {
+        rc = ST_ETIMEOUT;
+        snprintf(msg, sizeof(msg),
+                 "%s: the stream moved no message for %d s (server.stream_idle_timeout_s); "
+                 "cancelled after %lld bytes",
+                 what, c->cfg->server.stream_idle_timeout_s, done);
+    } else if (rc == ST_ECANCELLED)
         snprintf(msg, sizeof(msg), "%s cancelled by the client after %lld bytes", what, done);
     else if (rc == ST_ETIMEOUT)
         snprintf(msg, sizeof(msg), "%s: deadline exceeded after %lld bytes", what, done);

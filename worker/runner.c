@@ -221,6 +221,11 @@ void runner_wake_fe(struct run *r)
     runner_cmdf(r, NULL, "RPUSH", fe, "x", NULL);
     runner_cmdf(r, NULL, "LTRIM", fe, "-16", "-1", NULL);
     runner_cmdf(r, NULL, "EXPIRE", fe, FE_TTL, NULL);
+    /* frontends on the event loop wait on st:ev:<id> (frontend/hub.h); the
+     * list is for relays that block on BLPOP (presigned fs URLs) */
+    char ev[KEY_MAX];
+    keys_job_events(ev, sizeof(ev), r->j.id);
+    runner_cmdf(r, NULL, "PUBLISH", ev, "fe", NULL);
 }
 
 /* ------------------------------------------------------------ waiting */

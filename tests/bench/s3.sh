@@ -5,56 +5,53 @@
 #   upload/download of one BIG_MIB file: ctl put/get vs boto3 upload_file/download_file
 #   ListFiles of N objects: ctl ls --json vs a boto3 list_objects_v2 paginator
 #   the workers' peak RSS (VmHWM) right after the upload, the first thing they do.
-# Ratios are direct time / service time (1.00 = as fast as direct).
+# Ratios are direct time / service time (1.00 = as fast as direct). Each timed
+# row is the median of BENCH_SAMPLES (default 3) samples of both sides, with
+# their spread as (min-max) (tests/bench/common.sh).
+# shellcheck disable=SC2317 # the helpers below are run through sample / timed
 set -euo pipefail
 BIG_MIB=$1 LIST_NS=$2 KIND=$3
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export E2E_STORAGE=s3
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$SRC/tests/e2e/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$SRC/tests/bench/common.sh"
 e2e_init bench_s3
 e2e_start
 login_root
 W="$T/work"
 P=stage/user/root # root's @~ in the bucket
 
-ROWS=()
-now() { date +%s%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
-row() { ROWS+=("$(printf '%-38s | %-26s | %-34s | %6s | %s' "$@")"); }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b > 0 ? "%.2f" : "-"), a / b }'; }
-mibs() { awk -v m="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? m / s : 0) }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
-broken() {
-  echo "bench s3: $*" >&2
-  exit 1
-}
-
 # --- one big file
-log "S3: one ${BIG_MIB} MiB file"
+log "S3: one ${BIG_MIB} MiB file, $SAMPLES samples"
 head -c $((BIG_MIB << 20)) /dev/urandom >"$W/big.bin"
 want=$(sha "$W/big.bin")
-t0=$(now); ctl put "$W/big.bin" @~/bench/big.bin >/dev/null || broken "put failed"; t1=$(now)
-s_up=$(secs "$t0" "$t1")
-rss=0
-for p in "${WORKER_PIDS[@]}"; do
-  k=$(hwm_kib "$p")
-  [ "$k" -gt "$rss" ] && rss=$k
+s_up=() d_up=() s_dn=() d_dn=()
+rss=""
+for _ in $(seq "$SAMPLES"); do
+  sample s_up q ctl put "$W/big.bin" @~/bench/big.bin --overwrite || broken "put failed"
+  if [ -z "$rss" ]; then # the workers' peak after the first thing they did
+    rss=0
+    for p in "${WORKER_PIDS[@]}"; do
+      k=$(hwm_kib "$p")
+      [ "$k" -gt "$rss" ] && rss=$k
+    done
+  fi
+  sample d_up s3util put direct/big.bin "$W/big.bin" || broken "boto3 upload_file failed"
 done
-t0=$(now); s3util put direct/big.bin "$W/big.bin" || broken "boto3 upload_file failed"; t1=$(now)
-d_up=$(secs "$t0" "$t1")
 [ "$(s3util sha "$P/bench/big.bin")" = "$want" ] || broken "boto3 reads another sha256 than the source's"
-row "upload ${BIG_MIB} MiB (put, wait=true)" "$(mibs "$BIG_MIB" "$s_up") MiB/s" \
-  "$(mibs "$BIG_MIB" "$d_up") MiB/s (boto3 upload_file)" "$(ratio "$d_up" "$s_up")" ">= 0.9"
-row "worker peak RSS during that upload" "$(awk -v k="$rss" 'BEGIN { printf "%.1f MiB", k / 1024 }')" "-" "-" "< 100 MiB"
-t0=$(now); s3util get direct/big.bin "$W/direct.bin" || broken "boto3 download_file failed"; t1=$(now)
-d_dn=$(secs "$t0" "$t1"); rm -f "$W/direct.bin"
-t0=$(now); ctl get @~/bench/big.bin "$W/got.bin" >/dev/null || broken "get failed"; t1=$(now)
-s_dn=$(secs "$t0" "$t1")
+row "upload ${BIG_MIB} MiB (put, wait=true)" "$(per_s "$BIG_MIB" MiB/s 1 "${s_up[@]}")" \
+  "$(per_s "$BIG_MIB" MiB/s 1 "${d_up[@]}") (boto3 upload_file)" "$(ratio "$(mid "${d_up[@]}")" "$(mid "${s_up[@]}")")" ">= 0.9"
+row "worker peak RSS during the first upload" "$(kib_mib "$rss")" "-" "-" "< 100 MiB"
+for _ in $(seq "$SAMPLES"); do
+  sample d_dn s3util get direct/big.bin "$W/direct.bin" || broken "boto3 download_file failed"
+  rm -f "$W/direct.bin" "$W/got.bin"
+  sample s_dn q ctl get @~/bench/big.bin "$W/got.bin" || broken "get failed"
+done
 [ "$(sha "$W/got.bin")" = "$want" ] || broken "downloaded copy differs"
-row "download ${BIG_MIB} MiB (get)" "$(mibs "$BIG_MIB" "$s_dn") MiB/s" \
-  "$(mibs "$BIG_MIB" "$d_dn") MiB/s (boto3 download_file)" "$(ratio "$d_dn" "$s_dn")" ""
+row "download ${BIG_MIB} MiB (get)" "$(per_s "$BIG_MIB" MiB/s 1 "${s_dn[@]}")" \
+  "$(per_s "$BIG_MIB" MiB/s 1 "${d_dn[@]}") (boto3 download_file)" "$(ratio "$(mid "${d_dn[@]}")" "$(mid "${s_dn[@]}")")" ""
 rm -f "$W/big.bin" "$W/got.bin"
 
 # Objects made directly in s3rver's directory (its file-system store: the content
@@ -71,23 +68,30 @@ for i in range(n):
     open(f + "._S3rver_metadata.json", "w").write("{\"content-type\": \"text/csv\"}")' "$1" "$2"; }
 
 # --- LIST
+s3count() { # PREFIX N: boto3 lists N objects under PREFIX
+  local got
+  got=$(s3util count "$1") || return 1
+  [ "$got" -eq "$2" ] && return 0
+  echo "bench s3: boto3 listed $got of $2 objects" >&2
+  return 1
+}
+ls_json() { ctl --json ls "$1" >"$2"; }
 for n in $LIST_NS; do
-  log "S3: ListFiles of $n objects"
+  log "S3: ListFiles of $n objects, $SAMPLES samples"
   mkobjects "$T/s3/$S3_BUCKET/$P/list$n" "$n"
-  t0=$(now); got=$(s3util count "$P/list$n/"); t1=$(now)
-  d_ls=$(secs "$t0" "$t1")
-  [ "$got" -eq "$n" ] || broken "boto3 listed $got of $n objects"
-  t0=$(now); ctl --json ls "@~/list$n/" >"$W/ls.txt" || broken "ls failed"; t1=$(now)
-  s_ls=$(secs "$t0" "$t1")
-  [ "$(wc -l <"$W/ls.txt")" -eq "$n" ] || broken "ls of $n objects listed $(wc -l <"$W/ls.txt")"
-  row "ListFiles $n objects (ls --json)" "${s_ls} s ($(rate "$n" "$s_ls") obj/s)" \
-    "${d_ls} s (boto3 paginator)" "$(ratio "$d_ls" "$s_ls")" ">= 0.67 (<= 1.5x time)"
+  d_ls=() s_ls=()
+  for _ in $(seq "$SAMPLES"); do
+    sample d_ls s3count "$P/list$n/" "$n" || broken "boto3 listing failed"
+    sample s_ls ls_json "@~/list$n/" "$W/ls.txt" || broken "ls failed"
+    [ "$(wc -l <"$W/ls.txt")" -eq "$n" ] || broken "ls of $n objects listed $(wc -l <"$W/ls.txt")"
+  done
+  row "ListFiles $n objects (ls --json)" "$(tspread "${s_ls[@]}"), $(rate "$n" "$(mid "${s_ls[@]}")") obj/s" \
+    "$(tspread "${d_ls[@]}") (boto3 paginator)" "$(ratio "$(mid "${d_ls[@]}")" "$(mid "${s_ls[@]}")")" ">= 0.67 (<= 1.5x time)"
   rm -rf "$T/s3/$S3_BUCKET/$P/list$n"
 done
 
 echo
 echo "== stage service benchmark, S3 ($KIND): $(nproc) CPUs, s3rver 5.0.0 on loopback, $(date -u +%Y-%m-%dT%H:%MZ)"
-printf '%-38s | %-26s | %-34s | %6s | %s\n' case service direct ratio target
-printf '%s\n' "${ROWS[@]}"
-echo "ratio: direct time / service time (1.00 = as fast as direct)"
+print_table
+echo "ratio: direct time / service time (1.00 = as fast as direct); timed rows: median of $SAMPLES samples (min-max)"
 e2e_finish

@@ -1,18 +1,35 @@
-/* stagebench.c - load generator for tests/bench/run.sh: unary call rates and
- * latency percentiles measured in C, so the client is not the bottleneck
- * (a Python loop tops out well below the server).
+/* stagebench.c - load generator for tests/bench/run.sh: call rates, latency
+ * percentiles and stream figures measured in C, so the client is not the
+ * bottleneck (a Python loop tops out well below the server).
  *
  *   stagebench poll   --job ID [--clients N] [--seconds S]   GetJob
  *   stagebench health [--clients N] [--seconds S]            Health/Check
  *   stagebench qlat   [--count N]     UploadFile (1 KiB, wait=false) return
  *                                     -> GetJob says SUCCEEDED, per job
+ *   stagebench watch  --job ID --streams N [--channels C] [--timeout S]
+ *                     N WatchJob streams held to the job's end + GetJob
+ *                     latency meanwhile (sb_watch.c)
+ *   stagebench slowup --location L --seconds S --rate B
+ *                     one upload at B bytes/s that keeps its job RUNNING
+ *                     for S seconds; prints job=ID early (sb_upload.c)
+ *   stagebench uploads --slow N --slow-rate B --fast F --size BYTES
+ *                     [--seconds S] [--channels C] [--timeout S]
+ *                     F full-speed uploads alone, then beside N slow ones
+ *   stagebench push   --location L --size BYTES     one upload (wait=true)
+ *   stagebench pushsink --server ADDR --size BYTES  the same to a sink
+ *   stagebench sink   --listen ADDR   bare gRPC server counting bytes (sb_sink.c)
  *
  * Server: STAGE_SERVER; credentials as stagectl (STAGE_TOKEN, STAGE_USER +
- * STAGE_PASSWORD, the token file). Prints one line "calls=... rate=...
- * p50_us=... p99_us=..." for scripts to parse. Each client thread has its
- * own channel and runs one call at a time. */
+ * STAGE_PASSWORD, the token file; not for sink and pushsink). Each mode
+ * prints one line of key=value figures for scripts to parse ("calls=...
+ * rate=... p50_us=... p99_us=..." for poll, health and qlat, where each
+ * client thread has its own channel and runs one call at a time). The
+ * stream modes run every stream from one thread on one completion queue.
+ * Refusals by the server are figures, not failures: the exit code is
+ * non-zero only when the tool itself could not do its job. */
 #include "creds.h"
 #include "rpc.h"
+#include "sb.h"
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "stage/v1/stage.pb-c.h"
@@ -22,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_CLIENTS 256
 #define MAX_SAMPLES (1 << 22)
@@ -37,15 +53,8 @@ struct client {
     char msg[512];
 };
 
-static const char *g_server;
-static char g_auth[1200];
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+const char *g_server;
+char g_auth[1200];
 
 static int call_once(struct rpc_conn *c, const char *mode, const char *job, struct rpc_status *st)
 {
@@ -84,9 +93,9 @@ static void *client_run(void *arg)
         rpc_conn_cleanup(&c);
         return NULL;
     }
-    int64_t end = now_ns() + (int64_t)(cl->seconds * 1e9);
+    int64_t end = sb_now_ns() + (int64_t)(cl->seconds * 1e9);
     while (cl->n < cl->cap) {
-        int64_t t0 = now_ns();
+        int64_t t0 = sb_now_ns();
         if (t0 >= end)
             break;
         if (call_once(&c, cl->mode, cl->job, &st)) {
@@ -94,31 +103,18 @@ static void *client_run(void *arg)
             snprintf(cl->msg, sizeof(cl->msg), "%s", st.msg);
             break;
         }
-        cl->lat[cl->n++] = now_ns() - t0;
+        cl->lat[cl->n++] = sb_now_ns() - t0;
     }
     rpc_conn_cleanup(&c);
     return NULL;
 }
 
-static int cmp64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int64_t pct(const int64_t *v, size_t n, double p)
-{
-    if (n == 0)
-        return 0;
-    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
-    return v[i < n ? i : n - 1];
-}
-
 static void report(int64_t *all, size_t n, double seconds, int64_t unit, const char *u)
 {
-    qsort(all, n, sizeof(*all), cmp64);
+    qsort(all, n, sizeof(*all), sb_cmp64);
     printf("calls=%zu rate=%.0f p50_%s=%.1f p99_%s=%.1f\n", n, (double)n / seconds, u,
-           (double)pct(all, n, 0.50) / (double)unit, u, (double)pct(all, n, 0.99) / (double)unit);
+           (double)sb_pct(all, n, 0.50) / (double)unit, u,
+           (double)sb_pct(all, n, 0.99) / (double)unit);
 }
 
 static int rate_bench(const char *mode, const char *job, int nclients, double seconds)
@@ -133,7 +129,7 @@ static int rate_bench(const char *mode, const char *job, int nclients, double se
             return 1;
         }
     }
-    int64_t t0 = now_ns();
+    int64_t t0 = sb_now_ns();
     size_t total = 0;
     int bad = 0;
     for (int i = 0; i < nclients; i++) {
@@ -144,7 +140,7 @@ static int rate_bench(const char *mode, const char *job, int nclients, double se
             bad = 1;
         }
     }
-    double elapsed = (double)(now_ns() - t0) / 1e9;
+    double elapsed = (double)(sb_now_ns() - t0) / 1e9;
     int64_t *all = malloc((total ? total : 1) * sizeof(int64_t));
     size_t k = 0;
     for (int i = 0; i < nclients; i++) {
@@ -202,7 +198,7 @@ static int qlat_one(struct rpc_conn *c, int i, int64_t *out_ns)
         fprintf(stderr, "stagebench: upload %s: %s\n", loc, st.msg);
         return 1;
     }
-    int64_t t0 = now_ns();
+    int64_t t0 = sb_now_ns();
     char id[64];
     snprintf(id, sizeof(id), "%s", resp->job->id);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
@@ -224,7 +220,7 @@ static int qlat_one(struct rpc_conn *c, int i, int64_t *out_ns)
             return 1;
         }
     }
-    *out_ns = now_ns() - t0;
+    *out_ns = sb_now_ns() - t0;
     return 0;
 }
 
@@ -235,12 +231,12 @@ static int qlat_bench(int count)
         return 1;
     c.timeout_ms = 30000;
     int64_t *lat = calloc((size_t)count, sizeof(int64_t));
-    int64_t t0 = now_ns();
+    int64_t t0 = sb_now_ns();
     int rc = lat ? 0 : 1;
     for (int i = 0; !rc && i < count; i++)
         rc = qlat_one(&c, i, &lat[i]);
     if (!rc)
-        report(lat, (size_t)count, (double)(now_ns() - t0) / 1e9, 1000000, "ms");
+        report(lat, (size_t)count, (double)(sb_now_ns() - t0) / 1e9, 1000000, "ms");
     free(lat);
     rpc_conn_cleanup(&c);
     return rc;
@@ -248,40 +244,118 @@ static int qlat_bench(int count)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: stagebench poll --job ID [--clients N] [--seconds S]\n"
-                    "       stagebench health [--clients N] [--seconds S]\n"
-                    "       stagebench qlat [--count N]\n");
+    fprintf(stderr,
+            "usage: stagebench poll --job ID [--clients N] [--seconds S]\n"
+            "       stagebench health [--clients N] [--seconds S]\n"
+            "       stagebench qlat [--count N]\n"
+            "       stagebench watch --job ID --streams N [--channels C] [--timeout S]\n"
+            "       stagebench slowup --location L --seconds S --rate BYTES_PER_S\n"
+            "       stagebench uploads --slow N --slow-rate BYTES_PER_S --fast F --size BYTES\n"
+            "                          [--seconds S] [--channels C] [--timeout S]\n"
+            "       stagebench push --location L --size BYTES\n"
+            "       stagebench pushsink --server ADDR --size BYTES\n"
+            "       stagebench sink --listen ADDR\n");
+}
+
+static bool is(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0;
+}
+
+/* Is the mode given what it needs? */
+static bool opts_ok(const char *mode, const struct sb_opts *o, int clients, int count)
+{
+    if (is(mode, "health") || is(mode, "poll"))
+        return (!is(mode, "poll") || o->job) && clients >= 1 && clients <= MAX_CLIENTS &&
+               o->seconds > 0;
+    if (is(mode, "qlat"))
+        return count >= 1;
+    if (o->channels < 1 || o->channels > 1024 || o->timeout <= 0)
+        return false;
+    if (is(mode, "watch"))
+        return o->job && o->streams >= 1;
+    if (is(mode, "slowup"))
+        return o->location && o->seconds > 0 && o->rate > 0;
+    if (is(mode, "uploads"))
+        return o->slow >= 0 && o->slow_rate > 0 && o->fast >= 1 && o->size >= 0 && o->seconds > 0;
+    if (is(mode, "push"))
+        return o->location && o->size >= 0;
+    if (is(mode, "pushsink"))
+        return o->server && o->size >= 0;
+    if (is(mode, "sink"))
+        return o->listen != NULL;
+    return false;
 }
 
 int main(int argc, char **argv)
 {
-    const char *mode = argc > 1 ? argv[1] : "", *job = NULL;
+    const char *mode = argc > 1 ? argv[1] : "";
     int clients = 1, count = 200;
-    double seconds = 3;
+    struct sb_opts o = {.channels = 16, .seconds = 3, .timeout = 600, .size = -1};
     for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--job"))
-            job = argv[i + 1];
-        else if (!strcmp(argv[i], "--clients"))
-            clients = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seconds"))
-            seconds = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--count"))
-            count = atoi(argv[i + 1]);
+        const char *k = argv[i], *v = argv[i + 1];
+        if (is(k, "--job"))
+            o.job = v;
+        else if (is(k, "--clients"))
+            clients = atoi(v);
+        else if (is(k, "--seconds"))
+            o.seconds = atof(v);
+        else if (is(k, "--count"))
+            count = atoi(v);
+        else if (is(k, "--streams"))
+            o.streams = atoi(v);
+        else if (is(k, "--channels"))
+            o.channels = atoi(v);
+        else if (is(k, "--timeout"))
+            o.timeout = atof(v);
+        else if (is(k, "--location"))
+            o.location = v;
+        else if (is(k, "--rate"))
+            o.rate = atoll(v);
+        else if (is(k, "--slow"))
+            o.slow = atoi(v);
+        else if (is(k, "--slow-rate"))
+            o.slow_rate = atoll(v);
+        else if (is(k, "--fast"))
+            o.fast = atoi(v);
+        else if (is(k, "--size"))
+            o.size = atoll(v);
+        else if (is(k, "--server"))
+            o.server = v;
+        else if (is(k, "--listen"))
+            o.listen = v;
+        else {
+            usage();
+            return 2;
+        }
     }
-    bool ok_mode =
-        !strcmp(mode, "health") || (!strcmp(mode, "poll") && job) || !strcmp(mode, "qlat");
-    if (!ok_mode || clients < 1 || clients > MAX_CLIENTS || seconds <= 0 || count < 1) {
+    if ((argc % 2) != 0 || !opts_ok(mode, &o, clients, count)) {
         usage();
         return 2;
     }
+    bool bare = is(mode, "sink") || is(mode, "pushsink");
     char err[256];
     g_server = getenv("STAGE_SERVER") ? getenv("STAGE_SERVER") : "127.0.0.1:7070";
-    if (creds_authorization(NULL, g_auth, sizeof(g_auth), err, sizeof(err))) {
+    if (!bare && creds_authorization(NULL, g_auth, sizeof(g_auth), err, sizeof(err))) {
         fprintf(stderr, "stagebench: %s\n", err);
         return 1;
     }
     rpc_global_init();
-    int rc = !strcmp(mode, "qlat") ? qlat_bench(count) : rate_bench(mode, job, clients, seconds);
+    int rc;
+    if (is(mode, "qlat"))
+        rc = qlat_bench(count);
+    else if (is(mode, "watch"))
+        rc = sb_watch(&o);
+    else if (is(mode, "slowup"))
+        rc = sb_slowup(&o);
+    else if (is(mode, "uploads"))
+        rc = sb_uploads(&o);
+    else if (is(mode, "push") || is(mode, "pushsink"))
+        rc = sb_push(&o, is(mode, "pushsink"));
+    else if (is(mode, "sink"))
+        rc = sb_sink(&o);
+    else
+        rc = rate_bench(mode, o.job, clients, o.seconds);
     rpc_global_cleanup();
     return rc;
 }

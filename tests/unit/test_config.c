@@ -58,8 +58,12 @@ static void test_defaults(void **st)
     config_defaults(&c);
     assert_string_equal(c.server.listen, "0.0.0.0:7070");
     assert_string_equal(c.server.http_listen, "0.0.0.0:7071");
-    assert_int_equal(c.server.threads, 16);
+    assert_int_equal(c.server.threads, 2);
     assert_int_equal(c.server.max_message_bytes, 4 << 20);
+    assert_int_equal(c.server.stream_window_bytes, 4 << 20);
+    assert_int_equal(c.server.stream_idle_timeout_s, 60);
+    assert_int_equal(c.server.max_streams, 20000);
+    assert_int_equal(c.server.max_streams_per_user, 5000);
     assert_int_equal(c.server.drain_timeout_s, 20);
     assert_string_equal(c.redis.url, "redis://127.0.0.1:6379");
     assert_string_equal(c.redis.password, "");
@@ -390,7 +394,7 @@ static void test_validate(void **st)
     assert_int_equal(
         parse(&c,
               "upload: {part_size: 64MiB, window: 64, chunk_size: 3MiB}\n"
-              "server: {threads: 256, max_message_bytes: 4MiB}\nworker: {concurrency: 1024}\n",
+              "server: {threads: 64, max_message_bytes: 4MiB}\nworker: {concurrency: 1024}\n",
               err),
         0);
     c.upload.chunk_size = c.server.max_message_bytes - 1024;

@@ -1,0 +1,98 @@
+/* aredis.c - shared async Redis connections on the loop (see aredis.h). */
+#include "aredis.h"
+
+#include "log.h"
+#include "loop.h"
+#include "rconn.h"
+
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+
+static struct {
+    const struct config *cfg;
+    redisAsyncContext *ac[AREDIS_CONNS];
+    unsigned next;
+} A;
+
+static int slot_of(const redisAsyncContext *ac)
+{
+    for (int i = 0; i < AREDIS_CONNS; i++)
+        if (A.ac[i] == ac)
+            return i;
+    return -1;
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    if (status == REDIS_OK)
+        return;
+    /* hiredis 0.14 frees a context whose connect failed without calling
+     * the disconnect callback: forget it (the next command reconnects). */
+    int i = slot_of(ac);
+    if (i >= 0)
+        A.ac[i] = NULL;
+    log_warn("redis: cannot connect: %s", ac->errstr);
+}
+
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+    int i = slot_of(ac);
+    if (i >= 0)
+        A.ac[i] = NULL; /* hiredis frees it after this callback */
+    if (status != REDIS_OK)
+        log_warn("redis: connection lost: %s", ac->errstr);
+}
+
+void aredis_init(const struct config *cfg)
+{
+    A.cfg = cfg;
+}
+
+int aredis_pick(void)
+{
+    return (int)(A.next++ % AREDIS_CONNS);
+}
+
+redisAsyncContext *aredis_ctx(int slot, char *err, size_t errlen)
+{
+    if (slot < 0 || slot >= AREDIS_CONNS)
+        slot = 0;
+    if (A.ac[slot])
+        return A.ac[slot];
+    redisAsyncContext *ac = NULL;
+    if (rconn_connect_async(A.cfg, &ac, err, errlen))
+        return NULL;
+    if (redisLibeventAttach(ac, loop_base()) != REDIS_OK) {
+        redisAsyncFree(ac);
+        snprintf(err, errlen, "cannot attach the Redis connection to the loop");
+        return NULL;
+    }
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+    A.ac[slot] = ac;
+    return ac;
+}
+
+void aredis_reset(int slot, redisAsyncContext *ac)
+{
+    if (slot < 0 || slot >= AREDIS_CONNS || A.ac[slot] != ac || !ac)
+        return;
+    A.ac[slot] = NULL;
+    redisAsyncFree(ac); /* pending callbacks run now, with NULL */
+}
+
+void aredis_close(void)
+{
+    for (int i = 0; i < AREDIS_CONNS; i++)
+        aredis_reset(i, A.ac[i]);
+}
+
+int aredis_open_count(void)
+{
+    int n = 0;
+    for (int i = 0; i < AREDIS_CONNS; i++)
+        n += A.ac[i] != NULL;
+    return n;
+}
