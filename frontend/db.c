@@ -10,6 +10,7 @@
 #include "hub.h"
 #include "job.h"
 #include "loop.h"
+#include "pipe.h"
 #include "rconn.h"
 
 #include <hiredis/async.h>
@@ -506,4 +507,12 @@ int db_set_state(struct db *db, const char *id, enum job_state from, enum job_st
     if (rc == ST_EUNAVAIL)
         snprintf(db->err, sizeof(db->err), "redis unavailable: cannot change job '%s'", id);
     return rc;
+}
+
+int db_send_pipe(struct db *db, const struct pipe_cmds *p)
+{
+    int rc = 0;
+    for (int i = 0; i < p->n && !rc; i++)
+        rc = db_append_argv(db, p->cmd[i].argc, (const char **)p->cmd[i].argv, p->cmd[i].lens);
+    return rc ? rc : db_exec(db, p->n, NULL);
 }

@@ -69,6 +69,10 @@ int db_exec(struct db *db, int n, struct redisReply **last);
  * connection every reply is released and all are NULL. */
 int db_exec_each(struct db *db, int n, struct redisReply **replies);
 
+/* Send every command of a part-pipe step (common/pipe.h) as one pipeline. */
+struct pipe_cmds;
+int db_send_pipe(struct db *db, const struct pipe_cmds *p);
+
 /* job_set_state() in either mode (see job.h for the result codes). */
 int db_set_state(struct db *db, const char *id, enum job_state from, enum job_state to, int err,
                  const char *msg, long retention_s);

@@ -18,6 +18,7 @@
 #include "job.h"
 #include "jobs.h"
 #include "keys.h"
+#include "pipe.h"
 #include "stage.h"
 #include "xfer.h"
 
@@ -27,7 +28,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PART_TTL "86400"
 #define ANSWERED 1 /* the call was already answered */
 
 struct upload {
@@ -138,37 +138,17 @@ static int part_begin(struct upload *u)
 
 static int part_append(struct upload *u, const uint8_t *data, size_t len)
 {
-    char key[KEY_MAX];
-    keys_job_part(key, sizeof(key), u->j.id, u->part);
-    const char *argv[3] = {"APPEND", key, (const char *)data};
-    size_t lens[3] = {6, strlen(key), len};
-    int n = 1;
-    int rc = db_append_argv(u->c->db, 3, argv, lens);
-    if (!rc && u->in_part == 0) {
-        rc = db_append(u->c->db, "EXPIRE", key, PART_TTL, NULL);
-        n++;
-    }
-    if (!rc)
-        rc = db_exec(u->c->db, n, NULL);
-    return rc;
+    struct pipe_cmds p;
+    int rc = pipe_append(&p, u->j.id, u->part, data, len, u->in_part == 0);
+    return rc ? rc : db_send_pipe(u->c->db, &p);
 }
 
 /* Publish parts_ready (and, at the end, parts_total and bytes_total). */
 static int parts_publish(struct upload *u, bool end)
 {
-    char key[KEY_MAX], ready[24], total[24], ch[KEY_MAX];
-    keys_job(key, sizeof(key), u->j.id);
-    keys_job_wake(ch, sizeof(ch), u->j.id);
-    snprintf(ready, sizeof(ready), "%ld", u->part);
-    snprintf(total, sizeof(total), "%lld", u->total);
-    int rc = end ? db_append(u->c->db, "HSET", key, "parts_ready", ready, "parts_total", ready,
-                             "bytes_total", total, NULL)
-                 : db_append(u->c->db, "HSET", key, "parts_ready", ready, NULL);
-    if (!rc)
-        rc = db_append(u->c->db, "PUBLISH", ch, "x", NULL);
-    if (!rc)
-        rc = db_exec(u->c->db, 2, NULL);
-    return rc;
+    struct pipe_cmds p;
+    int rc = pipe_ready(&p, u->j.id, u->part, end, u->total);
+    return rc ? rc : db_send_pipe(u->c->db, &p);
 }
 
 static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)

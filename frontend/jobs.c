@@ -9,6 +9,7 @@
 #include "hub.h"
 #include "keys.h"
 #include "loop.h"
+#include "pipe.h"
 
 #include <grpc/status.h>
 #include <hiredis/hiredis.h>
@@ -236,18 +237,9 @@ int jobs_wake(struct db *db, const char *id)
 
 int jobs_part_done(struct db *db, const char *id, long n)
 {
-    char part[KEY_MAX], key[KEY_MAX], ch[KEY_MAX];
-    if (keys_job_part(part, sizeof(part), id, n) < 0 || keys_job(key, sizeof(key), id) < 0 ||
-        keys_job_wake(ch, sizeof(ch), id) < 0)
-        return ST_EINVAL;
-    int rc = db_append(db, "DEL", part, NULL);
-    if (!rc)
-        rc = db_append(db, "HINCRBY", key, "parts_done", "1", NULL);
-    if (!rc)
-        rc = db_append(db, "PUBLISH", ch, "x", NULL);
-    if (!rc)
-        rc = db_exec(db, 3, NULL);
-    return rc;
+    struct pipe_cmds p;
+    int rc = pipe_done(&p, id, n);
+    return rc ? rc : db_send_pipe(db, &p);
 }
 
 int jobs_drop_parts(struct db *db, const char *id, long from, long to)

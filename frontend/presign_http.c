@@ -13,6 +13,7 @@
 #include "jobs.h"
 #include "keys.h"
 #include "log.h"
+#include "pipe.h"
 #include "presign_fs.h"
 #include "stage.h"
 
@@ -28,8 +29,7 @@
 #include <string.h>
 #include <time.h>
 
-#define STALL_S  60      /* no progress of the job for this long: give up */
-#define PART_TTL "86400" /* as h_upload.c */
+#define STALL_S 60 /* no progress of the job for this long: give up */
 
 struct presign_http {
     struct event_base *base;
@@ -403,31 +403,25 @@ static void relay_get(struct relay *r, const struct presign_claims *cl)
 
 static int put_part(struct relay *r, long n, size_t len, char *buf)
 {
-    char key[KEY_MAX], hkey[KEY_MAX], ready[24], ch[KEY_MAX];
+    struct pipe_cmds p;
     int rc = wait_job(r, window_open, n);
     if (rc)
         return rc;
     evbuffer_remove(r->body, buf, len);
-    keys_job_part(key, sizeof(key), r->j.id, n);
-    keys_job(hkey, sizeof(hkey), r->j.id);
-    keys_job_wake(ch, sizeof(ch), r->j.id);
-    snprintf(ready, sizeof(ready), "%ld", n + 1);
-    const char *argv[] = {"SET", key, buf, "EX", PART_TTL};
-    size_t lens[] = {3, strlen(key), len, 2, strlen(PART_TTL)};
-    rc = db_append_argv(&r->db, 5, argv, lens);
+    rc = pipe_put(&p, r->j.id, n, buf, len);
     if (!rc)
-        rc = db_append(&r->db, "HSET", hkey, "parts_ready", ready, NULL);
+        rc = db_send_pipe(&r->db, &p);
     if (!rc)
-        rc = db_append(&r->db, "PUBLISH", ch, "x", NULL);
-    return rc ? rc : db_exec(&r->db, 3, NULL);
+        rc = pipe_ready(&p, r->j.id, n + 1, false, 0);
+    return rc ? rc : db_send_pipe(&r->db, &p);
 }
 
 static int put_parts(struct relay *r)
 {
     struct job *j = &r->j;
+    struct pipe_cmds p;
     long long size = j->bytes_total, ps = j->part_size;
     long total = (long)((size + ps - 1) / ps);
-    char hkey[KEY_MAX], t[24], b[24];
     char *buf = total ? malloc((size_t)(size < ps ? size : ps)) : NULL;
     int rc = total && !buf ? ST_ENOMEM : 0;
     for (long n = 0; !rc && n < total; n++) {
@@ -435,13 +429,9 @@ static int put_parts(struct relay *r)
         rc = put_part(r, n, (size_t)(left < ps ? left : ps), buf);
     }
     free(buf);
-    if (rc)
-        return rc;
-    keys_job(hkey, sizeof(hkey), j->id);
-    snprintf(t, sizeof(t), "%ld", total);
-    snprintf(b, sizeof(b), "%lld", size);
-    return db_cmd(&r->db, NULL, "HSET", hkey, "parts_ready", t, "parts_total", t, "bytes_total", b,
-                  NULL);
+    if (!rc) /* the end, published like every part (the worker may be waiting) */
+        rc = pipe_ready(&p, j->id, total, true, size);
+    return rc ? rc : db_send_pipe(&r->db, &p);
 }
 
 static void relay_put(struct relay *r, const struct presign_claims *cl)

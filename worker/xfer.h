@@ -10,7 +10,7 @@
 
 struct backend_entry;
 
-#define XFER_PART_TTL      "86400" /* seconds; a safety net for parts nobody consumes */
+/* parts live PIPE_PART_TTL_S (common/pipe.h) if nobody consumes them */
 #define XFER_PART_SIZE_DEF (8 << 20)
 
 /* HSET file_name file_size file_mtime file_etag file_md5 bytes_total
@@ -22,7 +22,7 @@ void xfer_file_fields(struct run *r, const struct backend_entry *e, int64_t byte
  * "file 'x' not found in stage @s", anything else "<what> 'x': <msg>". */
 void xfer_fail_backend(struct run *r, int rc, const char *what, const char *msg);
 
-/* SET st:job:<id>:part:<n> data EX XFER_PART_TTL (fire-and-forget) and
+/* SET st:job:<id>:part:<n> data EX PIPE_PART_TTL_S (fire-and-forget) and
  * HSET parts_ready n+1; r->produced = n + 1. */
 void xfer_put_part(struct run *r, long n, const void *data, size_t len);
 

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "err.h"
 #include "keys.h"
+#include "pipe.h"
 #include "runner.h"
 #include "worker.h"
 
@@ -57,12 +58,11 @@ void xfer_fail_backend(struct run *r, int rc, const char *what, const char *msg)
 
 void xfer_put_part(struct run *r, long n, const void *data, size_t len)
 {
-    char key[KEY_MAX], ready[24];
-    keys_job_part(key, sizeof(key), r->j.id, n);
+    char ready[24];
+    struct pipe_cmds p;
     snprintf(ready, sizeof(ready), "%ld", n + 1);
-    const char *argv[] = {"SET", key, data, "EX", XFER_PART_TTL};
-    size_t lens[] = {3, strlen(key), len, 2, strlen(XFER_PART_TTL)};
-    runner_cmd(r, NULL, 5, argv, lens);
+    if (pipe_put(&p, r->j.id, n, data, len) == 0)
+        runner_cmd(r, NULL, p.cmd[0].argc, p.cmd[0].argv, p.cmd[0].lens);
     r->produced = n + 1;
     runner_cmdf(r, NULL, "HSET", r->hkey, "parts_ready", ready, NULL);
 }
