@@ -61,6 +61,7 @@ static int64_t idle_ms(const struct call *c)
  * cancels the call (the batch then completes at once, failed). */
 static void wait_batch(struct call *c)
 {
+    server_call_settled(c); /* waiting on the client: let the next call start */
     struct waiter w = {0};
     c->batch_w = &w;
     while (!c->batch_done) {

@@ -73,6 +73,8 @@ struct call {
     bool async_has_details;
     void *owner;    /* the state machine that owns a detached call */
     bool streaming; /* counted in the stream limits (server.c) */
+    bool settled;   /* out of its first phase (server.c admission) */
+    struct call *next_pending;
     /* the log line */
     int status;
     char status_msg[160];

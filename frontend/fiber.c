@@ -52,6 +52,7 @@ struct thread_state {
     struct {
         void *map;
         size_t len;
+        bool cold; /* pages given back */
     } pool[POOL_MAX];
     int npool;
 };
@@ -67,12 +68,8 @@ static size_t page_size(void)
 
 static void *stack_get(size_t len)
 {
-    for (int i = ts.npool - 1; i >= 0; i--)
-        if (ts.pool[i].len == len) {
-            void *m = ts.pool[i].map;
-            ts.pool[i] = ts.pool[--ts.npool];
-            return m;
-        }
+    if (ts.npool > 0 && ts.pool[ts.npool - 1].len == len)
+        return ts.pool[--ts.npool].map; /* every stack has the same size */
     void *m =
         mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m == MAP_FAILED)
@@ -81,15 +78,24 @@ static void *stack_get(size_t len)
     return m;
 }
 
+/* The pool is a stack: the last stack freed is the next one used, warm.
+ * Only the POOL_WARM on top keep their pages; one that sinks below them
+ * gives its pages back (cooling the stack being freed instead would make
+ * every call of a busy frontend fault its frames in again). */
 static void stack_put(void *map, size_t len)
 {
     if (ts.npool == POOL_MAX) {
         munmap(map, len);
         return;
     }
-    if (ts.npool >= POOL_WARM)
-        madvise((char *)map + page_size(), len - page_size(), MADV_DONTNEED);
+    int sink = ts.npool - POOL_WARM;
+    if (sink >= 0 && !ts.pool[sink].cold) {
+        madvise((char *)ts.pool[sink].map + page_size(), ts.pool[sink].len - page_size(),
+                MADV_DONTNEED);
+        ts.pool[sink].cold = true;
+    }
     ts.pool[ts.npool].map = map;
+    ts.pool[ts.npool].cold = false;
     ts.pool[ts.npool++].len = len;
 }
 

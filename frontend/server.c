@@ -35,7 +35,14 @@
 #include <time.h>
 
 #define SLOTS_PER_METHOD 8
-#define GENERIC_SLOT     (-1)
+/* Calls in their first phase (authentication, request, the first Redis
+ * reads) at once; more wait in arrival order. A call leaves that phase when
+ * it first waits on its client (call.c) or ends, so long streams do not
+ * hold a place. This bounds the stacks a burst touches: 10,000 WatchJob
+ * calls arriving together would otherwise each touch ~100 KiB of stack
+ * (struct job) before the first one is answered. */
+#define STARTING_MAX 256
+#define GENERIC_SLOT (-1)
 
 struct slot {
     struct cq_tag tag; /* first: the CQ thread reads any event's tag as a cq_tag */
@@ -68,6 +75,8 @@ struct server {
     struct cq_tag shutdown_tag;
     atomic_int streams; /* changed on the loop only; read anywhere */
     /* loop thread only */
+    int starting;                       /* calls admitted, not yet settled */
+    struct call *pend_head, *pend_tail; /* calls waiting for admission */
     struct user_streams *by_user[USER_BUCKETS];
     atomic_bool draining, cancelling;
     atomic_uint_fast64_t next_req;
@@ -272,6 +281,7 @@ static void run_call(void *arg)
     if (call_begin(c) == 0 && (!c->m->auth || auth_call(c) == 0) &&
         (!stream || c->m == &unknown_method || streams_admit(c->srv, c) == 0))
         c->m->fn(c);
+    server_call_settled(c);
     if (c->detached)
         return; /* a state machine answers, logs and releases it (watch.c) */
     if (!c->finished && !c->broken)
@@ -280,6 +290,36 @@ static void run_call(void *arg)
         c->status = GRPC_STATUS_CANCELLED;
     log_call(c);
     call_release(c->srv, c);
+}
+
+/* Start waiting calls while fewer than STARTING_MAX are starting. */
+static void admit(struct server *s)
+{
+    while (s->pend_head && s->starting < STARTING_MAX) {
+        struct call *c = s->pend_head;
+        s->pend_head = c->next_pending;
+        if (!s->pend_head)
+            s->pend_tail = NULL;
+        c->next_pending = NULL;
+        s->starting++;
+        if (loop_spawn(run_call, c)) {
+            log_error("out of memory: call dropped");
+            s->starting--;
+            c->settled = true;
+            grpc_call_cancel(c->call, NULL);
+            c->finished = true;
+            call_release(s, c);
+        }
+    }
+}
+
+void server_call_settled(struct call *c)
+{
+    if (c->settled)
+        return;
+    c->settled = true;
+    c->srv->starting--;
+    admit(c->srv);
 }
 
 /* Loop thread: a request slot fired. */
@@ -300,19 +340,18 @@ static void on_slot(struct cq_tag *tag, bool ok)
     struct call *c = call_from_slot(s, sl);
     if (!c) {
         slot_free(sl);
-    } else if (loop_spawn(run_call, c)) {
-        log_error("out of memory: call dropped");
-        grpc_call_cancel(c->call, NULL);
-        c->finished = true;
-        call_release(s, c);
-        return;
-    } else {
+        pthread_mutex_lock(&s->synced.mu);
+        s->synced.live--;
+        pthread_cond_broadcast(&s->synced.cv);
+        pthread_mutex_unlock(&s->synced.mu);
         return;
     }
-    pthread_mutex_lock(&s->synced.mu);
-    s->synced.live--;
-    pthread_cond_broadcast(&s->synced.cv);
-    pthread_mutex_unlock(&s->synced.mu);
+    if (s->pend_tail)
+        s->pend_tail->next_pending = c;
+    else
+        s->pend_head = c;
+    s->pend_tail = c;
+    admit(s);
 }
 
 static void on_shutdown(struct cq_tag *tag, bool ok)

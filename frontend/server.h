@@ -57,6 +57,10 @@ bool server_cancelling(const struct server *s);
  * once it was answered and its close op completed. Loop thread. */
 void server_call_end(struct call *c);
 
+/* The call left its first phase (it waits on its client, or ended): the
+ * next waiting call may start. Once per call; loop thread. */
+void server_call_settled(struct call *c);
+
 /* Streaming calls open now. Any thread. */
 int server_streams(const struct server *s);
 

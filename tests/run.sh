@@ -43,7 +43,12 @@ if [ "$layer" = all ] || [ "$layer" = --deploy ]; then
 fi
 if [ "$layer" = all ] || [ "$layer" = --e2e ]; then
   echo "== end-to-end tests"
+  rm -f build/e2e-memory-figures.txt
   ctest --test-dir build -L e2e --output-on-failure || rc=1
+  if [ -s build/e2e-memory-figures.txt ]; then
+    echo "== e2e.memory figures (1 GiB each way; peak RSS is VmHWM)"
+    cat build/e2e-memory-figures.txt
+  fi
 fi
 [ $rc -eq 0 ] && echo "== all test layers passed" || echo "== FAILED"
 exit $rc
