@@ -17,18 +17,24 @@
 #include <stdio.h>
 #include <string.h>
 
+/* What a batch without a fiber kept alive until it completed. */
+static void async_release(struct call *c)
+{
+    c->async_done = NULL;
+    if (c->async_bb)
+        grpc_byte_buffer_destroy(c->async_bb);
+    c->async_bb = NULL;
+    if (c->async_has_details)
+        grpc_slice_unref(c->async_details);
+    c->async_has_details = false;
+}
+
 static void on_batch(struct cq_tag *tag, bool ok)
 {
     struct call *c = (struct call *)((char *)tag - offsetof(struct call, batch_tag));
     if (c->async_done) {
         call_done_fn *done = c->async_done;
-        c->async_done = NULL;
-        if (c->async_bb)
-            grpc_byte_buffer_destroy(c->async_bb);
-        c->async_bb = NULL;
-        if (c->async_has_details)
-            grpc_slice_unref(c->async_details);
-        c->async_has_details = false;
+        async_release(c);
         done(c, ok);
         return;
     }
@@ -390,13 +396,7 @@ static int start_async(struct call *c, grpc_op *ops, size_t n, call_done_fn *don
     grpc_call_error e = grpc_call_start_batch(c->call, ops, n, &c->batch_tag, NULL);
     if (e != GRPC_CALL_OK) {
         log_error("req=%" PRIu64 " start_batch failed: grpc_call_error %d", c->req, (int)e);
-        c->async_done = NULL;
-        if (c->async_bb)
-            grpc_byte_buffer_destroy(c->async_bb);
-        c->async_bb = NULL;
-        if (c->async_has_details)
-            grpc_slice_unref(c->async_details);
-        c->async_has_details = false;
+        async_release(c);
         grpc_call_cancel(c->call, NULL);
         c->broken = true;
         return ST_EINTERNAL;

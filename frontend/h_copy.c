@@ -105,7 +105,7 @@ void h_copy(struct call *c)
     Stage__V1__CopyFilesRequest *req;
     Stage__V1__CopyFilesResponse resp = STAGE__V1__COPY_FILES_RESPONSE__INIT;
     Stage__V1__Job pj = STAGE__V1__JOB__INIT;
-    static __thread struct job j, d; /* large */
+    struct job j, d; /* 2 x 46 KiB: the fiber stack has room (loop.c) */
     if (call_read_request(c, &stage__v1__copy_files_request__descriptor, &req))
         return;
     job_init(&j);

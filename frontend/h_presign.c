@@ -71,9 +71,10 @@ static void reply(struct call *c, bool put, const char *url, const char *content
 void h_presign(struct call *c)
 {
     Stage__V1__PresignFileRequest *req;
-    static __thread struct job j; /* large */
-    static __thread struct storspec sp;
+    struct job j; /* 46 KiB: the fiber stack has room (loop.c) */
+    struct storspec sp;
     char err[600] = "", *url = NULL;
+    memset(&sp, 0, sizeof(sp)); /* wiped at the end whatever path filled it */
     if (call_read_request(c, &stage__v1__presign_file_request__descriptor, &req))
         return;
     job_init(&j);

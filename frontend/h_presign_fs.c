@@ -26,7 +26,7 @@ bool presign_fs_applies(const struct call *c, const struct job *j)
  * one STAT job, waited for. */
 static int must_exist(struct call *c, const struct job *loc, char *err, size_t errlen)
 {
-    static __thread struct job j; /* large */
+    struct job j; /* 46 KiB: the fiber stack has room (loop.c) */
     bool existing = false;
     job_init(&j);
     j.kind = JOB_STAT;
@@ -53,7 +53,7 @@ static int must_exist(struct call *c, const struct job *loc, char *err, size_t e
 int presign_fs_make(struct call *c, const struct job *j, bool put, const char *location,
                     long expire_s, const char *content_type, char **url, char *err, size_t errlen)
 {
-    static __thread struct presign_claims cl;
+    struct presign_claims cl;
     unsigned char key[AUTH_PRESIGN_KEY_BYTES];
     char base[300], tok[2600];
     bool admin;
