@@ -41,9 +41,7 @@ static bool same_place(const struct job *a, const struct job *b)
 static int check_shape(const struct job *j, const struct job *d, const char *from, const char *to,
                        const char *pattern, char *err, size_t errlen)
 {
-    struct pattern *p = NULL;
-    int rc = pattern[0] ? pattern_compile(&p, pattern, err, errlen) : 0;
-    pattern_free(p);
+    int rc = pattern_check(pattern, err, errlen);
     if (rc)
         return rc;
     bool from_dir = copypath_to_dir(j->path);

@@ -23,13 +23,11 @@ static int submit(struct call *c, struct job *j, const char *location, bool need
 {
     bool existing = false;
     char err[400];
-    struct pattern *p = NULL;
     snprintf(j->user, sizeof(j->user), "%s", c->user);
     snprintf(c->location, sizeof(c->location), "%s", location);
     int rc = stage_locate(c, location, need_file, need, j, err, sizeof(err));
     if (!rc && pattern)
-        rc = pattern_compile(&p, pattern, err, sizeof(err));
-    pattern_free(p);
+        rc = pattern_check(pattern, err, sizeof(err));
     if (!rc) {
         if (pattern)
             snprintf(j->pattern, sizeof(j->pattern), "%s", pattern);

@@ -26,14 +26,6 @@
 #define PAGE_SIZE_DEFAULT 1000
 #define PAGE_SIZE_MAX     10000
 
-static int check_pattern(const char *re, char *err, size_t errlen)
-{
-    struct pattern *p = NULL;
-    int rc = pattern_compile(&p, re, err, errlen);
-    pattern_free(p);
-    return rc;
-}
-
 static int list_create(struct call *c, const Stage__V1__ListFilesRequest *req, struct job *j)
 {
     char err[400];
@@ -43,7 +35,7 @@ static int list_create(struct call *c, const Stage__V1__ListFilesRequest *req, s
     snprintf(c->location, sizeof(c->location), "%s", req->location);
     int rc = stage_locate(c, req->location, false, AUTHZ_READ, j, err, sizeof(err));
     if (!rc)
-        rc = check_pattern(req->pattern, err, sizeof(err));
+        rc = pattern_check(req->pattern, err, sizeof(err));
     if (!rc && req->start_after[0])
         rc = location_path_check(req->start_after, false, err, sizeof(err));
     if (!rc && req->page_size < 0) {

@@ -2,7 +2,8 @@
  * prefix (job.root + job.path, a plain string prefix as in Databend), after
  * job.start_after, whose name relative to the stage root (key minus
  * job.root) fully matches job.pattern. Pages come in key order; memory is
- * one backend page. Runs as the job's one op in flight (runner.h). */
+ * one backend page. Runs as the job's one op in flight (runner.h). Shared by
+ * LIST, REMOVE and COPY. */
 #ifndef STAGE_WORKER_SCAN_H
 #define STAGE_WORKER_SCAN_H
 
@@ -22,7 +23,10 @@ typedef void(scan_fn)(struct run *r, int rc, const char *msg, const struct backe
 /* ST_EINVAL (bad pattern, message in `err`) or ST_ENOMEM. */
 int scan_open(struct run *r, size_t page_limit, struct scan **out, char *err, size_t errlen);
 
-/* Fetch the next page. Errors end the job (the callback is not called). */
+/* Fetch the next page and match it, in slices of a few ms (the loop turns
+ * between them). Errors end the job (the callback is not called): one to
+ * start the listing, and a pattern too expensive for a name (its PCRE2
+ * limits, pattern.h), which ends it ST_EINVAL "pattern too expensive: ...". */
 void scan_next(struct scan *s, scan_fn *cb);
 
 /* The name of `e` relative to the stage root. */

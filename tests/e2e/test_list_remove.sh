@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_list_remove.sh - ListFiles with and without a pattern, on prefixes with
 # and without a trailing '/' (Databend semantics); RemoveFiles with a pattern
-# removes exactly the matching files, dry_run nothing; GetJob shows QUEUED,
+# removes exactly the matching files, dry_run nothing; a catastrophic pattern
+# is INVALID_ARGUMENT "pattern too expensive" for LIST, REMOVE and COPY; GetJob shows QUEUED,
 # RUNNING (bytes_done growing) and SUCCEEDED with byte and file counts.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -50,6 +51,41 @@ check_eq "list @~/2023 --pattern '[.]csv' (key prefix: the rest of 2023.csv)" \
 check_eq "list of a prefix with no files is empty" "" "$(list @~/nothing/)"
 check_rc "list with an invalid pattern" 1 py list @~ --pattern '('
 check_eq "... is INVALID_ARGUMENT" "INVALID_ARGUMENT" "$(jget "$OUT" 'j["error"]["code"]')"
+
+# --- a pattern with catastrophic backtracking (issue 14 #4) ends the job INVALID_ARGUMENT
+# "pattern too expensive", never a silent "no match" (an empty listing, a REMOVE or COPY
+# of nothing). Over "aaa...ab1" "(a|a)+$" takes 2^41 steps without PCRE2 limits.
+EVIL=$(printf 'a%.0s' $(seq 40))b
+printf 'x' >"$W/src"
+for i in 1 2 3; do
+  py upload "$W/src" "@~/evil/$EVIL$i" >/dev/null || die "upload of evil/$EVIL$i failed"
+done
+check_rc "list --pattern '(a|a)+\$' over a*40 b names" 1 py list @~/evil/ --pattern '(a|a)+$'
+check_eq "... is INVALID_ARGUMENT" "INVALID_ARGUMENT" "$(jget "$OUT" 'j["error"]["code"]')"
+check_contains "... naming 'pattern too expensive'" "$(jget "$OUT" 'j["error"]["message"]')" "pattern too expensive"
+check_rc "stagectl ls --pattern '(a+)+\$' fails too" 1 ctl ls @~/evil/ --pattern '(a+)+$'
+check_contains "... INVALID_ARGUMENT: pattern too expensive" "$ERR" "INVALID_ARGUMENT: pattern too expensive"
+ctl --json rm @~/evil/ --pattern '(a|a)+$' --wait >"$T/out" 2>"$T/err" || true
+OUT=$(cat "$T/out")
+check_eq "rm --pattern '(a|a)+\$': the job FAILED INVALID_ARGUMENT" "FAILED INVALID_ARGUMENT" \
+  "$(jget "$OUT" 'j["state"] + " " + j["error_code"]')"
+check_contains "... 'pattern too expensive'" "$(jget "$OUT" 'j["error_message"]')" "pattern too expensive"
+check_eq "... and removed nothing" "$(sorted "$EVIL"1 "$EVIL"2 "$EVIL"3 | sed 's|^|evil/|')" "$(list @~/evil/)"
+check_rc "CopyFiles --pattern '(a|a)+\$' ends FAILED INVALID_ARGUMENT" 0 pyrun <<'PY'
+import os, sys
+import stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"])
+c.login("root", os.environ["E2E_ROOT_PW"])
+job = c.rpc("CopyFiles", pattern="(a|a)+$", **{"from": "@~/evil/", "to": "@~/evilcopy/"}).job
+j = c.wait_job(job.id)
+print(sc.STATE[j.state], j.error_code, j.error_message)
+sys.exit(0 if (sc.STATE[j.state], j.error_code) == ("FAILED", "INVALID_ARGUMENT") and
+         "pattern too expensive" in j.error_message else 1)
+PY
+check_eq "... and copied nothing" "" "$(list @~/evilcopy/)"
+check_eq "a harmless pattern still lists them" "evil/${EVIL}2" "$(list @~/evil/ 'a+b2')"
+rm_evil=$(py remove @~/evil/)
+py wait-job "$(jget "$rm_evil" 'j["id"]')" >/dev/null
 
 out=$(py list @~/2023/a.csv)
 check_eq "FileInfo.size" "$(printf 'content of %s\n' 2023/a.csv | wc -c)" "$(jget "$out" 'j[0]["size"]')"

@@ -1,4 +1,4 @@
-/* Unit tests for common/pattern.c: anchored PCRE2 matching. */
+/* Unit tests for common/pattern.c: anchored PCRE2 matching under limits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,13 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "pattern.h"
 
-static bool m(const struct pattern *p, const char *s)
+/* 1 or 0; any error fails the test. */
+static int m(const struct pattern *p, const char *s)
 {
-    return pattern_match(p, s, strlen(s));
+    char err[256] = "";
+    int rc = pattern_match(p, s, strlen(s), err, sizeof(err));
+    if (rc < 0)
+        fail_msg("'%s': rc %d: %s", s, rc, err);
+    return rc;
 }
 
 static struct pattern *must(const char *re)
@@ -59,9 +65,9 @@ static void test_length_arg(void **st)
 {
     (void)st;
     struct pattern *p = must("abc");
-    assert_true(pattern_match(p, "abcdef", 3)); /* only subject[0..len) counts */
-    assert_false(pattern_match(p, "abcdef", 4));
-    assert_false(pattern_match(p, "ab\0c", 4)); /* embedded NUL is part of the subject */
+    assert_int_equal(pattern_match(p, "abcdef", 3, NULL, 0), 1); /* only subject[0..len) counts */
+    assert_int_equal(pattern_match(p, "abcdef", 4, NULL, 0), 0);
+    assert_int_equal(pattern_match(p, "ab\0c", 4, NULL, 0), 0); /* embedded NUL is part of it */
     pattern_free(p);
 }
 
@@ -88,13 +94,13 @@ static void test_empty_matches_all(void **st)
     (void)st;
     struct pattern *p = must("");
     assert_non_null(p);
-    assert_true(m(p, ""));
-    assert_true(m(p, "a/b/c.csv"));
-    assert_true(pattern_match(p, "\xff", 1));
+    assert_int_equal(m(p, ""), 1);
+    assert_int_equal(m(p, "a/b/c.csv"), 1);
+    assert_int_equal(pattern_match(p, "\xff", 1, NULL, 0), 1);
     p = pattern_free(p);
     assert_null(p);
     p = must(NULL);
-    assert_true(m(p, "x"));
+    assert_int_equal(m(p, "x"), 1);
     pattern_free(p);
     assert_null(pattern_free(NULL));
 }
@@ -127,6 +133,89 @@ static void test_too_long(void **st)
     re[1025] = '\0';
     assert_int_equal(pattern_compile(&p, re, err, sizeof(err)), ST_EINVAL);
     assert_non_null(strstr(err, "too long"));
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Catastrophic backtracking is an error, quickly; never "no match". Without
+ * the limits "(a|a)+$" over 40 a's and a b takes 2^40 steps (PCRE2's default
+ * limit of 10,000,000 stops it after ~0.2 s as a plain no-match). */
+static void test_too_expensive(void **st)
+{
+    (void)st;
+    static const char *res[] = {"(a|a)+$", "(a+)+$", "(a|aa)+$", "(.*a){12}", "(a+a+)+$"};
+    char subject[64], err[256];
+    memset(subject, 'a', 40);
+    subject[40] = 'b';
+    subject[41] = '\0';
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        struct pattern *p = must(res[i]);
+        double t0 = now_s();
+        for (int k = 0; k < 100; k++) { /* a page of 100 such names */
+            err[0] = '\0';
+            int rc = pattern_match(p, subject, strlen(subject), err, sizeof(err));
+            if (rc != ST_EINVAL)
+                fail_msg("'%s' vs a*40 b: rc %d, want ST_EINVAL", res[i], rc);
+            if (!strstr(err, "pattern too expensive: "))
+                fail_msg("'%s': message '%s'", res[i], err);
+        }
+        double dt = now_s() - t0;
+        if (dt > 2.0)
+            fail_msg("'%s': 100 matches took %.2f s", res[i], dt);
+        print_message("'%s': 100 limit hits in %.1f ms (%s)\n", res[i], dt * 1e3, err);
+        assert_int_equal(m(p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+                         1); /* still a regex */
+        pattern_free(p);
+    }
+}
+
+/* The limits leave room for real patterns over long names. */
+static void test_limits_fit_real_names(void **st)
+{
+    (void)st;
+    char name[1100];
+    size_t n = 0;
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(name + n, sizeof(name) - n, "dir%05d/", i);
+    snprintf(name + n, sizeof(name) - n, "part-0001.csv");
+    static const struct {
+        const char *re;
+        int want;
+    } rows[] = {
+        {".*[.]csv", 1},           {"(.*/)*[^/]*[.]csv", 1},
+        {".*/.*/.*/.*[.]csv", 1},  {"(dir[0-9]+/)+part-[0-9]+[.](csv|tsv)", 1},
+        {".*a.*b.*c.*[.]json", 0}, {"(?:[a-z0-9]+/)*x", 0},
+        {".*dir00050/.*", 1},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct pattern *p = must(rows[i].re);
+        if (m(p, name) != rows[i].want)
+            fail_msg("'%s' over a %zu-byte name: want %d", rows[i].re, strlen(name), rows[i].want);
+        pattern_free(p);
+    }
+}
+
+static void test_check(void **st)
+{
+    (void)st;
+    char err[256] = "";
+    assert_int_equal(pattern_check("", err, sizeof(err)), 0);
+    assert_int_equal(pattern_check(NULL, err, sizeof(err)), 0);
+    assert_int_equal(pattern_check(".*[.]csv", err, sizeof(err)), 0);
+    assert_int_equal(pattern_check("(a|a)+$", err, sizeof(err)), 0); /* costly, not wrong */
+    assert_int_equal(pattern_check("(ab", err, sizeof(err)), ST_EINVAL);
+    assert_non_null(strstr(err, "at offset 3"));
+    char re[1100];
+    memset(re, 'a', 1025);
+    re[1025] = '\0';
+    assert_int_equal(pattern_check(re, err, sizeof(err)), ST_EINVAL);
+    assert_non_null(strstr(err, "too long"));
+    assert_int_equal(pattern_check("(", NULL, 0), ST_EINVAL);
 }
 
 struct share {
@@ -172,6 +261,9 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_shared_by_threads),
+        cmocka_unit_test(test_too_expensive),
+        cmocka_unit_test(test_limits_fit_real_names),
+        cmocka_unit_test(test_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
