@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "httphdr.h"
 #include "s3url.h"
 #include "storspec.h"
 
@@ -152,6 +153,15 @@ static int op_build(struct s3op *op, const char *payload_hash)
             ok = asprintf(&op->hdr[n++], "%s", op->extra) >= 0;
         rc = ok ? 0 : ST_ENOMEM;
     }
+    /* No header line may carry a line break or another control character,
+     * wherever its value came from (httphdr.h): refuse, send nothing. */
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!httphdr_line_ok(op->hdr[i])) {
+            rc = ST_EINVAL;
+            snprintf(op->msg, sizeof(op->msg),
+                     "S3 %s: header %.*s has a control character in its value", op->method,
+                     (int)strcspn(op->hdr[i], ":"), op->hdr[i]);
+        }
     free(enc);
     free(path);
     free(auth);

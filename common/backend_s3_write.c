@@ -13,6 +13,7 @@
 #include "backend_s3_impl.h"
 
 #include "err.h"
+#include "httphdr.h"
 
 #include <event2/event.h>
 #include <stdio.h>
@@ -434,6 +435,8 @@ static int open_defer(struct s3w *w, backend_open_fn *cb, void *ud)
 int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
                   backend_open_fn *cb, void *ud)
 {
+    if (o && !httphdr_line_ok(o->content_type))
+        return ST_EINVAL; /* header injection (httphdr.h); op_build checks again */
     struct s3w *w = writer_new(b, key, o);
     return w ? open_defer(w, cb, ud) : ST_ENOMEM;
 }

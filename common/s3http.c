@@ -3,6 +3,7 @@
 #include "s3http.h"
 
 #include "err.h"
+#include "httphdr.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -284,6 +285,9 @@ int s3http_start(struct s3http *h, struct s3http_req *r)
 {
     if (!h || !r || !r->method || !r->url || !r->done || (!r->headers && r->nheaders))
         return ST_EINVAL;
+    for (size_t i = 0; i < r->nheaders; i++) /* one line each: no injected headers */
+        if (!r->headers[i] || !httphdr_line_ok(r->headers[i]))
+            return ST_EINVAL;
     r->curl_code = 0;
     r->status = 0;
     r->resp = NULL;

@@ -60,6 +60,8 @@ struct s3http *s3http_new(struct event_base *base);
 /* Free with no request outstanding. NULL-safe; returns NULL. */
 struct s3http *s3http_free(struct s3http *h);
 
+/* ST_EINVAL (nothing sent) for a header line with a control character
+ * (httphdr.h: a CR/LF would inject headers of its own). */
 int s3http_start(struct s3http *h, struct s3http_req *r);
 
 /* Free the outputs of a finished request so the struct can be reused. */

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "handlers.h"
+#include "httphdr.h"
 #include "job.h"
 #include "s3url.h"
 #include "secret.h"
@@ -89,6 +90,9 @@ void h_presign(struct call *c)
         rc = ST_EINVAL;
         snprintf(err, sizeof(err), "expire_seconds must be between 1 and %d (0: %d), not %lld",
                  604800, S3URL_PRESIGN_DEFAULT, (long long)req->expire_seconds);
+    } else {
+        /* signed into the URL and echoed in the reply's headers (httphdr.h) */
+        rc = httphdr_content_type_check(req->content_type, "content_type", err, sizeof(err));
     }
     if (!rc)
         rc = stage_locate(c, req->location, true, put ? AUTHZ_WRITE : AUTHZ_READ, &j, err,

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
+#include "httphdr.h"
 #include "job.h"
 #include "jobs.h"
 #include "presign_fs.h"
@@ -59,12 +60,10 @@ int presign_fs_make(struct call *c, const struct job *j, bool put, const char *l
     bool admin;
     memset(&cl, 0, sizeof(cl));
     *url = NULL;
-    if (strlen(content_type) >= sizeof(cl.content_type) || strpbrk(content_type, "\r\n")) {
-        snprintf(err, errlen, "content_type must be one line of at most %zu bytes",
-                 sizeof(cl.content_type) - 1);
-        return ST_EINVAL;
-    }
-    int rc = put ? 0 : must_exist(c, j, err, errlen);
+    int rc = httphdr_content_type_check(content_type, "content_type", err, errlen);
+    if (rc)
+        return rc;
+    rc = put ? 0 : must_exist(c, j, err, errlen);
     if (!rc && (rc = auth_user_info(c->db, c->user, &admin, &cl.gen)))
         snprintf(err, errlen, "%s", c->db->err[0] ? c->db->err : "the user is gone");
     if (rc)

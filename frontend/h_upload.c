@@ -14,6 +14,7 @@
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
+#include "httphdr.h"
 #include "inflight.h"
 #include "job.h"
 #include "jobs.h"
@@ -61,6 +62,8 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
         rc = ST_EINVAL, snprintf(err, sizeof(err), "size %lld is negative", (long long)h->size);
     if (!rc && !sha256_ok(h->sha256))
         rc = ST_EINVAL, snprintf(err, sizeof(err), "sha256 must be 64 hex digits");
+    if (!rc) /* it becomes the object's Content-Type header on S3 (httphdr.h) */
+        rc = httphdr_content_type_check(h->content_type, "content_type", err, sizeof(err));
     if (rc)
         return call_fail(c, rc, "%s", err), rc;
     snprintf(u->j.frontend, sizeof(u->j.frontend), "%s", alive_id());

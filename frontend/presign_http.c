@@ -9,6 +9,7 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "httphdr.h"
 #include "job.h"
 #include "jobs.h"
 #include "keys.h"
@@ -438,6 +439,10 @@ static void relay_put(struct relay *r, const struct presign_claims *cl)
 {
     struct job *j = &r->j;
     char err[400];
+    if (httphdr_content_type_check(r->req_type, "Content-Type", err, sizeof(err))) {
+        answer(r, 400, NULL, "%s", err);
+        return;
+    }
     if (cl->content_type[0] && r->req_type[0] && strcmp(cl->content_type, r->req_type) != 0) {
         answer(r, 400, NULL, "Content-Type '%s' is not the signed one ('%s') for '%s'", r->req_type,
                cl->content_type, cl->location);

@@ -186,9 +186,9 @@ class StageClient:
         return r
 
     def upload_requests(self, location, data, size=None, overwrite=False, wait=True,
-                        chunk=CHUNK, sha256="", idempotency_key=""):
+                        chunk=CHUNK, sha256="", idempotency_key="", content_type=""):
         hdr = pb.UploadHeader(location=location, overwrite=overwrite, wait=wait, sha256=sha256,
-                              idempotency_key=idempotency_key)
+                              idempotency_key=idempotency_key, content_type=content_type)
         if size is None and isinstance(data, (bytes, bytearray)):
             size = len(data)
         if size is None and isinstance(data, str):
@@ -202,10 +202,10 @@ class StageClient:
 
     @_wrap
     def upload(self, location, data, size=None, overwrite=False, wait=True, chunk=CHUNK,
-               sha256="", idempotency_key=""):
+               sha256="", idempotency_key="", content_type=""):
         """Upload bytes, a file path or an iterator of byte chunks; returns the Job."""
         reqs = self.upload_requests(location, data, size, overwrite, wait, chunk, sha256,
-                                    idempotency_key)
+                                    idempotency_key, content_type)
         return self._upload_callable()(reqs, metadata=self.metadata()).job
 
     def upload_future(self, requests):
@@ -362,7 +362,7 @@ def _cli_upload(c, a):
         data = iter(lambda: sys.stdin.buffer.read(CHUNK), b"")
         return c.upload(a.location, data, overwrite=a.overwrite, wait=not a.no_wait)
     return c.upload(a.location, a.file, overwrite=a.overwrite, wait=not a.no_wait,
-                    sha256=getattr(a, "sha256", ""))
+                    sha256=getattr(a, "sha256", ""), content_type=a.content_type)
 
 
 def _parser():
@@ -383,6 +383,7 @@ def _parser():
     s.add_argument("--overwrite", action="store_true")
     s.add_argument("--no-wait", action="store_true")
     s.add_argument("--sha256", default="")
+    s.add_argument("--content-type", default="")
     s = sub.add_parser("download")
     s.add_argument("location")
     s.add_argument("file")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_bad_input.sh - bad locations are INVALID_ARGUMENT and write nothing;
+# test_bad_input.sh - bad locations and content types are INVALID_ARGUMENT and write nothing;
 # missing files NOT_FOUND; bad or missing credentials UNAUTHENTICATED; unknown
 # methods UNIMPLEMENTED; an upload cancelled halfway ends FAILED with no file,
 # no temp file and no parts left in Redis.
@@ -70,6 +70,24 @@ check_contains "... prints 'stagectl: put @~/../x: INVALID_ARGUMENT: '" "$ERR" "
 check_rc "stagectl --json put to @~//etc/passwd" 1 ctl --json put "$W/small" @~//etc/passwd
 check_eq "... JSON error code" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
 check_eq "nothing more was written in the fs root" "$base" "$(data_files)"
+
+# --- header injection (issue 14 #5): a content type must be printable ASCII of at most
+# 127 bytes; a CR/LF in it would add header lines to the request sent to S3
+CRLF_TYPE=$'text/plain\r\nX-Evil: 1'
+check_rc "upload with content_type 'text/plain\\r\\nX-Evil: 1'" 1 py upload "$W/small" @~/ct.txt --content-type "$CRLF_TYPE"
+check_eq "... INVALID_ARGUMENT" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
+check_contains "... naming the field" "$(jget "$OUT" 'j["error"]["message"]')" "content_type must be printable ASCII"
+check_rc "upload with a 128-byte content_type" 1 py upload "$W/small" @~/ct.txt --content-type "text/$(printf 'x%.0s' $(seq 123))"
+check_eq "... INVALID_ARGUMENT" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
+check_contains "... too long" "$(jget "$OUT" 'j["error"]["message"]')" "content_type is too long"
+check_rc "upload with a non-ASCII content_type" 1 py upload "$W/small" @~/ct.txt --content-type $'text/pl\xc3\xa4in'
+check_eq "... INVALID_ARGUMENT" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
+check_rc "presign upload with content_type 'text/plain\\r\\nX-Evil: 1'" 1 py presign @~/ct.txt --upload --content-type "$CRLF_TYPE"
+check_eq "... INVALID_ARGUMENT" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
+check_contains "... naming the field" "$(jget "$OUT" 'j["error"]["message"]')" "content_type must be printable ASCII"
+check_eq "nothing was written for the refused content types" "$base" "$(data_files)"
+check_rc "upload with content_type 'text/csv; charset=utf-8'" 0 py upload "$W/small" @~/ct.csv --content-type 'text/csv; charset=utf-8'
+base=$(data_files)
 
 # --- size mismatch: the header says 100 bytes, 8 arrive
 check_rc "upload shorter than its declared size" 0 pyrun <<'EOF'

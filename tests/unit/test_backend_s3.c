@@ -293,7 +293,8 @@ static void wait_for(struct event_base *base, const struct res *r, int calls)
 struct fx {
     struct event_base *base;
     struct backend *b;
-    int64_t copy_max; /* 0: S3's 5 GiB */
+    int64_t copy_max;  /* 0: S3's 5 GiB */
+    const char *token; /* session_token, NULL: none */
 };
 
 static void fx_open(struct fx *f)
@@ -306,6 +307,8 @@ static void fx_open(struct fx *f)
     snprintf(sp.region, sizeof(sp.region), "us-east-1");
     snprintf(sp.access_key_id, sizeof(sp.access_key_id), "AKID");
     snprintf(sp.secret_access_key, sizeof(sp.secret_access_key), "SECRET");
+    if (f->token)
+        snprintf(sp.session_token, sizeof(sp.session_token), "%s", f->token);
     struct backend_s3_opts o = {.part_size = 5 * MIB, .parallel_parts = 2, .copy_max = f->copy_max};
     f->base = event_base_new();
     assert_non_null(f->base);
@@ -595,6 +598,43 @@ static void test_copy_object(void **state)
     fx_close(&f);
 }
 
+static void on_read_done(int rc, const char *msg, size_t nread, void *ud)
+{
+    (void)nread;
+    on_done(rc, msg, ud);
+}
+
+/* Header injection (issue 14 #5): a CR/LF in a value the backend puts in a
+ * header is refused before anything is sent, and no callback runs. */
+static void test_header_injection_refused(void **state)
+{
+    (void)state;
+    struct fx f = {0};
+    struct res r = {0};
+    char buf[16];
+    struct backend_write_opts o = {.content_type = "text/plain\r\nX-Evil: 1"};
+    reset(M_OK);
+    fx_open(&f);
+    assert_int_equal(backend_write_open(f.b, "k", &o, on_open, &r), ST_EINVAL);
+    o.content_type = "text/plain\x01";
+    assert_int_equal(backend_write_open(f.b, "k", &o, on_open, &r), ST_EINVAL);
+    event_base_loop(f.base, EVLOOP_NONBLOCK);
+    assert_int_equal(r.calls, 0);
+    fx_close(&f);
+    /* A session token from a stage's connection options goes into
+     * x-amz-security-token: every request is refused, none is sent. */
+    f.token = "tok\r\nX-Evil: 1";
+    fx_open(&f);
+    assert_int_equal(backend_read(f.b, "k", 0, sizeof(buf), buf, on_read_done, &r), ST_EINVAL);
+    assert_int_equal(backend_copy(f.b, "a", "b", 10, NULL, on_done, &r), ST_EINVAL);
+    event_base_loop(f.base, EVLOOP_NONBLOCK);
+    assert_int_equal(r.calls, 0);
+    fx_close(&f);
+    pthread_mutex_lock(&srv.mu);
+    assert_int_equal(srv.n, 0);
+    pthread_mutex_unlock(&srv.mu);
+}
+
 static void test_copy_200_error_fails(void **state)
 {
     (void)state;
@@ -667,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_resume_at_zero_then_abort),
         cmocka_unit_test(test_copy_object),
         cmocka_unit_test(test_copy_200_error_fails),
+        cmocka_unit_test(test_header_injection_refused),
         cmocka_unit_test(test_copy_multipart),
         cmocka_unit_test(test_copy_part_failure_aborts),
     };
