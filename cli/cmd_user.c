@@ -9,19 +9,23 @@
 
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PW_STDIN, O_ADMIN, O_NO_ADMIN, O_IF };
+enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PW_STDIN, O_ADMIN, O_NO_ADMIN, O_IF, O_CURRENT };
 
 static const char usage[] =
     "usage: stagectl user create NAME (--password PW | --password-stdin) [--admin]\n"
     "                            [--if-not-exists]\n"
     "       stagectl user drop NAME [--if-exists]\n"
     "       stagectl user alter NAME [--password PW | --password-stdin] [--admin | --no-admin]\n"
+    "                            [--current-password PW]\n"
     "       stagectl user list\n"
     "\n"
     "Manage users (admins only; a user may change their own password). A password\n"
-    "change or a drop revokes every token of the user.\n";
+    "change or a drop revokes every token of the user. A user who is not an admin\n"
+    "changes their own password with the current one: --current-password, else\n"
+    "$STAGE_CURRENT_PASSWORD.\n";
 
 /* The `user` of a CreateUser or AlterUser reply. */
 static int print_user(struct cli *cli, const ProtobufCMessage *resp)
@@ -55,7 +59,7 @@ static int print_users(struct cli *cli, const ProtobufCMessage *resp)
 
 /* Options shared by create and alter. */
 struct uopts {
-    const char *password;
+    const char *password, *current;
     bool pw_stdin, admin, no_admin, cond;
 };
 
@@ -66,6 +70,7 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
                                   {"password-stdin", no_argument, NULL, O_PW_STDIN},
                                   {"admin", no_argument, NULL, O_ADMIN},
                                   {"no-admin", no_argument, NULL, O_NO_ADMIN},
+                                  {"current-password", required_argument, NULL, O_CURRENT},
                                   {cond, no_argument, NULL, O_IF}, /* NULL: ends the list */
                                   {NULL, 0, NULL, 0}};
     int c;
@@ -81,6 +86,8 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
             o->no_admin = true;
         else if (c == O_IF)
             o->cond = true;
+        else if (c == O_CURRENT)
+            o->current = optarg;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
@@ -88,6 +95,8 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
         return cli_usage(cli, "expected one user NAME");
     if (o->admin && o->no_admin)
         return cli_usage(cli, "--admin and --no-admin exclude each other");
+    if (o->current && cond)
+        return cli_usage(cli, "--current-password belongs to 'user alter'");
     return -1;
 }
 
@@ -129,6 +138,10 @@ static int u_alter(struct cli *cli, int argc, char **argv)
     req.password = pw;
     req.set_admin = o.admin || o.no_admin;
     req.admin = o.admin;
+    /* the server asks for it only when a non-admin changes their own password */
+    req.current_password = (char *)(o.current ? o.current : "");
+    if (!o.current && pw[0] && getenv("STAGE_CURRENT_PASSWORD"))
+        req.current_password = getenv("STAGE_CURRENT_PASSWORD");
     rc = admin_call_print(cli, "AlterUser", &req.base, &stage__v1__alter_user_response__descriptor,
                           req.name, print_user);
     OPENSSL_cleanse(pw, sizeof(pw));

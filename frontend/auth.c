@@ -315,31 +315,53 @@ static void throttle_record(struct db *db, const char *user, const char *peer, b
         log_warn("user=%s failed login not counted: %s", user, db->err);
 }
 
-int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
-               size_t token_len, int64_t *expires_ms, char *err, size_t errlen)
+/* The throttle, the user and the password, with failures counted; `u` is
+ * the user's record when the password is right. */
+static int verify(struct db *db, const char *user, const char *password, const char *peer,
+                  struct user_rec *u, char *err, size_t errlen)
 {
-    struct user_rec u;
     int rc = throttle_check(db, user, peer);
     if (rc) {
         snprintf(err, errlen, "%s",
                  rc == ST_ELIMIT ? "too many failed logins: retry in a minute" : db->err);
         return rc;
     }
-    rc = user_get(db, user, &u);
+    rc = user_get(db, user, u);
     if (rc) {
         snprintf(err, errlen, "%s", db->err);
         return rc;
     }
-    bool ok = password_ok(&u, password);
+    bool ok = password_ok(u, password);
     throttle_record(db, user, peer, ok);
     if (!ok) {
         snprintf(err, errlen, "%s", msg_badpw);
         return ST_EAUTH;
     }
+    return 0;
+}
+
+int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
+               size_t token_len, int64_t *expires_ms, char *err, size_t errlen)
+{
+    struct user_rec u;
+    int rc = verify(db, user, password, peer, &u, err, errlen);
+    if (rc)
+        goto out;
     *expires_ms = job_now_ms() + (int64_t)g_token_ttl_s * 1000;
     rc = cred_token_make(g_secret, sizeof(g_secret), user, u.gen, *expires_ms, token, token_len);
     if (rc)
         snprintf(err, errlen, "cannot issue a token for user '%s'", user);
+out:
+    OPENSSL_cleanse(&u, sizeof(u));
+    return rc;
+}
+
+int auth_check_password(struct db *db, const char *user, const char *password, const char *peer,
+                        char *err, size_t errlen)
+{
+    struct user_rec u;
+    int rc = verify(db, user, password, peer, &u, err, errlen);
+    OPENSSL_cleanse(&u, sizeof(u));
     return rc;
 }
 

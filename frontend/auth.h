@@ -51,6 +51,13 @@ int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisR
 int auth_login(struct db *db, const char *user, const char *password, const char *peer, char *token,
                size_t token_len, int64_t *expires_ms, char *err, size_t errlen);
 
+/* Check `user`'s password as auth_login() does, without a token: the same
+ * throttle, and a wrong password counts as a failed login (so a stolen token
+ * cannot guess the password through it). 0, ST_EAUTH, ST_ELIMIT or a Redis
+ * error; `err` holds the message. */
+int auth_check_password(struct db *db, const char *user, const char *password, const char *peer,
+                        char *err, size_t errlen);
+
 /* A user's admin flag and token generation (bumped by a password change or
  * a drop). 0, ST_ENOTFOUND, or a Redis error (db->err). */
 int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen);

@@ -1,5 +1,5 @@
 /* h_users.c - CreateUser, DropUser, AlterUser, ListUsers (admins only; a
- * user may change their own password). */
+ * user may change their own password, giving the current one). */
 #include "auth.h"
 #include "call.h"
 #include "cred.h"
@@ -44,6 +44,28 @@ static int check_password(struct call *c, const char *pw, bool required)
         return call_fail(c, ST_EINVAL, "password is too long (max %d bytes)", CRED_PASS_MAX - 1),
                ST_EINVAL;
     return 0;
+}
+
+/* A non-admin changing their own password proves they know the current
+ * one, so a stolen token cannot become a permanent takeover. A wrong one
+ * counts as a failed login (the same throttle as Login); both refusals are
+ * PERMISSION_DENIED: the caller is authenticated but lacks the proof. Admins
+ * are not asked: their token can create another admin anyway. */
+static int check_current(struct call *c, const char *current)
+{
+    char peer[128], err[200];
+    if (!current[0])
+        return call_fail(c, ST_EPERM,
+                         "permission denied: changing your own password needs "
+                         "current_password"),
+               ST_EPERM;
+    call_peer(c, peer, sizeof(peer));
+    int rc = auth_check_password(c->db, c->user, current, peer, err, sizeof(err));
+    if (rc == ST_EAUTH)
+        call_fail(c, ST_EPERM, "permission denied: current_password is wrong");
+    else if (rc)
+        call_fail(c, rc, "%s", err);
+    return rc ? (rc == ST_EAUTH ? ST_EPERM : rc) : 0;
 }
 
 static void user_proto(const struct user_info *u, Stage__V1__User *out)
@@ -122,7 +144,8 @@ void h_alter_user(struct call *c)
         return;
     bool self_pw = strcmp(req->name, c->user) == 0 && !req->set_admin;
     if ((!self_pw && !need_admin(c, "alter other users or the admin flag")) ||
-        check_name(c, req->name) || check_password(c, req->password, false))
+        check_name(c, req->name) || check_password(c, req->password, false) ||
+        (!c->admin && req->password[0] && check_current(c, req->current_password)))
         goto out;
     if (req->set_admin && !req->admin && strcmp(req->name, AUTH_ROOT_USER) == 0) {
         call_fail(c, ST_EPERM, "user '%s' is the bootstrap admin and stays an admin", req->name);
@@ -143,6 +166,7 @@ void h_alter_user(struct call *c)
     call_reply(c, &resp.base);
 out:
     wipe(req->password);
+    wipe(req->current_password);
     protobuf_c_message_free_unpacked(&req->base, NULL);
 }
 

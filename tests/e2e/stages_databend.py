@@ -19,7 +19,7 @@ CHECKS = [0]
 
 S3_SECRET = "s3cr3t-Access-Key-0123456789"
 S3_TOKEN = "sess-Token-ABCDEFGHIJ-9876"
-PASSWORDS = ["alice-Pa55word!", "bob-Pa55word!", "alice-New-Pa55!"]
+PASSWORDS = ["alice-Pa55word!", "bob-Pa55word!", "alice-New-Pa55!", "alice-3rd-Pa55!"]
 
 
 def check(what, cond, detail=""):
@@ -228,8 +228,21 @@ got, _ = status(root.rpc, "DropUser", name="root")
 check("root cannot be dropped", got == "PERMISSION_DENIED")
 got, _ = status(alice.rpc, "AlterUser", name="alice", set_admin=True, admin=True)
 check("a user cannot make themselves admin", got == "PERMISSION_DENIED")
-alice.rpc("AlterUser", name="alice", password=PASSWORDS[2])
-check("a user may change their own password", True)
+# a stolen token must not become a takeover (issue 14 #7): the current password is needed
+got, msg = status(alice.rpc, "AlterUser", name="alice", password=PASSWORDS[3])
+check("changing your own password without current_password -> PERMISSION_DENIED",
+      got == "PERMISSION_DENIED" and "current_password" in msg, "%s %s" % (got, msg))
+got, msg = status(alice.rpc, "AlterUser", name="alice", password=PASSWORDS[3],
+                  current_password="not-" + PASSWORDS[2])
+check("... with a wrong current_password -> PERMISSION_DENIED",
+      got == "PERMISSION_DENIED" and "current_password is wrong" in msg, "%s %s" % (got, msg))
+got, _ = status(StageClient(SERVER).login, "alice", PASSWORDS[2])
+check("... and the password did not change", got == "OK", got)
+alice.rpc("AlterUser", name="alice", password=PASSWORDS[3], current_password=PASSWORDS[2])
+check("a user may change their own password with the current one",
+      status(StageClient(SERVER).login, "alice", PASSWORDS[3])[0] == "OK")
+got, _ = status(root.rpc, "AlterUser", name="alice", password=PASSWORDS[2])
+check("an admin changes another user's password without it", got == "OK", got)
 
 # ---- login throttling (per user): 5 failures lock even the right password
 root.rpc("CreateUser", name="carol", password="carol-pw")

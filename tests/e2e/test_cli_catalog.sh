@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# stagectl's catalog commands (issue 4): user create|alter|list|drop, stage
+# stagectl's catalog commands (issue 4): user create|alter|list|drop (a user's
+# own password change needs the current one, issue 14 #7), stage
 # create|desc|list|alter|drop (--wait for the deletion job), grant, revoke,
 # grants, and @stage/path in put/ls/get/stat/rm like @~.
 set -euo pipefail
@@ -7,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_init cli_catalog
 start_s3rver bkt # s3:// stages are probed at creation
-E2E_SECRETS+=(dana-pw-1 eve-pw-1 cli-secret-123)
+E2E_SECRETS+=(dana-pw-1 dana-pw-2 dana-pw-3 eve-pw-1 cli-secret-123)
 e2e_start
 login_root
 W="$T/work"
@@ -73,6 +74,22 @@ check_rc "put again" 0 ctl put "$W/f" @s1/g.txt
 check_rc "stage drop --wait" 0 ctl stage drop s1 --wait
 check_eq "internal files gone" "" "$(cd "$DATA" && find stage/internal -type f 2>/dev/null)"
 check_rc "stage drop --if-exists (gone)" 0 ctl stage drop s1 --if-exists
+# a user changes their own password only with the current one (issue 14 #7)
+export STAGE_USER=dana STAGE_PASSWORD=dana-pw-1
+check_rc "dana: user alter dana --password without the current one" 1 ctl user alter dana --password dana-pw-2
+check_contains "... PERMISSION_DENIED naming current_password" "$ERR" "PERMISSION_DENIED: permission denied: changing your own password needs current_password"
+check_rc "dana: ... with a wrong --current-password" 1 ctl user alter dana --password dana-pw-2 --current-password wrong-pw
+check_contains "... PERMISSION_DENIED" "$ERR" "PERMISSION_DENIED: permission denied: current_password is wrong"
+check_rc "dana: ... the old password still works" 0 ctl ls @~
+check_rc "dana: ... with STAGE_CURRENT_PASSWORD" 0 env STAGE_CURRENT_PASSWORD=dana-pw-1 "$STAGECTL" --server "$SERVER" user alter dana --password dana-pw-2
+check_rc "dana: the old password is refused now" 1 ctl ls @~
+check_contains "... UNAUTHENTICATED" "$ERR" "UNAUTHENTICATED"
+export STAGE_PASSWORD=dana-pw-2
+check_rc "dana: the new one works" 0 ctl ls @~
+check_rc "dana: ... and --current-password works too" 0 ctl user alter dana --password dana-pw-3 --current-password dana-pw-2
+unset STAGE_USER STAGE_PASSWORD
+check_rc "root: user alter dana --password needs no current password" 0 ctl user alter dana --password dana-pw-1
+check_rc "user create --current-password is a usage error" 2 ctl user create zed --password x --current-password y
 check_rc "user drop dana" 0 ctl user drop dana
 check_rc "user drop dana again" 1 ctl user drop dana
 check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"

@@ -12,7 +12,7 @@ export STAGE_STORAGE_ALLOW_FS_URLS=true
 E2E_S3RVER_ARGS=--allow-mismatched-signatures start_s3rver bucket
 # the secrets stages_databend.py uses: checked again in every log and Redis key at the end
 E2E_SECRETS+=(s3cr3t-Access-Key-0123456789 sess-Token-ABCDEFGHIJ-9876 'alice-Pa55word!'
-  'bob-Pa55word!' 'alice-New-Pa55!' carol-pw)
+  'bob-Pa55word!' 'alice-New-Pa55!' 'alice-3rd-Pa55!' carol-pw)
 e2e_start
 EXT="$T/external"
 mkdir -p "$EXT"
