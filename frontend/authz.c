@@ -17,8 +17,8 @@ unsigned authz_effective(const struct authz_principal *p, const struct authz_sta
     if (!s->exists)
         return 0;
     if (p->admin || (s->owner && strcmp(s->owner, p->user) == 0))
-        return AUTHZ_ALL;
-    return granted & AUTHZ_ALL;
+        return AUTHZ_ALL | AUTHZ_OWN;
+    return granted & AUTHZ_ALL; /* a grant never carries OWN */
 }
 
 int authz_check(const struct authz_principal *p, const struct authz_stage *s, unsigned granted,

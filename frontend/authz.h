@@ -1,11 +1,13 @@
 /* authz.h - who may do what on a stage (DESIGN §3): a pure function of the
  * caller, the stage record and the caller's grant bits.
  *
- * Rules: admins have ALL on every stage; the owner (creator) has ALL; everyone
- * has ALL on their own user stage "~" (a user can only ever name their own);
- * other users have the bits granted to them. READ covers list, download,
- * stat, presign download and copy-from; WRITE covers upload, remove, presign
- * upload and copy-to; drop and alter need READ|WRITE. Pure; any thread. */
+ * Rules: admins have ALL and OWN on every stage; the owner (creator) has ALL
+ * and OWN; everyone has ALL on their own user stage "~" (a user can only
+ * ever name their own); other users have the bits granted to them, never OWN.
+ * READ covers list, download, stat, presign download and copy-from; WRITE
+ * covers upload, remove, presign upload and copy-to; OWN covers drop, alter
+ * and CreateStage or_replace over the stage: a grantee of ALL keeps the
+ * files, not the stage (its URL, credentials, existence). Pure; any thread. */
 #ifndef STAGE_FE_AUTHZ_H
 #define STAGE_FE_AUTHZ_H
 
@@ -15,6 +17,7 @@ enum authz_bits {
     AUTHZ_READ = 1,
     AUTHZ_WRITE = 2,
     AUTHZ_ALL = AUTHZ_READ | AUTHZ_WRITE,
+    AUTHZ_OWN = 4, /* the owner's and admins' only: drop, alter, replace; never granted */
 };
 
 struct authz_principal {
@@ -38,7 +41,7 @@ int authz_check(const struct authz_principal *p, const struct authz_stage *s, un
 unsigned authz_effective(const struct authz_principal *p, const struct authz_stage *s,
                          unsigned granted);
 
-/* "READ", "WRITE", "ALL" or "NONE" for a set of bits. */
+/* "READ", "WRITE", "ALL" or "NONE" for a set of bits (OWN is not named). */
 const char *authz_bits_name(unsigned bits);
 
 /* Parse "READ" / "WRITE" / "ALL" (case-insensitive). 0 if unknown. */

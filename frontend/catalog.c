@@ -106,9 +106,15 @@ int catalog_get(struct db *db, const char *name, struct stage_rec *rec)
     return 0;
 }
 
+/* ARGV: mode, name, grants prefix, the owner a replaced record must have
+ * ("" = any), then the record's field/value pairs. */
 static const char put_lua[] = "local ex = redis.call('EXISTS', KEYS[1])\n"
                               "if ex == 1 and ARGV[1] == 'c' then return {'exists'} end\n"
                               "if ex == 1 and ARGV[1] == 'i' then return {'kept'} end\n"
+                              "if ex == 1 and ARGV[4] ~= '' and\n"
+                              "   redis.call('HGET', KEYS[1], 'owner') ~= ARGV[4] then\n"
+                              "  return {'denied'}\n"
+                              "end\n"
                               "local old = {}\n"
                               "if ex == 1 then\n"
                               "  old = redis.call('HGETALL', KEYS[1])\n"
@@ -117,7 +123,7 @@ static const char put_lua[] = "local ex = redis.call('EXISTS', KEYS[1])\n"
                               "  end\n"
                               "  redis.call('DEL', KEYS[1], KEYS[3])\n"
                               "end\n"
-                              "redis.call('HSET', KEYS[1], unpack(ARGV, 4))\n"
+                              "redis.call('HSET', KEYS[1], unpack(ARGV, 5))\n"
                               "redis.call('SADD', KEYS[2], ARGV[2])\n"
                               "return {'ok', unpack(old)}\n";
 
@@ -132,11 +138,11 @@ static const char *status_of(const redisReply *r)
     return "";
 }
 
-int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mode, bool *kept,
-                struct stage_rec *old)
+int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mode,
+                const char *replace_owner, bool *kept, struct stage_rec *old)
 {
     char k1[KEY_MAX], k3[KEY_MAX], num[24];
-    const char *argv[12 + REC_ARGS];
+    const char *argv[13 + REC_ARGS];
     redisReply *r = NULL;
     *kept = false;
     if (old)
@@ -153,6 +159,7 @@ int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mo
     argv[n++] = mode == CATALOG_CREATE ? "c" : mode == CATALOG_IF_NOT_EXISTS ? "i" : "r";
     argv[n++] = rec->name;
     argv[n++] = GRANTS_USER_PREFIX;
+    argv[n++] = replace_owner ? replace_owner : "";
     n += rec_to_argv(rec, argv + n, num);
     int rc = db_cmd_argv(db, &r, n, argv, NULL);
     if (rc)
@@ -161,6 +168,12 @@ int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mo
     if (strcmp(st, "exists") == 0) {
         snprintf(db->err, sizeof(db->err), "stage '%s' already exists", rec->name);
         rc = ST_EEXIST;
+    } else if (strcmp(st, "denied") == 0) {
+        snprintf(db->err, sizeof(db->err),
+                 "permission denied: user '%s' does not own stage '%s' (only its owner or an "
+                 "admin may drop, alter or replace it)",
+                 replace_owner, rec->name);
+        rc = ST_EPERM;
     } else if (strcmp(st, "kept") == 0) {
         *kept = true;
     } else if (old) {
@@ -170,7 +183,12 @@ int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mo
     return rc;
 }
 
+/* ARGV: name, grants prefix, the created_on the record must have ("" = any). */
 static const char drop_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end\n"
+                               "if ARGV[3] ~= '' and\n"
+                               "   redis.call('HGET', KEYS[1], 'created_on') ~= ARGV[3] then\n"
+                               "  return {'changed'}\n"
+                               "end\n"
                                "local old = redis.call('HGETALL', KEYS[1])\n"
                                "for _, u in ipairs(redis.call('HKEYS', KEYS[3])) do\n"
                                "  redis.call('SREM', ARGV[2] .. u, ARGV[1])\n"
@@ -179,20 +197,31 @@ static const char drop_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then retur
                                "redis.call('SREM', KEYS[2], ARGV[1])\n"
                                "return {'ok', unpack(old)}\n";
 
-int catalog_drop(struct db *db, const char *name, struct stage_rec *old)
+static void changed(struct db *db, const char *name)
 {
-    char k1[KEY_MAX], k3[KEY_MAX];
+    snprintf(db->err, sizeof(db->err),
+             "stage '%s' was dropped and created again meanwhile; try again", name);
+}
+
+int catalog_drop(struct db *db, const char *name, int64_t created_on, struct stage_rec *old)
+{
+    char k1[KEY_MAX], k3[KEY_MAX], num[24] = "";
     redisReply *r = NULL;
     memset(old, 0, sizeof(*old));
     keys_stage(k1, sizeof(k1), name);
     keys_grant(k3, sizeof(k3), name);
-    int rc =
-        db_cmd(db, &r, "EVAL", drop_lua, "3", k1, KEY_STAGES, k3, name, GRANTS_USER_PREFIX, NULL);
+    if (created_on)
+        snprintf(num, sizeof(num), "%lld", (long long)created_on);
+    int rc = db_cmd(db, &r, "EVAL", drop_lua, "3", k1, KEY_STAGES, k3, name, GRANTS_USER_PREFIX,
+                    num, NULL);
     if (rc)
         return rc;
     if (strcmp(status_of(r), "missing") == 0) {
         snprintf(db->err, sizeof(db->err), "stage '%s' does not exist", name);
         rc = ST_ENOTFOUND;
+    } else if (strcmp(status_of(r), "changed") == 0) {
+        changed(db, name);
+        rc = ST_EPRECOND;
     } else {
         rec_from_pairs(old, r, 1);
     }
@@ -200,8 +229,14 @@ int catalog_drop(struct db *db, const char *name, struct stage_rec *old)
     return rc;
 }
 
+/* ARGV: the created_on the record must still have (the one the caller's
+ * check saw: not a stage dropped and created again meanwhile), then the
+ * record's field/value pairs. */
 static const char update_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-                                 "redis.call('HSET', KEYS[1], unpack(ARGV))\n"
+                                 "if redis.call('HGET', KEYS[1], 'created_on') ~= ARGV[1] then\n"
+                                 "  return 2\n"
+                                 "end\n"
+                                 "redis.call('HSET', KEYS[1], unpack(ARGV, 2))\n"
                                  "return 1\n";
 
 int catalog_update(struct db *db, const struct stage_rec *rec)
@@ -215,11 +250,17 @@ int catalog_update(struct db *db, const struct stage_rec *rec)
     argv[n++] = update_lua;
     argv[n++] = "1";
     argv[n++] = k1;
+    int expect = n++; /* ARGV[1] */
     n += rec_to_argv(rec, argv + n, num);
+    argv[expect] = num; /* rec_to_argv() wrote created_on there */
     int rc = db_cmd_argv(db, &r, n, argv, NULL);
     if (rc)
         return rc;
-    if (db_reply_int(r, 0) != 1) {
+    long long st = db_reply_int(r, 0);
+    if (st == 2) {
+        changed(db, rec->name);
+        rc = ST_EPRECOND;
+    } else if (st != 1) {
         snprintf(db->err, sizeof(db->err), "stage '%s' does not exist", rec->name);
         rc = ST_ENOTFOUND;
     }

@@ -52,15 +52,21 @@ enum catalog_mode { CATALOG_CREATE, CATALOG_IF_NOT_EXISTS, CATALOG_OR_REPLACE };
 /* Store a new stage record. CATALOG_CREATE: ST_EEXIST if the name is taken;
  * IF_NOT_EXISTS: 0 with *kept true and nothing changed; OR_REPLACE: the old
  * record and its grants go, and `old` (may be NULL) receives what it was
- * (old->exists false if there was none). */
-int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mode, bool *kept,
-                struct stage_rec *old);
+ * (old->exists false if there was none). `replace_owner` (NULL: any, for
+ * admins): an existing record is replaced only if this user owns it, else
+ * ST_EPERM, in the same script (no window between check and replace). */
+int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mode,
+                const char *replace_owner, bool *kept, struct stage_rec *old);
 
-/* Remove a stage and its grants; `old` receives the record. ST_ENOTFOUND. */
-int catalog_drop(struct db *db, const char *name, struct stage_rec *old);
+/* Remove a stage and its grants; `old` receives the record. ST_ENOTFOUND;
+ * ST_EPRECOND if `created_on` (0: any) is not the record's: the stage the
+ * caller's privilege check saw was dropped and created again meanwhile. */
+int catalog_drop(struct db *db, const char *name, int64_t created_on, struct stage_rec *old);
 
 /* Replace the mutable fields (url, storage, conn, params, comment) of an
- * existing record. ST_ENOTFOUND. */
+ * existing record. ST_ENOTFOUND; ST_EPRECOND if the stored record's
+ * created_on is not rec->created_on (dropped and created again since the
+ * caller loaded it: the check the caller made was about another stage). */
 int catalog_update(struct db *db, const struct stage_rec *rec);
 
 /* Every stage name (SMEMBERS st:stages), malloc'd array of malloc'd names. */

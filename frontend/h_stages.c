@@ -51,7 +51,8 @@ static int bits_on(struct call *c, const struct stage_rec *rec, unsigned *bits)
 }
 
 /* Load a stage and check `need` (0: any privilege, i.e. the stage is
- * visible to the caller); answers the call on error. */
+ * visible to the caller; AUTHZ_OWN: the owner or an admin, authz.h);
+ * answers the call on error. */
 static int load_checked(struct call *c, const char *name, unsigned need, struct stage_rec *rec)
 {
     unsigned bits = 0;
@@ -62,6 +63,12 @@ static int load_checked(struct call *c, const char *name, unsigned need, struct 
         return call_fail(c, rc, "%s", c->db->err), rc;
     if (!rec->exists)
         return call_fail(c, ST_ENOTFOUND, "stage '%s' does not exist", name), ST_ENOTFOUND;
+    if (need & AUTHZ_OWN && !(bits & AUTHZ_OWN))
+        return call_fail(c, ST_EPERM,
+                         "permission denied: user '%s' does not own stage '%s' (only its owner "
+                         "or an admin may drop, alter or replace it)",
+                         c->user, name),
+               ST_EPERM;
     if (need ? (bits & need) != need : bits == 0)
         return call_fail(c, ST_EPERM, "permission denied: user '%s' needs %s on stage '%s'",
                          c->user, need ? authz_bits_name(need) : "READ or WRITE", name),
@@ -198,7 +205,8 @@ static int may_create(struct call *c)
     return 0;
 }
 
-/* or_replace of an existing stage needs the rights of a drop on it. */
+/* or_replace of an existing stage needs the rights of a drop on it: its
+ * owner or an admin (a grantee of ALL would take the stage over). */
 static int may_replace(struct call *c, const char *name)
 {
     struct stage_rec *old = malloc(sizeof(*old));
@@ -208,7 +216,7 @@ static int may_replace(struct call *c, const char *name)
     if (rc)
         call_fail(c, rc, "%s", c->db->err);
     else if (old->exists)
-        rc = load_checked(c, name, AUTHZ_ALL, old);
+        rc = load_checked(c, name, AUTHZ_OWN, old);
     free(old);
     return rc;
 }
@@ -237,6 +245,8 @@ void h_create_stage(struct call *c)
                   req->name);
         goto out;
     }
+    if (req->or_replace && may_replace(c, req->name)) /* before the probe: no job if refused */
+        goto out;
     snprintf(rec->name, sizeof(rec->name), "%s", req->name);
     snprintf(rec->owner, sizeof(rec->owner), "%s", c->user);
     snprintf(rec->creator, sizeof(rec->creator), "%s", c->user);
@@ -257,12 +267,10 @@ void h_create_stage(struct call *c)
         goto out;
     if (req->url[0] && probe(c, rec))
         goto out;
-    if (req->or_replace && may_replace(c, req->name))
-        goto out;
     enum catalog_mode mode = req->or_replace      ? CATALOG_OR_REPLACE
                              : req->if_not_exists ? CATALOG_IF_NOT_EXISTS
                                                   : CATALOG_CREATE;
-    int rc = catalog_put(c->db, rec, mode, &kept, old);
+    int rc = catalog_put(c->db, rec, mode, c->admin ? NULL : c->user, &kept, old);
     if (rc) {
         call_fail(c, rc, "%s", c->db->err);
         goto out;
@@ -319,9 +327,9 @@ void h_drop_stage(struct call *c)
         call_reply(c, &resp.base);
         goto out;
     }
-    if (load_checked(c, req->name, AUTHZ_ALL, rec))
+    if (load_checked(c, req->name, AUTHZ_OWN, rec))
         goto out;
-    rc = catalog_drop(c->db, req->name, rec);
+    rc = catalog_drop(c->db, req->name, rec->created_on, rec);
     if (rc == ST_ENOTFOUND && req->if_exists) {
         call_reply(c, &resp.base);
         goto out;
@@ -356,7 +364,7 @@ void h_alter_stage(struct call *c)
         call_fail(c, ST_ENOMEM, "out of memory");
         goto out;
     }
-    if (check_name(c, req->name, "altered") || load_checked(c, req->name, AUTHZ_ALL, rec))
+    if (check_name(c, req->name, "altered") || load_checked(c, req->name, AUTHZ_OWN, rec))
         goto out;
     if (req->set_comment && req->unset_comment) {
         call_fail(c, ST_EINVAL, "stage '%s': set_comment and unset_comment exclude each other",

@@ -26,7 +26,8 @@ R = Redis(int(os.environ["E2E_REDIS_PORT"]))
 OK, PD, NF, UA, IA = "OK", "PERMISSION_DENIED", "NOT_FOUND", "UNAUTHENTICATED", "INVALID_ARGUMENT"
 FP = "FAILED_PRECONDITION"
 S3 = os.environ.get("E2E_STORAGE", "fs") == "s3"
-AUTHED = ["admin", "owner", "reader", "writer", "nogrant", "other_home"]
+# allgrant: ALL on stage s and CREATE_STAGE, yet not its owner (issue 14 #10)
+AUTHED = ["admin", "owner", "reader", "writer", "allgrant", "nogrant", "other_home"]
 UNAUTHED = ["nocred", "expired", "dropped", "pwchanged"]
 PRINCIPALS = AUTHED + UNAUTHED
 
@@ -47,6 +48,8 @@ clients["owner"] = user("owner")
 root.rpc("Grant", privilege=pb.CREATE_STAGE, user="owner")
 clients["reader"] = user("reader")
 clients["writer"] = user("writer")
+clients["allgrant"] = user("allg")
+root.rpc("Grant", privilege=pb.CREATE_STAGE, user="allg")
 clients["nogrant"] = user("nogrant")
 clients["other_home"] = user("mallory")
 clients["nocred"] = StageClient(SERVER)
@@ -61,6 +64,7 @@ owner = clients["owner"]
 owner.rpc("CreateStage", name="s", comment="matrix")
 owner.rpc("Grant", privilege=pb.READ, stage="s", user="reader")
 owner.rpc("Grant", privilege=pb.WRITE, stage="s", user="writer")
+owner.rpc("Grant", privilege=pb.ALL, stage="s", user="allg")
 seed_job = owner.upload("@s/seed.txt", b"seed of s")
 owner.upload("@~/seed.txt", b"owner's own")
 root.rpc("DropUser", name="dropped")
@@ -110,15 +114,31 @@ def mk_create_stage(p, i):
     return lambda c: c.rpc("CreateStage", name=name)
 
 
+def owned_stage(name):
+    """A stage of the owner's with a file, granted as s is."""
+    owner.rpc("CreateStage", name=name)
+    owner.rpc("Grant", privilege=pb.READ, stage=name, user="reader")
+    owner.rpc("Grant", privilege=pb.WRITE, stage=name, user="writer")
+    owner.rpc("Grant", privilege=pb.ALL, stage=name, user="allg")
+    owner.upload("@%s/f.txt" % name, b"to be dropped")
+
+
 def mk_drop_stage(p, i):
     if home(p):
         return lambda c: c.rpc("DropStage", name="~")
     name = "d%d" % i
-    owner.rpc("CreateStage", name=name)
-    owner.rpc("Grant", privilege=pb.READ, stage=name, user="reader")
-    owner.rpc("Grant", privilege=pb.WRITE, stage=name, user="writer")
-    owner.upload("@%s/f.txt" % name, b"to be dropped")
+    owned_stage(name)
     return lambda c: c.rpc("DropStage", name=name)
+
+
+def mk_replace_stage(p, i):
+    """CreateStage or_replace over the owner's stage: a take-over unless the
+    caller owns it or is an admin."""
+    if home(p):
+        return lambda c: c.rpc("CreateStage", name="~", or_replace=True)
+    name = "r%d" % i
+    owned_stage(name)
+    return lambda c: c.rpc("CreateStage", name=name, or_replace=True)
 
 
 def mk_alter_stage(p, i):
@@ -133,7 +153,7 @@ def mk_list_stages(p, i):
     def call(c):
         names = [s.name for s in c.rpc("ListStages").stages]
         assert "~" not in names, names
-        if p in ("admin", "owner", "reader", "writer"):
+        if p in ("admin", "owner", "reader", "writer", "allgrant"):
             assert "s" in names, names
         elif p in ("nogrant", "other_home"):
             assert "s" not in names, names
@@ -238,7 +258,7 @@ def mk_copy(p, i):
 
 
 USERS = {"admin": "root", "owner": "owner", "reader": "reader", "writer": "writer",
-         "nogrant": "nogrant", "other_home": "mallory"}
+         "allgrant": "allg", "nogrant": "nogrant", "other_home": "mallory"}
 
 
 def mk_list_jobs(p, i):
@@ -268,40 +288,42 @@ def mk_job_results(p, i):
     return lambda c: c.rpc("GetJobResults", job_id=seed_job.id)
 
 
-def row(admin, owner_, reader, writer, nogrant, other_home):
-    return dict(zip(AUTHED, [admin, owner_, reader, writer, nogrant, other_home]))
+def row(admin, owner_, reader, writer, allgrant, nogrant, other_home):
+    return dict(zip(AUTHED, [admin, owner_, reader, writer, allgrant, nogrant, other_home]))
 
 
 TABLE = [
-    ("CreateUser", mk_create_user, row(OK, PD, PD, PD, PD, PD)),
-    ("DropUser", mk_drop_user, row(OK, PD, PD, PD, PD, PD)),
-    ("AlterUser", mk_alter_user, row(OK, PD, PD, PD, PD, PD)),
-    ("ListUsers", mk_list_users, row(OK, PD, PD, PD, PD, PD)),
-    ("CreateStage", mk_create_stage, row(OK, OK, PD, PD, PD, PD)),
-    ("DropStage", mk_drop_stage, row(OK, OK, PD, PD, PD, PD)),
-    ("AlterStage", mk_alter_stage, row(OK, OK, PD, PD, PD, PD)),
-    ("DescribeStage", mk_describe, row(OK, OK, OK, OK, PD, OK)),
-    ("ListStages", mk_list_stages, row(OK, OK, OK, OK, OK, OK)),
-    ("Grant", mk_grant, row(OK, OK, PD, PD, PD, IA)),
-    ("Revoke", mk_revoke, row(OK, OK, PD, PD, PD, IA)),
-    ("ShowGrants", mk_show_grants, row(OK, OK, PD, PD, PD, IA)),
-    ("UploadFile", mk_upload, row(OK, OK, PD, OK, PD, OK)),
-    ("DownloadFile", mk_download, row(OK, OK, OK, PD, PD, NF)),
-    ("ListFiles", mk_list, row(OK, OK, OK, PD, PD, OK)),
-    ("StatFile", mk_stat, row(OK, OK, OK, PD, PD, NF)),
-    ("RemoveFiles", mk_remove, row(OK, OK, PD, OK, PD, OK)),
-    ("GetJob", mk_get_job, row(OK, OK, NF, NF, NF, NF)),
+    ("CreateUser", mk_create_user, row(OK, PD, PD, PD, PD, PD, PD)),
+    ("DropUser", mk_drop_user, row(OK, PD, PD, PD, PD, PD, PD)),
+    ("AlterUser", mk_alter_user, row(OK, PD, PD, PD, PD, PD, PD)),
+    ("ListUsers", mk_list_users, row(OK, PD, PD, PD, PD, PD, PD)),
+    ("CreateStage", mk_create_stage, row(OK, OK, PD, PD, OK, PD, PD)),
+    # drop, alter and or_replace: the owner or an admin, never a grantee, even of ALL
+    ("DropStage", mk_drop_stage, row(OK, OK, PD, PD, PD, PD, PD)),
+    ("AlterStage", mk_alter_stage, row(OK, OK, PD, PD, PD, PD, PD)),
+    ("ReplaceStage", mk_replace_stage, row(OK, OK, PD, PD, PD, PD, PD)),
+    ("DescribeStage", mk_describe, row(OK, OK, OK, OK, OK, PD, OK)),
+    ("ListStages", mk_list_stages, row(OK, OK, OK, OK, OK, OK, OK)),
+    ("Grant", mk_grant, row(OK, OK, PD, PD, PD, PD, IA)),
+    ("Revoke", mk_revoke, row(OK, OK, PD, PD, PD, PD, IA)),
+    ("ShowGrants", mk_show_grants, row(OK, OK, PD, PD, PD, PD, IA)),
+    ("UploadFile", mk_upload, row(OK, OK, PD, OK, OK, PD, OK)),
+    ("DownloadFile", mk_download, row(OK, OK, OK, PD, OK, PD, NF)),
+    ("ListFiles", mk_list, row(OK, OK, OK, PD, OK, PD, OK)),
+    ("StatFile", mk_stat, row(OK, OK, OK, PD, OK, PD, NF)),
+    ("RemoveFiles", mk_remove, row(OK, OK, PD, OK, OK, PD, OK)),
+    ("GetJob", mk_get_job, row(OK, OK, NF, NF, NF, NF, NF)),
     # Served by other parts of the service; skipped while UNIMPLEMENTED.
     # An S3 URL is signed without looking at the store (a missing file is the
     # URL's 404); an fs URL is given only for a file that exists.
     ("PresignFile", mk_presign,
-     row(OK, OK, OK, PD, PD, OK) if PRESIGN or S3 else row(OK, OK, OK, PD, PD, NF)),
-    ("CopyFiles", mk_copy, row(OK, OK, OK, PD, PD, NF)),
-    ("ListJobs", mk_list_jobs, row(OK, OK, OK, OK, OK, OK)),
-    ("GetJobResults", mk_job_results, row(OK, OK, NF, NF, NF, NF)),
-    ("WatchJob", mk_watch_job, row(OK, OK, NF, NF, NF, NF)),
+     row(OK, OK, OK, PD, OK, PD, OK) if PRESIGN or S3 else row(OK, OK, OK, PD, OK, PD, NF)),
+    ("CopyFiles", mk_copy, row(OK, OK, OK, PD, OK, PD, NF)),
+    ("ListJobs", mk_list_jobs, row(OK, OK, OK, OK, OK, OK, OK)),
+    ("GetJobResults", mk_job_results, row(OK, OK, NF, NF, NF, NF, NF)),
+    ("WatchJob", mk_watch_job, row(OK, OK, NF, NF, NF, NF, NF)),
     # cancelling a job that already ended: OK or FAILED_PRECONDITION, never another's
-    ("CancelJob", mk_cancel_job, row((OK, FP), (OK, FP), NF, NF, NF, NF)),
+    ("CancelJob", mk_cancel_job, row((OK, FP), (OK, FP), NF, NF, NF, NF, NF)),
 ]
 
 

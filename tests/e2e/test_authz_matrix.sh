@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The authorization matrix of issue 4 (tests/e2e/authz_matrix.py): every RPC
-# x {admin, owner, READ grantee, WRITE grantee, no grant, another user's @~,
+# x {admin, owner, READ grantee, WRITE grantee, ALL grantee (with CREATE_STAGE:
+# still no drop, alter or or_replace, issue 14 #10), no grant, another user's @~,
 # no credentials, expired token, dropped user's token, token from before a
 # password change} -> expected status; refused calls change nothing in Redis
 # or on disk. A second frontend with auth.token_ttl_s=1 issues the token that

@@ -51,6 +51,19 @@ static void test_matrix(void **st)
         {&bob, &gone, AUTHZ_ALL, AUTHZ_READ, ST_ENOTFOUND},
         {&bob, &s1, 0, 0, ST_EPERM}, /* need 0 = READ: cannot even look */
         {&bob, &s1, AUTHZ_WRITE, 0, ST_EPERM},
+        /* OWN (drop, alter, replace): the owner and admins only (issue 14 #10) */
+        {&admin, &s1, 0, AUTHZ_OWN, 0},
+        {&owner, &s1, 0, AUTHZ_OWN, 0},
+        {&owner, &s1, 0, AUTHZ_ALL | AUTHZ_OWN, 0},
+        {&bob, &s1, AUTHZ_ALL, AUTHZ_OWN, ST_EPERM}, /* a grantee of ALL is not the owner */
+        {&bob, &s1, AUTHZ_ALL, AUTHZ_ALL | AUTHZ_OWN, ST_EPERM},
+        {&bob, &s1, AUTHZ_READ, AUTHZ_OWN, ST_EPERM},
+        {&bob, &s1, AUTHZ_WRITE, AUTHZ_OWN, ST_EPERM},
+        {&bob, &s1, 0xff, AUTHZ_OWN, ST_EPERM}, /* nor does a stray OWN bit in a grant */
+        {&bob, &s1, AUTHZ_OWN, AUTHZ_OWN, ST_EPERM},
+        {&bob, &s1, AUTHZ_ALL, AUTHZ_ALL, 0},  /* ALL still covers every file call */
+        {&bob, &home, 0, AUTHZ_OWN, ST_EPERM}, /* ~ is never dropped */
+        {&bob, &gone, AUTHZ_ALL, AUTHZ_OWN, ST_ENOTFOUND},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         int rc = authz_check(cases[i].p, cases[i].s, cases[i].granted, cases[i].need);
@@ -70,6 +83,17 @@ static void test_owner_is_exact(void **st)
     assert_int_equal(authz_check(&bob, &noowner, 0, AUTHZ_READ), ST_EPERM);
     assert_int_equal(authz_check(&admin, &noowner, 0, AUTHZ_ALL), 0);
     assert_int_equal(authz_check(NULL, &s1, AUTHZ_ALL, AUTHZ_READ), ST_EPERM);
+}
+
+static void test_effective_own(void **st)
+{
+    (void)st;
+    assert_int_equal(authz_effective(&owner, &s1, 0), AUTHZ_ALL | AUTHZ_OWN);
+    assert_int_equal(authz_effective(&admin, &s1, 0), AUTHZ_ALL | AUTHZ_OWN);
+    assert_int_equal(authz_effective(&bob, &s1, AUTHZ_ALL), AUTHZ_ALL);
+    assert_int_equal(authz_effective(&bob, &s1, 0xff), AUTHZ_ALL);
+    assert_int_equal(authz_effective(&bob, &home, 0), AUTHZ_ALL);
+    assert_string_equal(authz_bits_name(AUTHZ_ALL | AUTHZ_OWN), "ALL");
 }
 
 static void test_bits_names(void **st)
@@ -115,9 +139,8 @@ static void test_stage_names(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matrix),
-        cmocka_unit_test(test_owner_is_exact),
-        cmocka_unit_test(test_bits_names),
+        cmocka_unit_test(test_matrix),        cmocka_unit_test(test_owner_is_exact),
+        cmocka_unit_test(test_effective_own), cmocka_unit_test(test_bits_names),
         cmocka_unit_test(test_stage_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
