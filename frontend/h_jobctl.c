@@ -12,6 +12,7 @@
 #include "jobs.h"
 #include "keys.h"
 #include "log.h"
+#include "pagetok.h"
 #include "server.h"
 #include "watch.h"
 
@@ -252,13 +253,10 @@ void h_get_job_results(struct call *c)
     redisReply *r = NULL;
     if (call_read_request(c, &stage__v1__get_job_results_request__descriptor, &req))
         return;
-    char *end = NULL;
-    long long start = req->page_token[0] ? strtoll(req->page_token, &end, 10) : 0;
+    long long start = 0;
     int rc = load_visible(c, req->job_id, &j);
-    if (!rc && (start < 0 || (end && *end))) {
-        rc = ST_EINVAL;
+    if (!rc && (rc = pagetok_offset_parse(req->page_token, &start)) != 0)
         call_fail(c, rc, "page_token '%.64s' is not one this server gave", req->page_token);
-    }
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         return;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# test_bad_input.sh - bad locations and content types are INVALID_ARGUMENT and write nothing;
-# missing files NOT_FOUND; bad or missing credentials UNAUTHENTICATED; unknown
-# methods UNIMPLEMENTED; an upload cancelled halfway ends FAILED with no file,
-# no temp file and no parts left in Redis.
+# test_bad_input.sh - bad locations, content types and page tokens are
+# INVALID_ARGUMENT and write nothing; missing files NOT_FOUND; bad or missing
+# credentials UNAUTHENTICATED; unknown methods UNIMPLEMENTED; an upload
+# cancelled halfway ends FAILED with no file, no temp file and no parts left
+# in Redis.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -114,6 +115,30 @@ check_rc "stagectl stat of a missing file" 1 ctl stat @~/missing.csv
 check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"
 check_rc "GetJob of an unknown job" 1 py job 0123456789abcdef0123456789abcdef
 check_eq "... NOT_FOUND" NOT_FOUND "$(jget "$OUT" 'j["error"]["code"]')"
+# --- GetJobResults: a page token is an offset parsed with bounds (issue 14 #12: start +
+# page overflowed for LLONG_MAX)
+check_rc "GetJobResults with huge or malformed page tokens: INVALID_ARGUMENT" 0 pyrun <<'EOF'
+import os, sys
+import stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"])
+c.login("root", os.environ["E2E_ROOT_PW"])
+job = c.wait_job(c.remove("@~/no-such-dir/", dry_run=True).id)
+failed = 0
+for tok, want in (("9223372036854775807", "INVALID_ARGUMENT"),
+                  ("9223372036854775808", "INVALID_ARGUMENT"),
+                  ("1000000000001", "INVALID_ARGUMENT"), ("-1", "INVALID_ARGUMENT"),
+                  ("1x", "INVALID_ARGUMENT"), (" 5", "INVALID_ARGUMENT"), ("", "OK"), ("0", "OK"),
+                  ("1000000000000", "OK")):
+    try:
+        c.job_results(job.id, page_token=tok)
+        got = "OK"
+    except sc.StageError as e:
+        got = e.code
+    failed += got != want
+    print("%s: page_token %r -> %s" % ("ok" if got == want else "FAIL", tok, got))
+sys.exit(1 if failed else 0)
+EOF
+printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'
 check_rc "stage that does not exist" 1 py list @nosuchstage/
 check_eq "... NOT_FOUND" NOT_FOUND "$(jget "$OUT" 'j["error"]["code"]')"
 
