@@ -98,24 +98,22 @@ struct jobs_page {
  * moved (new jobs come first) or expired (then by its score). */
 static int start_rank(struct call *c, const char *zkey, const char *token, long long *rank)
 {
-    char id[JOB_ID_LEN + 1], min[32];
+    char id[JOB_ID_LEN + 1], score[20], min[32];
     redisReply *r = NULL;
     *rank = 0;
     if (!*token)
         return 0;
-    const char *dot = strchr(token, '.');
-    if (!dot || dot - token != JOB_ID_LEN || strlen(dot + 1) > 20) {
+    if (pagetok_jobs_parse(token, JOB_ID_LEN, id, score)) {
         call_fail(c, ST_EINVAL, "page_token '%.64s' is not one this server gave", token);
         return ST_EINVAL;
     }
-    snprintf(id, sizeof(id), "%.*s", JOB_ID_LEN, token);
     int rc = db_cmd(c->db, &r, "ZREVRANK", zkey, id, NULL);
     if (!rc && r->type == REDIS_REPLY_INTEGER) {
         *rank = r->integer + 1;
     } else if (!rc) {
         freeReplyObject(r);
         r = NULL;
-        snprintf(min, sizeof(min), "(%s", dot + 1);
+        snprintf(min, sizeof(min), "(%s", score);
         rc = db_cmd(c->db, &r, "ZCOUNT", zkey, min, "+inf", NULL);
         if (!rc)
             *rank = db_reply_int(r, 0);

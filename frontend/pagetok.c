@@ -3,6 +3,7 @@
 
 #include "err.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int pagetok_offset_parse(const char *tok, long long *out)
@@ -22,5 +23,17 @@ int pagetok_offset_parse(const char *tok, long long *out)
     if (v > PAGETOK_OFFSET_MAX)
         return ST_EINVAL;
     *out = v;
+    return 0;
+}
+
+int pagetok_jobs_parse(const char *tok, size_t idlen, char *id, char score[20])
+{
+    const char *dot = tok ? strchr(tok, '.') : NULL;
+    size_t sl = dot ? strlen(dot + 1) : 0;
+    if (!dot || (size_t)(dot - tok) != idlen || strspn(tok, "0123456789abcdef") != idlen ||
+        sl == 0 || sl > 19 || strspn(dot + 1, "0123456789") != sl)
+        return ST_EINVAL;
+    snprintf(id, idlen + 1, "%.*s", (int)idlen, tok);
+    snprintf(score, 20, "%s", dot + 1);
     return 0;
 }

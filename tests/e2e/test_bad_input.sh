@@ -117,7 +117,7 @@ check_rc "GetJob of an unknown job" 1 py job 0123456789abcdef0123456789abcdef
 check_eq "... NOT_FOUND" NOT_FOUND "$(jget "$OUT" 'j["error"]["code"]')"
 # --- GetJobResults: a page token is an offset parsed with bounds (issue 14 #12: start +
 # page overflowed for LLONG_MAX)
-check_rc "GetJobResults with huge or malformed page tokens: INVALID_ARGUMENT" 0 pyrun <<'EOF'
+check_rc "GetJobResults and ListJobs with huge or malformed page tokens: INVALID_ARGUMENT" 0 pyrun <<'EOF'
 import os, sys
 import stageclient as sc
 c = sc.StageClient(os.environ["E2E_SERVER"])
@@ -136,6 +136,17 @@ for tok, want in (("9223372036854775807", "INVALID_ARGUMENT"),
         got = e.code
     failed += got != want
     print("%s: page_token %r -> %s" % ("ok" if got == want else "FAIL", tok, got))
+# ListJobs: "<id>.<score>"; a score that is not digits reached Redis (INTERNAL)
+for tok, want in (("f" * 32 + ".abc", "INVALID_ARGUMENT"), ("f" * 32 + ".-inf", "INVALID_ARGUMENT"),
+                  (job.id + ".abc", "INVALID_ARGUMENT"), (job.id.upper() + ".1", "INVALID_ARGUMENT"),
+                  ("0" * 32 + ".1", "OK")):
+    try:
+        c.list_jobs(page_token=tok)
+        got = "OK"
+    except sc.StageError as e:
+        got = e.code
+    failed += got != want
+    print("%s: ListJobs page_token %r -> %s" % ("ok" if got == want else "FAIL", tok, got))
 sys.exit(1 if failed else 0)
 EOF
 printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'

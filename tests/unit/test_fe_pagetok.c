@@ -1,5 +1,6 @@
-/* Unit tests for frontend/pagetok.c: GetJobResults page tokens come from the
- * client; `start + RESULTS_PAGE` overflowed for a huge one (issue 14 #12). */
+/* Unit tests for frontend/pagetok.c: page tokens come from the client;
+ * GetJobResults' `start + RESULTS_PAGE` overflowed for a huge one (issue 14
+ * #12), a ListJobs token with a bad score reached Redis (INTERNAL). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,12 +79,41 @@ static void test_round_trip(void **st)
     }
 }
 
+static void test_jobs_token(void **st)
+{
+    (void)st;
+    char id[33], score[20];
+    const char *good = "0123456789abcdef0123456789abcdef.1764877000123";
+    assert_int_equal(pagetok_jobs_parse(good, 32, id, score), 0);
+    assert_string_equal(id, "0123456789abcdef0123456789abcdef");
+    assert_string_equal(score, "1764877000123");
+    static const char *bad[] = {
+        "",
+        ".",
+        "0123456789abcdef0123456789abcdef",
+        "0123456789abcdef0123456789abcdef.",
+        "0123456789abcdef0123456789abcdef.abc", /* Redis: "min or max is not a float" */
+        "0123456789abcdef0123456789abcdef.-inf",
+        "0123456789abcdef0123456789abcdef.1e3",
+        "0123456789abcdef0123456789abcdef.12345678901234567890",
+        "0123456789ABCDEF0123456789abcdef.1",
+        "0123456789abcdef0123456789abcde.1",
+        "0123456789abcdef0123456789abcdef0.1",
+        "0123456789abcdef0123456789abcdef.1.2",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (pagetok_jobs_parse(bad[i], 32, id, score) != ST_EINVAL)
+            fail_msg("'%s' was accepted", bad[i]);
+    assert_int_equal(pagetok_jobs_parse(NULL, 32, id, score), ST_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good),
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_jobs_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
