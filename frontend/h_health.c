@@ -2,21 +2,40 @@
  * ("", liveness: SERVING unless draining) and for stage.v1.StageService
  * (readiness: NOT_SERVING also while server.max_streams streams are open,
  * so a load balancer sends new streams elsewhere; a saturated frontend is
- * not dead, so liveness stays SERVING), NOT_FOUND for any other name. Watch
- * is not served yet (UNIMPLEMENTED, which clients read as "not supported"). */
+ * not dead, so liveness stays SERVING), NOT_FOUND for any other name.
+ * Watch sends the same status at once and again whenever it changes (checked
+ * every WATCH_CHECK_MS on the loop; the fiber holds no thread), and
+ * SERVICE_UNKNOWN without ending for an unknown name, as the health
+ * protocol says; while the server drains it sends NOT_SERVING and ends the
+ * stream UNAVAILABLE, so a watcher never holds the drain up. */
 #include "call.h"
 #include "err.h"
 #include "handlers.h"
+#include "loop.h"
 #include "server.h"
 
 #include "grpc/health/v1/health.pb-c.h"
 
 #include <grpc/status.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool known_service(const char *name)
 {
     return !*name || strcmp(name, "stage.v1.StageService") == 0;
+}
+
+#define WATCH_CHECK_MS 1000
+
+typedef Grpc__Health__V1__HealthCheckResponse__ServingStatus serving_status;
+
+static serving_status status_of(struct call *c, const char *service)
+{
+    if (!known_service(service))
+        return GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN;
+    bool ready = !server_draining(c->srv) && (!*service || !server_saturated(c->srv));
+    return ready ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                 : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
 }
 
 void h_health_check(struct call *c)
@@ -28,9 +47,7 @@ void h_health_check(struct call *c)
     if (!known_service(req->service)) {
         call_fail(c, ST_ENOTFOUND, "unknown service '%.128s'", req->service);
     } else {
-        bool ready = !server_draining(c->srv) && (!*req->service || !server_saturated(c->srv));
-        resp.status = ready ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-                            : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+        resp.status = status_of(c, req->service);
         call_reply(c, &resp.base);
     }
     protobuf_c_message_free_unpacked(&req->base, NULL);
@@ -38,5 +55,30 @@ void h_health_check(struct call *c)
 
 void h_health_watch(struct call *c)
 {
-    call_status(c, GRPC_STATUS_UNIMPLEMENTED, "Health/Watch is not implemented yet");
+    Grpc__Health__V1__HealthCheckRequest *req;
+    if (call_read_request(c, &grpc__health__v1__health_check_request__descriptor, &req))
+        return;
+    char service[128];
+    snprintf(service, sizeof(service), "%s", req->service);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+    int last = -1;
+    for (;;) {
+        serving_status st = status_of(c, service);
+        if ((int)st != last) {
+            Grpc__Health__V1__HealthCheckResponse resp =
+                GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+            resp.status = st;
+            if (call_send(c, &resp.base))
+                return; /* the client went away */
+            last = (int)st;
+        }
+        if (server_draining(c->srv)) {
+            call_fail(c, ST_EUNAVAIL, "the server is shutting down");
+            return;
+        }
+        struct waiter w = {0};
+        loop_wait(&w, WATCH_CHECK_MS);
+        if (call_cancelled(c))
+            return;
+    }
 }
