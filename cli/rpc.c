@@ -68,17 +68,12 @@ void rpc_global_cleanup(void)
     grpc_shutdown();
 }
 
-int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth)
+void rpc_channel_args(grpc_arg *out)
 {
-    memset(c, 0, sizeof(*c));
-    if (strlen(target) >= sizeof(c->target) || (auth && strlen(auth) >= sizeof(c->auth)))
-        return ST_EINVAL;
-    snprintf(c->target, sizeof(c->target), "%s", target);
-    snprintf(c->auth, sizeof(c->auth), "%s", auth ? auth : "");
     /* A fixed receive window instead of BDP probing: a download to a slow
      * sink (a pipe, a disk) would otherwise park tens of MiB in the
      * transport (e2e.memory measures stagectl get). */
-    grpc_arg argv[] = {
+    const grpc_arg args[RPC_CHANNEL_ARGS] = {
         {.type = GRPC_ARG_INTEGER,
          .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
          .value.integer = MAX_RECV_BYTES},
@@ -87,7 +82,19 @@ int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth)
          .key = (char *)GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
          .value.integer = RECV_WINDOW_BYTES},
     };
-    grpc_channel_args args = {sizeof(argv) / sizeof(argv[0]), argv};
+    memcpy(out, args, sizeof(args));
+}
+
+int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth)
+{
+    memset(c, 0, sizeof(*c));
+    if (strlen(target) >= sizeof(c->target) || (auth && strlen(auth) >= sizeof(c->auth)))
+        return ST_EINVAL;
+    snprintf(c->target, sizeof(c->target), "%s", target);
+    snprintf(c->auth, sizeof(c->auth), "%s", auth ? auth : "");
+    grpc_arg argv[RPC_CHANNEL_ARGS];
+    rpc_channel_args(argv);
+    grpc_channel_args args = {RPC_CHANNEL_ARGS, argv};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     if (!creds)
         return ST_ENOMEM;

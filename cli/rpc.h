@@ -21,6 +21,7 @@
 #ifndef STAGECTL_RPC_H
 #define STAGECTL_RPC_H
 
+#include <grpc/grpc.h>
 #include <protobuf-c/protobuf-c.h>
 #include <stdint.h>
 
@@ -43,6 +44,12 @@ struct rpc_conn {
  * environment variable STAGECTL_DEBUG is set. */
 void rpc_global_init(void);
 void rpc_global_cleanup(void);
+
+/* The channel arguments of every client of the service (stagectl, the
+ * bench): the largest reply, and a fixed receive window instead of BDP
+ * probing. Fills out[0..RPC_CHANNEL_ARGS). */
+#define RPC_CHANNEL_ARGS 3
+void rpc_channel_args(grpc_arg *out);
 
 /* An insecure channel to `target` ("host:port"). `auth` may be NULL. Returns 0
  * or ST_ENOMEM / ST_EINVAL (target too long). The connection is made lazily,

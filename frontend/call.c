@@ -71,7 +71,9 @@ static void wait_batch(struct call *c)
     struct waiter w = {0};
     c->batch_w = &w;
     while (!c->batch_done) {
-        if (loop_wait(&w, c->idle ? -1 : idle_ms(c)) == ST_ETIMEOUT && !c->batch_done) {
+        /* once cancelled, the batch completes at once; the wait still has
+         * a deadline (it loops) */
+        if (loop_wait(&w, idle_ms(c)) == ST_ETIMEOUT && !c->batch_done && !c->idle) {
             c->idle = true;
             char msg[160];
             snprintf(msg, sizeof(msg),
@@ -125,11 +127,13 @@ int call_begin(struct call *c)
 /* How long a stream end waits to learn whether it was a cancel. */
 #define CLOSE_GRACE_MS 50
 
-/* Wait for the close op up to `ms` (< 0: until it completes; it does once
- * the status was sent or the call cancelled). */
+/* How long call_cleanup() waits for the close op before it says so. */
+#define CLOSE_SLOW_MS 10000
+
+/* Wait for the close op up to `ms`. */
 static void wait_close(struct call *c, int64_t ms)
 {
-    if (!c->close_started || c->close_done || ms == 0)
+    if (!c->close_started || c->close_done || ms <= 0)
         return;
     struct waiter w = {0};
     c->close_w = &w;
@@ -149,7 +153,15 @@ void call_cleanup(struct call *c)
     if (c->call) {
         if (!c->finished)
             grpc_call_cancel(c->call, NULL);
-        wait_close(c, -1); /* the tag lives in `c` */
+        /* The tag lives in `c`, so `c` stays until the op completed, which
+         * gRPC does at once for a cancelled or answered call: each wait has
+         * a deadline, and a slow one is logged, never given up on. */
+        for (int64_t waited = 0; c->close_started && !c->close_done; waited += CLOSE_SLOW_MS) {
+            wait_close(c, CLOSE_SLOW_MS);
+            if (!c->close_done)
+                log_warn("req=%" PRIu64 " the call's close op is not done after %" PRId64 " ms",
+                         c->req, waited + CLOSE_SLOW_MS);
+        }
         grpc_call_unref(c->call);
         c->call = NULL;
     }
@@ -356,9 +368,9 @@ int call_fail(struct call *c, int err, const char *fmt, ...)
 
 int64_t call_ms_left(const struct call *c)
 {
-    gpr_timespec d = gpr_convert_clock_type(c->deadline, GPR_CLOCK_MONOTONIC);
-    if (gpr_time_cmp(d, gpr_inf_future(GPR_CLOCK_MONOTONIC)) >= 0)
+    if (c->deadline.tv_sec == INT64_MAX) /* the client set none */
         return INT64_MAX;
+    gpr_timespec d = gpr_convert_clock_type(c->deadline, GPR_CLOCK_MONOTONIC);
     gpr_timespec left = gpr_time_sub(d, gpr_now(GPR_CLOCK_MONOTONIC));
     return (int64_t)left.tv_sec * 1000 + left.tv_nsec / 1000000;
 }

@@ -58,6 +58,12 @@ struct db_ticket {
     bool done;
 };
 
+/* How long a fiber waits for its replies (redis.timeout_ms). */
+static int reply_timeout_ms(const struct db *db)
+{
+    return db->cfg->redis.timeout_ms > 0 ? db->cfg->redis.timeout_ms : 5000;
+}
+
 static bool db_async(const struct db *db)
 {
     (void)db;
@@ -167,7 +173,7 @@ static int async_wait(struct db *db)
         return 0;
     struct waiter w = {0};
     db->w = &w;
-    int rc = loop_wait(&w, db->cfg->redis.timeout_ms > 0 ? db->cfg->redis.timeout_ms : 5000);
+    int rc = loop_wait(&w, reply_timeout_ms(db));
     db->w = NULL;
     if (rc == 0 && db->ndone == db->n)
         return 0;
@@ -494,8 +500,7 @@ int db_set_state(struct db *db, const char *id, enum job_state from, enum job_st
         snprintf(db->err, sizeof(db->err), "redis unavailable: %s", ac ? "cannot send" : e);
         return rc;
     }
-    if (loop_wait(&sw->w, db->cfg->redis.timeout_ms > 0 ? db->cfg->redis.timeout_ms : 5000) ||
-        !sw->done) {
+    if (loop_wait(&sw->w, reply_timeout_ms(db)) || !sw->done) {
         sw->abandoned = true;
         snprintf(db->err, sizeof(db->err), "redis unavailable: no reply within %d ms",
                  db->cfg->redis.timeout_ms);

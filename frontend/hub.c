@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "rconn.h"
+#include "strhash.h"
 
 #include <event2/event.h>
 #include <hiredis/adapters/libevent.h>
@@ -65,17 +66,9 @@ static struct {
     size_t ndelivering;
 } H;
 
-static unsigned hash(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % BUCKETS;
-}
-
 static struct topic **find(const char *ch)
 {
-    struct topic **p = &H.b[hash(ch)];
+    struct topic **p = &H.b[strhash(ch) % BUCKETS];
     while (*p && strcmp((*p)->ch, ch) != 0)
         p = &(*p)->next;
     return p;

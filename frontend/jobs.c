@@ -218,12 +218,12 @@ int jobs_get(struct db *db, const char *id, struct job *j)
 int jobs_wait(struct db *db, const char *id)
 {
     char key[KEY_MAX];
-    if (keys_job_fe(key, sizeof(key), id) < 0)
-        return ST_EINVAL;
     if (fiber_current()) { /* an event on st:ev:<id>, or the poll interval */
         hub_wait(&db->sub, id, WAIT_MS);
         return 0;
     }
+    if (keys_job_fe(key, sizeof(key), id) < 0)
+        return ST_EINVAL;
     return db_cmd_blocking(db, NULL, WAIT_MS, "BLPOP", key, "1", NULL);
 }
 

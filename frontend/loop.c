@@ -15,7 +15,8 @@
 
 /* Handlers keep `struct job` (46 KiB) and protobuf messages on their
  * stacks; only touched pages are resident (fiber.c). */
-#define FIBER_STACK (512 * 1024)
+#define FIBER_STACK     (512 * 1024)
+#define OFFLOAD_SLOW_MS 5000
 
 struct post {
     loop_fn *fn;
@@ -153,19 +154,17 @@ int loop_wait(struct waiter *w, int64_t timeout_ms)
         w->woken = false;
         return 0;
     }
-    struct event *ev = NULL;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
     w->f = fiber_current();
     w->waiting = true;
-    if (timeout_ms >= 0) {
-        ev = evtimer_new(L.base, on_wait_timeout, w);
-        struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
-        if (!ev || evtimer_add(ev, &tv))
-            abort();
-    }
+    struct event *ev = evtimer_new(L.base, on_wait_timeout, w);
+    struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
+    if (!ev || evtimer_add(ev, &tv))
+        abort(); /* a wait without its deadline could hang a call forever */
     fiber_yield();
     w->waiting = false;
-    if (ev)
-        event_free(ev);
+    event_free(ev);
     bool woken = w->woken;
     w->woken = false;
     return woken ? 0 : ST_ETIMEOUT;
@@ -190,6 +189,17 @@ void loop_sleep_ms(int64_t ms)
 
 /* ------------------------------------------------------------ posts */
 
+/* Append to a FIFO of posts (caller holds its lock). */
+static void push(struct post **head, struct post **tail, struct post *p)
+{
+    p->next = NULL;
+    if (*tail)
+        (*tail)->next = p;
+    else
+        *head = p;
+    *tail = p;
+}
+
 static void on_inbox(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what, (void)arg;
@@ -212,14 +222,9 @@ int loop_post(loop_fn *fn, void *arg)
         return ST_ENOMEM;
     p->fn = fn;
     p->arg = arg;
-    p->next = NULL;
     pthread_mutex_lock(&L.mu);
     bool first = L.head == NULL;
-    if (L.tail)
-        L.tail->next = p;
-    else
-        L.head = p;
-    L.tail = p;
+    push(&L.head, &L.tail, p);
     pthread_mutex_unlock(&L.mu);
     if (first)
         event_active(L.inbox_ev, EV_READ, 0);
@@ -275,16 +280,13 @@ void loop_offload(loop_fn *fn, void *arg)
     struct offload o = {.fn = fn, .arg = arg};
     p->fn = NULL;
     p->arg = &o;
-    p->next = NULL;
     pthread_mutex_lock(&L.pmu);
-    if (L.ptail)
-        L.ptail->next = p;
-    else
-        L.phead = p;
-    L.ptail = p;
+    push(&L.phead, &L.ptail, p);
     pthread_cond_signal(&L.pcv);
     pthread_mutex_unlock(&L.pmu);
-    loop_wait(&o.w, -1); /* bounded by fn itself (a hash of fixed cost) */
+    /* fn is a hash of fixed cost; `o` lives on this stack until it ran */
+    while (loop_wait(&o.w, OFFLOAD_SLOW_MS) == ST_ETIMEOUT)
+        log_warn("offloaded work not done after %d ms: the pool is saturated", OFFLOAD_SLOW_MS);
 }
 
 /* ------------------------------------------------------------ lifecycle */

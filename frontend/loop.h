@@ -52,8 +52,8 @@ struct waiter {
     bool waiting, woken;
 };
 
-/* Yield until loop_wake(w) or `timeout_ms` passed (< 0: no timeout; only
- * for waits that something else bounds). 0 if woken, ST_ETIMEOUT. */
+/* Yield until loop_wake(w) or `timeout_ms` passed: every wait has a
+ * deadline (a caller that must wait longer loops). 0 if woken, ST_ETIMEOUT. */
 int loop_wait(struct waiter *w, int64_t timeout_ms);
 
 /* Wake a waiting fiber (it resumes from the loop, not inside this call).

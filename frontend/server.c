@@ -12,6 +12,8 @@
  * live == 0, shut the CQ down and drain it. */
 #include "server.h"
 
+#include "strhash.h"
+
 #include "auth.h"
 #include "call.h"
 #include "config.h"
@@ -42,6 +44,7 @@
  * calls arriving together would otherwise each touch ~100 KiB of stack
  * (struct job) before the first one is answered. */
 #define STARTING_MAX 256
+#define CQ_POLL_MS   1000
 #define GENERIC_SLOT (-1)
 
 struct slot {
@@ -178,10 +181,7 @@ static struct call *call_from_slot(struct server *s, struct slot *sl)
 
 static struct user_streams **user_slot(struct server *s, const char *user)
 {
-    unsigned h = 5381;
-    for (const char *p = user; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    struct user_streams **u = &s->by_user[h % USER_BUCKETS];
+    struct user_streams **u = &s->by_user[strhash(user) % USER_BUCKETS];
     while (*u && strcmp((*u)->user, user) != 0)
         u = &(*u)->next;
     return u;
@@ -382,7 +382,11 @@ static void *cq_main(void *arg)
 {
     struct server *s = arg;
     for (;;) {
-        grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        /* A deadline only so no wait here is unbounded: a timeout just
+         * loops; the queue's shutdown ends the thread. */
+        gpr_timespec until = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                          gpr_time_from_millis(CQ_POLL_MS, GPR_TIMESPAN));
+        grpc_event ev = grpc_completion_queue_next(s->cq, until, NULL);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type != GRPC_OP_COMPLETE)

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "server.h"
+#include "strhash.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -77,14 +78,6 @@ static struct {
     struct wgroup *b[BUCKETS];
     long groups, watchers;
 } W;
-
-static unsigned hash_str(const char *s)
-{
-    unsigned h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
 
 static unsigned long long hash_text(const struct job *j)
 {
@@ -232,7 +225,7 @@ static void on_close(struct call *c, bool ok)
 
 static struct wgroup **group_find(const char *id)
 {
-    struct wgroup **p = &W.b[hash_str(id) % BUCKETS];
+    struct wgroup **p = &W.b[strhash(id) % BUCKETS];
     while (*p && strcmp((*p)->id, id) != 0)
         p = &(*p)->next;
     return p;

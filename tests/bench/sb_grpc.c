@@ -11,9 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#define RECV_WINDOW_BYTES (4 << 20)
-#define MAX_RECV_BYTES    (64 * 1024 * 1024)
-
 int64_t sb_now_ns(void)
 {
     struct timespec ts;
@@ -47,18 +44,13 @@ grpc_channel **sb_channels(const char *target, int n)
     grpc_channel **ch = calloc((size_t)n, sizeof(*ch));
     if (!ch)
         return NULL;
-    grpc_arg argv[] = {
-        {.type = GRPC_ARG_INTEGER,
-         .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-         .value.integer = MAX_RECV_BYTES},
-        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_HTTP2_BDP_PROBE, .value.integer = 0},
-        {.type = GRPC_ARG_INTEGER,
-         .key = (char *)GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
-         .value.integer = RECV_WINDOW_BYTES},
-        {.type = GRPC_ARG_INTEGER,
-         .key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
-         .value.integer = 1},
-    };
+    /* stagectl's arguments, and a subchannel per channel: one TCP
+     * connection each, not one shared by identical channels */
+    grpc_arg argv[RPC_CHANNEL_ARGS + 1];
+    rpc_channel_args(argv);
+    argv[RPC_CHANNEL_ARGS] = (grpc_arg){.type = GRPC_ARG_INTEGER,
+                                        .key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+                                        .value.integer = 1};
     grpc_channel_args args = {sizeof(argv) / sizeof(argv[0]), argv};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     for (int i = 0; creds && i < n; i++)
