@@ -68,7 +68,9 @@ static const struct key keys[] = {
     {"server.max_streams_per_user", K_INT, FLD(server.max_streams_per_user), 1, 1000000, 0},
     {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
     {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
-    {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 256, 0},
+    {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 4096, 0},
+    {"server.http_max_connections", K_INT, FLD(server.http_max_connections), 4, 100000, 0},
+    {"server.http_timeout_s", K_INT, FLD(server.http_timeout_s), 1, 3600, 0},
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
@@ -165,8 +167,10 @@ void config_defaults(struct config *cfg)
     cfg->server.stream_idle_timeout_s = 60;
     cfg->server.max_streams = 20000;
     cfg->server.max_streams_per_user = 5000;
-    cfg->server.presign_max_put_bytes = 64 * MIB;
-    cfg->server.presign_relays = 8;
+    cfg->server.presign_max_put_bytes = 1024 * MIB;
+    cfg->server.presign_relays = 64;
+    cfg->server.http_max_connections = 1024;
+    cfg->server.http_timeout_s = 30;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
     cfg->redis.timeout_ms = 5000;
     snprintf(cfg->storage.type, sizeof(cfg->storage.type), "fs");

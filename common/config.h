@@ -30,8 +30,10 @@ struct config {
         /* base of presigned fs URLs as clients reach the HTTP listener,
          * "" = http://<http_listen> (0.0.0.0 as 127.0.0.1) */
         char public_http_url[256];
-        int presign_max_put_bytes; /* body of a presigned PUT (buffered), default 64 MiB */
-        int presign_relays;        /* presigned GET/PUT relayed at once, default 8 */
+        int presign_max_put_bytes; /* Content-Length of a presigned PUT, default 1 GiB */
+        int presign_relays;        /* presigned GET/PUT relayed at once, default 64 */
+        int http_max_connections;  /* HTTP listener connections at once, default 1024 */
+        int http_timeout_s;        /* an HTTP connection idle this long is closed, 30 */
     } server;
     struct {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */

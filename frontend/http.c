@@ -1,3 +1,4 @@
+/* http.c - the HTTP side port on libmicrohttpd, driven by the loop (http.h). */
 #include "http.h"
 
 #include "config.h"
@@ -7,216 +8,480 @@
 #include "inflight.h"
 #include "keys.h"
 #include "log.h"
+#include "loop.h"
 #include "presign_fs.h"
 #include "presign_http.h"
 #include "server.h"
 
-#include <event2/buffer.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/thread.h>
 #include <hiredis/hiredis.h>
+#include <microhttpd.h>
+#include <netdb.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#define STOP_WAIT_MS 8000 /* presigned transfers given to end at shutdown */
 
 struct http {
-    struct event_base *base;
-    struct evhttp *srv;
-    pthread_t thread;
-    bool running;
+    const struct config *cfg;
     const struct server *grpc;
-    struct db db; /* owned by the HTTP thread once it runs */
+    struct MHD_Daemon *d;
+    struct event *io, *timer; /* loop thread */
     struct presign_http *presign;
+    long probes; /* probe fibers running (loop thread) */
+    long busy;   /* probes + relays, as count_busy() last saw them */
 };
 
-static void reply(struct evhttp_request *req, int code, const char *reason, const char *type,
-                  struct evbuffer *body)
+/* The one listener of the process, for http_resume(). */
+static struct http *cur;
+
+/* ------------------------------------------------------------ driving */
+
+static unsigned conns(struct http *h)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
-    evhttp_send_reply(req, code, reason, body);
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return i ? i->num_connections : 0;
 }
 
-static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+/* libmicrohttpd accepts a few connections per run, and puts its listening
+ * socket back into its epoll set (after it was at
+ * server.http_max_connections) only at the start of a run: run again while
+ * the number of connections changes. The timer is at most a second away
+ * either way, so nothing it meant to do waits longer. */
+static void run(struct http *h)
 {
-    struct evbuffer *b = evbuffer_new();
-    if (b)
-        evbuffer_add_printf(b, "%s\n", text);
-    reply(req, code, reason, "text/plain; charset=utf-8", b);
-    evbuffer_free(b);
-}
-
-/* The probes and metrics are read-only: anything but GET/HEAD is 405. */
-static bool read_only(struct evhttp_request *req)
-{
-    enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD)
-        return true;
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-    reply_text(req, 405, "Method Not Allowed", "method not allowed: use GET");
-    return false;
-}
-
-static void on_healthz(struct evhttp_request *req, void *arg)
-{
-    if (!read_only(req))
-        return;
-    reply_text(req, 200, "OK", "ok");
-}
-
-static void on_readyz(struct evhttp_request *req, void *arg)
-{
-    struct http *h = arg;
-    if (!read_only(req))
-        return;
-    if (h->grpc && server_draining(h->grpc)) {
-        reply_text(req, 503, "Service Unavailable", "draining: the server is shutting down");
-        return;
+    MHD_UNSIGNED_LONG_LONG ms = 1000;
+    for (int i = 0; i < 16; i++) {
+        unsigned before = conns(h);
+        MHD_run(h->d);
+        if (conns(h) == before)
+            break;
     }
-    if (h->grpc && server_saturated(h->grpc)) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "saturated: %d streams open (server.max_streams %d)",
-                 server_streams(h->grpc), h->db.cfg->server.max_streams);
-        reply_text(req, 503, "Service Unavailable", msg);
-        return;
-    }
-    int rc = db_cmd(&h->db, NULL, "PING", NULL);
-    if (rc) {
-        char msg[300];
-        snprintf(msg, sizeof(msg), "not ready: %s", h->db.err);
-        reply_text(req, 503, "Service Unavailable", msg);
-        return;
-    }
-    reply_text(req, 200, "OK", "ready");
+    if (MHD_get_timeout(h->d, &ms) != MHD_YES || ms > 1000)
+        ms = 1000;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    evtimer_add(h->timer, &tv);
+}
+
+static void on_event(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    run(arg);
+}
+
+void http_resume(struct MHD_Connection *conn)
+{
+    MHD_resume_connection(conn);
+    if (cur && cur->timer) /* the ITC wakes epoll too; this makes it certain */
+        event_active(cur->timer, EV_TIMEOUT, 0);
+}
+
+int http_answer_text(struct MHD_Connection *conn, int code, const char *allow, const char *text)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "%s\n", text);
+    if (n >= (int)sizeof(line))
+        n = (int)sizeof(line) - 1, line[n - 1] = '\n';
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer((size_t)n, line, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return ST_ENOMEM;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)code, r);
+    MHD_destroy_response(r);
+    return ok == MHD_YES ? 0 : ST_ENOMEM;
+}
+
+/* ------------------------------------------------------------ probes */
+
+/* /readyz and /metrics ask Redis: a fiber does, with the connection
+ * suspended, then queues the answer and resumes it. */
+struct probe {
+    struct http_ctx x; /* first */
+    struct http *h;
+    struct MHD_Connection *conn;
+    bool metrics, fiber_done, completed;
+};
+
+static int readyz(struct http *h, struct db *db, char *out, size_t outlen)
+{
+    if (h->grpc && server_draining(h->grpc))
+        return snprintf(out, outlen, "draining: the server is shutting down"), 503;
+    if (h->grpc && server_saturated(h->grpc))
+        return snprintf(out, outlen, "saturated: %d streams open (server.max_streams %d)",
+                        server_streams(h->grpc), h->cfg->server.max_streams),
+               503;
+    if (db_cmd(db, NULL, "PING", NULL))
+        return snprintf(out, outlen, "not ready: %s", db->err), 503;
+    return snprintf(out, outlen, "ready"), 200;
 }
 
 /* Backlog (entries in the stream: acknowledged ones are deleted) and jobs
  * delivered to a worker but not yet acknowledged: what an autoscaler needs. */
-static void on_metrics(struct evhttp_request *req, void *arg)
+static int metrics(struct http *h, struct db *db, char *out, size_t outlen)
 {
-    struct http *h = arg;
-    if (!read_only(req))
-        return;
     redisReply *len = NULL, *pend = NULL;
-    int up = db_cmd(&h->db, &len, "XLEN", KEY_QUEUE, NULL) == 0 &&
-             db_cmd(&h->db, &pend, "XPENDING", KEY_QUEUE, KEY_QUEUE_GROUP, NULL) == 0;
+    int up = db_cmd(db, &len, "XLEN", KEY_QUEUE, NULL) == 0 &&
+             db_cmd(db, &pend, "XPENDING", KEY_QUEUE, KEY_QUEUE_GROUP, NULL) == 0;
     long long backlog = up ? db_reply_int(len, 0) : 0;
     long long pending = 0;
     if (up && pend && pend->type == REDIS_REPLY_ARRAY && pend->elements > 0)
         pending = db_reply_int(pend->element[0], 0);
-    struct evbuffer *b = evbuffer_new();
-    if (b)
-        evbuffer_add_printf(b,
-                            "# HELP stage_redis_up 1 if the frontend reaches Redis.\n"
-                            "# TYPE stage_redis_up gauge\nstage_redis_up %d\n"
-                            "# HELP stage_queue_backlog Jobs in the queue stream not yet done.\n"
-                            "# TYPE stage_queue_backlog gauge\nstage_queue_backlog %lld\n"
-                            "# HELP stage_queue_pending Jobs delivered to a worker, not yet done.\n"
-                            "# TYPE stage_queue_pending gauge\nstage_queue_pending %lld\n"
-                            "# HELP stage_frontend_draining 1 while the frontend shuts down.\n"
-                            "# TYPE stage_frontend_draining gauge\nstage_frontend_draining %d\n"
-                            "# HELP stage_frontend_upload_inflight_bytes Upload bytes this "
-                            "frontend put in Redis that no worker stored yet.\n"
-                            "# TYPE stage_frontend_upload_inflight_bytes gauge\n"
-                            "stage_frontend_upload_inflight_bytes %lld\n"
-                            "# HELP stage_frontend_streams Streaming calls open on this "
-                            "frontend (server.max_streams).\n"
-                            "# TYPE stage_frontend_streams gauge\nstage_frontend_streams %d\n"
-                            "# HELP stage_frontend_call_fibers Calls running as fibers on the "
-                            "event loop (WatchJob streams need none).\n"
-                            "# TYPE stage_frontend_call_fibers gauge\n"
-                            "stage_frontend_call_fibers %ld\n",
-                            up, backlog, pending, h->grpc && server_draining(h->grpc) ? 1 : 0,
-                            inflight_total(), h->grpc ? server_streams(h->grpc) : 0, fiber_count());
-    reply(req, 200, "OK", "text/plain; version=0.0.4", b);
-    evbuffer_free(b);
     if (len)
         freeReplyObject(len);
     if (pend)
         freeReplyObject(pend);
+    snprintf(out, outlen,
+             "# HELP stage_redis_up 1 if the frontend reaches Redis.\n"
+             "# TYPE stage_redis_up gauge\nstage_redis_up %d\n"
+             "# HELP stage_queue_backlog Jobs in the queue stream not yet done.\n"
+             "# TYPE stage_queue_backlog gauge\nstage_queue_backlog %lld\n"
+             "# HELP stage_queue_pending Jobs delivered to a worker, not yet done.\n"
+             "# TYPE stage_queue_pending gauge\nstage_queue_pending %lld\n"
+             "# HELP stage_frontend_draining 1 while the frontend shuts down.\n"
+             "# TYPE stage_frontend_draining gauge\nstage_frontend_draining %d\n"
+             "# HELP stage_frontend_upload_inflight_bytes Upload bytes this "
+             "frontend put in Redis that no worker stored yet.\n"
+             "# TYPE stage_frontend_upload_inflight_bytes gauge\n"
+             "stage_frontend_upload_inflight_bytes %lld\n"
+             "# HELP stage_frontend_streams Streaming calls open on this "
+             "frontend (server.max_streams).\n"
+             "# TYPE stage_frontend_streams gauge\nstage_frontend_streams %d\n"
+             "# HELP stage_frontend_call_fibers Calls running as fibers on the "
+             "event loop (WatchJob streams need none).\n"
+             "# TYPE stage_frontend_call_fibers gauge\n"
+             "stage_frontend_call_fibers %ld\n"
+             "# HELP stage_frontend_presign_relays Presigned fs transfers being relayed "
+             "(server.presign_relays).\n"
+             "# TYPE stage_frontend_presign_relays gauge\n"
+             "stage_frontend_presign_relays %d\n",
+             up, backlog, pending, h->grpc && server_draining(h->grpc) ? 1 : 0, inflight_total(),
+             h->grpc ? server_streams(h->grpc) : 0, fiber_count(), presign_http_active(h->presign));
+    return 200;
 }
 
-static void on_other(struct evhttp_request *req, void *arg)
+static void probe_free(struct probe *p)
 {
-    struct http *h = arg;
-    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-    if (path && strncmp(path, PRESIGN_FS_PATH, strlen(PRESIGN_FS_PATH)) == 0) {
-        presign_http_handle(h->presign, req);
+    p->h->probes--;
+    free(p);
+}
+
+static void probe_main(void *arg)
+{
+    struct probe *p = arg;
+    struct db db;
+    char *text = malloc(4096);
+    db_init(&db, p->h->cfg);
+    int code = !text        ? 500
+               : p->metrics ? metrics(p->h, &db, text, 4096)
+                            : readyz(p->h, &db, text, 4096);
+    db_cleanup(&db);
+    if (p->completed) { /* only at shutdown: a suspended connection never ends */
+        free(text);
+        probe_free(p);
         return;
     }
-    if (!read_only(req))
-        return;
-    reply_text(req, 404, "Not Found", "not found: try /healthz, /readyz or /metrics");
+    struct MHD_Response *r = NULL;
+    if (text && p->metrics)
+        r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+    if (r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
+        MHD_queue_response(p->conn, (unsigned)code, r);
+        MHD_destroy_response(r);
+    } else {
+        http_answer_text(p->conn, code, NULL, text ? text : "out of memory");
+    }
+    free(text);
+    p->fiber_done = true;
+    http_resume(p->conn);
 }
 
-static void *run(void *arg)
+static int probe_access(struct http_ctx *x, struct MHD_Connection *conn, const char *data,
+                        size_t *size)
+{
+    (void)x, (void)conn, (void)data;
+    *size = 0; /* a GET has no body worth reading; the answer is queued already */
+    return MHD_YES;
+}
+
+static void probe_completed(struct http_ctx *x, int toe)
+{
+    struct probe *p = (struct probe *)x;
+    (void)toe;
+    if (p->fiber_done)
+        probe_free(p);
+    else
+        p->completed = true; /* the fiber frees it */
+}
+
+static enum MHD_Result probe_start(struct http *h, struct MHD_Connection *conn, bool is_metrics,
+                                   void **con_cls)
+{
+    struct probe *p = calloc(1, sizeof(*p));
+    if (!p)
+        return MHD_NO;
+    p->x.access = probe_access;
+    p->x.completed = probe_completed;
+    p->h = h;
+    p->conn = conn;
+    p->metrics = is_metrics;
+    h->probes++;
+    *con_cls = p;
+    MHD_suspend_connection(conn);
+    if (loop_spawn(probe_main, p) != 0) { /* answered at once then */
+        p->fiber_done = true;
+        http_answer_text(conn, 503, NULL, "out of memory");
+        http_resume(conn);
+    }
+    return MHD_YES;
+}
+
+/* ------------------------------------------------------------ routing */
+
+static bool is_read(const char *method)
+{
+    return strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+/* The first call of a request, with its headers and no body byte read:
+ * answer now (a body, if any, is then discarded and the connection closed)
+ * or hand the request to a context that answers later. */
+static enum MHD_Result route(struct http *h, struct MHD_Connection *conn, const char *url,
+                             const char *method, void **con_cls)
+{
+    size_t plen = strlen(PRESIGN_FS_PATH);
+    if (strncmp(url, PRESIGN_FS_PATH, plen) == 0)
+        return presign_http_start(h->presign, conn, method, url + plen, con_cls) == 0 ? MHD_YES
+                                                                                      : MHD_NO;
+    bool known =
+        strcmp(url, "/healthz") == 0 || strcmp(url, "/readyz") == 0 || strcmp(url, "/metrics") == 0;
+    if (known && !is_read(method))
+        return http_answer_text(conn, 405, "GET, HEAD", "method not allowed: use GET") == 0
+                   ? MHD_YES
+                   : MHD_NO;
+    if (!known)
+        return http_answer_text(conn, 404, NULL, "not found: try /healthz, /readyz or /metrics") ==
+                       0
+                   ? MHD_YES
+                   : MHD_NO;
+    if (strcmp(url, "/healthz") == 0)
+        return http_answer_text(conn, 200, NULL, "ok") == 0 ? MHD_YES : MHD_NO;
+    return probe_start(h, conn, strcmp(url, "/metrics") == 0, con_cls);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *data,
+                                 size_t *size, void **con_cls)
+{
+    (void)version;
+    struct http_ctx *x = *con_cls;
+    if (x)
+        return x->access(x, conn, data, size) ? MHD_YES : MHD_NO;
+    return route(cls, conn, url, method, con_cls);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn;
+    struct http_ctx *x = *con_cls;
+    *con_cls = NULL;
+    if (x)
+        x->completed(x, (int)toe);
+}
+
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_debug("http: %s", msg); /* a client can make these at will */
+}
+
+/* ------------------------------------------------------------ start, stop */
+
+/* Run fn(arg) on the loop and wait for it, up to `ms`. */
+struct sync_call {
+    loop_fn *fn;
+    void *arg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+};
+
+static void sync_run(void *arg)
+{
+    struct sync_call *s = arg;
+    s->fn(s->arg);
+    pthread_mutex_lock(&s->mu);
+    s->done = true;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static bool on_loop(loop_fn *fn, void *arg, int ms)
+{
+    struct sync_call *s = calloc(1, sizeof(*s));
+    struct timespec ts;
+    if (!s)
+        return false;
+    s->fn = fn;
+    s->arg = arg;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (loop_post(sync_run, s) != 0) {
+        free(s);
+        return false;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L)
+        ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    pthread_mutex_lock(&s->mu);
+    while (!s->done && pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0)
+        ;
+    bool done = s->done;
+    pthread_mutex_unlock(&s->mu);
+    if (!done) { /* it may still run: leave `s` to it (a leak at exit at worst) */
+        log_warn("http: the event loop did not answer within %d ms", ms);
+        return false;
+    }
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+    return true;
+}
+
+static void attach(void *arg)
 {
     struct http *h = arg;
-    event_base_dispatch(h->base);
-    return NULL;
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+    h->io = event_new(loop_base(), i ? i->epoll_fd : -1, EV_READ | EV_PERSIST, on_event, h);
+    h->timer = evtimer_new(loop_base(), on_event, h);
+    if (h->io && h->timer && event_add(h->io, NULL) == 0)
+        run(h);
+    else
+        log_error("http: cannot attach the listener to the event loop");
 }
 
-int http_start(struct http **out, const struct config *cfg, const struct server *grpc, char *err,
-               size_t errlen)
+static int bind_addr(const struct config *cfg, struct sockaddr_storage *sa, char *err,
+                     size_t errlen)
 {
-    char host[128];
-    int port, rc = ST_ENOMEM;
-    *out = NULL;
+    char host[128], port_s[16];
+    int port;
+    struct addrinfo hints = {0}, *ai = NULL;
     if (config_split_addr(cfg->server.http_listen, host, sizeof(host), &port)) {
         snprintf(err, errlen, "server.http_listen '%s': expected host:port",
                  cfg->server.http_listen);
         return ST_EINVAL;
     }
-    /* http_stop() breaks the loop from another thread. */
-    evthread_use_pthreads();
-    struct http *h = calloc(1, sizeof(*h));
-    if (!h || !(h->base = event_base_new()) || !(h->srv = evhttp_new(h->base)))
-        goto fail;
-    h->grpc = grpc;
-    db_init(&h->db, cfg);
-    if (!(h->presign = presign_http_new(h->base, cfg)))
-        goto fail;
-    /* PUT: presigned uploads, whose body evhttp buffers up to this */
-    evhttp_set_allowed_methods(h->srv, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-                                           EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
-    evhttp_set_max_body_size(h->srv, (ev_ssize_t)cfg->server.presign_max_put_bytes);
-    evhttp_set_cb(h->srv, "/healthz", on_healthz, h);
-    evhttp_set_cb(h->srv, "/readyz", on_readyz, h);
-    evhttp_set_cb(h->srv, "/metrics", on_metrics, h);
-    evhttp_set_gencb(h->srv, on_other, h);
-    if (evhttp_bind_socket(h->srv, host, (ev_uint16_t)port) != 0) {
-        snprintf(err, errlen, "cannot listen on %s for HTTP", cfg->server.http_listen);
-        rc = ST_EUNAVAIL;
-        goto fail;
+    snprintf(port_s, sizeof(port_s), "%d", port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(host[0] ? host : NULL, port_s, &hints, &ai) != 0 || !ai) {
+        snprintf(err, errlen, "server.http_listen '%s': cannot resolve '%s'",
+                 cfg->server.http_listen, host);
+        return ST_EINVAL;
     }
-    if (pthread_create(&h->thread, NULL, run, h) != 0)
-        goto fail;
-    h->running = true;
+    memcpy(sa, ai->ai_addr, ai->ai_addrlen);
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int http_start(struct http **out, const struct config *cfg, const struct server *grpc, char *err,
+               size_t errlen)
+{
+    struct sockaddr_storage sa = {0};
+    *out = NULL;
+    int rc = bind_addr(cfg, &sa, err, errlen);
+    if (rc)
+        return rc;
+    struct http *h = calloc(1, sizeof(*h));
+    if (!h || !(h->presign = presign_http_new(cfg))) {
+        snprintf(err, errlen, "out of memory starting the HTTP listener");
+        free(h);
+        return ST_ENOMEM;
+    }
+    h->cfg = cfg;
+    h->grpc = grpc;
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (sa.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log,
+                            h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->server.http_max_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->server.http_timeout_s,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+    if (!h->d) {
+        snprintf(err, errlen, "cannot listen on %s for HTTP", cfg->server.http_listen);
+        presign_http_free(h->presign);
+        free(h);
+        return ST_EUNAVAIL;
+    }
+    cur = h;
+    if (!on_loop(attach, h, 5000) || !h->io || !h->timer) {
+        snprintf(err, errlen, "cannot attach the HTTP listener to the event loop");
+        http_stop(h);
+        return ST_ENOMEM;
+    }
     *out = h;
     return 0;
-fail:
-    if (rc == ST_ENOMEM)
-        snprintf(err, errlen, "out of memory starting the HTTP listener");
-    http_stop(h);
-    return rc;
+}
+
+static void stop_begin(void *arg)
+{
+    presign_http_stop(((struct http *)arg)->presign);
+}
+
+static void count_busy(void *arg)
+{
+    struct http *h = arg;
+    h->busy = presign_http_active(h->presign) + h->probes;
+}
+
+static void detach(void *arg)
+{
+    struct http *h = arg;
+    if (h->io)
+        event_free(h->io);
+    if (h->timer)
+        event_free(h->timer);
+    h->io = h->timer = NULL;
+    /* a fiber still holding a suspended connection makes stopping the
+     * daemon undefined: leave it to the exit then */
+    if (presign_http_active(h->presign) == 0 && h->probes == 0)
+        MHD_stop_daemon(h->d);
+    else
+        log_warn("http: %d presigned transfer(s) still running at shutdown",
+                 presign_http_active(h->presign));
+    h->d = NULL;
 }
 
 struct http *http_stop(struct http *h)
 {
     if (!h)
         return NULL;
-    if (h->running) {
-        presign_http_drain(h->presign, 5000); /* relays need the loop to answer */
-        event_base_loopbreak(h->base);
-        pthread_join(h->thread, NULL);
+    if (h->d) {
+        on_loop(stop_begin, h, 1000);
+        for (int waited = 0; waited < STOP_WAIT_MS; waited += 20) {
+            if (on_loop(count_busy, h, 1000) && h->busy == 0)
+                break; /* on_loop()'s lock orders the read after the write */
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        on_loop(detach, h, 5000);
     }
-    if (h->srv)
-        evhttp_free(h->srv);
-    if (h->base)
-        event_base_free(h->base);
-    if (h->db.cfg)
-        db_cleanup(&h->db);
+    cur = NULL;
     presign_http_free(h->presign);
     free(h);
     return NULL;

@@ -1,7 +1,7 @@
 /* presign_http.c - presigned fs GET/PUT on the HTTP listener (see
- * presign_http.h). One relay per request: the loop thread (L) owns the
- * evhttp request; the relay thread (T) owns its Redis connection and posts
- * struct msg to L, which sends. */
+ * presign_http.h). One relay per request: libmicrohttpd's callbacks (the
+ * connection side) and the relay's fiber (the Redis side) share it on the
+ * loop thread and hand over with suspend/resume and loop_wake(). */
 #include "presign_http.h"
 
 #include "auth.h"
@@ -9,209 +9,61 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "http.h"
 #include "httphdr.h"
 #include "job.h"
 #include "jobs.h"
 #include "keys.h"
 #include "log.h"
+#include "loop.h"
 #include "pipe.h"
 #include "presign_fs.h"
 #include "stage.h"
+#include "xfer.h"
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <hiredis/hiredis.h>
-#include <pthread.h>
+#include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define STALL_S 60 /* no progress of the job for this long: give up */
+#define STALL_S      60    /* no progress of the job or the client for this long: give up */
+#define SEND_BLOCK   65536 /* bytes libmicrohttpd asks the GET reader for at once */
+#define CONN_WAIT_MS 1000  /* the fiber looks at the stop flag this often */
 
 struct presign_http {
-    struct event_base *base;
     const struct config *cfg;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int active; /* relays not yet freed (under mu) */
+    int active; /* relays whose fiber runs */
     bool stopping;
+    struct relay *list; /* those relays */
 };
 
 struct relay {
+    struct http_ctx x; /* first: http.c's view */
     struct presign_http *p;
-    struct evhttp_request *req;     /* L only */
-    struct evhttp_connection *conn; /* L only; NULL once closed */
-    char *token;
+    struct relay *prev, *next;   /* p->list while the fiber runs */
+    struct MHD_Connection *conn; /* NULL once the request ended */
     bool put;
-    char req_type[128];    /* PUT: the request's Content-Type */
-    struct evbuffer *body; /* PUT: the body, moved out of the request on L */
-    struct db db;          /* T only */
-    struct job j;          /* T only */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool flushed, closed; /* under mu */
-    struct msg *final;    /* T: the last message, posted once T is done with `r` */
+    bool suspended; /* by a callback, until the fiber resumes it */
+    bool receiving; /* PUT: the access calls may bring body bytes */
+    bool eof;       /* PUT: the whole body arrived */
+    bool failed;    /* the fiber gave up: close at the next callback */
+    bool fiber_done;
+    long long moved;    /* bytes in or out, for the stall check */
+    long long length;   /* PUT: Content-Length */
+    long long received; /* PUT: body bytes taken */
+    char req_type[128];
+    struct waiter *w;        /* the fiber, while it waits on the connection side */
+    char *buf;               /* PUT: the part being filled */
+    size_t want, have;       /* PUT: bytes of this part, bytes in buf */
+    struct redisReply *part; /* GET: the part being sent */
+    size_t off;              /* GET: bytes of it handed out */
+    struct db db;
+    struct job j;
+    struct presign_claims cl;
 };
-
-enum msg_kind { M_FULL, M_START, M_CHUNK, M_END };
-
-struct msg {
-    struct relay *r;
-    enum msg_kind kind;
-    int code;
-    long long length;   /* M_START: Content-Length */
-    char ctype[128];    /* M_FULL, M_START */
-    char allow[8];      /* M_FULL 405: Allow */
-    struct evbuffer *b; /* body (M_FULL) or chunk (M_CHUNK) */
-};
-
-/* ------------------------------------------------------------ loop side */
-
-static void relay_free(struct relay *r)
-{
-    struct presign_http *p = r->p;
-    if (r->conn)
-        evhttp_connection_set_closecb(r->conn, NULL, NULL);
-    if (r->body)
-        evbuffer_free(r->body);
-    free(r->token);
-    pthread_mutex_destroy(&r->mu);
-    pthread_cond_destroy(&r->cv);
-    free(r);
-    pthread_mutex_lock(&p->mu);
-    p->active--;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-}
-
-static void on_closed(struct evhttp_connection *conn, void *arg)
-{
-    struct relay *r = arg;
-    r->conn = NULL; /* evhttp frees it; the request stays ours to end */
-    pthread_mutex_lock(&r->mu);
-    r->closed = true;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-}
-
-static void on_flushed(struct evhttp_connection *conn, void *arg)
-{
-    struct relay *r = arg;
-    pthread_mutex_lock(&r->mu);
-    r->flushed = true;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-}
-
-static const char *reason_of(int code)
-{
-    switch (code) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Payload Too Large";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return "Internal Server Error";
-    }
-}
-
-static void on_msg(evutil_socket_t fd, short what, void *arg)
-{
-    struct msg *m = arg;
-    struct relay *r = m->r;
-    struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-    char len[24];
-    switch (m->kind) {
-    case M_FULL:
-        evhttp_add_header(h, "Content-Type", m->ctype);
-        if (m->allow[0])
-            evhttp_add_header(h, "Allow", m->allow);
-        evhttp_send_reply(r->req, m->code, reason_of(m->code), m->b);
-        relay_free(r); /* evhttp frees the request */
-        break;
-    case M_START:
-        snprintf(len, sizeof(len), "%lld", m->length);
-        evhttp_add_header(h, "Content-Type", m->ctype);
-        evhttp_add_header(h, "Content-Length", len);
-        evhttp_send_reply_start(r->req, m->code, reason_of(m->code));
-        break;
-    case M_CHUNK: /* after a close this does nothing and on_flushed never comes */
-        evhttp_send_reply_chunk_with_cb(r->req, m->b, on_flushed, r);
-        break;
-    case M_END:
-        evhttp_send_reply_end(r->req);
-        relay_free(r);
-        break;
-    }
-    if (m->b)
-        evbuffer_free(m->b);
-    free(m);
-}
-
-/* ------------------------------------------------------------ relay side */
-
-static void post(struct relay *r, struct msg *m)
-{
-    static const struct timeval zero = {0, 0};
-    m->r = r;
-    if (event_base_once(r->p->base, -1, EV_TIMEOUT, on_msg, m, &zero) != 0)
-        log_error("presign: cannot hand a reply to the HTTP loop; the request hangs");
-}
-
-/* Keep the last message of the relay: relay_main() posts it when it no
- * longer touches `r` (L frees `r` when it handles it). */
-static void set_final(struct relay *r, struct msg *m)
-{
-    if (!r->final) {
-        r->final = m;
-        return;
-    }
-    if (m->b)
-        evbuffer_free(m->b);
-    free(m);
-}
-
-/* The final answer with a text body. */
-static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
-{
-    struct msg *m = calloc(1, sizeof(*m));
-    va_list ap;
-    if (!m)
-        return; /* relay_main() says so */
-    m->kind = M_FULL;
-    m->code = code;
-    snprintf(m->ctype, sizeof(m->ctype), "text/plain; charset=utf-8");
-    snprintf(m->allow, sizeof(m->allow), "%s", allow ? allow : "");
-    if ((m->b = evbuffer_new())) {
-        va_start(ap, fmt);
-        evbuffer_add_vprintf(m->b, fmt, ap);
-        va_end(ap);
-        evbuffer_add(m->b, "\n", 1);
-    }
-    set_final(r, m);
-}
 
 static int http_code(int rc)
 {
@@ -238,47 +90,182 @@ static int http_code(int rc)
     }
 }
 
-static bool gone(struct relay *r)
+/* ------------------------------------------------------------ connection side */
+
+static void wake(struct relay *r)
 {
-    pthread_mutex_lock(&r->mu);
-    bool g = r->closed;
-    pthread_mutex_unlock(&r->mu);
-    pthread_mutex_lock(&r->p->mu);
-    g = g || r->p->stopping;
-    pthread_mutex_unlock(&r->p->mu);
-    return g;
+    if (r->w)
+        loop_wake(r->w);
 }
 
-typedef bool(ready_fn)(const struct job *j, long arg);
+static void hand_over(struct relay *r)
+{
+    MHD_suspend_connection(r->conn);
+    r->suspended = true;
+    wake(r);
+}
 
-static bool has_total(const struct job *j, long arg)
+/* PUT body bytes, then one call with *size 0 at the end of the body. */
+static int relay_access(struct http_ctx *x, struct MHD_Connection *conn, const char *data,
+                        size_t *size)
 {
-    return j->parts_total >= 0;
+    struct relay *r = (struct relay *)x;
+    (void)conn;
+    if (r->failed || r->fiber_done || !r->receiving)
+        return MHD_NO; /* closes the connection */
+    if (*size == 0) {
+        /* also called so after a resume in the middle of the body */
+        if (r->received < r->length)
+            return MHD_YES;
+        r->eof = true;
+        hand_over(r);
+        return MHD_YES;
+    }
+    size_t n = r->want - r->have < *size ? r->want - r->have : *size;
+    if (n == 0) { /* more body than Content-Length said: libmicrohttpd stops that */
+        hand_over(r);
+        return MHD_YES;
+    }
+    memcpy(r->buf + r->have, data, n);
+    r->have += n;
+    r->moved += (long long)n;
+    r->received += (long long)n;
+    *size -= n; /* the rest stays with libmicrohttpd until the next call */
+    if (r->have == r->want)
+        hand_over(r);
+    return MHD_YES;
 }
-static bool part_ready(const struct job *j, long n)
+
+/* GET: libmicrohttpd asks for the next bytes of the body. */
+static ssize_t relay_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-    return j->parts_ready > n;
+    struct relay *r = cls;
+    (void)pos;
+    if (r->failed)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t len = r->part ? r->part->len : 0;
+    if (r->part && r->off < len) {
+        size_t n = len - r->off < max ? len - r->off : max;
+        memcpy(buf, r->part->str + r->off, n);
+        r->off += n;
+        r->moved += (long long)n;
+        if (r->off == len)
+            wake(r);
+        return (ssize_t)n;
+    }
+    if (r->fiber_done)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    hand_over(r); /* nothing to send: wait for the fiber's next part */
+    return 0;
 }
-static bool window_open(const struct job *j, long n)
+
+static void relay_free(struct relay *r)
 {
-    return n - j->parts_done < j->window;
+    if (r->part)
+        freeReplyObject(r->part);
+    free(r->buf);
+    free(r);
 }
-static bool ended(const struct job *j, long arg)
+
+static void relay_completed(struct http_ctx *x, int toe)
 {
-    return job_state_terminal(j->state);
+    struct relay *r = (struct relay *)x;
+    (void)toe;
+    r->conn = NULL;
+    r->suspended = false;
+    if (r->fiber_done)
+        relay_free(r);
+    else
+        wake(r); /* it frees `r` */
+}
+
+/* ------------------------------------------------------------ fiber side */
+
+static bool gone(const struct relay *r)
+{
+    return !r->conn || r->p->stopping;
+}
+
+/* Give the connection back to libmicrohttpd. */
+static void resume(struct relay *r)
+{
+    if (r->conn && r->suspended) {
+        r->suspended = false;
+        http_resume(r->conn);
+    }
+}
+
+/* The final answer with a text body: queued on the suspended connection;
+ * on one that streams (a GET's body is going out, a PUT's coming in) the
+ * connection is closed instead. */
+static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
+{
+    char text[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    r->failed = code != 200;
+    if (r->conn && r->suspended)
+        http_answer_text(r->conn, code, allow, text); /* refused once a reply is queued */
+    resume(r);
+}
+
+typedef bool(conn_ready_fn)(const struct relay *r);
+
+static bool part_full(const struct relay *r)
+{
+    return r->have == r->want || r->eof;
+}
+
+static bool body_ended(const struct relay *r)
+{
+    return r->eof;
+}
+
+static bool part_sent(const struct relay *r)
+{
+    return !r->part || r->off >= r->part->len;
+}
+
+/* Wait for the connection side: 0 when ready(r); ST_ECANCELLED when the
+ * request ended or the server stops; ST_ETIMEOUT after STALL_S without a
+ * byte moving (libmicrohttpd closes an idle connection sooner:
+ * server.http_timeout_s). */
+static int wait_conn(struct relay *r, conn_ready_fn *ready)
+{
+    time_t last = time(NULL);
+    long long seen = r->moved;
+    while (!ready(r)) {
+        if (gone(r))
+            return ST_ECANCELLED;
+        if (r->moved != seen) {
+            seen = r->moved;
+            last = time(NULL);
+        } else if (time(NULL) - last > STALL_S) {
+            return ST_ETIMEOUT;
+        }
+        struct waiter w = {0};
+        r->w = &w;
+        loop_wait(&w, CONN_WAIT_MS);
+        r->w = NULL;
+    }
+    return 0;
 }
 
 /* Re-read the job on every wake-up until ready. 0; ST_EPRECOND (it ended
  * first, unless ready(SUCCEEDED)); ST_ECANCELLED (client gone, stopping);
  * ST_ETIMEOUT (no progress for STALL_S); or a Redis error. */
-static int wait_job(struct relay *r, ready_fn *ready, long arg)
+static int wait_job(struct relay *r, xfer_ready_fn *ready, long arg)
 {
     time_t last = time(NULL);
     int64_t seen = -1;
+    struct job *j = &r->j;
     for (;;) {
-        struct job *j = &r->j;
-        bool ok = ready(j, arg);
-        if (ok && !(job_state_terminal(j->state) && j->state != JOB_SUCCEEDED))
+        bool failed = job_state_terminal(j->state) && j->state != JOB_SUCCEEDED;
+        if (ready(j, arg) && !failed)
             return 0;
         if (job_state_terminal(j->state))
             return ST_EPRECOND;
@@ -298,8 +285,8 @@ static int wait_job(struct relay *r, ready_fn *ready, long arg)
     }
 }
 
-/* End a relay whose job broke with `rc`: fail the job if it still runs,
- * answer with the job's own outcome if it ended first. */
+/* End a relay whose transfer broke with `rc`: fail the job if it still
+ * runs, answer with the job's own outcome if it ended first. */
 static void relay_broke(struct relay *r, int rc, const char *what)
 {
     struct job *j = &r->j;
@@ -308,53 +295,53 @@ static void relay_broke(struct relay *r, int rc, const char *what)
         return;
     }
     const char *why = rc == ST_ECANCELLED ? "the HTTP client went away or the server stops"
+                      : rc == ST_ETIMEOUT ? "no progress for 60 s"
                                           : (r->db.err[0] ? r->db.err : st_strerror(rc));
     char msg[400];
     snprintf(msg, sizeof(msg), "presigned %s of '%.160s' interrupted: %.200s", what, j->location,
              why);
     jobs_fail(&r->db, r->p->cfg, j->id, rc, msg, true);
-    answer(r, http_code(rc), NULL, "%s", msg);
+    answer(r, r->p->stopping ? 503 : http_code(rc), NULL, "%s", msg);
 }
 
 /* ---- GET */
 
-/* Send part n as one chunk and wait until it left (or the client did). */
+static int start_reply(struct relay *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_callback((uint64_t)r->j.file_size,
+                                                                  SEND_BLOCK, relay_read, r, NULL);
+    if (!resp)
+        return ST_ENOMEM;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->cl.content_type[0] ? r->cl.content_type
+                                                  : "application/octet-stream");
+    enum MHD_Result ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok == MHD_YES ? 0 : ST_ENOMEM;
+}
+
+/* Fetch part n, let the reader send it, mark it consumed. */
 static int send_part(struct relay *r, long n)
 {
     char key[KEY_MAX];
-    redisReply *rep = NULL;
     keys_job_part(key, sizeof(key), r->j.id, n);
-    int rc = db_cmd(&r->db, &rep, "GET", key, NULL);
+    int rc = db_cmd(&r->db, &r->part, "GET", key, NULL);
     if (rc)
         return rc;
-    struct msg *m = calloc(1, sizeof(*m));
-    if (!m || !(m->b = evbuffer_new()) ||
-        (rep->type == REDIS_REPLY_STRING && evbuffer_add(m->b, rep->str, rep->len) != 0)) {
-        freeReplyObject(rep);
-        free(m);
-        return ST_ENOMEM;
+    if (r->part->type != REDIS_REPLY_STRING) {
+        snprintf(r->db.err, sizeof(r->db.err), "part %ld of job %s is missing in Redis", n,
+                 r->j.id);
+        return ST_EINTERNAL;
     }
-    freeReplyObject(rep);
-    m->kind = M_CHUNK;
-    pthread_mutex_lock(&r->mu);
-    r->flushed = false;
-    pthread_mutex_unlock(&r->mu);
-    post(r, m);
-    pthread_mutex_lock(&r->mu);
-    while (!r->flushed && !r->closed) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-        if (!r->flushed && !r->closed && gone(r))
-            break;
-    }
-    bool sent = r->flushed;
-    pthread_mutex_unlock(&r->mu);
-    return sent ? jobs_part_done(&r->db, r->j.id, n) : ST_ECANCELLED;
+    r->off = 0;
+    resume(r); /* the reader waits for it */
+    rc = wait_conn(r, part_sent);
+    freeReplyObject(r->part);
+    r->part = NULL;
+    return rc ? rc : jobs_part_done(&r->db, r->j.id, n);
 }
 
-static void relay_get(struct relay *r, const struct presign_claims *cl)
+static void relay_get(struct relay *r)
 {
     struct job *j = &r->j;
     char err[400];
@@ -366,50 +353,50 @@ static void relay_get(struct relay *r, const struct presign_claims *cl)
         answer(r, http_code(rc), NULL, "%s", err);
         return;
     }
-    rc = wait_job(r, has_total, 0);
+    rc = wait_job(r, xfer_has_total, 0);
+    if (!rc)
+        rc = gone(r) ? ST_ECANCELLED : start_reply(r);
     if (rc) {
         relay_broke(r, rc, "download");
         return;
     }
-    struct msg *m = calloc(1, sizeof(*m));
-    if (!m) {
-        relay_broke(r, ST_ENOMEM, "download");
-        return;
-    }
-    m->kind = M_START;
-    m->code = 200;
-    m->length = j->file_size;
-    snprintf(m->ctype, sizeof(m->ctype), "%s",
-             cl->content_type[0] ? cl->content_type : "application/octet-stream");
-    post(r, m);
+    /* the status line goes out with the first bytes: from here a failure
+     * can only cut the body short */
     for (long n = 0; !rc && n < j->parts_total; n++) {
-        rc = wait_job(r, part_ready, n);
+        rc = wait_job(r, xfer_part_ready, n);
         if (!rc)
             rc = send_part(r, n);
     }
-    if (rc) { /* the status line is out: all we can do is cut the body short */
+    if (rc) {
         char msg[200];
         snprintf(msg, sizeof(msg), "presigned download interrupted: %s",
                  rc == ST_ECANCELLED ? "the HTTP client went away or the server stops"
                                      : st_strerror(rc));
         jobs_fail(&r->db, r->p->cfg, j->id, rc, msg, true);
+        r->failed = true;
     }
-    if ((m = calloc(1, sizeof(*m)))) {
-        m->kind = M_END;
-        set_final(r, m);
-    }
+    resume(r);
 }
 
 /* ---- PUT */
 
-static int put_part(struct relay *r, long n, size_t len, char *buf)
+/* Take part n (`len` bytes) from the connection and store it. */
+static int put_part(struct relay *r, long n, size_t len)
 {
     struct pipe_cmds p;
-    int rc = wait_job(r, window_open, n);
-    if (rc)
-        return rc;
-    evbuffer_remove(r->body, buf, len);
-    rc = pipe_put(&p, r->j.id, n, buf, len);
+    r->want = len;
+    r->have = 0;
+    resume(r);
+    int rc = wait_conn(r, part_full);
+    if (!rc && r->have != len) {
+        snprintf(r->db.err, sizeof(r->db.err), "the body ended after %lld of %lld bytes",
+                 (long long)n * r->j.part_size + (long long)r->have, r->length);
+        rc = ST_EINVAL;
+    }
+    if (!rc) /* the connection stays suspended while the window is full */
+        rc = wait_job(r, xfer_window_open, n);
+    if (!rc)
+        rc = pipe_put(&p, r->j.id, n, r->buf, len);
     if (!rc)
         rc = db_send_pipe(&r->db, &p);
     if (!rc)
@@ -421,48 +408,46 @@ static int put_parts(struct relay *r)
 {
     struct job *j = &r->j;
     struct pipe_cmds p;
-    long long size = j->bytes_total, ps = j->part_size;
+    long long size = r->length, ps = j->part_size;
     long total = (long)((size + ps - 1) / ps);
-    char *buf = total ? malloc((size_t)(size < ps ? size : ps)) : NULL;
-    int rc = total && !buf ? ST_ENOMEM : 0;
+    int rc = total && !(r->buf = malloc((size_t)(size < ps ? size : ps))) ? ST_ENOMEM : 0;
     for (long n = 0; !rc && n < total; n++) {
         long long left = size - (long long)n * ps;
-        rc = put_part(r, n, (size_t)(left < ps ? left : ps), buf);
+        rc = put_part(r, n, (size_t)(left < ps ? left : ps));
     }
-    free(buf);
+    free(r->buf);
+    r->buf = NULL;
+    r->want = r->have = 0;
+    if (!rc) { /* the end of the body comes as one more access call */
+        resume(r);
+        rc = wait_conn(r, body_ended);
+    }
+    r->receiving = false;
     if (!rc) /* the end, published like every part (the worker may be waiting) */
         rc = pipe_ready(&p, j->id, total, true, size);
     return rc ? rc : db_send_pipe(&r->db, &p);
 }
 
-static void relay_put(struct relay *r, const struct presign_claims *cl)
+static void relay_put(struct relay *r)
 {
     struct job *j = &r->j;
     char err[400];
-    if (httphdr_content_type_check(r->req_type, "Content-Type", err, sizeof(err))) {
-        answer(r, 400, NULL, "%s", err);
-        return;
-    }
-    if (cl->content_type[0] && r->req_type[0] && strcmp(cl->content_type, r->req_type) != 0) {
-        answer(r, 400, NULL, "Content-Type '%s' is not the signed one ('%s') for '%s'", r->req_type,
-               cl->content_type, cl->location);
-        return;
-    }
     j->kind = JOB_UPLOAD;
     j->part_size = r->p->cfg->upload.part_size;
     j->window = r->p->cfg->upload.window;
     j->overwrite = 1; /* a PUT replaces, as on S3 */
-    j->bytes_total = (int64_t)evbuffer_get_length(r->body);
+    j->bytes_total = r->length;
     snprintf(j->content_type, sizeof(j->content_type), "%s",
-             cl->content_type[0] ? cl->content_type : r->req_type);
+             r->cl.content_type[0] ? r->cl.content_type : r->req_type);
     int rc = jobs_create(&r->db, r->p->cfg, j, err, sizeof(err));
     if (rc) {
         answer(r, http_code(rc), NULL, "%s", err);
         return;
     }
+    r->receiving = true;
     rc = put_parts(r);
     if (!rc)
-        rc = wait_job(r, ended, 0);
+        rc = wait_job(r, xfer_ended, 0);
     if (rc) {
         relay_broke(r, rc, "upload");
         return;
@@ -473,188 +458,186 @@ static void relay_put(struct relay *r, const struct presign_claims *cl)
 
 /* ---- both */
 
-/* The URL's claims, checked: signature, expiry, method, user, privilege. */
-static int check(struct relay *r, struct presign_claims *cl)
+/* What the URL's claims need from Redis: the user as signed, the privilege. */
+static int check(struct relay *r)
 {
-    unsigned char key[AUTH_PRESIGN_KEY_BYTES];
     char err[600];
     bool admin = false;
     long long gen = 0;
-    auth_presign_key(key);
-    int rc = presign_fs_verify(key, sizeof(key), r->token, (long long)time(NULL), cl);
-    memset(key, 0, sizeof(key));
-    if (rc == ST_ETIMEOUT)
-        return answer(r, 403, NULL, "presigned URL expired"), rc;
-    if (rc)
-        return answer(r, 403, NULL, "presigned URL is invalid (bad signature)"), rc;
-    if (cl->put != r->put)
-        return answer(r, 405, cl->put ? "PUT" : "GET", "this presigned URL is for %s of '%s'",
-                      cl->put ? "PUT" : "GET", cl->location),
-               ST_EINVAL;
-    rc = auth_user_info(&r->db, cl->user, &admin, &gen);
-    if (rc == ST_ENOTFOUND || (!rc && gen != cl->gen))
+    int rc = auth_user_info(&r->db, r->cl.user, &admin, &gen);
+    if (rc == ST_ENOTFOUND || (!rc && gen != r->cl.gen))
         return answer(r, 403, NULL, "presigned URL revoked: user '%s' was dropped or changed",
-                      cl->user),
+                      r->cl.user),
                ST_EPERM;
     if (rc)
         return answer(r, 503, NULL, "%s", r->db.err), rc;
     job_init(&r->j);
-    snprintf(r->j.user, sizeof(r->j.user), "%s", cl->user);
-    struct stage_who who = {&r->db, cl->user, admin};
-    rc = stage_locate_as(&who, cl->location, true, r->put ? AUTHZ_WRITE : AUTHZ_READ, &r->j, err,
+    snprintf(r->j.user, sizeof(r->j.user), "%s", r->cl.user);
+    struct stage_who who = {&r->db, r->cl.user, admin};
+    rc = stage_locate_as(&who, r->cl.location, true, r->put ? AUTHZ_WRITE : AUTHZ_READ, &r->j, err,
                          sizeof(err));
     if (rc)
         answer(r, http_code(rc), NULL, "%s", err);
     return rc;
 }
 
-static void *relay_main(void *arg)
+static void relay_main(void *arg)
 {
     struct relay *r = arg;
-    static __thread struct presign_claims cl;
-    db_init(&r->db, r->p->cfg);
-    if (check(r, &cl) == 0) {
-        log_info("presign %s %s user=%s", r->put ? "PUT" : "GET", cl.location, cl.user);
+    struct presign_http *p = r->p;
+    db_init(&r->db, p->cfg);
+    if (check(r) == 0) {
+        log_info("presign %s %s user=%s", r->put ? "PUT" : "GET", r->cl.location, r->cl.user);
         if (r->put)
-            relay_put(r, &cl);
+            relay_put(r);
         else
-            relay_get(r, &cl);
+            relay_get(r);
     }
     db_cleanup(&r->db);
-    if (!r->final) /* out of memory on the way */
+    if (r->conn && r->suspended) { /* out of memory on the way: no answer was queued */
+        r->failed = true;
         answer(r, 500, NULL, "out of memory");
-    if (r->final)
-        post(r, r->final); /* `r` is L's from here on */
+    }
+    if (r->prev)
+        r->prev->next = r->next;
     else
-        log_error("presign: out of memory for a reply; the request hangs");
-    return NULL;
+        p->list = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    p->active--;
+    r->fiber_done = true;
+    if (!r->conn)
+        relay_free(r);
 }
 
 /* ------------------------------------------------------------ entry */
 
-static void reply_now(struct evhttp_request *req, int code, const char *text)
+static int answer_now(struct MHD_Connection *conn, int code, const char *allow, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
+static int answer_now(struct MHD_Connection *conn, int code, const char *allow, const char *fmt,
+                      ...)
 {
-    struct evbuffer *b = evbuffer_new();
-    if (b)
-        evbuffer_add_printf(b, "%s\n", text);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "text/plain; charset=utf-8");
-    evhttp_send_reply(req, code, reason_of(code), b);
-    if (b)
-        evbuffer_free(b);
+    char text[800];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    return http_answer_text(conn, code, allow, text);
 }
 
-static bool take_slot(struct presign_http *p)
+/* The checks that need only the headers: signature, expiry, method,
+ * Content-Type and Content-Length. 0, or the answer is queued (> 0). */
+static int check_headers(struct presign_http *p, struct MHD_Connection *conn, bool put,
+                         const char *token, struct presign_claims *cl, char *req_type,
+                         size_t typelen, long long *length)
 {
-    pthread_mutex_lock(&p->mu);
-    bool ok = !p->stopping && p->active < p->cfg->server.presign_relays;
-    if (ok)
-        p->active++;
-    pthread_mutex_unlock(&p->mu);
-    return ok;
+    unsigned char key[AUTH_PRESIGN_KEY_BYTES];
+    char err[300];
+    auth_presign_key(key);
+    int rc = presign_fs_verify(key, sizeof(key), token, (long long)time(NULL), cl);
+    memset(key, 0, sizeof(key));
+    if (rc == ST_ETIMEOUT)
+        return answer_now(conn, 403, NULL, "presigned URL expired"), 1;
+    if (rc)
+        return answer_now(conn, 403, NULL, "presigned URL is invalid (bad signature)"), 1;
+    if (cl->put != put)
+        return answer_now(conn, 405, cl->put ? "PUT" : "GET",
+                          "this presigned URL is for %s of '%s'", cl->put ? "PUT" : "GET",
+                          cl->location),
+               1;
+    if (!put)
+        return 0;
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    const char *cl_s = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    snprintf(req_type, typelen, "%s", ct ? ct : "");
+    if (httphdr_content_type_check(req_type, "Content-Type", err, sizeof(err)))
+        return answer_now(conn, 400, NULL, "%s", err), 1;
+    if (cl->content_type[0] && req_type[0] && strcmp(cl->content_type, req_type) != 0)
+        return answer_now(conn, 400, NULL,
+                          "Content-Type '%s' is not the signed one ('%s') for '%s'", req_type,
+                          cl->content_type, cl->location),
+               1;
+    char *end = NULL;
+    *length = cl_s ? strtoll(cl_s, &end, 10) : -1;
+    if (!cl_s || end == cl_s || *end || *length < 0)
+        return answer_now(conn, 411, NULL,
+                          "a presigned PUT needs a Content-Length (no chunked bodies)"),
+               1;
+    if (*length > p->cfg->server.presign_max_put_bytes)
+        return answer_now(conn, 413, NULL,
+                          "body of %lld bytes is over server.presign_max_put_bytes (%d); use "
+                          "UploadFile for larger files",
+                          *length, p->cfg->server.presign_max_put_bytes),
+               1;
+    return 0;
 }
 
-static struct relay *relay_new(struct presign_http *p, struct evhttp_request *req)
+int presign_http_start(struct presign_http *p, struct MHD_Connection *conn, const char *method,
+                       const char *token, void **con_cls)
 {
-    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    bool put = strcmp(method, MHD_HTTP_METHOD_PUT) == 0;
+    if (!put && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+        return answer_now(conn, 405, "GET, PUT",
+                          "presigned URLs take GET (download) or PUT (upload)");
     struct relay *r = calloc(1, sizeof(*r));
     if (!r)
-        return NULL;
-    r->p = p;
-    r->req = req;
-    r->conn = evhttp_request_get_connection(req);
-    r->put = evhttp_request_get_command(req) == EVHTTP_REQ_PUT;
-    r->token = strdup(path + strlen(PRESIGN_FS_PATH));
-    r->body = evbuffer_new();
-    snprintf(r->req_type, sizeof(r->req_type), "%s", ct ? ct : "");
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
-    if (!r->token || !r->body) {
-        free(r->token);
-        if (r->body)
-            evbuffer_free(r->body);
+        return ST_ENOMEM;
+    if (check_headers(p, conn, put, token, &r->cl, r->req_type, sizeof(r->req_type), &r->length)) {
         free(r);
-        return NULL;
+        return 0;
     }
-    evbuffer_add_buffer(r->body, evhttp_request_get_input_buffer(req)); /* moves, no copy */
-    return r;
+    if (p->stopping || p->active >= p->cfg->server.presign_relays) {
+        free(r);
+        return answer_now(conn, 503, NULL, "%s",
+                          p->stopping ? "the server is shutting down; retry on another"
+                                      : "too many presigned transfers at once "
+                                        "(server.presign_relays); retry");
+    }
+    r->x.access = relay_access;
+    r->x.completed = relay_completed;
+    r->p = p;
+    r->conn = conn;
+    r->put = put;
+    MHD_suspend_connection(conn); /* until the fiber checked the user */
+    r->suspended = true;
+    if (loop_spawn(relay_main, r) != 0) {
+        r->fiber_done = true;
+        r->suspended = false;
+        http_answer_text(conn, 503, NULL, "cannot start a presigned transfer (out of memory)");
+        http_resume(conn);
+    } else {
+        p->active++;
+        r->next = p->list;
+        if (p->list)
+            p->list->prev = r;
+        p->list = r;
+    }
+    *con_cls = r;
+    return 0;
 }
 
-void presign_http_handle(struct presign_http *p, struct evhttp_request *req)
+int presign_http_active(const struct presign_http *p)
 {
-    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
-    if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_PUT) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, PUT");
-        reply_now(req, 405, "presigned URLs take GET (download) or PUT (upload)");
-        return;
-    }
-    if (!take_slot(p)) {
-        reply_now(req, 503, "too many presigned transfers at once (server.presign_relays); retry");
-        return;
-    }
-    struct relay *r = relay_new(p, req);
-    pthread_t t;
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    if (!r || pthread_create(&t, &a, relay_main, r) != 0) {
-        pthread_attr_destroy(&a);
-        reply_now(req, 503, "cannot start a presigned transfer (out of memory or threads)");
-        if (r) {
-            r->conn = NULL;
-            relay_free(r);
-        } else {
-            pthread_mutex_lock(&p->mu);
-            p->active--;
-            pthread_mutex_unlock(&p->mu);
-        }
-        return;
-    }
-    pthread_attr_destroy(&a);
-    if (r->conn)
-        evhttp_connection_set_closecb(r->conn, on_closed, r);
+    return p ? p->active : 0;
 }
 
-struct presign_http *presign_http_new(struct event_base *base, const struct config *cfg)
+void presign_http_stop(struct presign_http *p)
+{
+    p->stopping = true;
+    for (struct relay *r = p->list; r; r = r->next)
+        wake(r);
+}
+
+struct presign_http *presign_http_new(const struct config *cfg)
 {
     struct presign_http *p = calloc(1, sizeof(*p));
-    if (!p)
-        return NULL;
-    p->base = base;
-    p->cfg = cfg;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    if (p)
+        p->cfg = cfg;
     return p;
-}
-
-void presign_http_drain(struct presign_http *p, int ms)
-{
-    struct timespec ts;
-    if (!p)
-        return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&p->mu);
-    p->stopping = true;
-    while (p->active > 0 && pthread_cond_timedwait(&p->cv, &p->mu, &ts) == 0)
-        ;
-    if (p->active > 0)
-        log_warn("presign: %d relay(s) still running at shutdown", p->active);
-    pthread_mutex_unlock(&p->mu);
 }
 
 struct presign_http *presign_http_free(struct presign_http *p)
 {
-    if (!p)
-        return NULL;
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
     free(p);
     return NULL;
 }

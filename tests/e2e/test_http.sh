@@ -3,10 +3,16 @@
 # (Redis reachable, not draining; 503 with the reason otherwise) and /metrics
 # (Prometheus text with the queue backlog and pending jobs); then the gRPC
 # Health/Watch stream through a SIGTERM (the test's last step).
+# Hostile clients of the listener (server.http_timeout_s 10,
+# server.http_max_connections 16 here): six 64 MiB PUTs to a bad presigned
+# URL are answered 403 from their headers and the frontend's peak RSS does
+# not grow with them; an idle connection is closed after the timeout; a
+# connection over the cap waits unanswered while the others are held.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init http
+export STAGE_SERVER_HTTP_TIMEOUT_S=10 STAGE_SERVER_HTTP_MAX_CONNECTIONS=16
 e2e_start
 login_root
 
@@ -44,6 +50,87 @@ body=$(curl -s -m 20 "$URL/readyz" || true)
 kill -CONT "$PID_redis"
 check_contains "readyz names the cause while Redis is stopped" "$body" "not ready"
 check_eq "healthz while Redis was stopped" 200 "$(code "$URL/healthz")"
+
+# Hostile clients: bodies before authentication, idle and excess connections.
+export E2E_HTTP_PORT="$HTTP_PORT" E2E_FE_PID="$PID_frontend"
+check_rc "the HTTP listener holds no body before checking, times out, caps connections" 0 \
+  pyrun <<'EOF'
+import os, socket, threading, time
+port, pid, MIB = int(os.environ["E2E_HTTP_PORT"]), os.environ["E2E_FE_PID"], 1 << 20
+def hwm_mib():
+    with open("/proc/%s/status" % pid) as f:
+        return [int(l.split()[1]) for l in f if l.startswith("VmHWM:")][0] / 1024
+def conn():
+    return socket.create_connection(("127.0.0.1", port), timeout=60)
+def put(polite, out, i):
+    s = conn()
+    s.sendall(b"PUT /v1/presign/not-a-token HTTP/1.1\r\nHost: x\r\n"
+              b"Content-Length: %d\r\n\r\n" % (64 * MIB))
+    status, sent, block = b"", 0, b"\0" * MIB
+    if polite:  # read the answer to the headers alone, then push the body anyway
+        status = s.recv(4096)
+    try:
+        while sent < 64 * MIB:
+            s.sendall(block)
+            sent += MIB
+    except OSError:
+        pass
+    if not polite:
+        try:
+            status = s.recv(4096)
+        except OSError:
+            status = b"(reset)"
+    out[i] = (status.split(b"\r\n")[0].decode(errors="replace"), sent // MIB)
+    s.close()
+before = hwm_mib()
+out = [None] * 6
+ts = [threading.Thread(target=put, args=(i < 3, out, i)) for i in range(6)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+after = hwm_mib()
+print("six 64 MiB PUTs to a bad URL: %s; frontend VmHWM %.1f -> %.1f MiB" % (out, before, after))
+polite_403 = all(o[0].endswith("403 Forbidden") for o in out[:3])
+grew = after - before
+# an idle connection is closed after server.http_timeout_s (10 s)
+s, t0 = conn(), time.time()
+idle_closed = s.recv(1) == b""
+idle_s = time.time() - t0
+s.close()
+print("idle connection closed by the server after %.1f s" % idle_s)
+# 16 connections held (each sent a partial request line): a 17th is not
+# taken (it waits in the kernel's backlog, costing the frontend nothing)
+# until one of them closes, then it is served
+held = [conn() for _ in range(16)]
+for h in held:
+    h.sendall(b"GET /hea")
+x = conn()
+x.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+x.settimeout(2)
+try:
+    extra = x.recv(4096)
+except socket.timeout:
+    extra = b"(no answer within 2 s)"
+print("17th connection while 16 are held: %r" % extra[:40])
+for h in held:
+    h.close()
+x.settimeout(30)
+again = x.recv(4096).split(b"\r\n")[0]
+print("the 17th once they closed: %r" % again)
+x.close()
+errs = []
+if not polite_403:
+    errs.append("a PUT to a bad URL was not answered 403 from its headers")
+if grew > 16:
+    errs.append("peak RSS grew %.1f MiB with the bodies" % grew)
+if not idle_closed or idle_s > 40:
+    errs.append("idle connection not closed by the timeout")
+if extra.startswith(b"HTTP/1.1 200"):
+    errs.append("the 17th connection was served")
+if not again.startswith(b"HTTP/1.1 200"):
+    errs.append("/healthz did not answer after the held connections closed")
+raise SystemExit("; ".join(errs) if errs else 0)
+EOF
+printf '%s\n' "$OUT"
 
 # grpc.health.v1.Health/Watch: the status at once, SERVICE_UNKNOWN (the
 # stream stays open) for an unknown name; on SIGTERM NOT_SERVING, then the

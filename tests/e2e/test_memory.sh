@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_memory.sh - a 1 GiB upload and download (data made on the fly, hashed on
-# both ends; no source file on disk) through the Python client and through
-# stagectl (stdin/stdout). Prints MiB/s and the peak RSS (VmHWM) of the
+# both ends; no source file on disk) through the Python client, presigned fs
+# URLs (GET and a streamed PUT) and stagectl (stdin/stdout). Prints MiB/s and the peak RSS (VmHWM) of the
 # frontend, the workers, Redis and stagectl. Fails only if a service process
 # or stagectl peaks above 100 MiB: memory must not grow with the file size.
 # Sizes: E2E_MEMORY_MIB (default 1024).
@@ -80,6 +80,29 @@ report("presigned GET (HTTP listener)", time.time() - t)
 ok_pre = h_pre.hexdigest() == h_up.hexdigest() and got_pre == n * MIB
 print("presigned GET sha256 %s" % ("matches" if ok_pre else "DIFFERS (%d bytes)" % got_pre))
 
+# Presigned PUT: 1 GiB streamed into the HTTP listener, which holds one part
+# at a time (not the body); the stored file is hashed on disk
+import http.client, json, urllib.parse
+pu = urllib.parse.urlsplit(c.presign("@~/mem/put.bin", upload=True)["url"])
+h_put = hashlib.sha256()
+t = time.time()
+conn = http.client.HTTPConnection(pu.hostname, pu.port, timeout=120)
+conn.putrequest("PUT", pu.path)
+conn.putheader("Content-Length", str(n * MIB))
+conn.endheaders()
+for b in random_chunks(h_put):
+    conn.send(b)
+resp = conn.getresponse()
+put_body = resp.read().decode()
+report("presigned PUT (HTTP listener)", time.time() - t)
+h_disk = hashlib.sha256()
+with open(os.path.join(os.environ["E2E_DATA"], "stage/user/root/mem/put.bin"), "rb") as f:
+    for b in iter(lambda: f.read(4 * MIB), b""):
+        h_disk.update(b)
+ok_put = resp.status == 200 and h_disk.hexdigest() == h_put.hexdigest()
+print("presigned PUT: HTTP %d %s; sha256 on disk %s" % (resp.status, put_body.strip(),
+      "matches" if ok_put else "DIFFERS"))
+
 # stagectl: put from stdin, get to stdout. Its peak RSS is its VmHWM, sampled
 # while it runs (wait4's ru_maxrss would include the forked Python before exec).
 def run_ctl(args, feed=None, sink=None):
@@ -146,6 +169,8 @@ if not ok:
     errors.append("python round trip differs")
 if not ok_pre:
     errors.append("presigned GET differs")
+if not ok_put:
+    errors.append("presigned PUT failed or differs")
 if not ok2:
     errors.append("stagectl round trip failed")
 if over:

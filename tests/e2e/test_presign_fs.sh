@@ -68,6 +68,22 @@ check_eq "DELETE -> 405" 405 "$(code DELETE "$GET_URL")"
 check_eq "PUT with another Content-Type than signed -> 400" 400 \
   "$(code PUT "$PUT_URL" -H 'Content-Type: text/evil' --data-binary @"$W/small.txt")"
 check_eq "... and the file is untouched" "$WANT" "$(sha "$(stage_path pre/big.bin)")"
+check_eq "chunked PUT (no Content-Length) -> 411" 411 \
+  "$(code PUT "$PUT_URL" -H 'Content-Type: application/x-test' -H 'Transfer-Encoding: chunked' \
+    --data-binary @"$W/small.txt")"
+# over server.presign_max_put_bytes (1 GiB): answered from the headers alone,
+# before a byte of the body is sent
+check_rc "PUT announcing 2 GiB -> 413 before any body byte" 0 env U="$PUT_URL" "$PY" - <<'EOF'
+import os, socket, urllib.parse
+u = urllib.parse.urlsplit(os.environ["U"])
+s = socket.create_connection((u.hostname, u.port), timeout=30)
+s.sendall(b"PUT %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-test\r\n"
+          b"Content-Length: %d\r\n\r\n" % (u.path.encode(), 2 << 30))
+head = s.recv(4096).decode(errors="replace")
+print(head.splitlines()[0] if head else "(closed)")
+raise SystemExit(0 if " 413 " in head.splitlines()[0] and "presign_max_put_bytes" in head else 1)
+EOF
+check_eq "... and the file is untouched" "$WANT" "$(sha "$(stage_path pre/big.bin)")"
 # flip one character of the signature, then of the claims
 tok=${GET_URL##*/}
 sig=${tok##*.}
