@@ -31,6 +31,8 @@ static const char msg_badtoken[] = "invalid or expired token: log in again";
 
 /* Written once by auth_init() before the handler threads start. */
 static unsigned char g_secret[SECRET_BYTES];
+static unsigned char g_presign[AUTH_PRESIGN_KEY_BYTES];
+static bool g_keyed; /* auth_set_master_key() derived both */
 static int g_token_ttl_s = 3600;
 
 struct user_rec {
@@ -105,10 +107,7 @@ int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen)
 
 void auth_presign_key(unsigned char out[AUTH_PRESIGN_KEY_BYTES])
 {
-    static const char label[] = "stage presign v1";
-    unsigned int n = AUTH_PRESIGN_KEY_BYTES;
-    HMAC(EVP_sha256(), g_secret, sizeof(g_secret), (const unsigned char *)label, sizeof(label) - 1,
-         out, &n);
+    memcpy(out, g_presign, AUTH_PRESIGN_KEY_BYTES);
 }
 
 struct pw_check {
@@ -141,32 +140,36 @@ static bool password_ok(const struct user_rec *u, const char *password)
 
 /* ------------------------------------------------------------ start-up */
 
-static int load_secret(struct db *db, char *err, size_t errlen)
+/* The token and presign keys come from the master key (HKDF, one label
+ * each): every frontend with the same key agrees, and nothing in Redis lets
+ * a reader mint a token. A key an older version kept in Redis goes. */
+int auth_set_master_key(const unsigned char *k, size_t n)
 {
-    unsigned char fresh[SECRET_BYTES];
-    char hex[2 * SECRET_BYTES + 1];
-    redisReply *r = NULL;
-    if (RAND_bytes(fresh, sizeof(fresh)) != 1) {
-        snprintf(err, errlen, "random generator failed");
-        return ST_EINTERNAL;
-    }
-    cred_hex(fresh, sizeof(fresh), hex);
-    OPENSSL_cleanse(fresh, sizeof(fresh));
-    int rc = db_cmd(db, NULL, "SET", AUTH_SECRET_KEY, hex, "NX", NULL);
+    static const unsigned char salt[] = "stage-service";
+    static const unsigned char tok[] = "stage token v2", pre[] = "stage presign v2";
+    int rc =
+        cred_hkdf(k, n, salt, sizeof(salt) - 1, tok, sizeof(tok) - 1, g_secret, sizeof(g_secret));
     if (!rc)
-        rc = db_cmd(db, &r, "GET", AUTH_SECRET_KEY, NULL);
+        rc = cred_hkdf(k, n, salt, sizeof(salt) - 1, pre, sizeof(pre) - 1, g_presign,
+                       sizeof(g_presign));
+    g_keyed = rc == 0;
+    return rc;
+}
+
+static int drop_legacy_secret(struct db *db, char *err, size_t errlen)
+{
+    redisReply *r = NULL;
+    int rc = db_cmd(db, &r, "DEL", AUTH_LEGACY_SECRET_KEY, NULL);
     if (rc) {
         snprintf(err, errlen, "%s", db->err);
         return rc;
     }
-    if (r->type != REDIS_REPLY_STRING ||
-        cred_unhex(r->str, g_secret, sizeof(g_secret)) != SECRET_BYTES) {
-        snprintf(err, errlen, "%s in Redis is not %d hex bytes", AUTH_SECRET_KEY, SECRET_BYTES);
-        rc = ST_EINVAL;
-    }
+    if (db_reply_int(r, 0) > 0)
+        log_warn("removed %s from Redis: tokens are now keyed by STAGE_MASTER_KEY (tokens issued "
+                 "before this start are no longer valid: log in again)",
+                 AUTH_LEGACY_SECRET_KEY);
     freeReplyObject(r);
-    OPENSSL_cleanse(hex, sizeof(hex));
-    return rc;
+    return 0;
 }
 
 /* The root password from the environment or a file; "" if neither is set. */
@@ -230,7 +233,13 @@ int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen)
     char password[CRED_PASS_MAX];
     struct user_rec u;
     g_token_ttl_s = cfg->auth.token_ttl_s > 0 ? cfg->auth.token_ttl_s : 3600;
-    int rc = load_secret(db, err, errlen);
+    if (!g_keyed) {
+        snprintf(err, errlen,
+                 "no token key: set STAGE_MASTER_KEY or STAGE_MASTER_KEY_FILE (32 random bytes, "
+                 "base64: openssl rand -base64 32); it keys tokens and presigned URLs");
+        return ST_EINVAL;
+    }
+    int rc = drop_legacy_secret(db, err, errlen);
     if (!rc)
         rc = user_get(db, AUTH_ROOT_USER, &u);
     if (rc) {

@@ -1,9 +1,10 @@
 /* auth.h - users, passwords and bearer tokens in Redis (DESIGN §3).
  *
  * Users are hashes st:user:<name> {pwhash, salt, iter, admin, gen,
- * created_on}; the token HMAC key is st:secret:token (32 random bytes, hex,
- * created once with SET NX so every frontend shares it). The pure crypto is
- * in cred.h. Nothing here logs a password or a token.
+ * created_on}. The token HMAC key and the presign key are derived from
+ * STAGE_MASTER_KEY (HKDF-SHA256, a label each), so every frontend with that
+ * key shares them and nothing in Redis lets a reader act as a user. The
+ * pure crypto is in cred.h. Nothing here logs a password, a key or a token.
  *
  * Threads: auth_init() runs once in main before the server starts; the
  * rest runs on handler threads with the thread's own `struct db`. */
@@ -19,10 +20,17 @@ struct config;
 struct db;
 struct redisReply;
 
-#define AUTH_SECRET_KEY "st:secret:token"
-#define AUTH_ROOT_USER  "root"
+/* Where versions before the master-key derivation kept the token key in
+ * clear; auth_init() deletes it. */
+#define AUTH_LEGACY_SECRET_KEY "st:secret:token"
+#define AUTH_ROOT_USER         "root"
 
-/* Load or create the token secret and bootstrap the `root` admin from
+/* Derive the token and presign keys from the master key (`n` bytes). Call
+ * once in main before auth_init(). 0 or ST_EINTERNAL. */
+int auth_set_master_key(const unsigned char *k, size_t n);
+
+/* Check the keys are set (ST_EINVAL with the fix in `err` otherwise), drop
+ * the legacy key from Redis, and bootstrap the `root` admin from
  * STAGE_ROOT_PASSWORD or the file named by STAGE_ROOT_PASSWORD_FILE if
  * st:user:root does not exist. 0, or an st_err with a message in `err`. */
 int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen);
@@ -62,10 +70,9 @@ int auth_check_password(struct db *db, const char *user, const char *password, c
  * a drop). 0, ST_ENOTFOUND, or a Redis error (db->err). */
 int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen);
 
-/* The key that signs presigned fs URLs (presign_fs.h): HMAC-SHA256 of the
- * token secret and a label, so one secret (st:secret:token, shared by every
- * frontend) serves both uses without the two sharing a key. After
- * auth_init(); any thread. */
+/* The key that signs presigned fs URLs (presign_fs.h), derived from the
+ * master key with its own label (not the token key). After
+ * auth_set_master_key(); any thread. */
 #define AUTH_PRESIGN_KEY_BYTES 32
 void auth_presign_key(unsigned char out[AUTH_PRESIGN_KEY_BYTES]);
 

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,4 +286,19 @@ int cred_parse_header(const char *value, size_t len, struct cred_header *out)
 void cred_header_wipe(struct cred_header *h)
 {
     OPENSSL_cleanse(h, sizeof(*h));
+}
+
+int cred_hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt, size_t saltlen,
+              const unsigned char *info, size_t infolen, unsigned char *out, size_t outlen)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    size_t n = outlen;
+    int ok = ctx && EVP_PKEY_derive_init(ctx) > 0 &&
+             EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) > 0 &&
+             EVP_PKEY_CTX_set1_hkdf_salt(ctx, salt, (int)saltlen) > 0 &&
+             EVP_PKEY_CTX_set1_hkdf_key(ctx, ikm, (int)ikmlen) > 0 &&
+             EVP_PKEY_CTX_add1_hkdf_info(ctx, info, (int)infolen) > 0 &&
+             EVP_PKEY_derive(ctx, out, &n) > 0 && n == outlen;
+    EVP_PKEY_CTX_free(ctx);
+    return ok ? 0 : ST_EINTERNAL;
 }

@@ -25,6 +25,11 @@
 
 /* Base64url without padding. Returns the length written (NUL-terminated), or
  * -1 if `out` is too small. */
+/* HKDF-SHA256 (RFC 5869) of `ikm` with `salt` and `info` into `out`
+ * (`outlen` <= 255 * 32). 0, or ST_EINTERNAL if OpenSSL fails. */
+int cred_hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt, size_t saltlen,
+              const unsigned char *info, size_t infolen, unsigned char *out, size_t outlen);
+
 int cred_b64url_encode(const unsigned char *in, size_t len, char *out, size_t outlen);
 
 /* Decode base64url (no padding) or, with `std`, standard base64 (padding

@@ -59,8 +59,8 @@ static bool wait_signal(const sigset_t *set, long ms)
     return sig > 0;
 }
 
-/* The key sealing external stages' connection secrets (optional: without
- * it, stages with credentials are refused). */
+/* The master key: it seals external stages' connection secrets and keys
+ * tokens and presigned URLs (auth.h). Required. */
 static int load_master_key(void)
 {
     struct secret_key key;
@@ -70,8 +70,18 @@ static int load_master_key(void)
         log_error("master key: %s", err);
         return rc;
     }
-    if (!key.set)
-        log_warn("STAGE_MASTER_KEY is not set: external stages with credentials are refused");
+    if (!key.set) {
+        log_error("STAGE_MASTER_KEY (or STAGE_MASTER_KEY_FILE) is not set: the frontend needs it "
+                  "to key tokens, presigned URLs and stage credentials (32 random bytes, base64: "
+                  "openssl rand -base64 32; the same on every frontend and worker)");
+        return ST_EINVAL;
+    }
+    rc = auth_set_master_key(key.k, sizeof(key.k));
+    if (rc) {
+        log_error("master key: cannot derive the token keys");
+        secret_wipe(&key, sizeof(key));
+        return rc;
+    }
     catalog_set_key(&key);
     secret_wipe(&key, sizeof(key));
     return 0;

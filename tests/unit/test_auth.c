@@ -177,6 +177,25 @@ static void test_header(void **st)
     assert_int_equal(h.token[0], 0);
 }
 
+/* RFC 5869, test case 1. */
+static void test_hkdf(void **st)
+{
+    (void)st;
+    unsigned char ikm[22], salt[13], info[10], okm[42];
+    static const char want[] = "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+                               "34007208d5b887185865";
+    char hex[2 * sizeof(okm) + 1];
+    memset(ikm, 0x0b, sizeof(ikm));
+    for (unsigned i = 0; i < sizeof(salt); i++)
+        salt[i] = (unsigned char)i;
+    for (unsigned i = 0; i < sizeof(info); i++)
+        info[i] = (unsigned char)(0xf0 + i);
+    assert_int_equal(
+        cred_hkdf(ikm, sizeof(ikm), salt, sizeof(salt), info, sizeof(info), okm, sizeof(okm)), 0);
+    cred_hex(okm, sizeof(okm), hex);
+    assert_string_equal(hex, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_token_roundtrip),
         cmocka_unit_test(test_token_tamper),
         cmocka_unit_test(test_header),
+        cmocka_unit_test(test_hkdf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
