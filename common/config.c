@@ -41,7 +41,9 @@ enum ktype {
     K_INT,  /* int, plain decimal */
     K_SIZE, /* int, decimal with an optional binary suffix: 64KiB, 8MiB */
     K_BOOL, /* bool */
-    K_LIST, /* char[size]: a YAML list of scalars (or one scalar), kept joined by ", " */
+    /* char[size]: a YAML list of scalars joined by ", ", or one string as is;
+     * its reader splits it on commas and blanks (IPv6 entries hold colons) */
+    K_WORDS,
 };
 
 #define K_SECRET 1 /* environment (or VAR_FILE) only; never echoed in messages */
@@ -77,7 +79,7 @@ static const struct key keys[] = {
     {"storage.type", K_STR, FLD(storage.type), 0, 0, 0},
     {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
     {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
-    {"storage.endpoint_allow", K_LIST, FLD(storage.endpoint_allow), 0, 0, 0},
+    {"storage.endpoint_allow", K_WORDS, FLD(storage.endpoint_allow), 0, 0, 0},
     {"storage.s3.bucket", K_STR, FLD(storage.s3.bucket), 0, 0, 0},
     {"storage.s3.endpoint_url", K_STR, FLD(storage.s3.endpoint_url), 0, 0, 0},
     {"storage.s3.region", K_STR, FLD(storage.s3.region), 0, 0, 0},
@@ -264,7 +266,7 @@ static int key_set(struct config *cfg, const struct key *k, const char *v, const
     const char *shown = (k->flags & K_SECRET) ? "******" : v;
     switch (k->type) {
     case K_STR:
-    case K_LIST: /* a list from the environment is one string: "a, b" */
+    case K_WORDS: /* a list from the environment is one string: "a, b" */
         if (strlen(v) >= k->size)
             return fail(err, errlen, "%s: value of '%s' is too long (max %zu bytes)", where,
                         k->path, k->size - 1);
@@ -315,8 +317,8 @@ static bool scalar_is_null(const yaml_node_t *n)
 
 static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix);
 
-/* A K_LIST key given as a YAML sequence: its scalars joined by ", ". */
-static int walk_list(struct walk *w, const struct key *k, yaml_node_t *seq, const char *where)
+/* A K_WORDS key given as a YAML sequence: its scalars joined by ", ". */
+static int walk_words(struct walk *w, const struct key *k, yaml_node_t *seq, const char *where)
 {
     char *field = (char *)w->cfg + k->off;
     size_t len = 0;
@@ -372,8 +374,8 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
             return fail(w->err, w->errlen, "%s: '%s' is a section; expected a mapping", where,
                         path);
         }
-    } else if (k && k->type == K_LIST && val->type == YAML_SEQUENCE_NODE) {
-        return walk_list(w, k, val, where);
+    } else if (k && k->type == K_WORDS && val->type == YAML_SEQUENCE_NODE) {
+        return walk_words(w, k, val, where);
     } else if (k || section_exists(path)) {
         return fail(w->err, w->errlen, "%s: '%s' does not take a list", where, path);
     }
