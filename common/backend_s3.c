@@ -271,6 +271,12 @@ static void on_http(struct s3http_req *r)
     if (r->curl_code == 0 && r->status == 200 && op->result_root &&
         s3xml_parse_result(r->resp, r->resp_len, op->result_root, &e, NULL, 0) == ST_EIO)
         snprintf(e.code, sizeof(e.code), "%s", "MalformedReply");
+    if (r->refused) { /* the endpoint guard: a retry would be refused again */
+        op->rc = ST_EPERM;
+        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s", op->method, what, r->error);
+        op->done(op);
+        return;
+    }
     enum s3_retry cls = s3_retry_class(r->curl_code, r->status, e.code);
     if (r->curl_code == 0 && (r->status == 404 || r->status == 416) && op->ok_404)
         cls = S3_OK;
@@ -716,6 +722,8 @@ int backend_s3_new(struct backend **out, struct event_base *base, const struct s
     int rc = set_endpoint(s, sp, err, errlen);
     if (!rc && !(s->http = s3http_new(base)))
         rc = ST_ENOMEM;
+    if (!rc && o && o->guard)
+        s3http_set_guard(s->http, o->guard);
     if (rc) {
         s3http_free(s->http);
         free(s);

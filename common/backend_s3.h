@@ -28,6 +28,7 @@ struct backend;
 struct backend_writer;
 struct config;
 struct event_base;
+struct netguard;
 struct storspec;
 
 #define S3_PART_MIN         (5 * 1024 * 1024) /* S3's smallest non-last part */
@@ -40,6 +41,10 @@ struct backend_s3_opts {
     int parallel_parts; /* parts of one file in flight, default 4 */
     int64_t copy_max;   /* largest single CopyObject, default (and at most) 5 GiB;
                            bigger copies are UploadPartCopy ranges of that size */
+    /* where connections may go (netguard.h), NULL: anywhere (the configured
+     * storage); must outlive the backend. A refused connection fails the
+     * call ST_EPERM at once, with the guard's reason, never retried */
+    const struct netguard *guard;
 };
 
 /* A backend for `spec` (type STORSPEC_S3). No I/O is done here. 0, or

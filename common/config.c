@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "netguard.h"
 #include "rconn.h"
 
 #include <ctype.h>
@@ -40,6 +41,9 @@ enum ktype {
     K_INT,  /* int, plain decimal */
     K_SIZE, /* int, decimal with an optional binary suffix: 64KiB, 8MiB */
     K_BOOL, /* bool */
+    /* char[size]: a YAML list of scalars joined by ", ", or one string as is;
+     * its reader splits it on commas and blanks (IPv6 entries hold colons) */
+    K_WORDS,
 };
 
 #define K_SECRET 1 /* environment (or VAR_FILE) only; never echoed in messages */
@@ -77,6 +81,7 @@ static const struct key keys[] = {
     {"storage.type", K_STR, FLD(storage.type), 0, 0, 0},
     {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
     {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
+    {"storage.endpoint_allow", K_WORDS, FLD(storage.endpoint_allow), 0, 0, 0},
     {"storage.s3.bucket", K_STR, FLD(storage.s3.bucket), 0, 0, 0},
     {"storage.s3.endpoint_url", K_STR, FLD(storage.s3.endpoint_url), 0, 0, 0},
     {"storage.s3.region", K_STR, FLD(storage.s3.region), 0, 0, 0},
@@ -265,6 +270,7 @@ static int key_set(struct config *cfg, const struct key *k, const char *v, const
     const char *shown = (k->flags & K_SECRET) ? "******" : v;
     switch (k->type) {
     case K_STR:
+    case K_WORDS: /* a list from the environment is one string: "a, b" */
         if (strlen(v) >= k->size)
             return fail(err, errlen, "%s: value of '%s' is too long (max %zu bytes)", where,
                         k->path, k->size - 1);
@@ -315,6 +321,27 @@ static bool scalar_is_null(const yaml_node_t *n)
 
 static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix);
 
+/* A K_WORDS key given as a YAML sequence: its scalars joined by ", ". */
+static int walk_words(struct walk *w, const struct key *k, yaml_node_t *seq, const char *where)
+{
+    char *field = (char *)w->cfg + k->off;
+    size_t len = 0;
+    field[0] = '\0';
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *n = yaml_document_get_node(w->doc, *it);
+        if (!n || n->type != YAML_SCALAR_NODE)
+            return fail(w->err, w->errlen, "%s: '%s' takes a list of plain values", where, k->path);
+        const char *v = (const char *)n->data.scalar.value;
+        int got = snprintf(field + len, k->size - len, "%s%s", len ? ", " : "", v);
+        if (got < 0 || (size_t)got >= k->size - len)
+            return fail(w->err, w->errlen, "%s: value of '%s' is too long (max %zu bytes)", where,
+                        k->path, k->size - 1);
+        len += (size_t)got;
+    }
+    return 0;
+}
+
 /* One `key: value` pair at `path`; `line` is the key's line, for messages. */
 static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t line)
 {
@@ -329,7 +356,7 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
                     "use the environment variable %s (or %s_FILE)",
                     where, path, var, var);
     }
-    if (k && val->type == YAML_SCALAR_NODE) {
+    if (k && (val->type == YAML_SCALAR_NODE || val->type == YAML_SEQUENCE_NODE)) {
         size_t *seen = &w->seen[k - keys];
         if (*seen)
             return fail(w->err, w->errlen, "%s: duplicate key '%s' (first set at line %zu)", where,
@@ -351,6 +378,8 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
             return fail(w->err, w->errlen, "%s: '%s' is a section; expected a mapping", where,
                         path);
         }
+    } else if (k && k->type == K_WORDS && val->type == YAML_SEQUENCE_NODE) {
+        return walk_words(w, k, val, where);
     } else if (k || section_exists(path)) {
         return fail(w->err, w->errlen, "%s: '%s' does not take a list", where, path);
     }
@@ -552,6 +581,19 @@ static int check_enums(const struct config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* Workers build their connect guard from these at start (netguard.h). */
+static int check_endpoint_allow(const struct config *cfg, char *err, size_t errlen)
+{
+    char why[200];
+    struct netguard *g = malloc(sizeof(*g));
+    if (!g)
+        return ST_ENOMEM;
+    netguard_init(g);
+    int rc = netguard_allow(g, cfg->storage.endpoint_allow, why, sizeof(why));
+    free(g);
+    return rc ? fail(err, errlen, "storage.endpoint_allow: %s", why) : 0;
+}
+
 static int check_strings(const struct config *cfg, char *err, size_t errlen)
 {
     static const struct {
@@ -564,8 +606,11 @@ static int check_strings(const struct config *cfg, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
         if (!*((const char *)cfg + need[i].off))
             return fail(err, errlen, "%s: must not be empty", need[i].path);
-    struct redis_addr a;
     char why[200];
+    int rc = check_endpoint_allow(cfg, err, errlen);
+    if (rc)
+        return rc;
+    struct redis_addr a;
     if (rconn_parse_url(cfg->redis.url, &a, why, sizeof(why)) != 0)
         return fail(err, errlen, "redis.url: %s", why);
     memset(&a, 0, sizeof(a)); /* it may hold a password from the URL */

@@ -44,6 +44,10 @@ struct config {
         char type[16];      /* fs (default) | s3 | gcs | azblob */
         char fs_root[1024]; /* storage.fs.root, default ./data */
         bool allow_fs_urls; /* external fs:// stages, default false */
+        /* addresses, CIDRs and host names external stages may reach although
+         * internal (loopback, private, link-local...; netguard.h), separated
+         * by ", "; a YAML list is joined so. Default "": none */
+        char endpoint_allow[2048];
         struct {
             char bucket[256];
             char endpoint_url[512];         /* "" = AWS for the region */

@@ -4,6 +4,7 @@
 
 #include "err.h"
 #include "httphdr.h"
+#include "netguard.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -11,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 struct s3http {
     struct event_base *base;
     CURLM *multi;
     struct event *timer;
     int running;
+    const struct netguard *guard; /* NULL: connect anywhere */
 };
 
 /* Per-socket state, attached with curl_multi_assign. */
@@ -46,6 +49,9 @@ static void check_info(struct s3http *h)
         if (res == CURLE_WRITE_ERROR && r->too_big) {
             r->curl_code = 0; /* a body larger than asked for: keep what fits */
         }
+        r->refused = res && r->refused; /* another address may have answered */
+        if (r->refused)
+            snprintf(r->error, sizeof(r->error), "%s", r->refusal);
         if (res && !r->error[0])
             snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(res));
         curl_multi_remove_handle(h->multi, e);
@@ -142,6 +148,11 @@ struct s3http *s3http_new(struct event_base *base)
     return h;
 }
 
+void s3http_set_guard(struct s3http *h, const struct netguard *g)
+{
+    h->guard = g;
+}
+
 struct s3http *s3http_free(struct s3http *h)
 {
     if (!h)
@@ -226,6 +237,34 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION of a guarded request: curl calls it for each
+ * address it tries, after DNS, so the address checked is the one connected
+ * to. A refusal makes curl try the next address, then fail. */
+static curl_socket_t on_open(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct s3http_req *r = ud;
+    struct netguard_addr na;
+    int port = 0;
+    if (purpose != CURLSOCKTYPE_IPCXN ||
+        netguard_addr_from_sockaddr(&a->addr, a->addrlen, &na, &port) != 0) {
+        snprintf(r->refusal, sizeof(r->refusal), "endpoint %.200s: not an IP address", r->host);
+        r->refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    if (netguard_check(r->guard, r->host, &na, port, r->refusal, sizeof(r->refusal)) != 0) {
+        r->refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+static void setup_guard(struct s3http_req *r, CURL *e)
+{
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, r);
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* not http_proxy & co: the guard sees the peer */
+}
+
 static int setup(struct s3http_req *r, CURL *e)
 {
     struct curl_slist *sl = NULL;
@@ -243,6 +282,12 @@ static int setup(struct s3http_req *r, CURL *e)
         sl = t;
     r->slist = sl;
     curl_easy_setopt(e, CURLOPT_URL, r->url);
+    /* An endpoint must not send curl elsewhere: no redirect, no other scheme. */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    if (r->guard)
+        setup_guard(r, e);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -299,6 +344,12 @@ int s3http_start(struct s3http *h, struct s3http_req *r)
     r->error[0] = '\0';
     r->sent = 0;
     r->too_big = false;
+    r->refused = false;
+    r->refusal[0] = '\0';
+    r->guard = h->guard;
+    int port;
+    if (r->guard && netguard_url_target(r->url, r->host, sizeof(r->host), &port) != 0)
+        return ST_EINVAL;
     CURL *e = curl_easy_init();
     if (!e)
         return ST_ENOMEM;

@@ -10,7 +10,12 @@
  * free the request struct.
  *
  * Threading: one s3http per event_base, used from the loop's thread only.
- * Connections are reused between requests (the multi handle's cache). */
+ * Connections are reused between requests (the multi handle's cache).
+ *
+ * Where requests may go: http and https only, redirects are never followed,
+ * and with a guard (s3http_set_guard) every address curl resolved is
+ * checked as curl opens the socket for it, so a name that resolves to an
+ * internal address now (DNS rebinding) is refused as a literal one is. */
 #ifndef STAGE_S3HTTP_H
 #define STAGE_S3HTTP_H
 
@@ -19,6 +24,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct netguard;
 struct s3http;
 struct s3http_req;
 
@@ -49,7 +55,11 @@ struct s3http_req {
     int64_t mtime_ms;       /* Last-Modified, -1 if none */
     char etag[72];          /* ETag header as sent (quoted), "" if none */
     char error[256];        /* curl's error text when curl_code != 0 */
+    bool refused;           /* the guard refused to connect: `error` says why */
     /* private */
+    const struct netguard *guard;
+    char host[256];    /* the URL's host as curl reads it, for the guard's rules */
+    char refusal[256]; /* the guard's reason, kept from curl's error buffer */
     void *easy;
     void *slist;
     size_t sent;
@@ -59,6 +69,14 @@ struct s3http_req {
 struct s3http *s3http_new(struct event_base *base);
 /* Free with no request outstanding. NULL-safe; returns NULL. */
 struct s3http *s3http_free(struct s3http *h);
+
+/* Check every connection of `h` against `g` (netguard.h; NULL: none, for
+ * the operator's own storage). A refused connection ends its request with
+ * `refused` set and the reason in `error` ("endpoint 127.0.0.1 is a loopback
+ * address; allow it with storage.endpoint_allow"); no proxy from the
+ * environment is used then, since the guard must see the real peer. `g`
+ * outlives `h`; set it before the first request. */
+void s3http_set_guard(struct s3http *h, const struct netguard *g);
 
 /* ST_EINVAL (nothing sent) for a header line with a control character
  * (httphdr.h: a CR/LF would inject headers of its own). */

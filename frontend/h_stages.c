@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "db.h"
+#include "endpoint.h"
 #include "err.h"
 #include "handlers.h"
 #include "job.h"
@@ -112,6 +113,8 @@ static int set_storage(struct call *c, struct stage_rec *rec, const char *url,
     int rc = s ? 0 : ST_ENOMEM;
     if (!rc)
         rc = storspec_parse(url, opts, nopts, c->cfg->storage.allow_fs_urls, s, err, sizeof(err));
+    if (!rc) /* an internal endpoint_url (issue 14 #2), before the probe connects to it */
+        rc = endpoint_check(c->cfg, s->endpoint_url, err, sizeof(err));
     if (rc) {
         call_fail(c, rc, "stage '%s': %s", rec->name, s ? err : "out of memory");
         goto out;

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "err.h"
 #include "job.h"
+#include "netguard.h"
 #include "secret.h"
 #include "storspec.h"
 
@@ -23,6 +24,7 @@ struct backends {
     struct event_base *base;
     const struct config *cfg;
     struct backend *dflt;
+    struct netguard *guard; /* where external stages may connect (storage.endpoint_allow) */
     struct secret_key key;
     struct entry e[BACKENDS_MAX];
     size_t n;
@@ -39,7 +41,10 @@ int backends_new(struct backends **out, struct event_base *base, const struct co
     bs->cfg = cfg;
     bs->dflt = dflt;
     int rc = secret_key_from_env(&bs->key, err, errlen);
+    if (!rc)
+        rc = netguard_from_config(cfg, &bs->guard, err, errlen);
     if (rc) {
+        secret_wipe(&bs->key, sizeof(bs->key));
         free(bs);
         return rc;
     }
@@ -57,6 +62,7 @@ struct backends *backends_free(struct backends *bs)
         free(bs->e[i].conn);
     }
     secret_wipe(&bs->key, sizeof(bs->key));
+    free(bs->guard);
     free(bs);
     return NULL;
 }
@@ -76,7 +82,8 @@ static int build(struct backends *bs, struct storspec *s, struct backend **out, 
     case STORSPEC_S3: {
         /* Rooted at the bucket: the stage's path comes with each job (j->root). */
         struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.object_part_size,
-                                    .parallel_parts = bs->cfg->upload.parallel_parts};
+                                    .parallel_parts = bs->cfg->upload.parallel_parts,
+                                    .guard = bs->guard};
         s->root[0] = '\0';
         return backend_s3_new(out, bs->base, s, &o, err, errlen);
     }

@@ -12,6 +12,11 @@
  * carry the URL's path as root). fs:// and s3:// have backends; other
  * schemes answer ST_EPRECOND ("backend gcs is not available yet").
  *
+ * External object-store backends connect only where netguard.h allows
+ * (storage.endpoint_allow, and the configured s3 storage's own endpoint):
+ * a refused connection fails the call ST_EPERM with the guard's reason. The
+ * configured storage (`dflt`) is the operator's and is not guarded.
+ *
  * One event_base thread only (the worker loop). */
 #ifndef STAGE_WORKER_BACKENDS_H
 #define STAGE_WORKER_BACKENDS_H
@@ -27,8 +32,8 @@ struct job;
 #define BACKENDS_MAX 256
 
 /* `dflt` is the configured storage; it stays the caller's to free. The
- * master key is read from STAGE_MASTER_KEY[_FILE]. 0, ST_EINVAL (bad key,
- * message in `err`) or ST_ENOMEM. */
+ * master key is read from STAGE_MASTER_KEY[_FILE]. 0, ST_EINVAL (bad key or
+ * storage.endpoint_allow, message in `err`) or ST_ENOMEM. */
 int backends_new(struct backends **out, struct event_base *base, const struct config *cfg,
                  struct backend *dflt, char *err, size_t errlen);
 

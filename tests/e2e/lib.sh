@@ -15,6 +15,8 @@
 #   E2E_WORKERS    number of workers (default 2)
 #   E2E_FSYNC      Redis appendfsync policy (default everysec; deploy/local uses always)
 #   E2E_STORAGE    fs (default) or s3: the stack stores into an S3 emulator (start_s3rver)
+#   E2E_ENDPOINT_ALLOW  storage.endpoint_allow of the services (default 127.0.0.1,
+#                  where the emulators listen)
 # Everything lives in one temp dir ($T); the EXIT trap stops every process this
 # file started (by pid) and removes $T. Checks print both sides and go on; a
 # failed check makes the test fail at e2e_finish. `die` stops at once.
@@ -230,6 +232,10 @@ service_env() {
   export STAGE_ROOT_PASSWORD="$ROOT_PW"
   export STAGE_MASTER_KEY="$MASTER_KEY"
   export STAGE_LOG_LEVEL=info
+  # The emulators listen on 127.0.0.1, a loopback address external stages may
+  # not reach unless the operator allows it (issue 14 #2); test_ssrf.sh sets
+  # its own list.
+  export STAGE_STORAGE_ENDPOINT_ALLOW="${E2E_ENDPOINT_ALLOW-127.0.0.1}"
   if [ "$E2E_STORAGE" = s3 ]; then
     export STAGE_STORAGE_TYPE=s3 STAGE_STORAGE_S3_BUCKET="$S3_BUCKET"
     export STAGE_STORAGE_S3_ENDPOINT_URL="$S3_ENDPOINT" STAGE_STORAGE_S3_ACCESS_KEY_ID=S3RVER

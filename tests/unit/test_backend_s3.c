@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "backend_s3.h"
 #include "err.h"
+#include "netguard.h"
 #include "sigv4.h"
 #include "storspec.h"
 
@@ -44,7 +45,7 @@ struct rq {
     size_t len;
 };
 
-enum mode { M_OK, M_PART2_403, M_COMPLETE_200_ERROR, M_COPY_200_ERROR };
+enum mode { M_OK, M_PART2_403, M_COMPLETE_200_ERROR, M_COPY_200_ERROR, M_REDIRECT };
 
 static struct {
     pthread_mutex_t mu;
@@ -122,6 +123,9 @@ static void answer(int fd, const struct rq *r)
                   "</CompleteMultipartUploadResult>");
     } else if (strcmp(r->method, "DELETE") == 0) {
         reply(fd, 204, "", "");
+    } else if (srv.mode == M_REDIRECT && !strstr(r->target, "/elsewhere")) {
+        snprintf(body, sizeof(body), "Location: http://127.0.0.1:%d/elsewhere\r\n", srv.port);
+        reply(fd, 302, body, "");
     } else {
         reply(fd, 200, "ETag: \"e\"\r\n", "");
     }
@@ -295,6 +299,8 @@ struct fx {
     struct backend *b;
     int64_t copy_max;  /* 0: S3's 5 GiB */
     const char *token; /* session_token, NULL: none */
+    const struct netguard *guard;
+    const char *host; /* of the endpoint, NULL: 127.0.0.1 */
 };
 
 static void fx_open(struct fx *f)
@@ -303,13 +309,15 @@ static void fx_open(struct fx *f)
     char err[256] = "";
     snprintf(sp.bucket, sizeof(sp.bucket), "bkt");
     snprintf(sp.root, sizeof(sp.root), "root/");
-    snprintf(sp.endpoint_url, sizeof(sp.endpoint_url), "http://127.0.0.1:%d", srv.port);
+    snprintf(sp.endpoint_url, sizeof(sp.endpoint_url), "http://%s:%d",
+             f->host ? f->host : "127.0.0.1", srv.port);
     snprintf(sp.region, sizeof(sp.region), "us-east-1");
     snprintf(sp.access_key_id, sizeof(sp.access_key_id), "AKID");
     snprintf(sp.secret_access_key, sizeof(sp.secret_access_key), "SECRET");
     if (f->token)
         snprintf(sp.session_token, sizeof(sp.session_token), "%s", f->token);
-    struct backend_s3_opts o = {.part_size = 5 * MIB, .parallel_parts = 2, .copy_max = f->copy_max};
+    struct backend_s3_opts o = {
+        .part_size = 5 * MIB, .parallel_parts = 2, .copy_max = f->copy_max, .guard = f->guard};
     f->base = event_base_new();
     assert_non_null(f->base);
     assert_int_equal(backend_s3_new(&f->b, f->base, &sp, &o, err, sizeof(err)), 0);
@@ -635,6 +643,88 @@ static void test_header_injection_refused(void **state)
     pthread_mutex_unlock(&srv.mu);
 }
 
+static void on_stat_done(int rc, const char *msg, const struct backend_entry *st, void *ud)
+{
+    (void)st;
+    on_done(rc, msg, ud);
+}
+
+static int requests(void)
+{
+    pthread_mutex_lock(&srv.mu);
+    int n = srv.n;
+    pthread_mutex_unlock(&srv.mu);
+    return n;
+}
+
+/* SSRF (issue 14 #2): a guarded backend (an external stage's) does not
+ * connect to a loopback endpoint: the call fails ST_EPERM at once with the
+ * guard's reason, not retried, and no request reaches the server; by name
+ * too (localhost resolves at connect time). An allow rule lets it through. */
+static void test_guard_refuses_at_connect(void **state)
+{
+    (void)state;
+    struct netguard g;
+    char err[200], buf[16];
+    netguard_init(&g);
+    assert_int_equal(netguard_allow(&g, "192.0.2.0/24, minio.internal", err, sizeof(err)), 0);
+    reset(M_OK);
+    struct fx f = {.guard = &g};
+    fx_open(&f);
+    struct res r = {0};
+    assert_int_equal(backend_read(f.b, "k", 0, sizeof(buf), buf, on_read_done, &r), 0);
+    wait_for(f.base, &r, 1);
+    assert_int_equal(r.rc, ST_EPERM);
+    assert_string_equal(r.msg,
+                        "S3 GET root/k: endpoint 127.0.0.1 is a loopback address; allow it with "
+                        "storage.endpoint_allow");
+    struct res s = {0};
+    assert_int_equal(backend_stat(f.b, "k", on_stat_done, &s), 0);
+    wait_for(f.base, &s, 1);
+    assert_int_equal(s.rc, ST_EPERM);
+    assert_null(strstr(s.msg, "curl error"));
+    fx_close(&f);
+    f.host = "localhost";
+    fx_open(&f);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(backend_read(f.b, "k", 0, sizeof(buf), buf, on_read_done, &r), 0);
+    wait_for(f.base, &r, 1);
+    assert_int_equal(r.rc, ST_EPERM);
+    assert_non_null(strstr(r.msg, "endpoint localhost ("));
+    assert_non_null(strstr(r.msg, ") is a loopback address; allow it with storage.endpoint_allow"));
+    fx_close(&f);
+    assert_int_equal(requests(), 0);
+    /* allowed: the same calls reach the server */
+    assert_int_equal(netguard_allow(&g, "127.0.0.1 ::1", err, sizeof(err)), 0);
+    f.host = NULL;
+    fx_open(&f);
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(backend_read(f.b, "k", 0, sizeof(buf), buf, on_read_done, &r), 0);
+    wait_for(f.base, &r, 1);
+    assert_int_equal(r.rc, 0);
+    fx_close(&f);
+    assert_int_equal(count("GET", "/bkt/root/k"), 1);
+}
+
+/* A redirect from an endpoint is an answer, never followed: it could lead
+ * anywhere, past the guard's view of the endpoint. */
+static void test_redirect_not_followed(void **state)
+{
+    (void)state;
+    char buf[16];
+    reset(M_REDIRECT);
+    struct fx f = {0};
+    fx_open(&f);
+    struct res r = {0};
+    assert_int_equal(backend_read(f.b, "k", 0, sizeof(buf), buf, on_read_done, &r), 0);
+    wait_for(f.base, &r, 1);
+    assert_int_not_equal(r.rc, 0);
+    assert_non_null(strstr(r.msg, "HTTP 302"));
+    fx_close(&f);
+    assert_int_equal(count("GET", "/elsewhere"), 0);
+    assert_int_equal(requests(), 1);
+}
+
 static void test_copy_200_error_fails(void **state)
 {
     (void)state;
@@ -708,6 +798,8 @@ int main(void)
         cmocka_unit_test(test_copy_object),
         cmocka_unit_test(test_copy_200_error_fails),
         cmocka_unit_test(test_header_injection_refused),
+        cmocka_unit_test(test_guard_refuses_at_connect),
+        cmocka_unit_test(test_redirect_not_followed),
         cmocka_unit_test(test_copy_multipart),
         cmocka_unit_test(test_copy_part_failure_aborts),
     };

@@ -409,6 +409,53 @@ static void test_validate(void **st)
     }
 }
 
+/* storage.endpoint_allow (issue 14 #2): a YAML list, a scalar, the
+ * environment; a bad entry is an error naming the key and the entry. */
+static void test_endpoint_allow(void **st)
+{
+    (void)st;
+    struct config c;
+    char err[256];
+    config_defaults(&c);
+    assert_string_equal(c.storage.endpoint_allow, "");
+    assert_int_equal(parse(&c,
+                           "storage:\n  endpoint_allow:\n    - 127.0.0.1\n    - 10.0.0.0/8\n"
+                           "    - minio.internal\n",
+                           err),
+                     0);
+    assert_string_equal(c.storage.endpoint_allow, "127.0.0.1, 10.0.0.0/8, minio.internal");
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    assert_int_equal(parse(&c, "storage.endpoint_allow: [\"::1\", fd00::/8]\n", err), 0);
+    assert_string_equal(c.storage.endpoint_allow, "::1, fd00::/8");
+    assert_int_equal(parse(&c, "storage:\n  endpoint_allow: 127.0.0.1 10.0.0.0/8\n", err), 0);
+    assert_string_equal(c.storage.endpoint_allow, "127.0.0.1 10.0.0.0/8");
+    assert_int_equal(parse(&c, "storage:\n  endpoint_allow: []\n", err), 0);
+    assert_string_equal(c.storage.endpoint_allow, "");
+    /* a list of lists, a mapping, twice */
+    assert_int_equal(parse(&c, "storage:\n  endpoint_allow:\n    - [a, b]\n", err), ST_EINVAL);
+    assert_non_null(strstr(err, "stage.yaml:2: 'storage.endpoint_allow' takes a list of plain"));
+    assert_int_equal(parse(&c, "storage:\n  endpoint_allow:\n    a: b\n", err), ST_EINVAL);
+    assert_int_equal(
+        parse(&c, "storage.endpoint_allow: [a]\nstorage:\n  endpoint_allow: [b]\n", err),
+        ST_EINVAL);
+    assert_non_null(strstr(err, "duplicate key 'storage.endpoint_allow'"));
+    /* other keys still take no list */
+    assert_int_equal(parse(&c, "storage:\n  type: [fs]\n", err), ST_EINVAL);
+    assert_non_null(strstr(err, "does not take a list"));
+    /* the environment */
+    config_defaults(&c);
+    setenv_fake("STAGE_STORAGE_ENDPOINT_ALLOW", "127.0.0.1,::1");
+    assert_int_equal(config_apply_env(&c, fake_getenv, err, sizeof(err)), 0);
+    assert_string_equal(c.storage.endpoint_allow, "127.0.0.1,::1");
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    /* validation */
+    snprintf(c.storage.endpoint_allow, sizeof(c.storage.endpoint_allow), "10.0.0.1/8");
+    assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+    assert_non_null(strstr(err, "storage.endpoint_allow: '10.0.0.1/8' is not an address"));
+    snprintf(c.storage.endpoint_allow, sizeof(c.storage.endpoint_allow), "http://x/");
+    assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +471,7 @@ int main(void)
         cmocka_unit_test_setup(test_env_password_file, reset_env),
         cmocka_unit_test_setup(test_load_file, reset_env),
         cmocka_unit_test_setup(test_validate, reset_env),
+        cmocka_unit_test_setup(test_endpoint_allow, reset_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
