@@ -30,22 +30,44 @@ static void short_opts(const struct option *opts, char *out, size_t n)
     out[k] = '\0';
 }
 
+bool cli_global_opt(struct cli *cli, int c, const char *arg)
+{
+    switch (c) {
+    case CLI_OPT_SERVER:
+        cli->server = arg;
+        return true;
+    case CLI_OPT_JSON:
+        cli->json = true;
+        return true;
+    case CLI_OPT_TOKEN:
+        cli->token = arg;
+        return true;
+    case CLI_OPT_TLS:
+        cli->tls = true;
+        return true;
+    case CLI_OPT_CA: /* each of these means TLS */
+        cli->tls = true, cli->ca = arg;
+        return true;
+    case CLI_OPT_CERT:
+        cli->tls = true, cli->cert = arg;
+        return true;
+    case CLI_OPT_KEY:
+        cli->tls = true, cli->key = arg;
+        return true;
+    default:
+        return false;
+    }
+}
+
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts)
 {
     char shorts[64];
     short_opts(opts, shorts, sizeof(shorts));
     for (;;) {
         int c = getopt_long(argc, argv, shorts, opts, NULL);
+        if (cli_global_opt(cli, c, optarg))
+            continue;
         switch (c) {
-        case CLI_OPT_SERVER:
-            cli->server = optarg;
-            continue;
-        case CLI_OPT_JSON:
-            cli->json = true;
-            continue;
-        case CLI_OPT_TOKEN:
-            cli->token = optarg;
-            continue;
         case 'h':
         case CLI_OPT_HELP:
             fputs(cli->cmd->usage, stdout);
@@ -106,6 +128,8 @@ int cli_connect(struct cli *cli, bool auth)
     int rc = auth ? creds_authorization(cli->token, hdr, sizeof(hdr), err, sizeof(err)) : 0;
     if (rc)
         return cli_fail(cli, "credentials", st_err_status_name(rc), "%s", err);
+    if (cli->tls && rpc_tls_set(cli->ca, cli->cert, cli->key, err, sizeof(err)) != 0)
+        return cli_fail(cli, "tls", "INVALID_ARGUMENT", "%s", err);
     rc = rpc_conn_init(&cli->conn, cli->server, auth ? hdr : NULL);
     memset(hdr, 0, sizeof(hdr));
     if (rc)

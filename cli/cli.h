@@ -38,7 +38,9 @@ struct cli {
     const char *server; /* --server, STAGE_SERVER, or CLI_DEFAULT_SERVER */
     const char *token;  /* --token: beats every other credential */
     bool json;
-    const struct cli_cmd *cmd; /* the command running, for messages */
+    bool tls;                    /* --tls (or one of the next three), STAGE_TLS */
+    const char *ca, *cert, *key; /* --ca, --cert, --key: PEM files */
+    const struct cli_cmd *cmd;   /* the command running, for messages */
     struct rpc_conn conn;
     bool connected;
 };
@@ -49,12 +51,19 @@ enum {
     CLI_OPT_JSON,
     CLI_OPT_HELP,
     CLI_OPT_TOKEN,
+    CLI_OPT_TLS,
+    CLI_OPT_CA,
+    CLI_OPT_CERT,
+    CLI_OPT_KEY,
     CLI_OPT_FIRST_CMD /* commands number their own options from here */
 };
 #define CLI_GLOBAL_OPTIONS                                                                         \
     {"server", required_argument, NULL, CLI_OPT_SERVER},                                           \
         {"json", no_argument, NULL, CLI_OPT_JSON},                                                 \
         {"token", required_argument, NULL, CLI_OPT_TOKEN},                                         \
+        {"tls", no_argument, NULL, CLI_OPT_TLS}, {"ca", required_argument, NULL, CLI_OPT_CA},      \
+        {"cert", required_argument, NULL, CLI_OPT_CERT},                                           \
+        {"key", required_argument, NULL, CLI_OPT_KEY},                                             \
     {                                                                                              \
         "help", no_argument, NULL, CLI_OPT_HELP                                                    \
     }
@@ -67,6 +76,9 @@ enum {
 #define CLI_OPT_STOP(code) (-10 - (code))
 #define CLI_OPT_EXIT(rc)   (-10 - (rc)) /* the exit code of a CLI_OPT_STOP value */
 int cli_getopt(struct cli *cli, int argc, char **argv, const struct option *opts);
+
+/* Apply global option `c` (with `arg`) to `cli`. False if `c` is not one. */
+bool cli_global_opt(struct cli *cli, int c, const char *arg);
 
 /* cli_getopt for a command with only the global options. Returns -1 to go on
  * (`optind` at the first argument), or the exit code the command returns. */

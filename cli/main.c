@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct cli_cmd *const commands[] = {
     &cmd_login,   &cmd_put, &cmd_get,  &cmd_ls,    &cmd_rm,    &cmd_cp,     &cmd_stat,
@@ -31,13 +32,17 @@ static void usage(FILE *f)
             "                      the last login (~/.config/stagectl/server), else %s\n"
             "  --token TOKEN       the bearer token to send (visible in ps: prefer\n"
             "                      STAGE_TOKEN or 'stagectl login')\n"
+            "  --tls               TLS to the frontend, checked against the system's CAs\n"
+            "  --ca FILE           ... against this CA instead (PEM; implies --tls)\n"
+            "  --cert FILE --key FILE  this client's certificate for mTLS (PEM)\n"
             "  --json              machine-readable output on stdout: one JSON document\n"
             "                      per command, or one JSON object per line for streams\n"
             "                      (ls, job watch, job results, put/get of several files)\n"
             "  -h, --help          this help; 'stagectl COMMAND --help' for a command\n"
             "\n"
             "settings, first found: flags; the environment (STAGE_SERVER, STAGE_TOKEN,\n"
-            "STAGE_USER + STAGE_PASSWORD); the files of 'stagectl login' in\n"
+            "STAGE_USER + STAGE_PASSWORD, STAGE_TLS=1, STAGE_TLS_CA, STAGE_TLS_CERT,\n"
+            "STAGE_TLS_KEY); the files of 'stagectl login' in\n"
             "~/.config/stagectl/ ($XDG_CONFIG_HOME/stagectl/): server, token (mode 0600).\n"
             "\n"
             "errors: one line on stderr, 'stagectl CMD OBJECT: STATUS: message', where\n"
@@ -62,13 +67,9 @@ static int parse_global(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-        if (c == CLI_OPT_SERVER) {
-            cli->server = optarg;
-        } else if (c == CLI_OPT_JSON) {
-            cli->json = true;
-        } else if (c == CLI_OPT_TOKEN) {
-            cli->token = optarg;
-        } else if (c == 'h' || c == CLI_OPT_HELP) {
+        if (cli_global_opt(cli, c, optarg))
+            continue;
+        if (c == 'h' || c == CLI_OPT_HELP) {
             usage(stdout);
             return CLI_EXIT_OK;
         } else {
@@ -81,6 +82,17 @@ static int parse_global(struct cli *cli, int argc, char **argv)
     return -1;
 }
 
+static void tls_from_env(struct cli *cli)
+{
+    const char *on = getenv("STAGE_TLS"), *ca = getenv("STAGE_TLS_CA");
+    const char *cert = getenv("STAGE_TLS_CERT"), *key = getenv("STAGE_TLS_KEY");
+    cli->ca = ca && *ca ? ca : NULL;
+    cli->cert = cert && *cert ? cert : NULL;
+    cli->key = key && *key ? key : NULL;
+    cli->tls = (on && (strcmp(on, "1") == 0 || strcasecmp(on, "true") == 0)) || cli->ca ||
+               cli->cert || cli->key;
+}
+
 int main(int argc, char **argv)
 {
     memtune_init(MEMTUNE_RELAY); /* `get -` and `put -` relay 1 MiB messages */
@@ -91,6 +103,7 @@ int main(int argc, char **argv)
     cli.server = env && *env                                    ? env
                  : creds_read_server(saved, sizeof(saved)) == 0 ? saved
                                                                 : CLI_DEFAULT_SERVER;
+    tls_from_env(&cli);
     opterr = 0;
     int rc = parse_global(&cli, argc, argv);
     if (rc >= 0)

@@ -18,6 +18,7 @@
 
 #include "err.h"
 
+#include <errno.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
@@ -85,6 +86,59 @@ void rpc_channel_args(grpc_arg *out)
     memcpy(out, args, sizeof(args));
 }
 
+/* TLS material, read once (rpc_tls_set()); NULL: plaintext. */
+static struct {
+    bool on;
+    char *ca, *cert, *key;
+} g_tls;
+
+static int read_pem(const char *path, char **out, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return ST_ENOTFOUND;
+    }
+    char *buf = malloc((1 << 20) + 1);
+    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    fclose(f);
+    if (!buf)
+        return ST_ENOMEM;
+    buf[n] = '\0';
+    if (!strstr(buf, "-----BEGIN ")) {
+        free(buf);
+        snprintf(err, errlen, "'%s' is not a PEM file", path);
+        return ST_EINVAL;
+    }
+    *out = buf;
+    return 0;
+}
+
+int rpc_tls_set(const char *ca, const char *cert, const char *key, char *err, size_t errlen)
+{
+    if (!cert != !key) {
+        snprintf(err, errlen, "a client certificate needs both --cert and --key");
+        return ST_EINVAL;
+    }
+    int rc = 0;
+    if (ca && *ca)
+        rc = read_pem(ca, &g_tls.ca, err, errlen);
+    if (!rc && cert)
+        rc = read_pem(cert, &g_tls.cert, err, errlen);
+    if (!rc && key)
+        rc = read_pem(key, &g_tls.key, err, errlen);
+    g_tls.on = rc == 0;
+    return rc;
+}
+
+static grpc_channel_credentials *channel_creds(void)
+{
+    if (!g_tls.on)
+        return grpc_insecure_credentials_create();
+    grpc_ssl_pem_key_cert_pair pair = {g_tls.key, g_tls.cert};
+    return grpc_ssl_credentials_create_ex(g_tls.ca, g_tls.cert ? &pair : NULL, NULL, NULL);
+}
+
 int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth)
 {
     memset(c, 0, sizeof(*c));
@@ -95,7 +149,7 @@ int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth)
     grpc_arg argv[RPC_CHANNEL_ARGS];
     rpc_channel_args(argv);
     grpc_channel_args args = {RPC_CHANNEL_ARGS, argv};
-    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+    grpc_channel_credentials *creds = channel_creds();
     if (!creds)
         return ST_ENOMEM;
     c->channel = grpc_channel_create(c->target, creds, &args);

@@ -51,10 +51,17 @@ void rpc_global_cleanup(void);
 #define RPC_CHANNEL_ARGS 3
 void rpc_channel_args(grpc_arg *out);
 
-/* An insecure channel to `target` ("host:port"). `auth` may be NULL. Returns 0
+/* TLS for every channel made after this call (process-wide): `ca` (PEM
+ * file; NULL = the system's roots) checks the server; `cert` + `key` (PEM
+ * files, both or neither) are this client's certificate for mTLS. 0, or
+ * ST_EINVAL / ST_ENOTFOUND with the reason in `err`. */
+int rpc_tls_set(const char *ca, const char *cert, const char *key, char *err, size_t errlen);
+
+/* A channel to `target` ("host:port"), with TLS after rpc_tls_set(). `auth` may be NULL. Returns 0
  * or ST_ENOMEM / ST_EINVAL (target too long). The connection is made lazily,
  * by the first call. */
 int rpc_conn_init(struct rpc_conn *c, const char *target, const char *auth);
+/* (plaintext unless rpc_tls_set() was called) */
 void rpc_conn_cleanup(struct rpc_conn *c);
 
 /* Unary call: one batch of six ops. On 0, `*resp` is the unpacked reply. */

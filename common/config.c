@@ -75,6 +75,9 @@ static const struct key keys[] = {
     {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 4096, 0},
     {"server.http_max_connections", K_INT, FLD(server.http_max_connections), 4, 100000, 0},
     {"server.http_timeout_s", K_INT, FLD(server.http_timeout_s), 1, 3600, 0},
+    {"server.tls_cert_file", K_STR, FLD(server.tls_cert_file), 0, 0, 0},
+    {"server.tls_key_file", K_STR, FLD(server.tls_key_file), 0, 0, 0},
+    {"server.tls_client_ca_file", K_STR, FLD(server.tls_client_ca_file), 0, 0, 0},
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
@@ -607,6 +610,13 @@ static int check_strings(const struct config *cfg, char *err, size_t errlen)
         if (!*((const char *)cfg + need[i].off))
             return fail(err, errlen, "%s: must not be empty", need[i].path);
     char why[200];
+    if (!cfg->server.tls_cert_file[0] != !cfg->server.tls_key_file[0])
+        return fail(err, errlen,
+                    "server.tls_cert_file and server.tls_key_file: set both or neither");
+    if (cfg->server.tls_client_ca_file[0] && !cfg->server.tls_cert_file[0])
+        return fail(err, errlen,
+                    "server.tls_client_ca_file: mTLS needs TLS (server.tls_cert_file and "
+                    "server.tls_key_file)");
     int rc = check_endpoint_allow(cfg, err, errlen);
     if (rc)
         return rc;

@@ -34,6 +34,12 @@ struct config {
         int presign_relays;        /* presigned GET/PUT relayed at once, default 64 */
         int http_max_connections;  /* HTTP listener connections at once, default 1024 */
         int http_timeout_s;        /* an HTTP connection idle this long is closed, 30 */
+        /* TLS on both ports when cert and key are set (PEM files, reloaded
+         * when they change); a client CA makes every gRPC client show a
+         * certificate it signed (mTLS) */
+        char tls_cert_file[256];
+        char tls_key_file[256];
+        char tls_client_ca_file[256];
     } server;
     struct {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */

@@ -10,6 +10,7 @@
 #include "job.h"
 #include "jobs.h"
 #include "presign_fs.h"
+#include "tls.h"
 #include "xfer.h"
 
 #include <stdio.h>
@@ -77,8 +78,8 @@ int presign_fs_make(struct call *c, const struct job *j, bool put, const char *l
     rc = presign_fs_sign(key, sizeof(key), &cl, tok, sizeof(tok));
     memset(key, 0, sizeof(key));
     if (!rc)
-        rc = presign_fs_base(c->cfg->server.public_http_url, c->cfg->server.http_listen, base,
-                             sizeof(base));
+        rc = presign_fs_base(c->cfg->server.public_http_url, c->cfg->server.http_listen,
+                             tls_enabled(c->cfg), base, sizeof(base));
     size_t n = strlen(base) + strlen(PRESIGN_FS_PATH) + strlen(tok) + 1;
     if (!rc && !(*url = malloc(n)))
         rc = ST_ENOMEM;

@@ -12,12 +12,14 @@
 #include "presign_fs.h"
 #include "presign_http.h"
 #include "server.h"
+#include "tls.h"
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +35,9 @@ struct http {
     struct MHD_Daemon *d;
     struct event *io, *timer; /* loop thread */
     struct presign_http *presign;
-    long probes; /* probe fibers running (loop thread) */
-    long busy;   /* probes + relays, as count_busy() last saw them */
+    long probes;      /* probe fibers running (loop thread) */
+    long busy;        /* probes + relays, as count_busy() last saw them */
+    char *cert, *key; /* PEM, while the daemon runs (TLS) */
 };
 
 /* The one listener of the process, for http_resume(). */
@@ -417,15 +420,29 @@ int http_start(struct http **out, const struct config *cfg, const struct server 
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_EXTERNAL_LOGGER, on_log,
-                            h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->server.http_max_connections,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->server.http_timeout_s,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+    if (tls_enabled(cfg) && (tls_read_pem(cfg->server.tls_cert_file, &h->cert, err, errlen) ||
+                             tls_read_pem(cfg->server.tls_key_file, &h->key, err, errlen))) {
+        http_stop(h);
+        return ST_EINVAL;
+    }
+    if (h->cert)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_log, h},
+        {MHD_OPTION_SOCK_ADDR, 0, &sa},
+        {MHD_OPTION_CONNECTION_LIMIT, cfg->server.http_max_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, cfg->server.http_timeout_s, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
+        {h->cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, h->key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_access, h, MHD_OPTION_ARRAY, opts,
+                            MHD_OPTION_END);
     if (!h->d) {
-        snprintf(err, errlen, "cannot listen on %s for HTTP", cfg->server.http_listen);
-        presign_http_free(h->presign);
-        free(h);
+        snprintf(err, errlen, "cannot listen on %s for HTTP%s", cfg->server.http_listen,
+                 h->cert ? "S (or the certificate is not usable)" : "");
+        http_stop(h);
         return ST_EUNAVAIL;
     }
     cur = h;
@@ -483,6 +500,10 @@ struct http *http_stop(struct http *h)
     }
     cur = NULL;
     presign_http_free(h->presign);
+    free(h->cert);
+    if (h->key)
+        memset(h->key, 0, strlen(h->key));
+    free(h->key);
     free(h);
     return NULL;
 }

@@ -159,7 +159,7 @@ int presign_fs_url(const char *base, const char *token, char *out, size_t n)
     return w < 0 || (size_t)w >= n ? ST_ELIMIT : 0;
 }
 
-int presign_fs_base(const char *public_url, const char *http_listen, char *out, size_t n)
+int presign_fs_base(const char *public_url, const char *http_listen, bool tls, char *out, size_t n)
 {
     char host[128];
     int port, w;
@@ -173,8 +173,8 @@ int presign_fs_base(const char *public_url, const char *http_listen, char *out, 
             return ST_EINVAL;
         bool any = strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 || !host[0];
         bool v6 = strchr(host, ':') != NULL;
-        w = snprintf(out, n, "http://%s%s%s:%d", v6 && !any ? "[" : "", any ? "127.0.0.1" : host,
-                     v6 && !any ? "]" : "", port);
+        w = snprintf(out, n, "%s://%s%s%s:%d", tls ? "https" : "http", v6 && !any ? "[" : "",
+                     any ? "127.0.0.1" : host, v6 && !any ? "]" : "", port);
     }
     return w < 0 || (size_t)w >= n ? ST_ELIMIT : 0;
 }

@@ -44,8 +44,9 @@ int presign_fs_verify(const unsigned char *key, size_t keylen, const char *token
 int presign_fs_url(const char *base, const char *token, char *out, size_t n);
 
 /* The advertised base URL: `public_url` if set (a trailing '/' dropped),
- * else "http://<host>:<port>" of `http_listen`, with 0.0.0.0 and [::] as
- * 127.0.0.1. 0, ST_EINVAL (bad listen address) or ST_ELIMIT. */
-int presign_fs_base(const char *public_url, const char *http_listen, char *out, size_t n);
+ * else "http(s)://<host>:<port>" of `http_listen` (https when the listener
+ * has `tls`), with 0.0.0.0 and [::] as 127.0.0.1. 0, ST_EINVAL (bad listen
+ * address) or ST_ELIMIT. */
+int presign_fs_base(const char *public_url, const char *http_listen, bool tls, char *out, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
  * the tag and live == 0 up to the drain time, cancel_all_calls, wait for
  * live == 0, shut the CQ down and drain it. */
 #include "server.h"
+#include "tls.h"
 
 #include "strhash.h"
 
@@ -483,7 +484,9 @@ static void post_all_slots(void *arg)
 
 int server_start(struct server *s, char *err, size_t errlen)
 {
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *creds = tls_grpc_credentials(s->cfg, err, errlen);
+    if (!creds)
+        return ST_EINVAL;
     int port = grpc_server_add_http2_port(s->gs, s->cfg->server.listen, creds);
     grpc_server_credentials_release(creds);
     if (port == 0) {
@@ -506,8 +509,12 @@ int server_start(struct server *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot post request slots");
         return ST_EINTERNAL;
     }
-    log_info("listening on %s (port %d): calls on one event loop, %d offload threads",
-             s->cfg->server.listen, port, s->cfg->server.threads);
+    log_info("listening on %s (port %d%s): calls on one event loop, %d offload threads",
+             s->cfg->server.listen, port,
+             !tls_enabled(s->cfg)                   ? ", plaintext"
+             : s->cfg->server.tls_client_ca_file[0] ? ", TLS, client certificates required"
+                                                    : ", TLS",
+             s->cfg->server.threads);
     return 0;
 }
 

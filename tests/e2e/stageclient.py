@@ -132,9 +132,16 @@ def _chunks_of(data, chunk):
 
 class StageClient:
     def __init__(self, target, token=None, user=None, password=None, timeout=120):
-        self.channel = grpc.insecure_channel(target, options=[
-            ("grpc.max_receive_message_length", 64 << 20),
-            ("grpc.max_send_message_length", 64 << 20)])
+        options = [("grpc.max_receive_message_length", 64 << 20),
+                   ("grpc.max_send_message_length", 64 << 20)]
+        ca = os.environ.get("STAGE_TLS_CA")  # the same settings as stagectl
+        if ca:
+            read = lambda v: open(os.environ[v], "rb").read() if os.environ.get(v) else None
+            creds = grpc.ssl_channel_credentials(open(ca, "rb").read(), read("STAGE_TLS_KEY"),
+                                                 read("STAGE_TLS_CERT"))
+            self.channel = grpc.secure_channel(target, creds, options=options)
+        else:
+            self.channel = grpc.insecure_channel(target, options=options)
         self.token = token
         self.basic = None
         if user is not None and password is not None:

@@ -100,15 +100,17 @@ static void test_urls(void **st)
     (void)st;
     char out[200];
     assert_int_equal(
-        presign_fs_base("https://files.example.com/", "0.0.0.0:7071", out, sizeof(out)), 0);
+        presign_fs_base("https://files.example.com/", "0.0.0.0:7071", false, out, sizeof(out)), 0);
     assert_string_equal(out, "https://files.example.com");
-    assert_int_equal(presign_fs_base("", "0.0.0.0:7071", out, sizeof(out)), 0);
+    assert_int_equal(presign_fs_base("", "0.0.0.0:7071", false, out, sizeof(out)), 0);
     assert_string_equal(out, "http://127.0.0.1:7071");
-    assert_int_equal(presign_fs_base(NULL, "10.1.2.3:80", out, sizeof(out)), 0);
+    assert_int_equal(presign_fs_base(NULL, "10.1.2.3:80", false, out, sizeof(out)), 0);
     assert_string_equal(out, "http://10.1.2.3:80");
-    assert_int_equal(presign_fs_base(NULL, "[::1]:7071", out, sizeof(out)), 0);
+    assert_int_equal(presign_fs_base(NULL, "[::1]:7071", false, out, sizeof(out)), 0);
     assert_string_equal(out, "http://[::1]:7071");
-    assert_int_equal(presign_fs_base(NULL, "nonsense", out, sizeof(out)), ST_EINVAL);
+    assert_int_equal(presign_fs_base(NULL, "0.0.0.0:7071", true, out, sizeof(out)), 0);
+    assert_string_equal(out, "https://127.0.0.1:7071"); /* the listener speaks TLS */
+    assert_int_equal(presign_fs_base(NULL, "nonsense", false, out, sizeof(out)), ST_EINVAL);
     assert_int_equal(presign_fs_url("http://h:1", "tok.sig", out, sizeof(out)), 0);
     assert_string_equal(out, "http://h:1/v1/presign/tok.sig");
     assert_int_equal(presign_fs_url("http://h:1", "tok.sig", out, 10), ST_ELIMIT);
