@@ -78,6 +78,7 @@ static const struct key keys[] = {
     {"server.tls_cert_file", K_STR, FLD(server.tls_cert_file), 0, 0, 0},
     {"server.tls_key_file", K_STR, FLD(server.tls_key_file), 0, 0, 0},
     {"server.tls_client_ca_file", K_STR, FLD(server.tls_client_ca_file), 0, 0, 0},
+    {"server.tls_client_user", K_STR, FLD(server.tls_client_user), 0, 0, 0},
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
@@ -617,6 +618,13 @@ static int check_strings(const struct config *cfg, char *err, size_t errlen)
         return fail(err, errlen,
                     "server.tls_client_ca_file: mTLS needs TLS (server.tls_cert_file and "
                     "server.tls_key_file)");
+    if (cfg->server.tls_client_user[0] && strcmp(cfg->server.tls_client_user, "cn") != 0)
+        return fail(err, errlen, "server.tls_client_user: '%s' is not \"cn\" or empty",
+                    cfg->server.tls_client_user);
+    if (cfg->server.tls_client_user[0] && !cfg->server.tls_client_ca_file[0])
+        return fail(err, errlen,
+                    "server.tls_client_user: users from certificates need mTLS "
+                    "(server.tls_client_ca_file)");
     int rc = check_endpoint_allow(cfg, err, errlen);
     if (rc)
         return rc;

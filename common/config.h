@@ -40,6 +40,9 @@ struct config {
         char tls_cert_file[256];
         char tls_key_file[256];
         char tls_client_ca_file[256];
+        /* "cn": a call without credentials is the user named by its client
+         * certificate's common name (mTLS only); "" = off */
+        char tls_client_user[8];
     } server;
     struct {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <grpc/grpc_security.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -433,6 +434,52 @@ static int check_basic(struct call *c, const struct cred_header *h, struct user_
     return 0;
 }
 
+/* mTLS (server.tls_client_user "cn"): the verified client certificate's
+ * common name, if it is a plausible user name. */
+static int cert_name(struct call *c, char *out, size_t n)
+{
+    grpc_auth_context *ctx = grpc_call_auth_context(c->call);
+    int rc = ST_EAUTH;
+    if (ctx && grpc_auth_context_peer_is_authenticated(ctx)) {
+        grpc_auth_property_iterator it =
+            grpc_auth_context_find_properties_by_name(ctx, GRPC_X509_CN_PROPERTY_NAME);
+        const grpc_auth_property *p = grpc_auth_property_iterator_next(&it);
+        if (p && p->value_length > 0 && p->value_length < n) {
+            memcpy(out, p->value, p->value_length);
+            out[p->value_length] = '\0';
+            char why[200];
+            rc = location_name_check(out, "user", why, sizeof(why)) == 0 ? 0 : ST_EAUTH;
+        }
+    }
+    if (ctx)
+        grpc_auth_context_release(ctx);
+    return rc;
+}
+
+/* A call without credentials on an mTLS port: its certificate names the
+ * user, who must exist. */
+static int check_cert(struct call *c, struct user_rec *u, const struct auth_extra *extra,
+                      struct redisReply **reply)
+{
+    char name[72];
+    int rc = cert_name(c, name, sizeof(name));
+    if (!rc)
+        rc = user_get(c->db, name, u);
+    if (!rc && !u->exists) {
+        call_fail(c, ST_EAUTH, "the client certificate's CN '%s' is not a user", name);
+        return ST_EAUTH;
+    }
+    if (!rc && extra)
+        rc = db_cmd_argv(c->db, reply, extra->argc, extra->argv, extra->lens);
+    if (rc == ST_EAUTH)
+        call_fail(c, rc, "%s", msg_missing);
+    else if (rc)
+        call_fail(c, rc, "%s", c->db->err);
+    else
+        snprintf(c->user, sizeof(c->user), "%s", name), c->admin = u->admin;
+    return rc;
+}
+
 int auth_call(struct call *c)
 {
     return auth_call_with(c, NULL, NULL);
@@ -445,13 +492,15 @@ int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisR
     size_t len;
     memset(&h, 0, sizeof(h));
     const char *value = call_metadata(c, "authorization", &len);
+    if (reply)
+        *reply = NULL;
+    if (!value && c->cfg->server.tls_client_user[0])
+        return check_cert(c, &u, extra, reply);
     int rc = value ? cred_parse_header(value, len, &h) : ST_EAUTH;
     if (rc) {
         call_fail(c, ST_EAUTH, "%s", msg_missing);
         goto out;
     }
-    if (reply)
-        *reply = NULL;
     rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u, extra, reply) : check_basic(c, &h, &u);
     /* Basic auth costs a PBKDF2 anyway: its extra command simply follows */
     if (!rc && extra && h.scheme != CRED_BEARER)

@@ -10,6 +10,8 @@
 #     get it at once (the old CA is refused now), no restart.
 #  4. Restarted with a client CA: a client without a certificate is refused,
 #     one with a certificate that CA signed is served.
+#  5. With server.tls_client_user cn, a client with no token is the user its
+#     certificate's CN names (an unknown CN is UNAUTHENTICATED).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -88,4 +90,19 @@ check_contains "... UNAVAILABLE" "$ERR" "UNAVAILABLE"
 leaf stranger ca2 root
 check_rc "mTLS: a certificate of another CA is refused" 1 \
   ctl --cert "$C/stranger.pem" --key "$C/stranger.key" ls @~/tls/
+
+# ---- 5. the certificate names the user (server.tls_client_user cn)
+stop_pid "$PID_frontend"
+export STAGE_SERVER_TLS_CLIENT_USER=cn
+start_frontend
+wait_ready
+mkdir -p "$T/nohome"
+check_rc "without a token, the certificate's CN (root) is the user" 0 \
+  env HOME="$T/nohome" "$STAGECTL" --server "$SERVER" ls @~/tls/
+check_contains "... and sees root's file" "$OUT" "f.bin"
+leaf nobody ca1 nobody
+check_rc "a certificate whose CN is not a user is refused" 1 env HOME="$T/nohome" \
+  "$STAGECTL" --server "$SERVER" --cert "$C/nobody.pem" --key "$C/nobody.key" ls @~/
+check_contains "... UNAUTHENTICATED naming the CN" "$ERR" "CN 'nobody' is not a user"
+check_rc "a token still wins over the certificate" 0 ctl --cert "$C/nobody.pem" --key "$C/nobody.key" ls @~/tls/
 e2e_finish
