@@ -69,6 +69,11 @@ static const struct key keys[] = {
     {"server.stream_window_bytes", K_SIZE, FLD(server.stream_window_bytes), 64 * KIB, 64 * MIB, 0},
     {"server.stream_idle_timeout_s", K_INT, FLD(server.stream_idle_timeout_s), 1, 86400, 0},
     {"server.max_streams", K_INT, FLD(server.max_streams), 1, 1000000, 0},
+    {"server.max_connection_age_s", K_INT, FLD(server.max_connection_age_s), 0, 2000000, 0},
+    {"server.max_connection_age_grace_s", K_INT, FLD(server.max_connection_age_grace_s), 0, 2000000,
+     0},
+    {"server.keepalive_time_s", K_INT, FLD(server.keepalive_time_s), 1, 2000000, 0},
+    {"server.keepalive_timeout_s", K_INT, FLD(server.keepalive_timeout_s), 1, 2000000, 0},
     {"server.max_streams_per_user", K_INT, FLD(server.max_streams_per_user), 1, 1000000, 0},
     {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
     {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
@@ -179,6 +184,10 @@ void config_defaults(struct config *cfg)
     cfg->server.presign_max_put_bytes = 1024 * MIB;
     cfg->server.presign_relays = 64;
     cfg->server.http_max_connections = 1024;
+    cfg->server.max_connection_age_s = 1800;
+    cfg->server.max_connection_age_grace_s = 600;
+    cfg->server.keepalive_time_s = 60;
+    cfg->server.keepalive_timeout_s = 20;
     cfg->server.http_timeout_s = 30;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
     cfg->redis.timeout_ms = 5000;

@@ -25,8 +25,14 @@ struct config {
         int stream_window_bytes;
         /* a stream that moves no message for this long is cancelled, 60 */
         int stream_idle_timeout_s;
-        int max_streams;          /* streaming calls open at once per frontend, 20000 */
-        int max_streams_per_user; /* the same per authenticated user, 5000 */
+        int max_streams; /* streaming calls open at once per frontend, 20000 */
+        /* a connection older than this is asked to go (GOAWAY), so clients
+         * behind an L4 balancer spread over new pods; 0 = never, 1800 */
+        int max_connection_age_s;
+        int max_connection_age_grace_s; /* calls it still carries may finish, 600 */
+        int keepalive_time_s;           /* ping an idle client this often, 60 */
+        int keepalive_timeout_s;        /* a ping unanswered this long drops it, 20 */
+        int max_streams_per_user;       /* the same per authenticated user, 5000 */
         /* base of presigned fs URLs as clients reach the HTTP listener,
          * "" = http://<http_listen> (0.0.0.0 as 127.0.0.1) */
         char public_http_url[256];

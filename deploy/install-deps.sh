@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
   protobuf-compiler libhiredis-dev libevent-dev libcurl4-openssl-dev libssl-dev libyaml-dev
   libpcre2-dev libxml2-dev libjansson-dev libmicrohttpd-dev redis-server redis-tools python3)
-TEST_PKGS=(clang-format libcmocka-dev python3-grpcio python3-protobuf python3-boto3 grpc-proto tmux curl openssl)
+TEST_PKGS=(clang-format libcmocka-dev python3-grpcio python3-protobuf python3-boto3 grpc-proto tmux curl openssl iproute2)
 
 pkgs=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--runtime" ] || pkgs+=("${TEST_PKGS[@]}")

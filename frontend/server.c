@@ -29,6 +29,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -405,6 +406,12 @@ static void *cq_main(void *arg)
 
 /* ------------------------------------------------------------ lifecycle */
 
+/* Seconds from the config as a gRPC millisecond argument; 0 = never. */
+static int age_ms(int s)
+{
+    return s <= 0 || s > INT_MAX / 1000 ? INT_MAX : s * 1000;
+}
+
 struct server *server_new(const struct config *cfg, const struct method *methods, int n, char *err,
                           size_t errlen)
 {
@@ -438,6 +445,31 @@ struct server *server_new(const struct config *cfg, const struct method *methods
         {.type = GRPC_ARG_INTEGER,
          .key = (char *)GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
          .value.integer = cfg->server.stream_window_bytes},
+        /* behind an L4 balancer a channel sticks to one pod: an aged
+         * connection is asked to go so clients spread over new pods */
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_MS,
+         .value.integer = age_ms(cfg->server.max_connection_age_s)},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+         .value.integer = age_ms(cfg->server.max_connection_age_grace_s)},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_KEEPALIVE_TIME_MS,
+         .value.integer = age_ms(cfg->server.keepalive_time_s)},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+         .value.integer = age_ms(cfg->server.keepalive_timeout_s)},
+        /* clients keep long streams alive with pings of their own, idle or
+         * not: never answer them with GOAWAY too_many_pings */
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS,
+         .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_HTTP2_MAX_PING_STRIKES,
+         .value.integer = 0},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+         .value.integer = 1000},
     };
     grpc_channel_args args = {.num_args = sizeof(argv) / sizeof(argv[0]), .args = argv};
     s->gs = grpc_server_create(&args, NULL);
