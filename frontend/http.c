@@ -11,6 +11,8 @@
 #include "loop.h"
 #include "presign_fs.h"
 #include "presign_http.h"
+#include "promtext.h"
+#include "rpcstats.h"
 #include "server.h"
 #include "tls.h"
 
@@ -27,7 +29,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define STOP_WAIT_MS 8000 /* presigned transfers given to end at shutdown */
+#define STOP_WAIT_MS 8000      /* presigned transfers given to end at shutdown */
+#define METRICS_MAX  (1 << 20) /* a scrape never takes more */
 
 struct http {
     const struct config *cfg;
@@ -127,8 +130,10 @@ static int readyz(struct http *h, struct db *db, char *out, size_t outlen)
 }
 
 /* Backlog (entries in the stream: acknowledged ones are deleted) and jobs
- * delivered to a worker but not yet acknowledged: what an autoscaler needs. */
-static int metrics(struct http *h, struct db *db, char *out, size_t outlen)
+ * delivered to a worker but not yet acknowledged: what an autoscaler needs.
+ * They are the cluster's, the same on every frontend: aggregate with max(),
+ * not sum(). The rest is this frontend's own. */
+static int metrics(struct http *h, struct db *db, struct promtext_buf *b)
 {
     redisReply *len = NULL, *pend = NULL;
     int up = db_cmd(db, &len, "XLEN", KEY_QUEUE, NULL) == 0 &&
@@ -141,33 +146,37 @@ static int metrics(struct http *h, struct db *db, char *out, size_t outlen)
         freeReplyObject(len);
     if (pend)
         freeReplyObject(pend);
-    snprintf(out, outlen,
-             "# HELP stage_redis_up 1 if the frontend reaches Redis.\n"
-             "# TYPE stage_redis_up gauge\nstage_redis_up %d\n"
-             "# HELP stage_queue_backlog Jobs in the queue stream not yet done.\n"
-             "# TYPE stage_queue_backlog gauge\nstage_queue_backlog %lld\n"
-             "# HELP stage_queue_pending Jobs delivered to a worker, not yet done.\n"
-             "# TYPE stage_queue_pending gauge\nstage_queue_pending %lld\n"
-             "# HELP stage_frontend_draining 1 while the frontend shuts down.\n"
-             "# TYPE stage_frontend_draining gauge\nstage_frontend_draining %d\n"
-             "# HELP stage_frontend_upload_inflight_bytes Upload bytes this "
-             "frontend put in Redis that no worker stored yet.\n"
-             "# TYPE stage_frontend_upload_inflight_bytes gauge\n"
-             "stage_frontend_upload_inflight_bytes %lld\n"
-             "# HELP stage_frontend_streams Streaming calls open on this "
-             "frontend (server.max_streams).\n"
-             "# TYPE stage_frontend_streams gauge\nstage_frontend_streams %d\n"
-             "# HELP stage_frontend_call_fibers Calls running as fibers on the "
-             "event loop (WatchJob streams need none).\n"
-             "# TYPE stage_frontend_call_fibers gauge\n"
-             "stage_frontend_call_fibers %ld\n"
-             "# HELP stage_frontend_presign_relays Presigned fs transfers being relayed "
-             "(server.presign_relays).\n"
-             "# TYPE stage_frontend_presign_relays gauge\n"
-             "stage_frontend_presign_relays %d\n",
-             up, backlog, pending, h->grpc && server_draining(h->grpc) ? 1 : 0, inflight_total(),
-             h->grpc ? server_streams(h->grpc) : 0, fiber_count(), presign_http_active(h->presign));
-    return 200;
+    static const struct {
+        const char *name, *help;
+    } g[] = {
+        {"stage_redis_up", "1 if the frontend reaches Redis."},
+        {"stage_queue_backlog",
+         "Jobs in the queue stream not yet done (cluster-wide: aggregate with max)."},
+        {"stage_queue_pending",
+         "Jobs delivered to a worker, not yet done (cluster-wide: aggregate with max)."},
+        {"stage_frontend_draining", "1 while the frontend shuts down."},
+        {"stage_frontend_upload_inflight_bytes",
+         "Upload bytes this frontend put in Redis that no worker stored yet."},
+        {"stage_frontend_streams", "Streaming calls open on this frontend (server.max_streams)."},
+        {"stage_frontend_call_fibers",
+         "Calls running as fibers on the event loop (WatchJob streams need none)."},
+        {"stage_frontend_presign_relays",
+         "Presigned fs transfers being relayed (server.presign_relays)."},
+    };
+    double v[] = {up,
+                  (double)backlog,
+                  (double)pending,
+                  h->grpc && server_draining(h->grpc) ? 1 : 0,
+                  (double)inflight_total(),
+                  h->grpc ? server_streams(h->grpc) : 0,
+                  (double)fiber_count(),
+                  presign_http_active(h->presign)};
+    for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+        promtext_head(b, g[i].name, "gauge", g[i].help);
+        promtext_value(b, g[i].name, NULL, v[i]);
+    }
+    rpcstats_render(b);
+    return b->full ? 500 : 200;
 }
 
 static void probe_free(struct probe *p)
@@ -180,28 +189,28 @@ static void probe_main(void *arg)
 {
     struct probe *p = arg;
     struct db db;
-    char *text = malloc(4096);
+    struct promtext_buf b;
+    char text[400];
+    promtext_buf_init(&b, METRICS_MAX);
     db_init(&db, p->h->cfg);
-    int code = !text        ? 500
-               : p->metrics ? metrics(p->h, &db, text, 4096)
-                            : readyz(p->h, &db, text, 4096);
+    int code = p->metrics ? metrics(p->h, &db, &b) : readyz(p->h, &db, text, sizeof(text));
     db_cleanup(&db);
     if (p->completed) { /* only at shutdown: a suspended connection never ends */
-        free(text);
+        free(b.p);
         probe_free(p);
         return;
     }
     struct MHD_Response *r = NULL;
-    if (text && p->metrics)
-        r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+    if (p->metrics && code == 200)
+        r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_COPY);
     if (r) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4");
         MHD_queue_response(p->conn, (unsigned)code, r);
         MHD_destroy_response(r);
     } else {
-        http_answer_text(p->conn, code, NULL, text ? text : "out of memory");
+        http_answer_text(p->conn, code, NULL, p->metrics ? "metrics: out of memory" : text);
     }
-    free(text);
+    free(b.p);
     p->fiber_done = true;
     http_resume(p->conn);
 }

@@ -11,6 +11,7 @@
  * the tag and live == 0 up to the drain time, cancel_all_calls, wait for
  * live == 0, shut the CQ down and drain it. */
 #include "server.h"
+#include "rpcstats.h"
 #include "tls.h"
 
 #include "strhash.h"
@@ -255,6 +256,8 @@ static void call_release(struct server *s, struct call *c)
 
 static void log_call(const struct call *c)
 {
+    rpcstats_record(c->m == &unknown_method ? NULL : c->m, c->status, job_now_ms() - c->start_ms,
+                    c->bytes);
     const char *st = st_grpc_status_name(c->status);
     int lvl = c->status == GRPC_STATUS_OK ? LOG_LVL_INFO : LOG_LVL_WARN;
     if (c->status == GRPC_STATUS_UNAUTHENTICATED || c->status == GRPC_STATUS_NOT_FOUND ||
@@ -421,6 +424,7 @@ struct server *server_new(const struct config *cfg, const struct method *methods
     s->cfg = cfg;
     s->methods = methods;
     s->nmethods = n;
+    rpcstats_init(methods, n);
     s->shutdown_tag.fn = on_shutdown;
     s->reg = calloc((size_t)n, sizeof(*s->reg));
     pthread_mutex_init(&s->synced.mu, NULL);

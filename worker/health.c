@@ -3,6 +3,8 @@
 
 #include "config.h"
 #include "err.h"
+#include "jobstats.h"
+#include "promtext.h"
 #include "worker.h"
 
 #include <event2/buffer.h>
@@ -52,18 +54,28 @@ static void on_readyz(struct evhttp_request *req, void *arg)
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
     struct worker *w = ((struct health *)arg)->w;
-    char text[1024];
-    snprintf(text, sizeof(text),
-             "# HELP stage_worker_running_jobs Jobs this worker runs now.\n"
-             "# TYPE stage_worker_running_jobs gauge\nstage_worker_running_jobs %zu\n"
-             "# HELP stage_worker_free_slots Jobs this worker could still take.\n"
-             "# TYPE stage_worker_free_slots gauge\nstage_worker_free_slots %d\n"
-             "# HELP stage_worker_redis_up 1 if every Redis connection is up.\n"
-             "# TYPE stage_worker_redis_up gauge\nstage_worker_redis_up %d\n"
-             "# HELP stage_worker_draining 1 while the worker shuts down.\n"
-             "# TYPE stage_worker_draining gauge\nstage_worker_draining %d\n",
-             w->nruns, worker_free_slots(w), redis_up(w) ? 1 : 0, w->stopping ? 1 : 0);
-    reply(req, 200, "OK", "text/plain; version=0.0.4", text);
+    static const struct {
+        const char *name, *help;
+    } g[] = {
+        {"stage_worker_running_jobs", "Jobs this worker runs now."},
+        {"stage_worker_free_slots", "Jobs this worker could still take."},
+        {"stage_worker_redis_up", "1 if every Redis connection is up."},
+        {"stage_worker_draining", "1 while the worker shuts down."},
+    };
+    double v[] = {(double)w->nruns, worker_free_slots(w), redis_up(w) ? 1 : 0, w->stopping ? 1 : 0};
+    struct promtext_buf b;
+    promtext_buf_init(&b, 1 << 20);
+    for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+        promtext_head(&b, g[i].name, "gauge", g[i].help);
+        promtext_value(&b, g[i].name, NULL, v[i]);
+    }
+    jobstats_render(&b);
+    if (b.p && !b.full)
+        reply(req, 200, "OK", "text/plain; version=0.0.4", b.p);
+    else
+        reply(req, 500, "Internal Server Error", "text/plain; charset=utf-8",
+              "metrics: out of memory\n");
+    free(b.p);
 }
 
 static void on_other(struct evhttp_request *req, void *arg)

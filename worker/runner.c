@@ -6,6 +6,7 @@
 #include "config.h"
 #include "err.h"
 #include "job.h"
+#include "jobstats.h"
 #include "keys.h"
 #include "lease.h"
 #include "log.h"
@@ -401,6 +402,12 @@ static void log_end(struct run *r)
 {
     double s = (double)(runner_now_ms() - r->t0_ms) / 1000.0;
     const char *kind = job_kind_name(r->j.kind);
+    enum jobstats_outcome o = r->requeue          ? JOBSTATS_RETRIED
+                              : r->lost && r->err ? JOBSTATS_GIVEN_UP
+                              : r->err == 0       ? JOBSTATS_SUCCEEDED
+                                                  : JOBSTATS_FAILED;
+    jobstats_record(r->j.kind, o, s, o == JOBSTATS_SUCCEEDED ? r->bytes : 0,
+                    o == JOBSTATS_SUCCEEDED ? r->files : 0);
     if (r->requeue)
         log_info("job=%s kind=%s key=%s attempt %" PRId64 " ended after %.2f s: %s (%s); %s",
                  r->j.id, kind, r->bkey, r->j.attempts, s, r->msg, st_err_status_name(r->err),

@@ -43,6 +43,28 @@ for i in 1 2 3; do py upload "$T/one" "@~/q$i" --no-wait >/dev/null; done
 m=$(curl -s "$URL/metrics")
 check_contains "metrics: 3 queued jobs" "$m" "stage_queue_backlog 3"
 for p in "${WORKER_PIDS[@]}"; do kill -CONT "$p"; done
+for _ in $(seq 100); do
+  case "$(curl -s "$URL/metrics")" in *"stage_queue_backlog 0"*) break ;; esac
+  sleep 0.1
+done
+
+# Counters and histograms: calls by method and status, their durations and
+# bytes, the build; on the workers, job runs by kind and outcome.
+m=$(curl -s "$URL/metrics")
+check_contains "metrics: calls by method and status" "$m" 'stage_rpc_total{method="Login",code="OK"}'
+check_contains "metrics: the three uploads" "$m" 'stage_rpc_total{method="UploadFile",code="OK"} 3'
+check_contains "metrics: a duration histogram per method" "$m" \
+  'stage_rpc_duration_seconds_bucket{method="Login",le="+Inf"}'
+check_contains "metrics: bytes by method" "$m" 'stage_rpc_bytes_total{method="UploadFile"} 3'
+check_contains "metrics: build info" "$m" 'stage_build_info{component="frontend",version="'
+check_contains "metrics: cluster-wide gauges say how to aggregate" "$m" "aggregate with max"
+wm=""
+for hp in "${WORKER_HTTP_PORTS[@]}"; do wm+=$(curl -s "http://127.0.0.1:$hp/metrics"); done
+check_contains "worker metrics: job runs by kind and outcome" "$wm" \
+  'stage_worker_job_runs_total{kind="upload",outcome="succeeded"}'
+check_contains "worker metrics: run durations" "$wm" \
+  'stage_worker_job_duration_seconds_bucket{kind="upload",le="+Inf"}'
+check_contains "worker metrics: build info" "$wm" 'stage_build_info{component="worker"'
 
 # Redis gone: not ready, with the reason; still alive.
 kill -STOP "$PID_redis"
