@@ -41,23 +41,6 @@ int svc_get_job_results(struct svc *s, ProtobufCMessage *req); /* h_jobctl.c */
 int svc_presign(struct svc *s, ProtobufCMessage *req);         /* h_presign.c */
 
 /* Streaming handlers. */
-void h_create_user(struct call *c);
-void h_drop_user(struct call *c);
-void h_alter_user(struct call *c);
-void h_list_users(struct call *c);
-void h_create_stage(struct call *c);
-void h_drop_stage(struct call *c);
-void h_alter_stage(struct call *c);
-void h_describe_stage(struct call *c);
-void h_list_stages(struct call *c);
-void h_remove(struct call *c);
-void h_copy(struct call *c);
-void h_stat(struct call *c);
-void h_presign(struct call *c);
-void h_list_jobs(struct call *c);
-void h_cancel_job(struct call *c);
-void h_get_job_results(struct call *c);
-
 void h_upload(struct call *c);       /* h_upload.c: client stream */
 void h_download(struct call *c);     /* h_download.c: server stream */
 void h_list(struct call *c);         /* h_list.c: server stream */
@@ -68,8 +51,8 @@ void h_health_watch(struct call *c); /* h_health.c: server stream */
  * on fs storage. make: a signed frontend URL (malloc'ed) for `location`; a
  * download needs the file to exist (NOT_FOUND). 0 or an st_err, `err` set. */
 struct job;
-bool presign_fs_applies(const struct call *s, const struct job *j);
-int presign_fs_make(struct call *s, const struct job *j, bool put, const char *location,
+bool presign_fs_applies(const struct svc *s, const struct job *j);
+int presign_fs_make(struct svc *s, const struct job *j, bool put, const char *location,
                     long expire_s, const char *content_type, char **url, char *err, size_t errlen);
 
 /* The table of every method the server registers (methods.c). */
