@@ -226,8 +226,8 @@ static int create_stage(struct svc *s, const Stage__V1__CreateStageRequest *req,
     if (req->if_not_exists && req->or_replace)
         return svc_fail(s, ST_EINVAL, "stage '%s': if_not_exists and or_replace exclude each other",
                         req->name);
-    if (req->or_replace &&
-        (rc = may_replace(s, req->name))) /* before the probe: no job if refused */
+    /* before the probe: no job if refused */
+    if (req->or_replace && (rc = may_replace(s, req->name)))
         return rc;
     snprintf(rec->name, sizeof(rec->name), "%s", req->name);
     snprintf(rec->owner, sizeof(rec->owner), "%s", s->user);
