@@ -49,6 +49,7 @@ static int load_visible(struct db *db, const char *user, bool admin, const char 
     return rc;
 }
 
+/* load_visible() for the caller of `s`; the id goes to the log line. */
 static int load_own(struct svc *s, const char *id, struct job *j)
 {
     snprintf(s->job, sizeof(s->job), "%.32s", id);
