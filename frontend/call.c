@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* What a batch without a fiber kept alive until it completed. */
@@ -344,6 +345,15 @@ static int finish(struct call *c, grpc_byte_buffer *bb, int code, const char *ms
 int call_reply(struct call *c, const ProtobufCMessage *msg)
 {
     return finish(c, msg ? pack(msg) : NULL, GRPC_STATUS_OK, NULL);
+}
+
+int call_reply_take(struct call *c, void *data, size_t len)
+{
+    /* the slice frees `data` when gRPC is done with it: no copy */
+    grpc_slice s = data ? grpc_slice_new(data, len, free) : grpc_empty_slice();
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+    grpc_slice_unref(s);
+    return finish(c, bb, GRPC_STATUS_OK, NULL);
 }
 
 int call_status(struct call *c, int code, const char *fmt, ...)

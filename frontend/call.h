@@ -111,6 +111,10 @@ int call_send_raw(struct call *c, const void *data, size_t len);
 /* Finish with OK and, unless NULL, a last message. */
 int call_reply(struct call *c, const ProtobufCMessage *msg);
 
+/* Finish with OK and a message already packed into `data` (malloc'ed, or
+ * NULL for an empty one), which the call takes over whatever happens. */
+int call_reply_take(struct call *c, void *data, size_t len);
+
 /* Finish with a gRPC status code and a message (printf format). */
 int call_status(struct call *c, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

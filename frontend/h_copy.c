@@ -7,7 +7,6 @@
  * matches nothing is NOT_FOUND at once, like DownloadFile of a missing
  * file; every other outcome is told by the job (GetJob, GetJobResults). */
 #include "authz.h"
-#include "call.h"
 #include "config.h"
 #include "copypath.h"
 #include "err.h"
@@ -15,7 +14,7 @@
 #include "job.h"
 #include "jobs.h"
 #include "pattern.h"
-#include "stage.h"
+#include "svc.h"
 #include "xfer.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -70,59 +69,51 @@ static void set_target(struct job *j, const struct job *d)
     snprintf(j->dst_path, sizeof(j->dst_path), "%s", d->path);
 }
 
-/* Resolve, check and queue; answers the call on error. */
-static int submit(struct call *c, const Stage__V1__CopyFilesRequest *req, struct job *j,
+/* Resolve, check and queue. */
+static int submit(struct svc *s, const Stage__V1__CopyFilesRequest *req, struct job *j,
                   struct job *d)
 {
     bool existing = false;
     char err[600] = "";
-    snprintf(c->location, sizeof(c->location), "%s", req->from);
-    snprintf(j->user, sizeof(j->user), "%s", c->user);
-    snprintf(d->user, sizeof(d->user), "%s", c->user);
-    int rc = stage_locate(c, req->from, false, AUTHZ_READ, j, err, sizeof(err));
+    snprintf(s->location, sizeof(s->location), "%s", req->from);
+    snprintf(j->user, sizeof(j->user), "%s", s->user);
+    snprintf(d->user, sizeof(d->user), "%s", s->user);
+    int rc = svc_locate(s, req->from, false, AUTHZ_READ, j, err, sizeof(err));
     if (!rc)
-        rc = stage_locate(c, req->to, false, AUTHZ_WRITE, d, err, sizeof(err));
+        rc = svc_locate(s, req->to, false, AUTHZ_WRITE, d, err, sizeof(err));
     if (!rc)
         rc = check_shape(j, d, req->from, req->to, req->pattern, err, sizeof(err));
     if (!rc) {
         set_target(j, d);
         snprintf(j->pattern, sizeof(j->pattern), "%s", req->pattern);
         j->overwrite = req->overwrite;
-        j->part_size = c->cfg->upload.part_size;
-        rc = jobs_create_idem(c->db, c->cfg, j, req->idempotency_key, &existing, err, sizeof(err));
+        j->part_size = s->cfg->upload.part_size;
+        rc = jobs_create_idem(s->db, s->cfg, j, req->idempotency_key, &existing, err, sizeof(err));
     }
     if (rc)
-        call_fail(c, rc, "%s", err);
-    else
-        snprintf(c->job, sizeof(c->job), "%s", j->id);
-    return rc;
+        return svc_fail(s, rc, "%s", err);
+    snprintf(s->job, sizeof(s->job), "%s", j->id);
+    return 0;
 }
 
-void h_copy(struct call *c)
+int svc_copy(struct svc *s, ProtobufCMessage *msg)
 {
-    Stage__V1__CopyFilesRequest *req;
+    const Stage__V1__CopyFilesRequest *req = (const Stage__V1__CopyFilesRequest *)msg;
     Stage__V1__CopyFilesResponse resp = STAGE__V1__COPY_FILES_RESPONSE__INIT;
     Stage__V1__Job pj = STAGE__V1__JOB__INIT;
     struct job j, d; /* 2 x 46 KiB: the fiber stack has room (loop.c) */
-    if (call_read_request(c, &stage__v1__copy_files_request__descriptor, &req))
-        return;
     job_init(&j);
     job_init(&d);
     j.kind = JOB_COPY;
-    int rc = submit(c, req, &j, &d);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    int rc = submit(s, req, &j, &d);
     if (rc)
-        return;
-    rc = xfer_wait(c, &j, copy_started, (long)(job_now_ms() + COPY_WAIT_MS));
-    if (rc == ST_EPRECOND && strcmp(j.error_code, "NOT_FOUND") == 0) {
-        xfer_answer_job(c, &j);
-        return;
-    }
-    if (rc && rc != ST_EPRECOND) {
-        xfer_wait_fail(c, &j, rc);
-        return;
-    }
+        return rc;
+    rc = svc_wait_job(s, &j, copy_started, (long)(job_now_ms() + COPY_WAIT_MS));
+    if (rc == ST_EPRECOND && strcmp(j.error_code, "NOT_FOUND") == 0)
+        return svc_job_outcome(s, &j);
+    if (rc && rc != ST_EPRECOND)
+        return svc_wait_fail(s, &j, rc);
     jobs_to_proto(&j, &pj);
     resp.job = &pj;
-    call_reply(c, &resp.base);
+    return svc_reply(s, &resp.base);
 }

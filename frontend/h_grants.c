@@ -2,13 +2,13 @@
  * granted by the stage's owner or an admin; CREATE_STAGE by admins only.
  * The proto Privilege values READ=1, WRITE=2, ALL=3 are the authz bits. */
 #include "authz.h"
-#include "call.h"
 #include "catalog.h"
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
 #include "location.h"
 #include "log.h"
+#include "svc.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int check_names(struct call *c, const char *stage, const char *user)
+static int check_names(struct svc *s, const char *stage, const char *user)
 {
     char err[300];
     int rc = location_name_check(user, "user", err, sizeof(err));
@@ -27,96 +27,77 @@ static int check_names(struct call *c, const char *stage, const char *user)
     }
     if (!rc && stage)
         rc = location_name_check(stage, "stage", err, sizeof(err));
-    if (rc)
-        call_fail(c, rc, "%s", err);
-    return rc;
+    return rc ? svc_fail(s, rc, "%s", err) : 0;
 }
 
-/* Owner or admin of an existing stage; answers the call otherwise. */
-static int may_grant(struct call *c, const char *stage)
+/* Owner or admin of an existing stage. */
+static int may_grant(struct svc *s, const char *stage)
 {
     struct stage_rec *rec = malloc(sizeof(*rec));
-    int rc = rec ? catalog_get(c->db, stage, rec) : ST_ENOMEM;
+    int rc = rec ? catalog_get(s->db, stage, rec) : ST_ENOMEM;
     if (rc)
-        call_fail(c, rc, "%s", rec ? c->db->err : "out of memory");
+        svc_fail(s, rc, "%s", rec ? s->db->err : "out of memory");
     else if (!rec->exists)
-        rc = ST_ENOTFOUND, call_fail(c, rc, "stage '%s' does not exist", stage);
-    else if (!c->admin && strcmp(rec->owner, c->user) != 0)
-        rc = ST_EPERM, call_fail(c, rc,
-                                 "permission denied: only the owner of stage '%s' or an admin may "
-                                 "grant on it",
-                                 stage);
+        rc = svc_fail(s, ST_ENOTFOUND, "stage '%s' does not exist", stage);
+    else if (!s->admin && strcmp(rec->owner, s->user) != 0)
+        rc = svc_fail(s, ST_EPERM,
+                      "permission denied: only the owner of stage '%s' or an admin may grant on it",
+                      stage);
     free(rec);
     return rc;
 }
 
-static void change(struct call *c, int priv, const char *stage, const char *user, bool add)
+static int change(struct svc *s, int priv, const char *stage, const char *user, bool add)
 {
     const char *verb = add ? "granted" : "revoked";
     int rc;
     if (priv == STAGE__V1__PRIVILEGE__CREATE_STAGE) {
-        if (stage[0]) {
-            call_fail(c, ST_EINVAL, "CREATE_STAGE is a global privilege: leave stage empty");
-            return;
-        }
-        if (check_names(c, NULL, user))
-            return;
-        if (!c->admin) {
-            call_fail(c, ST_EPERM, "permission denied: only admins may grant CREATE_STAGE");
-            return;
-        }
-        rc = catalog_create_priv_change(c->db, user, add);
+        if (stage[0])
+            return svc_fail(s, ST_EINVAL, "CREATE_STAGE is a global privilege: leave stage empty");
+        if ((rc = check_names(s, NULL, user)))
+            return rc;
+        if (!s->admin)
+            return svc_fail(s, ST_EPERM, "permission denied: only admins may grant CREATE_STAGE");
+        rc = catalog_create_priv_change(s->db, user, add);
     } else if (priv >= STAGE__V1__PRIVILEGE__READ && priv <= STAGE__V1__PRIVILEGE__ALL) {
-        snprintf(c->location, sizeof(c->location), "@%s", stage);
-        if (check_names(c, stage, user) || may_grant(c, stage))
-            return;
-        rc = catalog_grant_change(c->db, stage, user, (unsigned)priv, add);
+        snprintf(s->location, sizeof(s->location), "@%s", stage);
+        if ((rc = check_names(s, stage, user)) || (rc = may_grant(s, stage)))
+            return rc;
+        rc = catalog_grant_change(s->db, stage, user, (unsigned)priv, add);
     } else {
-        call_fail(c, ST_EINVAL, "privilege must be READ, WRITE, ALL or CREATE_STAGE");
-        return;
+        return svc_fail(s, ST_EINVAL, "privilege must be READ, WRITE, ALL or CREATE_STAGE");
     }
-    if (rc) {
-        call_fail(c, rc, "%s", c->db->err);
-        return;
-    }
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
     log_info("privilege %s %s to user=%s on stage=%s by %s",
              priv == STAGE__V1__PRIVILEGE__CREATE_STAGE ? "CREATE_STAGE"
                                                         : authz_bits_name((unsigned)priv),
-             verb, user, stage[0] ? stage : "*", c->user);
-    if (add) {
-        Stage__V1__GrantResponse resp = STAGE__V1__GRANT_RESPONSE__INIT;
-        call_reply(c, &resp.base);
-    } else {
-        Stage__V1__RevokeResponse resp = STAGE__V1__REVOKE_RESPONSE__INIT;
-        call_reply(c, &resp.base);
-    }
+             verb, user, stage[0] ? stage : "*", s->user);
+    /* GrantResponse and RevokeResponse are both empty */
+    Stage__V1__GrantResponse resp = STAGE__V1__GRANT_RESPONSE__INIT;
+    return svc_reply(s, &resp.base);
 }
 
-void h_grant(struct call *c)
+int svc_grant(struct svc *s, ProtobufCMessage *msg)
 {
-    Stage__V1__GrantRequest *req;
-    if (call_read_request(c, &stage__v1__grant_request__descriptor, &req))
-        return;
-    change(c, req->privilege, req->stage, req->user, true);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    const Stage__V1__GrantRequest *req = (const Stage__V1__GrantRequest *)msg;
+    return change(s, req->privilege, req->stage, req->user, true);
 }
 
-void h_revoke(struct call *c)
+int svc_revoke(struct svc *s, ProtobufCMessage *msg)
 {
-    Stage__V1__RevokeRequest *req;
-    if (call_read_request(c, &stage__v1__revoke_request__descriptor, &req))
-        return;
-    change(c, req->privilege, req->stage, req->user, false);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    const Stage__V1__RevokeRequest *req = (const Stage__V1__RevokeRequest *)msg;
+    return change(s, req->privilege, req->stage, req->user, false);
 }
 
-static void reply_rows(struct call *c, const struct grant_row *rows, size_t n)
+static int reply_rows(struct svc *s, const struct grant_row *rows, size_t n)
 {
     Stage__V1__ShowGrantsResponse resp = STAGE__V1__SHOW_GRANTS_RESPONSE__INIT;
     Stage__V1__GrantEntry *e = calloc(n + 1, sizeof(*e));
     Stage__V1__GrantEntry **pe = calloc(n + 1, sizeof(*pe));
+    int rc;
     if (!e || !pe) {
-        call_fail(c, ST_ENOMEM, "out of memory");
+        rc = svc_fail(s, ST_ENOMEM, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++) {
             stage__v1__grant_entry__init(&e[i]);
@@ -128,42 +109,41 @@ static void reply_rows(struct call *c, const struct grant_row *rows, size_t n)
         }
         resp.n_grants = n;
         resp.grants = pe;
-        call_reply(c, &resp.base);
+        rc = svc_reply(s, &resp.base);
     }
     free(e);
     free(pe);
+    return rc;
 }
 
-void h_show_grants(struct call *c)
+/* The grants on a stage (its owner or an admin) or of a user (themself or an admin). */
+static int grants_of(struct svc *s, const char *stage, const char *user)
 {
-    Stage__V1__ShowGrantsRequest *req;
     struct grant_row *rows = NULL;
     size_t n = 0;
     int rc;
-    if (call_read_request(c, &stage__v1__show_grants_request__descriptor, &req))
-        return;
-    if (!req->stage[0] == !req->user[0]) {
-        call_fail(c, ST_EINVAL, "give exactly one of stage or user");
-    } else if (req->stage[0]) {
-        snprintf(c->location, sizeof(c->location), "@%s", req->stage);
-        if (!check_names(c, req->stage, "x") && !may_grant(c, req->stage)) {
-            rc = catalog_grants_of_stage(c->db, req->stage, &rows, &n);
-            if (rc)
-                call_fail(c, rc, "%s", c->db->err);
-            else
-                reply_rows(c, rows, n);
-        }
-    } else if (!check_names(c, NULL, req->user)) {
-        if (!c->admin && strcmp(req->user, c->user) != 0) {
-            call_fail(c, ST_EPERM, "permission denied: only admins may show another user's grants");
-        } else {
-            rc = catalog_grants_of_user(c->db, req->user, &rows, &n);
-            if (rc)
-                call_fail(c, rc, "%s", c->db->err);
-            else
-                reply_rows(c, rows, n);
-        }
+    if (stage[0]) {
+        snprintf(s->location, sizeof(s->location), "@%s", stage);
+        if ((rc = check_names(s, stage, "x")) || (rc = may_grant(s, stage)))
+            return rc;
+        rc = catalog_grants_of_stage(s->db, stage, &rows, &n);
+    } else {
+        if ((rc = check_names(s, NULL, user)))
+            return rc;
+        if (!s->admin && strcmp(user, s->user) != 0)
+            return svc_fail(s, ST_EPERM,
+                            "permission denied: only admins may show another user's grants");
+        rc = catalog_grants_of_user(s->db, user, &rows, &n);
     }
+    rc = rc ? svc_fail(s, rc, "%s", s->db->err) : reply_rows(s, rows, n);
     free(rows);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    return rc;
+}
+
+int svc_show_grants(struct svc *s, ProtobufCMessage *msg)
+{
+    const Stage__V1__ShowGrantsRequest *req = (const Stage__V1__ShowGrantsRequest *)msg;
+    if (!req->stage[0] == !req->user[0])
+        return svc_fail(s, ST_EINVAL, "give exactly one of stage or user");
+    return grants_of(s, req->stage, req->user);
 }

@@ -13,6 +13,7 @@
 #include "handlers.h"
 #include "loop.h"
 #include "server.h"
+#include "svc.h"
 
 #include "grpc/health/v1/health.pb-c.h"
 
@@ -29,28 +30,24 @@ static bool known_service(const char *name)
 
 typedef Grpc__Health__V1__HealthCheckResponse__ServingStatus serving_status;
 
-static serving_status status_of(struct call *c, const char *service)
+static serving_status status_of(bool draining, bool saturated, const char *service)
 {
     if (!known_service(service))
         return GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN;
-    bool ready = !server_draining(c->srv) && (!*service || !server_saturated(c->srv));
+    bool ready = !draining && (!*service || !saturated);
     return ready ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
                  : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
 }
 
-void h_health_check(struct call *c)
+int svc_health_check(struct svc *s, ProtobufCMessage *msg)
 {
-    Grpc__Health__V1__HealthCheckRequest *req;
+    const Grpc__Health__V1__HealthCheckRequest *req =
+        (const Grpc__Health__V1__HealthCheckRequest *)msg;
     Grpc__Health__V1__HealthCheckResponse resp = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
-    if (call_read_request(c, &grpc__health__v1__health_check_request__descriptor, &req))
-        return;
-    if (!known_service(req->service)) {
-        call_fail(c, ST_ENOTFOUND, "unknown service '%.128s'", req->service);
-    } else {
-        resp.status = status_of(c, req->service);
-        call_reply(c, &resp.base);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    if (!known_service(req->service))
+        return svc_fail(s, ST_ENOTFOUND, "unknown service '%.128s'", req->service);
+    resp.status = status_of(s->draining, s->saturated, req->service);
+    return svc_reply(s, &resp.base);
 }
 
 void h_health_watch(struct call *c)
@@ -63,7 +60,7 @@ void h_health_watch(struct call *c)
     protobuf_c_message_free_unpacked(&req->base, NULL);
     int last = -1;
     for (;;) {
-        serving_status st = status_of(c, service);
+        serving_status st = status_of(server_draining(c->srv), server_saturated(c->srv), service);
         if ((int)st != last) {
             Grpc__Health__V1__HealthCheckResponse resp =
                 GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pagetok.h"
 #include "server.h"
+#include "svc.h"
 #include "watch.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -33,55 +34,55 @@ static bool id_valid(const char *id)
     return strlen(id) == JOB_ID_LEN && strspn(id, "0123456789abcdef") == JOB_ID_LEN;
 }
 
-/* The caller's job `id` into `j`; answers the call and returns non-zero if
- * it is missing, not visible, or Redis failed. */
-static int load_visible(struct call *c, const char *id, struct job *j)
+/* The caller's job `id` into `j`: ST_ENOTFOUND (message in `msg`) if it is
+ * missing or not visible, or a Redis error (db->err into `msg`). */
+static int load_visible(struct db *db, const char *user, bool admin, const char *id, struct job *j,
+                        char *msg, size_t n)
 {
-    snprintf(c->job, sizeof(c->job), "%.32s", id);
-    int rc = id_valid(id) ? jobs_get(c->db, id, j) : ST_ENOTFOUND;
-    if (!rc && !c->admin && strcmp(j->user, c->user) != 0)
+    int rc = id_valid(id) ? jobs_get(db, id, j) : ST_ENOTFOUND;
+    if (!rc && !admin && strcmp(j->user, user) != 0)
         rc = ST_ENOTFOUND;
     if (rc == ST_ENOTFOUND)
-        call_fail(c, rc, "job '%.64s' not found", id);
+        snprintf(msg, n, "job '%.64s' not found", id);
     else if (rc)
-        call_fail(c, rc, "%s", c->db->err);
+        snprintf(msg, n, "%s", db->err);
     return rc;
+}
+
+/* load_visible() for the caller of `s`; the id goes to the log line. */
+static int load_own(struct svc *s, const char *id, struct job *j)
+{
+    snprintf(s->job, sizeof(s->job), "%.32s", id);
+    return load_visible(s->db, s->user, s->admin, id, j, s->msg, sizeof(s->msg));
 }
 
 /* ------------------------------------------------------------ CancelJob */
 
-void h_cancel_job(struct call *c)
+int svc_cancel_job(struct svc *s, ProtobufCMessage *msg)
 {
-    Stage__V1__CancelJobRequest *req;
+    const Stage__V1__CancelJobRequest *req = (const Stage__V1__CancelJobRequest *)msg;
     Stage__V1__CancelJobResponse resp = STAGE__V1__CANCEL_JOB_RESPONSE__INIT;
     Stage__V1__Job pj = STAGE__V1__JOB__INIT;
     struct job j;
-    char msg[160];
-    if (call_read_request(c, &stage__v1__cancel_job_request__descriptor, &req))
-        return;
-    int rc = load_visible(c, req->job_id, &j);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    char why[160];
+    int rc = load_own(s, req->job_id, &j);
     if (rc)
-        return;
+        return rc;
     if (!job_state_terminal(j.state)) {
         /* The state script drops the parts and wakes the worker, which sees
          * the state between parts and aborts its writer (no partial file). */
-        snprintf(msg, sizeof(msg), "cancelled by %s", c->user);
-        rc = db_set_state(c->db, j.id, JOB_STATE_NONE, JOB_CANCELLED, ST_ECANCELLED, msg,
-                          c->cfg->jobs.retention_s);
-        if (rc && rc != ST_EPRECOND) { /* EPRECOND: it ended meanwhile; report that */
-            call_fail(c, rc, "cannot cancel job '%s': %s", j.id,
-                      c->db->err[0] ? c->db->err : st_strerror(rc));
-            return;
-        }
-        if (jobs_get(c->db, j.id, &j)) {
-            call_fail(c, ST_EUNAVAIL, "%s", c->db->err);
-            return;
-        }
+        snprintf(why, sizeof(why), "cancelled by %s", s->user);
+        rc = db_set_state(s->db, j.id, JOB_STATE_NONE, JOB_CANCELLED, ST_ECANCELLED, why,
+                          s->cfg->jobs.retention_s);
+        if (rc && rc != ST_EPRECOND) /* EPRECOND: it ended meanwhile; report that */
+            return svc_fail(s, rc, "cannot cancel job '%s': %s", j.id,
+                            s->db->err[0] ? s->db->err : st_strerror(rc));
+        if (jobs_get(s->db, j.id, &j))
+            return svc_fail(s, ST_EUNAVAIL, "%s", s->db->err);
     }
     jobs_to_proto(&j, &pj);
     resp.job = &pj;
-    call_reply(c, &resp.base);
+    return svc_reply(s, &resp.base);
 }
 
 /* ------------------------------------------------------------ ListJobs */
@@ -96,47 +97,43 @@ struct jobs_page {
 
 /* Rank to start at: after the token's job ("<id>.<score>"), which may have
  * moved (new jobs come first) or expired (then by its score). */
-static int start_rank(struct call *c, const char *zkey, const char *token, long long *rank)
+static int start_rank(struct svc *s, const char *zkey, const char *token, long long *rank)
 {
     char id[JOB_ID_LEN + 1], score[20], min[32];
     redisReply *r = NULL;
     *rank = 0;
     if (!*token)
         return 0;
-    if (pagetok_jobs_parse(token, JOB_ID_LEN, id, score)) {
-        call_fail(c, ST_EINVAL, "page_token '%.64s' is not one this server gave", token);
-        return ST_EINVAL;
-    }
-    int rc = db_cmd(c->db, &r, "ZREVRANK", zkey, id, NULL);
+    if (pagetok_jobs_parse(token, JOB_ID_LEN, id, score))
+        return svc_fail(s, ST_EINVAL, "page_token '%.64s' is not one this server gave", token);
+    int rc = db_cmd(s->db, &r, "ZREVRANK", zkey, id, NULL);
     if (!rc && r->type == REDIS_REPLY_INTEGER) {
         *rank = r->integer + 1;
     } else if (!rc) {
         freeReplyObject(r);
         r = NULL;
         snprintf(min, sizeof(min), "(%s", score);
-        rc = db_cmd(c->db, &r, "ZCOUNT", zkey, min, "+inf", NULL);
+        rc = db_cmd(s->db, &r, "ZCOUNT", zkey, min, "+inf", NULL);
         if (!rc)
             *rank = db_reply_int(r, 0);
     }
     if (r)
         freeReplyObject(r);
-    if (rc)
-        call_fail(c, rc, "%s", c->db->err);
-    return rc;
+    return rc ? svc_fail(s, rc, "%s", s->db->err) : 0;
 }
 
 /* Add the jobs of ids[0..n) that exist and match `state`; prune ids whose
  * job expired. Returns the number of ids looked at. */
-static size_t take(struct call *c, const char *zkey, const redisReply *ids, int state,
+static size_t take(struct db *db, const char *zkey, const redisReply *ids, int state,
                    struct jobs_page *p)
 {
     size_t i;
     for (i = 0; i + 1 < ids->elements && p->n < p->max; i += 2) {
         const char *id = ids->element[i]->str;
         struct job *j = &p->jobs[p->n];
-        int rc = jobs_get(c->db, id, j);
+        int rc = jobs_get(db, id, j);
         if (rc == ST_ENOTFOUND) {
-            db_cmd(c->db, NULL, "ZREM", zkey, id, NULL); /* expired (jobs.retention_s) */
+            db_cmd(db, NULL, "ZREM", zkey, id, NULL); /* expired (jobs.retention_s) */
             continue;
         }
         if (rc)
@@ -149,7 +146,7 @@ static size_t take(struct call *c, const char *zkey, const redisReply *ids, int 
     return i / 2;
 }
 
-static int collect(struct call *c, const char *zkey, long long rank, int state, struct jobs_page *p)
+static int collect(struct db *db, const char *zkey, long long rank, int state, struct jobs_page *p)
 {
     char from[24], to[24];
     for (;;) {
@@ -157,11 +154,11 @@ static int collect(struct call *c, const char *zkey, long long rank, int state, 
         long long batch = (long long)p->max * 2;
         snprintf(from, sizeof(from), "%lld", rank);
         snprintf(to, sizeof(to), "%lld", rank + batch - 1);
-        int rc = db_cmd(c->db, &r, "ZREVRANGE", zkey, from, to, "WITHSCORES", NULL);
+        int rc = db_cmd(db, &r, "ZREVRANGE", zkey, from, to, "WITHSCORES", NULL);
         if (rc)
             return rc;
         size_t got = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0;
-        size_t seen = got ? take(c, zkey, r, state, p) : 0;
+        size_t seen = got ? take(db, zkey, r, state, p) : 0;
         freeReplyObject(r);
         rank += (long long)seen;
         if (p->n >= p->max) {
@@ -173,41 +170,36 @@ static int collect(struct call *c, const char *zkey, long long rank, int state, 
     }
 }
 
-void h_list_jobs(struct call *c)
+int svc_list_jobs(struct svc *s, ProtobufCMessage *msg)
 {
-    Stage__V1__ListJobsRequest *req;
+    const Stage__V1__ListJobsRequest *req = (const Stage__V1__ListJobsRequest *)msg;
     Stage__V1__ListJobsResponse resp = STAGE__V1__LIST_JOBS_RESPONSE__INIT;
     struct jobs_page p = {0};
     char zkey[KEY_MAX], token[80] = "";
     long long rank = 0;
-    if (call_read_request(c, &stage__v1__list_jobs_request__descriptor, &req))
-        return;
     int state = (int)req->state;
     p.max = req->page_size <= 0              ? LIST_PAGE_DEFAULT
             : req->page_size > LIST_PAGE_MAX ? LIST_PAGE_MAX
                                              : (size_t)req->page_size;
-    if (c->admin)
+    if (s->admin)
         snprintf(zkey, sizeof(zkey), "%s", KEY_ALL_JOBS);
     else
-        keys_user_jobs(zkey, sizeof(zkey), c->user);
-    int rc = state < 0 || state >= JOB_STATE_LAST ? ST_EINVAL : 0;
+        keys_user_jobs(zkey, sizeof(zkey), s->user);
+    if (state < 0 || state >= JOB_STATE_LAST)
+        return svc_fail(s, ST_EINVAL, "state %d is not a job state", state);
+    int rc = start_rank(s, zkey, req->page_token, &rank);
     if (rc)
-        call_fail(c, rc, "state %d is not a job state", state);
-    else
-        rc = start_rank(c, zkey, req->page_token, &rank);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    if (rc)
-        return;
+        return rc;
     p.jobs = calloc(p.max, sizeof(*p.jobs));
     Stage__V1__Job *pj = calloc(p.max, sizeof(*pj));
     Stage__V1__Job **pp = calloc(p.max, sizeof(*pp));
     if (!p.jobs || !pj || !pp) {
-        call_fail(c, ST_ENOMEM, "out of memory for a page of %zu jobs", p.max);
+        rc = svc_fail(s, ST_ENOMEM, "out of memory for a page of %zu jobs", p.max);
         goto out;
     }
-    rc = collect(c, zkey, rank, state, &p);
+    rc = collect(s->db, zkey, rank, state, &p);
     if (rc) {
-        call_fail(c, rc, "%s", c->db->err);
+        svc_fail(s, rc, "%s", s->db->err);
         goto out;
     }
     for (size_t i = 0; i < p.n; i++) {
@@ -220,11 +212,12 @@ void h_list_jobs(struct call *c)
     if (p.more)
         snprintf(token, sizeof(token), "%s.%s", p.last_id, p.last_score);
     resp.next_page_token = token;
-    call_reply(c, &resp.base);
+    rc = svc_reply(s, &resp.base);
 out:
     free(p.jobs);
     free(pj);
     free(pp);
+    return rc;
 }
 
 /* ------------------------------------------------------------ GetJobResults */
@@ -242,31 +235,26 @@ static void result_of(char *s, Stage__V1__JobResult *out)
     out->error = err;
 }
 
-void h_get_job_results(struct call *c)
+int svc_get_job_results(struct svc *s, ProtobufCMessage *msg)
 {
-    Stage__V1__GetJobResultsRequest *req;
+    const Stage__V1__GetJobResultsRequest *req = (const Stage__V1__GetJobResultsRequest *)msg;
     Stage__V1__GetJobResultsResponse resp = STAGE__V1__GET_JOB_RESULTS_RESPONSE__INIT;
     struct job j;
     char key[KEY_MAX + 16], from[24], to[24], next[24] = "";
     redisReply *r = NULL;
-    if (call_read_request(c, &stage__v1__get_job_results_request__descriptor, &req))
-        return;
     long long start = 0;
-    int rc = load_visible(c, req->job_id, &j);
-    if (!rc && (rc = pagetok_offset_parse(req->page_token, &start)) != 0)
-        call_fail(c, rc, "page_token '%.64s' is not one this server gave", req->page_token);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    int rc = load_own(s, req->job_id, &j);
     if (rc)
-        return;
+        return rc;
+    if ((rc = pagetok_offset_parse(req->page_token, &start)) != 0)
+        return svc_fail(s, rc, "page_token '%.64s' is not one this server gave", req->page_token);
     keys_job(key, sizeof(key), j.id);
     strcat(key, ":results");
     snprintf(from, sizeof(from), "%lld", start);
     snprintf(to, sizeof(to), "%lld", start + RESULTS_PAGE); /* one more: is there a next page? */
-    rc = db_cmd(c->db, &r, "LRANGE", key, from, to, NULL);
-    if (rc) {
-        call_fail(c, rc, "%s", c->db->err);
-        return;
-    }
+    rc = db_cmd(s->db, &r, "LRANGE", key, from, to, NULL);
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
     size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
     if (n > RESULTS_PAGE) {
         n = RESULTS_PAGE;
@@ -275,7 +263,7 @@ void h_get_job_results(struct call *c)
     Stage__V1__JobResult *res = calloc(n ? n : 1, sizeof(*res));
     Stage__V1__JobResult **pp = calloc(n ? n : 1, sizeof(*pp));
     if (!res || !pp) {
-        call_fail(c, ST_ENOMEM, "out of memory");
+        rc = svc_fail(s, ST_ENOMEM, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++) {
             result_of(r->element[i]->str, &res[i]);
@@ -284,11 +272,12 @@ void h_get_job_results(struct call *c)
         resp.n_results = n;
         resp.results = pp;
         resp.next_page_token = next;
-        call_reply(c, &resp.base);
+        rc = svc_reply(s, &resp.base);
     }
     free(res);
     free(pp);
     freeReplyObject(r);
+    return rc;
 }
 
 /* ------------------------------------------------------------ WatchJob */
@@ -297,10 +286,14 @@ void h_watch_job(struct call *c)
 {
     Stage__V1__WatchJobRequest *req;
     struct job j;
+    char msg[512];
     if (call_read_request(c, &stage__v1__watch_job_request__descriptor, &req))
         return;
-    int rc = load_visible(c, req->job_id, &j);
+    snprintf(c->job, sizeof(c->job), "%.32s", req->job_id);
+    int rc = load_visible(c->db, c->user, c->admin, req->job_id, &j, msg, sizeof(msg));
     protobuf_c_message_free_unpacked(&req->base, NULL);
-    if (!rc)
+    if (rc)
+        call_fail(c, rc, "%s", msg);
+    else
         watch_start(c, &j); /* the call is the watcher's now, or answered */
 }

@@ -4,7 +4,6 @@
  * (h_presign_fs.c). */
 #include "authz.h"
 #include "backend_s3.h"
-#include "call.h"
 #include "config.h"
 #include "err.h"
 #include "handlers.h"
@@ -13,6 +12,7 @@
 #include "s3url.h"
 #include "secret.h"
 #include "stage.h"
+#include "svc.h"
 #include "storspec.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -23,15 +23,15 @@
 #include <time.h>
 
 /* The storage spec of the stage `j` lives on; the key of the file in it. */
-static int storage_of(struct call *c, const struct job *j, struct storspec *sp, char *err,
+static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, char *err,
                       size_t errlen)
 {
     if (!j->storage[0]) { /* the configured storage */
-        if (strcmp(c->cfg->storage.type, "s3") != 0) {
-            snprintf(err, errlen, "presign is not available on %s stages", c->cfg->storage.type);
+        if (strcmp(s->cfg->storage.type, "s3") != 0) {
+            snprintf(err, errlen, "presign is not available on %s stages", s->cfg->storage.type);
             return ST_EPRECOND;
         }
-        backend_s3_spec_from_config(c->cfg, sp);
+        backend_s3_spec_from_config(s->cfg, sp);
         return 0;
     }
     if (strncmp(j->storage, "s3://", 5) != 0) {
@@ -51,7 +51,7 @@ static int storage_of(struct call *c, const struct job *j, struct storspec *sp, 
     return rc ? ST_EPRECOND : 0;
 }
 
-static void reply(struct call *c, bool put, const char *url, const char *content_type)
+static int reply(struct svc *s, bool put, const char *url, const char *content_type)
 {
     Stage__V1__PresignFileResponse resp = STAGE__V1__PRESIGN_FILE_RESPONSE__INIT;
     Stage__V1__PresignFileResponse__HeadersEntry ct =
@@ -66,43 +66,47 @@ static void reply(struct call *c, bool put, const char *url, const char *content
         resp.headers = hdrs;
         resp.n_headers = 1;
     }
-    call_reply(c, &resp.base);
+    return svc_reply(s, &resp.base);
 }
 
-void h_presign(struct call *c)
+/* The request's own fields, before the stage is looked at. */
+static int check_request(const Stage__V1__PresignFileRequest *req, char *err, size_t errlen)
 {
-    Stage__V1__PresignFileRequest *req;
+    bool put = req->method == STAGE__V1__PRESIGN_METHOD__UPLOAD_METHOD;
+    if (!put && req->method != STAGE__V1__PRESIGN_METHOD__DOWNLOAD_METHOD) {
+        snprintf(err, errlen, "method must be UPLOAD_METHOD or DOWNLOAD_METHOD");
+        return ST_EINVAL;
+    }
+    if (req->expire_seconds < 0 || req->expire_seconds > 604800) {
+        snprintf(err, errlen, "expire_seconds must be between 1 and %d (0: %d), not %lld", 604800,
+                 S3URL_PRESIGN_DEFAULT, (long long)req->expire_seconds);
+        return ST_EINVAL;
+    }
+    /* signed into the URL and echoed in the reply's headers (httphdr.h) */
+    return httphdr_content_type_check(req->content_type, "content_type", err, errlen);
+}
+
+int svc_presign(struct svc *s, ProtobufCMessage *msg)
+{
+    const Stage__V1__PresignFileRequest *req = (const Stage__V1__PresignFileRequest *)msg;
     struct job j; /* 46 KiB: the fiber stack has room (loop.c) */
     struct storspec sp;
     char err[600] = "", *url = NULL;
     memset(&sp, 0, sizeof(sp)); /* wiped at the end whatever path filled it */
-    if (call_read_request(c, &stage__v1__presign_file_request__descriptor, &req))
-        return;
     job_init(&j);
-    snprintf(j.user, sizeof(j.user), "%s", c->user);
-    snprintf(c->location, sizeof(c->location), "%s", req->location);
+    snprintf(j.user, sizeof(j.user), "%s", s->user);
+    snprintf(s->location, sizeof(s->location), "%s", req->location);
     bool put = req->method == STAGE__V1__PRESIGN_METHOD__UPLOAD_METHOD;
-    int rc = 0;
-    if (!put && req->method != STAGE__V1__PRESIGN_METHOD__DOWNLOAD_METHOD) {
-        rc = ST_EINVAL;
-        snprintf(err, sizeof(err), "method must be UPLOAD_METHOD or DOWNLOAD_METHOD");
-    } else if (req->expire_seconds < 0 || req->expire_seconds > 604800) {
-        rc = ST_EINVAL;
-        snprintf(err, sizeof(err), "expire_seconds must be between 1 and %d (0: %d), not %lld",
-                 604800, S3URL_PRESIGN_DEFAULT, (long long)req->expire_seconds);
-    } else {
-        /* signed into the URL and echoed in the reply's headers (httphdr.h) */
-        rc = httphdr_content_type_check(req->content_type, "content_type", err, sizeof(err));
-    }
+    int rc = check_request(req, err, sizeof(err));
     if (!rc)
-        rc = stage_locate(c, req->location, true, put ? AUTHZ_WRITE : AUTHZ_READ, &j, err,
-                          sizeof(err));
-    bool fs = !rc && presign_fs_applies(c, &j);
+        rc = svc_locate(s, req->location, true, put ? AUTHZ_WRITE : AUTHZ_READ, &j, err,
+                        sizeof(err));
+    bool fs = !rc && presign_fs_applies(s, &j);
     if (fs)
-        rc = presign_fs_make(c, &j, put, req->location, (long)req->expire_seconds,
+        rc = presign_fs_make(s, &j, put, req->location, (long)req->expire_seconds,
                              req->content_type, &url, err, sizeof(err));
     if (!rc && !fs)
-        rc = storage_of(c, &j, &sp, err, sizeof(err));
+        rc = storage_of(s, &j, &sp, err, sizeof(err));
     if (!rc && !fs) {
         char key[3400];
         snprintf(key, sizeof(key), "%s%s%s", sp.root, j.root, j.path);
@@ -110,10 +114,7 @@ void h_presign(struct call *c)
                            &url, err, sizeof(err));
     }
     storspec_wipe(&sp);
-    if (rc)
-        call_fail(c, rc, "%s", err);
-    else
-        reply(c, put, url, req->content_type);
+    rc = rc ? svc_fail(s, rc, "%s", err) : reply(s, put, url, req->content_type);
     free(url);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
+    return rc;
 }

@@ -100,7 +100,8 @@ static void unknown_handler(struct call *c)
     call_status(c, GRPC_STATUS_UNIMPLEMENTED, "method %s is not implemented", c->path);
 }
 
-static const struct method unknown_method = {"", "?", SHAPE_UNARY, false, unknown_handler};
+static const struct method unknown_method = {"",   "?", SHAPE_UNARY, false, unknown_handler,
+                                             NULL, NULL};
 
 /* ------------------------------------------------------------ request slots */
 

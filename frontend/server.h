@@ -11,6 +11,8 @@
 #ifndef STAGE_FE_SERVER_H
 #define STAGE_FE_SERVER_H
 
+#include "svc.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,7 +20,8 @@ struct call;
 struct config;
 struct server;
 
-/* A handler answers its call (call_reply/call_status/call_fail) exactly once. */
+/* A handler answers its call (call_reply/call_status/call_fail) exactly once.
+ * Unary methods with a service function (svc.h) have svc_call as handler. */
 typedef void(handler_fn)(struct call *c);
 
 enum method_shape { SHAPE_UNARY, SHAPE_CLIENT_STREAM, SHAPE_SERVER_STREAM };
@@ -29,6 +32,9 @@ struct method {
     enum method_shape shape;
     bool auth; /* authenticate before the handler runs */
     handler_fn *fn;
+    /* with fn = svc_call: the request's type and the service function */
+    const ProtobufCMessageDescriptor *req;
+    svc_fn *svc;
 };
 
 /* Create a server for `methods[0..n)`; the table and `cfg` must outlive it.

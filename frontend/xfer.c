@@ -42,7 +42,22 @@ bool xfer_drained(const struct job *j, long n)
     return j->parts_done >= n;
 }
 
-int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg)
+int xfer_call_stop(void *arg)
+{
+    struct call *c = arg;
+    if (server_cancelling(c->srv)) { /* before call_cancelled(): it sees this too */
+        snprintf(c->db->err, sizeof(c->db->err), "the server is shutting down");
+        return ST_EUNAVAIL;
+    }
+    if (call_cancelled(c))
+        return ST_ECANCELLED;
+    if (call_ms_left(c) <= 0)
+        return ST_ETIMEOUT;
+    return 0;
+}
+
+int xfer_wait_job(struct db *db, xfer_stop_fn *stop, void *stop_arg, struct job *j,
+                  xfer_ready_fn *ready, long arg)
 {
     char id[sizeof(j->id)];
     snprintf(id, sizeof(id), "%s", j->id);
@@ -52,22 +67,21 @@ int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg)
             return 0;
         if (job_state_terminal(j->state))
             return ST_EPRECOND;
-        if (server_cancelling(c->srv)) { /* before call_cancelled(): it sees this too */
-            snprintf(c->db->err, sizeof(c->db->err), "the server is shutting down");
-            return ST_EUNAVAIL;
-        }
-        if (call_cancelled(c))
-            return ST_ECANCELLED;
-        if (call_ms_left(c) <= 0)
-            return ST_ETIMEOUT;
-        int rc = jobs_wait(c->db, id);
+        int rc = stop ? stop(stop_arg) : 0;
         if (!rc)
-            rc = jobs_get(c->db, id, j);
+            rc = jobs_wait(db, id);
+        if (!rc)
+            rc = jobs_get(db, id, j);
         if (rc == ST_ENOTFOUND)
-            snprintf(c->db->err, sizeof(c->db->err), "job '%s' disappeared from Redis", id);
+            snprintf(db->err, sizeof(db->err), "job '%s' disappeared from Redis", id);
         if (rc)
             return rc == ST_ENOTFOUND ? ST_EINTERNAL : rc;
     }
+}
+
+int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg)
+{
+    return xfer_wait_job(c->db, xfer_call_stop, c, j, ready, arg);
 }
 
 void xfer_answer_job(struct call *c, const struct job *j)
@@ -83,14 +97,21 @@ void xfer_db_fail(struct call *c, int rc)
     call_fail(c, rc, "%s", c->db->err[0] ? c->db->err : st_strerror(rc));
 }
 
-void xfer_wait_fail(struct call *c, const struct job *j, int rc)
+void xfer_wait_msg(const struct job *j, int rc, const char *dberr, char *msg, size_t n)
 {
     if (rc == ST_ECANCELLED)
-        call_fail(c, rc, "the client cancelled the call; job '%s' goes on", j->id);
+        snprintf(msg, n, "the client cancelled the call; job '%s' goes on", j->id);
     else if (rc == ST_ETIMEOUT)
-        call_fail(c, rc, "deadline exceeded while waiting for job '%s' (it goes on)", j->id);
+        snprintf(msg, n, "deadline exceeded while waiting for job '%s' (it goes on)", j->id);
     else
-        call_fail(c, rc, "waiting for job '%s': %s", j->id, c->db->err);
+        snprintf(msg, n, "waiting for job '%s': %s", j->id, dberr);
+}
+
+void xfer_wait_fail(struct call *c, const struct job *j, int rc)
+{
+    char msg[400];
+    xfer_wait_msg(j, rc, c->db->err, msg, sizeof(msg));
+    call_fail(c, rc, "%s", msg);
 }
 
 void xfer_abort(struct call *c, const struct job *j, int rc, long long done)

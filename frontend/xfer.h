@@ -5,8 +5,10 @@
 #define STAGE_FE_XFER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct call;
+struct db;
 struct job;
 
 /* True when the handler may go on (checked on every fresh copy of the job). */
@@ -20,6 +22,18 @@ typedef bool(xfer_ready_fn)(const struct job *j, long arg);
  *   ST_ETIMEOUT  the call's deadline passed,
  *   ST_EUNAVAIL  the server is cancelling calls, or Redis failed (db->err). */
 int xfer_wait(struct call *c, struct job *j, xfer_ready_fn *ready, long arg);
+
+/* Why a wait should end early: 0 to go on, or the code xfer_wait() returns. */
+typedef int(xfer_stop_fn)(void *arg);
+
+/* The same without a call: `stop(stop_arg)` (may be NULL: never) is asked
+ * before every wait. xfer_wait() is this with xfer_call_stop(c). */
+int xfer_wait_job(struct db *db, xfer_stop_fn *stop, void *stop_arg, struct job *j,
+                  xfer_ready_fn *ready, long arg);
+
+/* A call's reasons to stop waiting: the server cancels calls, the client
+ * went away, the deadline passed. `arg` is the struct call. */
+int xfer_call_stop(void *arg);
 
 /* Answer the call with the outcome of terminal job `j` (OK without a
  * message for SUCCEEDED: callers send their own reply then). */
@@ -38,6 +52,9 @@ void xfer_abort(struct call *c, const struct job *j, int rc, long long done);
 /* Answer after xfer_wait() failed, leaving the job alone (it goes on
  * without this call): cancelled, deadline, shutdown or Redis. */
 void xfer_wait_fail(struct call *c, const struct job *j, int rc);
+
+/* The message of xfer_wait_fail(), `dberr` the db's text. */
+void xfer_wait_msg(const struct job *j, int rc, const char *dberr, char *msg, size_t n);
 
 /* Answer with an st_err after a Redis failure (UNAVAILABLE "redis
  * unavailable: ..." and the like). */
