@@ -263,8 +263,8 @@ new_peak
 PID_sink=$!
 E2E_PIDS+=("$PID_sink")
 sink_port=""
-for _ in $(seq 100); do
-  sink_port=$(sed -n 's/^port=//p' "$W/sink.out")
+for _ in $(seq 600); do # up to 60 s; the file appears when the child opens it
+  sink_port=$(sed -n 's/^port=//p' "$W/sink.out" 2>/dev/null || true)
   [ -n "$sink_port" ] && break
   alive "$PID_sink" || broken "stagebench sink exited: $(cat "$T/logs/sink.log")"
   sleep 0.1
@@ -329,8 +329,8 @@ new_peak
 PID_slowup=$!
 E2E_PIDS+=("$PID_slowup")
 wjob=""
-for _ in $(seq 100); do
-  wjob=$(sed -n 's/^job=//p' "$W/slowup.out")
+for _ in $(seq 600); do # up to 60 s; the file appears when the child opens it
+  wjob=$(sed -n 's/^job=//p' "$W/slowup.out" 2>/dev/null || true)
   [ -n "$wjob" ] && break
   alive "$PID_slowup" || break
   sleep 0.1

@@ -31,12 +31,16 @@ for k in $(seq "$N"); do
   py upload --sha256 "$WANT" "$W/src.bin" "$loc" >"$T/up$k.json" 2>"$T/up$k.err" &
   up=$!
   job=""
-  for _ in $(seq 400); do # the job, once 8 parts (16 MiB, two S3 parts) are stored
-    [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
-    [ -n "$job" ] && [ "$(field "$job" parts_durable)" -ge 8 ] 2>/dev/null && break
+  # the job, once 8 parts (16 MiB, two S3 parts) are stored, and its worker;
+  # up to 120 s: a loaded machine is slow, not wrong
+  for _ in $(seq 2400); do
+    [ -z "$job" ] && [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
+    [ -n "$job" ] && [ "$(field "$job" parts_durable)" -ge 8 ] 2>/dev/null &&
+      [ -n "$(field "$job" worker)" ] && break
     sleep 0.05
   done
   owner=$(field "$job" worker)
+  [ -n "$owner" ] || die "job '$job' has no worker after 120 s ($(field "$job" parts_durable) parts stored)"
   victim=${PID_OF[$owner]:-}
   [ -n "$victim" ] || die "job $job runs on unknown worker '$owner'"
   kill -KILL "$victim"
