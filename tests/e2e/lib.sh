@@ -177,7 +177,9 @@ start_s3rver() {
   E2E_PIDS+=("$PID_s3rver")
   S3_PORT=""
   for i in $(seq 150); do
-    S3_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/logs/s3rver.log" | head -1)
+    # the log appears when the child opens it: until then, no port yet
+    S3_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/logs/s3rver.log" 2>/dev/null |
+      head -1 || true)
     [ -n "$S3_PORT" ] && break
     alive "$PID_s3rver" || die "s3rver exited: $(tail -5 "$T/logs/s3rver.log")"
     sleep 0.2
