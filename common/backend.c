@@ -159,3 +159,8 @@ struct backend *backend_free(struct backend *b)
         b->ops->destroy(b);
     return NULL;
 }
+
+bool backend_busy(const struct backend *b)
+{
+    return b && b->ops->busy && b->ops->busy(b);
+}

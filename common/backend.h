@@ -112,6 +112,11 @@ struct backend_ops {
     int (*delete_batch)(struct backend *b, const char *const *keys, size_t n,
                         const char *keep_prefix, backend_delete_fn *cb, void *ud);
     void (*destroy)(struct backend *b);
+    /* True while something the caller may have let go of still runs on the
+     * backend: a writer after write_detach or a write_abort without a
+     * callback, a request between its retries. NULL: never (every call of
+     * the backend has ended when its callback ran). */
+    bool (*busy)(const struct backend *b);
     /* Resumable writers (docs/jobs.md); all three NULL if the backend cannot
      * resume. write_state: the state a later write_resume needs, as a
      * printable string (fs: the temp file; s3: part size, upload id and the
@@ -188,5 +193,9 @@ int backend_copy(struct backend *b, const char *src, const char *dst, int64_t si
 /* Destroy a backend with no writer, lister or operation outstanding.
  * NULL-safe; returns NULL. */
 struct backend *backend_free(struct backend *b);
+
+/* False when backend_free() may run now: no writer or request of its own
+ * left (see the op). NULL-safe (false). */
+bool backend_busy(const struct backend *b);
 
 #endif

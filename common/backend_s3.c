@@ -46,6 +46,7 @@ struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_f
         free(op);
         return NULL;
     }
+    s->live++;
     return op;
 }
 
@@ -77,6 +78,7 @@ void s3op_free(struct s3op *op)
     free(op->key);
     free(op->query);
     free(op->copy_source);
+    op->s->live--;
     free(op);
 }
 
@@ -620,6 +622,15 @@ static int s3_list_open(struct backend *b, const char *prefix, const char *start
 
 /* ---- construction ---- */
 
+/* A writer left to finish alone (detached, or aborted without a callback)
+ * or a request still retrying references the backend after its caller let
+ * go: the cache of external backends waits for this before freeing one. */
+static bool s3_busy(const struct backend *b)
+{
+    const struct s3b *s = b->priv;
+    return s->live > 0;
+}
+
 static void s3_destroy(struct backend *b)
 {
     struct s3b *s = b->priv;
@@ -642,6 +653,7 @@ const struct backend_ops s3_ops = {
     .list_close = s3_list_close,
     .delete_batch = s3_delete_batch,
     .destroy = s3_destroy,
+    .busy = s3_busy,
     .write_state = s3_write_state,
     .write_resume = s3_write_resume,
     .write_detach = s3_write_detach,

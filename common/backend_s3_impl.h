@@ -26,6 +26,7 @@ struct s3b {
     char secret[256];
     char token[2048];
     struct backend_s3_opts o;
+    long live; /* requests (s3op) and writers not yet freed: s3_busy() */
 };
 
 struct s3op;

@@ -120,6 +120,8 @@ static void writer_free(struct s3w *w)
     free(w->buf);
     free(w->key);
     free(w->content_type);
+    if (w->s)
+        w->s->live--;
     free(w);
 }
 
@@ -411,6 +413,7 @@ static struct s3w *writer_new(struct backend *b, const char *key,
     }
     w->base.b = b;
     w->s = s;
+    s->live++;
     w->no_overwrite = o && o->no_overwrite;
     w->part_size = backend_s3_part_align(backend_s3_part_size(s->o.part_size, o ? o->size_hint : 0),
                                          o ? o->part_align : 0);

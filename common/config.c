@@ -117,6 +117,7 @@ static const struct key keys[] = {
     {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
+    {"worker.backend_cache", K_INT, FLD(worker.backend_cache), 1, 65536, 0},
     {"log.level", K_STR, FLD(log.level), 0, 0, 0},
     {"log.format", K_STR, FLD(log.format), 0, 0, 0},
 };
@@ -215,6 +216,7 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->storage.s3.region, sizeof(cfg->storage.s3.region), "us-east-1");
     cfg->worker.concurrency = 8;
     cfg->worker.drain_timeout_s = 30;
+    cfg->worker.backend_cache = 256;
     default_worker_name(cfg->worker.name, sizeof(cfg->worker.name));
     snprintf(cfg->log.level, sizeof(cfg->log.level), "info");
     snprintf(cfg->log.format, sizeof(cfg->log.format), "text");

@@ -100,6 +100,9 @@ struct config {
         char name[64];   /* consumer name, default <hostname>-<pid>; unique among live workers */
         int drain_timeout_s; /* SIGTERM: running jobs get this long, then are handed back, default
                                 30 */
+        /* external-stage backends kept when idle (worker/backends.h), default 256;
+         * those in use by jobs are kept beyond it */
+        int backend_cache;
     } worker;
     struct {
         char level[16]; /* debug | info | warn | error, default info */

@@ -71,3 +71,8 @@ int keys_login_fail(char *buf, size_t n, const char *what, const char *who)
 {
     return fit(snprintf(buf, n, "st:lfail:%s:%s", what, who), n);
 }
+
+int keys_login_pair(char *buf, size_t n, const char *what, const char *user, const char *addr)
+{
+    return fit(snprintf(buf, n, "st:lfail:%s:%s@%s", what, user, addr), n);
+}

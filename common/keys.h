@@ -30,5 +30,7 @@ int keys_grant(char *buf, size_t n, const char *stage); /* st:grant:<stage> (has
 int keys_user_grants(char *buf, size_t n, const char *user); /* st:grants:user:<user> (set) */
 int keys_login_fail(char *buf, size_t n, const char *what,
                     const char *who); /* st:lfail:<what>:<who> */
+/* st:lfail:<what>:<user>@<address>: a user name has no '@' */
+int keys_login_pair(char *buf, size_t n, const char *what, const char *user, const char *addr);
 
 #endif

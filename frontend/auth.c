@@ -12,6 +12,7 @@
 #include "location.h"
 #include "log.h"
 #include "loop.h"
+#include "lthrottle.h"
 
 #include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
@@ -263,14 +264,11 @@ int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ login */
 
-/* Failed-login throttling per user and per peer (DESIGN §3): failures are
- * counted in st:lfail:u:<user> and st:lfail:p:<peer address> for a fixed
- * window; at the limit every attempt (even a right password) is refused
- * until the window ends, so guessing costs time whatever the answer. A
- * success clears the user's counter, not the peer's. */
-#define THROTTLE_WINDOW_S "60"
-#define THROTTLE_USER_MAX 5  /* failures per user per window */
-#define THROTTLE_PEER_MAX 20 /* failures per client address per window */
+/* Failed-login throttling: per (user, address) with a doubling lock, per
+ * address, and per user for addresses it never logged in from; the limits
+ * and why they are these are in lthrottle.h, the keys in docs/redis.md. A
+ * refused attempt checks no password and counts nothing, so guessing costs
+ * time whatever the answer. */
 
 /* "ipv4:127.0.0.1:5555" -> "ipv4:127.0.0.1": the port changes per connection. */
 static void peer_addr(const char *peer, char *out, size_t n)
@@ -281,48 +279,131 @@ static void peer_addr(const char *peer, char *out, size_t n)
         *colon = '\0';
 }
 
-static int throttle_keys(const char *user, const char *peer, char *ku, char *kp)
+/* One attempt's keys and what they held before it. */
+struct throttle {
+    char user[80]; /* the name as given if valid, else "-": no such user */
+    char pair[KEY_MAX], known[KEY_MAX], peer[KEY_MAX], per_user[KEY_MAX];
+    struct lthrottle_view v;
+};
+
+static int throttle_keys(struct throttle *t, const char *user, const char *peer)
 {
-    char addr[128];
+    char addr[128], chk[8];
+    /* Names that cannot exist share one record per address (bounded keys). */
+    snprintf(t->user, sizeof(t->user), "%s",
+             user && strlen(user) < sizeof(t->user) &&
+                     location_name_check(user, "user", chk, sizeof(chk)) == 0
+                 ? user
+                 : "-");
     peer_addr(peer, addr, sizeof(addr));
-    if (keys_login_fail(ku, KEY_MAX, "u", user) < 0 || keys_login_fail(kp, KEY_MAX, "p", addr) < 0)
+    if (keys_login_pair(t->pair, KEY_MAX, "up", t->user, addr) < 0 ||
+        keys_login_pair(t->known, KEY_MAX, "ok", t->user, addr) < 0 ||
+        keys_login_fail(t->peer, KEY_MAX, "p", addr) < 0 ||
+        keys_login_fail(t->per_user, KEY_MAX, "u", t->user) < 0)
         return ST_EINVAL;
     return 0;
 }
 
-static int throttle_check(struct db *db, const char *user, const char *peer)
+static void view_parse(redisReply **r, struct lthrottle_view *v)
 {
-    char ku[KEY_MAX], kp[KEY_MAX];
-    redisReply *r = NULL;
-    if (throttle_keys(user, peer, ku, kp))
-        return ST_ELIMIT;
-    int rc = db_cmd(db, &r, "MGET", ku, kp, NULL);
-    if (rc)
-        return rc;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-        (db_reply_int(r->element[0], 0) >= THROTTLE_USER_MAX ||
-         db_reply_int(r->element[1], 0) >= THROTTLE_PEER_MAX))
-        rc = ST_ELIMIT;
-    freeReplyObject(r);
-    return rc;
+    memset(v, 0, sizeof(*v));
+    if (r[0] && r[0]->type == REDIS_REPLY_ARRAY && r[0]->elements == 3) {
+        v->pair_fails = db_reply_int(r[0]->element[0], 0);
+        v->pair_level = db_reply_int(r[0]->element[1], 0);
+        v->pair_until_ms = db_reply_int(r[0]->element[2], 0);
+    }
+    v->peer_fails = db_reply_int(r[1], 0);
+    v->peer_ttl_s = db_reply_int(r[2], 0);
+    v->user_fails = db_reply_int(r[3], 0);
+    v->user_ttl_s = db_reply_int(r[4], 0);
+    v->known = db_reply_int(r[5], 0) == 1;
 }
 
-static void throttle_record(struct db *db, const char *user, const char *peer, bool ok)
+/* 0, ST_ELIMIT with the client's message in `msg`, or a Redis error. */
+static int throttle_check(struct db *db, struct throttle *t, const char *user, const char *peer,
+                          char *msg, size_t msglen)
 {
-    char ku[KEY_MAX], kp[KEY_MAX];
-    if (throttle_keys(user, peer, ku, kp))
-        return;
+    redisReply *r[6] = {NULL};
+    int64_t retry_s;
+    int rc = throttle_keys(t, user, peer);
+    if (rc) {
+        snprintf(msg, msglen, "invalid user or password");
+        return ST_EAUTH;
+    }
+    db_append(db, "HMGET", t->pair, "n", "lvl", "until", NULL);
+    db_append(db, "GET", t->peer, NULL);
+    db_append(db, "TTL", t->peer, NULL);
+    db_append(db, "GET", t->per_user, NULL);
+    db_append(db, "TTL", t->per_user, NULL);
+    db_append(db, "EXISTS", t->known, NULL);
+    rc = db_exec_each(db, 6, r);
+    if (!rc)
+        view_parse(r, &t->v);
+    for (size_t i = 0; i < 6; i++)
+        if (r[i])
+            freeReplyObject(r[i]);
+    if (rc) {
+        snprintf(msg, msglen, "%s", db->err);
+        return rc;
+    }
+    enum lthrottle_verdict verdict = lthrottle_check(&t->v, job_now_ms(), &retry_s);
+    if (verdict == LTHROTTLE_ALLOW)
+        return 0;
+    lthrottle_message(verdict, retry_s, strcmp(t->user, "-") ? t->user : NULL, msg, msglen);
+    return ST_ELIMIT;
+}
+
+static void throttle_record(struct db *db, const struct throttle *t, bool ok)
+{
+    char num[3][32], win[16];
+    redisReply *r[6] = {NULL};
+    struct lthrottle_next next;
+    int64_t now = job_now_ms();
     if (ok) {
-        db_cmd(db, NULL, "DEL", ku, NULL);
+        /* The per-user window is left alone: the owner logging in does not
+         * end a distributed guess. */
+        snprintf(num[0], sizeof(num[0]), "%d", LTHROTTLE_KNOWN_S);
+        db_append(db, "DEL", t->pair, NULL);
+        db_append(db, "SET", t->known, "1", "EX", num[0], NULL);
+        if (db_exec(db, 2, NULL))
+            log_warn("user=%s login not recorded: %s", t->user, db->err);
         return;
     }
-    /* The window starts at the first failure (EXPIRE NX), it does not slide. */
-    db_append(db, "INCR", ku, NULL);
-    db_append(db, "EXPIRE", ku, THROTTLE_WINDOW_S, "NX", NULL);
-    db_append(db, "INCR", kp, NULL);
-    db_append(db, "EXPIRE", kp, THROTTLE_WINDOW_S, "NX", NULL);
-    if (db_exec(db, 4, NULL))
-        log_warn("user=%s failed login not counted: %s", user, db->err);
+    /* Counted with HINCRBY so parallel failures are all counted; the lock
+     * is written by the one that reached the limit (or, racing, by a few
+     * with the same values). The windows start at their first failure
+     * (EXPIRE NX), they do not slide. */
+    lthrottle_after_fail(&t->v, t->v.pair_fails + 1, now, &next);
+    snprintf(num[0], sizeof(num[0]), "%lld", (long long)next.expire_ms);
+    snprintf(win, sizeof(win), "%d", LTHROTTLE_WINDOW_S);
+    db_append(db, "HINCRBY", t->pair, "n", "1", NULL);
+    db_append(db, "PEXPIRE", t->pair, num[0], NULL);
+    db_append(db, "INCR", t->peer, NULL);
+    db_append(db, "EXPIRE", t->peer, win, "NX", NULL);
+    db_append(db, "INCR", t->per_user, NULL);
+    db_append(db, "EXPIRE", t->per_user, win, "NX", NULL);
+    int rc = db_exec_each(db, 6, r);
+    long long fails = rc ? 0 : db_reply_int(r[0], 0);
+    for (size_t i = 0; i < 6; i++)
+        if (r[i])
+            freeReplyObject(r[i]);
+    if (rc) {
+        log_warn("user=%s failed login not counted: %s", t->user, db->err);
+        return;
+    }
+    lthrottle_after_fail(&t->v, fails, now, &next);
+    if (!next.lock)
+        return;
+    snprintf(num[0], sizeof(num[0]), "%lld", next.level);
+    snprintf(num[1], sizeof(num[1]), "%lld", (long long)next.until_ms);
+    snprintf(num[2], sizeof(num[2]), "%lld", (long long)next.expire_ms);
+    db_append(db, "HSET", t->pair, "n", "0", "lvl", num[0], "until", num[1], NULL);
+    db_append(db, "PEXPIRE", t->pair, num[2], NULL);
+    if (db_exec(db, 2, NULL))
+        log_warn("user=%s login lock not written: %s", t->user, db->err);
+    else
+        log_info("user=%s locked for %lld s after %lld failed logins from one address (lock %lld)",
+                 t->user, (long long)lthrottle_lock_s(next.level), fails, next.level);
 }
 
 /* The throttle, the user and the password, with failures counted; `u` is
@@ -330,19 +411,17 @@ static void throttle_record(struct db *db, const char *user, const char *peer, b
 static int verify(struct db *db, const char *user, const char *password, const char *peer,
                   struct user_rec *u, char *err, size_t errlen)
 {
-    int rc = throttle_check(db, user, peer);
-    if (rc) {
-        snprintf(err, errlen, "%s",
-                 rc == ST_ELIMIT ? "too many failed logins: retry in a minute" : db->err);
+    struct throttle t;
+    int rc = throttle_check(db, &t, user, peer, err, errlen);
+    if (rc)
         return rc;
-    }
     rc = user_get(db, user, u);
     if (rc) {
         snprintf(err, errlen, "%s", db->err);
         return rc;
     }
     bool ok = password_ok(u, password);
-    throttle_record(db, user, peer, ok);
+    throttle_record(db, &t, ok);
     if (!ok) {
         snprintf(err, errlen, "%s", msg_badpw);
         return ST_EAUTH;
@@ -417,21 +496,16 @@ static int check_bearer(struct call *c, const struct cred_header *h, struct user
     return 0;
 }
 
-static int check_basic(struct call *c, const struct cred_header *h, struct user_rec *u)
+/* Basic auth: a login on every call, with the same throttle. */
+static int check_basic(struct call *c, const struct cred_header *h, struct user_rec *u, char *msg,
+                       size_t msglen)
 {
     char peer[128];
     call_peer(c, peer, sizeof(peer));
-    int rc = throttle_check(c->db, h->user, peer);
+    int rc = verify(c->db, h->user, h->password, peer, u, msg, msglen);
     if (!rc)
-        rc = user_get(c->db, h->user, u);
-    if (rc)
-        return rc;
-    bool ok = password_ok(u, h->password);
-    throttle_record(c->db, h->user, peer, ok);
-    if (!ok)
-        return ST_EAUTH;
-    snprintf(c->user, sizeof(c->user), "%s", h->user);
-    return 0;
+        snprintf(c->user, sizeof(c->user), "%s", h->user);
+    return rc;
 }
 
 /* mTLS (server.tls_client_user "cn"): the verified client certificate's
@@ -489,6 +563,7 @@ int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisR
 {
     struct cred_header h;
     struct user_rec u;
+    char msg[256] = "";
     size_t len;
     memset(&h, 0, sizeof(h));
     const char *value = call_metadata(c, "authorization", &len);
@@ -501,14 +576,15 @@ int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisR
         call_fail(c, ST_EAUTH, "%s", msg_missing);
         goto out;
     }
-    rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u, extra, reply) : check_basic(c, &h, &u);
+    rc = h.scheme == CRED_BEARER ? check_bearer(c, &h, &u, extra, reply)
+                                 : check_basic(c, &h, &u, msg, sizeof(msg));
     /* Basic auth costs a PBKDF2 anyway: its extra command simply follows */
     if (!rc && extra && h.scheme != CRED_BEARER)
         rc = db_cmd_argv(c->db, reply, extra->argc, extra->argv, extra->lens);
     if (rc == ST_EAUTH)
         call_fail(c, rc, "%s", h.scheme == CRED_BEARER ? msg_badtoken : msg_badpw);
     else if (rc == ST_ELIMIT)
-        call_fail(c, rc, "too many failed logins: retry in a minute");
+        call_fail(c, rc, "%s", msg);
     else if (rc)
         call_fail(c, rc, "%s", c->db->err);
     else

@@ -72,6 +72,8 @@ static void run_free(evutil_socket_t fd, short what, void *arg)
     struct worker *w = r->w;
     if (r->kind && r->kind->cleanup)
         r->kind->cleanup(r);
+    /* After the kind's cleanup, which may still abort a writer on it. */
+    r->backend = backends_release(w->backends, r->backend);
     if (r->timer)
         event_free(r->timer);
     free(r);
@@ -572,6 +574,7 @@ static void start_now(evutil_socket_t fd, short what, void *arg)
     if (r->j.storage[0] || r->w->backends) /* tests may run a worker without the set */
         rc = backends_for_job(r->w->backends, &r->j, &r->backend, err, sizeof(err));
     if (rc) {
+        r->backend = NULL; /* nothing to give back */
         runner_finish(r, rc, "stage @%s: %s", r->j.stage[0] ? r->j.stage : "~", err);
         return;
     }

@@ -78,6 +78,7 @@ static void cp_cleanup(struct run *r)
         backend_write_abort(c->w, NULL, NULL);
     scan_free(c->s);
     free(c->buf);
+    backends_release(r->w->backends, c->dst);
     free(c);
     r->x = NULL;
 }
@@ -555,9 +556,10 @@ static void cp_start(struct run *r)
     int rc = 0;
     c->dst = r->w->backend;
     if (r->j.dst_storage[0] || r->w->backends)
-        rc = backends_for(r->w->backends, r->j.dst_storage, r->j.dst_storage_conn, &c->dst, err,
-                          sizeof(err));
+        rc = backends_for(r->w->backends, r->j.dst_stage, r->j.dst_storage, r->j.dst_storage_conn,
+                          &c->dst, err, sizeof(err));
     if (rc) {
+        c->dst = NULL;
         runner_finish(r, rc, "stage @%s: %s", r->j.dst_stage, err);
         return;
     }

@@ -6,6 +6,7 @@ import sys
 import time
 
 from redisscan import Redis
+from srcproxy import SourceProxy
 from stageclient import StageClient, StageError, STATE, pb
 
 SERVER = os.environ["E2E_SERVER"]
@@ -259,14 +260,56 @@ check("a user may change their own password with the current one",
 got, _ = status(root.rpc, "AlterUser", name="alice", password=PASSWORDS[2])
 check("an admin changes another user's password without it", got == "OK", got)
 
-# ---- login throttling (per user): 5 failures lock even the right password
+# ---- login throttling per (user, address) (issue 14 #8): 5 failures from this
+# address lock this address out for that user, even with the right password and
+# Basic auth; the owner from another address (127.0.0.2 through a proxy), and other
+# users from this one, are not locked out.
+LOCKED = "too many failed logins for user 'carol' from this address: retry in "
 root.rpc("CreateUser", name="carol", password="carol-pw")
 for _ in range(5):
     status(StageClient(SERVER).login, "carol", "bad")
 got, msg = status(StageClient(SERVER).login, "carol", "carol-pw")
-check("failed logins are throttled per user", got == "RESOURCE_EXHAUSTED", "%s %s" % (got, msg))
+check("5 failed logins lock (carol, this address), the right password too",
+      got == "RESOURCE_EXHAUSTED" and msg.startswith(LOCKED), "%s %s" % (got, msg))
+check("... for 60 s (the first lock)", msg[len(LOCKED):] in ("60 s", "59 s"), msg)
+got, msg = status(StageClient(SERVER, user="carol", password="carol-pw").list, "@~")
+check("... Basic auth too", got == "RESOURCE_EXHAUSTED" and msg.startswith(LOCKED),
+      "%s %s" % (got, msg))
 got, _ = status(StageClient(SERVER).login, "alice", PASSWORDS[2])
-check("another user is not locked out", got == "OK", got)
+check("another user from this address is not locked out", got == "OK", got)
+flat = R.cmd("HGETALL", "st:lfail:up:carol@ipv4:127.0.0.1")
+pair = dict(zip(flat[0::2], flat[1::2]))
+check("st:lfail:up:carol@ipv4:127.0.0.1 holds lock level 1",
+      pair.get(b"lvl") == b"1" and pair.get(b"n") == b"0", str(pair))
+with SourceProxy(SERVER, "127.0.0.2") as other:
+    got, msg = status(StageClient(other).login, "carol", "carol-pw")
+    check("the owner logs in from another address (127.0.0.2)", got == "OK",
+          "%s %s" % (got, msg))
+    got, msg = status(StageClient(other, user="carol", password="carol-pw").list, "@~")
+    check("... and with Basic auth", got == "OK", "%s %s" % (got, msg))
+    check("... which is now a known address of carol",
+          R.cmd("EXISTS", "st:lfail:ok:carol@ipv4:127.0.0.2") == 1, "")
+    check("... and 127.0.0.1 stays locked for carol",
+          status(StageClient(SERVER).login, "carol", "carol-pw")[0] == "RESOURCE_EXHAUSTED")
+    # a wrong current_password in AlterUser counts for (user, address) like a login
+    root.rpc("CreateUser", name="dave", password="dave-pw")
+    dave = StageClient(SERVER)
+    dave.login("dave", "dave-pw")
+    for i in range(5):
+        got, msg = status(dave.rpc, "AlterUser", name="dave", password="dave-new-pw",
+                          current_password="bad-%d" % i)
+        check("dave: wrong current_password %d -> PERMISSION_DENIED" % (i + 1),
+              got == "PERMISSION_DENIED" and "current_password is wrong" in msg, msg)
+    got, msg = status(dave.rpc, "AlterUser", name="dave", password="dave-new-pw",
+                      current_password="dave-pw")
+    check("... then the right one from this address is throttled",
+          got == "RESOURCE_EXHAUSTED" and "for user 'dave' from this address" in msg,
+          "%s %s" % (got, msg))
+    check("... so is Login as dave from this address",
+          status(StageClient(SERVER).login, "dave", "dave-pw")[0] == "RESOURCE_EXHAUSTED")
+    got, msg = status(StageClient(other).login, "dave", "dave-pw")
+    check("... not from another address, where the password is unchanged", got == "OK",
+          "%s %s" % (got, msg))
 
 # ---- secrets: nothing in Redis, nothing in the logs
 secrets = [S3_SECRET, S3_TOKEN, ROOT_PW] + PASSWORDS + ["carol-pw"]

@@ -5,13 +5,17 @@
 # stage is created (never a silent success); with the right options files go up
 # (PutObject and multipart) and down, are listed, stat'ed, presigned and removed,
 # and boto3 sees them under the stage's path in that bucket. AlterStage to a
-# wrong secret is refused and the stage keeps working.
+# wrong secret is refused and the stage keeps working. Workers keep 2 idle
+# backends (worker.backend_cache): 20 AlterStage of one stage, each followed by
+# a job, replace its cached backend and leave the other stage working (issue 14
+# finding 11: the cache used to fill up and refuse every other stage).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init s3_external
 EXT=ext-bkt
 start_s3rver "$EXT" # the stack's storage stays fs; the emulator is the external store
+export STAGE_WORKER_BACKEND_CACHE=2
 e2e_start
 login_root
 export E2E_S3_BUCKET=$EXT # s3util looks at the external bucket
@@ -71,6 +75,23 @@ check_rc "alter ext to a wrong secret" 1 ctl stage alter ext "${BAD[@]}"
 check_contains "... FAILED_PRECONDITION" "$ERR" "FAILED_PRECONDITION"
 check_rc "ext still works" 0 ctl get @ext/in/one.bin "$W/again"
 check_eq "... sha256" "$(sha "$W/one")" "$(sha "$W/again")"
+
+# --- repeated AlterStage: each replaces ext's cached backend, another stage still works
+check_rc "create ext2" 0 ctl stage create ext2 --url "s3://$EXT/two/" "${GOOD[@]}"
+check_rc "put into @ext2" 0 ctl put "$W/one" @ext2/one.bin
+alters_ok=0
+for i in $(seq 20); do
+  ctl stage alter ext "${GOOD[@]}" >/dev/null 2>&1 && ctl stat @ext/in/big.bin >/dev/null 2>&1 &&
+    alters_ok=$((alters_ok + 1))
+done
+check_eq "20 AlterStage of ext, each followed by a StatFile" 20 "$alters_ok"
+check_rc "... ext2 still works" 0 ctl get @ext2/one.bin "$W/two_back"
+check_eq "... sha256" "$(sha "$W/one")" "$(sha "$W/two_back")"
+check_rc "... and ext too" 0 ctl get @ext/in/big.bin "$W/big_back"
+check_eq "... sha256" "$(sha "$W/big")" "$(sha "$W/big_back")"
+check_eq "no worker refused a stage for a full cache" "" \
+  "$(grep -h 'external storages' "$T"/logs/worker*.log || true)"
+check_rc "rm @ext2/" 0 ctl rm @ext2/ --wait
 
 # --- remove with a pattern
 check_rc "rm @ext/in/ --pattern '.*[.]bin' (not big)" 0 ctl --json rm @ext/in/ --pattern '(empty|one)[.]bin' --wait
