@@ -8,6 +8,7 @@
 #include "db.h"
 #include "endpoint.h"
 #include "err.h"
+#include "fsroots.h"
 #include "handlers.h"
 #include "job.h"
 #include "jobs.h"
@@ -104,6 +105,24 @@ static int drop_files(struct call *c, const struct stage_rec *old, char *job_id,
     return 0;
 }
 
+/* An fs:// stage reads and writes the workers' own filesystem: admins only
+ * (a user with CREATE_STAGE read other users' @~ through one), and only in
+ * the directories the operator listed (common/fsroots.h). Answers on error. */
+static int check_fs_stage(struct call *c, const struct stage_rec *rec, const struct storspec *s)
+{
+    char err[700];
+    if (!c->admin)
+        return call_fail(c, ST_EPERM,
+                         "permission denied: stage '%s': fs:// stages are for admins only (user "
+                         "'%s' is not one); use an s3:// stage or ask an admin",
+                         rec->name, c->user),
+               ST_EPERM;
+    int rc = fsroots_check(c->cfg, s->root, NULL, NULL, err, sizeof(err));
+    if (rc)
+        call_fail(c, rc, "stage '%s': %s", rec->name, err);
+    return rc;
+}
+
 /* Fill rec's storage fields from a URL and options; answers on error. */
 static int set_storage(struct call *c, struct stage_rec *rec, const char *url,
                        const struct storspec_opt *opts, size_t nopts)
@@ -111,14 +130,18 @@ static int set_storage(struct call *c, struct stage_rec *rec, const char *url,
     char err[400], *sealed = NULL, *params = NULL;
     struct storspec *s = calloc(1, sizeof(*s));
     int rc = s ? 0 : ST_ENOMEM;
+    /* fs:// parses here whatever storage.allow_fs_urls says: check_fs_stage()
+     * applies that switch with the rest of the fs:// rules and statuses */
     if (!rc)
-        rc = storspec_parse(url, opts, nopts, c->cfg->storage.allow_fs_urls, s, err, sizeof(err));
+        rc = storspec_parse(url, opts, nopts, true, s, err, sizeof(err));
     if (!rc) /* an internal endpoint_url (issue 14 #2), before the probe connects to it */
         rc = endpoint_check(c->cfg, s->endpoint_url, err, sizeof(err));
     if (rc) {
         call_fail(c, rc, "stage '%s': %s", rec->name, s ? err : "out of memory");
         goto out;
     }
+    if (s->type == STORSPEC_FS && (rc = check_fs_stage(c, rec, s)) != 0)
+        goto out;
     rc = storspec_seal(s, catalog_key(), &sealed);
     if (rc == ST_EINVAL) {
         call_fail(c, rc, "stage '%s': connection secrets need STAGE_MASTER_KEY on the server",
