@@ -609,14 +609,21 @@ static void prune_parents(struct fs *fs, const char *key, const char *keep)
 static int delete_one(struct fs *fs, const char *key, const char *keep)
 {
     struct stat st;
+    const char *name;
     if (fs_key_check(key, false))
         return ST_EINVAL;
-    if (stat_beneath(fs, key, &st) == 0 && S_ISDIR(st.st_mode))
-        return ST_ENOTFOUND; /* a directory is not an object */
-    if (unlink_beneath(fs, key, 0) != 0)
+    int pfd = fsopen_parent(fs->rootfd, key, &name);
+    if (pfd < 0)
         return fs_errno_rc(errno);
-    prune_parents(fs, key, keep);
-    return 0;
+    int rc = 0;
+    if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        rc = ST_ENOTFOUND; /* a directory is not an object */
+    else if (unlinkat(pfd, name, 0) != 0)
+        rc = fs_errno_rc(errno);
+    close(pfd);
+    if (!rc)
+        prune_parents(fs, key, keep);
+    return rc;
 }
 
 static int fs_delete_batch(struct backend *b, const char *const *keys, size_t n,
