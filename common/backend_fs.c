@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "backend_fs_impl.h"
 #include "err.h"
+#include "fsopen.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -92,6 +93,7 @@ int fs_errno_rc(int e)
     case ENOENT:
     case ENOTDIR:
     case EISDIR:
+    case ELOOP: /* a symlink on the way: never an object (fsopen.h) */
         return ST_ENOTFOUND;
     case EEXIST:
     case ENOTEMPTY:
@@ -106,16 +108,11 @@ int fs_errno_rc(int e)
     case ENOMEM:
         return ST_ENOMEM;
     case ENAMETOOLONG:
+    case EXDEV: /* a path that would leave the root */
         return ST_EINVAL;
     default:
         return ST_EIO;
     }
-}
-
-int fs_path(const struct fs *fs, const char *key, char *buf, size_t n)
-{
-    int w = snprintf(buf, n, "%s/%s", fs->root, key);
-    return w < 0 || (size_t)w >= n ? ST_EINVAL : 0;
 }
 
 void fs_fill_entry(struct backend_entry *e, const struct stat *st)
@@ -147,7 +144,7 @@ struct fs_writer {
     int64_t written; /* bytes in the temp file */
     bool no_overwrite;
     char *key;
-    char tmp[PATH_MAX];
+    char tmp[NAME_MAX + 1]; /* the temp file's name in <root>/.tmp, "" = none */
 };
 
 static struct fs *fs_of(struct backend *b)
@@ -155,12 +152,32 @@ static struct fs *fs_of(struct backend *b)
     return b->priv;
 }
 
+/* <root>/.tmp, opened beneath the root; `create`: made again if someone
+ * removed it. An fd or -1 with errno. */
+static int tmp_dir(const struct fs *fs, bool create)
+{
+    int fd = fsopen_beneath(fs->rootfd, TMP_DIR, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0 && errno == ENOENT && create &&
+        (mkdirat(fs->rootfd, TMP_DIR, 0755) == 0 || errno == EEXIST))
+        fd = fsopen_beneath(fs->rootfd, TMP_DIR, O_RDONLY | O_DIRECTORY, 0);
+    return fd;
+}
+
+static void tmp_unlink(const struct fs *fs, const char *name)
+{
+    int dfd = tmp_dir(fs, false);
+    if (dfd >= 0) {
+        unlinkat(dfd, name, 0);
+        close(dfd);
+    }
+}
+
 static void writer_free(struct fs_writer *w)
 {
     if (w->fd >= 0)
         close(w->fd);
     if (w->tmp[0])
-        unlink(w->tmp);
+        tmp_unlink(w->base.b->priv, w->tmp);
     free(w->key);
     free(w);
 }
@@ -179,8 +196,8 @@ static int writer_create(struct fs *fs, const char *key, const struct backend_wr
     w->base.b = &fs->b;
     w->fd = -1;
     w->no_overwrite = o && o->no_overwrite;
-    snprintf(w->tmp, sizeof(w->tmp), "%s/%s/w-%ld-%lu-%08lx", fs->root, TMP_DIR, (long)getpid(),
-             ++fs->seq, (unsigned long)random());
+    snprintf(w->tmp, sizeof(w->tmp), "w-%ld-%lu-%08lx", (long)getpid(), ++fs->seq,
+             (unsigned long)random());
     *out = w;
     return 0;
 }
@@ -190,18 +207,16 @@ static int writer_materialize(struct fs *fs, struct fs_writer *w, struct fs_call
 {
     if (w->fd >= 0)
         return 0;
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (w->fd < 0 && errno == ENOENT) { /* someone removed .tmp: recreate it */
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof(dir), "%s/%s", fs->root, TMP_DIR);
-        mkdir(dir, 0755);
-        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int dfd = tmp_dir(fs, true), e = errno;
+    if (dfd >= 0) {
+        /* one component, O_EXCL: never follows a link */
+        w->fd = openat(dfd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        e = errno;
+        close(dfd);
     }
-    if (w->fd < 0) {
-        int e = errno;
+    if (w->fd < 0)
         return fs_call_fail(c, fs_errno_rc(e) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(e),
                             "cannot create a temp file for '%s': %s", w->key, strerror(e));
-    }
     return 0;
 }
 
@@ -263,57 +278,65 @@ static int fs_write_part(struct backend_writer *bw, long part_no, const void *da
     return fs_call_defer(w->base.b->priv, c);
 }
 
-/* mkdir -p the parents of `path` below the root. */
-static int make_parents(const struct fs *fs, const char *path)
+/* mkdir -p the directories of `key` beneath the root, never through a link. */
+static int make_parents(const struct fs *fs, const char *key)
 {
     char dir[PATH_MAX];
-    size_t skip = strlen(fs->root) + 1;
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (char *p = dir + skip; (p = strchr(p, '/')) != NULL; p++) {
-        *p = '\0';
-        int rc = mkdir(dir, 0755);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST)
-            return -1;
-    }
-    return 0;
-}
-
-static void sync_parent(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
+    const char *slash = strrchr(key, '/');
     if (!slash)
-        return;
-    *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+        return 0;
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - key), key);
+    return fsopen_mkdirs(fs->rootfd, dir, 0755);
 }
 
-static int place(struct fs_writer *w, const char *dst)
+/* Move the temp file to `name` in the directory `pfd`. */
+static int place(struct fs_writer *w, int tfd, int pfd, const char *name)
 {
     if (!w->no_overwrite)
-        return rename(w->tmp, dst);
-    int rc = renameat2(AT_FDCWD, w->tmp, AT_FDCWD, dst, RENAME_NOREPLACE);
+        return renameat(tfd, w->tmp, pfd, name);
+    int rc = renameat2(tfd, w->tmp, pfd, name, RENAME_NOREPLACE);
     if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) { /* fs without NOREPLACE */
-        rc = link(w->tmp, dst);
+        rc = linkat(tfd, w->tmp, pfd, name, 0);
         if (rc == 0)
-            unlink(w->tmp);
+            unlinkat(tfd, w->tmp, 0);
     }
     return rc;
 }
 
-/* fsync, then rename into place, creating parents. A concurrent delete may
- * remove an emptied parent between mkdir and rename: retry a few times. */
+/* Rename the temp file into place through directory fds opened beneath the
+ * root (a symlinked parent is refused, not followed), creating parents. A
+ * concurrent delete may remove an emptied parent between mkdir and rename:
+ * retry a few times. Returns 0 or -1 with the reason's errno in `*e`; on
+ * success fsyncs the parent. */
+static int rename_in(struct fs *fs, struct fs_writer *w, int *e)
+{
+    const char *name;
+    int rc = -1, tfd = tmp_dir(fs, false);
+    *e = errno;
+    for (int attempt = 0; tfd >= 0 && attempt < 4 && rc != 0; attempt++) {
+        int pfd = fsopen_parent(fs->rootfd, w->key, &name);
+        rc = pfd >= 0 ? place(w, tfd, pfd, name) : -1;
+        *e = rc ? errno : 0;
+        if (rc == 0)
+            fsync(pfd); /* the rename itself is durable */
+        if (pfd >= 0)
+            close(pfd);
+        if (rc != 0 && *e != ENOENT)
+            break;
+        if (rc != 0 && make_parents(fs, w->key) != 0) {
+            *e = errno; /* say why the parents could not be made */
+            break;
+        }
+    }
+    if (tfd >= 0)
+        close(tfd);
+    return rc;
+}
+
+/* fsync, then rename into place. */
 static int commit(struct fs *fs, struct fs_writer *w, struct fs_call *c)
 {
-    char dst[PATH_MAX];
-    if (fs_path(fs, w->key, dst, sizeof(dst)))
-        return fs_call_fail(c, ST_EINVAL, "key '%s' is too long", w->key);
+    int e = 0;
     if (writer_materialize(fs, w, c) != 0)
         return c->rc;
     if (fsync(w->fd) != 0 || close(w->fd) != 0) {
@@ -321,28 +344,18 @@ static int commit(struct fs *fs, struct fs_writer *w, struct fs_call *c)
         return fs_call_fail(c, ST_EIO, "cannot flush '%s': %s", w->key, strerror(errno));
     }
     w->fd = -1;
-    int rc = -1, e = 0;
-    for (int attempt = 0; attempt < 4 && rc != 0; attempt++) {
-        rc = place(w, dst);
-        e = rc ? errno : 0;
-        if (rc != 0 && e != ENOENT)
-            break;
-        if (rc != 0 && make_parents(fs, dst) != 0) {
-            e = errno; /* say why the parents could not be made */
-            break;
-        }
-    }
-    if (rc != 0) {
+    if (rename_in(fs, w, &e) != 0) {
         if (e == EEXIST && w->no_overwrite)
             return fs_call_fail(c, ST_EEXIST, "'%s' already exists", w->key);
-        if (e == EEXIST || e == ENOTDIR || e == EISDIR || e == ENOTEMPTY)
+        if (e == EEXIST || e == ENOTDIR || e == EISDIR || e == ENOTEMPTY || e == ELOOP)
             return fs_call_fail(c, ST_EEXIST,
-                                "cannot create '%s': a file or directory is in the way", w->key);
+                                "cannot create '%s': a file, directory or symbolic link is in "
+                                "the way",
+                                w->key);
         return fs_call_fail(c, fs_errno_rc(e) == ST_ENOTFOUND ? ST_EIO : fs_errno_rc(e),
                             "cannot create '%s': %s", w->key, strerror(e));
     }
     w->tmp[0] = '\0'; /* renamed: nothing to unlink */
-    sync_parent(dst);
     return 0;
 }
 
@@ -378,11 +391,10 @@ static int fs_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *
 static int fs_write_state(struct backend_writer *bw, char *buf, size_t n, int64_t *durable)
 {
     struct fs_writer *w = (struct fs_writer *)bw;
-    const char *name = strrchr(w->tmp, '/');
-    if (!w->tmp[0] || !name)
+    if (!w->tmp[0])
         return ST_EINVAL;
     *durable = w->written; /* a later process reads what write() put in the page cache */
-    int len = snprintf(buf, n, "%s", name + 1);
+    int len = snprintf(buf, n, "%s", w->tmp);
     return len < 0 || (size_t)len >= n ? ST_ELIMIT : 0;
 }
 
@@ -394,16 +406,20 @@ static int writer_reopen(struct fs *fs, struct fs_writer *w, const char *state, 
     struct stat st;
     if (strncmp(state, "w-", 2) != 0 || strchr(state, '/') || strlen(state) > 200)
         return fs_call_fail(c, ST_EINVAL, "bad writer state '%.64s' for '%s'", state, w->key);
-    snprintf(w->tmp, sizeof(w->tmp), "%s/%s/%s", fs->root, TMP_DIR, state);
-    w->fd = open(w->tmp, O_WRONLY | O_CLOEXEC);
+    snprintf(w->tmp, sizeof(w->tmp), "%s", state);
+    int dfd = tmp_dir(fs, false), e = errno;
+    if (dfd >= 0) {
+        w->fd = openat(dfd, w->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        e = errno;
+        close(dfd);
+    }
     if (w->fd < 0) {
-        int e = errno;
         w->tmp[0] = '\0';
         return fs_call_fail(c, e == ENOENT ? ST_ENOTFOUND : ST_EIO,
                             "cannot resume the upload of '%s': temp file %s: %s", w->key, state,
                             strerror(e));
     }
-    if (fstat(w->fd, &st) != 0 || st.st_size < offset)
+    if (fstat(w->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < offset)
         return fs_call_fail(c, ST_EIO,
                             "cannot resume the upload of '%s': temp file %s holds %lld of %lld "
                             "confirmed bytes",
@@ -474,18 +490,21 @@ static int pread_all(int fd, char *buf, size_t len, off_t off, size_t *got)
     return 0;
 }
 
+/* Why `key` could not be opened or stat'ed, for a message. */
+static const char *open_why(int e)
+{
+    return e == ELOOP ? "a symbolic link is on its path (never followed)" : strerror(e);
+}
+
 static void do_read(struct fs *fs, const char *key, int64_t offset, size_t len, void *buf,
                     struct fs_call *c)
 {
-    char path[PATH_MAX];
     struct stat st;
-    if (fs_path(fs, key, path, sizeof(path))) {
-        fs_call_fail(c, ST_EINVAL, "key '%s' is too long", key);
-        return;
-    }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted under the root must not block the loop */
+    int fd = fsopen_beneath(fs->rootfd, key, O_RDONLY | O_NONBLOCK, 0);
     if (fd < 0) {
-        fs_call_fail(c, fs_errno_rc(errno), "cannot open '%s': %s", key, strerror(errno));
+        int e = errno;
+        fs_call_fail(c, fs_errno_rc(e), "cannot open '%s': %s", key, open_why(e));
         return;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
@@ -508,11 +527,23 @@ static int fs_read(struct backend *b, const char *key, int64_t offset, size_t le
     return fs_call_defer(fs_of(b), c);
 }
 
+/* lstat of `key` beneath the root: no link followed on the way or at the end. */
+static int stat_beneath(const struct fs *fs, const char *key, struct stat *st)
+{
+    const char *name;
+    int pfd = fsopen_parent(fs->rootfd, key, &name);
+    if (pfd < 0)
+        return -1;
+    int rc = fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW), e = errno;
+    close(pfd);
+    errno = e;
+    return rc;
+}
+
 static int fs_stat(struct backend *b, const char *key, backend_stat_fn *cb, void *ud)
 {
-    char path[PATH_MAX];
     struct stat st;
-    if (fs_key_check(key, false) || fs_path(fs_of(b), key, path, sizeof(path)))
+    if (fs_key_check(key, false))
         return ST_EINVAL;
     struct fs_call *c = fs_call_new(FS_CALL_STAT, ud);
     if (!c)
@@ -523,8 +554,8 @@ static int fs_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
         return ST_ENOMEM;
     }
     c->e.key = c->key;
-    if (stat(path, &st) != 0)
-        fs_call_fail(c, fs_errno_rc(errno), "'%s': %s", key, strerror(errno));
+    if (stat_beneath(fs_of(b), key, &st) != 0)
+        fs_call_fail(c, fs_errno_rc(errno), "'%s': %s", key, open_why(errno));
     else if (!S_ISREG(st.st_mode))
         fs_call_fail(c, ST_ENOTFOUND, "'%s' is not a file", key);
     else
@@ -546,33 +577,53 @@ static bool removable(const char *dir, const char *keep)
     return keep[k - 1] == '/' || dir[k] == '/';
 }
 
+/* unlinkat(flags) of `path` beneath the root (the name itself is never
+ * followed: unlinking a link removes the link). */
+static int unlink_beneath(const struct fs *fs, const char *path, int flags)
+{
+    const char *name;
+    int pfd = fsopen_parent(fs->rootfd, path, &name);
+    if (pfd < 0)
+        return -1;
+    int rc = unlinkat(pfd, name, flags), e = errno;
+    close(pfd);
+    errno = e;
+    return rc;
+}
+
 /* Remove the directories `key` emptied, deepest first. */
 static void prune_parents(struct fs *fs, const char *key, const char *keep)
 {
-    char dir[PATH_MAX], path[PATH_MAX];
+    char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", key);
     char *slash;
     while ((slash = strrchr(dir, '/')) != NULL) {
         *slash = '\0';
-        if (!removable(dir, keep) || fs_path(fs, dir, path, sizeof(path)))
+        if (!removable(dir, keep))
             return;
-        if (rmdir(path) != 0)
+        if (unlink_beneath(fs, dir, AT_REMOVEDIR) != 0)
             return; /* not empty (or gone): its parents are not empty either */
     }
 }
 
 static int delete_one(struct fs *fs, const char *key, const char *keep)
 {
-    char path[PATH_MAX];
     struct stat st;
-    if (fs_key_check(key, false) || fs_path(fs, key, path, sizeof(path)))
+    const char *name;
+    if (fs_key_check(key, false))
         return ST_EINVAL;
-    if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return ST_ENOTFOUND; /* a directory is not an object */
-    if (unlink(path) != 0)
+    int pfd = fsopen_parent(fs->rootfd, key, &name);
+    if (pfd < 0)
         return fs_errno_rc(errno);
-    prune_parents(fs, key, keep);
-    return 0;
+    int rc = 0;
+    if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        rc = ST_ENOTFOUND; /* a directory is not an object */
+    else if (unlinkat(pfd, name, 0) != 0)
+        rc = fs_errno_rc(errno);
+    close(pfd);
+    if (!rc)
+        prune_parents(fs, key, keep);
+    return rc;
 }
 
 static int fs_delete_batch(struct backend *b, const char *const *keys, size_t n,
@@ -597,6 +648,8 @@ static int fs_delete_batch(struct backend *b, const char *const *keys, size_t n,
 static void fs_destroy(struct backend *b)
 {
     struct fs *fs = fs_of(b);
+    if (fs->rootfd >= 0)
+        close(fs->rootfd);
     free(fs->root);
     free(fs);
 }
@@ -622,26 +675,29 @@ static const struct backend_ops fs_ops = {
 /* Remove temp files nobody wrote to for TMP_MAX_AGE_S (left by a worker
  * that died): every live writer touches its file at least once per stall
  * timeout, so they are garbage. Other workers may share the root. */
-static void sweep_tmp(const char *dir)
+static void sweep_tmp(const struct fs *fs)
 {
-    char path[PATH_MAX];
     struct stat st;
     struct dirent *de;
-    DIR *d = opendir(dir);
+    int dfd = tmp_dir(fs, false);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     time_t now = time(NULL);
-    if (!d)
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
         return;
+    }
     while ((de = readdir(d)) != NULL) {
         if (strncmp(de->d_name, "w-", 2) != 0)
             continue;
-        int w = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (w > 0 && (size_t)w < sizeof(path) && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
             now - st.st_mtime > TMP_MAX_AGE_S)
-            unlink(path);
+            unlinkat(dirfd(d), de->d_name, 0);
     }
     closedir(d);
 }
 
+/* mkdir -p of the configured root: the operator's own path, links and all. */
 static int mkdir_p(const char *path)
 {
     char buf[PATH_MAX];
@@ -655,34 +711,94 @@ static int mkdir_p(const char *path)
     return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int backend_fs_new(struct backend **out, struct event_base *base, const char *root, char *err,
-                   size_t errlen)
+/* Take `rootfd` (consumed) as the root of a new backend named `name`: make
+ * <root>/.tmp beneath it, check it is writable, sweep it. */
+static int fs_make(struct backend **out, struct event_base *base, const char *name, int rootfd,
+                   char *err, size_t errlen)
 {
-    char tmp[PATH_MAX];
-    *out = NULL;
-    size_t len = root ? strlen(root) : 0;
-    while (len > 1 && root[len - 1] == '/')
-        len--;
-    if (!base || len == 0 || len > PATH_MAX - 300) {
-        snprintf(err, errlen, "storage.fs.root: missing or too long");
-        return ST_EINVAL;
-    }
     struct fs *fs = calloc(1, sizeof(*fs));
-    if (!fs || !(fs->root = strndup(root, len))) {
+    if (!fs || !(fs->root = strdup(name))) {
         free(fs);
+        close(rootfd);
         return ST_ENOMEM;
     }
-    snprintf(tmp, sizeof(tmp), "%s/%s", fs->root, TMP_DIR);
-    if (mkdir_p(fs->root) != 0 || mkdir_p(tmp) != 0 || access(tmp, W_OK) != 0) {
-        snprintf(err, errlen, "storage.fs.root '%s': %s", fs->root, strerror(errno));
-        free(fs->root);
-        free(fs);
+    fs->rootfd = rootfd;
+    int tfd = tmp_dir(fs, true);
+    if (tfd < 0 || faccessat(tfd, ".", W_OK, AT_EACCESS) != 0) {
+        snprintf(err, errlen, "'%.300s/%s': %s", name, TMP_DIR, open_why(errno));
+        if (tfd >= 0)
+            close(tfd);
+        fs_destroy(&fs->b);
         return ST_EIO;
     }
-    sweep_tmp(tmp);
+    close(tfd);
+    sweep_tmp(fs);
     fs->b.ops = &fs_ops;
     fs->b.base = base;
     fs->b.priv = fs;
     *out = &fs->b;
     return 0;
+}
+
+/* `p` without trailing slashes (but "/" stays "/"), its length. */
+static size_t trimmed_len(const char *p)
+{
+    size_t len = p ? strlen(p) : 0;
+    while (len > 1 && p[len - 1] == '/')
+        len--;
+    return len;
+}
+
+int backend_fs_new(struct backend **out, struct event_base *base, const char *root, char *err,
+                   size_t errlen)
+{
+    char path[PATH_MAX];
+    *out = NULL;
+    size_t len = trimmed_len(root);
+    if (!base || len == 0 || len > PATH_MAX - 300) {
+        snprintf(err, errlen, "storage.fs.root: missing or too long");
+        return ST_EINVAL;
+    }
+    snprintf(path, sizeof(path), "%.*s", (int)len, root);
+    int fd = mkdir_p(path) == 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd < 0) {
+        snprintf(err, errlen, "storage.fs.root '%.300s': %s", path, strerror(errno));
+        return ST_EIO;
+    }
+    int rc = fs_make(out, base, path, fd, err, errlen);
+    if (rc == ST_EIO) {
+        char why[300];
+        snprintf(why, sizeof(why), "%s", err);
+        snprintf(err, errlen, "storage.fs.root %s", why);
+    }
+    return rc;
+}
+
+int backend_fs_new_beneath(struct backend **out, struct event_base *base, const char *dir,
+                           const char *sub, char *err, size_t errlen)
+{
+    char name[PATH_MAX];
+    *out = NULL;
+    size_t len = trimmed_len(dir);
+    if (!base || len == 0 || !sub || len + strlen(sub) > PATH_MAX - 300) {
+        snprintf(err, errlen, "fs backend: directory missing or too long");
+        return ST_EINVAL;
+    }
+    snprintf(name, sizeof(name), "%.*s%s%s", (int)len, dir, *sub ? "/" : "", sub);
+    while (strlen(name) > 1 && name[strlen(name) - 1] == '/')
+        name[strlen(name) - 1] = '\0';
+    /* the base is the operator's, never created here; `sub` is made and
+     * opened beneath it with no link followed */
+    int bfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = -1;
+    if (bfd >= 0 && (!*sub || fsopen_mkdirs(bfd, sub, 0755) == 0))
+        fd = fsopen_beneath(bfd, sub, O_RDONLY | O_DIRECTORY, 0);
+    int e = errno;
+    if (bfd >= 0)
+        close(bfd);
+    if (fd < 0) {
+        snprintf(err, errlen, "'%.300s': %s", bfd < 0 ? dir : name, open_why(e));
+        return e == ENOENT || e == ENOTDIR || e == ELOOP || e == EACCES ? ST_EPRECOND : ST_EIO;
+    }
+    return fs_make(out, base, name, fd, err, errlen);
 }

@@ -11,7 +11,8 @@ struct stat;
 
 struct fs {
     struct backend b;
-    char *root; /* without a trailing '/' */
+    char *root; /* for messages: the root's path, without a trailing '/' */
+    int rootfd; /* the root; every path is opened beneath it (fsopen.h) */
     unsigned long seq;
 };
 
@@ -54,7 +55,6 @@ int fs_call_defer(struct fs *fs, struct fs_call *c);
 int fs_call_fail(struct fs_call *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int fs_errno_rc(int e);
-int fs_path(const struct fs *fs, const char *key, char *buf, size_t n);
 void fs_fill_entry(struct backend_entry *e, const struct stat *st);
 
 int fs_list_open(struct backend *b, const char *prefix, const char *start_after, size_t page_limit,

@@ -4,10 +4,13 @@
  * carries a trailing '/' so that plain byte order of the names is the byte
  * order of the full keys below them ("a.csv" < "a/" < "a0"), which makes the
  * walk's output globally key-sorted. Subtrees that lie entirely at or before
- * `start_after`, or outside the prefix, are never opened. */
+ * `start_after`, or outside the prefix, are never opened. Directories are
+ * opened beneath the root with no link followed (fsopen.h): a symlinked
+ * directory is skipped when read and empty when named by the prefix. */
 #include "backend.h"
 #include "backend_fs_impl.h"
 #include "err.h"
+#include "fsopen.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct level {
     char *dir;    /* key prefix of the directory: "" or "a/c/" */
@@ -35,6 +39,10 @@ struct fs_lister {
     bool started;
     struct backend_entry *page; /* `limit` slots; keys owned */
     size_t npage;
+    /* the directory of the last file added to a page, kept open so that a
+     * page's files are stat'ed without resolving their path each time */
+    int dir_fd;
+    char *dir_key; /* its key prefix ("" or "a/c/"); NULL = none open */
 };
 
 static int cmp_names(const void *a, const void *b)
@@ -122,7 +130,6 @@ static int level_read(struct fs_lister *l, struct level *lv, DIR *d, const char 
  * vanished is empty. */
 static int push(struct fs_lister *l, const char *dir, const char *name_prefix)
 {
-    char path[PATH_MAX];
     if (l->depth == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 8;
         struct level *p = realloc(l->stack, nc * sizeof(*p));
@@ -136,12 +143,15 @@ static int push(struct fs_lister *l, const char *dir, const char *name_prefix)
     if (!(lv->dir = strdup(dir)))
         return ST_ENOMEM;
     l->depth++;
-    int w = snprintf(path, sizeof(path), "%s/%s", l->fs->root, dir);
-    if (w < 0 || (size_t)w >= sizeof(path))
-        return ST_EINVAL;
-    DIR *d = opendir(path);
-    if (!d)
-        return errno == ENOENT || errno == ENOTDIR ? 0 : fs_errno_rc(errno);
+    int fd = fsopen_beneath(l->fs->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        /* gone, a file, or reached through a link: nothing to list there */
+        return e == ENOENT || e == ENOTDIR || e == ELOOP ? 0 : fs_errno_rc(e);
+    }
     int rc = level_read(l, lv, d, name_prefix);
     closedir(d);
     if (!rc && lv->n > 1)
@@ -161,12 +171,34 @@ static void page_clear(struct fs_lister *l)
     l->npage = 0;
 }
 
-/* Add file `full` (a key) to the page unless it vanished. */
-static int page_add(struct fs_lister *l, const char *full)
+static void dir_close(struct fs_lister *l)
 {
-    char path[PATH_MAX];
+    if (l->dir_fd >= 0)
+        close(l->dir_fd);
+    l->dir_fd = -1;
+    free(l->dir_key);
+    l->dir_key = NULL;
+}
+
+/* The directory `dir` (a key prefix), opened beneath the root; -1 if it
+ * cannot be (then its files count as vanished). */
+static int dir_open(struct fs_lister *l, const char *dir)
+{
+    if (l->dir_key && strcmp(l->dir_key, dir) == 0)
+        return l->dir_fd;
+    dir_close(l);
+    l->dir_fd = fsopen_beneath(l->fs->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+    if (l->dir_fd >= 0 && !(l->dir_key = strdup(dir)))
+        dir_close(l);
+    return l->dir_fd;
+}
+
+/* Add file `name` of directory `dir` to the page unless it vanished. */
+static int page_add(struct fs_lister *l, const char *dir, const char *name, const char *full)
+{
     struct stat st;
-    if (fs_path(l->fs, full, path, sizeof(path)) || lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    int dfd = dir_open(l, dir);
+    if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
         return 0;
     struct backend_entry *e = &l->page[l->npage];
     memset(e, 0, sizeof(*e));
@@ -199,7 +231,7 @@ static int fill_page(struct fs_lister *l)
         if (full[w - 1] == '/')
             rc = push(l, full, "");
         else
-            rc = page_add(l, full);
+            rc = page_add(l, top->dir, nm, full);
     }
     return rc;
 }
@@ -213,6 +245,7 @@ int fs_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
     c->cb.page = cb;
     page_clear(l);
     int rc = fill_page(l);
+    dir_close(l); /* a later page must not stat through a directory removed meanwhile */
     if (rc)
         fs_call_fail(c, rc, "cannot list '%s%s': %s", l->top_dir, l->top_name, st_strerror(rc));
     c->entries = l->page;
@@ -227,6 +260,7 @@ void fs_list_close(struct backend_lister *bl)
     if (!l)
         return;
     page_clear(l);
+    dir_close(l);
     while (l->depth > 0)
         pop(l);
     free(l->stack);
@@ -250,6 +284,7 @@ int fs_list_open(struct backend *b, const char *prefix, const char *start_after,
     l->base.b = b;
     l->fs = b->priv;
     l->limit = page_limit;
+    l->dir_fd = -1;
     l->start_after = strdup(start_after);
     l->top_dir = strndup(prefix, dl);
     l->top_name = strdup(prefix + dl);

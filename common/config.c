@@ -10,6 +10,9 @@
  *   G/GB/GiB, all binary: "8MB" means 8 MiB, what a config author expects;
  * - booleans: true/false, yes/no, on/off, 1/0 (any case);
  * - a key given twice (even as "storage.fs.root" and storage: fs: root:) is an error;
+ * - a list (storage.fs_url_roots) is a YAML sequence in the file; a scalar, and
+ *   the environment variable, join the entries with ':' as PATH does (a path
+ *   holding ':' needs the file's sequence form);
  * - an empty environment variable counts as unset (tools often export VAR="");
  * - a secret key also reads VAR_FILE (the Kubernetes Secret volume way) when
  *   VAR is unset;
@@ -17,6 +20,7 @@
 #include "config.h"
 
 #include "err.h"
+#include "fsroots.h"
 #include "log.h"
 #include "netguard.h"
 #include "rconn.h"
@@ -44,6 +48,7 @@ enum ktype {
     /* char[size]: a YAML list of scalars joined by ", ", or one string as is;
      * its reader splits it on commas and blanks (IPv6 entries hold colons) */
     K_WORDS,
+    K_LIST, /* struct config_list: a YAML sequence, or entries joined by ':' */
 };
 
 #define K_SECRET 1 /* environment (or VAR_FILE) only; never echoed in messages */
@@ -91,6 +96,7 @@ static const struct key keys[] = {
     {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
     {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
     {"storage.endpoint_allow", K_WORDS, FLD(storage.endpoint_allow), 0, 0, 0},
+    {"storage.fs_url_roots", K_LIST, FLD(storage.fs_url_roots), 0, 0, 0},
     {"storage.s3.bucket", K_STR, FLD(storage.s3.bucket), 0, 0, 0},
     {"storage.s3.endpoint_url", K_STR, FLD(storage.s3.endpoint_url), 0, 0, 0},
     {"storage.s3.region", K_STR, FLD(storage.s3.region), 0, 0, 0},
@@ -276,6 +282,39 @@ static int parse_bool(const char *v, bool *out)
     return -1;
 }
 
+/* Append `n` bytes of `v` to a list. */
+static int list_add(struct config_list *l, const char *v, size_t n, const char *where,
+                    const char *path, char *err, size_t errlen)
+{
+    if (l->n == CONFIG_LIST_MAX)
+        return fail(err, errlen, "%s: '%s' takes at most %d entries", where, path, CONFIG_LIST_MAX);
+    if (n >= CONFIG_LIST_ITEM)
+        return fail(err, errlen, "%s: an entry of '%s' is too long (max %d bytes)", where, path,
+                    CONFIG_LIST_ITEM - 1);
+    memcpy(l->item[l->n], v, n);
+    l->item[l->n][n] = '\0';
+    l->n++;
+    return 0;
+}
+
+/* A whole list from entries joined by ':' (empty entries skipped); it
+ * replaces what the file said, as any variable does. */
+static int list_set(struct config_list *l, const char *v, const char *where, const char *path,
+                    char *err, size_t errlen)
+{
+    memset(l, 0, sizeof(*l));
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, ":");
+        int rc = n ? list_add(l, p, n, where, path, err, errlen) : 0;
+        if (rc)
+            return rc;
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return 0;
+}
+
 /* Store `v` into the field of `k`. `where` prefixes messages ("stage.yaml:3" or
  * "STAGE_UPLOAD_PART_SIZE"). Secret values are never echoed. */
 static int key_set(struct config *cfg, const struct key *k, const char *v, const char *where,
@@ -302,6 +341,8 @@ static int key_set(struct config *cfg, const struct key *k, const char *v, const
             return 0;
         return fail(err, errlen, "%s: '%s' expects true or false, got '%.64s'", where, k->path,
                     shown);
+    case K_LIST:
+        return list_set((struct config_list *)(void *)field, v, where, k->path, err, errlen);
     }
     return ST_EINTERNAL;
 }
@@ -357,6 +398,25 @@ static int walk_words(struct walk *w, const struct key *k, yaml_node_t *seq, con
     return 0;
 }
 
+/* A K_LIST key given as a YAML sequence of scalars. */
+static int walk_list(struct walk *w, const struct key *k, yaml_node_t *seq, const char *where)
+{
+    struct config_list *l = (struct config_list *)(void *)((char *)w->cfg + k->off);
+    memset(l, 0, sizeof(*l));
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        yaml_node_t *v = yaml_document_get_node(w->doc, *it);
+        if (!v || v->type != YAML_SCALAR_NODE)
+            return fail(w->err, w->errlen, "%s: the entries of '%s' must be plain strings", where,
+                        k->path);
+        const char *s = (const char *)v->data.scalar.value;
+        int rc = list_add(l, s, strlen(s), where, k->path, w->err, w->errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* One `key: value` pair at `path`; `line` is the key's line, for messages. */
 static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t line)
 {
@@ -395,6 +455,8 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
         }
     } else if (k && k->type == K_WORDS && val->type == YAML_SEQUENCE_NODE) {
         return walk_words(w, k, val, where);
+    } else if (k && k->type == K_LIST && val->type == YAML_SEQUENCE_NODE) {
+        return walk_list(w, k, val, where);
     } else if (k || section_exists(path)) {
         return fail(w->err, w->errlen, "%s: '%s' does not take a list", where, path);
     }
@@ -664,7 +726,9 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
                     "upload.part_size (%d)",
                     cfg->upload.max_inflight_bytes, cfg->upload.part_size);
     rc = check_enums(cfg, err, errlen);
-    return rc ? rc : check_strings(cfg, err, errlen);
+    if (!rc)
+        rc = check_strings(cfg, err, errlen);
+    return rc ? rc : fsroots_config_check(cfg, NULL, err, errlen);
 }
 
 int config_split_addr(const char *addr, char *host, size_t n, int *port)

@@ -13,6 +13,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define CONFIG_LIST_MAX  8   /* entries of a list key */
+#define CONFIG_LIST_ITEM 512 /* bytes per entry, the NUL included */
+
+/* A list value: a YAML sequence, or one string of entries joined by ':'
+ * (PATH style; the only form an environment variable has). */
+struct config_list {
+    int n;
+    char item[CONFIG_LIST_MAX][CONFIG_LIST_ITEM];
+};
+
 struct config {
     struct {
         char listen[128];      /* gRPC "host:port", default 0.0.0.0:7070 */
@@ -63,6 +73,10 @@ struct config {
          * internal (loopback, private, link-local...; netguard.h), separated
          * by ", "; a YAML list is joined so. Default "": none */
         char endpoint_allow[2048];
+        /* the directories fs:// stages may use (they and what is below
+         * them), absolute, neither storage.fs.root nor inside it; default
+         * none: fs:// stages are refused (common/fsroots.h) */
+        struct config_list fs_url_roots;
         struct {
             char bucket[256];
             char endpoint_url[512];         /* "" = AWS for the region */

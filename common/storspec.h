@@ -56,8 +56,10 @@ struct storspec_opt {
 /* "s3" ... ; "" for STORSPEC_NONE. */
 const char *storspec_type_name(enum storspec_type t);
 
-/* Parse and validate `url` and `opts`. `allow_fs`: accept fs:// URLs (the
- * server's storage.allow_fs_urls). 0, or ST_EINVAL with a message naming the
+/* Parse and validate `url` and `opts`. `allow_fs`: accept fs:// URLs at
+ * all; this is syntax only: who may create one and which directories it may
+ * name (storage.allow_fs_urls, storage.fs_url_roots) are fsroots_check()'s
+ * and the frontend's. 0, or ST_EINVAL with a message naming the
  * bad part ("unknown connection option 'foo' for s3", "url must end with
  * '/'", "fs:// stages are disabled (storage.allow_fs_urls)"). */
 int storspec_parse(const char *url, const struct storspec_opt *opts, size_t nopts, bool allow_fs,

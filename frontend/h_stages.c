@@ -7,6 +7,7 @@
 #include "db.h"
 #include "endpoint.h"
 #include "err.h"
+#include "fsroots.h"
 #include "handlers.h"
 #include "job.h"
 #include "jobs.h"
@@ -99,6 +100,21 @@ static int drop_files(struct svc *s, const struct stage_rec *old, char *job_id, 
     return 0;
 }
 
+/* An fs:// stage reads and writes the workers' own filesystem: admins only
+ * (a user with CREATE_STAGE read other users' @~ through one), and only in
+ * the directories the operator listed (common/fsroots.h). */
+static int check_fs_stage(struct svc *s, const struct stage_rec *rec, const struct storspec *sp)
+{
+    char err[700];
+    if (!s->admin)
+        return svc_fail(s, ST_EPERM,
+                        "permission denied: stage '%s': fs:// stages are for admins only (user "
+                        "'%s' is not one); use an s3:// stage or ask an admin",
+                        rec->name, s->user);
+    int rc = fsroots_check(s->cfg, sp->root, NULL, NULL, err, sizeof(err));
+    return rc ? svc_fail(s, rc, "stage '%s': %s", rec->name, err) : 0;
+}
+
 /* Fill rec's storage fields from a URL and options. */
 static int set_storage(struct svc *s, struct stage_rec *rec, const char *url,
                        const struct storspec_opt *opts, size_t nopts)
@@ -106,14 +122,18 @@ static int set_storage(struct svc *s, struct stage_rec *rec, const char *url,
     char err[400], *sealed = NULL, *params = NULL;
     struct storspec *sp = calloc(1, sizeof(*sp));
     int rc = sp ? 0 : ST_ENOMEM;
+    /* fs:// parses here whatever storage.allow_fs_urls says: check_fs_stage()
+     * applies that switch with the rest of the fs:// rules and statuses */
     if (!rc)
-        rc = storspec_parse(url, opts, nopts, s->cfg->storage.allow_fs_urls, sp, err, sizeof(err));
+        rc = storspec_parse(url, opts, nopts, true, sp, err, sizeof(err));
     if (!rc) /* an internal endpoint_url (issue 14 #2), before the probe connects to it */
         rc = endpoint_check(s->cfg, sp->endpoint_url, err, sizeof(err));
     if (rc) {
         svc_fail(s, rc, "stage '%s': %s", rec->name, sp ? err : "out of memory");
         goto out;
     }
+    if (sp->type == STORSPEC_FS && (rc = check_fs_stage(s, rec, sp)) != 0)
+        goto out;
     rc = storspec_seal(sp, catalog_key(), &sealed);
     if (rc == ST_EINVAL) {
         svc_fail(s, rc, "stage '%s': connection secrets need STAGE_MASTER_KEY on the server",

@@ -7,13 +7,16 @@
 #include "backend_s3.h"
 #include "config.h"
 #include "err.h"
+#include "fsroots.h"
 #include "job.h"
 #include "log.h"
 #include "netguard.h"
 #include "secret.h"
 #include "storspec.h"
 
+#include <errno.h>
 #include <event2/event.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,18 +124,52 @@ struct backends *backends_free(struct backends *bs)
     return NULL;
 }
 
+/* An fs:// stage's backend, checked again here: a stage stored before
+ * these rules (or by a frontend configured otherwise) must not reach the
+ * service's files or the host's. The lexical check of the frontend first,
+ * then with the real paths of the base and of storage.fs.root (a base may
+ * be a link into the fs root); the stage's directory is then opened beneath
+ * its base with no link followed (backend_fs_new_beneath()). A stage that
+ * fails here is FAILED_PRECONDITION: it was valid when stored. */
+static int build_fs(struct backends *bs, const struct storspec *s, struct backend **out, char *err,
+                    size_t errlen)
+{
+    struct fsroots_match *m = calloc(1, sizeof(*m));
+    char real_base[PATH_MAX], real_root[PATH_MAX], dir[PATH_MAX + FSROOTS_PATH_MAX];
+    int rc = m ? fsroots_check(bs->cfg, s->root, NULL, m, err, errlen) : ST_ENOMEM;
+    if (rc == ST_EINVAL)
+        rc = ST_EPRECOND;
+    if (!rc && !realpath(m->root, real_base)) {
+        snprintf(err, errlen, "storage.fs_url_roots entry '%.200s': %s", m->root, strerror(errno));
+        rc = ST_EPRECOND;
+    }
+    if (!rc) {
+        snprintf(dir, sizeof(dir), "%s%s%s", real_base, m->sub[0] ? "/" : "", m->sub);
+        /* no fs root on disk (storage.type s3): its lexical form is all there is */
+        if (!realpath(bs->cfg->storage.fs_root, real_root) &&
+            fsroots_normalize(bs->cfg->storage.fs_root, NULL, real_root, sizeof(real_root)))
+            real_root[0] = '\0';
+        if (real_root[0] && fsroots_overlap(dir, real_root)) {
+            snprintf(err, errlen,
+                     "fs:// directory '%.200s' is '%.200s' on disk, which overlaps "
+                     "storage.fs.root '%.200s'",
+                     s->root, dir, real_root);
+            rc = ST_EPRECOND;
+        }
+    }
+    if (!rc)
+        rc = backend_fs_new_beneath(out, bs->base, m->root, m->sub, err, errlen);
+    free(m);
+    return rc;
+}
+
 /* Build a backend for a parsed spec. */
 static int build(struct backends *bs, struct storspec *s, struct backend **out, char *err,
                  size_t errlen)
 {
     switch (s->type) {
     case STORSPEC_FS:
-        if (!bs->cfg->storage.allow_fs_urls) {
-            snprintf(err, errlen,
-                     "fs:// stages are disabled on this worker (storage.allow_fs_urls)");
-            return ST_EPRECOND;
-        }
-        return backend_fs_new(out, bs->base, s->root, err, errlen);
+        return build_fs(bs, s, out, err, errlen);
     case STORSPEC_S3: {
         /* Rooted at the bucket: the stage's path comes with each job (j->root). */
         struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.object_part_size,

@@ -17,7 +17,10 @@
  * waits for: backend_busy()) is freed once that ends, checked every second.
  *
  * Backend roots: an fs:// backend is rooted at the URL's directory (jobs
- * carry root ""); an object-store backend is rooted at the bucket (jobs
+ * carry root ""), which must pass fsroots_check() (storage.allow_fs_urls,
+ * under storage.fs_url_roots, clear of storage.fs.root, also by real path)
+ * and is opened beneath its base without following links, else
+ * ST_EPRECOND; an object-store backend is rooted at the bucket (jobs
  * carry the URL's path as root). fs:// and s3:// have backends; other
  * schemes answer ST_EPRECOND ("backend gcs is not available yet").
  *

@@ -1,6 +1,7 @@
 """Databend stage behaviours, secrets at rest and in logs, users and login
-throttling (issue 4). Run by test_stages.sh with the stack up and
-storage.allow_fs_urls on. Prints one line per check; exits 1 if any failed."""
+throttling (issue 4). Run by test_stages.sh with the stack up,
+storage.allow_fs_urls on and E2E_EXT_DIR and E2E_UNREACHABLE_DIR (which does
+not exist) in storage.fs_url_roots. Prints one line per check; exits 1 if any failed."""
 import os
 import sys
 import time
@@ -13,6 +14,7 @@ SERVER = os.environ["E2E_SERVER"]
 ROOT_PW = os.environ["E2E_ROOT_PW"]
 DATA = os.environ["E2E_DATA"]
 EXT = os.environ["E2E_EXT_DIR"]
+UNREACHABLE = os.environ["E2E_UNREACHABLE_DIR"]
 LOGS = os.environ["E2E_LOGS"]
 R = Redis(int(os.environ["E2E_REDIS_PORT"]))
 FAILS = []
@@ -130,7 +132,7 @@ check("DropStage external queues no deletion", r.job_id == "")
 time.sleep(0.5)
 check("external files survive DropStage", os.path.exists(os.path.join(EXT, "x", "keep.csv")))
 
-got, msg = status(root.rpc, "CreateStage", name="unreach", url="fs:///proc/stage-e2e-nope/")
+got, msg = status(root.rpc, "CreateStage", name="unreach", url="fs://%s/nope/" % UNREACHABLE)
 check("a new external stage is probed: unreachable -> FAILED_PRECONDITION",
       got == "FAILED_PRECONDITION" and "does not answer" in msg, "%s %s" % (got, msg))
 got, _ = status(root.rpc, "DescribeStage", name="unreach")

@@ -14,6 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 export STAGE_STORAGE_ALLOW_FS_URLS=true STAGE_JOBS_LEASE_MS=2000 STAGE_JOBS_RETRY_BASE_MS=200
 e2e_init copy
+export STAGE_STORAGE_FS_URL_ROOTS="$T/ext" # the fs:// stage's base (made below)
 e2e_start
 login_root
 

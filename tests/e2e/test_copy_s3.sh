@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 export E2E_STORAGE=s3 STAGE_STORAGE_ALLOW_FS_URLS=true E2E_S3_LOG=1
 e2e_init copy_s3
+export STAGE_STORAGE_FS_URL_ROOTS="$T/ext" # the fs:// stage's base (made below)
 e2e_start
 login_root
 

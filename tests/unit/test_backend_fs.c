@@ -16,6 +16,7 @@
 #include "backend.h"
 #include "backend_fs.h"
 #include "err.h"
+#include "fsopen.h"
 
 struct fx {
     struct event_base *base;
@@ -358,6 +359,187 @@ static void test_bad_keys(void **st)
     assert_int_equal(backend_key_check("a/b/", true), 0);
 }
 
+static void rm_rf(const char *dir)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *data)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(data, fp);
+    fclose(fp);
+}
+
+static void link_at(const char *target, const char *root, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    if (symlink(target, path) != 0)
+        fail_msg("symlink %s -> %s failed", path, target);
+}
+
+/* A directory outside the root with a secret, and links to it planted
+ * under the root: the backend must neither read, stat, list, write nor
+ * delete anything there (issue 14, finding 1). */
+static void symlink_escape(struct fx *f)
+{
+    struct res r = {0};
+    char out_dir[64], path[256], buf[64] = "", listed[512];
+    int pages;
+    snprintf(out_dir, sizeof(out_dir), "/tmp/stage-fs-out.XXXXXX");
+    assert_non_null(mkdtemp(out_dir));
+    snprintf(path, sizeof(path), "%s/secret", out_dir);
+    write_file(path, "s3cret");
+    snprintf(path, sizeof(path), "%s/sub", out_dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/sub/deep", out_dir);
+    write_file(path, "deep");
+    put(f, "u/own.txt", "mine");
+    snprintf(path, sizeof(path), "%s/secret", out_dir);
+    link_at(out_dir, f->root, "u/dir");    /* a directory link */
+    link_at(path, f->root, "u/file");      /* a file link */
+    link_at(out_dir, f->root, "linkroot"); /* a link at the top */
+
+    const char *escapes[] = {"u/dir/secret", "u/file", "u/dir/sub/deep", "linkroot/secret"};
+    for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++) {
+        r.in_call = true;
+        assert_int_equal(backend_read(f->b, escapes[i], 0, sizeof(buf) - 1, buf, on_read, &r), 0);
+        settle(f, &r);
+        if (r.rc != ST_ENOTFOUND)
+            fail_msg("read %s: %d %s (read '%.*s')", escapes[i], r.rc, r.msg, (int)r.n, buf);
+        r.in_call = true;
+        assert_int_equal(backend_stat(f->b, escapes[i], on_stat, &r), 0);
+        settle(f, &r);
+        if (r.rc != ST_ENOTFOUND)
+            fail_msg("stat %s: %d %s", escapes[i], r.rc, r.msg);
+    }
+    /* listings: the links are skipped, and naming one as the prefix lists nothing */
+    list_all(f, "", NULL, 100, listed, sizeof(listed), &pages);
+    assert_string_equal(listed, "u/own.txt");
+    list_all(f, "u/dir/", NULL, 100, listed, sizeof(listed), &pages);
+    assert_string_equal(listed, "");
+    list_all(f, "u/dir/s", NULL, 100, listed, sizeof(listed), &pages);
+    assert_string_equal(listed, "");
+    list_all(f, "linkroot/", NULL, 100, listed, sizeof(listed), &pages);
+    assert_string_equal(listed, "");
+
+    /* a write through a linked directory fails and leaves nothing outside */
+    r.in_call = true;
+    assert_int_equal(backend_write_open(f->b, "u/dir/planted", NULL, on_open, &r), 0);
+    settle(f, &r);
+    assert_int_equal(r.rc, 0);
+    struct backend_writer *w = r.w;
+    r.in_call = true;
+    assert_int_equal(backend_write_part(w, 0, "evil", 4, on_done, &r), 0);
+    settle(f, &r);
+    r.in_call = true;
+    assert_int_equal(backend_write_commit(w, on_done, &r), 0);
+    settle(f, &r);
+    assert_int_equal(r.rc, ST_EEXIST);
+    snprintf(path, sizeof(path), "%s/planted", out_dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    /* deletes: through a link NOT_FOUND; a link itself goes, never its target */
+    const char *keys[] = {"u/dir/secret", "u/dir/sub/deep", "u/file"};
+    r.in_call = true;
+    assert_int_equal(backend_delete_batch(f->b, keys, 3, "u/", on_delete, &r), 0);
+    settle(f, &r);
+    assert_int_equal(r.errs[0], ST_ENOTFOUND);
+    assert_int_equal(r.errs[1], ST_ENOTFOUND);
+    assert_int_equal(r.errs[2], 0);
+    snprintf(path, sizeof(path), "%s/secret", out_dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/sub/deep", out_dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/u/file", f->root);
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(count_dir(out_dir), 2); /* secret and sub, nothing added */
+    rm_rf(out_dir);
+}
+
+static void test_symlink_escape(void **st)
+{
+    symlink_escape(*st);
+}
+
+/* The same on a kernel without openat2: the component walk. */
+static void test_symlink_escape_walk(void **st)
+{
+    fsopen_force_walk(true);
+    symlink_escape(*st);
+    fsopen_force_walk(false);
+}
+
+/* .tmp replaced by a link: temp files are not created through it. */
+static void test_tmp_link(void **st)
+{
+    struct fx *f = *st;
+    struct res r = {0};
+    char out_dir[64], path[256];
+    snprintf(out_dir, sizeof(out_dir), "/tmp/stage-fs-out.XXXXXX");
+    assert_non_null(mkdtemp(out_dir));
+    snprintf(path, sizeof(path), "%s/.tmp", f->root);
+    assert_int_equal(rmdir(path), 0);
+    link_at(out_dir, f->root, ".tmp");
+    r.in_call = true;
+    assert_int_equal(backend_write_open(f->b, "k", NULL, on_open, &r), 0);
+    settle(f, &r);
+    struct backend_writer *w = r.w;
+    r.in_call = true;
+    assert_int_equal(backend_write_part(w, 0, "x", 1, on_done, &r), 0);
+    settle(f, &r);
+    assert_int_not_equal(r.rc, 0);
+    assert_int_equal(count_dir(out_dir), 0);
+    r.in_call = true;
+    assert_int_equal(backend_write_abort(w, on_done, &r), 0);
+    settle(f, &r);
+    rm_rf(out_dir);
+}
+
+/* An fs:// stage's backend: made beneath its base, never creating the base,
+ * never through a link. */
+static void test_new_beneath(void **st)
+{
+    struct fx *f = *st;
+    struct backend *b = NULL;
+    char err[256] = "", out_dir[64], path[256];
+    snprintf(out_dir, sizeof(out_dir), "/tmp/stage-fs-out.XXXXXX");
+    assert_non_null(mkdtemp(out_dir));
+    /* the base must exist: nothing is created for a missing one */
+    snprintf(path, sizeof(path), "%s/nobase", out_dir);
+    assert_int_equal(backend_fs_new_beneath(&b, f->base, path, "a/b", err, sizeof(err)),
+                     ST_EPRECOND);
+    assert_null(b);
+    assert_int_not_equal(access(path, F_OK), 0);
+    /* the stage directory is made beneath the base */
+    assert_int_equal(backend_fs_new_beneath(&b, f->base, f->root, "ext/a", err, sizeof(err)), 0);
+    struct res r = {0};
+    r.in_call = true;
+    assert_int_equal(backend_write_open(b, "x.csv", NULL, on_open, &r), 0);
+    settle(f, &r);
+    struct backend_writer *w = r.w;
+    r.in_call = true;
+    assert_int_equal(backend_write_commit(w, on_done, &r), 0);
+    settle(f, &r);
+    assert_int_equal(r.rc, 0);
+    backend_free(b);
+    b = NULL;
+    snprintf(path, sizeof(path), "%s/ext/a/x.csv", f->root);
+    assert_int_equal(access(path, F_OK), 0);
+    /* a link on the stage's path below the base is refused; nothing made outside */
+    link_at(out_dir, f->root, "ext/l");
+    assert_int_equal(backend_fs_new_beneath(&b, f->base, f->root, "ext/l/new", err, sizeof(err)),
+                     ST_EPRECOND);
+    assert_non_null(strstr(err, "symbolic link"));
+    assert_null(b);
+    assert_int_equal(count_dir(out_dir), 0);
+    rm_rf(out_dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +549,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stat_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_escape, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_escape_walk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tmp_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_beneath, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -456,10 +456,77 @@ static void test_endpoint_allow(void **st)
     assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
 }
 
+/* storage.fs_url_roots: a YAML sequence, a ':'-joined scalar or variable,
+ * bounded, checked against storage.fs.root by config_validate(). */
+static void test_fs_url_roots(void **st)
+{
+    (void)st;
+    struct config c;
+    char err[256] = "";
+    config_defaults(&c);
+    assert_int_equal(c.storage.fs_url_roots.n, 0); /* default: none */
+    assert_int_equal(parse(&c,
+                           "storage:\n  fs:\n    root: /var/lib/stage\n"
+                           "  fs_url_roots:\n    - /srv/ext\n    - /mnt/a:b\n",
+                           err),
+                     0);
+    assert_int_equal(c.storage.fs_url_roots.n, 2);
+    assert_string_equal(c.storage.fs_url_roots.item[0], "/srv/ext");
+    assert_string_equal(c.storage.fs_url_roots.item[1], "/mnt/a:b"); /* the sequence keeps ':' */
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    assert_int_equal(parse(&c, "storage: {fs_url_roots: '/a:/b::/c'}\n", err), 0);
+    assert_int_equal(c.storage.fs_url_roots.n, 3);
+    assert_string_equal(c.storage.fs_url_roots.item[2], "/c");
+    assert_int_equal(parse(&c, "storage: {fs_url_roots: []}\n", err), 0);
+    assert_int_equal(c.storage.fs_url_roots.n, 0);
+    /* the environment replaces the file's list */
+    reset_env(NULL);
+    setenv_fake("STAGE_STORAGE_FS_URL_ROOTS", "/x:/y");
+    assert_int_equal(parse(&c, "storage: {fs_url_roots: [/a, /b, /c]}\n", err), 0);
+    assert_int_equal(config_apply_env(&c, fake_getenv, err, sizeof(err)), 0);
+    assert_int_equal(c.storage.fs_url_roots.n, 2);
+    assert_string_equal(c.storage.fs_url_roots.item[1], "/y");
+    /* bounded, and only that key takes a list */
+    assert_int_equal(
+        parse(&c, "storage: {fs_url_roots: [/1, /2, /3, /4, /5, /6, /7, /8, /9]}\n", err),
+        ST_EINVAL);
+    assert_non_null(strstr(err, "at most 8 entries"));
+    assert_int_equal(parse(&c, "storage: {fs_url_roots: [[/a]]}\n", err), ST_EINVAL);
+    assert_non_null(strstr(err, "plain strings"));
+    assert_int_equal(parse(&c, "storage: {fs_url_roots: /a}\nstorage.fs_url_roots: /b\n", err),
+                     ST_EINVAL);
+    assert_non_null(strstr(err, "duplicate key"));
+    assert_int_equal(parse(&c, "storage: {type: [fs]}\n", err), ST_EINVAL);
+    assert_non_null(strstr(err, "does not take a list"));
+
+    static const struct {
+        const char *yaml;
+        const char *needle;
+    } bad[] = {
+        {"storage: {fs: {root: /d}, fs_url_roots: [ext]}", "not an absolute path"},
+        {"storage: {fs: {root: /d}, fs_url_roots: [/srv/../d]}", "'..'"},
+        {"storage: {fs: {root: /d}, fs_url_roots: [/]}", "every file"},
+        {"storage: {fs: {root: /d}, fs_url_roots: ['//']}", "every file"},
+        {"storage: {fs: {root: /d}, fs_url_roots: [/srv, /d]}", "storage.fs.root '/d'"},
+        {"storage: {fs: {root: /d/}, fs_url_roots: [/d/stage/user]}", "inside it"},
+        {"storage: {fs: {root: /d}, fs_url_roots: [/d/./x]}", "inside it"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse(&c, bad[i].yaml, err), 0);
+        int rc = config_validate(&c, err, sizeof(err));
+        if (rc != ST_EINVAL || !strstr(err, bad[i].needle))
+            fail_msg("row %zu (%s): rc %d, err '%s'", i, bad[i].yaml, rc, err);
+    }
+    /* a root that holds storage.fs.root is fine: stages beside it are */
+    assert_int_equal(parse(&c, "storage: {fs: {root: /srv/stage}, fs_url_roots: [/srv]}", err), 0);
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_defaults, reset_env),
+        cmocka_unit_test_setup(test_fs_url_roots, reset_env),
         cmocka_unit_test_setup(test_yaml_nested, reset_env),
         cmocka_unit_test_setup(test_yaml_dotted_and_empty, reset_env),
         cmocka_unit_test_setup(test_yaml_unknown_key, reset_env),
