@@ -17,8 +17,8 @@
 #include "rpc.h"
 
 #include "err.h"
+#include "pemfile.h"
 
-#include <errno.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
@@ -92,28 +92,6 @@ static struct {
     char *ca, *cert, *key;
 } g_tls;
 
-static int read_pem(const char *path, char **out, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        return ST_ENOTFOUND;
-    }
-    char *buf = malloc((1 << 20) + 1);
-    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-    fclose(f);
-    if (!buf)
-        return ST_ENOMEM;
-    buf[n] = '\0';
-    if (!strstr(buf, "-----BEGIN ")) {
-        free(buf);
-        snprintf(err, errlen, "'%s' is not a PEM file", path);
-        return ST_EINVAL;
-    }
-    *out = buf;
-    return 0;
-}
-
 int rpc_tls_set(const char *ca, const char *cert, const char *key, char *err, size_t errlen)
 {
     if (!cert != !key) {
@@ -122,11 +100,11 @@ int rpc_tls_set(const char *ca, const char *cert, const char *key, char *err, si
     }
     int rc = 0;
     if (ca && *ca)
-        rc = read_pem(ca, &g_tls.ca, err, errlen);
+        rc = pemfile_read(ca, &g_tls.ca, err, errlen);
     if (!rc && cert)
-        rc = read_pem(cert, &g_tls.cert, err, errlen);
+        rc = pemfile_read(cert, &g_tls.cert, err, errlen);
     if (!rc && key)
-        rc = read_pem(key, &g_tls.key, err, errlen);
+        rc = pemfile_read(key, &g_tls.key, err, errlen);
     g_tls.on = rc == 0;
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "loop.h"
 #include "presign_fs.h"
+#include "pemfile.h"
 #include "presign_http.h"
 #include "promtext.h"
 #include "rpcstats.h"
@@ -22,6 +23,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,16 @@ int http_answer_text(struct MHD_Connection *conn, int code, const char *allow, c
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)code, r);
     MHD_destroy_response(r);
     return ok == MHD_YES ? 0 : ST_ENOMEM;
+}
+
+int http_answerf(struct MHD_Connection *conn, int code, const char *allow, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    return http_answer_text(conn, code, allow, text);
 }
 
 /* ------------------------------------------------------------ probes */
@@ -429,8 +441,8 @@ int http_start(struct http **out, const struct config *cfg, const struct server 
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    if (tls_enabled(cfg) && (tls_read_pem(cfg->server.tls_cert_file, &h->cert, err, errlen) ||
-                             tls_read_pem(cfg->server.tls_key_file, &h->key, err, errlen))) {
+    if (tls_enabled(cfg) && (pemfile_read(cfg->server.tls_cert_file, &h->cert, err, errlen) ||
+                             pemfile_read(cfg->server.tls_key_file, &h->key, err, errlen))) {
         http_stop(h);
         return ST_EINVAL;
     }

@@ -52,6 +52,10 @@ struct http_ctx {
  * Allow header. 0 or ST_ENOMEM. Loop thread. */
 int http_answer_text(struct MHD_Connection *conn, int code, const char *allow, const char *text);
 
+/* The same with the text made by printf. */
+int http_answerf(struct MHD_Connection *conn, int code, const char *allow, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Resume a suspended connection and have the listener look at it at once
  * (from a fiber: the loop runs libmicrohttpd after the fiber yields). */
 void http_resume(struct MHD_Connection *conn);

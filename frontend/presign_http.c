@@ -512,19 +512,6 @@ static void relay_main(void *arg)
 
 /* ------------------------------------------------------------ entry */
 
-static int answer_now(struct MHD_Connection *conn, int code, const char *allow, const char *fmt,
-                      ...) __attribute__((format(printf, 4, 5)));
-static int answer_now(struct MHD_Connection *conn, int code, const char *allow, const char *fmt,
-                      ...)
-{
-    char text[800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    return http_answer_text(conn, code, allow, text);
-}
-
 /* The checks that need only the headers: signature, expiry, method,
  * Content-Type and Content-Length. 0, or the answer is queued (> 0). */
 static int check_headers(struct presign_http *p, struct MHD_Connection *conn, bool put,
@@ -537,13 +524,13 @@ static int check_headers(struct presign_http *p, struct MHD_Connection *conn, bo
     int rc = presign_fs_verify(key, sizeof(key), token, (long long)time(NULL), cl);
     memset(key, 0, sizeof(key));
     if (rc == ST_ETIMEOUT)
-        return answer_now(conn, 403, NULL, "presigned URL expired"), 1;
+        return http_answerf(conn, 403, NULL, "presigned URL expired"), 1;
     if (rc)
-        return answer_now(conn, 403, NULL, "presigned URL is invalid (bad signature)"), 1;
+        return http_answerf(conn, 403, NULL, "presigned URL is invalid (bad signature)"), 1;
     if (cl->put != put)
-        return answer_now(conn, 405, cl->put ? "PUT" : "GET",
-                          "this presigned URL is for %s of '%s'", cl->put ? "PUT" : "GET",
-                          cl->location),
+        return http_answerf(conn, 405, cl->put ? "PUT" : "GET",
+                            "this presigned URL is for %s of '%s'", cl->put ? "PUT" : "GET",
+                            cl->location),
                1;
     if (!put)
         return 0;
@@ -551,23 +538,23 @@ static int check_headers(struct presign_http *p, struct MHD_Connection *conn, bo
     const char *cl_s = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     snprintf(req_type, typelen, "%s", ct ? ct : "");
     if (httphdr_content_type_check(req_type, "Content-Type", err, sizeof(err)))
-        return answer_now(conn, 400, NULL, "%s", err), 1;
+        return http_answerf(conn, 400, NULL, "%s", err), 1;
     if (cl->content_type[0] && req_type[0] && strcmp(cl->content_type, req_type) != 0)
-        return answer_now(conn, 400, NULL,
-                          "Content-Type '%s' is not the signed one ('%s') for '%s'", req_type,
-                          cl->content_type, cl->location),
+        return http_answerf(conn, 400, NULL,
+                            "Content-Type '%s' is not the signed one ('%s') for '%s'", req_type,
+                            cl->content_type, cl->location),
                1;
     char *end = NULL;
     *length = cl_s ? strtoll(cl_s, &end, 10) : -1;
     if (!cl_s || end == cl_s || *end || *length < 0)
-        return answer_now(conn, 411, NULL,
-                          "a presigned PUT needs a Content-Length (no chunked bodies)"),
+        return http_answerf(conn, 411, NULL,
+                            "a presigned PUT needs a Content-Length (no chunked bodies)"),
                1;
     if (*length > p->cfg->server.presign_max_put_bytes)
-        return answer_now(conn, 413, NULL,
-                          "body of %lld bytes is over server.presign_max_put_bytes (%d); use "
-                          "UploadFile for larger files",
-                          *length, p->cfg->server.presign_max_put_bytes),
+        return http_answerf(conn, 413, NULL,
+                            "body of %lld bytes is over server.presign_max_put_bytes (%d); use "
+                            "UploadFile for larger files",
+                            *length, p->cfg->server.presign_max_put_bytes),
                1;
     return 0;
 }
@@ -577,8 +564,8 @@ int presign_http_start(struct presign_http *p, struct MHD_Connection *conn, cons
 {
     bool put = strcmp(method, MHD_HTTP_METHOD_PUT) == 0;
     if (!put && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
-        return answer_now(conn, 405, "GET, PUT",
-                          "presigned URLs take GET (download) or PUT (upload)");
+        return http_answerf(conn, 405, "GET, PUT",
+                            "presigned URLs take GET (download) or PUT (upload)");
     struct relay *r = calloc(1, sizeof(*r));
     if (!r)
         return ST_ENOMEM;
@@ -588,10 +575,10 @@ int presign_http_start(struct presign_http *p, struct MHD_Connection *conn, cons
     }
     if (p->stopping || p->active >= p->cfg->server.presign_relays) {
         free(r);
-        return answer_now(conn, 503, NULL, "%s",
-                          p->stopping ? "the server is shutting down; retry on another"
-                                      : "too many presigned transfers at once "
-                                        "(server.presign_relays); retry");
+        return http_answerf(conn, 503, NULL, "%s",
+                            p->stopping ? "the server is shutting down; retry on another"
+                                        : "too many presigned transfers at once "
+                                          "(server.presign_relays); retry");
     }
     r->x.access = relay_access;
     r->x.completed = relay_completed;

@@ -4,8 +4,8 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "pemfile.h"
 
-#include <errno.h>
 #include <grpc/grpc_security.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,34 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define PEM_MAX (1 << 20)
-
 bool tls_enabled(const struct config *cfg)
 {
     return cfg->server.tls_cert_file[0] && cfg->server.tls_key_file[0];
-}
-
-int tls_read_pem(const char *path, char **out, char *err, size_t errlen)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-        return ST_ENOTFOUND;
-    }
-    char *buf = malloc(PEM_MAX + 1);
-    size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
-    fclose(f);
-    if (!buf)
-        return snprintf(err, errlen, "out of memory"), ST_ENOMEM;
-    buf[n <= PEM_MAX ? n : PEM_MAX] = '\0';
-    if (n > PEM_MAX || !strstr(buf, "-----BEGIN ")) {
-        free(buf);
-        snprintf(err, errlen, "'%s' is %s", path, n > PEM_MAX ? "over 1 MiB" : "not PEM");
-        return ST_EINVAL;
-    }
-    *out = buf;
-    return 0;
 }
 
 /* What the files looked like at the last load. */
@@ -76,10 +51,10 @@ static grpc_ssl_server_certificate_config *load(const struct config *cfg, char *
 {
     char *cert = NULL, *key = NULL, *ca = NULL;
     grpc_ssl_server_certificate_config *c = NULL;
-    if (!tls_read_pem(cfg->server.tls_cert_file, &cert, err, errlen) &&
-        !tls_read_pem(cfg->server.tls_key_file, &key, err, errlen) &&
+    if (!pemfile_read(cfg->server.tls_cert_file, &cert, err, errlen) &&
+        !pemfile_read(cfg->server.tls_key_file, &key, err, errlen) &&
         (!cfg->server.tls_client_ca_file[0] ||
-         !tls_read_pem(cfg->server.tls_client_ca_file, &ca, err, errlen))) {
+         !pemfile_read(cfg->server.tls_client_ca_file, &ca, err, errlen))) {
         grpc_ssl_pem_key_cert_pair pair = {key, cert};
         /* gRPC (1.51) asserts a root set on a reloadable config even when it
          * requests no client certificate: give it the server's own chain,

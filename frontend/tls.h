@@ -27,8 +27,4 @@ bool tls_enabled(const struct config *cfg);
  * releases them. The reload state lives until exit. */
 grpc_server_credentials *tls_grpc_credentials(const struct config *cfg, char *err, size_t errlen);
 
-/* Read a whole PEM file (at most 1 MiB) into a NUL-terminated malloc'd
- * string. 0, ST_ENOTFOUND / ST_EINVAL (not PEM, too big) with `err`. */
-int tls_read_pem(const char *path, char **out, char *err, size_t errlen);
-
 #endif
