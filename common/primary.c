@@ -314,6 +314,13 @@ bool primary_enabled(const struct config *cfg)
     return cfg && cfg->redis.sentinels[0] && cfg->redis.master_name[0];
 }
 
+int primary_wait_replicas(const struct config *cfg)
+{
+    if (cfg->redis.wait_replicas >= 0)
+        return cfg->redis.wait_replicas;
+    return primary_enabled(cfg) ? 1 : 0;
+}
+
 static void deadline_in(struct timespec *ts, int ms)
 {
     clock_gettime(CLOCK_REALTIME, ts);

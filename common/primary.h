@@ -27,6 +27,10 @@ struct config;
 /* Sentinel configured (both keys set; config_validate() checked them). */
 bool primary_enabled(const struct config *cfg);
 
+/* Replicas a new job must reach (WAIT) before its creation is answered:
+ * redis.wait_replicas, whose default (-1) means 1 with Sentinel, else 0. */
+int primary_wait_replicas(const struct config *cfg);
+
 /* The current primary. wait_ms > 0: wait up to that long for the first
  * answer (threads that may block: start-up, the heartbeat); 0: never wait
  * (an event loop). 0 and host/port, or ST_EUNAVAIL with the reason in `err`
