@@ -24,6 +24,7 @@
 #include "log.h"
 #include "netguard.h"
 #include "rconn.h"
+#include "sentinel.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -92,6 +93,10 @@ static const struct key keys[] = {
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
+    {"redis.sentinels", K_WORDS, FLD(redis.sentinels), 0, 0, 0},
+    {"redis.master_name", K_STR, FLD(redis.master_name), 0, 0, 0},
+    {"redis.wait_replicas", K_INT, FLD(redis.wait_replicas), -1, 16, 0},
+    {"redis.wait_timeout_ms", K_INT, FLD(redis.wait_timeout_ms), 1, 60000, 0},
     {"storage.type", K_STR, FLD(storage.type), 0, 0, 0},
     {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
     {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
@@ -198,6 +203,8 @@ void config_defaults(struct config *cfg)
     cfg->server.http_timeout_s = 30;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
     cfg->redis.timeout_ms = 5000;
+    cfg->redis.wait_replicas = -1;
+    cfg->redis.wait_timeout_ms = 500;
     snprintf(cfg->storage.type, sizeof(cfg->storage.type), "fs");
     snprintf(cfg->storage.fs_root, sizeof(cfg->storage.fs_root), "./data");
     cfg->storage.allow_fs_urls = false;
@@ -628,6 +635,8 @@ int config_load(struct config *cfg, const char *path, char *(*getenv_fn)(const c
     return rc ? rc : config_validate(cfg, err, errlen);
 }
 
+static int check_sentinels(const struct config *cfg, char *err, size_t errlen);
+
 static int check_ranges(const struct config *cfg, char *err, size_t errlen)
 {
     for (size_t i = 0; i < NKEYS; i++) {
@@ -705,6 +714,24 @@ static int check_strings(const struct config *cfg, char *err, size_t errlen)
     if (rconn_parse_url(cfg->redis.url, &a, why, sizeof(why)) != 0)
         return fail(err, errlen, "redis.url: %s", why);
     memset(&a, 0, sizeof(a)); /* it may hold a password from the URL */
+    return check_sentinels(cfg, err, errlen);
+}
+
+/* redis.sentinels and redis.master_name go together. */
+static int check_sentinels(const struct config *cfg, char *err, size_t errlen)
+{
+    char why[300];
+    struct sentinel_list l;
+    if (!cfg->redis.sentinels[0] && !cfg->redis.master_name[0])
+        return 0;
+    if (!cfg->redis.sentinels[0] || !cfg->redis.master_name[0])
+        return fail(err, errlen, "redis.sentinels and redis.master_name: set both or neither");
+    if (sentinel_parse_list(cfg->redis.sentinels, &l, why, sizeof(why)) != 0)
+        return fail(err, errlen, "%s", why);
+    if (strncmp(cfg->redis.url, "unix://", 7) == 0)
+        return fail(err, errlen,
+                    "redis.url: a unix socket cannot follow a failover; with redis.sentinels "
+                    "use redis://[:password@]any-host[/db] (the host and port are ignored)");
     return 0;
 }
 

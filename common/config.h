@@ -64,6 +64,15 @@ struct config {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */
         char password[128]; /* env STAGE_REDIS_PASSWORD only */
         int timeout_ms;     /* connect/command timeout, default 5000 */
+        /* Sentinel: "host:port, ..." (a YAML list is joined so) and the name
+         * they monitor; when set, every connection asks them for the primary
+         * instead of using redis.url's host and port (common/primary.h) */
+        char sentinels[1024];
+        char master_name[128];
+        /* WAIT for this many replicas after creating a job: -1 (default) =
+         * 1 with sentinels, 0 without; wait_timeout_ms bounds it (500) */
+        int wait_replicas;
+        int wait_timeout_ms;
     } redis;
     struct {
         char type[16];      /* fs (default) | s3 | gcs | azblob */

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "primary.h"
 
 #include <ctype.h>
 #include <hiredis/async.h>
@@ -216,14 +217,23 @@ static void addr_name(const struct redis_addr *a, char *buf, size_t n)
         snprintf(buf, n, "%s:%d", a->host, a->port);
 }
 
-/* Parse the URL and let the configured password win over one in the URL. */
-static int resolve(const struct config *cfg, struct redis_addr *a, char *err, size_t errlen)
+/* Parse the URL and let the configured password win over one in the URL.
+ * With Sentinel, host and port are the primary's (primary.h): waiting up to
+ * `wait_ms` for a first answer, 0 from an event loop. */
+static int resolve(const struct config *cfg, struct redis_addr *a, int wait_ms, char *err,
+                   size_t errlen)
 {
-    char why[200];
+    char why[300];
     if (rconn_parse_url(cfg->redis.url, a, why, sizeof(why)) != 0)
         return fail(ST_EUNAVAIL, err, errlen, "%s", why);
     if (cfg->redis.password[0])
         snprintf(a->password, sizeof(a->password), "%s", cfg->redis.password);
+    if (primary_enabled(cfg) &&
+        primary_get(cfg, a->host, sizeof(a->host), &a->port, wait_ms, why, sizeof(why)) != 0) {
+        memset(a->password, 0, sizeof(a->password));
+        return fail(ST_EUNAVAIL, err, errlen, "redis (sentinel, master %s): %s",
+                    cfg->redis.master_name, why);
+    }
     return 0;
 }
 
@@ -271,7 +281,7 @@ int rconn_connect(const struct config *cfg, struct redisContext **out, char *err
     struct redis_addr a;
     char where[300];
     *out = NULL;
-    int rc = resolve(cfg, &a, err, errlen);
+    int rc = resolve(cfg, &a, cfg->redis.timeout_ms, err, errlen);
     if (rc)
         return rc;
     addr_name(&a, where, sizeof(where));
@@ -309,7 +319,7 @@ int rconn_connect_async(const struct config *cfg, struct redisAsyncContext **out
     struct redis_addr a;
     char where[300], db[16];
     *out = NULL;
-    int rc = resolve(cfg, &a, err, errlen);
+    int rc = resolve(cfg, &a, 0, err, errlen);
     if (rc)
         return rc;
     addr_name(&a, where, sizeof(where));

@@ -2,7 +2,10 @@
  *
  * URLs: redis://[:password@]host[:port][/db] and unix:///path/to/sock[?db=N].
  * The password from the config (STAGE_REDIS_PASSWORD) wins over one in the URL.
- * hiredis 0.14 has no TLS: Redis must be local or on a trusted network. */
+ * hiredis 0.14 has no TLS: Redis must be local or on a trusted network.
+ * With redis.sentinels, host and port come from the sentinels instead
+ * (primary.h): the sync connect waits up to redis.timeout_ms for their first
+ * answer, the async one never waits (ST_EUNAVAIL until there is one). */
 #ifndef STAGE_RCONN_H
 #define STAGE_RCONN_H
 

@@ -3,6 +3,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "primary.h"
 #include "rconn.h"
 
 #include <hiredis/adapters/libevent.h>
@@ -13,6 +14,7 @@
 static struct {
     const struct config *cfg;
     redisAsyncContext *ac[AREDIS_CONNS];
+    unsigned gen[AREDIS_CONNS]; /* primary_generation() when ac[i] was opened */
     unsigned next;
 } A;
 
@@ -33,6 +35,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
     int i = slot_of(ac);
     if (i >= 0)
         A.ac[i] = NULL;
+    primary_suspect(); /* with Sentinel: ask again before the next try */
     log_warn("redis: cannot connect: %s", ac->errstr);
 }
 
@@ -41,8 +44,10 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     int i = slot_of(ac);
     if (i >= 0)
         A.ac[i] = NULL; /* hiredis frees it after this callback */
-    if (status != REDIS_OK)
+    if (status != REDIS_OK) {
+        primary_suspect();
         log_warn("redis: connection lost: %s", ac->errstr);
+    }
 }
 
 void aredis_init(const struct config *cfg)
@@ -62,6 +67,7 @@ redisAsyncContext *aredis_ctx(int slot, char *err, size_t errlen)
     if (A.ac[slot])
         return A.ac[slot];
     redisAsyncContext *ac = NULL;
+    unsigned gen = primary_generation(); /* before: a change in between reconnects once more */
     if (rconn_connect_async(A.cfg, &ac, err, errlen))
         return NULL;
     if (redisLibeventAttach(ac, loop_base()) != REDIS_OK) {
@@ -72,7 +78,17 @@ redisAsyncContext *aredis_ctx(int slot, char *err, size_t errlen)
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     A.ac[slot] = ac;
+    A.gen[slot] = gen;
     return ac;
+}
+
+void aredis_renew_if_stale(int slot)
+{
+    /* the sentinels named another primary: this connection may still reach
+     * the old one (a partition, a demotion the sentinel's CLIENT KILL missed) */
+    if (slot >= 0 && slot < AREDIS_CONNS && A.ac[slot] && primary_enabled(A.cfg) &&
+        A.gen[slot] != primary_generation())
+        aredis_reset(slot, A.ac[slot]);
 }
 
 void aredis_reset(int slot, redisAsyncContext *ac)

@@ -37,6 +37,11 @@ struct redisAsyncContext *aredis_ctx(int slot, char *err, size_t errlen);
  * Redis hangs or the network lost it). */
 void aredis_reset(int slot, struct redisAsyncContext *ac);
 
+/* With Sentinel: drop connection `slot` if it was opened before the
+ * primary last changed (primary.h). Call it only between pipelines: the
+ * commands of one pipeline must all reach one connection. */
+void aredis_renew_if_stale(int slot);
+
 /* Connections open now (for /metrics and the bench). */
 int aredis_open_count(void);
 

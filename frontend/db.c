@@ -11,7 +11,9 @@
 #include "job.h"
 #include "loop.h"
 #include "pipe.h"
+#include "primary.h"
 #include "rconn.h"
+#include "sentinel.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DB_MAX_ARGS 32
 
@@ -138,6 +141,8 @@ static int async_append(struct db *db, int argc, const char **argv, const size_t
     char err[200];
     if (db->slot < 0)
         db->slot = aredis_pick();
+    if (db->n == 0) /* a pipeline stays on one connection */
+        aredis_renew_if_stale(db->slot);
     redisAsyncContext *ac = aredis_ctx(db->slot, err, sizeof(err));
     if (!ac) {
         snprintf(db->err, sizeof(db->err), "redis unavailable: %s", err);
@@ -238,6 +243,8 @@ static int db_reply_error(struct db *db, const redisReply *r)
     static const char *const unavail[] = {"LOADING",  "MASTERDOWN",  "READONLY", "BUSY",
                                           "TRYAGAIN", "CLUSTERDOWN", "NOAUTH"};
     snprintf(db->err, sizeof(db->err), "redis error: %.*s", (int)r->len, r->str);
+    if (sentinel_error_means_failover(r->str))
+        db->failover = true; /* the caller drops the connection once the replies are read */
     if (has_prefix(r->str, "OOM"))
         return ST_ELIMIT;
     for (size_t i = 0; i < sizeof(unavail) / sizeof(unavail[0]); i++)
@@ -260,6 +267,23 @@ static int db_take(struct db *db, redisReply *r, struct redisReply **out)
     else
         freeReplyObject(r);
     return rc;
+}
+
+/* A reply said the server is not (or not yet) a usable primary (READONLY
+ * after a failover, LOADING after a restart): drop the connection so that
+ * the next command connects to whatever the sentinels name now. */
+static void drop_if_failover(struct db *db)
+{
+    if (!db->failover)
+        return;
+    db->failover = false;
+    primary_suspect();
+    if (db_async(db)) {
+        aredis_reset(db->slot, db->ac);
+    } else if (db->c) {
+        redisFree(db->c);
+        db->c = NULL;
+    }
 }
 
 /* Collect every ticket's reply as exec_into() does for the sync path. */
@@ -303,20 +327,62 @@ static int async_exec(struct db *db, struct redisReply **each, struct redisReply
     return rc;
 }
 
+static int cmd_once(struct db *db, struct redisReply **out, int argc, const char **argv,
+                    const size_t *lens)
+{
+    int rc;
+    if (db_async(db)) {
+        db->err[0] = '\0';
+        rc = async_append(db, argc, argv, lens);
+        if (!rc)
+            rc = async_exec(db, NULL, out);
+    } else {
+        rc = db_connect(db);
+        if (!rc)
+            rc = db_take(db, redisCommandArgv(db->c, argc, argv, lens), out);
+    }
+    drop_if_failover(db);
+    return rc;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pause_ms(const struct db *db, int64_t ms)
+{
+    if (db_async(db)) {
+        loop_sleep_ms(ms);
+    } else {
+        struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* A read whose connection broke (a restart, a failover, a stale connection
+ * the loop had not noticed yet) is sent again on a new one, with a growing
+ * pause, until redis.timeout_ms has passed since the first try: callers see
+ * UNAVAILABLE only when Redis stays away. A read that timed out is not
+ * retried (it already took the whole timeout), nor is a write: its first
+ * copy may have run. */
 int db_cmd_argv(struct db *db, struct redisReply **out, int argc, const char **argv,
                 const size_t *lens)
 {
     if (out)
         *out = NULL;
-    if (db_async(db)) {
-        db->err[0] = '\0';
-        int rc = async_append(db, argc, argv, lens);
-        return rc ? rc : async_exec(db, NULL, out);
+    bool retryable = argc > 0 && sentinel_cmd_retryable(argv[0], lens ? lens[0] : strlen(argv[0]));
+    int64_t start = mono_ms(), pause = 50, budget = reply_timeout_ms(db);
+    for (;;) {
+        int rc = cmd_once(db, out, argc, argv, lens);
+        int64_t spent = mono_ms() - start;
+        if (rc != ST_EUNAVAIL || !retryable || spent + pause >= budget)
+            return rc;
+        pause_ms(db, pause);
+        pause = pause * 2 > 500 ? 500 : pause * 2;
     }
-    int rc = db_connect(db);
-    if (rc)
-        return rc;
-    return db_take(db, redisCommandArgv(db->c, argc, argv, lens), out);
 }
 
 /* Collect a NULL-terminated list of strings into argv/lens. */
@@ -415,12 +481,16 @@ static int exec_into(struct db *db, int n, struct redisReply **each, struct redi
 
 int db_exec_each(struct db *db, int n, struct redisReply **replies)
 {
-    return exec_into(db, n, replies, NULL);
+    int rc = exec_into(db, n, replies, NULL);
+    drop_if_failover(db);
+    return rc;
 }
 
 int db_exec(struct db *db, int n, struct redisReply **last)
 {
-    return exec_into(db, n, NULL, last);
+    int rc = exec_into(db, n, NULL, last);
+    drop_if_failover(db);
+    return rc;
 }
 
 int db_cmd_blocking(struct db *db, struct redisReply **out, int block_ms, const char *arg0, ...)

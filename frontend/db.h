@@ -17,6 +17,7 @@
 
 #include "job.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config;
@@ -38,6 +39,7 @@ struct db {
     int n, ndone, cap;
     struct waiter *w;
     struct hub_sub *sub; /* jobs_wait(): this caller's job events */
+    bool failover;       /* a reply said READONLY/LOADING: drop the connection */
 };
 
 void db_init(struct db *db, const struct config *cfg);

@@ -16,6 +16,7 @@
 #include "job.h"
 #include "log.h"
 #include "loop.h"
+#include "primary.h"
 #include "rconn.h"
 #include "strhash.h"
 
@@ -206,6 +207,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     if (ac != H.ac)
         return;
     H.ac = NULL;
+    if (status != REDIS_OK)
+        primary_suspect(); /* with Sentinel: a failover may be under way */
     if (!H.stopping)
         log_warn("hub: Pub/Sub connection lost (%s); resubscribing",
                  status == REDIS_OK ? "closed" : ac->errstr);
@@ -231,6 +234,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
     /* hiredis 0.14 frees a context whose connect failed without calling
      * the disconnect callback: forget it here and try again. */
     log_warn("hub: cannot connect: %s", ac->errstr);
+    primary_suspect();
     H.ac = NULL;
     schedule_reconnect();
 }

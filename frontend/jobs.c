@@ -8,12 +8,15 @@
 #include "fiber.h"
 #include "hub.h"
 #include "keys.h"
+#include "log.h"
 #include "loop.h"
 #include "pipe.h"
+#include "primary.h"
 
 #include <grpc/status.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -84,6 +87,40 @@ static int exec_ok(struct db *db, const redisReply *r)
     return 0;
 }
 
+/* Replication is asynchronous: a job the primary stored and this call
+ * acknowledged can be missing on a replica that a failover promotes a moment
+ * later. WAIT holds this call (and the commands pipelined behind it on its
+ * shared connection) until `n` replicas have the job or wait_timeout_ms
+ * passed. When they did not answer in time (the replica is down or far
+ * behind), the job is still answered - the primary has it, on disk with AOF -
+ * and the next WAITs are skipped for WAIT_BACKOFF_MS, so that a dead replica
+ * costs one timeout per few seconds, not one per job. */
+#define WAIT_BACKOFF_MS 5000
+
+static void wait_replicas(struct db *db, const struct config *cfg, const char *id)
+{
+    static _Atomic int64_t skip_until; /* presign relays may create jobs off the loop */
+    int n = primary_wait_replicas(cfg);
+    int64_t now = job_now_ms();
+    if (n <= 0 || now < skip_until)
+        return;
+    char nbuf[16], ms[16];
+    snprintf(nbuf, sizeof(nbuf), "%d", n);
+    snprintf(ms, sizeof(ms), "%d", cfg->redis.wait_timeout_ms);
+    redisReply *r = NULL;
+    int rc = db_cmd(db, &r, "WAIT", nbuf, ms, NULL);
+    long long got = rc ? -1 : db_reply_int(r, -1);
+    if (r)
+        freeReplyObject(r);
+    if (got >= n)
+        return;
+    skip_until = now + WAIT_BACKOFF_MS;
+    log_warn("job=%s created but %lld of %d replicas confirmed it within %d ms (%s); a failover "
+             "now could lose it; not waiting for replicas for %d s",
+             id, got < 0 ? 0 : got, n, cfg->redis.wait_timeout_ms, rc ? st_strerror(rc) : "timeout",
+             WAIT_BACKOFF_MS / 1000);
+}
+
 int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *err, size_t errlen)
 {
     redisReply *r = NULL;
@@ -109,6 +146,8 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
         freeReplyObject(r);
     if (rc)
         snprintf(err, errlen, "%s", db->err);
+    else
+        wait_replicas(db, cfg, j->id);
     return rc;
 }
 

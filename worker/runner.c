@@ -10,7 +10,9 @@
 #include "keys.h"
 #include "lease.h"
 #include "log.h"
+#include "primary.h"
 #include "queue.h"
+#include "sentinel.h"
 #include "worker.h"
 
 #include <ctype.h>
@@ -104,6 +106,15 @@ static void redis_error(struct run *r, const char *what)
     char msg[300];
     snprintf(msg, sizeof(msg), "redis error: %.200s", what);
     log_warn("job=%s %s", r->j.id, msg);
+    /* READONLY/LOADING: this is no longer (or not yet) the primary; drop the
+     * connection so that the reconnect asks the sentinels, and let the job
+     * be run again from the queue like after any lost connection */
+    if (sentinel_error_means_failover(what) && r->w->cmd) {
+        primary_suspect();
+        redisAsyncDisconnect(r->w->cmd);
+        runner_cancel(r, ST_EUNAVAIL, msg, true);
+        return;
+    }
     runner_cancel(r, ST_EUNAVAIL, msg, false);
 }
 

@@ -7,6 +7,7 @@
 #include "keys.h"
 #include "lease.h"
 #include "log.h"
+#include "primary.h"
 #include "queue.h"
 #include "rconn.h"
 #include "runner.h"
@@ -72,6 +73,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
             log_warn("redis (%s): cannot connect: %s; retrying every second", role_names[role],
                      ac->errstr);
         *slot(w, role) = NULL; /* hiredis frees it */
+        primary_suspect();     /* with Sentinel: ask again before the next try */
         schedule_reconnect(w);
         return;
     }
@@ -92,6 +94,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     *slot(w, role) = NULL;
     if (role == CONN_BLK)
         queue_on_disconnected(w);
+    if (status != REDIS_OK)
+        primary_suspect();
     if (status != REDIS_OK && !w->stopping) {
         log_warn("redis (%s): connection lost: %s; reconnecting", role_names[role], ac->errstr);
         schedule_reconnect(w);

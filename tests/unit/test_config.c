@@ -379,6 +379,12 @@ static void test_validate(void **st)
         {"worker: {name: ''}", "worker.name"},
         {"upload: {max_inflight_bytes: 8MiB, part_size: 16MiB}", "upload.max_inflight_bytes"},
         {"upload: {max_inflight_bytes: -1}", "upload.max_inflight_bytes"},
+        {"redis: {sentinels: [a:1]}", "redis.master_name"},
+        {"redis: {master_name: m}", "redis.sentinels"},
+        {"redis: {sentinels: [a:0], master_name: m}", "redis.sentinels"},
+        {"redis: {sentinels: 'a:1', master_name: m, url: 'unix:///s'}", "redis.url"},
+        {"redis: {wait_replicas: -2}", "redis.wait_replicas"},
+        {"redis: {wait_timeout_ms: 0}", "redis.wait_timeout_ms"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct config c;
@@ -398,6 +404,15 @@ static void test_validate(void **st)
               err),
         0);
     c.upload.chunk_size = c.server.max_message_bytes - 1024;
+    {
+        struct config sc;
+        char serr[256] = "";
+        assert_int_equal(
+            parse(&sc, "redis: {sentinels: ['s1:26379', 's2'], master_name: stage}", serr), 0);
+        assert_int_equal(config_validate(&sc, serr, sizeof(serr)), 0);
+        assert_string_equal(sc.redis.sentinels, "s1:26379, s2");
+        assert_int_equal(sc.redis.wait_replicas, -1);
+    }
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     c.upload.max_inflight_bytes = 0; /* no limit */
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
