@@ -131,6 +131,7 @@ static const struct key keys[] = {
     {"worker.backend_cache", K_INT, FLD(worker.backend_cache), 1, 65536, 0},
     {"log.level", K_STR, FLD(log.level), 0, 0, 0},
     {"log.format", K_STR, FLD(log.format), 0, 0, 0},
+    {"log.audit_file", K_STR, FLD(log.audit_file), 0, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -130,6 +130,8 @@ struct config {
     struct {
         char level[16]; /* debug | info | warn | error, default info */
         char format[8]; /* text | json, default text */
+        /* one JSON line per mutating or refused call (frontend), "" = off */
+        char audit_file[256];
     } log;
 };
 

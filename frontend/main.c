@@ -8,6 +8,7 @@
 #include "loop.h"
 #include "memtune.h"
 #include "aredis.h"
+#include "audit.h"
 #include "auth.h"
 #include "catalog.h"
 #include "secret.h"
@@ -127,6 +128,8 @@ static int serve(const struct config *cfg, const sigset_t *set)
     struct http *h = NULL;
     int rc = s ? alive_start(cfg) : ST_ENOMEM;
     if (!rc)
+        rc = audit_open(cfg->log.audit_file, err, sizeof(err));
+    if (!rc)
         rc = loop_start(cfg->server.threads);
     if (!rc) {
         aredis_init(cfg);
@@ -147,6 +150,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
     loop_post(close_redis, NULL);
     loop_stop();
     server_free(s);
+    audit_close();
     return rc;
 }
 

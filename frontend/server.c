@@ -11,6 +11,7 @@
  * the tag and live == 0 up to the drain time, cancel_all_calls, wait for
  * live == 0, shut the CQ down and drain it. */
 #include "server.h"
+#include "audit.h"
 #include "rpcstats.h"
 #include "tls.h"
 
@@ -255,10 +256,24 @@ static void call_release(struct server *s, struct call *c)
     pthread_mutex_unlock(&s->synced.mu);
 }
 
+static void audit_call(const struct call *c)
+{
+    const char *rpc = c->m == &unknown_method ? c->path : c->m->rpc;
+    if (!audit_enabled() || !audit_wanted(rpc, c->status))
+        return;
+    char peer[128];
+    call_peer(c, peer, sizeof(peer));
+    struct audit_rec a = {job_now_ms(), c->req,    rpc,
+                          c->user,      peer,      c->location,
+                          c->job,       c->status, c->status ? c->status_msg : ""};
+    audit_record(&a);
+}
+
 static void log_call(const struct call *c)
 {
     rpcstats_record(c->m == &unknown_method ? NULL : c->m, c->status, job_now_ms() - c->start_ms,
                     c->bytes);
+    audit_call(c);
     const char *st = st_grpc_status_name(c->status);
     int lvl = c->status == GRPC_STATUS_OK ? LOG_LVL_INFO : LOG_LVL_WARN;
     if (c->status == GRPC_STATUS_UNAUTHENTICATED || c->status == GRPC_STATUS_NOT_FOUND ||
