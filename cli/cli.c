@@ -128,6 +128,10 @@ int cli_connect(struct cli *cli, bool auth)
     int rc = auth ? creds_authorization(cli->token, hdr, sizeof(hdr), err, sizeof(err)) : 0;
     if (rc && cli->cert) /* no token or password: the certificate may name the user (mTLS) */
         rc = 0, auth = false;
+    if (!rc && auth && !hdr[0] && !cli->cert)
+        return cli_fail(cli, "credentials", "UNAUTHENTICATED",
+                        "not logged in: run 'stagectl login USER' (or set STAGE_TOKEN, or "
+                        "STAGE_USER and STAGE_PASSWORD)");
     if (rc)
         return cli_fail(cli, "credentials", st_err_status_name(rc), "%s", err);
     if (cli->tls && rpc_tls_set(cli->ca, cli->cert, cli->key, err, sizeof(err)) != 0)

@@ -76,8 +76,8 @@ static int change(struct cli *cli, int argc, char **argv, bool grant)
         out_print_json(json_pack("{s:s,s:s,s:s,s:s}", "result", grant ? "granted" : "revoked",
                                  "privilege", pname, "stage", stage, "user", user));
     else
-        printf("%s %s %s%s%s %s\n", grant ? "granted" : "revoked", pname, global ? "" : "on ",
-               stage, grant ? " to" : " from", user);
+        printf("%s %s%s%s%s %s\n", grant ? "granted" : "revoked", pname, global ? "" : " on ",
+               global ? "" : stage, grant ? " to" : " from", user);
     protobuf_c_message_free_unpacked(resp, NULL);
     return 0;
 }

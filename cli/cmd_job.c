@@ -9,6 +9,7 @@
 
 #include "stage/v1/stage.pb-c.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,8 +170,14 @@ static int j_watch(struct cli *cli, int argc, char **argv)
 
 static int parse_state(struct cli *cli, const char *s, Stage__V1__JobState *out)
 {
+    char up[16];
+    size_t i = 0;
+    for (; s[i] && i + 1 < sizeof(up); i++) /* running or RUNNING */
+        up[i] = (char)toupper((unsigned char)s[i]);
+    up[i] = '\0';
     const ProtobufCEnumValue *v =
-        protobuf_c_enum_descriptor_get_value_by_name(&stage__v1__job_state__descriptor, s);
+        s[i] ? NULL
+             : protobuf_c_enum_descriptor_get_value_by_name(&stage__v1__job_state__descriptor, up);
     if (!v || v->value == 0)
         return cli_usage(cli,
                          "--state expects QUEUED, RUNNING, SUCCEEDED, FAILED or CANCELLED, "
@@ -371,9 +378,9 @@ static int j_results(struct cli *cli, int argc, char **argv)
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static const struct admin_sub subs[] = {{"get", j_get},         {"watch", j_watch},
-                                            {"list", j_list},       {"cancel", j_cancel},
-                                            {"results", j_results}, {NULL, NULL}};
+    static const struct admin_sub subs[] = {
+        {"get", j_get},       {"watch", j_watch},     {"list", j_list}, {"ls", j_list},
+        {"cancel", j_cancel}, {"results", j_results}, {NULL, NULL}};
     return admin_dispatch(cli, argc, argv, subs);
 }
 

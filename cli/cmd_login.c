@@ -10,17 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PRINT_TOKEN };
+enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PRINT_TOKEN, O_PASSWORD_STDIN };
 
 static const char usage[] =
-    "usage: stagectl login USER [--password PASSWORD] [--print-token]\n"
+    "usage: stagectl login USER [--password PASSWORD | --password-stdin] [--print-token]\n"
     "\n"
     "Log in and keep the bearer token in ~/.config/stagectl/token (mode 0600;\n"
     "$XDG_CONFIG_HOME/stagectl/token if set). Later commands send it.\n"
-    "The password comes from --password, else $STAGE_PASSWORD, else a prompt on\n"
-    "the terminal (echo off).\n"
+    "The password comes from --password or --password-stdin, else $STAGE_PASSWORD,\n"
+    "else a prompt on the terminal (echo off).\n"
     "\n"
     "  --password PASSWORD  the password (visible in `ps`: prefer the others)\n"
+    "  --password-stdin     read the password from the first line of stdin\n"
     "  --print-token        also print the token on stdout (for STAGE_TOKEN=...)\n";
 
 static int get_password(struct cli *cli, const char *opt, char *buf, size_t n)
@@ -87,9 +88,10 @@ static int run(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"password", required_argument, NULL, O_PASSWORD},
                                          {"print-token", no_argument, NULL, O_PRINT_TOKEN},
+                                         {"password-stdin", no_argument, NULL, O_PASSWORD_STDIN},
                                          {NULL, 0, NULL, 0}};
     const char *password = NULL;
-    bool print_token = false;
+    bool print_token = false, from_stdin = false;
     char pw[512];
     int c;
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
@@ -97,13 +99,23 @@ static int run(struct cli *cli, int argc, char **argv)
             password = optarg;
         else if (c == O_PRINT_TOKEN)
             print_token = true;
+        else if (c == O_PASSWORD_STDIN)
+            from_stdin = true;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
     if (argc - optind != 1)
         return cli_usage(cli, "expected one USER");
     const char *user = argv[optind];
-    if (get_password(cli, password, pw, sizeof(pw)))
+    if (from_stdin) {
+        if (password)
+            return cli_usage(cli, "--password and --password-stdin: give one");
+        if (!fgets(pw, sizeof(pw), stdin))
+            return cli_fail(cli, "password", "INVALID_ARGUMENT", "no password on stdin");
+        pw[strcspn(pw, "\r\n")] = '\0';
+        password = pw;
+    }
+    if (password != pw && get_password(cli, password, pw, sizeof(pw)))
         return CLI_EXIT_ERR;
     int rc = login(cli, user, pw, print_token);
     memset(pw, 0, sizeof(pw));

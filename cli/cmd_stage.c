@@ -296,9 +296,9 @@ static int s_list(struct cli *cli, int argc, char **argv)
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static const struct admin_sub subs[] = {{"create", s_create}, {"drop", s_drop},
-                                            {"alter", s_alter},   {"desc", s_desc},
-                                            {"list", s_list},     {NULL, NULL}};
+    static const struct admin_sub subs[] = {
+        {"create", s_create}, {"drop", s_drop}, {"alter", s_alter}, {"desc", s_desc},
+        {"list", s_list},     {"ls", s_list},   {NULL, NULL}};
     return admin_dispatch(cli, argc, argv, subs);
 }
 

@@ -184,8 +184,9 @@ static int u_list(struct cli *cli, int argc, char **argv)
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-    static const struct admin_sub subs[] = {
-        {"create", u_create}, {"drop", u_drop}, {"alter", u_alter}, {"list", u_list}, {NULL, NULL}};
+    static const struct admin_sub subs[] = {{"create", u_create}, {"drop", u_drop},
+                                            {"alter", u_alter},   {"list", u_list},
+                                            {"ls", u_list},       {NULL, NULL}};
     return admin_dispatch(cli, argc, argv, subs);
 }
 

@@ -9,8 +9,9 @@
 #include <strings.h>
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_login,   &cmd_put, &cmd_get,  &cmd_ls,    &cmd_rm,    &cmd_cp,     &cmd_stat,
-    &cmd_presign, &cmd_job, &cmd_user, &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,
+    &cmd_login, &cmd_put,   &cmd_get,     &cmd_ls,     &cmd_rm,
+    &cmd_cp,    &cmd_stat,  &cmd_presign, &cmd_job,    &cmd_user,
+    &cmd_stage, &cmd_grant, &cmd_revoke,  &cmd_grants, &cmd_whoami,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -39,6 +40,7 @@ static void usage(FILE *f)
             "                      per command, or one JSON object per line for streams\n"
             "                      (ls, job watch, job results, put/get of several files)\n"
             "  -h, --help          this help; 'stagectl COMMAND --help' for a command\n"
+            "  --version           the version and commit of this stagectl\n"
             "\n"
             "settings, first found: flags; the environment (STAGE_SERVER, STAGE_TOKEN,\n"
             "STAGE_USER + STAGE_PASSWORD, STAGE_TLS=1, STAGE_TLS_CA, STAGE_TLS_CERT,\n"
@@ -55,20 +57,65 @@ static void usage(FILE *f)
 
 static const struct cli_cmd *find(const char *name)
 {
+    if (strcmp(name, "list") == 0) /* files use ls; stages and users take both */
+        name = "ls";
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(commands[i]->name, name) == 0)
             return commands[i];
     return NULL;
 }
 
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
+ * two short words, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), d[20][20];
+    if (la >= 20 || lb >= 20)
+        return 99;
+    for (size_t i = 0; i <= la; i++)
+        for (size_t j = 0; j <= lb; j++) {
+            if (!i || !j) {
+                d[i][j] = i + j;
+                continue;
+            }
+            size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+static const char *closest(const char *name)
+{
+    const char *best = NULL;
+    size_t bd = 3; /* two edits at most */
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        size_t dd = distance(name, commands[i]->name);
+        if (dd < bd)
+            bd = dd, best = commands[i]->name;
+    }
+    return best;
+}
+
 /* Global options before the command; returns -1 to go on, or an exit code. */
 static int parse_global(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_GLOBAL_OPTIONS, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        CLI_GLOBAL_OPTIONS, {"version", no_argument, NULL, CLI_OPT_VERSION}, {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         if (cli_global_opt(cli, c, optarg))
             continue;
+        if (c == CLI_OPT_VERSION) {
+            printf("%s %s (commit %s)\n", CLI_PROG, STAGE_VERSION, STAGE_COMMIT);
+            return CLI_EXIT_OK;
+        }
         if (c == 'h' || c == CLI_OPT_HELP) {
             usage(stdout);
             return CLI_EXIT_OK;
@@ -114,8 +161,10 @@ int main(int argc, char **argv)
     }
     cli.cmd = find(argv[optind]);
     if (!cli.cmd) {
-        fprintf(stderr, "%s: unknown command '%s'\n", CLI_PROG, argv[optind]);
-        usage(stderr);
+        const char *near = closest(argv[optind]);
+        fprintf(stderr, "%s: unknown command '%s'%s%s%s\ntry '%s --help' for the commands\n",
+                CLI_PROG, argv[optind], near ? "; did you mean '" : "", near ? near : "",
+                near ? "'?" : "", CLI_PROG);
         return CLI_EXIT_USAGE;
     }
     rpc_global_init();

@@ -94,6 +94,26 @@ check_rc "STAGE_SERVER beats the remembered server" 1 env STAGE_SERVER="$bad" "$
 check_contains "unreachable server is named" "$ERR" "$bad"
 check_rc "--server beats STAGE_SERVER" 0 env STAGE_SERVER="$bad" "$STAGECTL" --server "$SERVER" stat @~/two/f1.csv
 
+# --- who, which version, what was meant, how to log in
+check_rc "--version" 0 ctl --version
+check_contains "... names the version and commit" "$OUT" "stagectl 0."
+check_contains "... and the commit" "$OUT" "(commit "
+check_rc "whoami" 0 ctl whoami
+check_contains "... the user and server" "$OUT" "root on $SERVER (token expires "
+check_rc "whoami --json" 0 ctl --json whoami
+check_eq "... accepted" True "$(jget "$OUT" 'j["accepted"]')"
+check_rc "a mistyped command" 2 ctl prsign @~/two/f1.csv
+check_contains "... did you mean" "$ERR" "did you mean 'presign'?"
+check_eq "... and no 40 lines of help" 2 "$(printf '%s\n' "$ERR" | wc -l)"
+check_rc "list is ls" 0 ctl list @~/two/
+check_rc "job list --state in lower case" 0 ctl job list --state succeeded
+mkdir -p "$T/nohome"
+check_rc "no credentials at all" 1 env HOME="$T/nohome" "$STAGECTL" --server "$SERVER" ls @~/
+check_contains "... says how to log in" "$ERR" "not logged in: run 'stagectl login USER'"
+check_rc "login --password-stdin" 0 env HOME="$T/nohome" bash -c \
+  "printf '%s\n' \"\$1\" | \"\$2\" --server \"\$3\" login root --password-stdin" _ "$ROOT_PW" "$STAGECTL" "$SERVER"
+check_rc "... and the token works" 0 env HOME="$T/nohome" "$STAGECTL" --server "$SERVER" whoami
+
 # --- progress: nothing on a pipe, a bar with rate on a terminal
 mkrand "$W/big.bin" $((48 << 20))
 check_rc "put on a pipe" 0 ctl put "$W/big.bin" @~/p/pipe.bin

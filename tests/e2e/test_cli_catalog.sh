@@ -60,6 +60,10 @@ check_rc "dana cannot rm in @s1" 1 ctl rm @s1/dir/ --wait
 unset STAGE_USER STAGE_PASSWORD
 check_rc "revoke READ s1 dana" 0 ctl revoke READ s1 dana
 check_rc "grant CREATE_STAGE dana" 0 ctl grant CREATE_STAGE dana
+check_eq "... one space between the words" "granted CREATE_STAGE to dana" "$OUT"
+check_rc "stage ls (as list)" 0 ctl stage ls
+check_rc "user ls (as list)" 0 ctl user ls
+check_contains "... lists dana" "$OUT" "dana"
 check_rc "grants --user dana" 0 ctl --json grants --user dana
 check_eq "... CREATE_STAGE" "CREATE_STAGE" "$(jget "$OUT" 'j["grants"][0]["privilege"]')"
 check_rc "grant with a bad privilege" 2 ctl grant SUPER s1 dana
