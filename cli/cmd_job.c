@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_WAIT = CLI_OPT_FIRST_CMD, O_STATE, O_LIMIT, O_PAGE_TOKEN };
+enum { O_WAIT = CLI_OPT_FIRST_CMD, O_STATE, O_LIMIT, O_PAGE_TOKEN, O_ALL };
 
 static const char usage[] =
     "usage: stagectl job get JOB_ID [--wait]\n"
     "       stagectl job watch JOB_ID\n"
-    "       stagectl job list [--state STATE] [--limit N] [--page-token TOKEN]\n"
+    "       stagectl job list [--state STATE] [--all] [--limit N] [--page-token TOKEN]\n"
     "       stagectl job cancel JOB_ID\n"
     "       stagectl job results JOB_ID\n"
     "\n"
@@ -34,7 +34,8 @@ static const char usage[] =
     "           Exit 1 if the job ends FAILED or CANCELLED\n"
     "  list     newest first, as a table (--json: {\"jobs\": [...],\n"
     "           \"next_page_token\": \"...\"})\n"
-    "    --state STATE       only jobs in STATE\n"
+    "    --state STATE       only jobs in STATE (any case)\n"
+    "    --all               also the LIST and STAT jobs behind ls and stat\n"
     "    --limit N           at most N jobs (default 50; 0: all)\n"
     "    --page-token TOKEN  continue after a previous list (its next_page_token)\n"
     "  cancel   cancel a queued or running job (an upload leaves no partial\n"
@@ -265,6 +266,7 @@ static int j_list(struct cli *cli, int argc, char **argv)
                                          {"state", required_argument, NULL, O_STATE},
                                          {"limit", required_argument, NULL, O_LIMIT},
                                          {"page-token", required_argument, NULL, O_PAGE_TOKEN},
+                                         {"all", no_argument, NULL, O_ALL},
                                          {NULL, 0, NULL, 0}};
     static const char *const heads[] = {"ID",    "KIND",   "STATE",   "USER",
                                         ">SIZE", ">FILES", "CREATED", "LOCATION"};
@@ -280,6 +282,8 @@ static int j_list(struct cli *cli, int argc, char **argv)
             return rc;
         if (c == O_PAGE_TOKEN)
             l.req.page_token = optarg;
+        if (c == O_ALL)
+            l.req.include_reads = true;
         if (c == O_LIMIT && ((l.limit = strtol(optarg, &end, 10)) < 0 || *end || !*optarg))
             return cli_usage(cli, "--limit expects a number >= 0, not '%s'", optarg);
     }

@@ -93,6 +93,7 @@ struct jobs_page {
     char last_id[JOB_ID_LEN + 1];
     char last_score[24];
     bool more;
+    bool reads; /* LIST and STAT jobs too */
 };
 
 /* Rank to start at: after the token's job ("<id>.<score>"), which may have
@@ -122,8 +123,9 @@ static int start_rank(struct svc *s, const char *zkey, const char *token, long l
     return rc ? svc_fail(s, rc, "%s", s->db->err) : 0;
 }
 
-/* Add the jobs of ids[0..n) that exist and match `state`; prune ids whose
- * job expired. Returns the number of ids looked at. */
+/* Add the jobs of ids[0..n) that exist and match `state` (and are not
+ * reads, unless p->reads); prune ids whose job expired. Returns the number
+ * of ids looked at. */
 static size_t take(struct db *db, const char *zkey, const redisReply *ids, int state,
                    struct jobs_page *p)
 {
@@ -140,7 +142,8 @@ static size_t take(struct db *db, const char *zkey, const redisReply *ids, int s
             continue;
         snprintf(p->last_id, sizeof(p->last_id), "%s", id);
         snprintf(p->last_score, sizeof(p->last_score), "%s", ids->element[i + 1]->str);
-        if (state == 0 || (int)j->state == state)
+        bool read = j->kind == JOB_LIST || j->kind == JOB_STAT;
+        if ((state == 0 || (int)j->state == state) && (p->reads || !read))
             p->n++;
     }
     return i / 2;
@@ -178,6 +181,7 @@ int svc_list_jobs(struct svc *s, ProtobufCMessage *msg)
     char zkey[KEY_MAX], token[80] = "";
     long long rank = 0;
     int state = (int)req->state;
+    p.reads = req->include_reads;
     p.max = req->page_size <= 0              ? LIST_PAGE_DEFAULT
             : req->page_size > LIST_PAGE_MAX ? LIST_PAGE_MAX
                                              : (size_t)req->page_size;
