@@ -551,13 +551,28 @@ int server_start(struct server *s, char *err, size_t errlen)
         return ST_EINTERNAL;
     }
     s->cq_started = true;
-    struct post_slots p = {.s = s, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    loop_post(post_all_slots, &p);
-    pthread_mutex_lock(&p.mu);
-    while (!p.done)
-        pthread_cond_wait(&p.cv, &p.mu);
-    pthread_mutex_unlock(&p.mu);
-    if (p.rc) {
+    /* on the heap: if the loop does not answer in time, it still owns `p` */
+    struct post_slots *p = calloc(1, sizeof(*p));
+    struct timespec dl;
+    if (!p)
+        return snprintf(err, errlen, "out of memory"), ST_ENOMEM;
+    *p = (struct post_slots){
+        .s = s, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 10;
+    bool done = loop_post(post_all_slots, p) == 0;
+    pthread_mutex_lock(&p->mu);
+    while (done && !p->done && pthread_cond_timedwait(&p->cv, &p->mu, &dl) == 0)
+        ;
+    done = done && p->done;
+    int prc = p->rc;
+    pthread_mutex_unlock(&p->mu);
+    if (!done) {
+        snprintf(err, errlen, "the event loop did not post the request slots within 10 s");
+        return ST_EINTERNAL;
+    }
+    free(p);
+    if (prc) {
         snprintf(err, errlen, "cannot post request slots");
         return ST_EINTERNAL;
     }
