@@ -116,12 +116,83 @@ function drainRules() {
   }
 }
 
+// ---- Redis' password (requirepass from a Secret) and the stage pods' copy of it.
+const containers = (w) => w.spec?.template?.spec?.containers || [];
+const envVar = (c, name) => (c.env || []).find((e) => e.name === name);
+const secretKey = (e) => {
+  const r = e?.valueFrom?.secretKeyRef;
+  return r ? `${r.name}/${r.key}` : null;
+};
+// The Secret key a file path inside a container comes from (a secret volume), or null.
+function fileSecretKey(ps, c, path) {
+  for (const m of c.volumeMounts || []) {
+    const dir = m.mountPath.replace(/\/+$/, '');
+    if (!path.startsWith(dir + '/')) continue;
+    const v = (ps.volumes || []).find((x) => x.name === m.name);
+    if (!v?.secret) continue;
+    const rel = path.slice(dir.length + 1);
+    const items = v.secret.items;
+    const key = items ? items.find((i) => i.path === rel)?.key : rel;
+    return key ? `${v.secret.secretName}/${key}` : null;
+  }
+  return null;
+}
+const isRedis = (c) => /^(.*\/)?redis(:|@|$)/.test(c.image || '') &&
+  !`${c.command || ''} ${c.args || ''}`.includes('sentinel');
+const STAGE_WORKLOADS = ['stage-frontend', 'stage-worker'];
+
+function redisPasswordRules() {
+  const redisKeys = new Set();
+  for (const w of workloads()) {
+    for (const c of containers(w).filter(isRedis)) {
+      const args = c.args || [];
+      const i = args.indexOf('--requirepass');
+      const ref = i >= 0 ? /^\$\((\w+)\)$/.exec(args[i + 1] || '') : null;
+      if (!ref) {
+        bad(w, `container ${c.name}: Redis without --requirepass $(VAR) (a password from a Secret)`);
+        continue;
+      }
+      const key = secretKey(envVar(c, ref[1]));
+      if (!key) {
+        bad(w, `container ${c.name}: --requirepass $(${ref[1]}): ${ref[1]} is not an env var from a secretKeyRef`);
+        continue;
+      }
+      redisKeys.add(key);
+      for (const p of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        const cmd = (c[p]?.exec?.command || []).join(' ');
+        if (cmd.includes('redis-cli') && secretKey(envVar(c, 'REDISCLI_AUTH')) !== key)
+          bad(w, `container ${c.name}: ${p} runs redis-cli without REDISCLI_AUTH from ${key}`);
+      }
+      if (!(c.readinessProbe?.exec?.command || []).join(' ').includes('redis-cli'))
+        bad(w, `container ${c.name}: readinessProbe must be an authenticated redis-cli ping`);
+    }
+  }
+  if (redisKeys.size === 0) {
+    problems.push('no Redis container (image redis:...) with a password in the manifests');
+    return;
+  }
+  for (const name of STAGE_WORKLOADS) {
+    const w = workloads().find((x) => x.metadata.name === name);
+    if (!w) continue;
+    const ps = w.spec.template.spec;
+    for (const c of ps.containers || []) {
+      const file = envVar(c, 'STAGE_REDIS_PASSWORD_FILE')?.value;
+      const key = file ? fileSecretKey(ps, c, file) : secretKey(envVar(c, 'STAGE_REDIS_PASSWORD'));
+      if (!key)
+        bad(w, `container ${c.name}: no Redis password: STAGE_REDIS_PASSWORD_FILE (a mounted Secret key) or STAGE_REDIS_PASSWORD (secretKeyRef)`);
+      else if (!redisKeys.has(key))
+        bad(w, `container ${c.name}: Redis password from ${key}, Redis requires ${[...redisKeys].join(', ')}`);
+    }
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
   projectRules(d);
 }
 drainRules();
+redisPasswordRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

@@ -63,6 +63,10 @@ expect_reject "a missing memory limit" 's/limits: {memory: 256Mi}/limits: {}/; s
 expect_reject "a grace period shorter than the drain" 's/terminationGracePeriodSeconds: 30/terminationGracePeriodSeconds: 5/'
 expect_reject "a service selecting nothing" '0,/app: stage-frontend$/s//app: stage-frontnd/'
 expect_reject "a mount of an undefined volume" '0,/name: config$/s//name: konfig/'
+expect_reject "Redis without a password" 's/- --requirepass$/- --masterauth/'
+expect_reject "a frontend without the Redis password" '0,/STAGE_REDIS_PASSWORD_FILE/s//STAGE_REDIS_PASSWORD_FIL/'
+expect_reject "a worker with another key as Redis password" '/name: stage-worker$/,$s|value: /etc/stage-secrets/redis-password|value: /etc/stage-secrets/root-password|'
+expect_reject "a redis-cli probe without the password" '/name: REDISCLI_AUTH/,/key:/s/key: redis-password/key: root-password/'
 
 [ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
 exit $((fails > 0))
