@@ -186,6 +186,153 @@ function redisPasswordRules() {
   }
 }
 
+// ---- The stage configuration a workload runs with: its stage.yaml, then env.
+const workload = (name) => workloads().find((x) => x.metadata.name === name);
+function stageConfig(w) {
+  for (const v of w.spec.template.spec.volumes || []) {
+    const cm = byKind('ConfigMap').find((x) => x.metadata.name === v.configMap?.name);
+    if (cm?.data?.['stage.yaml']) return yaml.load(cm.data['stage.yaml']) || {};
+  }
+  return {};
+}
+// A key's value for a container: STAGE_<PATH> in env wins over the file.
+function setting(w, c, path) {
+  const env = envVar(c, 'STAGE_' + path.toUpperCase().replace(/\./g, '_'));
+  if (env && (env.value !== undefined || env.valueFrom)) return env.value ?? '<from env>';
+  return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), stageConfig(w));
+}
+const tlsOn = (w, c) => !!setting(w, c, 'server.tls_cert_file');
+
+// ---- Services: every port reaches a container port; the frontend's has grpc and http.
+const podsOf = (sel) => workloads().filter((w) => labelsMatch(sel, w.spec.template?.metadata?.labels));
+const containerPort = (w, p) => containers(w).flatMap((c) => c.ports || [])
+  .find((cp) => cp.containerPort === p || (typeof p === 'string' && cp.name === p));
+function serviceRules() {
+  for (const svc of byKind('Service')) {
+    for (const p of svc.spec.ports || []) {
+      const target = p.targetPort ?? p.port;
+      for (const w of podsOf(svc.spec.selector))
+        if (!containerPort(w, target))
+          bad(svc, `port ${p.name || p.port}: targetPort ${target} is no container port of ${w.metadata.name}`);
+    }
+  }
+  const svc = byKind('Service').find((x) => x.metadata.name === 'stage-frontend');
+  const fe = workload('stage-frontend');
+  if (!svc || !fe) return;
+  for (const [name, port] of [['grpc', 7070], ['http', 7071]]) {
+    const p = (svc.spec.ports || []).find((x) => x.name === name);
+    const cp = p && containerPort(fe, p.targetPort ?? p.port);
+    if (!p || !cp || cp.containerPort !== port)
+      bad(svc, `needs a port named ${name} to the frontend's ${port}`);
+  }
+}
+
+// ---- server.public_http_url: where clients reach presigned fs URLs.
+function publicUrlRules() {
+  const fe = workload('stage-frontend');
+  if (!fe) return;
+  for (const c of containers(fe)) {
+    const url = setting(fe, c, 'server.public_http_url');
+    if (!url) {
+      bad(fe, `container ${c.name}: server.public_http_url is not set: presigned fs URLs would point at 127.0.0.1`);
+      continue;
+    }
+    let u;
+    try { u = new URL(url); } catch { bad(fe, `server.public_http_url '${url}' is not a URL`); continue; }
+    if (!['http:', 'https:'].includes(u.protocol))
+      bad(fe, `server.public_http_url '${url}': http:// or https:// only`);
+    if (/^(localhost|127\.|0\.0\.0\.0$|\[::1?\]$)/.test(u.hostname))
+      bad(fe, `server.public_http_url '${url}' is not an address clients reach`);
+    if (tlsOn(fe, c) && u.protocol !== 'https:')
+      bad(fe, `container ${c.name}: TLS is on but server.public_http_url '${url}' is not https://`);
+    // The frontend Service by name: its port must lead to the HTTP listener.
+    const svc = byKind('Service').find((x) => x.metadata.name === u.hostname.split('.')[0] &&
+      labelsMatch(x.spec.selector, fe.spec.template.metadata.labels));
+    if (svc) {
+      const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+      const sp = (svc.spec.ports || []).find((x) => x.port === port);
+      const cp = sp && containerPort(fe, sp.targetPort ?? sp.port);
+      if (!cp || cp.name !== 'http')
+        bad(fe, `server.public_http_url '${url}': Service ${svc.metadata.name} port ${port} does not lead to the HTTP port`);
+    }
+  }
+}
+
+// ---- The fs backend's volume: every worker pod writes it, on any node.
+function dataVolumeRules() {
+  const w = workload('stage-worker');
+  if (!w) return;
+  const ps = w.spec.template.spec;
+  for (const c of containers(w)) {
+    if ((setting(w, c, 'storage.type') || 'fs') !== 'fs') continue;
+    const root = setting(w, c, 'storage.fs.root') || './data';
+    const m = (c.volumeMounts || []).find((x) => root === x.mountPath || root.startsWith(x.mountPath.replace(/\/+$/, '') + '/'));
+    const v = m && (ps.volumes || []).find((x) => x.name === m.name);
+    const claim = v?.persistentVolumeClaim &&
+      byKind('PersistentVolumeClaim').find((x) => x.metadata.name === v.persistentVolumeClaim.claimName);
+    if (!claim)
+      bad(w, `container ${c.name}: storage.fs.root ${root} is not on a PersistentVolumeClaim of the manifests`);
+    else if (!(claim.spec.accessModes || []).includes('ReadWriteMany'))
+      bad(claim, 'the fs backend is shared by every worker pod: accessModes must include ReadWriteMany');
+  }
+}
+
+// ---- NetworkPolicies: Redis only from frontends and workers; the stage pods
+// only on their ports.
+const selects = (np, w) => labelsMatch(np.spec.podSelector?.matchLabels, w.spec.template?.metadata?.labels) &&
+  !np.spec.podSelector?.matchExpressions;
+const ingressOn = (np) => (np.spec.policyTypes || ['Ingress']).includes('Ingress');
+function policyRules() {
+  const nps = byKind('NetworkPolicy');
+  for (const w of workloads()) {
+    const mine = nps.filter((np) => selects(np, w) && ingressOn(np));
+    if (mine.length === 0) {
+      bad(w, 'no NetworkPolicy selects its pods (ingress would be open)');
+      continue;
+    }
+    const rules = mine.flatMap((np) => (np.spec.ingress || []).map((r) => ({ np, r })));
+    const portsOf = (r) => (r.ports || []).map((p) => p.port);
+    const name = w.metadata.name;
+    if (containers(w).some(isRedis)) {
+      for (const { np, r } of rules) {
+        const peers = r.from || [];
+        if (peers.length === 0) bad(np, `${name}: an ingress rule without 'from' admits any pod to Redis`);
+        for (const peer of peers) {
+          if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector)
+            bad(np, `${name}: Redis admits more than this namespace's stage pods (${JSON.stringify(peer)})`);
+          else if (peer.podSelector.matchExpressions || !Object.keys(peer.podSelector.matchLabels || {}).length)
+            bad(np, `${name}: a podSelector without matchLabels admits every pod to Redis`);
+          else {
+            const hits = podsOf(peer.podSelector.matchLabels).map((x) => x.metadata.name);
+            const others = hits.filter((x) => !STAGE_WORKLOADS.includes(x));
+            if (others.length) bad(np, `${name}: Redis admits ${others.join(', ')}`);
+          }
+        }
+        const ports = portsOf(r);
+        if (ports.length === 0 || ports.some((p) => p !== 6379 && p !== 'redis'))
+          bad(np, `${name}: Redis ingress must be port 6379 only (got ${ports.join(', ') || 'all ports'})`);
+      }
+      for (const client of STAGE_WORKLOADS.map(workload).filter(Boolean)) {
+        const ok = rules.some(({ r }) => (r.from || []).some((peer) => peer.podSelector && !peer.namespaceSelector &&
+          labelsMatch(peer.podSelector.matchLabels, client.spec.template.metadata.labels)) &&
+          portsOf(r).some((p) => p === 6379 || p === 'redis'));
+        if (!ok) bad(w, `NetworkPolicy: ${client.metadata.name} cannot reach Redis on 6379`);
+      }
+    } else if (STAGE_WORKLOADS.includes(name)) {
+      const allowed = name === 'stage-frontend' ? [7070, 7071, 'grpc', 'http'] : [7071, 'http'];
+      const needed = name === 'stage-frontend' ? [7070, 7071] : [7071];
+      for (const { np, r } of rules) {
+        const ports = portsOf(r);
+        if (ports.length === 0 || ports.some((p) => !allowed.includes(p)))
+          bad(np, `${name}: ingress must be on ports ${needed.join(', ')} only (got ${ports.join(', ') || 'all ports'})`);
+      }
+      for (const p of needed)
+        if (!rules.some(({ r }) => portsOf(r).includes(p)))
+          bad(w, `NetworkPolicy: nothing may reach port ${p}`);
+    }
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
@@ -193,6 +340,10 @@ for (const d of docs) {
 }
 drainRules();
 redisPasswordRules();
+serviceRules();
+publicUrlRules();
+dataVolumeRules();
+policyRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

@@ -24,11 +24,11 @@ if [ ! -d "$cache/node_modules/kubernetes-models" ] || [ ! -d "$cache/node_modul
   (cd "$cache" && npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4)
 fi
 # ESM resolves packages next to the script, not through NODE_PATH.
-cp "$here/validate.mjs" "$cache/validate.mjs"
+cp "$here/validate.mjs" "$here/mutate.mjs" "$cache/"
 
 fails=0
 rendered=$(mktemp)
-trap 'rm -f "$rendered"' EXIT
+trap 'rm -f "$rendered" "$rendered.mut"' EXIT
 for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
   [ -f "$dir/kustomization.yaml" ] || continue
   name=${dir#"$root"/}
@@ -67,6 +67,47 @@ expect_reject "Redis without a password" 's/- --requirepass$/- --masterauth/'
 expect_reject "a frontend without the Redis password" '0,/STAGE_REDIS_PASSWORD_FILE/s//STAGE_REDIS_PASSWORD_FIL/'
 expect_reject "a worker with another key as Redis password" '/name: stage-worker$/,$s|value: /etc/stage-secrets/redis-password|value: /etc/stage-secrets/root-password|'
 expect_reject "a redis-cli probe without the password" '/name: REDISCLI_AUTH/,/key:/s/key: redis-password/key: root-password/'
+# ... and each of these, an edit of one object (KIND/NAME) in JavaScript (mutate.mjs).
+expect_reject_js() {
+  local what=$1 obj=$2 code=$3 out
+  if ! out=$(node "$cache/mutate.mjs" "$obj" "$code" <"$rendered" 2>&1 >"$rendered.mut"); then
+    echo "FAIL variant '$what': $out"
+    fails=$((fails + 1))
+  elif out=$(node "$cache/validate.mjs" <"$rendered.mut" 2>&1); then
+    echo "FAIL validator accepted: $what"
+    fails=$((fails + 1))
+  else
+    echo "ok   rejects $what: $(echo "$out" | head -1 | sed 's/^ *//')"
+  fi
+  rm -f "$rendered.mut"
+}
+# The round trip through mutate.mjs alone must pass: a rejection is the edit's.
+if out=$(node "$cache/mutate.mjs" ConfigMap/stage-config '' <"$rendered" | node "$cache/validate.mjs" 2>&1); then
+  echo "ok   mutate.mjs without an edit: accepted"
+else
+  echo "FAIL mutate.mjs without an edit: $out"
+  fails=$((fails + 1))
+fi
+expect_reject_js "Redis reachable from other namespaces" NetworkPolicy/stage-redis \
+  'd.spec.ingress[0].from.push({namespaceSelector: {}})'
+expect_reject_js "Redis reachable from any pod" NetworkPolicy/stage-redis 'delete d.spec.ingress[0].from'
+expect_reject_js "Redis reachable on every port" NetworkPolicy/stage-redis 'delete d.spec.ingress[0].ports'
+expect_reject_js "a Redis policy that shuts out the workers" NetworkPolicy/stage-redis \
+  'd.spec.ingress[0].from = d.spec.ingress[0].from.slice(0, 1)'
+expect_reject_js "workers open on every port" NetworkPolicy/stage-worker 'delete d.spec.ingress[0].ports'
+expect_reject_js "frontends open on another port" NetworkPolicy/stage-frontend \
+  'd.spec.ingress[0].ports.push({protocol: "TCP", port: 8080})'
+expect_reject_js "workers no policy selects" NetworkPolicy/stage-worker 'd.spec.podSelector.matchLabels.app = "nobody"'
+expect_reject_js "a Service without the http port" Service/stage-frontend \
+  'd.spec.ports = d.spec.ports.filter((p) => p.name !== "http")'
+expect_reject_js "a Service port to no container port" Service/stage-frontend 'd.spec.ports[1].targetPort = "htp"'
+expect_reject_js "no server.public_http_url" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *public_http_url:.*$/m, "")'
+expect_reject_js "a loopback server.public_http_url" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/public_http_url:.*/, "public_http_url: http://127.0.0.1:7071")'
+expect_reject_js "a public_http_url on the gRPC port" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/public_http_url:.*/, "public_http_url: http://stage-frontend:7070")'
+expect_reject_js "a ReadWriteOnce fs volume" PersistentVolumeClaim/stage-data 'd.spec.accessModes = ["ReadWriteOnce"]'
 
 [ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
 exit $((fails > 0))
