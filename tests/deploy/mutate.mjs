@@ -1,7 +1,7 @@
 // mutate.mjs KIND/NAME 'JS' - apply a JavaScript edit to one document of a
 // rendered manifest stream (stdin) and print the stream again (stdout):
 // validate.sh's broken variants that sed cannot say clearly. In the edit,
-// `d` is the document (it must exist), `yaml` is js-yaml.
+// `d` is the document (it must exist), `docs` all of them, `yaml` is js-yaml.
 import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
 
@@ -12,5 +12,5 @@ if (!d) {
   console.error(`mutate: no ${target} in the stream`);
   process.exit(2);
 }
-new Function('d', 'yaml', code)(d, yaml);
+new Function('d', 'yaml', 'docs', code)(d, yaml, docs);
 process.stdout.write(docs.map((x) => yaml.dump(x, { lineWidth: -1 })).join('---\n'));

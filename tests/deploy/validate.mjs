@@ -333,6 +333,69 @@ function policyRules() {
   }
 }
 
+// ---- Memory: what the frontends may put in Redis against Redis' maxmemory.
+const INFLIGHT_SHARE = 0.5; // of maxmemory, for uploads in flight; the rest: jobs, downloads
+const LIMIT_MARGIN = 1.25; // the container's memory limit over maxmemory (AOF rewrite fork, buffers)
+// stage.yaml sizes: binary suffixes, KB = KiB (common/config.c).
+function stageSize(v) {
+  const m = /^(\d+)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)$/i.exec(String(v).trim());
+  if (!m) return NaN;
+  return Number(m[1]) * 1024 ** ({ '': 0, b: 0, k: 1, m: 2, g: 3 }[m[2].toLowerCase()[0] || '']);
+}
+// redis.conf sizes: 1k = 1000, 1kb = 1024 (redis.conf's header).
+function redisSize(v) {
+  const m = /^(\d+)(|k|kb|m|mb|g|gb)$/i.exec(String(v).trim());
+  if (!m) return NaN;
+  const u = m[2].toLowerCase();
+  const pow = { '': 0, k: 1, m: 2, g: 3 }[u[0] || ''];
+  return Number(m[1]) * (u.endsWith('b') ? 1024 : 1000) ** pow;
+}
+// Kubernetes quantities (memory).
+function quantity(v) {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|)$/.exec(String(v).trim());
+  if (!m) return NaN;
+  const f = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  return Number(m[1]) * f[m[2]];
+}
+const argOf = (c, flag) => {
+  const a = c.args || [];
+  const i = a.indexOf(flag);
+  return i >= 0 ? a[i + 1] : undefined;
+};
+const mib = (n) => `${Math.round(n / 1024 ** 2)} MiB`;
+function memoryRules() {
+  const redis = workloads().flatMap((w) => containers(w).filter(isRedis).map((c) => ({ w, c })));
+  for (const { w, c } of redis) {
+    if (argOf(c, '--maxmemory-policy') !== 'noeviction')
+      bad(w, `container ${c.name}: --maxmemory-policy must be noeviction (jobs must never be evicted)`);
+    if (argOf(c, '--appendonly') !== 'yes') bad(w, `container ${c.name}: --appendonly must be yes`);
+    const max = redisSize(argOf(c, '--maxmemory'));
+    if (!(max > 0)) {
+      bad(w, `container ${c.name}: --maxmemory must be set (got ${argOf(c, '--maxmemory')})`);
+      continue;
+    }
+    const limit = quantity(c.resources?.limits?.memory);
+    if (!(limit >= max * LIMIT_MARGIN))
+      bad(w, `container ${c.name}: memory limit ${c.resources?.limits?.memory} < ${LIMIT_MARGIN} x --maxmemory (${mib(max)})`);
+    const fe = workload('stage-frontend');
+    if (!fe) continue;
+    const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef?.name === fe.metadata.name &&
+      h.spec.scaleTargetRef?.kind === fe.kind);
+    const replicas = Math.max(fe.spec.replicas ?? 1, hpa?.spec.maxReplicas ?? 0);
+    for (const fc of containers(fe)) {
+      const raw = setting(fe, fc, 'upload.max_inflight_bytes') ?? '1GiB';
+      const inflight = stageSize(raw);
+      if (!(inflight > 0)) {
+        bad(fe, `container ${fc.name}: upload.max_inflight_bytes '${raw}' is no limit: uploads could fill Redis`);
+        continue;
+      }
+      if (replicas * inflight > max * INFLIGHT_SHARE)
+        bad(fe, `${replicas} frontends x upload.max_inflight_bytes ${mib(inflight)} = ${mib(replicas * inflight)} > ` +
+          `${INFLIGHT_SHARE} x Redis --maxmemory ${mib(max)} (${w.metadata.name}): uploads could fill Redis`);
+    }
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
@@ -344,6 +407,7 @@ serviceRules();
 publicUrlRules();
 dataVolumeRules();
 policyRules();
+memoryRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

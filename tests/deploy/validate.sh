@@ -108,6 +108,22 @@ expect_reject_js "a loopback server.public_http_url" ConfigMap/stage-config \
 expect_reject_js "a public_http_url on the gRPC port" ConfigMap/stage-config \
   'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/public_http_url:.*/, "public_http_url: http://stage-frontend:7070")'
 expect_reject_js "a ReadWriteOnce fs volume" PersistentVolumeClaim/stage-data 'd.spec.accessModes = ["ReadWriteOnce"]'
+expect_reject_js "the default upload.max_inflight_bytes (1GiB per frontend)" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *max_inflight_bytes:.*$/m, "")'
+expect_reject_js "no limit on uploads in flight" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/max_inflight_bytes:.*/, "max_inflight_bytes: 0")'
+expect_reject_js "more frontends than Redis holds uploads for" Deployment/stage-frontend 'd.spec.replicas = 3'
+expect_reject_js "a frontend HPA beyond Redis' memory" Deployment/stage-frontend \
+  'docs.push({apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: {name: "fe"},
+    spec: {scaleTargetRef: {apiVersion: "apps/v1", kind: "Deployment", name: "stage-frontend"},
+      minReplicas: 2, maxReplicas: 6, metrics: [{type: "Resource",
+        resource: {name: "cpu", target: {type: "Utilization", averageUtilization: 70}}}]}})'
+expect_reject_js "a smaller Redis maxmemory" StatefulSet/stage-redis \
+  'const a = d.spec.template.spec.containers[0].args; a[a.indexOf("--maxmemory") + 1] = "512mb"'
+expect_reject_js "a Redis memory limit at maxmemory" StatefulSet/stage-redis \
+  'd.spec.template.spec.containers[0].resources.limits.memory = "1Gi"'
+expect_reject_js "Redis that evicts" StatefulSet/stage-redis \
+  'const a = d.spec.template.spec.containers[0].args; a[a.indexOf("--maxmemory-policy") + 1] = "allkeys-lru"'
 
 [ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
 exit $((fails > 0))
