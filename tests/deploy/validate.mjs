@@ -396,6 +396,47 @@ function memoryRules() {
   }
 }
 
+// ---- TLS and probes: the kubelet's gRPC probe speaks plaintext only.
+const httpPort = (w, c) => Number(String(setting(w, c, 'server.http_listen') ?? '0.0.0.0:7071').split(':').pop());
+function tlsProbeRules() {
+  for (const w of STAGE_WORKLOADS.map(workload).filter(Boolean)) {
+    const ps = w.spec.template.spec;
+    for (const c of containers(w)) {
+      const where = `container ${c.name}`;
+      const tls = tlsOn(w, c);
+      const files = ['server.tls_cert_file', 'server.tls_key_file', 'server.tls_client_ca_file'];
+      if (tls !== !!setting(w, c, 'server.tls_key_file'))
+        bad(w, `${where}: server.tls_cert_file and server.tls_key_file go together`);
+      for (const f of files) {
+        const path = setting(w, c, f);
+        if (path && !fileSecretKey(ps, c, path))
+          bad(w, `${where}: ${f} ${path} is not a key of a mounted Secret`);
+      }
+      for (const [p, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz']]) {
+        const pr = c[p];
+        if (!pr) continue;
+        if (pr.grpc && tls)
+          bad(w, `${where}: ${p}: the kubelet's gRPC probe speaks plaintext, TLS is on: httpGet with scheme HTTPS on ${httpPort(w, c)}`);
+        const g = pr.httpGet;
+        if (!g) continue;
+        const scheme = g.scheme || 'HTTP';
+        if (scheme !== (tls ? 'HTTPS' : 'HTTP'))
+          bad(w, `${where}: ${p}: scheme ${scheme} but TLS is ${tls ? 'on' : 'off'}`);
+        const cp = containerPort(w, g.port);
+        if (!cp || cp.containerPort !== httpPort(w, c))
+          bad(w, `${where}: ${p}: port ${g.port} is not server.http_listen's ${httpPort(w, c)}`);
+        if (g.path !== path) bad(w, `${where}: ${p}: path ${g.path}, expected ${path}`);
+      }
+    }
+  }
+  // validate.sh says which overlays must turn TLS on.
+  if (process.env.VALIDATE_EXPECT_TLS === '1') {
+    const fe = workload('stage-frontend');
+    if (!fe || !containers(fe).every((c) => tlsOn(fe, c)))
+      problems.push('this overlay must turn TLS on in the frontend (server.tls_cert_file)');
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
@@ -408,6 +449,7 @@ publicUrlRules();
 dataVolumeRules();
 policyRules();
 memoryRules();
+tlsProbeRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

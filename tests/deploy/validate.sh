@@ -31,13 +31,15 @@ rendered=$(mktemp)
 trap 'rm -f "$rendered" "$rendered.mut"' EXIT
 for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
   [ -f "$dir/kustomization.yaml" ] || continue
-  name=${dir#"$root"/}
+  name=${dir#"$root"/}; name=${name%/}
   if ! kubectl kustomize "$dir" >"$rendered" 2>"$rendered.err"; then
     echo "FAIL $name: kustomize: $(cat "$rendered.err")"
     fails=$((fails + 1))
     continue
   fi
-  if node "$cache/validate.mjs" <"$rendered"; then
+  expect_tls=0
+  case $name in deploy/k8s/overlays/tls*) expect_tls=1 ;; esac
+  if VALIDATE_EXPECT_TLS=$expect_tls node "$cache/validate.mjs" <"$rendered"; then
     echo "ok   $name"
   else
     echo "FAIL $name"
@@ -68,12 +70,14 @@ expect_reject "a frontend without the Redis password" '0,/STAGE_REDIS_PASSWORD_F
 expect_reject "a worker with another key as Redis password" '/name: stage-worker$/,$s|value: /etc/stage-secrets/redis-password|value: /etc/stage-secrets/root-password|'
 expect_reject "a redis-cli probe without the password" '/name: REDISCLI_AUTH/,/key:/s/key: redis-password/key: root-password/'
 # ... and each of these, an edit of one object (KIND/NAME) in JavaScript (mutate.mjs).
+# The edits apply to $src (the base unless said otherwise), validated with $expect_tls.
+src=$rendered expect_tls=0
 expect_reject_js() {
   local what=$1 obj=$2 code=$3 out
-  if ! out=$(node "$cache/mutate.mjs" "$obj" "$code" <"$rendered" 2>&1 >"$rendered.mut"); then
+  if ! out=$(node "$cache/mutate.mjs" "$obj" "$code" <"$src" 2>&1 >"$rendered.mut"); then
     echo "FAIL variant '$what': $out"
     fails=$((fails + 1))
-  elif out=$(node "$cache/validate.mjs" <"$rendered.mut" 2>&1); then
+  elif out=$(VALIDATE_EXPECT_TLS=$expect_tls node "$cache/validate.mjs" <"$rendered.mut" 2>&1); then
     echo "FAIL validator accepted: $what"
     fails=$((fails + 1))
   else
@@ -124,6 +128,34 @@ expect_reject_js "a Redis memory limit at maxmemory" StatefulSet/stage-redis \
   'd.spec.template.spec.containers[0].resources.limits.memory = "1Gi"'
 expect_reject_js "Redis that evicts" StatefulSet/stage-redis \
   'const a = d.spec.template.spec.containers[0].args; a[a.indexOf("--maxmemory-policy") + 1] = "allkeys-lru"'
+expect_reject_js "an HTTPS probe without TLS" Deployment/stage-worker \
+  'd.spec.template.spec.containers[0].readinessProbe.httpGet.scheme = "HTTPS"'
+expect_reject_js "a liveness probe on /readyz" Deployment/stage-worker \
+  'd.spec.template.spec.containers[0].livenessProbe.httpGet.path = "/readyz"'
+
+# The TLS overlay, and edits of it.
+rendered_tls=$(mktemp)
+trap 'rm -f "$rendered" "$rendered.mut" "$rendered_tls"' EXIT
+if kubectl kustomize "$root/deploy/k8s/overlays/tls" >"$rendered_tls" 2>/dev/null; then
+  src=$rendered_tls expect_tls=1
+  fe=Deployment/stage-frontend c='d.spec.template.spec.containers[0]'
+  expect_reject_js "TLS with the gRPC readiness probe" $fe \
+    "$c.readinessProbe = {grpc: {port: 7070, service: 'stage.v1.StageService'}, periodSeconds: 5}"
+  expect_reject_js "TLS with a plaintext HTTP liveness probe" $fe "$c.livenessProbe.httpGet.scheme = 'HTTP'"
+  expect_reject_js "TLS probes on the gRPC port" $fe "$c.readinessProbe.httpGet.port = 7070"
+  expect_reject_js "TLS with http:// presigned URLs" $fe \
+    "$c.env.find((e) => e.name === 'STAGE_SERVER_PUBLIC_HTTP_URL').value = 'http://stage-frontend:7071'"
+  expect_reject_js "a TLS key outside any Secret" $fe \
+    "$c.env.find((e) => e.name === 'STAGE_SERVER_TLS_KEY_FILE').value = '/tmp/tls.key'"
+  expect_reject_js "a TLS certificate without its key" $fe \
+    "$c.env = $c.env.filter((e) => e.name !== 'STAGE_SERVER_TLS_KEY_FILE')"
+  expect_reject_js "the TLS overlay without TLS" $fe \
+    "$c.env = $c.env.filter((e) => !e.name.startsWith('STAGE_SERVER_TLS_'))"
+  src=$rendered expect_tls=0
+else
+  echo "FAIL deploy/k8s/overlays/tls does not render"
+  fails=$((fails + 1))
+fi
 
 [ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
 exit $((fails > 0))
