@@ -67,8 +67,8 @@ while IFS=$'\t' read -r pkg dep pre; do
   deps[$pkg]="$pre, $dep"
 done < <(dpkg-query -W -f='${Package}\t${Depends}\t${Pre-Depends}\t${Status}\n' |
   awk -F'\t' '$4 ~ / installed$/ { print $1 "\t" $2 "\t" $3 }')
-base_seed=(apt $(dpkg-query -W -f='${Package} ${Priority} ${Essential}\n' |
-  awk '$2 == "required" || $3 == "yes" { sub(/:.*/, "", $1); print $1 }'))
+mapfile -t base_seed < <(echo apt; dpkg-query -W -f='${Package} ${Priority} ${Essential}\n' |
+  awk '$2 == "required" || $3 == "yes" { sub(/:.*/, "", $1); print $1 }')
 
 # Every package a set of packages brings (Depends and Pre-Depends, every
 # installed alternative), as lines.
@@ -153,7 +153,7 @@ fi
 # local-stack and test tools).
 mapfile -t buildstage < <(stage_pkgs "$dockerfile" 1)
 mapfile -t depspkgs < <(sed -n '/^BUILD_PKGS=(/,/)/p' "$root/deploy/install-deps.sh" |
-  sed -e 's/^BUILD_PKGS=(//' -e 's/)//' | tr -s ' \t' '\n\n' | grep -v '^$')
+  sed -e 's/^BUILD_PKGS=(//' -e 's/)//' | tr -s ' \t' '\n' | grep -v '^$')
 missing=()
 for p in "${depspkgs[@]}"; do
   case $p in redis-server | redis-tools | python3) continue ;; esac
