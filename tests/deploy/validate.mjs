@@ -116,12 +116,340 @@ function drainRules() {
   }
 }
 
+// ---- Redis' password (requirepass from a Secret) and the stage pods' copy of it.
+const containers = (w) => w.spec?.template?.spec?.containers || [];
+const envVar = (c, name) => (c.env || []).find((e) => e.name === name);
+const secretKey = (e) => {
+  const r = e?.valueFrom?.secretKeyRef;
+  return r ? `${r.name}/${r.key}` : null;
+};
+// The Secret key a file path inside a container comes from (a secret volume), or null.
+function fileSecretKey(ps, c, path) {
+  for (const m of c.volumeMounts || []) {
+    const dir = m.mountPath.replace(/\/+$/, '');
+    if (!path.startsWith(dir + '/')) continue;
+    const v = (ps.volumes || []).find((x) => x.name === m.name);
+    if (!v?.secret) continue;
+    const rel = path.slice(dir.length + 1);
+    const items = v.secret.items;
+    const key = items ? items.find((i) => i.path === rel)?.key : rel;
+    return key ? `${v.secret.secretName}/${key}` : null;
+  }
+  return null;
+}
+const isRedis = (c) => /^(.*\/)?redis(:|@|$)/.test(c.image || '') &&
+  !`${c.command || ''} ${c.args || ''}`.includes('sentinel');
+const STAGE_WORKLOADS = ['stage-frontend', 'stage-worker'];
+
+function redisPasswordRules() {
+  const redisKeys = new Set();
+  for (const w of workloads()) {
+    for (const c of containers(w).filter(isRedis)) {
+      const args = c.args || [];
+      const i = args.indexOf('--requirepass');
+      const ref = i >= 0 ? /^\$\((\w+)\)$/.exec(args[i + 1] || '') : null;
+      if (!ref) {
+        bad(w, `container ${c.name}: Redis without --requirepass $(VAR) (a password from a Secret)`);
+        continue;
+      }
+      const key = secretKey(envVar(c, ref[1]));
+      if (!key) {
+        bad(w, `container ${c.name}: --requirepass $(${ref[1]}): ${ref[1]} is not an env var from a secretKeyRef`);
+        continue;
+      }
+      redisKeys.add(key);
+      for (const p of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+        const cmd = (c[p]?.exec?.command || []).join(' ');
+        if (cmd.includes('redis-cli') && secretKey(envVar(c, 'REDISCLI_AUTH')) !== key)
+          bad(w, `container ${c.name}: ${p} runs redis-cli without REDISCLI_AUTH from ${key}`);
+      }
+      if (!(c.readinessProbe?.exec?.command || []).join(' ').includes('redis-cli'))
+        bad(w, `container ${c.name}: readinessProbe must be an authenticated redis-cli ping`);
+    }
+  }
+  if (redisKeys.size === 0) {
+    problems.push('no Redis container (image redis:...) with a password in the manifests');
+    return;
+  }
+  for (const name of STAGE_WORKLOADS) {
+    const w = workloads().find((x) => x.metadata.name === name);
+    if (!w) continue;
+    const ps = w.spec.template.spec;
+    for (const c of ps.containers || []) {
+      const file = envVar(c, 'STAGE_REDIS_PASSWORD_FILE')?.value;
+      const key = file ? fileSecretKey(ps, c, file) : secretKey(envVar(c, 'STAGE_REDIS_PASSWORD'));
+      if (!key)
+        bad(w, `container ${c.name}: no Redis password: STAGE_REDIS_PASSWORD_FILE (a mounted Secret key) or STAGE_REDIS_PASSWORD (secretKeyRef)`);
+      else if (!redisKeys.has(key))
+        bad(w, `container ${c.name}: Redis password from ${key}, Redis requires ${[...redisKeys].join(', ')}`);
+    }
+  }
+}
+
+// ---- The stage configuration a workload runs with: its stage.yaml, then env.
+const workload = (name) => workloads().find((x) => x.metadata.name === name);
+function stageConfig(w) {
+  for (const v of w.spec.template.spec.volumes || []) {
+    const cm = byKind('ConfigMap').find((x) => x.metadata.name === v.configMap?.name);
+    if (cm?.data?.['stage.yaml']) return yaml.load(cm.data['stage.yaml']) || {};
+  }
+  return {};
+}
+// A key's value for a container: STAGE_<PATH> in env wins over the file.
+function setting(w, c, path) {
+  const env = envVar(c, 'STAGE_' + path.toUpperCase().replace(/\./g, '_'));
+  if (env && (env.value !== undefined || env.valueFrom)) return env.value ?? '<from env>';
+  return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), stageConfig(w));
+}
+const tlsOn = (w, c) => !!setting(w, c, 'server.tls_cert_file');
+
+// ---- Services: every port reaches a container port; the frontend's has grpc and http.
+const podsOf = (sel) => workloads().filter((w) => labelsMatch(sel, w.spec.template?.metadata?.labels));
+const containerPort = (w, p) => containers(w).flatMap((c) => c.ports || [])
+  .find((cp) => cp.containerPort === p || (typeof p === 'string' && cp.name === p));
+function serviceRules() {
+  for (const svc of byKind('Service')) {
+    for (const p of svc.spec.ports || []) {
+      const target = p.targetPort ?? p.port;
+      for (const w of podsOf(svc.spec.selector))
+        if (!containerPort(w, target))
+          bad(svc, `port ${p.name || p.port}: targetPort ${target} is no container port of ${w.metadata.name}`);
+    }
+  }
+  const svc = byKind('Service').find((x) => x.metadata.name === 'stage-frontend');
+  const fe = workload('stage-frontend');
+  if (!svc || !fe) return;
+  for (const [name, port] of [['grpc', 7070], ['http', 7071]]) {
+    const p = (svc.spec.ports || []).find((x) => x.name === name);
+    const cp = p && containerPort(fe, p.targetPort ?? p.port);
+    if (!p || !cp || cp.containerPort !== port)
+      bad(svc, `needs a port named ${name} to the frontend's ${port}`);
+  }
+}
+
+// ---- server.public_http_url: where clients reach presigned fs URLs.
+function publicUrlRules() {
+  const fe = workload('stage-frontend');
+  if (!fe) return;
+  for (const c of containers(fe)) {
+    const url = setting(fe, c, 'server.public_http_url');
+    if (!url) {
+      bad(fe, `container ${c.name}: server.public_http_url is not set: presigned fs URLs would point at 127.0.0.1`);
+      continue;
+    }
+    let u;
+    try { u = new URL(url); } catch { bad(fe, `server.public_http_url '${url}' is not a URL`); continue; }
+    if (!['http:', 'https:'].includes(u.protocol))
+      bad(fe, `server.public_http_url '${url}': http:// or https:// only`);
+    if (/^(localhost|127\.|0\.0\.0\.0$|\[::1?\]$)/.test(u.hostname))
+      bad(fe, `server.public_http_url '${url}' is not an address clients reach`);
+    if (tlsOn(fe, c) && u.protocol !== 'https:')
+      bad(fe, `container ${c.name}: TLS is on but server.public_http_url '${url}' is not https://`);
+    // The frontend Service by name: its port must lead to the HTTP listener.
+    const svc = byKind('Service').find((x) => x.metadata.name === u.hostname.split('.')[0] &&
+      labelsMatch(x.spec.selector, fe.spec.template.metadata.labels));
+    if (svc) {
+      const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+      const sp = (svc.spec.ports || []).find((x) => x.port === port);
+      const cp = sp && containerPort(fe, sp.targetPort ?? sp.port);
+      if (!cp || cp.name !== 'http')
+        bad(fe, `server.public_http_url '${url}': Service ${svc.metadata.name} port ${port} does not lead to the HTTP port`);
+    }
+  }
+}
+
+// ---- The fs backend's volume: every worker pod writes it, on any node.
+function dataVolumeRules() {
+  const w = workload('stage-worker');
+  if (!w) return;
+  const ps = w.spec.template.spec;
+  for (const c of containers(w)) {
+    if ((setting(w, c, 'storage.type') || 'fs') !== 'fs') continue;
+    const root = setting(w, c, 'storage.fs.root') || './data';
+    const m = (c.volumeMounts || []).find((x) => root === x.mountPath || root.startsWith(x.mountPath.replace(/\/+$/, '') + '/'));
+    const v = m && (ps.volumes || []).find((x) => x.name === m.name);
+    const claim = v?.persistentVolumeClaim &&
+      byKind('PersistentVolumeClaim').find((x) => x.metadata.name === v.persistentVolumeClaim.claimName);
+    if (!claim)
+      bad(w, `container ${c.name}: storage.fs.root ${root} is not on a PersistentVolumeClaim of the manifests`);
+    else if (!(claim.spec.accessModes || []).includes('ReadWriteMany'))
+      bad(claim, 'the fs backend is shared by every worker pod: accessModes must include ReadWriteMany');
+  }
+}
+
+// ---- NetworkPolicies: Redis only from frontends and workers; the stage pods
+// only on their ports.
+const selects = (np, w) => labelsMatch(np.spec.podSelector?.matchLabels, w.spec.template?.metadata?.labels) &&
+  !np.spec.podSelector?.matchExpressions;
+const ingressOn = (np) => (np.spec.policyTypes || ['Ingress']).includes('Ingress');
+function policyRules() {
+  const nps = byKind('NetworkPolicy');
+  for (const w of workloads()) {
+    const mine = nps.filter((np) => selects(np, w) && ingressOn(np));
+    if (mine.length === 0) {
+      bad(w, 'no NetworkPolicy selects its pods (ingress would be open)');
+      continue;
+    }
+    const rules = mine.flatMap((np) => (np.spec.ingress || []).map((r) => ({ np, r })));
+    const portsOf = (r) => (r.ports || []).map((p) => p.port);
+    const name = w.metadata.name;
+    if (containers(w).some(isRedis)) {
+      for (const { np, r } of rules) {
+        const peers = r.from || [];
+        if (peers.length === 0) bad(np, `${name}: an ingress rule without 'from' admits any pod to Redis`);
+        for (const peer of peers) {
+          if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector)
+            bad(np, `${name}: Redis admits more than this namespace's stage pods (${JSON.stringify(peer)})`);
+          else if (peer.podSelector.matchExpressions || !Object.keys(peer.podSelector.matchLabels || {}).length)
+            bad(np, `${name}: a podSelector without matchLabels admits every pod to Redis`);
+          else {
+            const hits = podsOf(peer.podSelector.matchLabels).map((x) => x.metadata.name);
+            const others = hits.filter((x) => !STAGE_WORKLOADS.includes(x));
+            if (others.length) bad(np, `${name}: Redis admits ${others.join(', ')}`);
+          }
+        }
+        const ports = portsOf(r);
+        if (ports.length === 0 || ports.some((p) => p !== 6379 && p !== 'redis'))
+          bad(np, `${name}: Redis ingress must be port 6379 only (got ${ports.join(', ') || 'all ports'})`);
+      }
+      for (const client of STAGE_WORKLOADS.map(workload).filter(Boolean)) {
+        const ok = rules.some(({ r }) => (r.from || []).some((peer) => peer.podSelector && !peer.namespaceSelector &&
+          labelsMatch(peer.podSelector.matchLabels, client.spec.template.metadata.labels)) &&
+          portsOf(r).some((p) => p === 6379 || p === 'redis'));
+        if (!ok) bad(w, `NetworkPolicy: ${client.metadata.name} cannot reach Redis on 6379`);
+      }
+    } else if (STAGE_WORKLOADS.includes(name)) {
+      const allowed = name === 'stage-frontend' ? [7070, 7071, 'grpc', 'http'] : [7071, 'http'];
+      const needed = name === 'stage-frontend' ? [7070, 7071] : [7071];
+      for (const { np, r } of rules) {
+        const ports = portsOf(r);
+        if (ports.length === 0 || ports.some((p) => !allowed.includes(p)))
+          bad(np, `${name}: ingress must be on ports ${needed.join(', ')} only (got ${ports.join(', ') || 'all ports'})`);
+      }
+      for (const p of needed)
+        if (!rules.some(({ r }) => portsOf(r).includes(p)))
+          bad(w, `NetworkPolicy: nothing may reach port ${p}`);
+    }
+  }
+}
+
+// ---- Memory: what the frontends may put in Redis against Redis' maxmemory.
+const INFLIGHT_SHARE = 0.5; // of maxmemory, for uploads in flight; the rest: jobs, downloads
+const LIMIT_MARGIN = 1.25; // the container's memory limit over maxmemory (AOF rewrite fork, buffers)
+// stage.yaml sizes: binary suffixes, KB = KiB (common/config.c).
+function stageSize(v) {
+  const m = /^(\d+)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)$/i.exec(String(v).trim());
+  if (!m) return NaN;
+  return Number(m[1]) * 1024 ** ({ '': 0, b: 0, k: 1, m: 2, g: 3 }[m[2].toLowerCase()[0] || '']);
+}
+// redis.conf sizes: 1k = 1000, 1kb = 1024 (redis.conf's header).
+function redisSize(v) {
+  const m = /^(\d+)(|k|kb|m|mb|g|gb)$/i.exec(String(v).trim());
+  if (!m) return NaN;
+  const u = m[2].toLowerCase();
+  const pow = { '': 0, k: 1, m: 2, g: 3 }[u[0] || ''];
+  return Number(m[1]) * (u.endsWith('b') ? 1024 : 1000) ** pow;
+}
+// Kubernetes quantities (memory).
+function quantity(v) {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|)$/.exec(String(v).trim());
+  if (!m) return NaN;
+  const f = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  return Number(m[1]) * f[m[2]];
+}
+const argOf = (c, flag) => {
+  const a = c.args || [];
+  const i = a.indexOf(flag);
+  return i >= 0 ? a[i + 1] : undefined;
+};
+const mib = (n) => `${Math.round(n / 1024 ** 2)} MiB`;
+function memoryRules() {
+  const redis = workloads().flatMap((w) => containers(w).filter(isRedis).map((c) => ({ w, c })));
+  for (const { w, c } of redis) {
+    if (argOf(c, '--maxmemory-policy') !== 'noeviction')
+      bad(w, `container ${c.name}: --maxmemory-policy must be noeviction (jobs must never be evicted)`);
+    if (argOf(c, '--appendonly') !== 'yes') bad(w, `container ${c.name}: --appendonly must be yes`);
+    const max = redisSize(argOf(c, '--maxmemory'));
+    if (!(max > 0)) {
+      bad(w, `container ${c.name}: --maxmemory must be set (got ${argOf(c, '--maxmemory')})`);
+      continue;
+    }
+    const limit = quantity(c.resources?.limits?.memory);
+    if (!(limit >= max * LIMIT_MARGIN))
+      bad(w, `container ${c.name}: memory limit ${c.resources?.limits?.memory} < ${LIMIT_MARGIN} x --maxmemory (${mib(max)})`);
+    const fe = workload('stage-frontend');
+    if (!fe) continue;
+    const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef?.name === fe.metadata.name &&
+      h.spec.scaleTargetRef?.kind === fe.kind);
+    const replicas = Math.max(fe.spec.replicas ?? 1, hpa?.spec.maxReplicas ?? 0);
+    for (const fc of containers(fe)) {
+      const raw = setting(fe, fc, 'upload.max_inflight_bytes') ?? '1GiB';
+      const inflight = stageSize(raw);
+      if (!(inflight > 0)) {
+        bad(fe, `container ${fc.name}: upload.max_inflight_bytes '${raw}' is no limit: uploads could fill Redis`);
+        continue;
+      }
+      if (replicas * inflight > max * INFLIGHT_SHARE)
+        bad(fe, `${replicas} frontends x upload.max_inflight_bytes ${mib(inflight)} = ${mib(replicas * inflight)} > ` +
+          `${INFLIGHT_SHARE} x Redis --maxmemory ${mib(max)} (${w.metadata.name}): uploads could fill Redis`);
+    }
+  }
+}
+
+// ---- TLS and probes: the kubelet's gRPC probe speaks plaintext only.
+const httpPort = (w, c) => Number(String(setting(w, c, 'server.http_listen') ?? '0.0.0.0:7071').split(':').pop());
+function tlsProbeRules() {
+  for (const w of STAGE_WORKLOADS.map(workload).filter(Boolean)) {
+    const ps = w.spec.template.spec;
+    for (const c of containers(w)) {
+      const where = `container ${c.name}`;
+      const tls = tlsOn(w, c);
+      const files = ['server.tls_cert_file', 'server.tls_key_file', 'server.tls_client_ca_file'];
+      if (tls !== !!setting(w, c, 'server.tls_key_file'))
+        bad(w, `${where}: server.tls_cert_file and server.tls_key_file go together`);
+      for (const f of files) {
+        const path = setting(w, c, f);
+        if (path && !fileSecretKey(ps, c, path))
+          bad(w, `${where}: ${f} ${path} is not a key of a mounted Secret`);
+      }
+      for (const [p, path] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz']]) {
+        const pr = c[p];
+        if (!pr) continue;
+        if (pr.grpc && tls)
+          bad(w, `${where}: ${p}: the kubelet's gRPC probe speaks plaintext, TLS is on: httpGet with scheme HTTPS on ${httpPort(w, c)}`);
+        const g = pr.httpGet;
+        if (!g) continue;
+        const scheme = g.scheme || 'HTTP';
+        if (scheme !== (tls ? 'HTTPS' : 'HTTP'))
+          bad(w, `${where}: ${p}: scheme ${scheme} but TLS is ${tls ? 'on' : 'off'}`);
+        const cp = containerPort(w, g.port);
+        if (!cp || cp.containerPort !== httpPort(w, c))
+          bad(w, `${where}: ${p}: port ${g.port} is not server.http_listen's ${httpPort(w, c)}`);
+        if (g.path !== path) bad(w, `${where}: ${p}: path ${g.path}, expected ${path}`);
+      }
+    }
+  }
+  // validate.sh says which overlays must turn TLS on.
+  if (process.env.VALIDATE_EXPECT_TLS === '1') {
+    const fe = workload('stage-frontend');
+    if (!fe || !containers(fe).every((c) => tlsOn(fe, c)))
+      problems.push('this overlay must turn TLS on in the frontend (server.tls_cert_file)');
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
   projectRules(d);
 }
 drainRules();
+redisPasswordRules();
+serviceRules();
+publicUrlRules();
+dataVolumeRules();
+policyRules();
+memoryRules();
+tlsProbeRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

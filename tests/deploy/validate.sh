@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # validate.sh - render the Kubernetes manifests (kustomize) and validate them
 # offline: API schemas (npm kubernetes-models), a strict pass for unknown
-# keys, and the project's rules (validate.mjs). Then feed it broken variants
-# to prove the validator rejects what it should. Installs what it needs.
+# keys, the project's rules (validate.mjs), and the built stage-frontend's
+# --check-config on every stage.yaml (BUILD_DIR, default build/). Then feed it
+# broken variants to prove the validator rejects what it should. Installs what
+# it needs. Usage: validate.sh [BUILD_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cache="${STAGE_TEST_CACHE:-$HOME/.cache/stage-tests}/k8s"
+build=$(cd "${1:-$root/build}" 2>/dev/null && pwd) || build=${1:-$root/build} # stage-frontend --check-config reads each ConfigMap's stage.yaml
 
 if ! command -v kubectl >/dev/null; then
   echo "validate: installing kubernetes-client (kubectl)"
@@ -23,26 +26,62 @@ if [ ! -d "$cache/node_modules/kubernetes-models" ] || [ ! -d "$cache/node_modul
   [ -f "$cache/package.json" ] || echo '{"private":true}' >"$cache/package.json"
   (cd "$cache" && npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4)
 fi
-# ESM resolves packages next to the script, not through NODE_PATH.
-cp "$here/validate.mjs" "$cache/validate.mjs"
+# ESM resolves packages next to the script, not through NODE_PATH: the scripts
+# run from a directory of this run beside a link to the cached node_modules (a
+# shared copy in $cache would be overwritten by a run from another checkout).
+js=$(mktemp -d)
+ln -s "$cache/node_modules" "$js/node_modules"
+cp "$here/validate.mjs" "$here/mutate.mjs" "$here/configs.mjs" "$js/"
+
+# The stage.yaml of every ConfigMap in $rendered (or $2), as the frontend parses it
+# (unknown keys, ranges, sizes), without the pods' environment.
+check_config() {
+  local name=$1 manifests=${2:-$rendered} conf out n=0
+  if [ ! -x "$build/frontend/stage-frontend" ]; then
+    echo "FAIL $name: $build/frontend/stage-frontend is not built (validate.sh BUILD_DIR)"
+    fails=$((fails + 1))
+    return
+  fi
+  conf=$(mktemp -d)
+  node "$js/configs.mjs" "$conf" <"$manifests"
+  for f in "$conf"/*.yaml; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    if out=$(cd "$conf" && env -i PATH="$PATH" STAGE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)" \
+      "$build/frontend/stage-frontend" --check-config --config "$f" 2>&1); then
+      echo "ok   $name: stage-frontend --check-config accepts ConfigMap $(basename "$f" .yaml)"
+    else
+      echo "FAIL $name: ConfigMap $(basename "$f" .yaml): $out"
+      fails=$((fails + 1))
+    fi
+  done
+  rm -rf "$conf"
+  if [ $n -eq 0 ]; then
+    echo "FAIL $name: no ConfigMap with a stage.yaml"
+    fails=$((fails + 1))
+  fi
+}
 
 fails=0
 rendered=$(mktemp)
-trap 'rm -f "$rendered"' EXIT
+trap 'rm -rf "$rendered" "$rendered.mut" "$js"' EXIT
 for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
   [ -f "$dir/kustomization.yaml" ] || continue
-  name=${dir#"$root"/}
+  name=${dir#"$root"/}; name=${name%/}
   if ! kubectl kustomize "$dir" >"$rendered" 2>"$rendered.err"; then
     echo "FAIL $name: kustomize: $(cat "$rendered.err")"
     fails=$((fails + 1))
     continue
   fi
-  if node "$cache/validate.mjs" <"$rendered"; then
+  expect_tls=0
+  case $name in deploy/k8s/overlays/tls*) expect_tls=1 ;; esac
+  if VALIDATE_EXPECT_TLS=$expect_tls node "$js/validate.mjs" <"$rendered"; then
     echo "ok   $name"
   else
     echo "FAIL $name"
     fails=$((fails + 1))
   fi
+  check_config "$name"
 done
 rm -f "$rendered.err"
 
@@ -50,7 +89,7 @@ rm -f "$rendered.err"
 kubectl kustomize "$root/deploy/k8s/base" >"$rendered" 2>/dev/null
 expect_reject() {
   local what=$1 expr=$2 out
-  if out=$(sed -e "$expr" "$rendered" | node "$cache/validate.mjs" 2>&1); then
+  if out=$(sed -e "$expr" "$rendered" | node "$js/validate.mjs" 2>&1); then
     echo "FAIL validator accepted: $what"
     fails=$((fails + 1))
   else
@@ -63,6 +102,111 @@ expect_reject "a missing memory limit" 's/limits: {memory: 256Mi}/limits: {}/; s
 expect_reject "a grace period shorter than the drain" 's/terminationGracePeriodSeconds: 30/terminationGracePeriodSeconds: 5/'
 expect_reject "a service selecting nothing" '0,/app: stage-frontend$/s//app: stage-frontnd/'
 expect_reject "a mount of an undefined volume" '0,/name: config$/s//name: konfig/'
+expect_reject "Redis without a password" 's/- --requirepass$/- --masterauth/'
+expect_reject "a frontend without the Redis password" '0,/STAGE_REDIS_PASSWORD_FILE/s//STAGE_REDIS_PASSWORD_FIL/'
+# shellcheck disable=SC2016 # sed's $, not the shell's
+expect_reject "a worker with another key as Redis password" '/name: stage-worker$/,$s|value: /etc/stage-secrets/redis-password|value: /etc/stage-secrets/root-password|'
+expect_reject "a redis-cli probe without the password" '/name: REDISCLI_AUTH/,/key:/s/key: redis-password/key: root-password/'
+# ... and each of these, an edit of one object (KIND/NAME) in JavaScript (mutate.mjs).
+# The edits apply to $src (the base unless said otherwise), validated with $expect_tls.
+src=$rendered expect_tls=0
+expect_reject_js() {
+  local what=$1 obj=$2 code=$3 out
+  if ! out=$(node "$js/mutate.mjs" "$obj" "$code" <"$src" 2>&1 >"$rendered.mut"); then
+    echo "FAIL variant '$what': $out"
+    fails=$((fails + 1))
+  elif out=$(VALIDATE_EXPECT_TLS=$expect_tls node "$js/validate.mjs" <"$rendered.mut" 2>&1); then
+    echo "FAIL validator accepted: $what"
+    fails=$((fails + 1))
+  else
+    echo "ok   rejects $what: $(echo "$out" | head -1 | sed 's/^ *//')"
+  fi
+  rm -f "$rendered.mut"
+}
+# The round trip through mutate.mjs alone must pass: a rejection is the edit's.
+if out=$(node "$js/mutate.mjs" ConfigMap/stage-config '' <"$rendered" | node "$js/validate.mjs" 2>&1); then
+  echo "ok   mutate.mjs without an edit: accepted"
+else
+  echo "FAIL mutate.mjs without an edit: $out"
+  fails=$((fails + 1))
+fi
+# ... and --check-config must refuse a misspelled key.
+saved=$fails
+node "$js/mutate.mjs" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace("max_inflight_bytes:", "max_inflight_byte:")' \
+  <"$rendered" >"$rendered.mut"
+out=$(check_config "a misspelled ConfigMap key" "$rendered.mut" 2>&1)
+fails=$saved
+if echo "$out" | grep -q "^FAIL .*unknown key"; then
+  echo "ok   rejects a misspelled ConfigMap key: $(echo "$out" | grep -m1 '^FAIL' | sed 's/^FAIL [^:]*: //')"
+else
+  echo "FAIL --check-config accepted a misspelled ConfigMap key: $out"
+  fails=$((fails + 1))
+fi
+expect_reject_js "Redis reachable from other namespaces" NetworkPolicy/stage-redis \
+  'd.spec.ingress[0].from.push({namespaceSelector: {}})'
+expect_reject_js "Redis reachable from any pod" NetworkPolicy/stage-redis 'delete d.spec.ingress[0].from'
+expect_reject_js "Redis reachable on every port" NetworkPolicy/stage-redis 'delete d.spec.ingress[0].ports'
+expect_reject_js "a Redis policy that shuts out the workers" NetworkPolicy/stage-redis \
+  'd.spec.ingress[0].from = d.spec.ingress[0].from.slice(0, 1)'
+expect_reject_js "workers open on every port" NetworkPolicy/stage-worker 'delete d.spec.ingress[0].ports'
+expect_reject_js "frontends open on another port" NetworkPolicy/stage-frontend \
+  'd.spec.ingress[0].ports.push({protocol: "TCP", port: 8080})'
+expect_reject_js "workers no policy selects" NetworkPolicy/stage-worker 'd.spec.podSelector.matchLabels.app = "nobody"'
+expect_reject_js "a Service without the http port" Service/stage-frontend \
+  'd.spec.ports = d.spec.ports.filter((p) => p.name !== "http")'
+expect_reject_js "a Service port to no container port" Service/stage-frontend 'd.spec.ports[1].targetPort = "htp"'
+expect_reject_js "no server.public_http_url" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *public_http_url:.*$/m, "")'
+expect_reject_js "a loopback server.public_http_url" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/public_http_url:.*/, "public_http_url: http://127.0.0.1:7071")'
+expect_reject_js "a public_http_url on the gRPC port" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/public_http_url:.*/, "public_http_url: http://stage-frontend:7070")'
+expect_reject_js "a ReadWriteOnce fs volume" PersistentVolumeClaim/stage-data 'd.spec.accessModes = ["ReadWriteOnce"]'
+expect_reject_js "the default upload.max_inflight_bytes (1GiB per frontend)" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *max_inflight_bytes:.*$/m, "")'
+expect_reject_js "no limit on uploads in flight" ConfigMap/stage-config \
+  'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/max_inflight_bytes:.*/, "max_inflight_bytes: 0")'
+expect_reject_js "more frontends than Redis holds uploads for" Deployment/stage-frontend 'd.spec.replicas = 3'
+expect_reject_js "a frontend HPA beyond Redis' memory" Deployment/stage-frontend \
+  'docs.push({apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: {name: "fe"},
+    spec: {scaleTargetRef: {apiVersion: "apps/v1", kind: "Deployment", name: "stage-frontend"},
+      minReplicas: 2, maxReplicas: 6, metrics: [{type: "Resource",
+        resource: {name: "cpu", target: {type: "Utilization", averageUtilization: 70}}}]}})'
+expect_reject_js "a smaller Redis maxmemory" StatefulSet/stage-redis \
+  'const a = d.spec.template.spec.containers[0].args; a[a.indexOf("--maxmemory") + 1] = "512mb"'
+expect_reject_js "a Redis memory limit at maxmemory" StatefulSet/stage-redis \
+  'd.spec.template.spec.containers[0].resources.limits.memory = "1Gi"'
+expect_reject_js "Redis that evicts" StatefulSet/stage-redis \
+  'const a = d.spec.template.spec.containers[0].args; a[a.indexOf("--maxmemory-policy") + 1] = "allkeys-lru"'
+expect_reject_js "an HTTPS probe without TLS" Deployment/stage-worker \
+  'd.spec.template.spec.containers[0].readinessProbe.httpGet.scheme = "HTTPS"'
+expect_reject_js "a liveness probe on /readyz" Deployment/stage-worker \
+  'd.spec.template.spec.containers[0].livenessProbe.httpGet.path = "/readyz"'
+
+# The TLS overlay, and edits of it.
+rendered_tls=$(mktemp)
+trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_tls" "$js"' EXIT
+if kubectl kustomize "$root/deploy/k8s/overlays/tls" >"$rendered_tls" 2>/dev/null; then
+  src=$rendered_tls expect_tls=1
+  fe=Deployment/stage-frontend c='d.spec.template.spec.containers[0]'
+  expect_reject_js "TLS with the gRPC readiness probe" $fe \
+    "$c.readinessProbe = {grpc: {port: 7070, service: 'stage.v1.StageService'}, periodSeconds: 5}"
+  expect_reject_js "TLS with a plaintext HTTP liveness probe" $fe "$c.livenessProbe.httpGet.scheme = 'HTTP'"
+  expect_reject_js "TLS probes on the gRPC port" $fe "$c.readinessProbe.httpGet.port = 7070"
+  expect_reject_js "TLS with http:// presigned URLs" $fe \
+    "$c.env.find((e) => e.name === 'STAGE_SERVER_PUBLIC_HTTP_URL').value = 'http://stage-frontend:7071'"
+  expect_reject_js "a TLS key outside any Secret" $fe \
+    "$c.env.find((e) => e.name === 'STAGE_SERVER_TLS_KEY_FILE').value = '/tmp/tls.key'"
+  expect_reject_js "a TLS certificate without its key" $fe \
+    "$c.env = $c.env.filter((e) => e.name !== 'STAGE_SERVER_TLS_KEY_FILE')"
+  expect_reject_js "the TLS overlay without TLS" $fe \
+    "$c.env = $c.env.filter((e) => !e.name.startsWith('STAGE_SERVER_TLS_'))"
+  src=$rendered expect_tls=0
+else
+  echo "FAIL deploy/k8s/overlays/tls does not render"
+  fails=$((fails + 1))
+fi
 
 [ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
 exit $((fails > 0))
