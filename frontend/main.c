@@ -35,10 +35,11 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: %s [--config FILE] [--check-config]\n"
+            "usage: %s [--config FILE] [--check-config] [--version]\n"
             "  --config FILE    YAML configuration (every key has a default;\n"
             "                   STAGE_* environment variables override it)\n"
-            "  --check-config   validate the configuration and exit\n",
+            "  --check-config   validate the configuration and exit\n"
+            "  --version        the version and commit, then exit\n",
             PROG);
 }
 
@@ -164,6 +165,9 @@ int main(int argc, char **argv)
             path = argv[++i];
         } else if (strcmp(argv[i], "--check-config") == 0) {
             check = true;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("%s %s (commit %s)\n", PROG, STAGE_VERSION, STAGE_COMMIT);
+            return 0;
         } else {
             usage(strcmp(argv[i], "--help") == 0 ? stdout : stderr);
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;

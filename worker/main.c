@@ -28,9 +28,11 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: %s [--config FILE]\n"
+            "usage: %s [--config FILE] [--check-config] [--version]\n"
             "  --config FILE    YAML configuration (every key has a default;\n"
-            "                   STAGE_* environment variables override it)\n",
+            "                   STAGE_* environment variables override it)\n"
+            "  --check-config   validate the configuration and exit\n"
+            "  --version        the version and commit, then exit\n",
             PROG);
 }
 
@@ -102,9 +104,15 @@ int main(int argc, char **argv)
 {
     memtune_init(MEMTUNE_WORKER);
     const char *path = NULL;
+    bool check = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             path = argv[++i];
+        } else if (strcmp(argv[i], "--check-config") == 0) {
+            check = true;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("%s %s (commit %s)\n", PROG, STAGE_VERSION, STAGE_COMMIT);
+            return 0;
         } else {
             bool help = strcmp(argv[i], "--help") == 0;
             usage(help ? stdout : stderr);
@@ -114,6 +122,10 @@ int main(int argc, char **argv)
     static struct config cfg;
     if (config_startup(&cfg, path, PROG))
         return 1;
+    if (check) {
+        printf("%s: configuration ok\n", path ? path : "(defaults)");
+        return 0;
+    }
     signal(SIGPIPE, SIG_IGN);
     int rc = run(&cfg);
     log_info("stopped");

@@ -98,6 +98,11 @@ check_rc "--server beats STAGE_SERVER" 0 env STAGE_SERVER="$bad" "$STAGECTL" --s
 check_rc "--version" 0 ctl --version
 check_contains "... names the version and commit" "$OUT" "stagectl 0."
 check_contains "... and the commit" "$OUT" "(commit "
+check_rc "stage-frontend --version" 0 "$FRONTEND" --version
+check_contains "... names itself and the commit" "$OUT" "stage-frontend 0."
+check_rc "stage-worker --version" 0 "$WORKER" --version
+check_rc "stage-worker --check-config" 0 "$WORKER" --check-config
+check_contains "... says the configuration is ok" "$OUT" "configuration ok"
 check_rc "whoami" 0 ctl whoami
 check_contains "... the user and server" "$OUT" "root on $SERVER (token expires "
 check_rc "whoami --json" 0 ctl --json whoami
