@@ -15,7 +15,8 @@ static const char usage[] =
     "\n"
     "List files. The location is a key prefix, as in Databend: @~/2023 lists\n"
     "2023/x.csv and 2023.csv; @~/2023/ only what is under 2023/.\n"
-    "Prints NAME, SIZE and LAST_MODIFIED (--json: one document per file).\n"
+    "Prints NAME, SIZE, LAST_MODIFIED and MD5 ('-' when unknown; --json: one\n"
+    "document per file, with sha256 and creator too).\n"
     "\n"
     "  --pattern RE  only names matching the PCRE2 pattern RE (anchored; matched\n"
     "                against the whole path after the location prefix)\n";
@@ -33,8 +34,8 @@ static void print_row(struct ls *l, const Stage__V1__FileInfo *f)
         out_print_json(out_msg_json(&f->base));
         return;
     }
-    printf("%-*s  %10s  %s\n", l->width, f->name, out_size(a, f->size),
-           out_time(t, f->last_modified));
+    printf("%-*s  %10s  %-24s  %s\n", l->width, f->name, out_size(a, f->size),
+           out_time(t, f->last_modified), f->md5[0] ? f->md5 : "-");
 }
 
 static int on_page(const ProtobufCMessage *msg, void *ud, struct rpc_status *st)
@@ -48,7 +49,7 @@ static int on_page(const ProtobufCMessage *msg, void *ud, struct rpc_status *st)
             int n = (int)strlen(page->files[i]->name);
             l->width = n > l->width ? (n < 80 ? n : 80) : l->width;
         }
-        printf("%-*s  %10s  %s\n", l->width, "NAME", "SIZE", "LAST_MODIFIED");
+        printf("%-*s  %10s  %-24s  %s\n", l->width, "NAME", "SIZE", "LAST_MODIFIED", "MD5");
     }
     for (size_t i = 0; i < page->n_files; i++)
         print_row(l, page->files[i]);
@@ -80,7 +81,7 @@ static int run(struct cli *cli, int argc, char **argv)
     if (rc)
         return cli_fail_rpc(cli, req.location, rc, &st);
     if (!cli->json && l.width == 0)
-        printf("%-4s  %10s  %s\n", "NAME", "SIZE", "LAST_MODIFIED");
+        printf("%-4s  %10s  %-24s  %s\n", "NAME", "SIZE", "LAST_MODIFIED", "MD5");
     return CLI_EXIT_OK;
 }
 

@@ -304,6 +304,8 @@ void out_print_file(bool json, const Stage__V1__FileInfo *f)
     kv_time("last_modified", f->last_modified);
     if (f->md5[0])
         kv("md5", f->md5);
+    if (f->sha256[0])
+        kv("sha256", f->sha256);
     if (f->etag[0])
         kv("etag", f->etag);
     if (f->creator[0])

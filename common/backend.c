@@ -2,7 +2,9 @@
  * wrappers that dispatch to a backend's ops (see backend.h). */
 #include "backend.h"
 
+#include "digest.h"
 #include "err.h"
+#include <stdio.h>
 
 #include <string.h>
 
@@ -163,4 +165,13 @@ struct backend *backend_free(struct backend *b)
 bool backend_busy(const struct backend *b)
 {
     return b && b->ops->busy && b->ops->busy(b);
+}
+
+void backend_write_digests(struct backend_writer *w, const char *md5, const char *sha256)
+{
+    w->md5[0] = w->sha256[0] = '\0';
+    if (md5 && digest_hex_ok(md5, 32))
+        snprintf(w->md5, sizeof(w->md5), "%s", md5);
+    if (sha256 && digest_hex_ok(sha256, 64))
+        snprintf(w->sha256, sizeof(w->sha256), "%s", sha256);
 }

@@ -54,11 +54,19 @@ struct backend_entry {
     int64_t mtime_ms; /* last modified, Unix ms */
     char etag[72];    /* opaque change tag ("" if unknown) */
     char md5[40];     /* hex MD5 of the content, "" if unknown */
+    char sha256[72];  /* hex SHA-256 of the content, "" if unknown */
+    char creator[72]; /* the user whose job wrote it, "" if unknown */
 };
 
-/* Base of every backend's writer and lister; backends embed it first. */
+/* Base of every backend's writer and lister; backends embed it first.
+ * A writer's md5/sha256 are set by backend_write_digests() before the
+ * commit (the caller hashes what it writes); the commit stores them with
+ * the object where the backend can (fs: extended attributes; s3: object
+ * metadata of a single PutObject). */
 struct backend_writer {
     struct backend *b;
+    char md5[33];    /* "" unknown */
+    char sha256[65]; /* "" unknown */
 };
 struct backend_lister {
     struct backend *b;
@@ -72,6 +80,14 @@ struct backend_write_opts {
      * multiple of it, so that what it has stored durably always ends on one
      * of the caller's parts (see write_state). 0: no constraint. */
     size_t part_align;
+    /* Stored with the object (fs: xattr user.stage.creator; s3:
+     * x-amz-meta-creator). NULL or "": none. */
+    const char *creator;
+    /* The SHA-256 the content will have, when known before the first byte
+     * (a client's claim, checked before the commit): an object store that
+     * must name its metadata when a multipart upload starts stores it.
+     * NULL or "": unknown. */
+    const char *sha256;
 };
 
 typedef void(backend_done_fn)(int rc, const char *msg, void *ud);
@@ -184,6 +200,11 @@ int backend_write_resume(struct backend *b, const char *key, const struct backen
                          const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                          void *ud);
 void backend_write_detach(struct backend_writer *w);
+
+/* The digests of everything written to `w` (hex; NULL or "" unknown),
+ * before backend_write_commit(). Values that are not hex digests of the
+ * right length are dropped. No I/O. */
+void backend_write_digests(struct backend_writer *w, const char *md5, const char *sha256);
 
 /* Server-side copy (see the op): as the op, ST_EUNIMPL (nothing started)
  * if the backend cannot copy by itself. */

@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "backend_fs_impl.h"
 #include "err.h"
+#include "fsmeta.h"
 #include "fsopen.h"
 
 #include <dirent.h>
@@ -121,7 +122,7 @@ void fs_fill_entry(struct backend_entry *e, const struct stat *st)
     e->size = (int64_t)st->st_size;
     e->mtime_ms = ns / 1000000;
     snprintf(e->etag, sizeof(e->etag), "%" PRIx64 "-%" PRIx64, (uint64_t)ns, (uint64_t)e->size);
-    e->md5[0] = '\0';
+    /* the digests and creator come from fsmeta_stat_at() */
 }
 
 /* A key the fs refuses beyond backend_key_check(): the temp area. */
@@ -143,6 +144,7 @@ struct fs_writer {
     long next_part;
     int64_t written; /* bytes in the temp file */
     bool no_overwrite;
+    char creator[72]; /* stored with the file (fsmeta.h), "" none */
     char *key;
     char tmp[NAME_MAX + 1]; /* the temp file's name in <root>/.tmp, "" = none */
 };
@@ -196,6 +198,8 @@ static int writer_create(struct fs *fs, const char *key, const struct backend_wr
     w->base.b = &fs->b;
     w->fd = -1;
     w->no_overwrite = o && o->no_overwrite;
+    if (o && o->creator)
+        snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
     snprintf(w->tmp, sizeof(w->tmp), "w-%ld-%lu-%08lx", (long)getpid(), ++fs->seq,
              (unsigned long)random());
     *out = w;
@@ -333,12 +337,17 @@ static int rename_in(struct fs *fs, struct fs_writer *w, int *e)
     return rc;
 }
 
-/* fsync, then rename into place. */
+/* Metadata, fsync, then rename into place: the file appears with its
+ * metadata or not at all. */
 static int commit(struct fs *fs, struct fs_writer *w, struct fs_call *c)
 {
     int e = 0;
     if (writer_materialize(fs, w, c) != 0)
         return c->rc;
+    /* ST_EUNIMPL: no user xattrs here, the file is stored without (fsmeta.h) */
+    if (fsmeta_set(w->fd, w->base.md5, w->base.sha256, w->creator) == ST_EIO)
+        return fs_call_fail(c, ST_EIO, "cannot store the metadata of '%s': %s", w->key,
+                            strerror(errno));
     if (fsync(w->fd) != 0 || close(w->fd) != 0) {
         w->fd = -1;
         return fs_call_fail(c, ST_EIO, "cannot flush '%s': %s", w->key, strerror(errno));
@@ -448,6 +457,8 @@ static int fs_write_resume(struct backend *b, const char *key, const struct back
     w->fd = -1;
     w->base.b = b;
     w->no_overwrite = o && o->no_overwrite;
+    if (o && o->creator)
+        snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
     w->next_part = next_part;
     w->written = offset;
     if (writer_reopen(fs, w, state, offset, c) == 0) {
@@ -527,16 +538,18 @@ static int fs_read(struct backend *b, const char *key, int64_t offset, size_t le
     return fs_call_defer(fs_of(b), c);
 }
 
-/* lstat of `key` beneath the root: no link followed on the way or at the end. */
-static int stat_beneath(const struct fs *fs, const char *key, struct stat *st)
+/* lstat of `key` beneath the root, no link followed on the way or at the
+ * end, and the file's metadata into `e`. */
+static int stat_beneath(const struct fs *fs, const char *key, struct stat *st,
+                        struct backend_entry *e)
 {
     const char *name;
     int pfd = fsopen_parent(fs->rootfd, key, &name);
     if (pfd < 0)
         return -1;
-    int rc = fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW), e = errno;
+    int rc = fsmeta_stat_at(pfd, name, st, e), e2 = errno;
     close(pfd);
-    errno = e;
+    errno = e2;
     return rc;
 }
 
@@ -554,7 +567,7 @@ static int fs_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
         return ST_ENOMEM;
     }
     c->e.key = c->key;
-    if (stat_beneath(fs_of(b), key, &st) != 0)
+    if (stat_beneath(fs_of(b), key, &st, &c->e) != 0)
         fs_call_fail(c, fs_errno_rc(errno), "'%s': %s", key, open_why(errno));
     else if (!S_ISREG(st.st_mode))
         fs_call_fail(c, ST_ENOTFOUND, "'%s' is not a file", key);

@@ -9,6 +9,7 @@
  * directory is skipped when read and empty when named by the prefix. */
 #include "backend.h"
 #include "backend_fs_impl.h"
+#include "fsmeta.h"
 #include "err.h"
 #include "fsopen.h"
 
@@ -197,11 +198,11 @@ static int dir_open(struct fs_lister *l, const char *dir)
 static int page_add(struct fs_lister *l, const char *dir, const char *name, const char *full)
 {
     struct stat st;
-    int dfd = dir_open(l, dir);
-    if (dfd < 0 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-        return 0;
     struct backend_entry *e = &l->page[l->npage];
+    int dfd = dir_open(l, dir);
     memset(e, 0, sizeof(*e));
+    if (dfd < 0 || fsmeta_stat_at(dfd, name, &st, e) != 0 || !S_ISREG(st.st_mode))
+        return 0;
     if (!(e->key = strdup(full)))
         return ST_ENOMEM;
     fs_fill_entry(e, &st);

@@ -5,6 +5,8 @@
 
 #include "config.h"
 #include "err.h"
+#include "digest.h"
+#include "fsmeta.h"
 #include "httphdr.h"
 #include "s3url.h"
 #include "storspec.h"
@@ -107,7 +109,7 @@ static int op_build(struct s3op *op, const char *payload_hash)
         EVP_Digest(op->body, op->body_len, md, &mdlen, EVP_md5(), NULL);
         EVP_EncodeBlock((unsigned char *)md5b64, md, (int)mdlen);
     }
-    struct sigv4_kv h[8];
+    struct sigv4_kv h[12];
     size_t nh = 0;
     char xname[64] = "";
     const char *xval = NULL;
@@ -128,6 +130,12 @@ static int op_build(struct s3op *op, const char *payload_hash)
         xval = colon + 1;
         h[nh++] = (struct sigv4_kv){xname, xval};
     }
+    const struct sigv4_kv meta[] = {{"x-amz-meta-creator", op->meta_creator},
+                                    {"x-amz-meta-md5", op->meta_md5},
+                                    {"x-amz-meta-sha256", op->meta_sha256}};
+    for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+        if (meta[i].value && *meta[i].value)
+            h[nh++] = meta[i];
     sigv4_amz_date(time(NULL), date);
     struct sigv4_creds c = {s->akid, s->secret, s->token, s->region, "s3"};
     struct sigv4_req req = {op->method, path, op->query, h, nh, payload_hash, date};
@@ -153,6 +161,9 @@ static int op_build(struct s3op *op, const char *payload_hash)
             ok = asprintf(&op->hdr[n++], "x-amz-copy-source-range: %s", op->copy_range) >= 0;
         if (ok && op->extra[0])
             ok = asprintf(&op->hdr[n++], "%s", op->extra) >= 0;
+        for (size_t i = 0; ok && i < sizeof(meta) / sizeof(meta[0]); i++)
+            if (meta[i].value && *meta[i].value)
+                ok = asprintf(&op->hdr[n++], "%s: %s", meta[i].name, meta[i].value) >= 0;
         rc = ok ? 0 : ST_ENOMEM;
     }
     /* No header line may carry a line break or another control character,
@@ -379,6 +390,12 @@ static void on_stat(struct s3op *op)
         size_t l = strlen(e.etag);
         if (l == 34 && e.etag[0] == '"' && !strchr(e.etag, '-'))
             snprintf(e.md5, sizeof(e.md5), "%.32s", e.etag + 1);
+        else if (digest_hex_ok(op->http.meta_md5, 32)) /* a multipart upload's, if stored */
+            snprintf(e.md5, sizeof(e.md5), "%s", op->http.meta_md5);
+        if (digest_hex_ok(op->http.meta_sha256, 64))
+            snprintf(e.sha256, sizeof(e.sha256), "%s", op->http.meta_sha256);
+        if (fsmeta_creator_ok(op->http.meta_creator))
+            snprintf(e.creator, sizeof(e.creator), "%s", op->http.meta_creator);
     }
     c->stat(op->rc, op->msg, op->rc ? NULL : &e, c->ud);
     free((char *)c->rel);

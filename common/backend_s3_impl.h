@@ -44,6 +44,9 @@ struct s3op {
     const char *content_type;
     char range[64];
     char extra[128]; /* one more signed header line "name: value" ("" none) */
+    /* x-amz-meta-md5, -sha256, -creator to send (NULL or "": none); owned
+     * by whoever made the op and valid until `done` */
+    const char *meta_md5, *meta_sha256, *meta_creator;
     bool content_md5;
     bool ok_404; /* 404 is a result, not a failure */
     /* A 200 may carry an <Error> instead of this root element
@@ -60,7 +63,7 @@ struct s3op {
     char msg[BACKEND_MSG_MAX];
     /* request storage */
     char *url;
-    char *hdr[12];
+    char *hdr[16];
 };
 
 struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_fn *done, void *ud);

@@ -13,6 +13,8 @@
 #include "backend_s3_impl.h"
 
 #include "err.h"
+#include "digest.h"
+#include "fsmeta.h"
 #include "httphdr.h"
 
 #include <event2/event.h>
@@ -36,6 +38,8 @@ struct s3w {
     struct s3b *s;
     char *key; /* full key */
     char *content_type;
+    char creator[72];      /* x-amz-meta-creator, "" none */
+    char sha256_claim[65]; /* x-amz-meta-sha256 when known at the start, "" none */
     bool no_overwrite;
     size_t part_size;
     char *buf; /* the part being filled */
@@ -208,7 +212,12 @@ static int create_start(struct s3w *w)
     struct sigv4_kv q = {"uploads", NULL};
     int rc = op ? s3op_query(op, &q, 1) : ST_ENOMEM;
     if (!rc) {
+        /* Metadata is named now, before any byte: the SHA-256 only if the
+         * client gave it (checked before Complete); the MD5 of a multipart
+         * object is not known here, and its ETag is no MD5. */
         op->content_type = w->content_type;
+        op->meta_creator = w->creator;
+        op->meta_sha256 = w->sha256_claim;
         rc = s3op_send(op);
     }
     if (rc)
@@ -325,6 +334,9 @@ static void commit_step(struct s3w *w)
             op->body = w->buf;
             op->body_len = w->len;
             op->content_type = w->content_type;
+            /* one PutObject: its ETag is the MD5; the SHA-256 as computed */
+            op->meta_creator = w->creator;
+            op->meta_sha256 = w->base.sha256[0] ? w->base.sha256 : w->sha256_claim;
             if (w->no_overwrite)
                 snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");
         }
@@ -415,6 +427,10 @@ static struct s3w *writer_new(struct backend *b, const char *key,
     w->s = s;
     s->live++;
     w->no_overwrite = o && o->no_overwrite;
+    if (o && o->creator && fsmeta_creator_ok(o->creator))
+        snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
+    if (o && o->sha256 && digest_hex_ok(o->sha256, 64))
+        snprintf(w->sha256_claim, sizeof(w->sha256_claim), "%s", o->sha256);
     w->part_size = backend_s3_part_align(backend_s3_part_size(s->o.part_size, o ? o->size_hint : 0),
                                          o ? o->part_align : 0);
     return w;

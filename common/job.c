@@ -144,6 +144,8 @@ static const struct field fields[] = {
     I(file_mtime),
     S(file_etag),
     S(file_md5),
+    S(file_sha256),
+    S(file_creator),
     S(dst_stage),
     S(dst_location),
     S(dst_storage),

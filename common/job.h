@@ -86,6 +86,8 @@ struct job {
     int64_t file_size, file_mtime;
     char file_etag[72];
     char file_md5[40];
+    char file_sha256[72];
+    char file_creator[72];
     /* COPY: the target, filled like stage, location, storage, storage_conn,
      * root and path are for the source (dst_path ending in '/' or "": a
      * directory); ckpt_bytes is bytes_done at the last finished file, whose

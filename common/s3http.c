@@ -218,22 +218,33 @@ static int on_seek(void *ud, curl_off_t off, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
+/* If the header line p[len] is `name` (with its colon), its trimmed value
+ * into out[n]; a value that does not fit is left out. */
+static void header_value(const char *p, size_t len, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || strncasecmp(p, name, nl) != 0)
+        return;
+    const char *v = p + nl;
+    size_t vl = len - nl;
+    while (vl && (*v == ' ' || *v == '\t'))
+        v++, vl--;
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    if (vl < n) {
+        memcpy(out, v, vl);
+        out[vl] = '\0';
+    }
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct s3http_req *r = ud;
     size_t len = size * n;
-    if (len > 5 && strncasecmp(p, "etag:", 5) == 0) {
-        const char *v = p + 5;
-        size_t vl = len - 5;
-        while (vl && (*v == ' ' || *v == '\t'))
-            v++, vl--;
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-            vl--;
-        if (vl < sizeof(r->etag)) {
-            memcpy(r->etag, v, vl);
-            r->etag[vl] = '\0';
-        }
-    }
+    header_value(p, len, "etag:", r->etag, sizeof(r->etag));
+    header_value(p, len, "x-amz-meta-md5:", r->meta_md5, sizeof(r->meta_md5));
+    header_value(p, len, "x-amz-meta-sha256:", r->meta_sha256, sizeof(r->meta_sha256));
+    header_value(p, len, "x-amz-meta-creator:", r->meta_creator, sizeof(r->meta_creator));
     return len;
 }
 
@@ -341,6 +352,7 @@ int s3http_start(struct s3http *h, struct s3http_req *r)
     r->content_length = -1;
     r->mtime_ms = -1;
     r->etag[0] = '\0';
+    r->meta_md5[0] = r->meta_sha256[0] = r->meta_creator[0] = '\0';
     r->error[0] = '\0';
     r->sent = 0;
     r->too_big = false;

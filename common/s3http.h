@@ -54,8 +54,12 @@ struct s3http_req {
     int64_t content_length; /* -1 if unknown */
     int64_t mtime_ms;       /* Last-Modified, -1 if none */
     char etag[72];          /* ETag header as sent (quoted), "" if none */
-    char error[256];        /* curl's error text when curl_code != 0 */
-    bool refused;           /* the guard refused to connect: `error` says why */
+    /* x-amz-meta-md5, -sha256, -creator as sent (truncated), "" if none */
+    char meta_md5[40];
+    char meta_sha256[72];
+    char meta_creator[72];
+    char error[256]; /* curl's error text when curl_code != 0 */
+    bool refused;    /* the guard refused to connect: `error` says why */
     /* private */
     const struct netguard *guard;
     char host[256];    /* the URL's host as curl reads it, for the guard's rules */

@@ -359,6 +359,8 @@ void jobs_file_info(const struct job *j, Stage__V1__FileInfo *out)
     out->name = (char *)(j->file_name[0] ? j->file_name : j->path);
     out->size = j->file_size;
     out->md5 = (char *)j->file_md5;
+    out->sha256 = (char *)j->file_sha256;
+    out->creator = (char *)j->file_creator;
     out->etag = (char *)j->file_etag;
     out->last_modified = j->file_mtime;
 }

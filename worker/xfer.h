@@ -13,7 +13,7 @@ struct backend_entry;
 /* parts live PIPE_PART_TTL_S (common/pipe.h) if nobody consumes them */
 #define XFER_PART_SIZE_DEF (8 << 20)
 
-/* HSET file_name file_size file_mtime file_etag file_md5 bytes_total
+/* HSET file_name file_size file_mtime file_etag file_md5 file_sha256 file_creator bytes_total
  * parts_total in one command (parts_total < 0: both totals left out), then cb. */
 void xfer_file_fields(struct run *r, const struct backend_entry *e, int64_t bytes_total,
                       int64_t parts_total, run_reply_fn *cb);

@@ -23,6 +23,8 @@
  * so that the next run first aborts what a dead worker left (an fs temp
  * file, an S3 multipart upload). Cancel is seen between chunks and between
  * files. No match at all is NOT_FOUND. */
+#include "digest.h" /* first: it asks OpenSSL for the (deprecated) raw contexts */
+
 #include "backend.h"
 #include "backends.h"
 #include "config.h"
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PAGE 1000
 
@@ -63,6 +66,7 @@ struct cp {
     int64_t off;
     long part;
     char wstate[4096]; /* the state at open: a temp file name, or an S3 part size */
+    struct digest dg;  /* of the bytes streamed so far (digest.h) */
 };
 
 static void next_file(struct run *r);
@@ -215,9 +219,21 @@ static bool copy_inside(struct run *r)
     return true;
 }
 
+/* The streamed bytes' digests go with the copy; when the source recorded
+ * a SHA-256 (fs xattr, S3 metadata) the copy must have it, or it is not
+ * stored (a source changed or damaged underneath). */
 static void commit(struct run *r)
 {
     struct cp *c = r->x;
+    char md5[DIGEST_MD5_HEX], sha[DIGEST_SHA256_HEX];
+    digest_final(&c->dg, md5, sha);
+    if (c->e->sha256[0] && strcasecmp(c->e->sha256, sha) != 0) {
+        backend_write_abort(c->w, NULL, NULL);
+        c->w = NULL;
+        file_failed(r, ST_EAGAIN, "the file's sha256 differs from the one recorded with it");
+        return;
+    }
+    backend_write_digests(c->w, md5, sha);
     int rc = backend_write_commit(c->w, on_committed, r);
     if (rc) {
         fail(r, rc, "store", c->drel, NULL);
@@ -277,6 +293,7 @@ static void on_read(int rc, const char *msg, size_t nread, void *ud)
         fail(r, rc, "read", src_rel(r, c), msg);
         return;
     }
+    digest_update(&c->dg, c->buf, nread);
     rc = backend_write_part(c->w, c->part, c->buf, nread, on_written, r);
     if (rc) {
         fail(r, rc, "write", c->drel, NULL);
@@ -335,7 +352,10 @@ static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
 static void open_target(struct run *r)
 {
     struct cp *c = r->x;
-    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
+    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite,
+                                   .size_hint = c->e->size,
+                                   .creator = r->j.user,
+                                   .sha256 = c->e->sha256};
     size_t ps = (size_t)xfer_part_size(r);
     if (c->e->size > 0 && !c->buf) {
         if (!(c->buf = malloc(ps))) {
@@ -346,6 +366,10 @@ static void open_target(struct run *r)
     }
     c->off = 0;
     c->part = 0;
+    if (digest_init(&c->dg) != 0) {
+        runner_finish(r, ST_EINTERNAL, "cannot set up MD5 and SHA-256");
+        return;
+    }
     int rc = backend_write_open(c->dst, c->dkey, &o, on_open, r);
     if (rc)
         fail(r, rc, "write", c->drel, NULL);

@@ -44,6 +44,8 @@ static void page_clear(struct lst *l)
         free(l->info[i].name);
         free(l->info[i].etag);
         free(l->info[i].md5);
+        free(l->info[i].sha256);
+        free(l->info[i].creator);
     }
     l->n = 0;
 }
@@ -68,11 +70,13 @@ static int page_add(struct run *r, struct lst *l, const struct backend_entry *e)
     fi->name = strdup(scan_rel(r, e));
     fi->etag = strdup(e->etag);
     fi->md5 = strdup(e->md5);
+    fi->sha256 = strdup(e->sha256);
+    fi->creator = strdup(e->creator);
     fi->size = e->size;
     fi->last_modified = e->mtime_ms;
     l->ptr[l->n] = fi;
     l->n++; /* counted even on failure so page_clear() frees it */
-    return fi->name && fi->etag && fi->md5 ? 0 : ST_ENOMEM;
+    return fi->name && fi->etag && fi->md5 && fi->sha256 && fi->creator ? 0 : ST_ENOMEM;
 }
 
 static void on_drained(struct run *r, redisReply *rep)

@@ -37,10 +37,11 @@ void xfer_file_fields(struct run *r, const struct backend_entry *e, int64_t byte
     snprintf(mtime, sizeof(mtime), "%" PRId64, e->mtime_ms);
     snprintf(btotal, sizeof(btotal), "%" PRId64, bytes_total);
     snprintf(ptotal, sizeof(ptotal), "%" PRId64, parts_total);
-    const char *argv[16] = {"HSET",        r->hkey, "file_name",   r->j.path, "file_size", size,
-                            "file_mtime",  mtime,   "file_etag",   e->etag,   "file_md5",  e->md5,
-                            "bytes_total", btotal,  "parts_total", ptotal};
-    runner_cmd(r, cb, parts_total < 0 ? 12 : 16, argv, NULL);
+    const char *argv[] = {"HSET",     r->hkey,       "file_name",   r->j.path,     "file_size",
+                          size,       "file_mtime",  mtime,         "file_etag",   e->etag,
+                          "file_md5", e->md5,        "file_sha256", e->sha256,     "file_creator",
+                          e->creator, "bytes_total", btotal,        "parts_total", ptotal};
+    runner_cmd(r, cb, parts_total < 0 ? 16 : 20, argv, NULL);
 }
 
 void xfer_fail_backend(struct run *r, int rc, const char *what, const char *msg)

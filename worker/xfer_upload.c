@@ -3,7 +3,8 @@
  * to the backend writer, then MULTI DEL part / HINCRBY parts_done /
  * HINCRBY bytes_done EXEC and wake the frontend. When parts_done ==
  * parts_total: check the SHA-256 (if the client gave one) and commit, which
- * makes the file visible atomically. Any failure aborts the writer (in
+ * makes the file visible atomically, with the MD5 and SHA-256 of every byte
+ * (always computed, digest.h) and the job's user as its creator. Any failure aborts the writer (in
  * runner_finish), so no partial file is ever visible.
  *
  * Resume (docs/jobs.md): consuming part n is one fenced script that
@@ -11,10 +12,12 @@
  * backend_write_state()). The backend may hold part n only in memory for a
  * while (S3 parts in flight), so the parts stay in Redis until the state
  * says they are durable: the script then deletes them and moves
- * parts_durable/bytes_durable and the SHA-256 state at that point
- * (`shactx`). Whoever runs the job next reopens the writer at
+ * parts_durable/bytes_durable and the digest state at that point
+ * (`shactx`, digest_save()). Whoever runs the job next reopens the writer at
  * parts_durable (backend_write_resume()), rewinds parts_done to it and goes
  * on hashing from there. */
+#include "digest.h" /* first: it asks OpenSSL for the (deprecated) raw contexts */
+
 #include "backend.h"
 #include "config.h"
 #include "err.h"
@@ -24,21 +27,17 @@
 #include "worker.h"
 #include "xfer.h"
 
-#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_CTX: its state is saved for resuming */
 #include <hiredis/hiredis.h>
-#include <openssl/sha.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define SHA_HEX (2 * sizeof(SHA256_CTX) + 1)
-
 /* Where the job stands after a consumed part that is not durable yet. */
 struct snap {
     int64_t bytes; /* bytes of parts 0..this one */
-    SHA256_CTX sha;
+    struct digest dg;
 };
 
 struct up {
@@ -52,9 +51,11 @@ struct up {
     size_t cap;
     size_t len;
     bool want_sha; /* the client gave a sha256 */
-    SHA256_CTX sha;
-    char *wstate;         /* BACKEND_STATE_MAX */
-    char shactx[SHA_HEX]; /* the SHA-256 state at part pd */
+    struct digest dg;
+    bool dg_lost; /* resumed from a run that saved no digest state: none stored */
+    char md5[DIGEST_MD5_HEX], sha256[DIGEST_SHA256_HEX]; /* once every part is in */
+    char *wstate;                                        /* BACKEND_STATE_MAX */
+    char shactx[DIGEST_STATE_MAX];                       /* the digest state at part pd */
 };
 
 /* KEYS[1] job hash, KEYS[2..] the parts that just became durable. ARGV:
@@ -124,32 +125,29 @@ static void on_committed(int rc, const char *msg, void *ud)
         stored(r);
 }
 
-/* The digest matches the client's, or the job failed. */
+/* Ends the digests; they match the client's SHA-256 (if it gave one), or
+ * the job failed (and runner_finish aborts the writer: nothing stored). */
 static bool sha_ok(struct run *r)
 {
     struct up *u = r->x;
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    unsigned int mdlen = 0;
-    char hex[2 * SHA256_DIGEST_LENGTH + 1] = "";
-    if (!u->want_sha)
-        return true;
-    SHA256_Final(md, &u->sha);
-    mdlen = SHA256_DIGEST_LENGTH;
-    for (unsigned int i = 0; i < mdlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    if (strcasecmp(hex, r->j.sha256) == 0)
+    digest_final(&u->dg, u->md5, u->sha256);
+    if (u->dg_lost)
+        u->md5[0] = u->sha256[0] = '\0'; /* never a digest of part of the file */
+    if (!u->want_sha || strcasecmp(u->sha256, r->j.sha256) == 0)
         return true;
     runner_finish(r, ST_EINVAL,
                   "sha256 mismatch for '%s': the client said %s, the data hashes to %s", r->j.path,
-                  r->j.sha256, hex);
+                  r->j.sha256, u->sha256);
     return false;
 }
 
 static void commit(struct run *r)
 {
+    struct up *u = r->x;
     if (!sha_ok(r))
         return;
     struct backend_writer *w = r->writer;
+    backend_write_digests(w, u->md5, u->sha256);
     r->writer = NULL;
     int rc = backend_write_commit(w, on_committed, r);
     if (rc) {
@@ -179,25 +177,6 @@ static void on_consumed(struct run *r, redisReply *rep)
     next_part(r);
 }
 
-static void hex_of(const void *p, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", ((const unsigned char *)p)[i]);
-}
-
-static bool unhex(const char *s, void *p, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return false;
-        ((unsigned char *)p)[i] = (unsigned char)v;
-    }
-    return true;
-}
-
 static int snap_push(struct up *u)
 {
     if (u->nsnaps == u->capsnaps) {
@@ -209,7 +188,7 @@ static int snap_push(struct up *u)
         u->capsnaps = cap;
     }
     u->snaps[u->nsnaps].bytes = u->consumed;
-    u->snaps[u->nsnaps].sha = u->sha;
+    u->snaps[u->nsnaps].dg = u->dg;
     u->nsnaps++;
     return 0;
 }
@@ -224,8 +203,7 @@ static long advance_durable(struct up *u, int64_t durable)
     if (i == 0)
         return 0;
     u->bd = u->snaps[i - 1].bytes;
-    if (u->want_sha)
-        hex_of(&u->snaps[i - 1].sha, sizeof(SHA256_CTX), u->shactx);
+    digest_save(&u->snaps[i - 1].dg, u->shactx);
     memmove(u->snaps, u->snaps + i, (u->nsnaps - i) * sizeof(*u->snaps));
     u->nsnaps -= i;
     u->pd += (long)i;
@@ -285,8 +263,7 @@ static void on_written(int rc, const char *msg, void *ud)
         xfer_fail_backend(r, rc, "cannot write", msg);
         return;
     }
-    if (u->want_sha)
-        SHA256_Update(&u->sha, u->buf, u->len);
+    digest_update(&u->dg, u->buf, u->len);
     u->consumed += (int64_t)u->len;
     if (snap_push(u)) {
         runner_finish(r, ST_ENOMEM, "out of memory");
@@ -428,7 +405,9 @@ static struct backend_write_opts write_opts(const struct run *r)
                                        .no_overwrite = !r->j.overwrite,
                                        .size_hint = r->j.bytes_total > 0 ? r->j.bytes_total : 0,
                                        .part_align =
-                                           r->j.part_size > 0 ? (size_t)r->j.part_size : 0};
+                                           r->j.part_size > 0 ? (size_t)r->j.part_size : 0,
+                                       .creator = r->j.user,
+                                       .sha256 = r->j.sha256};
 }
 
 static void open_writer(struct run *r)
@@ -480,8 +459,12 @@ static void resume(struct run *r)
                       r->j.path, u->pd);
         return;
     }
-    if (u->want_sha && !unhex(u->shactx, &u->sha, sizeof(u->sha))) {
-        runner_finish(r, ST_EINTERNAL, "cannot resume the upload of '%s': no saved SHA-256 state",
+    /* A job an older worker began without a client digest saved no state:
+     * it goes on, and the file is stored without digests. */
+    if (!u->shactx[0] && !u->want_sha)
+        u->dg_lost = true;
+    else if (digest_load(&u->dg, u->shactx) != 0) {
+        runner_finish(r, ST_EINTERNAL, "cannot resume the upload of '%s': no saved digest state",
                       r->j.path);
         return;
     }
@@ -640,8 +623,8 @@ static void up_start(struct run *r)
     }
     r->x = u;
     u->want_sha = r->j.sha256[0] != '\0';
-    if (u->want_sha && SHA256_Init(&u->sha) != 1) {
-        runner_finish(r, ST_ENOMEM, "cannot set up SHA-256");
+    if (digest_init(&u->dg) != 0) {
+        runner_finish(r, ST_EINTERNAL, "cannot set up MD5 and SHA-256");
         return;
     }
     runner_cmdf(r, on_saved, "HMGET", r->hkey, "wstate", "shactx", "parts_durable", "bytes_durable",

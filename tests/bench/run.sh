@@ -185,9 +185,9 @@ done
 log "RemoveFiles of $RM_N files, $SAMPLES samples"
 rm_service() {
   local out
-  out=$(ctl --json rm @~/rm/ --wait) || return 1
-  [ "$(jget "$out" 'j["files_done"]')" = "$RM_N" ] && return 0
-  echo "bench: rm removed $(jget "$out" 'j["files_done"]') of $RM_N files" >&2
+  out=$(ctl --json rm -r @~/rm/) || return 1
+  [ "$(jget "$out" 'j["removed"]')" = "$RM_N" ] && return 0
+  echo "bench: rm removed $(jget "$out" 'j["removed"]') of $RM_N files" >&2
   return 1
 }
 d_rm=() s_rm=()
@@ -197,7 +197,7 @@ for _ in $(seq "$SAMPLES"); do
   mkfiles "$U/rm" "$RM_N"; sync
   sample s_rm rm_service || broken "rm failed"
 done
-row "RemoveFiles $RM_N files (rm --wait)" "$(tspread "${s_rm[@]}"), $(rate "$RM_N" "$(mid "${s_rm[@]}")") files/s" \
+row "RemoveFiles $RM_N files (rm -r)" "$(tspread "${s_rm[@]}"), $(rate "$RM_N" "$(mid "${s_rm[@]}")") files/s" \
   "$(tspread "${d_rm[@]}") (rm -rf)" "$(ratio "$(mid "${d_rm[@]}")" "$(mid "${s_rm[@]}")")" ""
 
 # --- GetJob polls vs the cheapest unary call on the same server

@@ -8,6 +8,9 @@ Usage: s3util.py CMD ARGS...   (endpoint, bucket and keys from E2E_S3_* variable
   sha KEY              sha256 of the object, or "missing"
   count [PREFIX]       number of keys under PREFIX
   put KEY SRC          upload SRC as KEY
+  meta KEY             "md5 sha256 creator" of the object as S3 holds them (HEAD): the ETag
+                       when it is an MD5 (else x-amz-meta-md5), x-amz-meta-sha256,
+                       x-amz-meta-creator; "-" for each one missing, "missing" if no object
 """
 import hashlib
 import os
@@ -71,6 +74,15 @@ def main():
         except Exception as e:  # noqa: BLE001 - report and fail
             print("s3util get %s: %s" % (args[0], e), file=sys.stderr)
             sys.exit(1)
+    elif cmd == "meta":
+        try:
+            h = c.head_object(Bucket=bucket, Key=args[0])
+        except Exception:  # noqa: BLE001 - a 404 has no NoSuchKey code on HEAD
+            print("missing")
+            return
+        etag, m = h.get("ETag", "").strip('"'), h.get("Metadata", {})
+        md5 = etag if len(etag) == 32 and "-" not in etag else m.get("md5", "")
+        print(md5 or "-", m.get("sha256") or "-", m.get("creator") or "-")
     elif cmd == "sha":
         try:
             body = c.get_object(Bucket=bucket, Key=args[0])["Body"]

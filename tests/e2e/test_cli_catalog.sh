@@ -56,7 +56,7 @@ check_rc "grants --stage s1" 0 ctl grants --stage s1
 check_contains "... READ for dana" "$OUT" "READ"
 export STAGE_USER=dana STAGE_PASSWORD=dana-pw-1
 check_rc "dana can ls @s1 now" 0 ctl ls @s1/
-check_rc "dana cannot rm in @s1" 1 ctl rm @s1/dir/ --wait
+check_rc "dana cannot rm in @s1" 1 ctl rm -r @s1/dir/
 unset STAGE_USER STAGE_PASSWORD
 check_rc "revoke READ s1 dana" 0 ctl revoke READ s1 dana
 check_rc "grant CREATE_STAGE dana" 0 ctl grant CREATE_STAGE dana

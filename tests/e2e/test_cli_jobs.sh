@@ -163,10 +163,11 @@ for i in 1 2 3; do mkrand "$W/r$i.csv" 100; done
 check_rc "put files to remove" 0 ctl put "$W/r1.csv" "$W/r2.csv" "$W/r3.csv" @~/rm/
 check_rc "rm --pattern --wait --idempotency-key" 0 ctl --json rm @~/rm/ --pattern 'r[12][.]csv' --wait --idempotency-key cli-rm
 json_doc "rm --json" "$OUT"
-rmid=$(jget "$OUT" 'j["id"]')
-check_eq "rm: SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["state"]')"
+rmid=$(jget "$OUT" 'j["job"]["id"]')
+check_eq "rm: SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["job"]["state"]')"
+check_eq "rm: 2 matched, 2 removed" "2 2" "$(jget "$OUT" '"%d %d" % (j["matched"], j["removed"])')"
 check_eq "rm: only r3.csv left on disk" "r3.csv" "$(cd "$DATA/stage/user/root/rm" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs)"
-check_rc "rm again with the same key" 0 ctl --json rm @~/rm/ --idempotency-key cli-rm
+check_rc "rm again with the same key" 0 ctl --json rm @~/rm/ --pattern 'r[12][.]csv' --no-wait --idempotency-key cli-rm
 check_eq "same key -> the same job" "$rmid" "$(jget "$OUT" 'j["id"]')"
 check_eq "... and r3.csv was not removed" "r3.csv" "$(cd "$DATA/stage/user/root/rm" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs)"
 check_rc "job results --json" 0 ctl --json job results "$rmid"
@@ -313,7 +314,7 @@ for args in "user create jo --password jo-pw-123" "user alter jo --admin" "user 
   "stage create js --comment c" "stage desc js" "stage alter js --comment d" "stage list" \
   "grant READ js jo" "grants --stage js" "grants --user jo" "revoke READ js jo" \
   "stage create js --or-replace --wait" "stage drop js --wait" "user drop jo" \
-  "get @~/idem/a.bin $W/got.bin" "rm @~/nothing/ --dry-run"; do
+  "get @~/idem/a.bin $W/got.bin" "rm -r --force @~/nothing/ --dry-run"; do
   # shellcheck disable=SC2086 # the words of $args are the arguments
   check_rc "--json $args" 0 ctl --json $args
   json_doc "--json $args" "$OUT"

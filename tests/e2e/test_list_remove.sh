@@ -65,7 +65,7 @@ check_eq "... is INVALID_ARGUMENT" "INVALID_ARGUMENT" "$(jget "$OUT" 'j["error"]
 check_contains "... naming 'pattern too expensive'" "$(jget "$OUT" 'j["error"]["message"]')" "pattern too expensive"
 check_rc "stagectl ls --pattern '(a+)+\$' fails too" 1 ctl ls @~/evil/ --pattern '(a+)+$'
 check_contains "... INVALID_ARGUMENT: pattern too expensive" "$ERR" "INVALID_ARGUMENT: pattern too expensive"
-ctl --json rm @~/evil/ --pattern '(a|a)+$' --wait >"$T/out" 2>"$T/err" || true
+ctl --json rm @~/evil/ --pattern '(a|a)+$' >"$T/out" 2>"$T/err" || true
 OUT=$(cat "$T/out")
 check_eq "rm --pattern '(a|a)+\$': the job FAILED INVALID_ARGUMENT" "FAILED INVALID_ARGUMENT" \
   "$(jget "$OUT" 'j["state"] + " " + j["error_code"]')"
@@ -104,15 +104,25 @@ check_eq "stagectl --json ls: one document per file" \
 # --- RemoveFiles: dry run deletes nothing
 before=$(data_files)
 check_rc "stagectl rm --dry-run --wait" 0 ctl --json rm @~/2023/ --pattern '.*[.]csv' --dry-run --wait
-check_eq "dry run job SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["state"]')"
-check_eq "dry run counts the 2 matching files" 2 "$(jget "$OUT" 'max(j["files_total"], j["files_done"])')"
+last=$(printf '%s\n' "$OUT" | tail -1)
+check_eq "dry run job SUCCEEDED" SUCCEEDED "$(jget "$last" 'j["job"]["state"]')"
+check_eq "dry run: 2 matched, 0 removed, marked a dry run" "2 0 True" \
+  "$(jget "$last" '"%d %d %s" % (j["matched"], j["removed"], j["dry_run"])')"
+check_eq "dry run lists each file, one document each" "$(sorted 2023/a.csv 2023/sub/c.csv)" \
+  "$(printf '%s\n' "$OUT" | head -n -1 | "$PY" -c 'import json,sys; print("\n".join(sorted(json.loads(l)["name"] for l in sys.stdin)))')"
 check_eq "dry run removed nothing from the fs root" "$before" "$(data_files)"
+check_rc "stagectl rm --dry-run (text)" 0 ctl rm @~/2023/ --pattern '.*[.]csv' --dry-run
+check_eq "... one line per file, then the count" \
+  "$(printf 'would remove 2023/a.csv\nwould remove 2023/sub/c.csv\ndry run: 2 file(s) matched @~/2023/; nothing was removed')" \
+  "$(printf '%s\n' "$OUT" | sed 's/ (job [0-9a-f]*)$//')"
+check_eq "... removed nothing" "$before" "$(data_files)"
 
 # --- RemoveFiles with a pattern removes exactly the matches
 check_rc "stagectl rm --pattern --wait" 0 ctl --json rm @~/2023/ --pattern '.*[.]csv' --wait
-check_eq "rm job SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["state"]')"
-check_eq "rm job kind" REMOVE "$(jget "$OUT" 'j["kind"]')"
-check_eq "rm job files_done" 2 "$(jget "$OUT" 'j["files_done"]')"
+check_eq "rm job SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["job"]["state"]')"
+check_eq "rm job kind" REMOVE "$(jget "$OUT" 'j["job"]["kind"]')"
+check_eq "rm job files_done" 2 "$(jget "$OUT" 'j["job"]["files_done"]')"
+check_eq "rm reports 2 matched, 2 removed" "2 2 False" "$(jget "$OUT" '"%d %d %s" % (j["matched"], j["removed"], j["dry_run"])')"
 check_eq "fs root after rm: only the matches are gone" \
   "$(for f in 2023/b.json 2023.csv 2024/d.csv 2024.txt other.txt zz/last.csv; do echo "stage/user/root/$f"; done | LC_ALL=C sort)" \
   "$(data_files)"
@@ -128,8 +138,39 @@ check_eq "... files_done" 2 "$(jget "$out" 'j["files_done"]')"
 check_eq "fs root after rm @~/2024" \
   "$(for f in 2023/b.json 2023.csv other.txt zz/last.csv; do echo "stage/user/root/$f"; done | LC_ALL=C sort)" \
   "$(data_files)"
-check_rc "rm of a prefix with no files" 0 ctl --json rm @~/nothing/ --wait
-check_eq "... SUCCEEDED with 0 files" "SUCCEEDED 0" "$(jget "$OUT" 'j["state"] + " " + str(j["files_done"])')"
+check_rc "rm -r of a prefix with no files is an error" 1 ctl --json rm -r @~/nothing/
+check_eq "... NOT_FOUND, saying no files matched" "NOT_FOUND" "$(jget "$OUT" 'j["error"]["code"]')"
+check_contains "... message" "$ERR" "no files matched @~/nothing/"
+check_rc "... unless --force" 0 ctl rm -r --force @~/nothing/
+check_contains "... which reports 0 files" "$OUT" "removed 0 of 0 matched file(s)"
+
+# --- stagectl rm: one file unless -r or --pattern
+printf 'x\n' >"$T/one.csv"
+check_rc "put 2025_old/x.csv" 0 ctl put "$T/one.csv" @~/2025_old/x.csv
+check_rc "put 2025.csv" 0 ctl put "$T/one.csv" @~/2025.csv
+check_rc "put 2025" 0 ctl put "$T/one.csv" @~/2025
+check_rc "rm @~/2025 removes the file 2025 only" 0 ctl rm @~/2025
+check_contains "... reports 1 of 1" "$OUT" "removed 1 of 1 matched file(s) under @~/2025"
+check_eq "... 2025.csv and 2025_old/x.csv stay" "$(sorted 2025.csv 2025_old/x.csv)" "$(list @~/2025)"
+check_rc "rm @~/2025 again: no files matched" 1 ctl rm @~/2025
+check_contains "... says so, and how to remove a prefix" "$ERR" "no files matched @~/2025; a prefix needs -r"
+check_rc "... --force: exit 0" 0 ctl rm --force @~/2025
+check_rc "rm of a directory location needs -r" 2 ctl rm @~/2025_old/
+check_contains "... says so" "$ERR" "names no file"
+check_rc "rm of a name with regex characters" 0 ctl put "$T/one.csv" '@~/re/a+(1).csv'
+check_rc "... put a near name" 0 ctl put "$T/one.csv" '@~/re/aa(1).csv'
+check_rc "... rm removes that one" 0 ctl rm '@~/re/a+(1).csv'
+check_eq "... the near name stays" "re/aa(1).csv" "$(list @~/re/)"
+check_rc "rm -r @~/2025 removes the prefix (Databend's semantics)" 0 ctl --json rm -r @~/2025
+check_eq "... 2 matched, 2 removed" "2 2" "$(jget "$OUT" '"%d %d" % (j["matched"], j["removed"])')"
+check_eq "... nothing left" "" "$(list @~/2025)"
+check_rc "rm --no-wait prints the queued job" 0 ctl --json rm --no-wait '@~/re/aa(1).csv'
+check_eq "... a REMOVE job" REMOVE "$(jget "$OUT" 'j["kind"]')"
+out=$(py wait-job "$(jget "$OUT" 'j["id"]')")
+check_eq "... which removes it" "SUCCEEDED 1" "$(jget "$out" 'j["state"] + " " + str(j["files_done"])')"
+check_eq "fs root after the stagectl rm checks" \
+  "$(for f in 2023/b.json 2023.csv other.txt zz/last.csv; do echo "stage/user/root/$f"; done | LC_ALL=C sort)" \
+  "$(data_files)"
 
 # --- GetJob: QUEUED while no worker runs (workers stopped), then SUCCEEDED
 for p in "${WORKER_PIDS[@]}"; do kill -STOP "$p"; done

@@ -184,6 +184,6 @@ if [ -n "${STAGE_BIN_DIR:-}" ] && [ -d "$STAGE_BIN_DIR" ]; then
   printf '%s\n' "$OUT" | grep -E 'MiB/s|^ +(frontend|redis|worker[0-9]|stagectl) ' \
     >"$STAGE_BIN_DIR/e2e-memory-figures.txt" || true
 fi
-check_rc "stagectl rm @~/mem/ --wait" 0 ctl rm @~/mem/ --wait
+check_rc "stagectl rm -r @~/mem/" 0 ctl rm -r @~/mem/
 check_eq "the fs root is empty again" "" "$(cd "$DATA" && find . -path ./.tmp -prune -o -type f -print)"
 e2e_finish

@@ -112,5 +112,91 @@ check_eq "... matches dd" \
   "$(dd if="$W/five.bin" bs=64K iflag=skip_bytes,count_bytes skip=4096 count=65536 status=none | sha256sum | cut -d' ' -f1)" \
   "$(sha "$W/range.bin")"
 
+# --- file metadata: StatFile and ListFiles give md5, sha256 and creator, each equal to an
+# independent computation and to what the store holds (fs: the file's xattrs read by Python;
+# S3: boto3's HEAD, ETag and x-amz-meta-*). S3 multipart objects: the ETag is no MD5 (s3rver's
+# is), so md5 may be unknown there; the sha256 of one is known when the client sent it
+# (stagectl does; the Python uploads here do not), as S3 metadata is named before the first part.
+stored_meta() { # NAME -> "md5 sha256 creator" as the store holds them ("-" unknown)
+  if [ "$E2E_STORAGE" = s3 ]; then
+    s3util meta "stage/user/root/$1"
+  else
+    "$PY" -c 'import os, sys
+def x(n):
+    try:
+        return os.getxattr(sys.argv[1], "user.stage." + n).decode()
+    except OSError:
+        return "-"
+print(x("md5"), x("sha256"), x("creator"))' "$DATA/stage/user/root/$1"
+  fi
+}
+multipart() { [ "$E2E_STORAGE" = s3 ] && [ "${SIZES[$1]}" -gt $((8 << 20)) ]; }
+check_rc "ls --json of the uploads" 0 ctl --json ls @~/rt/ --pattern '(ctl|py)_[a-z0-9]+[.]bin'
+LS_JSON="$OUT"
+for c in ctl py; do
+  for n in "${NAMES[@]}"; do
+    f="rt/${c}_$n.bin"
+    want_md5=$(md5sum "$W/$n.bin" | cut -d' ' -f1)
+    want_sha=$(sha "$W/$n.bin")
+    check_rc "stat --json $f" 0 ctl --json stat "@~/$f"
+    md5=$(jget "$OUT" 'j.get("md5", "")')
+    sha256=$(jget "$OUT" 'j.get("sha256", "")')
+    check_eq "stat $f: creator" "root" "$(jget "$OUT" 'j.get("creator", "")')"
+    if multipart "$n" && [ -z "$md5" ]; then md5=$want_md5; fi
+    check_eq "stat $f: md5 is md5sum's" "$want_md5" "$md5"
+    if multipart "$n" && [ "$c" = py ]; then
+      check_eq "stat $f: sha256 unknown (multipart, no client digest)" "" "$sha256"
+      want_sha="-"
+    else
+      check_eq "stat $f: sha256 is sha256sum's" "$want_sha" "$sha256"
+    fi
+    read -r s_md5 s_sha s_creator <<<"$(stored_meta "$f")"
+    if multipart "$n" && [ "$s_md5" = - ]; then s_md5=$want_md5; fi
+    check_eq "store holds the md5 of $f" "$want_md5" "$s_md5"
+    check_eq "store holds the sha256 of $f" "$want_sha" "$s_sha"
+    check_eq "store holds the creator of $f" "root" "$s_creator"
+    lmd5=$(printf '%s\n' "$LS_JSON" | "$PY" -c 'import json, sys
+for l in sys.stdin:
+    j = json.loads(l)
+    if j["name"] == sys.argv[1]:
+        print(j.get("md5", ""), j.get("sha256", "") or "-", j.get("creator", "") or "-")' "$f")
+    read -r l_md5 l_sha l_creator <<<"$lmd5"
+    if multipart "$n" && [ -z "$l_md5" ]; then l_md5=$want_md5; fi
+    check_eq "ls $f: md5" "$want_md5" "$l_md5"
+    if [ "$E2E_STORAGE" != s3 ]; then # S3 listings carry no metadata (a HEAD per key)
+      check_eq "ls $f: sha256" "$want_sha" "$l_sha"
+      check_eq "ls $f: creator" "root" "$l_creator"
+    fi
+  done
+done
+check_rc "stagectl ls shows the md5 column" 0 ctl ls @~/rt/ctl_one.bin
+check_contains "... header" "$OUT" "MD5"
+check_contains "... value" "$OUT" "$(md5sum "$W/one.bin" | cut -d' ' -f1)"
+check_rc "stagectl stat shows md5 and sha256" 0 ctl stat @~/rt/ctl_one.bin
+check_contains "... md5" "$OUT" "$(md5sum "$W/one.bin" | cut -d' ' -f1)"
+check_contains "... sha256" "$OUT" "$(sha "$W/one.bin")"
+
+# --- digests end to end: a wrong sha256 from a raw client fails the job with a clear
+# reason and stores nothing; a stored file whose bytes no longer match its recorded digest
+# makes stagectl get fail and leave no file behind (fs: the file is changed under the
+# service, keeping its xattrs)
+badsum=$(py upload "$W/one.bin" @~/rt/badsum.bin --sha256 "$(printf '0%.0s' {1..64})" 2>&1 || true)
+check_contains "upload with a wrong sha256: INVALID_ARGUMENT" "$badsum" "INVALID_ARGUMENT"
+check_contains "... saying sha256 mismatch" "$badsum" "sha256 mismatch"
+check_rc "... nothing stored" 1 ctl stat @~/rt/badsum.bin
+check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"
+if [ "$E2E_STORAGE" != s3 ]; then
+  check_rc "put a file to damage" 0 ctl put "$W/fivem1.bin" @~/rt/damaged.bin
+  "$PY" -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(1000); b = f.read(1); f.seek(1000); f.write(bytes([b[0] ^ 1]))' "$(stage_path rt/damaged.bin)"
+  check_rc "stagectl get of a damaged file fails" 1 ctl get @~/rt/damaged.bin "$W/damaged.bin"
+  check_contains "... with a checksum mismatch" "$ERR" "checksum mismatch"
+  check_eq "... and leaves no file" "no" "$([ -e "$W/damaged.bin" ] && echo yes || echo no)"
+  check_eq "... nor a temp file" "" "$(find "$W" -maxdepth 1 -name '.damaged*')"
+  check_rc "a ranged get is not checked" 0 ctl get @~/rt/damaged.bin "$W/part.bin" --offset 0 --length 10
+  rm -f "$W/part.bin"
+fi
+
 rm -f "$W"/*.bin "$W"/ctl/* "$W"/py/*
 e2e_finish

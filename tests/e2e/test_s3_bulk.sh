@@ -34,8 +34,9 @@ check_eq "ListFiles @~/bulk/ returns all 3,000 in order with sizes (several S3 p
 print(len(j), "sorted" if n == sorted(n) else "unsorted", j[0]["name"], j[0]["size"], j[-1]["name"], j[-1]["size"])' <"$W/list.json")"
 
 check_rc "rm @~/bulk/ --pattern '.*[.]csv' --wait" 0 ctl --json rm @~/bulk/ --pattern '.*[.]csv' --wait
-check_eq "rm job SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["state"]')"
-check_eq "rm job files_done" 2500 "$(jget "$OUT" 'j["files_done"]')"
+check_eq "rm job SUCCEEDED" SUCCEEDED "$(jget "$OUT" 'j["job"]["state"]')"
+check_eq "rm job files_done" 2500 "$(jget "$OUT" 'j["job"]["files_done"]')"
+check_eq "rm reports 2500 matched, 2500 removed" "2500 2500" "$(jget "$OUT" '"%d %d" % (j["matched"], j["removed"])')"
 check_eq "boto3 sees exactly the others" \
   "$(grep -v '/bulk/f[0-9]*[.]csv$' "$W/keys" | LC_ALL=C sort)" "$(s3util ls "$P/")"
 out=$(py list @~/bulk/)

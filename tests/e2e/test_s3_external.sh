@@ -91,11 +91,11 @@ check_rc "... and ext too" 0 ctl get @ext/in/big.bin "$W/big_back"
 check_eq "... sha256" "$(sha "$W/big")" "$(sha "$W/big_back")"
 check_eq "no worker refused a stage for a full cache" "" \
   "$(grep -h 'external storages' "$T"/logs/worker*.log || true)"
-check_rc "rm @ext2/" 0 ctl rm @ext2/ --wait
+check_rc "rm -r @ext2/" 0 ctl rm -r @ext2/
 
 # --- remove with a pattern
 check_rc "rm @ext/in/ --pattern '.*[.]bin' (not big)" 0 ctl --json rm @ext/in/ --pattern '(empty|one)[.]bin' --wait
-check_eq "... SUCCEEDED, 2 files" "SUCCEEDED 2" "$(jget "$OUT" 'j["state"] + " " + str(j["files_done"])')"
+check_eq "... SUCCEEDED, 2 files" "SUCCEEDED 2" "$(jget "$OUT" 'j["job"]["state"] + " " + str(j["job"]["files_done"])')"
 check_eq "boto3 sees exactly the others" "$(printf 'data/in/big.bin\noutside/keep.csv')" "$(s3util ls)"
 check_eq "the stack's own fs storage got nothing" "" "$(cd "$DATA" && find . -path ./.tmp -prune -o -type f -print)"
 
