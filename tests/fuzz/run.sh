@@ -24,6 +24,15 @@ while [ $# -gt 0 ]; do
 done
 case "$seconds" in ''|*[!0-9]*) echo "fuzz: --seconds takes a whole number" >&2; exit 2 ;; esac
 
+targets=()
+for src in tests/fuzz/fuzz_*.c; do
+  t=$(basename "$src" .c)
+  t=${t#fuzz_}
+  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $t "* ]]; then continue; fi
+  targets+=("$t")
+done
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz: no such target: ${only[*]}" >&2; exit 2; }
+
 cc=${FUZZ_CC:-}
 if [ -z "$cc" ]; then
   for c in clang-14 clang; do command -v "$c" >/dev/null && { cc=$c; break; }; done
@@ -51,15 +60,6 @@ fi
 cmake -S . -B "$build" -DCMAKE_C_COMPILER="$cc" -DSTAGE_FUZZ=ON -DSTAGE_BUILD_TESTS=OFF \
   -DSTAGE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$jobs" --target fuzz_all >/dev/null
-
-targets=()
-for src in tests/fuzz/fuzz_*.c; do
-  t=$(basename "$src" .c)
-  t=${t#fuzz_}
-  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $t "* ]]; then continue; fi
-  targets+=("$t")
-done
-[ ${#targets[@]} -gt 0 ] || { echo "fuzz: no such target: ${only[*]}" >&2; exit 2; }
 
 # UB aborts (the code is built with -fno-sanitize-recover=undefined); leaks
 # are reported by libFuzzer itself after each input that leaked.
