@@ -10,6 +10,7 @@
 #include "location.h"
 
 #include "err.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -44,37 +45,6 @@ static const char *show(const char *s, char buf[SHOW_MAX + 4])
     return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 if invalid (overlongs,
- * surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_len(const unsigned char *s)
-{
-    uint32_t cp;
-    size_t n;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* The reason `path` is bad, or NULL. Checks bytes first, then segments. */
 static const char *path_problem(const char *path, char *why, size_t whylen)
 {
@@ -95,7 +65,7 @@ static const char *path_problem(const char *path, char *why, size_t whylen)
             return "backslashes are not allowed; use '/' between directories";
         if (c == '%' && path[i + 1] == '2' && (path[i + 2] == 'e' || path[i + 2] == 'E'))
             return "percent-encoded dots ('%2e') are not allowed";
-        size_t n = utf8_len((const unsigned char *)path + i);
+        size_t n = utf8_seq_len((const unsigned char *)path + i);
         if (n == 0) {
             snprintf(why, whylen, "invalid UTF-8 at offset %zu", i);
             return why;

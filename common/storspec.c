@@ -3,6 +3,7 @@
 
 #include "err.h"
 #include "secret.h"
+#include "utf8.h"
 
 #include <jansson.h>
 
@@ -47,7 +48,8 @@ const char *storspec_type_name(enum storspec_type t)
     return (unsigned)t < sizeof(type_names) / sizeof(type_names[0]) ? type_names[t] : "";
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                      ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -97,6 +99,10 @@ static int parse_url(const char *url, bool allow_fs, struct storspec *s, char *e
                     url);
     if (strlen(url) >= sizeof(s->url) || has_ctl(url))
         return fail(err, errlen, "url is too long or has control characters");
+    /* stored, returned by DescribeStage and sealed into JSON: jansson
+     * refuses invalid UTF-8, which would fail the seal as if out of memory */
+    if (!utf8_valid(url, NULL))
+        return fail(err, errlen, "url is not valid UTF-8");
     const char *rest = sep + 3;
     if (!*rest || rest[strlen(rest) - 1] != '/')
         return fail(err, errlen, "url '%.200s' must end with '/'", url);
@@ -175,6 +181,8 @@ static int opt_set(struct storspec *s, const struct opt_def *d, const char *v, c
                     d->size - 1);
     if (has_ctl(v))
         return fail(err, errlen, "connection option '%s' has control characters", d->name);
+    if (!utf8_valid(v, NULL))
+        return fail(err, errlen, "connection option '%s' is not valid UTF-8", d->name);
     memcpy(p, v, strlen(v) + 1);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "pbcheck.h"
 #include "server.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -185,20 +186,9 @@ static int unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
     grpc_slice s = grpc_byte_buffer_reader_readall(&r);
     grpc_byte_buffer_reader_destroy(&r);
     grpc_byte_buffer_destroy(bb);
-    size_t len = GRPC_SLICE_LENGTH(s);
-    *out = protobuf_c_message_unpack(desc, NULL, len, GRPC_SLICE_START_PTR(s));
+    int rc = pbcheck_unpack(desc, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s), out);
     grpc_slice_unref(s);
-    if (!*out)
-        return ST_EINVAL;
-    /* protobuf-c ends a string at its first NUL, so "@~/a\0/../x" would be
-     * seen as "@~/a". Such a message packs shorter than it came: refuse it
-     * rather than act on a different string than the client sent. */
-    if (protobuf_c_message_get_packed_size(*out) < len) {
-        protobuf_c_message_free_unpacked(*out, NULL);
-        *out = NULL;
-        return ST_EINVAL;
-    }
-    return 0;
+    return rc;
 }
 
 int call_request(struct call *c, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # tests/run.sh - install what is missing, build, and run every test layer:
-#   unit (cmocka, offline, under AddressSanitizer + UBSan), integration (a real
-#   redis-server per test), e2e (the real frontend and workers on temp ports),
-#   deploy (the Kubernetes manifests rendered and validated offline).
-# Options: --unit | --integration | --e2e | --deploy   run one layer only.
+#   unit (cmocka, offline, under AddressSanitizer + UBSan), fuzz (each libFuzzer
+#   target briefly: tests/fuzz/run.sh, FUZZ_SECONDS per target, default 10),
+#   integration (a real redis-server per test), e2e (the real frontend and
+#   workers on temp ports), deploy (the Kubernetes manifests rendered and
+#   validated offline).
+# Options: --unit | --fuzz | --integration | --e2e | --deploy   run one layer only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -32,6 +34,10 @@ if [ "$layer" = all ] || [ "$layer" = --unit ]; then
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan -L unit --output-on-failure || rc=1
+fi
+if [ "$layer" = all ] || [ "$layer" = --fuzz ]; then
+  echo "== fuzz targets (clang, libFuzzer + ASan + UBSan)"
+  ./tests/fuzz/run.sh --seconds "${FUZZ_SECONDS:-10}" || rc=1
 fi
 if [ "$layer" = all ] || [ "$layer" = --integration ]; then
   echo "== integration tests"

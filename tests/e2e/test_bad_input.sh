@@ -62,6 +62,28 @@ for what, loc in (("parent segment", "@~/../"), ("NUL byte", "@~/a\x00/")):
 sys.exit(1 if failed else 0)
 EOF
 printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'
+# A NUL hidden from the old packed-size check: page_size -1 sent as the
+# 5-byte varint protobuf-c reads and packs back in 10 bytes, so the message
+# re-packed as long as it came and ListFiles ran on "@~/a" (common/pbcheck.c).
+check_rc "ListFiles '@~/a<NUL>/../' with page_size -1 in 5 bytes: refused for the NUL" 0 pyrun <<'EOF'
+import os, sys
+import grpc
+import stageclient as sc
+
+c = sc.StageClient(os.environ["E2E_SERVER"])
+c.login("root", os.environ["E2E_ROOT_PW"])
+loc = b"@~/a\x00/../"
+raw = b"\x0a" + bytes([len(loc)]) + loc + b"\x18\xff\xff\xff\xff\x0f"
+fn = c.channel.unary_stream(sc.SERVICE + "ListFiles")
+try:
+    list(fn(raw, metadata=c.metadata(), timeout=10))
+    print("accepted")
+    sys.exit(1)
+except grpc.RpcError as e:
+    print(e.code(), e.details())
+    sys.exit(0 if e.code() == grpc.StatusCode.INVALID_ARGUMENT and "NUL" in e.details() else 1)
+EOF
+printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'
 sleep 1 # a wrongly accepted upload would be stored by now
 check_eq "nothing was written in the fs root" "" "$(data_files)"
 base=$(data_files) # later checks look for new files only, so one bug fails one check

@@ -204,12 +204,45 @@ static void test_seal_without_secrets(void **st)
         storspec_unseal("s3://b/", "{\"bogus\":\"1\"}", &none, &back, err, sizeof(err)), ST_EINVAL);
 }
 
+/* Found by tests/fuzz/fuzz_storspec.c: a value that is not UTF-8 passed
+ * storspec_parse() and then failed the seal (jansson refuses it) as
+ * ST_ENOMEM, which CreateStage answered "connection options are too
+ * large". Refused at parse now, naming the option; what parses seals. */
+static void test_not_utf8(void **st)
+{
+    (void)st;
+    struct secret_key k;
+    struct storspec s;
+    char err[256], *sealed = NULL;
+    assert_int_equal(secret_key_parse(&k, KEY_B64, err, sizeof(err)), 0);
+    static const char *const bad[] = {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char v[64];
+        snprintf(v, sizeof(v), "https://h%s.example.com", bad[i]);
+        struct storspec_opt o[] = {{"endpoint_url", v}};
+        assert_int_equal(storspec_parse("s3://b/", o, 1, true, &s, err, sizeof(err)), ST_EINVAL);
+        assert_non_null(strstr(err, "'endpoint_url' is not valid UTF-8"));
+        struct storspec_opt sk[] = {{"account_name", "acct"}, {"account_key", bad[i]}};
+        assert_int_equal(storspec_parse("azblob://c/", sk, 2, true, &s, err, sizeof(err)),
+                         ST_EINVAL);
+        assert_null(strstr(err, bad[i])); /* a secret is not echoed */
+        snprintf(v, sizeof(v), "s3://b/d%s/", bad[i]);
+        assert_int_equal(storspec_parse(v, NULL, 0, true, &s, err, sizeof(err)), ST_EINVAL);
+        assert_non_null(strstr(err, "UTF-8"));
+    }
+    struct storspec_opt ok[] = {{"account_name", "caf\xc3\xa9"}, {"account_key", "\xe2\x82\xac"}};
+    assert_int_equal(storspec_parse("azblob://c/d\xc3\xa9/", ok, 2, true, &s, err, sizeof(err)), 0);
+    assert_int_equal(storspec_seal(&s, &k, &sealed), 0);
+    free(sealed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_urls),           cmocka_unit_test(test_fs_switch),
         cmocka_unit_test(test_options),        cmocka_unit_test(test_params_masked),
         cmocka_unit_test(test_seal_roundtrip), cmocka_unit_test(test_seal_without_secrets),
+        cmocka_unit_test(test_not_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
