@@ -137,18 +137,6 @@ static const struct key keys[] = {
 
 static const char *const storage_types[] = {"fs", "s3", "gcs", "azblob"};
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return ST_EINVAL;
-}
-
 static const struct key *key_find(const char *path)
 {
     for (size_t i = 0; i < NKEYS; i++)
@@ -295,10 +283,11 @@ static int list_add(struct config_list *l, const char *v, size_t n, const char *
                     const char *path, char *err, size_t errlen)
 {
     if (l->n == CONFIG_LIST_MAX)
-        return fail(err, errlen, "%s: '%s' takes at most %d entries", where, path, CONFIG_LIST_MAX);
+        return st_fail(ST_EINVAL, err, errlen, "%s: '%s' takes at most %d entries", where, path,
+                       CONFIG_LIST_MAX);
     if (n >= CONFIG_LIST_ITEM)
-        return fail(err, errlen, "%s: an entry of '%s' is too long (max %d bytes)", where, path,
-                    CONFIG_LIST_ITEM - 1);
+        return st_fail(ST_EINVAL, err, errlen, "%s: an entry of '%s' is too long (max %d bytes)",
+                       where, path, CONFIG_LIST_ITEM - 1);
     memcpy(l->item[l->n], v, n);
     l->item[l->n][n] = '\0';
     l->n++;
@@ -334,21 +323,21 @@ static int key_set(struct config *cfg, const struct key *k, const char *v, const
     case K_STR:
     case K_WORDS: /* a list from the environment is one string: "a, b" */
         if (strlen(v) >= k->size)
-            return fail(err, errlen, "%s: value of '%s' is too long (max %zu bytes)", where,
-                        k->path, k->size - 1);
+            return st_fail(ST_EINVAL, err, errlen, "%s: value of '%s' is too long (max %zu bytes)",
+                           where, k->path, k->size - 1);
         memcpy(field, v, strlen(v) + 1);
         return 0;
     case K_INT:
     case K_SIZE:
         if (parse_int(v, k->type == K_SIZE, (int *)(void *)field) == 0)
             return 0;
-        return fail(err, errlen, "%s: '%s' expects an integer%s, got '%.64s'", where, k->path,
-                    k->type == K_SIZE ? " (optionally with KiB/MiB/GiB)" : "", shown);
+        return st_fail(ST_EINVAL, err, errlen, "%s: '%s' expects an integer%s, got '%.64s'", where,
+                       k->path, k->type == K_SIZE ? " (optionally with KiB/MiB/GiB)" : "", shown);
     case K_BOOL:
         if (parse_bool(v, (bool *)(void *)field) == 0)
             return 0;
-        return fail(err, errlen, "%s: '%s' expects true or false, got '%.64s'", where, k->path,
-                    shown);
+        return st_fail(ST_EINVAL, err, errlen, "%s: '%s' expects true or false, got '%.64s'", where,
+                       k->path, shown);
     case K_LIST:
         return list_set((struct config_list *)(void *)field, v, where, k->path, err, errlen);
     }
@@ -395,12 +384,14 @@ static int walk_words(struct walk *w, const struct key *k, yaml_node_t *seq, con
          it++) {
         yaml_node_t *n = yaml_document_get_node(w->doc, *it);
         if (!n || n->type != YAML_SCALAR_NODE)
-            return fail(w->err, w->errlen, "%s: '%s' takes a list of plain values", where, k->path);
+            return st_fail(ST_EINVAL, w->err, w->errlen, "%s: '%s' takes a list of plain values",
+                           where, k->path);
         const char *v = (const char *)n->data.scalar.value;
         int got = snprintf(field + len, k->size - len, "%s%s", len ? ", " : "", v);
         if (got < 0 || (size_t)got >= k->size - len)
-            return fail(w->err, w->errlen, "%s: value of '%s' is too long (max %zu bytes)", where,
-                        k->path, k->size - 1);
+            return st_fail(ST_EINVAL, w->err, w->errlen,
+                           "%s: value of '%s' is too long (max %zu bytes)", where, k->path,
+                           k->size - 1);
         len += (size_t)got;
     }
     return 0;
@@ -415,8 +406,8 @@ static int walk_list(struct walk *w, const struct key *k, yaml_node_t *seq, cons
          it++) {
         yaml_node_t *v = yaml_document_get_node(w->doc, *it);
         if (!v || v->type != YAML_SCALAR_NODE)
-            return fail(w->err, w->errlen, "%s: the entries of '%s' must be plain strings", where,
-                        k->path);
+            return st_fail(ST_EINVAL, w->err, w->errlen,
+                           "%s: the entries of '%s' must be plain strings", where, k->path);
         const char *s = (const char *)v->data.scalar.value;
         int rc = list_add(l, s, strlen(s), where, k->path, w->err, w->errlen);
         if (rc)
@@ -434,23 +425,24 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
     if (k && (k->flags & K_SECRET)) {
         char var[80];
         env_name(var, sizeof(var), path);
-        return fail(w->err, w->errlen,
-                    "%s: '%s' is a secret and cannot be set in the config file; "
-                    "use the environment variable %s (or %s_FILE)",
-                    where, path, var, var);
+        return st_fail(ST_EINVAL, w->err, w->errlen,
+                       "%s: '%s' is a secret and cannot be set in the config file; "
+                       "use the environment variable %s (or %s_FILE)",
+                       where, path, var, var);
     }
     if (k && (val->type == YAML_SCALAR_NODE || val->type == YAML_SEQUENCE_NODE)) {
         size_t *seen = &w->seen[k - keys];
         if (*seen)
-            return fail(w->err, w->errlen, "%s: duplicate key '%s' (first set at line %zu)", where,
-                        path, *seen);
+            return st_fail(ST_EINVAL, w->err, w->errlen,
+                           "%s: duplicate key '%s' (first set at line %zu)", where, path, *seen);
         *seen = line;
     }
     if (val->type == YAML_MAPPING_NODE) {
         if (!k && section_exists(path))
             return walk_mapping(w, val, path);
         if (k)
-            return fail(w->err, w->errlen, "%s: '%s' expects a value, not a mapping", where, path);
+            return st_fail(ST_EINVAL, w->err, w->errlen, "%s: '%s' expects a value, not a mapping",
+                           where, path);
     } else if (val->type == YAML_SCALAR_NODE) {
         if (k)
             return key_set(w->cfg, k, (const char *)val->data.scalar.value, where, w->err,
@@ -458,17 +450,17 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
         if (section_exists(path)) {
             if (scalar_is_null(val)) /* "server:" with nothing under it */
                 return 0;
-            return fail(w->err, w->errlen, "%s: '%s' is a section; expected a mapping", where,
-                        path);
+            return st_fail(ST_EINVAL, w->err, w->errlen,
+                           "%s: '%s' is a section; expected a mapping", where, path);
         }
     } else if (k && k->type == K_WORDS && val->type == YAML_SEQUENCE_NODE) {
         return walk_words(w, k, val, where);
     } else if (k && k->type == K_LIST && val->type == YAML_SEQUENCE_NODE) {
         return walk_list(w, k, val, where);
     } else if (k || section_exists(path)) {
-        return fail(w->err, w->errlen, "%s: '%s' does not take a list", where, path);
+        return st_fail(ST_EINVAL, w->err, w->errlen, "%s: '%s' does not take a list", where, path);
     }
-    return fail(w->err, w->errlen, "%s: unknown key '%s'", where, path);
+    return st_fail(ST_EINVAL, w->err, w->errlen, "%s: unknown key '%s'", where, path);
 }
 
 static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix)
@@ -479,12 +471,14 @@ static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix)
         yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
         size_t line = k->start_mark.line + 1;
         if (k->type != YAML_SCALAR_NODE)
-            return fail(w->err, w->errlen, "%s:%zu: keys must be plain names", w->name, line);
+            return st_fail(ST_EINVAL, w->err, w->errlen, "%s:%zu: keys must be plain names",
+                           w->name, line);
         char path[256];
         int n = snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "",
                          (const char *)k->data.scalar.value);
         if (n < 0 || (size_t)n >= sizeof(path))
-            return fail(w->err, w->errlen, "%s:%zu: unknown key '%.64s...'", w->name, line, path);
+            return st_fail(ST_EINVAL, w->err, w->errlen, "%s:%zu: unknown key '%.64s...'", w->name,
+                           line, path);
         int rc = walk_value(w, path, v, line);
         if (rc)
             return rc;
@@ -500,8 +494,9 @@ static int walk_root(struct walk *w)
     if (root->type == YAML_SCALAR_NODE && scalar_is_null(root))
         return 0;
     if (root->type != YAML_MAPPING_NODE)
-        return fail(w->err, w->errlen, "%s:%zu: the top level must be a mapping of sections",
-                    w->name, root->start_mark.line + 1);
+        return st_fail(ST_EINVAL, w->err, w->errlen,
+                       "%s:%zu: the top level must be a mapping of sections", w->name,
+                       root->start_mark.line + 1);
     return walk_mapping(w, root, "");
 }
 
@@ -516,9 +511,9 @@ int config_parse_yaml(struct config *cfg, const char *text, size_t len, const ch
         return ST_ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        int rc = fail(err, errlen, "%s:%zu: invalid YAML: %s%s%s", name,
-                      parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
-                      parser.context ? " " : "", parser.context ? parser.context : "");
+        int rc = st_fail(ST_EINVAL, err, errlen, "%s:%zu: invalid YAML: %s%s%s", name,
+                         parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
+                         parser.context ? " " : "", parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         return rc;
     }
@@ -538,7 +533,8 @@ static int read_secret_file(const char *var, const char *file, char *buf, size_t
 {
     FILE *f = fopen(file, "r");
     if (!f)
-        return fail(err, errlen, "%s_FILE: cannot open '%s': %s", var, file, strerror(errno));
+        return st_fail(ST_EINVAL, err, errlen, "%s_FILE: cannot open '%s': %s", var, file,
+                       strerror(errno));
     size_t got = fread(buf, 1, n - 1, f);
     bool more = fgetc(f) != EOF;
     fclose(f);
@@ -546,7 +542,8 @@ static int read_secret_file(const char *var, const char *file, char *buf, size_t
     while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r'))
         buf[--got] = '\0';
     if (more)
-        return fail(err, errlen, "%s_FILE: '%s' is too long (max %zu bytes)", var, file, n - 2);
+        return st_fail(ST_EINVAL, err, errlen, "%s_FILE: '%s' is too long (max %zu bytes)", var,
+                       file, n - 2);
     return 0;
 }
 
@@ -597,7 +594,7 @@ static int read_file(const char *path, char **out, size_t *len, char *err, size_
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return st_fail(ST_EINVAL, err, errlen, "%s: cannot open: %s", path, strerror(errno));
     char *buf = malloc(CONFIG_FILE_MAX + 1);
     if (!buf) {
         fclose(f);
@@ -608,8 +605,8 @@ static int read_file(const char *path, char **out, size_t *len, char *err, size_
     fclose(f);
     if (bad || n > CONFIG_FILE_MAX) {
         free(buf);
-        return fail(err, errlen, "%s: %s", path,
-                    bad ? "read error" : "larger than 1 MiB; is this the right file?");
+        return st_fail(ST_EINVAL, err, errlen, "%s: %s", path,
+                       bad ? "read error" : "larger than 1 MiB; is this the right file?");
     }
     buf[n] = '\0';
     *out = buf;
@@ -646,8 +643,8 @@ static int check_ranges(const struct config *cfg, char *err, size_t errlen)
             continue;
         int v = *(const int *)(const void *)((const char *)cfg + k->off);
         if (v < k->min || v > k->max)
-            return fail(err, errlen, "%s: %d is out of range (%ld..%ld)", k->path, v, k->min,
-                        k->max);
+            return st_fail(ST_EINVAL, err, errlen, "%s: %d is out of range (%ld..%ld)", k->path, v,
+                           k->min, k->max);
     }
     return 0;
 }
@@ -658,13 +655,15 @@ static int check_enums(const struct config *cfg, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof(storage_types) / sizeof(storage_types[0]); i++)
         known = known || strcmp(cfg->storage.type, storage_types[i]) == 0;
     if (!known)
-        return fail(err, errlen, "storage.type: '%s' is not one of fs, s3, gcs, azblob",
-                    cfg->storage.type);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "storage.type: '%s' is not one of fs, s3, gcs, azblob", cfg->storage.type);
     if (log_level_parse(cfg->log.level) < 0)
-        return fail(err, errlen, "log.level: '%s' is not one of debug, info, warn, error, off",
-                    cfg->log.level);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "log.level: '%s' is not one of debug, info, warn, error, off",
+                       cfg->log.level);
     if (strcmp(cfg->log.format, "text") != 0 && strcmp(cfg->log.format, "json") != 0)
-        return fail(err, errlen, "log.format: '%s' is not one of text, json", cfg->log.format);
+        return st_fail(ST_EINVAL, err, errlen, "log.format: '%s' is not one of text, json",
+                       cfg->log.format);
     return 0;
 }
 
@@ -678,7 +677,7 @@ static int check_endpoint_allow(const struct config *cfg, char *err, size_t errl
     netguard_init(g);
     int rc = netguard_allow(g, cfg->storage.endpoint_allow, why, sizeof(why));
     free(g);
-    return rc ? fail(err, errlen, "storage.endpoint_allow: %s", why) : 0;
+    return rc ? st_fail(ST_EINVAL, err, errlen, "storage.endpoint_allow: %s", why) : 0;
 }
 
 static int check_strings(const struct config *cfg, char *err, size_t errlen)
@@ -692,28 +691,29 @@ static int check_strings(const struct config *cfg, char *err, size_t errlen)
                 {"worker.name", offsetof(struct config, worker.name)}};
     for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
         if (!*((const char *)cfg + need[i].off))
-            return fail(err, errlen, "%s: must not be empty", need[i].path);
+            return st_fail(ST_EINVAL, err, errlen, "%s: must not be empty", need[i].path);
     char why[200];
     if (!cfg->server.tls_cert_file[0] != !cfg->server.tls_key_file[0])
-        return fail(err, errlen,
-                    "server.tls_cert_file and server.tls_key_file: set both or neither");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "server.tls_cert_file and server.tls_key_file: set both or neither");
     if (cfg->server.tls_client_ca_file[0] && !cfg->server.tls_cert_file[0])
-        return fail(err, errlen,
-                    "server.tls_client_ca_file: mTLS needs TLS (server.tls_cert_file and "
-                    "server.tls_key_file)");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "server.tls_client_ca_file: mTLS needs TLS (server.tls_cert_file and "
+                       "server.tls_key_file)");
     if (cfg->server.tls_client_user[0] && strcmp(cfg->server.tls_client_user, "cn") != 0)
-        return fail(err, errlen, "server.tls_client_user: '%s' is not \"cn\" or empty",
-                    cfg->server.tls_client_user);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "server.tls_client_user: '%s' is not \"cn\" or empty",
+                       cfg->server.tls_client_user);
     if (cfg->server.tls_client_user[0] && !cfg->server.tls_client_ca_file[0])
-        return fail(err, errlen,
-                    "server.tls_client_user: users from certificates need mTLS "
-                    "(server.tls_client_ca_file)");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "server.tls_client_user: users from certificates need mTLS "
+                       "(server.tls_client_ca_file)");
     int rc = check_endpoint_allow(cfg, err, errlen);
     if (rc)
         return rc;
     struct redis_addr a;
     if (rconn_parse_url(cfg->redis.url, &a, why, sizeof(why)) != 0)
-        return fail(err, errlen, "redis.url: %s", why);
+        return st_fail(ST_EINVAL, err, errlen, "redis.url: %s", why);
     memset(&a, 0, sizeof(a)); /* it may hold a password from the URL */
     return check_sentinels(cfg, err, errlen);
 }
@@ -726,13 +726,14 @@ static int check_sentinels(const struct config *cfg, char *err, size_t errlen)
     if (!cfg->redis.sentinels[0] && !cfg->redis.master_name[0])
         return 0;
     if (!cfg->redis.sentinels[0] || !cfg->redis.master_name[0])
-        return fail(err, errlen, "redis.sentinels and redis.master_name: set both or neither");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis.sentinels and redis.master_name: set both or neither");
     if (sentinel_parse_list(cfg->redis.sentinels, &l, why, sizeof(why)) != 0)
-        return fail(err, errlen, "%s", why);
+        return st_fail(ST_EINVAL, err, errlen, "%s", why);
     if (strncmp(cfg->redis.url, "unix://", 7) == 0)
-        return fail(err, errlen,
-                    "redis.url: a unix socket cannot follow a failover; with redis.sentinels "
-                    "use redis://[:password@]any-host[/db] (the host and port are ignored)");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis.url: a unix socket cannot follow a failover; with redis.sentinels "
+                       "use redis://[:password@]any-host[/db] (the host and port are ignored)");
     return 0;
 }
 
@@ -743,16 +744,17 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
         return rc;
     /* a download chunk plus the message framing must fit one gRPC message */
     if (cfg->upload.chunk_size > cfg->server.max_message_bytes - KIB)
-        return fail(err, errlen,
-                    "upload.chunk_size: %d must be at most server.max_message_bytes - 1 KiB (%d)",
-                    cfg->upload.chunk_size, cfg->server.max_message_bytes - KIB);
+        return st_fail(
+            ST_EINVAL, err, errlen,
+            "upload.chunk_size: %d must be at most server.max_message_bytes - 1 KiB (%d)",
+            cfg->upload.chunk_size, cfg->server.max_message_bytes - KIB);
     /* a new upload needs room for at least its first part */
     if (cfg->upload.max_inflight_bytes > 0 &&
         cfg->upload.max_inflight_bytes < cfg->upload.part_size)
-        return fail(err, errlen,
-                    "upload.max_inflight_bytes: %d must be 0 (no limit) or at least "
-                    "upload.part_size (%d)",
-                    cfg->upload.max_inflight_bytes, cfg->upload.part_size);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "upload.max_inflight_bytes: %d must be 0 (no limit) or at least "
+                       "upload.part_size (%d)",
+                       cfg->upload.max_inflight_bytes, cfg->upload.part_size);
     rc = check_enums(cfg, err, errlen);
     if (!rc)
         rc = check_strings(cfg, err, errlen);

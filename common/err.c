@@ -1,5 +1,8 @@
 #include "err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <string.h>
 
 struct err_row {
@@ -100,4 +103,15 @@ int st_err_from_status_name(const char *name)
         if (row(e)->status == code)
             return e;
     return ST_EINTERNAL;
+}
+
+int st_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
 }

@@ -8,6 +8,8 @@
 #ifndef STAGE_ERR_H
 #define STAGE_ERR_H
 
+#include <stddef.h>
+
 enum st_err {
     ST_OK = 0,
     ST_EINVAL = -1,      /* bad argument: INVALID_ARGUMENT */
@@ -45,5 +47,10 @@ int st_grpc_status_from_name(const char *name);
 
 /* The st_err whose status name is `name` (as stored in a job); ST_EINTERNAL if unknown. */
 int st_err_from_status_name(const char *name);
+
+/* Write a message for the caller into `err` (may be NULL or of size 0) and
+ * return `rc`: `return st_fail(ST_EINVAL, err, errlen, "bad '%s'", x);`. */
+int st_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

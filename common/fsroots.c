@@ -10,16 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-__attribute__((format(printf, 4, 5))) static int fail(int rc, char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 /* Append segment `seg` (`len` bytes) to the normal path in `out`. */
 static int push_seg(char *out, size_t n, size_t *used, const char *seg, size_t len)
 {
@@ -102,10 +92,10 @@ static int fs_root_of(const struct config *cfg, const char *cwd, char *out, size
                       size_t errlen)
 {
     if (fsroots_normalize(cfg->storage.fs_root, cwd, out, n))
-        return fail(ST_EINVAL, err, errlen,
-                    "storage.fs.root '%.200s' cannot be made absolute (too long, or the working "
-                    "directory is unknown)",
-                    cfg->storage.fs_root);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "storage.fs.root '%.200s' cannot be made absolute (too long, or the working "
+                       "directory is unknown)",
+                       cfg->storage.fs_root);
     return 0;
 }
 
@@ -119,25 +109,25 @@ int fsroots_config_check(const struct config *cfg, const char *cwd, char *err, s
     for (int i = 0; !rc && i < l->n; i++) {
         const char *e = l->item[i];
         if (e[0] != '/')
-            return fail(ST_EINVAL, err, errlen,
-                        "storage.fs_url_roots: '%.200s' is not an absolute path", e);
+            return st_fail(ST_EINVAL, err, errlen,
+                           "storage.fs_url_roots: '%.200s' is not an absolute path", e);
         if (has_dotdot(e))
-            return fail(ST_EINVAL, err, errlen,
-                        "storage.fs_url_roots: '%.200s' has a '..' segment; name the directory "
-                        "itself",
-                        e);
+            return st_fail(ST_EINVAL, err, errlen,
+                           "storage.fs_url_roots: '%.200s' has a '..' segment; name the directory "
+                           "itself",
+                           e);
         if (fsroots_normalize(e, NULL, r, sizeof(r)))
-            return fail(ST_EINVAL, err, errlen, "storage.fs_url_roots: '%.200s' is too long", e);
+            return st_fail(ST_EINVAL, err, errlen, "storage.fs_url_roots: '%.200s' is too long", e);
         if (strcmp(r, "/") == 0)
-            return fail(ST_EINVAL, err, errlen,
-                        "storage.fs_url_roots: '/' would let fs:// stages reach every file of "
-                        "the workers; list the directories meant for them");
+            return st_fail(ST_EINVAL, err, errlen,
+                           "storage.fs_url_roots: '/' would let fs:// stages reach every file of "
+                           "the workers; list the directories meant for them");
         if (fsroots_within(r, fs_root))
-            return fail(ST_EINVAL, err, errlen,
-                        "storage.fs_url_roots: '%.200s' is storage.fs.root '%.200s' or inside "
-                        "it (every user's @~ and internal stage lives there); list a directory "
-                        "beside it",
-                        e, fs_root);
+            return st_fail(ST_EINVAL, err, errlen,
+                           "storage.fs_url_roots: '%.200s' is storage.fs.root '%.200s' or inside "
+                           "it (every user's @~ and internal stage lives there); list a directory "
+                           "beside it",
+                           e, fs_root);
     }
     return rc;
 }
@@ -162,24 +152,24 @@ int fsroots_check(const struct config *cfg, const char *dir, const char *cwd,
         best[FSROOTS_PATH_MAX];
     const struct config_list *l = &cfg->storage.fs_url_roots;
     if (!cfg->storage.allow_fs_urls)
-        return fail(ST_EPRECOND, err, errlen,
-                    "fs:// stages are disabled on this server (storage.allow_fs_urls)");
+        return st_fail(ST_EPRECOND, err, errlen,
+                       "fs:// stages are disabled on this server (storage.allow_fs_urls)");
     if (l->n == 0)
-        return fail(ST_EPRECOND, err, errlen,
-                    "fs:// stages need storage.fs_url_roots: this server lists no directory "
-                    "they may use");
+        return st_fail(ST_EPRECOND, err, errlen,
+                       "fs:// stages need storage.fs_url_roots: this server lists no directory "
+                       "they may use");
     if (dir[0] != '/' || has_dotdot(dir) || fsroots_normalize(dir, NULL, d, sizeof(d)))
-        return fail(ST_EINVAL, err, errlen,
-                    "fs:// directory '%.200s' must be absolute, without '..' segments", dir);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "fs:// directory '%.200s' must be absolute, without '..' segments", dir);
     int rc = fs_root_of(cfg, cwd, fs_root, sizeof(fs_root), err, errlen);
     if (rc)
         return rc;
     if (fsroots_overlap(d, fs_root))
-        return fail(ST_EINVAL, err, errlen,
-                    "fs:// directory '%.200s' overlaps storage.fs.root '%.200s' (the service's "
-                    "own files: every user's @~ and internal stage); choose a directory beside "
-                    "it, under storage.fs_url_roots",
-                    d, fs_root);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "fs:// directory '%.200s' overlaps storage.fs.root '%.200s' (the service's "
+                       "own files: every user's @~ and internal stage); choose a directory beside "
+                       "it, under storage.fs_url_roots",
+                       d, fs_root);
     best[0] = '\0';
     for (int i = 0; i < l->n; i++) /* entries config_validate() refuses never match */
         if (l->item[i][0] == '/' && !has_dotdot(l->item[i]) &&
@@ -189,9 +179,9 @@ int fsroots_check(const struct config *cfg, const char *dir, const char *cwd,
     if (!best[0]) {
         char roots[600];
         roots_text(l, roots, sizeof(roots));
-        return fail(ST_EINVAL, err, errlen,
-                    "fs:// directory '%.200s' is not under any of storage.fs_url_roots (%s)", d,
-                    roots);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "fs:// directory '%.200s' is not under any of storage.fs_url_roots (%s)", d,
+                       roots);
     }
     if (m) {
         size_t bl = strcmp(best, "/") == 0 ? 0 : strlen(best);

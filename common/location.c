@@ -19,18 +19,6 @@
 
 #define SHOW_MAX 80 /* bytes of the input quoted in a message */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return ST_EINVAL;
-}
-
 /* A printable, bounded copy of `s` for messages. */
 static const char *show(const char *s, char buf[SHOW_MAX + 4])
 {
@@ -91,9 +79,9 @@ int location_path_check(const char *path, bool allow_empty, char *err, size_t er
 {
     char why[96], buf[SHOW_MAX + 4];
     if (!path || !*path)
-        return allow_empty ? 0 : fail(err, errlen, "path is empty");
+        return allow_empty ? 0 : st_fail(ST_EINVAL, err, errlen, "path is empty");
     const char *p = path_problem(path, why, sizeof(why));
-    return p ? fail(err, errlen, "path '%s': %s", show(path, buf), p) : 0;
+    return p ? st_fail(ST_EINVAL, err, errlen, "path '%s': %s", show(path, buf), p) : 0;
 }
 
 /* The reason `name` is not a valid name, or NULL. */
@@ -133,7 +121,9 @@ int location_name_check(const char *name, const char *what, char *err, size_t er
     if (!name)
         name = "";
     const char *p = name_problem(name, why, sizeof(why));
-    return p ? fail(err, errlen, "%s name '%s' is invalid: %s", what, show(name, buf), p) : 0;
+    return p ? st_fail(ST_EINVAL, err, errlen, "%s name '%s' is invalid: %s", what, show(name, buf),
+                       p)
+             : 0;
 }
 
 int location_parse(const char *s, struct location *out, char *err, size_t errlen)
@@ -141,24 +131,26 @@ int location_parse(const char *s, struct location *out, char *err, size_t errlen
     char why[160], buf[SHOW_MAX + 4];
     memset(out, 0, sizeof(*out));
     if (!s || s[0] != '@')
-        return fail(err, errlen,
-                    "location '%s': must start with '@' (e.g. @~/dir/ or @stage/f.csv)",
-                    show(s ? s : "", buf));
+        return st_fail(ST_EINVAL, err, errlen,
+                       "location '%s': must start with '@' (e.g. @~/dir/ or @stage/f.csv)",
+                       show(s ? s : "", buf));
     size_t n = strcspn(s + 1, "/");
     if (n == 0)
-        return fail(err, errlen,
-                    "location '%s': the stage name is missing after '@' (use @~ for your "
-                    "user stage)",
-                    show(s, buf));
+        return st_fail(ST_EINVAL, err, errlen,
+                       "location '%s': the stage name is missing after '@' (use @~ for your "
+                       "user stage)",
+                       show(s, buf));
     if (n > LOCATION_NAME_MAX)
-        return fail(err, errlen, "location '%s': the stage name is too long (max %d bytes)",
-                    show(s, buf), LOCATION_NAME_MAX);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "location '%s': the stage name is too long (max %d bytes)", show(s, buf),
+                       LOCATION_NAME_MAX);
     memcpy(out->stage, s + 1, n);
     out->stage[n] = '\0';
     const char *p = strcmp(out->stage, "~") ? name_problem(out->stage, why, sizeof(why)) : NULL;
     if (p) {
         memset(out, 0, sizeof(*out));
-        return fail(err, errlen, "location '%s': invalid stage name: %s", show(s, buf), p);
+        return st_fail(ST_EINVAL, err, errlen, "location '%s': invalid stage name: %s",
+                       show(s, buf), p);
     }
     const char *path = s + 1 + n;
     if (*path == '/')
@@ -166,7 +158,7 @@ int location_parse(const char *s, struct location *out, char *err, size_t errlen
     p = path_problem(path, why, sizeof(why));
     if (p) {
         memset(out, 0, sizeof(*out));
-        return fail(err, errlen, "location '%s': %s", show(s, buf), p);
+        return st_fail(ST_EINVAL, err, errlen, "location '%s': %s", show(s, buf), p);
     }
     size_t plen = strlen(path);
     memcpy(out->path, path, plen + 1);

@@ -19,18 +19,6 @@
 #include <string.h>
 #include <sys/time.h>
 
-__attribute__((format(printf, 4, 5))) static int fail(int rc, char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 /* ------------------------------------------------------------ URL parsing */
 
 /* Decimal in [lo, hi] spanning exactly s[0..n). Returns 0 or -1. */
@@ -86,15 +74,15 @@ static int parse_userinfo(const char *s, size_t n, struct redis_addr *a, char *e
 {
     const char *colon = memchr(s, ':', n);
     if (!colon)
-        return fail(ST_EINVAL, err, errlen,
-                    "redis URL: credentials must be written ':password@' (redis://:pw@host)");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis URL: credentials must be written ':password@' (redis://:pw@host)");
     size_t ulen = (size_t)(colon - s);
     if (ulen && !(ulen == 7 && memcmp(s, "default", 7) == 0))
-        return fail(ST_EINVAL, err, errlen,
-                    "redis URL: ACL user names are not supported; write redis://:password@host");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis URL: ACL user names are not supported; write redis://:password@host");
     if (pct_decode(colon + 1, n - ulen - 1, a->password, sizeof(a->password)) != 0)
-        return fail(ST_EINVAL, err, errlen,
-                    "redis URL: the password is too long or badly percent-encoded");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis URL: the password is too long or badly percent-encoded");
     return 0;
 }
 
@@ -106,11 +94,11 @@ static int parse_hostport(const char *s, size_t n, struct redis_addr *a, char *e
     if (n && *s == '[') {
         hend = memchr(s, ']', n);
         if (!hend)
-            return fail(ST_EINVAL, err, errlen, "redis URL: missing ']' after an IPv6 address");
+            return st_fail(ST_EINVAL, err, errlen, "redis URL: missing ']' after an IPv6 address");
         h = s + 1;
         if (hend + 1 < s + n) {
             if (hend[1] != ':')
-                return fail(ST_EINVAL, err, errlen, "redis URL: junk after ']'");
+                return st_fail(ST_EINVAL, err, errlen, "redis URL: junk after ']'");
             port = hend + 2;
         }
     } else {
@@ -122,14 +110,14 @@ static int parse_hostport(const char *s, size_t n, struct redis_addr *a, char *e
     }
     size_t hlen = (size_t)(hend - h);
     if (hlen == 0)
-        return fail(ST_EINVAL, err, errlen, "redis URL: the host is missing");
+        return st_fail(ST_EINVAL, err, errlen, "redis URL: the host is missing");
     if (hlen >= sizeof(a->host))
-        return fail(ST_EINVAL, err, errlen, "redis URL: the host name is too long");
+        return st_fail(ST_EINVAL, err, errlen, "redis URL: the host name is too long");
     memcpy(a->host, h, hlen);
     a->host[hlen] = '\0';
     if (port && parse_num(port, (size_t)(s + n - port), 1, 65535, &a->port) != 0)
-        return fail(ST_EINVAL, err, errlen, "redis URL: bad port '%.*s' (1..65535)",
-                    (int)(s + n - port > 16 ? 16 : s + n - port), port);
+        return st_fail(ST_EINVAL, err, errlen, "redis URL: bad port '%.*s' (1..65535)",
+                       (int)(s + n - port > 16 ? 16 : s + n - port), port);
     return 0;
 }
 
@@ -154,9 +142,10 @@ static int parse_tcp(const char *s, struct redis_addr *a, char *err, size_t errl
         return rc;
     const char *rest = s + auth_end;
     if (*rest == '?' || *rest == '#')
-        return fail(ST_EINVAL, err, errlen, "redis URL: query strings are not supported for TCP");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis URL: query strings are not supported for TCP");
     if (*rest == '/' && rest[1] && parse_num(rest + 1, strlen(rest + 1), 0, INT_MAX, &a->db) != 0)
-        return fail(ST_EINVAL, err, errlen, "redis URL: bad database number '%.16s'", rest + 1);
+        return st_fail(ST_EINVAL, err, errlen, "redis URL: bad database number '%.16s'", rest + 1);
     return 0;
 }
 
@@ -165,18 +154,18 @@ static int parse_unix(const char *s, struct redis_addr *a, char *err, size_t err
 {
     size_t plen = strcspn(s, "?");
     if (plen == 0 || *s != '/')
-        return fail(ST_EINVAL, err, errlen,
-                    "redis URL: a unix socket needs an absolute path (unix:///run/redis.sock)");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis URL: a unix socket needs an absolute path (unix:///run/redis.sock)");
     if (plen >= sizeof(a->path))
-        return fail(ST_EINVAL, err, errlen, "redis URL: the socket path is too long");
+        return st_fail(ST_EINVAL, err, errlen, "redis URL: the socket path is too long");
     memcpy(a->path, s, plen);
     a->path[plen] = '\0';
     const char *q = s + plen;
     if (!*q)
         return 0;
     if (strncmp(q, "?db=", 4) != 0 || parse_num(q + 4, strlen(q + 4), 0, INT_MAX, &a->db) != 0)
-        return fail(ST_EINVAL, err, errlen,
-                    "redis URL: the only query a unix socket takes is ?db=N");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis URL: the only query a unix socket takes is ?db=N");
     return 0;
 }
 
@@ -186,15 +175,15 @@ int rconn_parse_url(const char *url, struct redis_addr *out, char *err, size_t e
     out->port = 6379;
     int rc;
     if (!url || !*url)
-        rc = fail(ST_EINVAL, err, errlen, "redis URL is empty");
+        rc = st_fail(ST_EINVAL, err, errlen, "redis URL is empty");
     else if (strncmp(url, "redis://", 8) == 0)
         rc = parse_tcp(url + 8, out, err, errlen);
     else if (strncmp(url, "unix://", 7) == 0)
         rc = parse_unix(url + 7, out, err, errlen);
     else
-        rc = fail(ST_EINVAL, err, errlen,
-                  "redis URL: scheme '%.*s' is not supported (redis:// or unix://)",
-                  (int)(strcspn(url, ":") > 16 ? 16 : strcspn(url, ":")), url);
+        rc = st_fail(ST_EINVAL, err, errlen,
+                     "redis URL: scheme '%.*s' is not supported (redis:// or unix://)",
+                     (int)(strcspn(url, ":") > 16 ? 16 : strcspn(url, ":")), url);
     if (rc)
         memset(out->password, 0, sizeof(out->password));
     return rc;
@@ -225,14 +214,14 @@ static int resolve(const struct config *cfg, struct redis_addr *a, int wait_ms, 
 {
     char why[300];
     if (rconn_parse_url(cfg->redis.url, a, why, sizeof(why)) != 0)
-        return fail(ST_EUNAVAIL, err, errlen, "%s", why);
+        return st_fail(ST_EUNAVAIL, err, errlen, "%s", why);
     if (cfg->redis.password[0])
         snprintf(a->password, sizeof(a->password), "%s", cfg->redis.password);
     if (primary_enabled(cfg) &&
         primary_get(cfg, a->host, sizeof(a->host), &a->port, wait_ms, why, sizeof(why)) != 0) {
         memset(a->password, 0, sizeof(a->password));
-        return fail(ST_EUNAVAIL, err, errlen, "redis (sentinel, master %s): %s",
-                    cfg->redis.master_name, why);
+        return st_fail(ST_EUNAVAIL, err, errlen, "redis (sentinel, master %s): %s",
+                       cfg->redis.master_name, why);
     }
     return 0;
 }
@@ -244,9 +233,9 @@ static int setup_cmd(redisContext *c, const char *what, const char *where, char 
     redisReply *r = redisCommandArgv(c, argc, argv, NULL);
     int rc = 0;
     if (!r)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: %s failed: %s", where, what, c->errstr);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: %s failed: %s", where, what, c->errstr);
     else if (r->type == REDIS_REPLY_ERROR)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: %s refused: %s", where, what, r->str);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: %s refused: %s", where, what, r->str);
     if (r)
         freeReplyObject(r);
     return rc;
@@ -287,11 +276,11 @@ int rconn_connect(const struct config *cfg, struct redisContext **out, char *err
     addr_name(&a, where, sizeof(where));
     redisContext *c = open_sync(&a, cfg->redis.timeout_ms);
     if (!c)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: out of memory", where);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: out of memory", where);
     else if (c->err)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: %s", where, c->errstr);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: %s", where, c->errstr);
     else if (cfg->redis.timeout_ms > 0 && rconn_set_timeout(c, cfg->redis.timeout_ms) != 0)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: cannot set the timeout", where);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: cannot set the timeout", where);
     if (rc == 0)
         rc = setup_sync(c, &a, where, err, errlen);
     memset(a.password, 0, sizeof(a.password));
@@ -326,21 +315,21 @@ int rconn_connect_async(const struct config *cfg, struct redisAsyncContext **out
     redisAsyncContext *ac =
         a.path[0] ? redisAsyncConnectUnix(a.path) : redisAsyncConnect(a.host, a.port);
     if (!ac)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: out of memory", where);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: out of memory", where);
     else if (ac->err)
-        rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: %s", where, ac->errstr);
+        rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: %s", where, ac->errstr);
     /* Queued before any other command; a refused AUTH makes every later command
      * fail with NOAUTH, which the caller sees on its first reply. */
     if (rc == 0 && a.password[0]) {
         const char *auth[] = {"AUTH", a.password};
         if (redisAsyncCommandArgv(ac, NULL, NULL, 2, auth, NULL) != REDIS_OK)
-            rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: cannot queue AUTH", where);
+            rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: cannot queue AUTH", where);
     }
     if (rc == 0 && a.db != 0) {
         snprintf(db, sizeof(db), "%d", a.db);
         const char *sel[] = {"SELECT", db};
         if (redisAsyncCommandArgv(ac, NULL, NULL, 2, sel, NULL) != REDIS_OK)
-            rc = fail(ST_EUNAVAIL, err, errlen, "redis %s: cannot queue SELECT", where);
+            rc = st_fail(ST_EUNAVAIL, err, errlen, "redis %s: cannot queue SELECT", where);
     }
     memset(a.password, 0, sizeof(a.password));
     if (rc) {

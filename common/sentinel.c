@@ -11,18 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-__attribute__((format(printf, 4, 5))) static int fail(int rc, char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
 static int parse_port(const char *s, size_t n)
 {
     long v = 0;
@@ -43,21 +31,21 @@ static int parse_one(const char *s, size_t n, struct sentinel_addr *a, char *err
     if (*s == '[') {
         hend = memchr(s, ']', n);
         if (!hend)
-            return fail(ST_EINVAL, err, errlen, "redis.sentinels: missing ']' in '%.*s'",
-                        (int)(n > 64 ? 64 : n), s);
+            return st_fail(ST_EINVAL, err, errlen, "redis.sentinels: missing ']' in '%.*s'",
+                           (int)(n > 64 ? 64 : n), s);
         h = s + 1;
         if (hend + 1 < s + n) {
             if (hend[1] != ':')
-                return fail(ST_EINVAL, err, errlen, "redis.sentinels: junk after ']' in '%.*s'",
-                            (int)(n > 64 ? 64 : n), s);
+                return st_fail(ST_EINVAL, err, errlen, "redis.sentinels: junk after ']' in '%.*s'",
+                               (int)(n > 64 ? 64 : n), s);
             port = hend + 2;
         }
     } else {
         hend = memchr(s, ':', n);
         if (hend && memchr(hend + 1, ':', (size_t)(s + n - hend - 1)))
-            return fail(ST_EINVAL, err, errlen,
-                        "redis.sentinels: write an IPv6 address in brackets: '[%.*s]:26379'",
-                        (int)(n > 64 ? 64 : n), s);
+            return st_fail(ST_EINVAL, err, errlen,
+                           "redis.sentinels: write an IPv6 address in brackets: '[%.*s]:26379'",
+                           (int)(n > 64 ? 64 : n), s);
         if (hend)
             port = hend + 1;
         else
@@ -65,14 +53,14 @@ static int parse_one(const char *s, size_t n, struct sentinel_addr *a, char *err
     }
     size_t hlen = (size_t)(hend - h);
     if (hlen == 0 || hlen >= sizeof(a->host))
-        return fail(ST_EINVAL, err, errlen, "redis.sentinels: bad host in '%.*s'",
-                    (int)(n > 64 ? 64 : n), s);
+        return st_fail(ST_EINVAL, err, errlen, "redis.sentinels: bad host in '%.*s'",
+                       (int)(n > 64 ? 64 : n), s);
     memcpy(a->host, h, hlen);
     a->host[hlen] = '\0';
     a->port = SENTINEL_DEFAULT_PORT;
     if (port && (a->port = parse_port(port, (size_t)(s + n - port))) < 0)
-        return fail(ST_EINVAL, err, errlen, "redis.sentinels: bad port in '%.*s' (1..65535)",
-                    (int)(n > 64 ? 64 : n), s);
+        return st_fail(ST_EINVAL, err, errlen, "redis.sentinels: bad port in '%.*s' (1..65535)",
+                       (int)(n > 64 ? 64 : n), s);
     return 0;
 }
 
@@ -102,15 +90,16 @@ int sentinel_parse_list(const char *words, struct sentinel_list *out, char *err,
         if (!listed(out, &a)) {
             if (out->n == SENTINEL_MAX) {
                 memset(out, 0, sizeof(*out));
-                return fail(ST_EINVAL, err, errlen, "redis.sentinels: more than %d sentinels",
-                            SENTINEL_MAX);
+                return st_fail(ST_EINVAL, err, errlen, "redis.sentinels: more than %d sentinels",
+                               SENTINEL_MAX);
             }
             out->s[out->n++] = a;
         }
         p += n;
     }
     if (out->n == 0)
-        return fail(ST_EINVAL, err, errlen, "redis.sentinels: no sentinel given (host:port, ...)");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "redis.sentinels: no sentinel given (host:port, ...)");
     return 0;
 }
 
@@ -143,15 +132,15 @@ int sentinel_parse_master(const struct redisReply *r, char *host, size_t hostlen
 {
     char pbuf[16];
     if (!r)
-        return fail(ST_EUNAVAIL, err, errlen, "no reply");
+        return st_fail(ST_EUNAVAIL, err, errlen, "no reply");
     if (r->type == REDIS_REPLY_NIL)
-        return fail(ST_ENOTFOUND, err, errlen, "the sentinel does not monitor this master name");
+        return st_fail(ST_ENOTFOUND, err, errlen, "the sentinel does not monitor this master name");
     if (r->type == REDIS_REPLY_ERROR)
-        return fail(ST_EUNAVAIL, err, errlen, "the sentinel refused: %.200s", r->str);
+        return st_fail(ST_EUNAVAIL, err, errlen, "the sentinel refused: %.200s", r->str);
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !str_of(r->element[0], host, hostlen) ||
         !host[0] || !str_of(r->element[1], pbuf, sizeof(pbuf)) ||
         (*port = parse_port(pbuf, strlen(pbuf))) < 0)
-        return fail(ST_EUNAVAIL, err, errlen, "malformed answer to get-master-addr-by-name");
+        return st_fail(ST_EUNAVAIL, err, errlen, "malformed answer to get-master-addr-by-name");
     return 0;
 }
 
@@ -159,14 +148,14 @@ int sentinel_check_role(const struct redisReply *r, char *err, size_t errlen)
 {
     char role[32];
     if (!r)
-        return fail(ST_EUNAVAIL, err, errlen, "no reply to ROLE");
+        return st_fail(ST_EUNAVAIL, err, errlen, "no reply to ROLE");
     if (r->type == REDIS_REPLY_ERROR)
-        return fail(ST_EUNAVAIL, err, errlen, "ROLE refused: %.200s", r->str);
+        return st_fail(ST_EUNAVAIL, err, errlen, "ROLE refused: %.200s", r->str);
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
         !str_of(r->element[0], role, sizeof(role)))
-        return fail(ST_EUNAVAIL, err, errlen, "malformed answer to ROLE");
+        return st_fail(ST_EUNAVAIL, err, errlen, "malformed answer to ROLE");
     if (strcmp(role, "master") != 0)
-        return fail(ST_EUNAVAIL, err, errlen, "it is a %s, not the primary", role);
+        return st_fail(ST_EUNAVAIL, err, errlen, "it is a %s, not the primary", role);
     return 0;
 }
 

@@ -48,16 +48,6 @@ const char *storspec_type_name(enum storspec_type t)
     return (unsigned)t < sizeof(type_names) / sizeof(type_names[0]) ? type_names[t] : "";
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return ST_EINVAL;
-}
-
 static bool has_ctl(const char *s)
 {
     for (; *s; s++)
@@ -87,51 +77,52 @@ static int parse_url(const char *url, bool allow_fs, struct storspec *s, char *e
 {
     const char *sep = strstr(url, "://");
     if (!sep)
-        return fail(err, errlen, "url '%.200s' has no scheme (s3://, gcs://, azblob://, fs://)",
-                    url);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "url '%.200s' has no scheme (s3://, gcs://, azblob://, fs://)", url);
     size_t sl = (size_t)(sep - url);
     s->type = STORSPEC_NONE;
     for (int t = STORSPEC_FS; t <= STORSPEC_AZBLOB; t++)
         if (strlen(type_names[t]) == sl && strncmp(url, type_names[t], sl) == 0)
             s->type = (enum storspec_type)t;
     if (s->type == STORSPEC_NONE)
-        return fail(err, errlen, "url scheme '%.*s' is not one of s3, gcs, azblob, fs", (int)sl,
-                    url);
+        return st_fail(ST_EINVAL, err, errlen,
+                       "url scheme '%.*s' is not one of s3, gcs, azblob, fs", (int)sl, url);
     if (strlen(url) >= sizeof(s->url) || has_ctl(url))
-        return fail(err, errlen, "url is too long or has control characters");
+        return st_fail(ST_EINVAL, err, errlen, "url is too long or has control characters");
     /* stored, returned by DescribeStage and sealed into JSON: jansson
      * refuses invalid UTF-8, which would fail the seal as if out of memory */
     if (!utf8_valid(url, NULL))
-        return fail(err, errlen, "url is not valid UTF-8");
+        return st_fail(ST_EINVAL, err, errlen, "url is not valid UTF-8");
     const char *rest = sep + 3;
     if (!*rest || rest[strlen(rest) - 1] != '/')
-        return fail(err, errlen, "url '%.200s' must end with '/'", url);
+        return st_fail(ST_EINVAL, err, errlen, "url '%.200s' must end with '/'", url);
     if (s->type == STORSPEC_FS) {
         if (!allow_fs)
-            return fail(err, errlen,
-                        "fs:// stages are disabled on this server "
-                        "(storage.allow_fs_urls)");
+            return st_fail(ST_EINVAL, err, errlen,
+                           "fs:// stages are disabled on this server "
+                           "(storage.allow_fs_urls)");
         if (rest[0] != '/' || !path_safe(rest + 1))
-            return fail(err, errlen,
-                        "fs url '%.200s' must name an absolute directory "
-                        "without '..' or empty segments (fs:///dir/)",
-                        url);
+            return st_fail(ST_EINVAL, err, errlen,
+                           "fs url '%.200s' must name an absolute directory "
+                           "without '..' or empty segments (fs:///dir/)",
+                           url);
         snprintf(s->root, sizeof(s->root), "%s", rest);
     } else {
         size_t bl = strcspn(rest, "/");
         if (bl == 0 || bl >= sizeof(s->bucket))
-            return fail(err, errlen, "url '%.200s' names no %s", url,
-                        s->type == STORSPEC_AZBLOB ? "container" : "bucket");
+            return st_fail(ST_EINVAL, err, errlen, "url '%.200s' names no %s", url,
+                           s->type == STORSPEC_AZBLOB ? "container" : "bucket");
         for (size_t i = 0; i < bl; i++)
             if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_",
                         rest[i]))
-                return fail(err, errlen, "bucket name '%.*s' has invalid characters", (int)bl,
-                            rest);
+                return st_fail(ST_EINVAL, err, errlen, "bucket name '%.*s' has invalid characters",
+                               (int)bl, rest);
         memcpy(s->bucket, rest, bl);
         s->bucket[bl] = '\0';
         const char *path = rest + bl + 1;
         if (*path && !path_safe(path))
-            return fail(err, errlen, "url path '%.200s' has '..', '.' or empty segments", path);
+            return st_fail(ST_EINVAL, err, errlen,
+                           "url path '%.200s' has '..', '.' or empty segments", path);
         snprintf(s->root, sizeof(s->root), "%s", path);
     }
     snprintf(s->url, sizeof(s->url), "%s", url);
@@ -173,16 +164,19 @@ static int opt_set(struct storspec *s, const struct opt_def *d, const char *v, c
     char *p = (char *)s + d->off;
     if (!d->size) {
         if (parse_bool(v, (bool *)p))
-            return fail(err, errlen, "connection option '%s' must be true or false", d->name);
+            return st_fail(ST_EINVAL, err, errlen, "connection option '%s' must be true or false",
+                           d->name);
         return 0;
     }
     if (strlen(v) >= d->size)
-        return fail(err, errlen, "connection option '%s' is too long (max %zu bytes)", d->name,
-                    d->size - 1);
+        return st_fail(ST_EINVAL, err, errlen, "connection option '%s' is too long (max %zu bytes)",
+                       d->name, d->size - 1);
     if (has_ctl(v))
-        return fail(err, errlen, "connection option '%s' has control characters", d->name);
+        return st_fail(ST_EINVAL, err, errlen, "connection option '%s' has control characters",
+                       d->name);
     if (!utf8_valid(v, NULL))
-        return fail(err, errlen, "connection option '%s' is not valid UTF-8", d->name);
+        return st_fail(ST_EINVAL, err, errlen, "connection option '%s' is not valid UTF-8",
+                       d->name);
     memcpy(p, v, strlen(v) + 1);
     return 0;
 }
@@ -192,22 +186,22 @@ static int check_combination(const struct storspec *s, char *err, size_t errlen)
 {
     if (s->endpoint_url[0] && strncmp(s->endpoint_url, "http://", 7) != 0 &&
         strncmp(s->endpoint_url, "https://", 8) != 0)
-        return fail(err, errlen,
-                    "connection option 'endpoint_url' must start with http:// or "
-                    "https://");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "connection option 'endpoint_url' must start with http:// or "
+                       "https://");
     if ((s->type == STORSPEC_S3 || s->type == STORSPEC_GCS) &&
         !s->access_key_id[0] != !s->secret_access_key[0])
-        return fail(err, errlen,
-                    "connection options 'access_key_id' and 'secret_access_key' "
-                    "go together");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "connection options 'access_key_id' and 'secret_access_key' "
+                       "go together");
     if (s->type == STORSPEC_GCS && s->credential[0] && s->access_key_id[0])
-        return fail(err, errlen,
-                    "gcs takes either 'credential' or 'access_key_id' + "
-                    "'secret_access_key', not both");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "gcs takes either 'credential' or 'access_key_id' + "
+                       "'secret_access_key', not both");
     if (s->type == STORSPEC_AZBLOB && !s->account_name[0] != !s->account_key[0])
-        return fail(err, errlen,
-                    "connection options 'account_name' and 'account_key' go "
-                    "together");
+        return st_fail(ST_EINVAL, err, errlen,
+                       "connection options 'account_name' and 'account_key' go "
+                       "together");
     return 0;
 }
 
@@ -219,10 +213,10 @@ int storspec_parse(const char *url, const struct storspec_opt *opts, size_t nopt
     for (size_t i = 0; !rc && i < nopts; i++) {
         const struct opt_def *d = opt_find(opts[i].key ? opts[i].key : "");
         if (!d || !(d->schemes & BIT(out->type)))
-            rc = fail(err, errlen, "unknown connection option '%.64s' for %s", opts[i].key,
-                      storspec_type_name(out->type));
+            rc = st_fail(ST_EINVAL, err, errlen, "unknown connection option '%.64s' for %s",
+                         opts[i].key, storspec_type_name(out->type));
         else if (opt_is_set(out, d))
-            rc = fail(err, errlen, "connection option '%s' given twice", d->name);
+            rc = st_fail(ST_EINVAL, err, errlen, "connection option '%s' given twice", d->name);
         else
             rc = opt_set(out, d, opts[i].value ? opts[i].value : "", err, errlen);
     }
@@ -319,7 +313,7 @@ static int load_opts(const char *txt, struct storspec *out, char *err, size_t er
     json_t *o = json_loads(txt, 0, &jerr);
     if (!json_is_object(o)) {
         json_decref(o);
-        return fail(err, errlen, "stored connection options are not a JSON object");
+        return st_fail(ST_EINVAL, err, errlen, "stored connection options are not a JSON object");
     }
     const char *k;
     json_t *v;
@@ -328,7 +322,7 @@ static int load_opts(const char *txt, struct storspec *out, char *err, size_t er
     {
         const struct opt_def *d = opt_find(k);
         if (!d || !(d->schemes & BIT(out->type)) || !json_is_string(v)) {
-            rc = fail(err, errlen, "stored connection option '%.64s' is unknown", k);
+            rc = st_fail(ST_EINVAL, err, errlen, "stored connection option '%.64s' is unknown", k);
             break;
         }
         if ((rc = opt_set(out, d, json_string_value(v), err, errlen)) != 0)
