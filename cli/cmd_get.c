@@ -93,6 +93,14 @@ static int on_message(const ProtobufCMessage *msg, void *ud, struct rpc_status *
             free(buf);
         }
         g->prog.total = m->info->size;
+        /* the info comes before any byte: hash only what can be checked
+         * (the SHA-256 if the server knows it, else the MD5, else nothing) */
+        if (g->verify && g->got == 0) {
+            if (m->info->sha256 && digest_hex_ok(m->info->sha256, 64))
+                g->verify = digest_init_sha256(&g->dg) == 0;
+            else if (!m->info->md5 || !digest_hex_ok(m->info->md5, 32))
+                g->verify = false;
+        }
         return 0;
     }
     if (m->msg_case != STAGE__V1__DOWNLOAD_FILE_RESPONSE__MSG_CHUNK)

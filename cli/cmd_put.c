@@ -204,7 +204,7 @@ static int hash_file(int fd, uint8_t *buf, char *hex)
     struct digest d;
     char md5[DIGEST_MD5_HEX];
     ssize_t n;
-    if (digest_init(&d) != 0) {
+    if (digest_init_sha256(&d) != 0) {
         errno = ENOMEM;
         return -1;
     }

@@ -16,6 +16,13 @@ int digest_init(struct digest *d)
     return 0;
 }
 
+int digest_init_sha256(struct digest *d)
+{
+    int rc = digest_init(d);
+    d->md5_known = false;
+    return rc;
+}
+
 void digest_update(struct digest *d, const void *p, size_t n)
 {
     if (n == 0)

@@ -36,6 +36,19 @@ static void test_vectors(void **st)
     }
 }
 
+/* SHA-256 only (stagectl): the same SHA-256, no MD5. */
+static void test_sha256_only(void **st)
+{
+    (void)st;
+    struct digest d;
+    char md5[DIGEST_MD5_HEX], sha[DIGEST_SHA256_HEX];
+    assert_int_equal(digest_init_sha256(&d), 0);
+    digest_update(&d, "abc", 3);
+    digest_final(&d, md5, sha);
+    assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_string_equal(md5, "");
+}
+
 /* A state saved mid-stream and loaded into a fresh digest ends the same. */
 static void test_save_load(void **st)
 {
@@ -106,7 +119,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),        cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_sha_only_state), cmocka_unit_test(test_bad_states),
-        cmocka_unit_test(test_hex_ok),
+        cmocka_unit_test(test_hex_ok),         cmocka_unit_test(test_sha256_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
