@@ -21,6 +21,8 @@ int keys_frontend(char *buf, size_t n, const char *fe);
 int keys_job_events(char *buf, size_t n, const char *id);  /* st:ev:<id> (channel: state changes) */
 int keys_user_jobs(char *buf, size_t n, const char *user); /* st:jobs:<user> (zset by time) */
 int keys_user(char *buf, size_t n, const char *user);      /* st:user:<name> (hash) */
+/* st:purge:<name> (string): the job deleting a dropped user's @~ files */
+int keys_user_purge(char *buf, size_t n, const char *user);
 int keys_idem(char *buf, size_t n, const char *user, const char *key); /* st:idem:<user>:<key> */
 
 /* The stage catalog and grants (docs/redis.md "Stages, grants"). */

@@ -42,6 +42,7 @@ struct user_rec {
     bool admin;
     long iter;
     long long gen;
+    int64_t created_on; /* the user's incarnation (authz_owns) */
     char pwhash[CRED_HEX_MAX];
     char salt[CRED_HEX_MAX];
 };
@@ -62,13 +63,13 @@ static bool user_key(const char *name, char key[KEY_MAX])
            keys_user(key, KEY_MAX, name) >= 0;
 }
 
-#define USER_FIELDS "pwhash", "salt", "iter", "admin", "gen"
+#define USER_FIELDS "pwhash", "salt", "iter", "admin", "gen", "created_on"
 
 /* Fill `u` from the reply of HMGET key USER_FIELDS (u->exists may be false). */
 static void user_parse(const redisReply *r, struct user_rec *u)
 {
     memset(u, 0, sizeof(*u));
-    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 5 &&
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 6 &&
         r->element[0]->type == REDIS_REPLY_STRING) {
         u->exists = true;
         copy_str(u->pwhash, sizeof(u->pwhash), r->element[0]);
@@ -76,6 +77,7 @@ static void user_parse(const redisReply *r, struct user_rec *u)
         u->iter = (long)db_reply_int(r->element[2], CRED_PBKDF2_ITER);
         u->admin = db_reply_int(r->element[3], 0) == 1;
         u->gen = db_reply_int(r->element[4], 0);
+        u->created_on = db_reply_int(r->element[5], 0);
     }
 }
 
@@ -95,13 +97,15 @@ static int user_get(struct db *db, const char *name, struct user_rec *u)
     return 0;
 }
 
-int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen)
+int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen, int64_t *since)
 {
     struct user_rec u;
     int rc = user_get(db, name, &u);
     if (!rc && !u.exists)
         rc = ST_ENOTFOUND;
     *admin = u.admin;
+    if (since)
+        *since = u.created_on;
     *gen = u.gen;
     OPENSSL_cleanse(&u, sizeof(u));
     return rc;
@@ -550,7 +554,8 @@ static int check_cert(struct call *c, struct user_rec *u, const struct auth_extr
     else if (rc)
         call_fail(c, rc, "%s", c->db->err);
     else
-        snprintf(c->user, sizeof(c->user), "%s", name), c->admin = u->admin;
+        snprintf(c->user, sizeof(c->user), "%s", name), c->admin = u->admin,
+                                                        c->user_since = u->created_on;
     return rc;
 }
 
@@ -588,7 +593,7 @@ int auth_call_with(struct call *c, const struct auth_extra *extra, struct redisR
     else if (rc)
         call_fail(c, rc, "%s", c->db->err);
     else
-        c->admin = u.admin;
+        c->admin = u.admin, c->user_since = u.created_on;
 out:
     cred_header_wipe(&h);
     return rc;

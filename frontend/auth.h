@@ -68,7 +68,7 @@ int auth_check_password(struct db *db, const char *user, const char *password, c
 
 /* A user's admin flag and token generation (bumped by a password change or
  * a drop). 0, ST_ENOTFOUND, or a Redis error (db->err). */
-int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen);
+int auth_user_info(struct db *db, const char *name, bool *admin, long long *gen, int64_t *since);
 
 /* The key that signs presigned fs URLs (presign_fs.h), derived from the
  * master key with its own label (not the token key). After

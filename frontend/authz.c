@@ -7,6 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
+bool authz_owns(const char *user, int64_t since, const char *owner, int64_t made)
+{
+    if (!user || !owner || !user[0] || strcmp(user, owner) != 0)
+        return false;
+    return since <= 0 || made <= 0 || made >= since;
+}
+
 unsigned authz_effective(const struct authz_principal *p, const struct authz_stage *s,
                          unsigned granted)
 {
@@ -16,7 +23,7 @@ unsigned authz_effective(const struct authz_principal *p, const struct authz_sta
         return AUTHZ_ALL; /* "~" always resolves to the caller's own stage */
     if (!s->exists)
         return 0;
-    if (p->admin || (s->owner && strcmp(s->owner, p->user) == 0))
+    if (p->admin || authz_owns(p->user, p->since, s->owner, s->created_on))
         return AUTHZ_ALL | AUTHZ_OWN;
     return granted & AUTHZ_ALL; /* a grant never carries OWN */
 }

@@ -12,6 +12,7 @@
 #define STAGE_FE_AUTHZ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum authz_bits {
     AUTHZ_READ = 1,
@@ -23,6 +24,7 @@ enum authz_bits {
 struct authz_principal {
     const char *user;
     bool admin;
+    int64_t since; /* when this user was created (ms); 0 = unknown */
 };
 
 /* What the frontend knows about the stage a call names. */
@@ -30,7 +32,15 @@ struct authz_stage {
     const char *name; /* "~" for the caller's user stage */
     bool exists;      /* false: no such stage record */
     const char *owner;
+    int64_t created_on; /* when the stage record was made (ms); 0 = unknown */
 };
+
+/* Whether `user`, created at `since` (ms), is the `owner` recorded on an
+ * object made at `made` (ms). A user name dropped and created again is a
+ * new user (issue 14 #9): the creation time is its incarnation, and the new
+ * one owns nothing made before it. 0 for either time: by name only (records
+ * older than these fields). */
+bool authz_owns(const char *user, int64_t since, const char *owner, int64_t made);
 
 /* 0 if `p` holding `granted` (enum authz_bits) on `s` may do `need`;
  * ST_ENOTFOUND if the stage does not exist; ST_EPERM otherwise. */

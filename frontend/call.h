@@ -57,6 +57,7 @@ struct call {
     /* the authenticated caller */
     char user[72];
     bool admin;
+    int64_t user_since; /* when the user was created: its incarnation (authz_owns) */
     /* call state */
     bool md_sent, finished, broken, close_started, close_done;
     int cancelled; /* from RECV_CLOSE_ON_SERVER */

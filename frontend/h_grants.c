@@ -39,7 +39,7 @@ static int may_grant(struct svc *s, const char *stage)
         svc_fail(s, rc, "%s", rec ? s->db->err : "out of memory");
     else if (!rec->exists)
         rc = svc_fail(s, ST_ENOTFOUND, "stage '%s' does not exist", stage);
-    else if (!s->admin && strcmp(rec->owner, s->user) != 0)
+    else if (!s->admin && !authz_owns(s->user, s->user_since, rec->owner, rec->created_on))
         rc = svc_fail(s, ST_EPERM,
                       "permission denied: only the owner of stage '%s' or an admin may grant on it",
                       stage);

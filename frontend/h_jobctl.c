@@ -3,6 +3,7 @@
  * (unless admin) is NOT_FOUND. WatchJob checks the caller and reads the job
  * here, then hands the call to watch.c: one Pub/Sub subscription and one
  * read per event for every watcher of a job in this process. */
+#include "authz.h"
 #include "call.h"
 #include "config.h"
 #include "db.h"
@@ -36,11 +37,11 @@ static bool id_valid(const char *id)
 
 /* The caller's job `id` into `j`: ST_ENOTFOUND (message in `msg`) if it is
  * missing or not visible, or a Redis error (db->err into `msg`). */
-static int load_visible(struct db *db, const char *user, bool admin, const char *id, struct job *j,
-                        char *msg, size_t n)
+static int load_visible(struct db *db, const char *user, int64_t since, bool admin, const char *id,
+                        struct job *j, char *msg, size_t n)
 {
     int rc = id_valid(id) ? jobs_get(db, id, j) : ST_ENOTFOUND;
-    if (!rc && !admin && strcmp(j->user, user) != 0)
+    if (!rc && !admin && !authz_owns(user, since, j->user, j->created_at))
         rc = ST_ENOTFOUND;
     if (rc == ST_ENOTFOUND)
         snprintf(msg, n, "job '%.64s' not found", id);
@@ -53,7 +54,7 @@ static int load_visible(struct db *db, const char *user, bool admin, const char 
 static int load_own(struct svc *s, const char *id, struct job *j)
 {
     snprintf(s->job, sizeof(s->job), "%.32s", id);
-    return load_visible(s->db, s->user, s->admin, id, j, s->msg, sizeof(s->msg));
+    return load_visible(s->db, s->user, s->user_since, s->admin, id, j, s->msg, sizeof(s->msg));
 }
 
 /* ------------------------------------------------------------ CancelJob */
@@ -93,7 +94,8 @@ struct jobs_page {
     char last_id[JOB_ID_LEN + 1];
     char last_score[24];
     bool more;
-    bool reads; /* LIST and STAT jobs too */
+    bool reads;    /* LIST and STAT jobs too */
+    int64_t since; /* a user's list: only jobs since it was created (0 for admins) */
 };
 
 /* Rank to start at: after the token's job ("<id>.<score>"), which may have
@@ -143,7 +145,9 @@ static size_t take(struct db *db, const char *zkey, const redisReply *ids, int s
         snprintf(p->last_id, sizeof(p->last_id), "%s", id);
         snprintf(p->last_score, sizeof(p->last_score), "%s", ids->element[i + 1]->str);
         bool read = j->kind == JOB_LIST || j->kind == JOB_STAT;
-        if ((state == 0 || (int)j->state == state) && (p->reads || !read))
+        bool mine =
+            p->since <= 0 || j->created_at >= p->since; /* not an earlier same-name user's */
+        if ((state == 0 || (int)j->state == state) && (p->reads || !read) && mine)
             p->n++;
     }
     return i / 2;
@@ -182,6 +186,7 @@ int svc_list_jobs(struct svc *s, ProtobufCMessage *msg)
     long long rank = 0;
     int state = (int)req->state;
     p.reads = req->include_reads;
+    p.since = s->admin ? 0 : s->user_since;
     p.max = req->page_size <= 0              ? LIST_PAGE_DEFAULT
             : req->page_size > LIST_PAGE_MAX ? LIST_PAGE_MAX
                                              : (size_t)req->page_size;
@@ -294,7 +299,8 @@ void h_watch_job(struct call *c)
     if (call_read_request(c, &stage__v1__watch_job_request__descriptor, &req))
         return;
     snprintf(c->job, sizeof(c->job), "%.32s", req->job_id);
-    int rc = load_visible(c->db, c->user, c->admin, req->job_id, &j, msg, sizeof(msg));
+    int rc =
+        load_visible(c->db, c->user, c->user_since, c->admin, req->job_id, &j, msg, sizeof(msg));
     protobuf_c_message_free_unpacked(&req->base, NULL);
     if (rc)
         call_fail(c, rc, "%s", msg);

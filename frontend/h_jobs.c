@@ -4,6 +4,7 @@
  * not the caller's (unless admin) is reported as missing, so ids of others
  * leak nothing. */
 #include "auth.h"
+#include "authz.h"
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
@@ -44,7 +45,7 @@ int svc_get_job(struct svc *s, ProtobufCMessage *msg)
     rc = id_valid(req->job_id) ? jobs_from_reply(s->db, req->job_id, r, &j) : ST_ENOTFOUND;
     if (r)
         freeReplyObject(r);
-    if (!rc && !s->admin && strcmp(j.user, s->user) != 0)
+    if (!rc && !s->admin && !authz_owns(s->user, s->user_since, j.user, j.created_at))
         rc = ST_ENOTFOUND;
     if (rc == ST_ENOTFOUND)
         return svc_fail(s, rc, "job '%.64s' not found", req->job_id);

@@ -65,7 +65,7 @@ int presign_fs_make(struct svc *s, const struct job *j, bool put, const char *lo
     if (rc)
         return rc;
     rc = put ? 0 : must_exist(s, j, err, errlen);
-    if (!rc && (rc = auth_user_info(s->db, s->user, &admin, &cl.gen)))
+    if (!rc && (rc = auth_user_info(s->db, s->user, &admin, &cl.gen, NULL)))
         snprintf(err, errlen, "%s", s->db->err[0] ? s->db->err : "the user is gone");
     if (rc)
         return rc;

@@ -42,10 +42,10 @@ static int bits_on(struct svc *s, const struct stage_rec *rec, unsigned *bits)
 {
     unsigned granted = 0;
     int rc = 0;
-    if (!s->admin && strcmp(rec->owner, s->user) != 0)
+    if (!s->admin && !authz_owns(s->user, s->user_since, rec->owner, rec->created_on))
         rc = catalog_grant_bits(s->db, rec->name, s->user, &granted);
-    struct authz_principal p = {s->user, s->admin};
-    struct authz_stage st = {rec->name, rec->exists, rec->owner};
+    struct authz_principal p = {s->user, s->admin, s->user_since};
+    struct authz_stage st = {rec->name, rec->exists, rec->owner, rec->created_on};
     *bits = authz_effective(&p, &st, granted);
     return rc;
 }

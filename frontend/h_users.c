@@ -3,15 +3,21 @@
 #include "auth.h"
 #include "cred.h"
 #include "db.h"
+#include "config.h"
 #include "err.h"
 #include "handlers.h"
+#include "job.h"
+#include "jobs.h"
+#include "keys.h"
 #include "location.h"
 #include "log.h"
 #include "svc.h"
 #include "users.h"
+#include "xfer.h"
 
 #include "stage/v1/stage.pb-c.h"
 
+#include <hiredis/hiredis.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +79,39 @@ static void wipe(char *s)
         OPENSSL_cleanse(s, strlen(s));
 }
 
+/* A dropped user's @~ files are deleted by a job (svc_drop_user): the name
+ * is not handed out again until that job ended, or a new user could upload
+ * into the directory while it is being emptied, or inherit what is left. */
+static int check_purged(struct svc *s, const char *name)
+{
+    char key[KEY_MAX];
+    redisReply *r = NULL;
+    struct job j;
+    keys_user_purge(key, sizeof(key), name);
+    int rc = db_cmd(s->db, &r, "GET", key, NULL);
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
+    if (r->type != REDIS_REPLY_STRING) {
+        freeReplyObject(r);
+        return 0;
+    }
+    rc = jobs_get(s->db, r->str, &j);
+    freeReplyObject(r);
+    if (rc == ST_ENOTFOUND)
+        return 0; /* ended and expired */
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
+    if (!job_state_terminal(j.state))
+        return svc_fail(s, ST_EPRECOND,
+                        "user '%s' was dropped and the files of their @~ are still being deleted "
+                        "(job %s); create the user again once that job ended",
+                        name, j.id);
+    if (j.state != JOB_SUCCEEDED)
+        log_warn("user=%s created again although deleting the old @~ ended %s (job %s): %s", name,
+                 job_state_name(j.state), j.id, j.error_message);
+    return 0;
+}
+
 static int create_user(struct svc *s, const Stage__V1__CreateUserRequest *req)
 {
     Stage__V1__CreateUserResponse resp = STAGE__V1__CREATE_USER_RESPONSE__INIT;
@@ -81,7 +120,7 @@ static int create_user(struct svc *s, const Stage__V1__CreateUserRequest *req)
     bool created = false;
     int rc;
     if ((rc = need_admin(s, "create users")) || (rc = check_name(s, req->name)) ||
-        (rc = check_password(s, req->password, true)))
+        (rc = check_password(s, req->password, true)) || (rc = check_purged(s, req->name)))
         return rc;
     rc = users_create(s->db, req->name, req->password, req->admin, req->if_not_exists, &created);
     if (!rc)
@@ -103,6 +142,59 @@ int svc_create_user(struct svc *s, ProtobufCMessage *msg)
     return rc;
 }
 
+#define PURGE_WAIT_MS 10000
+
+/* A call's own reasons to stop waiting, plus a deadline of ours. */
+struct bounded {
+    xfer_stop_fn *stop;
+    void *arg;
+    int64_t until_ms;
+};
+
+static int bounded_stop(void *p)
+{
+    const struct bounded *b = p;
+    int rc = b->stop ? b->stop(b->arg) : 0;
+    return rc ? rc : job_now_ms() > b->until_ms ? ST_ETIMEOUT : 0;
+}
+
+/* Queue the deletion of a dropped user's @~ files (a DROP_STAGE job of the
+ * admin who dropped them) and remember it for check_purged(). */
+static int purge_user_stage(struct svc *s, const char *name, char *job_id, size_t n)
+{
+    struct job j;
+    char err[300], key[KEY_MAX], ttl[24];
+    job_init(&j);
+    j.kind = JOB_DROP_STAGE;
+    snprintf(j.user, sizeof(j.user), "%s", s->user);
+    snprintf(j.stage, sizeof(j.stage), "~");
+    snprintf(j.location, sizeof(j.location), "@~");
+    if (location_user_root(j.root, sizeof(j.root), name) < 0)
+        return svc_fail(s, ST_EINVAL, "user '%s': no @~ root for that name", name);
+    int rc = jobs_create(s->db, s->cfg, &j, err, sizeof(err));
+    if (rc) {
+        log_error("user=%s dropped but the files of their @~ remain: %s", name, err);
+        return svc_fail(s, rc,
+                        "user '%s' was dropped but deleting their @~ files could not be "
+                        "queued: %s",
+                        name, err);
+    }
+    keys_user_purge(key, sizeof(key), name);
+    snprintf(ttl, sizeof(ttl), "%ld", (long)s->cfg->jobs.retention_s);
+    if (db_cmd(s->db, NULL, "SET", key, j.id, "EX", ttl, NULL))
+        log_warn("user=%s: cannot record the purge job %s: %s", name, j.id, s->db->err);
+    snprintf(job_id, n, "%s", j.id);
+    /* wait a little for it (usually a fraction of a second), so that a drop
+     * and a create of the same name in a row just work; a big @~ goes on
+     * in the background and the name waits for it (check_purged) */
+    struct bounded b = {s->stop, s->stop_arg, job_now_ms() + PURGE_WAIT_MS};
+    rc = xfer_wait_job(s->db, bounded_stop, &b, &j, xfer_ended, 0);
+    if (rc && rc != ST_EPRECOND)
+        log_info("user=%s: deleting the old @~ goes on in job %s (%s)", name, j.id,
+                 st_strerror(rc));
+    return 0;
+}
+
 int svc_drop_user(struct svc *s, ProtobufCMessage *msg)
 {
     const Stage__V1__DropUserRequest *req = (const Stage__V1__DropUserRequest *)msg;
@@ -113,10 +205,14 @@ int svc_drop_user(struct svc *s, ProtobufCMessage *msg)
     if (strcmp(req->name, AUTH_ROOT_USER) == 0)
         return svc_fail(s, ST_EPERM, "user '%s' is the bootstrap admin and cannot be dropped",
                         req->name);
-    rc = users_drop(s->db, req->name, req->if_exists);
+    bool dropped = false;
+    rc = users_drop(s->db, req->name, req->if_exists, &dropped);
     if (rc)
         return svc_fail(s, rc, "%s", s->db->err);
     log_info("user=%s dropped by %s", req->name, s->user);
+    if (dropped && (rc = purge_user_stage(s, req->name, s->job, sizeof(s->job))) != 0)
+        return rc;
+    resp.job_id = s->job;
     return svc_reply(s, &resp.base);
 }
 

@@ -464,7 +464,8 @@ static int check(struct relay *r)
     char err[600];
     bool admin = false;
     long long gen = 0;
-    int rc = auth_user_info(&r->db, r->cl.user, &admin, &gen);
+    int64_t since = 0;
+    int rc = auth_user_info(&r->db, r->cl.user, &admin, &gen, &since);
     if (rc == ST_ENOTFOUND || (!rc && gen != r->cl.gen))
         return answer(r, 403, NULL, "presigned URL revoked: user '%s' was dropped or changed",
                       r->cl.user),
@@ -473,7 +474,7 @@ static int check(struct relay *r)
         return answer(r, 503, NULL, "%s", r->db.err), rc;
     job_init(&r->j);
     snprintf(r->j.user, sizeof(r->j.user), "%s", r->cl.user);
-    struct stage_who who = {&r->db, r->cl.user, admin};
+    struct stage_who who = {&r->db, r->cl.user, admin, since};
     rc = stage_locate_as(&who, r->cl.location, true, r->put ? AUTHZ_WRITE : AUTHZ_READ, &r->j, err,
                          sizeof(err));
     if (rc)

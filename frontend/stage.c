@@ -31,14 +31,15 @@ static int resolve_named(const struct stage_who *c, const char *name, unsigned n
     if (!rec)
         return snprintf(err, errlen, "out of memory"), ST_ENOMEM;
     int rc = catalog_get(c->db, name, rec);
-    if (!rc && rec->exists && !c->admin && strcmp(rec->owner, c->user) != 0)
+    if (!rc && rec->exists && !c->admin &&
+        !authz_owns(c->user, c->since, rec->owner, rec->created_on))
         rc = catalog_grant_bits(c->db, name, c->user, &bits);
     if (rc) {
         snprintf(err, errlen, "%s", c->db->err);
         goto out;
     }
-    struct authz_principal p = {c->user, c->admin};
-    struct authz_stage s = {name, rec->exists, rec->owner};
+    struct authz_principal p = {c->user, c->admin, c->since};
+    struct authz_stage s = {name, rec->exists, rec->owner, rec->created_on};
     rc = authz_check(&p, &s, bits, need);
     if (rc == ST_ENOTFOUND) {
         snprintf(err, errlen, "stage '%s' does not exist", name);
@@ -62,7 +63,7 @@ out:
 int stage_locate(struct call *c, const char *location, bool need_file, unsigned need, struct job *j,
                  char *err, size_t errlen)
 {
-    struct stage_who who = {c->db, c->user, c->admin};
+    struct stage_who who = {c->db, c->user, c->admin, c->user_since};
     return stage_locate_as(&who, location, need_file, need, j, err, errlen);
 }
 

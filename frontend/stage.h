@@ -11,6 +11,7 @@
 #define STAGE_FE_STAGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 struct call;
@@ -37,6 +38,7 @@ struct stage_who {
     struct db *db;
     const char *user;
     bool admin;
+    int64_t since; /* the user's incarnation (authz_owns) */
 };
 int stage_locate_as(const struct stage_who *who, const char *location, bool need_file,
                     unsigned need, struct job *j, char *err, size_t errlen);

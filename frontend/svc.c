@@ -63,7 +63,7 @@ int svc_db_fail(struct svc *s, int rc)
 int svc_locate(struct svc *s, const char *location, bool need_file, unsigned need, struct job *j,
                char *err, size_t errlen)
 {
-    struct stage_who who = {s->db, s->user, s->admin};
+    struct stage_who who = {s->db, s->user, s->admin, s->user_since};
     return stage_locate_as(&who, location, need_file, need, j, err, errlen);
 }
 
@@ -107,6 +107,7 @@ static int call_auth_with(void *arg, struct svc *s, const struct auth_extra *x,
     if (!rc) {
         snprintf(s->user, sizeof(s->user), "%s", c->user);
         s->admin = c->admin;
+        s->user_since = c->user_since;
     }
     return rc;
 }
@@ -116,6 +117,7 @@ static void svc_from_call(struct svc *s, struct call *c)
     svc_init(s, c->db, c->cfg);
     snprintf(s->user, sizeof(s->user), "%s", c->user);
     s->admin = c->admin;
+    s->user_since = c->user_since;
     call_peer(c, s->peer, sizeof(s->peer));
     s->draining = server_draining(c->srv);
     s->saturated = server_saturated(c->srv);

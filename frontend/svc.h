@@ -26,6 +26,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct auth_extra;
 struct call;
@@ -52,6 +53,7 @@ struct svc {
     const struct config *cfg;
     char user[72]; /* the authenticated caller ("" until then; Login sets it) */
     bool admin;
+    int64_t user_since;       /* the caller's incarnation (authz_owns) */
     char peer[128];           /* "ipv4:127.0.0.1:5555": failed logins are counted by address */
     bool draining, saturated; /* the server's state, for Health */
     svc_stop_fn *stop;        /* NULL: a job wait never ends early */

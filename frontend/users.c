@@ -83,7 +83,7 @@ static const char drop_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then retur
                                "redis.call('DEL', KEYS[1], KEYS[2])\n"
                                "return 1\n";
 
-int users_drop(struct db *db, const char *name, bool if_exists)
+int users_drop(struct db *db, const char *name, bool if_exists, bool *dropped_out)
 {
     char key[KEY_MAX], gkey[KEY_MAX];
     redisReply *r = NULL;
@@ -94,6 +94,7 @@ int users_drop(struct db *db, const char *name, bool if_exists)
         return rc;
     bool dropped = db_reply_int(r, 0) == 1;
     freeReplyObject(r);
+    *dropped_out = dropped;
     if (!dropped && !if_exists) {
         snprintf(db->err, sizeof(db->err), "user '%s' does not exist", name);
         return ST_ENOTFOUND;

@@ -27,7 +27,7 @@ int users_create(struct db *db, const char *name, const char *password, bool adm
                  bool if_not_exists, bool *created);
 
 /* Drop a user and its grants. ST_ENOTFOUND unless `if_exists`. */
-int users_drop(struct db *db, const char *name, bool if_exists);
+int users_drop(struct db *db, const char *name, bool if_exists, bool *dropped);
 
 /* Change the password (NULL or "": unchanged; a change revokes every token)
  * and, if `set_admin`, the admin flag. ST_ENOTFOUND. */

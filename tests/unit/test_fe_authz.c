@@ -11,14 +11,14 @@
 #include "err.h"
 #include "location.h"
 
-static const struct authz_principal admin = {"root", true};
-static const struct authz_principal owner = {"alice", false};
-static const struct authz_principal bob = {"bob", false};
-static const struct authz_principal nobody = {"", false};
+static const struct authz_principal admin = {"root", true, 0};
+static const struct authz_principal owner = {"alice", false, 0};
+static const struct authz_principal bob = {"bob", false, 0};
+static const struct authz_principal nobody = {"", false, 0};
 
-static const struct authz_stage s1 = {"s1", true, "alice"};
-static const struct authz_stage gone = {"gone", false, NULL};
-static const struct authz_stage home = {"~", false, NULL};
+static const struct authz_stage s1 = {"s1", true, "alice", 0};
+static const struct authz_stage gone = {"gone", false, NULL, 0};
+static const struct authz_stage home = {"~", false, NULL, 0};
 
 /* Every principal x grant x need against one table. */
 static void test_matrix(void **st)
@@ -76,10 +76,10 @@ static void test_matrix(void **st)
 static void test_owner_is_exact(void **st)
 {
     (void)st;
-    struct authz_principal alic = {"alic", false}, alice2 = {"alice2", false};
+    struct authz_principal alic = {"alic", false, 0}, alice2 = {"alice2", false, 0};
     assert_int_equal(authz_check(&alic, &s1, 0, AUTHZ_READ), ST_EPERM);
     assert_int_equal(authz_check(&alice2, &s1, 0, AUTHZ_READ), ST_EPERM);
-    struct authz_stage noowner = {"x", true, NULL};
+    struct authz_stage noowner = {"x", true, NULL, 0};
     assert_int_equal(authz_check(&bob, &noowner, 0, AUTHZ_READ), ST_EPERM);
     assert_int_equal(authz_check(&admin, &noowner, 0, AUTHZ_ALL), 0);
     assert_int_equal(authz_check(NULL, &s1, AUTHZ_ALL, AUTHZ_READ), ST_EPERM);
@@ -136,12 +136,31 @@ static void test_stage_names(void **st)
     assert_non_null(strstr(err, "'@'"));
 }
 
+/* A name dropped and created again is a new user: it owns nothing made
+ * before it was (issue 14 #9). */
+static void test_recreated_owner(void **st)
+{
+    (void)st;
+    const struct authz_principal old_alice = {"alice", false, 1000};
+    const struct authz_principal new_alice = {"alice", false, 5000};
+    const struct authz_stage made_by_old = {"s9", true, "alice", 2000};
+    const struct authz_stage made_by_new = {"s9", true, "alice", 6000};
+    assert_int_equal(authz_check(&old_alice, &made_by_old, 0, AUTHZ_OWN), 0);
+    assert_int_equal(authz_check(&new_alice, &made_by_old, 0, AUTHZ_OWN), ST_EPERM);
+    assert_int_equal(authz_check(&new_alice, &made_by_old, 0, AUTHZ_READ), ST_EPERM);
+    assert_int_equal(authz_check(&new_alice, &made_by_new, 0, AUTHZ_OWN), 0);
+    assert_true(authz_owns("alice", 5000, "alice", 5000)); /* made at the same ms: hers */
+    assert_false(authz_owns("alice", 5000, "alicE", 9000));
+    assert_true(authz_owns("alice", 0, "alice", 1)); /* times unknown: by name */
+    assert_false(authz_owns("", 0, "", 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix),        cmocka_unit_test(test_owner_is_exact),
         cmocka_unit_test(test_effective_own), cmocka_unit_test(test_bits_names),
-        cmocka_unit_test(test_stage_names),
+        cmocka_unit_test(test_stage_names),   cmocka_unit_test(test_recreated_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
