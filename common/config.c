@@ -116,6 +116,7 @@ static const struct key keys[] = {
     {"jobs.max_attempts", K_INT, FLD(jobs.max_attempts), 1, 1000, 0},
     {"jobs.stall_timeout_s", K_INT, FLD(jobs.stall_timeout_s), 1, INT_MAX, 0},
     {"jobs.max_queue", K_INT, FLD(jobs.max_queue), 1, INT_MAX, 0},
+    {"jobs.max_active_per_user", K_INT, FLD(jobs.max_active_per_user), 0, INT_MAX, 0},
     {"jobs.lease_ms", K_INT, FLD(jobs.lease_ms), 500, INT_MAX, 0},
     {"jobs.retry_base_ms", K_INT, FLD(jobs.retry_base_ms), 1, INT_MAX, 0},
     {"jobs.retry_max_ms", K_INT, FLD(jobs.retry_max_ms), 1, INT_MAX, 0},
@@ -202,6 +203,7 @@ void config_defaults(struct config *cfg)
     cfg->jobs.max_attempts = 5;
     cfg->jobs.stall_timeout_s = 60;
     cfg->jobs.max_queue = 100000;
+    cfg->jobs.max_active_per_user = 10000;
     cfg->jobs.lease_ms = 15000;
     cfg->jobs.retry_base_ms = 1000;
     cfg->jobs.retry_max_ms = 30000;

@@ -105,6 +105,9 @@ struct config {
         int max_attempts;    /* default 5 */
         int stall_timeout_s; /* a transfer with no progress from its peer fails, default 60 */
         int max_queue;       /* queued jobs before RESOURCE_EXHAUSTED, default 100000 */
+        /* jobs of one user not yet ended, so one user cannot fill max_queue;
+         * 0 = no limit, default 10000 */
+        int max_active_per_user;
         int lease_ms; /* a running job's lease; a dead worker's jobs move after it, default 15000 */
         int retry_base_ms; /* first retry delay, doubled per attempt with jitter, default 1000 */
         int retry_max_ms;  /* longest retry delay, default 30000 */

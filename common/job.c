@@ -284,6 +284,8 @@ static const char set_state_lua[] =
     "  local hi = tonumber(redis.call('HGET', KEYS[1], 'parts_ready') or '0') or 0\n"
     "  for n = lo, hi do redis.call('DEL', KEYS[1] .. ':part:' .. n) end\n"
     "  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[8]))\n"
+    "  local u = redis.call('HGET', KEYS[1], 'user')\n"
+    "  if u then redis.call('SREM', 'st:active:' .. u, ARGV[1]) end\n"
     "end\n"
     "redis.call('PUBLISH', 'st:ev:' .. ARGV[1], to)\n"
     "redis.call('PUBLISH', 'st:wake:' .. ARGV[1], to)\n"

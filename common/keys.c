@@ -52,6 +52,11 @@ int keys_user_purge(char *buf, size_t n, const char *user)
     return fit(snprintf(buf, n, "st:purge:%s", user), n);
 }
 
+int keys_user_active(char *buf, size_t n, const char *user)
+{
+    return fit(snprintf(buf, n, "st:active:%s", user), n);
+}
+
 int keys_idem(char *buf, size_t n, const char *user, const char *key)
 {
     return fit(snprintf(buf, n, "st:idem:%s:%s", user, key), n);

@@ -23,6 +23,8 @@ int keys_user_jobs(char *buf, size_t n, const char *user); /* st:jobs:<user> (zs
 int keys_user(char *buf, size_t n, const char *user);      /* st:user:<name> (hash) */
 /* st:purge:<name> (string): the job deleting a dropped user's @~ files */
 int keys_user_purge(char *buf, size_t n, const char *user);
+/* st:active:<user> (set): the user's jobs not yet ended (jobs.max_active_per_user) */
+int keys_user_active(char *buf, size_t n, const char *user);
 int keys_idem(char *buf, size_t n, const char *user, const char *key); /* st:idem:<user>:<key> */
 
 /* The stage catalog and grants (docs/redis.md "Stages, grants"). */

@@ -43,13 +43,67 @@ static int queue_room(struct db *db, const struct config *cfg, char *err, size_t
     return 0;
 }
 
+/* The user's jobs not yet ended, after dropping the ids whose job ended or
+ * expired without the state script seeing it (it removes them as they end). */
+static long long active_count(struct db *db, const char *akey)
+{
+    redisReply *m = NULL;
+    long long n = 0;
+    if (db_cmd(db, &m, "SMEMBERS", akey, NULL) || m->type != REDIS_REPLY_ARRAY) {
+        if (m)
+            freeReplyObject(m);
+        return 0;
+    }
+    for (size_t i = 0; i < m->elements; i++) {
+        char key[KEY_MAX];
+        redisReply *st = NULL;
+        if (keys_job(key, sizeof(key), m->element[i]->str) < 0 ||
+            db_cmd(db, &st, "HGET", key, "state", NULL))
+            continue;
+        bool live = st->type == REDIS_REPLY_STRING && !job_state_terminal(job_state_parse(st->str));
+        freeReplyObject(st);
+        if (live)
+            n++;
+        else
+            db_cmd(db, NULL, "SREM", akey, m->element[i]->str, NULL);
+    }
+    freeReplyObject(m);
+    return n;
+}
+
+/* jobs.max_active_per_user: RESOURCE_EXHAUSTED naming it at the limit. The
+ * set is only read in full when its size reaches the limit. */
+static int user_room(struct db *db, const struct config *cfg, const char *user, char *err,
+                     size_t errlen)
+{
+    char akey[KEY_MAX];
+    redisReply *r = NULL;
+    int max = cfg->jobs.max_active_per_user;
+    if (max <= 0 || keys_user_active(akey, sizeof(akey), user) < 0)
+        return 0;
+    int rc = db_cmd(db, &r, "SCARD", akey, NULL);
+    if (rc)
+        return snprintf(err, errlen, "%s", db->err), rc;
+    long long n = db_reply_int(r, 0);
+    freeReplyObject(r);
+    if (n >= max && (n = active_count(db, akey)) >= max) {
+        snprintf(err, errlen,
+                 "user '%s' has %lld jobs not ended (jobs.max_active_per_user %d): wait for some "
+                 "to end, or cancel them",
+                 user, n, max);
+        return ST_ELIMIT;
+    }
+    return 0;
+}
+
 /* Queue MULTI, HSET, ZADD, XADD, EXEC. */
 static int append_create(struct db *db, const struct job *j)
 {
     const char *argv[JOB_MAX_ARGS + 2];
     size_t lens[JOB_MAX_ARGS + 2];
-    char scratch[JOB_SCRATCH], key[KEY_MAX], ukey[KEY_MAX], score[24];
-    if (keys_job(key, sizeof(key), j->id) < 0 || keys_user_jobs(ukey, sizeof(ukey), j->user) < 0)
+    char scratch[JOB_SCRATCH], key[KEY_MAX], ukey[KEY_MAX], akey[KEY_MAX], score[24];
+    if (keys_job(key, sizeof(key), j->id) < 0 || keys_user_jobs(ukey, sizeof(ukey), j->user) < 0 ||
+        keys_user_active(akey, sizeof(akey), j->user) < 0)
         return ST_EINVAL;
     int n = job_to_argv(j, argv + 2, lens + 2, JOB_MAX_ARGS, scratch);
     if (n < 0)
@@ -68,6 +122,8 @@ static int append_create(struct db *db, const struct job *j)
         rc = db_append(db, "ZADD", KEY_ALL_JOBS, score, j->id, NULL);
     if (!rc)
         rc = db_append(db, "XADD", KEY_QUEUE, "*", "job", j->id, NULL);
+    if (!rc) /* until the state script sees it end */
+        rc = db_append(db, "SADD", akey, j->id, NULL);
     if (!rc)
         rc = db_append(db, "EXEC", NULL);
     return rc;
@@ -125,6 +181,8 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
 {
     redisReply *r = NULL;
     int rc = queue_room(db, cfg, err, errlen);
+    if (!rc)
+        rc = user_room(db, cfg, j->user, err, errlen);
     if (rc)
         return rc;
     rc = j->id[0] ? 0 : job_new_id(j->id);
@@ -139,7 +197,7 @@ int jobs_create(struct db *db, const struct config *cfg, struct job *j, char *er
     j->parts_done = 0;
     rc = append_create(db, j);
     if (!rc)
-        rc = db_exec(db, 6, &r);
+        rc = db_exec(db, 7, &r);
     if (!rc)
         rc = exec_ok(db, r);
     if (r)
