@@ -359,8 +359,11 @@ int jobs_fail(struct db *db, const struct config *cfg, const char *id, int err, 
     if (!*id || keys_job(key, sizeof(key), id) < 0)
         return ST_EINVAL;
     /* The state first: a worker that saw `abort` before it would end the
-     * job with its own message ("the client went away") instead of `msg`. */
-    int rc = db_set_state(db, id, JOB_STATE_NONE, JOB_FAILED, err, msg, cfg->jobs.retention_s);
+     * job with its own message ("the client went away") instead of `msg`.
+     * A client that cancelled its call (Ctrl-C) ended the job as CancelJob
+     * does: CANCELLED, not FAILED. */
+    enum job_state to = err == ST_ECANCELLED ? JOB_CANCELLED : JOB_FAILED;
+    int rc = db_set_state(db, id, JOB_STATE_NONE, to, err, msg, cfg->jobs.retention_s);
     if (set_abort && rc == 0) /* belt and braces for a worker between reads */
         db_cmd(db, NULL, "HSET", key, "abort", "1", NULL);
     return rc;

@@ -53,7 +53,8 @@ int jobs_part_done(struct db *db, const char *id, long n);
 int jobs_drop_parts(struct db *db, const char *id, long from, long to);
 
 /* Fail a non-terminal job from the frontend: optionally HSET abort 1, then
- * job_set_state(* -> FAILED, err, msg), which deletes its parts and wakes
+ * job_set_state(* -> FAILED, err, msg) (CANCELLED when `err` is
+ * ST_ECANCELLED: the client cancelled), which deletes its parts and wakes
  * the worker. ST_EPRECOND if it had already ended. */
 int jobs_fail(struct db *db, const struct config *cfg, const char *id, int err, const char *msg,
               bool set_abort);

@@ -2,7 +2,8 @@
 # test_jobctl.sh - CancelJob during an upload (CANCELLED, the client's call
 # ends with an error, nothing left behind), idempotency keys on UploadFile
 # and RemoveFiles (same key -> same job), WatchJob (every change of a running
-# upload until SUCCEEDED), ListJobs (filter, paging), GetJobResults.
+# upload until SUCCEEDED), ListJobs (filter, paging), GetJobResults, and a
+# client that cancels its own upload call (Ctrl-C): the job ends CANCELLED.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -145,4 +146,37 @@ except sc.StageError as e:
     assert e.code == "NOT_FOUND"
 EOF
 check_contains "list: pages" "$OUT" "pages"
+check_rc "a client that cancels its upload call ends the job CANCELLED" 0 pyrun <<'EOF'
+import os, threading, time, subprocess
+import stageclient as sc
+root = sc.StageClient(os.environ["E2E_SERVER"]); root.login("root", os.environ["E2E_ROOT_PW"])
+root.rpc("CreateUser", name="dora", password="dora-pw-1234")
+c = sc.StageClient(os.environ["E2E_SERVER"]); c.login("dora", "dora-pw-1234")
+rc = lambda *a: subprocess.run(["redis-cli", "-p", os.environ["E2E_REDIS_PORT"], *a],
+                               capture_output=True, text=True).stdout.strip()
+def slow():
+    yield sc.pb.UploadFileRequest(header=sc.pb.UploadHeader(location="@~/cancel/ctrlc.bin"))
+    for _ in range(200):
+        yield sc.pb.UploadFileRequest(chunk=os.urandom(1 << 20))
+        time.sleep(0.03)
+before = rc("ZRANGE", "st:jobs:dora", "-1", "-1")
+fut = c._upload_callable().future(slow(), metadata=c.metadata(), timeout=60)
+job = ""
+for _ in range(200):
+    job = rc("ZRANGE", "st:jobs:dora", "-1", "-1")
+    if job != before and int(rc("HGET", "st:job:" + job, "parts_done") or 0) >= 1:
+        break
+    time.sleep(0.05)
+fut.cancel()  # what Ctrl-C in a client does
+for _ in range(200):
+    st = rc("HGET", "st:job:" + job, "state")
+    if st in ("CANCELLED", "FAILED", "SUCCEEDED"):
+        break
+    time.sleep(0.05)
+print("client cancel -> %s: %s" % (st, rc("HGET", "st:job:" + job, "error_message")))
+assert st == "CANCELLED", st
+assert not os.path.exists(os.path.join(os.environ["E2E_DATA"], "stage/user/dora/cancel/ctrlc.bin"))
+EOF
+check_contains "... CANCELLED with the reason" "$OUT" "client cancel -> CANCELLED: upload cancelled by the client"
+
 e2e_finish
