@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "get.h"
 #include "out.h"
 #include "pool.h"
 
@@ -236,6 +237,13 @@ static int to_stdout(struct cli *cli, const Stage__V1__DownloadFileRequest *req)
     if (g.info)
         protobuf_c_message_free_unpacked(&g.info->base, NULL);
     return rc;
+}
+
+int get_to_stdout(struct cli *cli, const char *loc)
+{
+    Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
+    req.location = (char *)loc;
+    return to_stdout(cli, &req);
 }
 
 /* ------------------------------------------------------------ a prefix */
