@@ -96,9 +96,15 @@ int admin_dispatch(struct cli *cli, int argc, char **argv, const struct admin_su
 /* Print the final job; CLI_EXIT_ERR unless it succeeded. */
 static int job_end(struct cli *cli, const char *object, const Stage__V1__Job *j)
 {
+    if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED)
+        return admin_job_failed(cli, object, j);
     out_print_job(cli->json, j);
-    if (j->state == STAGE__V1__JOB_STATE__SUCCEEDED)
-        return CLI_EXIT_OK;
+    return CLI_EXIT_OK;
+}
+
+int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *j)
+{
+    out_print_job(cli->json, j);
     fprintf(stderr, "%s: %s %s: job %s ended %s: %s: %s\n", CLI_PROG, cli->cmd->name, object, j->id,
             j->state == STAGE__V1__JOB_STATE__CANCELLED ? "CANCELLED" : "FAILED",
             j->error_code[0] ? j->error_code : "UNKNOWN", j->error_message);

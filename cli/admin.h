@@ -50,6 +50,10 @@ int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out,
  * (the error named on stderr). */
 int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait);
 
+/* A job that ended FAILED or CANCELLED (`j`, about `object`): printed, and
+ * "job ID ended FAILED: CODE: message" on stderr. Returns CLI_EXIT_ERR. */
+int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *j);
+
 /* admin_call of an RPC that queues a job (the reply's `job` field), then
  * admin_job. Returns an exit code. */
 int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req,

@@ -114,13 +114,8 @@ static int report(struct cli *cli, const struct rm_opts *o, const char *loc,
                   const Stage__V1__Job *j)
 {
     int rc = 0;
-    if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED) { /* as `job get --wait` says it */
-        out_print_job(cli->json, j);
-        fprintf(stderr, "%s: rm %s: job %s ended %s: %s: %s\n", CLI_PROG, loc, j->id,
-                j->state == STAGE__V1__JOB_STATE__CANCELLED ? "CANCELLED" : "FAILED",
-                j->error_code[0] ? j->error_code : "UNKNOWN", j->error_message);
-        return CLI_EXIT_ERR;
-    }
+    if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED) /* as `job get --wait` says it */
+        return admin_job_failed(cli, loc, j);
     /* one document per command: the error alone */
     if (j->files_total == 0 && !o->force)
         return cli_fail(cli, loc, "NOT_FOUND", "no files matched %s%s (job %s)", loc,
