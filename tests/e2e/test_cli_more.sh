@@ -50,4 +50,48 @@ check_contains "... human size and count" "$OUT" "4 files, 80.4 KiB (82346 bytes
 check_rc "du of an empty prefix" 0 ctl --json du @~/du/none/
 check_eq "... is zero" "0 0" "$(jget "$OUT" 'str(j["files"]) + " " + str(j["bytes"])')"
 
+# --- mv of one file: the source gone, the target the same bytes
+exists() { [ -e "$(stage_path "$1")" ] && echo yes || echo no; }
+check_rc "put files to move" 0 ctl put "$W/a.csv" "$W/b.csv" @~/mv/
+check_rc "put a sibling that shares the prefix" 0 ctl put "$W/c.txt" @~/mv/a.csv.bak
+check_rc "mv one file" 0 ctl mv @~/mv/a.csv @~/moved/a1.csv
+check_contains "... reports what moved" "$OUT" "moved 1 file(s) from @~/mv/a.csv to @~/moved/a1.csv"
+check_eq "... the source is gone" no "$(exists mv/a.csv)"
+check_eq "... the target has the source's bytes" "$(sha "$W/a.csv")" "$(sha "$(stage_path moved/a1.csv)")"
+check_eq "... a name that merely starts with it stays" "$(sha "$W/c.txt")" "$(sha "$(stage_path mv/a.csv.bak)")"
+check_rc "mv --json into a directory" 0 ctl --json mv @~/mv/b.csv @~/moved/
+check_eq "... moved 1" 1 "$(jget "$OUT" 'j["moved"]')"
+check_eq "... keeps the base name" "$(sha "$W/b.csv")" "$(sha "$(stage_path moved/b.csv)")"
+check_eq "... the source is gone" no "$(exists mv/b.csv)"
+
+# --- mv that cannot copy changes nothing
+before=$(data_files)
+check_rc "mv of a missing file" 1 ctl mv @~/mv/nope.csv @~/moved/nope.csv
+check_contains "... names the object" "$ERR" "mv @~/mv/nope.csv: "
+check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"
+check_eq "... nothing changed" "$before" "$(data_files)"
+check_rc "put a source and a target" 0 ctl put "$W/b.csv" @~/mv/src.csv
+check_rc "..." 0 ctl put "$W/c.txt" @~/mv/dst.csv
+check_rc "mv onto an existing target without --overwrite" 1 ctl mv @~/mv/src.csv @~/mv/dst.csv
+check_contains "... says why" "$ERR" "ALREADY_EXISTS"
+check_eq "... the source stays" "$(sha "$W/b.csv")" "$(sha "$(stage_path mv/src.csv)")"
+check_eq "... the target stays" "$(sha "$W/c.txt")" "$(sha "$(stage_path mv/dst.csv)")"
+check_rc "mv --overwrite" 0 ctl mv --overwrite @~/mv/src.csv @~/mv/dst.csv
+check_eq "... the target replaced" "$(sha "$W/b.csv")" "$(sha "$(stage_path mv/dst.csv)")"
+check_eq "... the source gone" no "$(exists mv/src.csv)"
+check_rc "mv of a prefix without -r" 2 ctl mv @~/mv/ @~/moved/
+check_rc "mv -r to a file" 2 ctl mv -r @~/mv @~/moved/x.csv
+
+# --- mv -r: a prefix, everything under it
+mkdir -p "$W/tree/sub"
+for i in 1 2 3; do mkrand "$W/tree/f$i.csv" $((i * 1000)); done
+mkrand "$W/tree/sub/g.csv" 777
+check_rc "put a tree" 0 ctl put -r "$W/tree" @~/mvr/
+check_rc "mv -r a prefix" 0 ctl --json mv -r @~/mvr/tree/ @~/mvr2/
+check_eq "... moved 4" 4 "$(jget "$OUT" 'j["moved"]')"
+check_eq "... nothing left under the source" "" "$(data_files | grep '^stage/user/root/mvr/' || true)"
+check_eq "... deep file intact" "$(sha "$W/tree/sub/g.csv")" "$(sha "$(stage_path mvr2/sub/g.csv)")"
+check_rc "mv --help" 0 ctl mv --help
+check_contains "... is mv's help" "$OUT" "usage: stagectl mv @FROM @TO"
+
 e2e_finish
