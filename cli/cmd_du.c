@@ -4,6 +4,7 @@
  * and dropped, so memory stays one page whatever the prefix holds. */
 #include "cli.h"
 #include "listing.h"
+#include "filter.h"
 #include "out.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -11,13 +12,12 @@
 #include <stdio.h>
 
 static const char usage[] =
-    "usage: stagectl du @LOCATION [--pattern RE]\n"
+    "usage: stagectl du @LOCATION [--pattern RE | --include GLOB... --exclude GLOB...]\n"
     "\n"
     "The number of files and their total size under the key prefix LOCATION\n"
     "(as for ls: @~/2024 counts 2024/... and 2024.csv). With --json:\n"
     "  {\"files\": N, \"bytes\": B, \"location\": \"@~/2024\"}\n"
-    "\n"
-    "  --pattern RE  only names matching the PCRE2 pattern RE (as for ls)\n";
+    "\n" FILTER_HELP;
 
 struct du {
     int64_t files, bytes;
@@ -50,7 +50,7 @@ static int run(struct cli *cli, int argc, char **argv)
     struct du d = {0, 0};
     const char *loc = NULL;
     int rc = listing_run(cli, argc, argv, on_page, &d, &loc);
-    if (rc)
+    if (rc >= 0) /* --help, or an error already reported */
         return rc;
     print(cli, loc, &d);
     return CLI_EXIT_OK;

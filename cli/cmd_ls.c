@@ -2,6 +2,7 @@
  * as it streams in (a table, or one JSON document per file). */
 #include "cli.h"
 #include "listing.h"
+#include "filter.h"
 #include "out.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -10,15 +11,13 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: stagectl ls @LOCATION [--pattern RE]\n"
+    "usage: stagectl ls @LOCATION [--pattern RE | --include GLOB... --exclude GLOB...]\n"
     "\n"
     "List files. The location is a key prefix, as in Databend: @~/2023 lists\n"
     "2023/x.csv and 2023.csv; @~/2023/ only what is under 2023/.\n"
     "Prints NAME, SIZE, LAST_MODIFIED and MD5 ('-' when unknown; --json: one\n"
     "document per file, with sha256 and creator too).\n"
-    "\n"
-    "  --pattern RE  only names matching the PCRE2 pattern RE (anchored; matched\n"
-    "                against the whole path after the location prefix)\n";
+    "\n" FILTER_HELP;
 
 struct ls {
     struct cli *cli;
@@ -62,7 +61,7 @@ static int run(struct cli *cli, int argc, char **argv)
     struct ls l = {.cli = cli};
     const char *loc = NULL;
     int rc = listing_run(cli, argc, argv, on_page, &l, &loc);
-    if (rc)
+    if (rc >= 0) /* --help, or an error already reported */
         return rc;
     if (!cli->json && l.width == 0)
         printf("%-4s  %10s  %-24s  %s\n", "NAME", "SIZE", "LAST_MODIFIED", "MD5");

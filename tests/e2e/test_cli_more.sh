@@ -94,4 +94,31 @@ check_eq "... deep file intact" "$(sha "$W/tree/sub/g.csv")" "$(sha "$(stage_pat
 check_rc "mv --help" 0 ctl mv --help
 check_contains "... is mv's help" "$OUT" "usage: stagectl mv @FROM @TO"
 
+# --- --include/--exclude globs beside --pattern (ls, du, get, cp, rm)
+mkdir -p "$W/g/sub"
+for f in a.csv b.csv tmp.csv c.txt sub/d.csv; do mkrand "$W/g/$f" 100; done
+check_rc "put files to filter" 0 ctl put -r "$W/g" @~/gl/
+check_rc "ls --include" 0 ctl --json ls @~/gl/g/ --include '*.csv'
+check_eq "... '*' stops at '/'" "a.csv b.csv tmp.csv" "$(printf '%s\n' "$OUT" | "$PY" -c 'import json,sys; print(" ".join(sorted(json.loads(l)["name"].rsplit("/",1)[1] for l in sys.stdin if "sub/" not in json.loads(l)["name"])))')"
+check_eq "... and nothing under sub/" 3 "$(printf '%s\n' "$OUT" | grep -c '"name"')"
+check_rc "du --include '**.csv' --exclude 'tmp*'" 0 ctl --json du @~/gl/g/ --include '**.csv' --exclude 'tmp*'
+check_eq "... a.csv, b.csv, sub/d.csv" "3 300" "$(jget "$OUT" 'str(j["files"]) + " " + str(j["bytes"])')"
+check_rc "get --exclude" 0 ctl get @~/gl/g/ "$W/gout" --exclude '*.csv' --exclude 'sub/**'
+check_eq "... only c.txt" "c.txt" "$(cd "$W/gout" && find . -type f | sed 's|^\./||' | xargs)"
+check_rc "cp --include --wait" 0 ctl cp @~/gl/g/ @~/gl2/ --include '[ab].csv' --wait
+check_eq "... copied a.csv and b.csv" "a.csv b.csv" "$(data_files | grep '^stage/user/root/gl2/' | sed 's|.*/||' | xargs)"
+check_rc "rm --include --dry-run" 0 ctl rm @~/gl/g/ --include 'sub/*' --dry-run
+check_contains "... lists sub/d.csv" "$OUT" "would remove gl/g/sub/d.csv"
+check_rc "rm --include" 0 ctl rm @~/gl/g/ --include 'tmp.csv'
+check_eq "... tmp.csv gone" no "$(exists gl/g/tmp.csv)"
+check_eq "... a.csv stays" yes "$(exists gl/g/a.csv)"
+check_rc "--pattern with --include is a usage error" 2 ctl ls @~/gl/ --pattern '.*' --include '*'
+check_contains "... says they do not combine" "$ERR" "do not combine"
+check_rc "an unclosed class is a usage error" 2 ctl du @~/gl/ --include 'f[12'
+check_rc "ls --help names the globs" 0 ctl ls --help
+check_contains "... --include" "$OUT" "--include GLOB"
+check_eq "... and runs no listing" "" "$(printf '%s\n' "$OUT" | grep '^NAME' || true)"
+check_rc "du --help" 0 ctl du --help
+check_eq "... and counts nothing" "" "$(printf '%s\n' "$OUT" | grep 'files, ' || true)"
+
 e2e_finish
