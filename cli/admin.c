@@ -96,9 +96,15 @@ int admin_dispatch(struct cli *cli, int argc, char **argv, const struct admin_su
 /* Print the final job; CLI_EXIT_ERR unless it succeeded. */
 static int job_end(struct cli *cli, const char *object, const Stage__V1__Job *j)
 {
+    if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED)
+        return admin_job_failed(cli, object, j);
     out_print_job(cli->json, j);
-    if (j->state == STAGE__V1__JOB_STATE__SUCCEEDED)
-        return CLI_EXIT_OK;
+    return CLI_EXIT_OK;
+}
+
+int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *j)
+{
+    out_print_job(cli->json, j);
     fprintf(stderr, "%s: %s %s: job %s ended %s: %s: %s\n", CLI_PROG, cli->cmd->name, object, j->id,
             j->state == STAGE__V1__JOB_STATE__CANCELLED ? "CANCELLED" : "FAILED",
             j->error_code[0] ? j->error_code : "UNKNOWN", j->error_message);
@@ -137,13 +143,13 @@ int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req
     return rc;
 }
 
-enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_FLAG, O_WAIT, O_IDEM };
+enum { O_FLAG = CLI_OPT_FIRST_CMD, O_WAIT, O_IDEM };
 
 int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const char *flag,
                         struct admin_jobopts *o)
 {
     const struct option opts[] = {CLI_GLOBAL_OPTIONS,
-                                  {"pattern", required_argument, NULL, O_PATTERN},
+                                  FILTER_OPTIONS,
                                   {flag, no_argument, NULL, O_FLAG},
                                   {"wait", no_argument, NULL, O_WAIT},
                                   {"idempotency-key", required_argument, NULL, O_IDEM},
@@ -151,14 +157,17 @@ int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const char *flag
     int c;
     memset(o, 0, sizeof(*o));
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
-        if (c == O_PATTERN)
-            o->pattern = optarg;
-        else if (c == O_FLAG)
+        if (filter_opt(&o->filter, c, optarg))
+            continue;
+        if (c == O_FLAG)
             o->flag = true;
         else if (c == O_WAIT)
             o->wait = true;
         else if (c == O_IDEM)
             o->idem = optarg;
     }
-    return c == -1 ? -1 : CLI_OPT_EXIT(c);
+    if (c != -1)
+        return CLI_OPT_EXIT(c);
+    c = filter_pattern(cli, &o->filter, &o->pattern);
+    return c ? c : -1;
 }

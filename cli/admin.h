@@ -7,6 +7,7 @@
 #define STAGECTL_ADMIN_H
 
 #include "cli.h"
+#include "filter.h"
 #include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -50,16 +51,23 @@ int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out,
  * (the error named on stderr). */
 int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait);
 
+/* A job that ended FAILED or CANCELLED (`j`, about `object`): printed, and
+ * "job ID ended FAILED: CODE: message" on stderr. Returns CLI_EXIT_ERR. */
+int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *j);
+
 /* admin_call of an RPC that queues a job (the reply's `job` field), then
  * admin_job. Returns an exit code. */
 int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
                    const ProtobufCMessageDescriptor *resp_desc, const char *object, bool wait);
 
-/* The options of the commands that queue a job over a prefix (cp, rm):
- * --pattern, --wait, --idempotency-key and the command's own `flag`
+/* The options of the commands that queue a job over a prefix (cp):
+ * the filter (filter.h: --pattern, --include, --exclude), --wait, --idempotency-key and the
+ * command's own `flag`
  * ("overwrite", "dry-run"). */
 struct admin_jobopts {
-    char *pattern, *idem; /* NULL when not given */
+    const char *pattern; /* the filter's pattern; NULL when none */
+    char *idem;          /* NULL when not given */
+    struct filter filter;
     bool flag, wait;
 };
 

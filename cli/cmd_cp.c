@@ -10,7 +10,8 @@
 #include <string.h>
 
 static const char usage[] =
-    "usage: stagectl cp @FROM @TO [--pattern RE] [--overwrite] [--wait]\n"
+    "usage: stagectl cp @FROM @TO [--pattern RE | --include/--exclude GLOB]\n"
+    "                   [--overwrite] [--wait]\n"
     "                   [--idempotency-key KEY]\n"
     "\n"
     "Copy files on the server side, within a stage or between stages (even on\n"
@@ -19,10 +20,9 @@ static const char usage[] =
     "Needs READ on FROM's stage and WRITE on TO's. Queues a job and prints it;\n"
     "'stagectl job results JOB_ID' lists what each file became.\n"
     "\n"
-    "  --pattern RE           only names under FROM matching the PCRE2 pattern RE\n"
     "  --overwrite            replace files that exist at TO (default: skip them)\n"
     "  --wait                 poll the job until it ends; exit 1 unless it SUCCEEDED\n"
-    "  --idempotency-key KEY  the same KEY again returns the first job\n";
+    "  --idempotency-key KEY  the same KEY again returns the first job\n" FILTER_HELP;
 
 static int run(struct cli *cli, int argc, char **argv)
 {
@@ -44,7 +44,7 @@ static int run(struct cli *cli, int argc, char **argv)
                              loc);
     }
     if (o.pattern)
-        req.pattern = o.pattern;
+        req.pattern = (char *)o.pattern;
     if (o.idem)
         req.idempotency_key = o.idem;
     req.overwrite = o.flag;

@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "err.h"
+#include "filter.h"
+#include "get.h"
 #include "out.h"
 #include "pool.h"
 
@@ -25,11 +27,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { O_OFFSET = CLI_OPT_FIRST_CMD, O_LENGTH, O_PATTERN, O_PARALLEL };
+enum { O_OFFSET = CLI_OPT_FIRST_CMD, O_LENGTH, O_PARALLEL };
 
 static const char usage[] =
     "usage: stagectl get @LOCATION FILE|DIR|- [--offset N] [--length N]\n"
-    "       stagectl get @PREFIX/ DIR [--pattern RE] [--parallel N]\n"
+    "       stagectl get @PREFIX/ DIR [--pattern RE | --include/--exclude GLOB]\n"
+    "                                 [--parallel N]\n"
     "\n"
     "Download a file. Into DIR (an existing directory, or a path ending in '/'),\n"
     "the file keeps its base name; '-' writes to stdout. The data goes to a temp\n"
@@ -37,14 +40,14 @@ static const char usage[] =
     "download never leaves a partial file under the target's name.\n"
     "\n"
     "A location ending in '/' (or a bare stage, @~), or any location with\n"
-    "--pattern, downloads every file under it into DIR (created if missing),\n"
-    "keeping the paths below the prefix's directory: one line per file (a JSON\n"
-    "object per file with --json) and a progress bar on a terminal.\n"
+    "a filter (--pattern, --include, --exclude), downloads every file under it\n"
+    "into DIR (created if missing), keeping the paths below the prefix's\n"
+    "directory: one line per file (a JSON object per file with --json) and a\n"
+    "progress bar on a terminal.\n"
     "\n"
     "  --offset N     start at byte N (one file)\n"
     "  --length N     at most N bytes (one file; default: to the end)\n"
-    "  --pattern RE   only names matching the PCRE2 pattern RE (as in ls)\n"
-    "  --parallel N   files downloaded at once (1-64, default 4)\n";
+    "  --parallel N   files downloaded at once (1-64, default 4)\n" FILTER_HELP;
 
 /* Shared by the threads of a prefix download. */
 struct get_many {
@@ -246,6 +249,13 @@ static int to_stdout(struct cli *cli, const Stage__V1__DownloadFileRequest *req)
     return rc;
 }
 
+int get_to_stdout(struct cli *cli, const char *loc)
+{
+    Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
+    req.location = (char *)loc;
+    return to_stdout(cli, &req);
+}
+
 /* ------------------------------------------------------------ a prefix */
 
 struct get_item {
@@ -400,11 +410,12 @@ static int run(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"offset", required_argument, NULL, O_OFFSET},
                                          {"length", required_argument, NULL, O_LENGTH},
-                                         {"pattern", required_argument, NULL, O_PATTERN},
+                                         FILTER_OPTIONS,
                                          {"parallel", required_argument, NULL, O_PARALLEL},
                                          {NULL, 0, NULL, 0}};
     Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
     const char *pattern = NULL;
+    struct filter f = {0};
     int64_t parallel = 4;
     int c = -1, rc = 0;
     while (!rc && (c = cli_getopt(cli, argc, argv, opts)) >= 0) {
@@ -412,8 +423,8 @@ static int run(struct cli *cli, int argc, char **argv)
             rc = parse_num(cli, "--offset", optarg, &req.offset);
         else if (c == O_LENGTH)
             rc = parse_num(cli, "--length", optarg, &req.length);
-        else if (c == O_PATTERN)
-            pattern = optarg;
+        else if (filter_opt(&f, c, optarg))
+            continue;
         else if (c == O_PARALLEL && !(rc = parse_num(cli, "--parallel", optarg, &parallel)) &&
                  (parallel < 1 || parallel > POOL_MAX_THREADS))
             rc = cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS, optarg);
@@ -422,6 +433,8 @@ static int run(struct cli *cli, int argc, char **argv)
         return rc;
     if (c != -1)
         return CLI_OPT_EXIT(c);
+    if ((rc = filter_pattern(cli, &f, &pattern)) != 0)
+        return rc;
     if (argc - optind != 2)
         return cli_usage(cli, "expected @LOCATION and FILE, DIR or -");
     req.location = argv[optind];

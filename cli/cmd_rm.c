@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "err.h"
+#include "filter.h"
 #include "jobpoll.h"
 #include "out.h"
 #include "rmloc.h"
@@ -23,30 +24,30 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { O_PATTERN = CLI_OPT_FIRST_CMD, O_DRY, O_FORCE, O_WAIT, O_NO_WAIT, O_IDEM };
+enum { O_DRY = CLI_OPT_FIRST_CMD, O_FORCE, O_WAIT, O_NO_WAIT, O_IDEM };
 
 static const char usage[] =
-    "usage: stagectl rm @LOCATION [-r | --pattern RE] [--dry-run] [--force]\n"
-    "                   [--no-wait] [--idempotency-key KEY]\n"
+    "usage: stagectl rm @LOCATION [-r | --pattern RE | --include/--exclude GLOB]\n"
+    "                   [--dry-run] [--force] [--no-wait] [--idempotency-key KEY]\n"
     "\n"
     "Remove one file: @~/2024/users.csv removes that file only. With -r, every\n"
     "file under the key prefix LOCATION (as for ls: @~/2024 is 2024/... and\n"
-    "2024.csv); with --pattern, those under it whose name matches RE. Waits for\n"
+    "2024.csv); with --pattern or globs, those under it whose name matches. Waits for\n"
     "the job and reports how many files matched and were removed; no file\n"
     "matched is an error (exit 1) unless --force.\n"
     "\n"
     "  -r, --recursive        everything under the prefix LOCATION\n"
-    "  --pattern RE           only names matching the PCRE2 pattern RE (as for ls)\n"
     "  --dry-run              list what would be removed, one line per file;\n"
     "                         remove nothing\n"
     "  -f, --force            no files matched is not an error\n"
     "  --no-wait              print the queued job and return ('stagectl job get\n"
     "                         JOB_ID' tells the counts later)\n"
     "  --idempotency-key KEY  the same KEY again (1-128 printable characters, no\n"
-    "                         spaces) returns the first job instead of a new one\n";
+    "                         spaces) returns the first job instead of a new one\n" FILTER_HELP;
 
 struct rm_opts {
     const char *pattern, *idem;
+    struct filter filter;
     bool recursive, dry, force, no_wait;
 };
 
@@ -54,7 +55,7 @@ static int parse(struct cli *cli, int argc, char **argv, struct rm_opts *o)
 {
     static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
                                          {"recursive", no_argument, NULL, 'r'},
-                                         {"pattern", required_argument, NULL, O_PATTERN},
+                                         FILTER_OPTIONS,
                                          {"dry-run", no_argument, NULL, O_DRY},
                                          {"force", no_argument, NULL, 'f'},
                                          {"wait", no_argument, NULL, O_WAIT},
@@ -66,8 +67,8 @@ static int parse(struct cli *cli, int argc, char **argv, struct rm_opts *o)
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (c == 'r')
             o->recursive = true;
-        else if (c == O_PATTERN)
-            o->pattern = optarg;
+        else if (filter_opt(&o->filter, c, optarg))
+            continue;
         else if (c == O_DRY)
             o->dry = true;
         else if (c == 'f')
@@ -78,7 +79,10 @@ static int parse(struct cli *cli, int argc, char **argv, struct rm_opts *o)
             o->idem = optarg;
         /* --wait: the default now; still accepted */
     }
-    return c == -1 ? -1 : CLI_OPT_EXIT(c);
+    if (c != -1)
+        return CLI_OPT_EXIT(c);
+    c = filter_pattern(cli, &o->filter, &o->pattern);
+    return c ? c : -1;
 }
 
 /* Every file the dry run matched, one line (or JSON document) each. */
@@ -114,13 +118,8 @@ static int report(struct cli *cli, const struct rm_opts *o, const char *loc,
                   const Stage__V1__Job *j)
 {
     int rc = 0;
-    if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED) { /* as `job get --wait` says it */
-        out_print_job(cli->json, j);
-        fprintf(stderr, "%s: rm %s: job %s ended %s: %s: %s\n", CLI_PROG, loc, j->id,
-                j->state == STAGE__V1__JOB_STATE__CANCELLED ? "CANCELLED" : "FAILED",
-                j->error_code[0] ? j->error_code : "UNKNOWN", j->error_message);
-        return CLI_EXIT_ERR;
-    }
+    if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED) /* as `job get --wait` says it */
+        return admin_job_failed(cli, loc, j);
     /* one document per command: the error alone */
     if (j->files_total == 0 && !o->force)
         return cli_fail(cli, loc, "NOT_FOUND", "no files matched %s%s (job %s)", loc,

@@ -9,9 +9,9 @@
 #include <strings.h>
 
 static const struct cli_cmd *const commands[] = {
-    &cmd_login, &cmd_put,   &cmd_get,     &cmd_ls,     &cmd_rm,
-    &cmd_cp,    &cmd_stat,  &cmd_presign, &cmd_job,    &cmd_user,
-    &cmd_stage, &cmd_grant, &cmd_revoke,  &cmd_grants, &cmd_whoami,
+    &cmd_login, &cmd_put,   &cmd_get,   &cmd_cat,    &cmd_ls,      &cmd_du,
+    &cmd_rm,    &cmd_cp,    &cmd_mv,    &cmd_stat,   &cmd_presign, &cmd_job,
+    &cmd_user,  &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,  &cmd_whoami,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

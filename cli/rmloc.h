@@ -20,4 +20,19 @@
  * the stage, or a trailing '/'); ST_ELIMIT if an output does not fit. */
 int rmloc_split(const char *loc, char *dir, size_t dirlen, char *pattern, size_t patlen);
 
+/* Escape `name` into `out` (n bytes) so that PCRE2 matches it literally
+ * (every byte < 0x80 that is not a letter or digit gets a backslash).
+ * 0, or ST_ELIMIT if it does not fit. */
+int rmloc_escape(const char *name, char *out, size_t n);
+
+/* The longest pattern the server accepts (PATTERN_MAX in common/pattern.c). */
+#define RMLOC_PATTERN_MAX 1024
+
+/* Add `name` to `pat` (n bytes; "" to start), an alternation "(?:a|b)"
+ * that the server, which anchors patterns, matches against those exact
+ * names only: how `mv -r` removes exactly the files its copy copied.
+ * 0; ST_ELIMIT, `pat` unchanged, if the result would be longer than
+ * RMLOC_PATTERN_MAX or `n` (start a new pattern then). */
+int rmloc_alt_add(char *pat, size_t n, const char *name);
+
 #endif

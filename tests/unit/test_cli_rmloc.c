@@ -60,12 +60,52 @@ static void test_matches_only_the_name(void **st)
     }
 }
 
+/* An alternation of several names matches each of them and nothing else
+ * (no prefix, no other name, no regex meaning of their characters). */
+static void test_alternation(void **st)
+{
+    (void)st;
+    static const char *names[] = {"dir/a.csv", "x(1)|y", "2024", "[a]*"};
+    char pat[RMLOC_PATTERN_MAX + 1] = "", err[256] = "";
+    struct pattern *re = NULL;
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(rmloc_alt_add(pat, sizeof(pat), names[i]), 0);
+    assert_string_equal(pat, "(?:dir\\/a\\.csv|x\\(1\\)\\|y|2024|\\[a\\]\\*)");
+    assert_int_equal(pattern_compile(&re, pat, err, sizeof(err)), 0);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(pattern_match(re, names[i], strlen(names[i]), err, sizeof(err)), 1);
+    static const char *others[] = {"dir/a.csv.bak", "x(1)", "y", "2024.csv", "a", "[a]", ""};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        assert_int_equal(pattern_match(re, others[i], strlen(others[i]), err, sizeof(err)), 0);
+    pattern_free(re);
+}
+
+/* A name that would pass the server's limit leaves the pattern as it was. */
+static void test_alternation_limit(void **st)
+{
+    (void)st;
+    char pat[RMLOC_PATTERN_MAX + 1] = "", name[600], before[sizeof(pat)];
+    memset(name, 'a', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    assert_int_equal(rmloc_alt_add(pat, sizeof(pat), name), 0);
+    memcpy(before, pat, sizeof(pat));
+    assert_int_equal(rmloc_alt_add(pat, sizeof(pat), name), ST_ELIMIT);
+    assert_string_equal(pat, before);
+    assert_int_equal(rmloc_alt_add(pat, 16, "b"), ST_ELIMIT); /* the buffer too */
+    memset(name, '.', sizeof(name) - 1);                      /* escaped: twice as long */
+    pat[0] = '\0';
+    assert_int_equal(rmloc_alt_add(pat, sizeof(pat), name), ST_ELIMIT);
+    assert_string_equal(pat, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_names_no_file),
         cmocka_unit_test(test_matches_only_the_name),
+        cmocka_unit_test(test_alternation),
+        cmocka_unit_test(test_alternation_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
