@@ -150,8 +150,10 @@ int cli_connect(struct cli *cli, bool auth)
 static void report(struct cli *cli, const char *object, const char *code, const char *msg)
 {
     flockfile(stderr);
-    fprintf(stderr, "%s: %s%s%s: %s: %s\n", CLI_PROG, cli->cmd ? cli->cmd->name : "",
-            object && *object ? " " : "", object ? object : "", code, msg);
+    /* as the help and the README show it: "stagectl put @~/a.csv: NOT_FOUND: ..." */
+    fprintf(stderr, "%s%s%s%s%s: %s: %s\n", CLI_PROG, cli->cmd ? " " : "",
+            cli->cmd ? cli->cmd->name : "", object && *object ? " " : "", object ? object : "",
+            code, msg);
     if (cli->json) {
         json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
         if (e && object)

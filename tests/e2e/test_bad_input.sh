@@ -2,7 +2,8 @@
 # test_bad_input.sh - bad locations, content types and page tokens are
 # INVALID_ARGUMENT and write nothing; missing files NOT_FOUND; bad or missing
 # credentials UNAUTHENTICATED; unknown methods UNIMPLEMENTED; an upload
-# cancelled halfway ends FAILED with no file, no temp file and no parts left
+# cancelled halfway by its client ends CANCELLED (as CancelJob would) with no
+# file, no temp file and no parts left
 # in Redis.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -89,7 +90,7 @@ check_eq "nothing was written in the fs root" "" "$(data_files)"
 base=$(data_files) # later checks look for new files only, so one bug fails one check
 
 check_rc "stagectl put to @~/../x" 1 ctl put "$W/small" @~/../x
-check_contains "... prints 'stagectl: put @~/../x: INVALID_ARGUMENT: '" "$ERR" "stagectl: put @~/../x: INVALID_ARGUMENT: "
+check_contains "... prints 'stagectl put @~/../x: INVALID_ARGUMENT: '" "$ERR" "stagectl put @~/../x: INVALID_ARGUMENT: "
 check_rc "stagectl --json put to @~//etc/passwd" 1 ctl --json put "$W/small" @~//etc/passwd
 check_eq "... JSON error code" INVALID_ARGUMENT "$(jget "$OUT" 'j["error"]["code"]')"
 check_eq "nothing more was written in the fs root" "$base" "$(data_files)"
@@ -131,7 +132,7 @@ check_eq "... and no file was stored" "$base" "$(data_files)"
 check_rc "python download of a missing file" 1 py download @~/missing.csv "$W/out"
 check_eq "... NOT_FOUND" NOT_FOUND "$(jget "$OUT" 'j["error"]["code"]')"
 check_rc "stagectl get of a missing file" 1 ctl get @~/missing.csv "$W/out"
-check_contains "... prints 'stagectl: get @~/missing.csv: NOT_FOUND: '" "$ERR" "stagectl: get @~/missing.csv: NOT_FOUND: "
+check_contains "... prints 'stagectl get @~/missing.csv: NOT_FOUND: '" "$ERR" "stagectl get @~/missing.csv: NOT_FOUND: "
 check_eq "... and leaves no file behind" "" "$(find "$W" -mindepth 1 ! -name small)"
 check_rc "stagectl stat of a missing file" 1 ctl stat @~/missing.csv
 check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"
@@ -264,12 +265,12 @@ for _ in range(300):
 j = c.get_job(job_id)
 print("job %s: %s %s: %s (bytes_done %d)" % (job_id, sc.STATE[j.state], j.error_code,
                                            j.error_message, j.bytes_done))
-sys.exit(0 if state == "FAILED" and sc.STATE[j.state] == "FAILED" else "expected FAILED")
+sys.exit(0 if state == "CANCELLED" and sc.STATE[j.state] == "CANCELLED" else "expected CANCELLED")
 EOF
 }
 for sized in 1 0; do
   name=$([ $sized = 1 ] && echo sized || echo unsized)
-  check_rc "upload ($name) cancelled halfway ends FAILED" 0 cancel_upload "$name" "$sized"
+  check_rc "upload ($name) cancelled halfway by its client ends CANCELLED" 0 cancel_upload "$name" "$sized"
   printf '%s\n%s\n' "$OUT" "$ERR" | sed 's/^/    /'
   check_eq "no partial file of the $name upload in the stage" "" "$(data_files | grep "cancelled_$name.bin" || true)"
   left=""
