@@ -1,4 +1,4 @@
-/* cmd_stage.c - stagectl stage create|drop|alter|desc|list (DESIGN §2). */
+/* cmd_stage.c - stagectl stage create|drop|alter|desc|list (docs/design.md §2). */
 #include "admin.h"
 #include "cli.h"
 #include "jobpoll.h"

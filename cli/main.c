@@ -1,4 +1,4 @@
-/* main.c - stagectl: global options and command dispatch (DESIGN §8). */
+/* main.c - stagectl: global options and command dispatch (docs/design.md §8). */
 #include "cli.h"
 #include "creds.h"
 #include "memtune.h"

@@ -1,6 +1,6 @@
 /* rpc.c - blocking gRPC client calls on the C core (see rpc.h).
  *
- * Sequences (notes/grpc-core.md §5):
+ * Sequences (docs/grpc-core.md §5):
  *   unary          one batch of 6 ops;
  *   server stream  send+close+initial metadata, RECV_MESSAGE until NULL, then status;
  *   client stream  RECV_STATUS_ON_CLIENT posted first with its own tag, then one

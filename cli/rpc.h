@@ -1,7 +1,7 @@
 /* rpc.h - stagectl's only door to gRPC: blocking client calls over the C core.
  *
  * Every gRPC symbol of the CLI lives in rpc.c (the C core API is not stable;
- * notes/grpc-core.md §3). Messages are protobuf-c messages; the method path is
+ * docs/grpc-core.md §3). Messages are protobuf-c messages; the method path is
  * "/stage.v1.StageService/<Rpc>".
  *
  * Each call runs on its own pluck completion queue and blocks the calling

@@ -1,4 +1,4 @@
-/* backend.h - the storage backend interface (DESIGN §6).
+/* backend.h - the storage backend interface (docs/design.md §6).
  *
  * A `struct backend` is a table of operations (`struct backend_ops`) plus the
  * backend's private state. Keys are '/'-separated object keys relative to the

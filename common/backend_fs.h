@@ -1,4 +1,4 @@
-/* backend_fs.h - the embedded filesystem backend (DESIGN §6).
+/* backend_fs.h - the embedded filesystem backend (docs/design.md §6).
  *
  * Keys map to <root>/<key>. A write goes to a temp file under <root>/.tmp/
  * (same filesystem, never listed), is fsync'ed and then renamed into place

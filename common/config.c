@@ -5,7 +5,7 @@
  * environment pass and the range checks all read that table, so adding a key
  * is one line.
  *
- * Decisions where DESIGN §7 is silent:
+ * Decisions where docs/design.md §7 is silent:
  * - sizes (part_size, chunk_size, max_message_bytes) take K/KB/KiB, M/MB/MiB,
  *   G/GB/GiB, all binary: "8MB" means 8 MiB, what a config author expects;
  * - booleans: true/false, yes/no, on/off, 1/0 (any case);

@@ -1,4 +1,4 @@
-/* config.h - the service configuration (DESIGN §7).
+/* config.h - the service configuration (docs/design.md §7).
  *
  * One YAML file, every key optional. Each key `a.b.c` can be overridden by
  * the environment variable STAGE_A_B_C (e.g. server.listen -> STAGE_SERVER_LISTEN,

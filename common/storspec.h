@@ -1,5 +1,5 @@
 /* storspec.h - where a stage's files live: a storage URL plus its connection
- * options (DESIGN §2), parsed, validated and (de)serialised.
+ * options (docs/design.md §2), parsed, validated and (de)serialised.
  *
  * URLs: "s3://bucket/path/", "gcs://bucket/path/", "azblob://container/path/",
  * "fs:///abs/dir/". The path must end with '/' ("s3://bucket/" is the bucket

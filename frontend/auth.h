@@ -1,4 +1,4 @@
-/* auth.h - users, passwords and bearer tokens in Redis (DESIGN §3).
+/* auth.h - users, passwords and bearer tokens in Redis (docs/design.md §3).
  *
  * Users are hashes st:user:<name> {pwhash, salt, iter, admin, gen,
  * created_on}. The token HMAC key and the presign key are derived from
@@ -41,7 +41,7 @@ int auth_init(struct db *db, const struct config *cfg, char *err, size_t errlen)
 int auth_call(struct call *c);
 
 /* A Redis command to run with the authentication, in the same round trip
- * (the hot polling calls: GetJob is one round trip, DESIGN §4). */
+ * (the hot polling calls: GetJob is one round trip, docs/design.md §4). */
 struct auth_extra {
     int argc;
     const char **argv;

@@ -1,4 +1,4 @@
-/* authz.h - who may do what on a stage (DESIGN §3): a pure function of the
+/* authz.h - who may do what on a stage (docs/design.md §3): a pure function of the
  * caller, the stage record and the caller's grant bits.
  *
  * Rules: admins have ALL and OWN on every stage; the owner (creator) has ALL

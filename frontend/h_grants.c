@@ -1,4 +1,4 @@
-/* h_grants.c - Grant, Revoke, ShowGrants (DESIGN §3). Stage privileges are
+/* h_grants.c - Grant, Revoke, ShowGrants (docs/design.md §3). Stage privileges are
  * granted by the stage's owner or an admin; CREATE_STAGE by admins only.
  * The proto Privilege values READ=1, WRITE=2, ALL=3 are the authz bits. */
 #include "authz.h"

@@ -1,4 +1,4 @@
-/* h_jobctl.c - CancelJob, ListJobs, GetJobResults and WatchJob (DESIGN §4,
+/* h_jobctl.c - CancelJob, ListJobs, GetJobResults and WatchJob (docs/design.md §4,
  * docs/jobs.md). Visibility as GetJob: a job that is not the caller's
  * (unless admin) is NOT_FOUND. WatchJob checks the caller and reads the job
  * here, then hands the call to watch.c: one Pub/Sub subscription and one

@@ -1,5 +1,5 @@
 /* h_stages.c - CreateStage, DropStage, AlterStage, DescribeStage,
- * ListStages (DESIGN §2). Dropping or replacing an internal stage queues a
+ * ListStages (docs/design.md §2). Dropping or replacing an internal stage queues a
  * DROP_STAGE job for its old directory, after the catalog change is stored. */
 #include "authz.h"
 #include "catalog.h"
@@ -27,7 +27,7 @@
 
 static const char internal_prefix[] = "stage/internal/";
 
-/* Checks a stage name; "~" is refused as PERMISSION_DENIED (DESIGN §2). */
+/* Checks a stage name; "~" is refused as PERMISSION_DENIED (docs/design.md §2). */
 static int check_name(struct svc *s, const char *name, const char *verb)
 {
     char err[300];
@@ -164,7 +164,7 @@ out:
     return rc;
 }
 
-/* A new or changed external stage is probed once (DESIGN §2) through a
+/* A new or changed external stage is probed once (docs/design.md §2) through a
  * worker: a STAT job for a key that should not exist. NOT_FOUND, or a file,
  * means the store answered with these options; anything else is
  * FAILED_PRECONDITION with the backend's message. Stages on a scheme without

@@ -1,4 +1,4 @@
-/* presign_fs.h - presigned URLs of fs-backed stages (DESIGN §6): a frontend
+/* presign_fs.h - presigned URLs of fs-backed stages (docs/design.md §6): a frontend
  * URL, http://<server.public_http_url>/v1/presign/<token>, served by the
  * HTTP listener (presign_http.h), which relays the bytes through the same
  * jobs as DownloadFile/UploadFile.

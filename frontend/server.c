@@ -7,7 +7,7 @@
  * tag's function. An arrived call re-posts its slot, becomes a `struct
  * call` (live++) and runs in a fiber: authenticate, check the stream
  * limits, run the handler, log, release (live--). Shutdown
- * (notes/grpc-core.md §6.1): stop re-arming, shutdown_and_notify, wait for
+ * (docs/grpc-core.md §6.1): stop re-arming, shutdown_and_notify, wait for
  * the tag and live == 0 up to the drain time, cancel_all_calls, wait for
  * live == 0, shut the CQ down and drain it. */
 #include "server.h"

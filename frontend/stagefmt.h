@@ -1,4 +1,4 @@
-/* stagefmt.h - a catalog record as a stage.v1.Stage message (DESIGN §2
+/* stagefmt.h - a catalog record as a stage.v1.Stage message (docs/design.md §2
  * columns). The message points into copies the stagefmt owns, so the record
  * may be reused at once. Pure; any thread. */
 #ifndef STAGE_FE_STAGEFMT_H

@@ -1,4 +1,4 @@
-/* users.h - user administration in Redis (DESIGN §3): st:user:<name> hashes
+/* users.h - user administration in Redis (docs/design.md §3): st:user:<name> hashes
  * {pwhash, salt, iter, admin, gen, created_on[, create_stage]}.
  *
  * `gen` starts at the creation time in ms and grows by one on every password

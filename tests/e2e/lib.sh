@@ -227,7 +227,7 @@ restart_redis() { run_redis; }
 
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 
-# The environment of the service processes (DESIGN §7 names).
+# The environment of the service processes (docs/design.md §7 names).
 service_env() {
   export STAGE_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   export STAGE_STORAGE_FS_ROOT="$DATA"

@@ -21,7 +21,7 @@ Command line (every result is one JSON document on stdout; errors print
 Generated modules go to $STAGE_PB_DIR if set (made once by tests/e2e/lib.sh),
 else to a temp dir. health.proto is compiled from a top-level copy, so the
 module is `health_pb2`; generated as grpc/health/v1/health_pb2 it would be
-shadowed by grpcio's own `grpc` package (notes/grpc-core.md §9).
+shadowed by grpcio's own `grpc` package (docs/grpc-core.md §9).
 """
 
 import argparse

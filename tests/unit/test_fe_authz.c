@@ -1,4 +1,4 @@
-/* Unit tests for frontend/authz.c (the privilege rules of DESIGN §3) and the
+/* Unit tests for frontend/authz.c (the privilege rules of docs/design.md §3) and the
  * stage/user name rules of common/location.c as the catalog uses them. */
 #include <setjmp.h>
 #include <stdarg.h>
