@@ -241,6 +241,7 @@ if kubectl kustomize "$root/deploy/k8s/overlays/sentinel" >"$rendered_sen" 2>/de
     'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/master_name: .*/, "master_name: mymaster")'
   expect_reject_js "sentinels monitoring the replica" $scm \
     'd.data["sentinel.conf"] = d.data["sentinel.conf"].replace("stage-redis-0.stage-redis", "stage-redis-replica-0.stage-redis-replica")'
+  # shellcheck disable=SC2016 # the regular expression's $1, not the shell's
   expect_reject_js "a quorum of one" $scm \
     'd.data["sentinel.conf"] = d.data["sentinel.conf"].replace(/(monitor stage \S+ 6379) 2/, "$1 1")'
   expect_reject_js "sentinel auth-pass from another Secret key" $ss \
