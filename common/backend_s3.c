@@ -3,6 +3,7 @@
  * Writers live in backend_s3_write.c. */
 #include "backend_s3_impl.h"
 
+#include "bstats.h"
 #include "config.h"
 #include "err.h"
 #include "digest.h"
@@ -251,6 +252,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
     int rc = s3op_send(op);
     if (rc) {
         op->rc = rc;
+        bstats_error(BSTATS_S3, bstats_op_of(op->method));
         snprintf(op->msg, sizeof(op->msg), "S3 %s %s: cannot send: %s", op->method,
                  op->key ? op->key : op->s->bucket, st_strerror(rc));
         op->done(op);
@@ -284,7 +286,10 @@ static void on_http(struct s3http_req *r)
     if (r->curl_code == 0 && r->status == 200 && op->result_root &&
         s3xml_parse_result(r->resp, r->resp_len, op->result_root, &e, NULL, 0) == ST_EIO)
         snprintf(e.code, sizeof(e.code), "%s", "MalformedReply");
+    enum bstats_op bop = bstats_op_of(op->method);
     if (r->refused) { /* the endpoint guard: a retry would be refused again */
+        bstats_request(BSTATS_S3, bop, BSTATS_REFUSED);
+        bstats_error(BSTATS_S3, bop);
         op->rc = ST_EPERM;
         snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s", op->method, what, r->error);
         op->done(op);
@@ -293,8 +298,13 @@ static void on_http(struct s3http_req *r)
     enum s3_retry cls = s3_retry_class(r->curl_code, r->status, e.code);
     if (r->curl_code == 0 && (r->status == 404 || r->status == 416) && op->ok_404)
         cls = S3_OK;
-    if (cls == S3_TRANSIENT && op->attempt + 1 < S3_RETRIES && op_retry(op))
+    bstats_request(
+        BSTATS_S3, bop,
+        bstats_outcome_of(r->curl_code, r->status, cls == S3_OK, cls == S3_TRANSIENT, false));
+    if (cls == S3_TRANSIENT && op->attempt + 1 < S3_RETRIES && op_retry(op)) {
+        bstats_retry(BSTATS_S3, bop);
         return;
+    }
     op->rc = 0;
     op->msg[0] = '\0';
     if (cls == S3_OK)
@@ -318,6 +328,9 @@ static void on_http(struct s3http_req *r)
              r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "", e.message,
              cls == S3_TRANSIENT ? " (retries exhausted)" : "");
 out:
+    /* not found and already exists are answers (stat, no-overwrite), not failures */
+    if (op->rc && op->rc != ST_ENOTFOUND && op->rc != ST_EEXIST)
+        bstats_error(BSTATS_S3, bop);
     op->done(op);
 }
 

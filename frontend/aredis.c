@@ -5,6 +5,7 @@
 #include "loop.h"
 #include "primary.h"
 #include "rconn.h"
+#include "rstats.h"
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
@@ -44,6 +45,9 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     int i = slot_of(ac);
     if (i >= 0)
         A.ac[i] = NULL; /* hiredis frees it after this callback */
+    /* i < 0: dropped by aredis_reset(), which counted it */
+    if (i >= 0 && status != REDIS_OK)
+        rstats_reconnect();
     if (status != REDIS_OK) {
         primary_suspect();
         log_warn("redis: connection lost: %s", ac->errstr);
@@ -91,7 +95,7 @@ void aredis_renew_if_stale(int slot)
         aredis_reset(slot, A.ac[slot]);
 }
 
-void aredis_reset(int slot, redisAsyncContext *ac)
+static void forget(int slot, redisAsyncContext *ac)
 {
     if (slot < 0 || slot >= AREDIS_CONNS || A.ac[slot] != ac || !ac)
         return;
@@ -99,10 +103,18 @@ void aredis_reset(int slot, redisAsyncContext *ac)
     redisAsyncFree(ac); /* pending callbacks run now, with NULL */
 }
 
+void aredis_reset(int slot, redisAsyncContext *ac)
+{
+    /* stale: no reply in time, a failover, another primary named */
+    if (slot >= 0 && slot < AREDIS_CONNS && ac && A.ac[slot] == ac)
+        rstats_reconnect();
+    forget(slot, ac);
+}
+
 void aredis_close(void)
 {
     for (int i = 0; i < AREDIS_CONNS; i++)
-        aredis_reset(i, A.ac[i]);
+        forget(i, A.ac[i]); /* shutting down: not a reconnect */
 }
 
 int aredis_open_count(void)

@@ -13,6 +13,7 @@
 #include "pipe.h"
 #include "primary.h"
 #include "rconn.h"
+#include "rstats.h"
 #include "sentinel.h"
 
 #include <hiredis/async.h>
@@ -218,6 +219,7 @@ int db_check(struct db *db, int rc)
 {
     if (db->c && db->c->err) {
         snprintf(db->err, sizeof(db->err), "redis unavailable: %s", db->c->errstr);
+        rstats_reconnect();
         db_cleanup(db);
     }
     return rc;
@@ -228,6 +230,8 @@ static int db_broken(struct db *db)
 {
     snprintf(db->err, sizeof(db->err), "redis unavailable: %s",
              db->c && db->c->errstr[0] ? db->c->errstr : "connection lost");
+    if (db->c)
+        rstats_reconnect();
     db_cleanup(db);
     return ST_EUNAVAIL;
 }
@@ -281,6 +285,7 @@ static void drop_if_failover(struct db *db)
     if (db_async(db)) {
         aredis_reset(db->slot, db->ac);
     } else if (db->c) {
+        rstats_reconnect();
         redisFree(db->c);
         db->c = NULL;
     }

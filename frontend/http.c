@@ -14,6 +14,7 @@
 #include "presign_http.h"
 #include "promtext.h"
 #include "rpcstats.h"
+#include "rstats.h"
 #include "server.h"
 #include "tls.h"
 
@@ -188,6 +189,7 @@ static int metrics(struct http *h, struct db *db, struct promtext_buf *b)
         promtext_value(b, g[i].name, NULL, v[i]);
     }
     rpcstats_render(b);
+    rstats_render(b);
     return b->full ? 500 : 200;
 }
 

@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "primary.h"
 #include "rconn.h"
+#include "rstats.h"
 #include "strhash.h"
 
 #include <event2/event.h>
@@ -207,6 +208,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     if (ac != H.ac)
         return;
     H.ac = NULL;
+    if (!H.stopping)
+        rstats_reconnect();
     if (status != REDIS_OK)
         primary_suspect(); /* with Sentinel: a failover may be under way */
     if (!H.stopping)

@@ -1,10 +1,12 @@
 /* health.c - the worker's HTTP side port (see health.h). */
 #include "health.h"
 
+#include "bstats.h"
 #include "config.h"
 #include "err.h"
 #include "jobstats.h"
 #include "promtext.h"
+#include "rstats.h"
 #include "worker.h"
 
 #include <event2/buffer.h>
@@ -70,6 +72,8 @@ static void on_metrics(struct evhttp_request *req, void *arg)
         promtext_value(&b, g[i].name, NULL, v[i]);
     }
     jobstats_render(&b);
+    bstats_render(&b);
+    rstats_render(&b);
     if (b.p && !b.full)
         reply(req, 200, "OK", "text/plain; version=0.0.4", b.p);
     else

@@ -10,6 +10,7 @@
 #include "primary.h"
 #include "queue.h"
 #include "rconn.h"
+#include "rstats.h"
 #include "runner.h"
 
 #include <event2/event.h>
@@ -92,6 +93,8 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
     struct worker *w = ac->data;
     enum conn_role role = role_of(w, ac);
     *slot(w, role) = NULL;
+    if (!w->stopping) /* broken, or dropped after READONLY (runner.c): opened again */
+        rstats_reconnect();
     if (role == CONN_BLK)
         queue_on_disconnected(w);
     if (status != REDIS_OK)

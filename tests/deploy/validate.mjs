@@ -139,7 +139,22 @@ function fileSecretKey(ps, c, path) {
 }
 const isRedis = (c) => /^(.*\/)?redis(:|@|$)/.test(c.image || '') &&
   !`${c.command || ''} ${c.args || ''}`.includes('sentinel');
+const isSentinel = (c) => /^(.*\/)?redis(:|@|$)/.test(c.image || '') && !isRedis(c);
 const STAGE_WORKLOADS = ['stage-frontend', 'stage-worker'];
+const redisWorkloads = () => workloads().filter((w) => containers(w).some(isRedis));
+const sentinelWorkloads = () => workloads().filter((w) => containers(w).some(isSentinel));
+// The Secret keys Redis' --requirepass comes from (redisPasswordRules reports
+// a Redis without one).
+function redisPasswordKeys() {
+  const keys = new Set();
+  for (const w of redisWorkloads())
+    for (const c of containers(w).filter(isRedis)) {
+      const ref = /^\$\((\w+)\)$/.exec(argOf(c, '--requirepass') || '');
+      const key = ref && secretKey(envVar(c, ref[1]));
+      if (key) keys.add(key);
+    }
+  return keys;
+}
 
 function redisPasswordRules() {
   const redisKeys = new Set();
@@ -202,6 +217,15 @@ function setting(w, c, path) {
   return path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), stageConfig(w));
 }
 const tlsOn = (w, c) => !!setting(w, c, 'server.tls_cert_file');
+// redis.sentinels of a stage container as a list of host:port (port 26379 by default).
+const sentinelList = (w, c) => {
+  const v = setting(w, c, 'redis.sentinels');
+  if (!v) return [];
+  return (Array.isArray(v) ? v.map(String) : String(v).split(/[\s,]+/)).filter(Boolean)
+    .map((a) => (/:\d+$/.test(a) ? a : `${a}:26379`));
+};
+const sentinelMode = () => STAGE_WORKLOADS.map(workload).filter(Boolean)
+  .some((w) => containers(w).some((c) => sentinelList(w, c).length));
 
 // ---- Services: every port reaches a container port; the frontend's has grpc and http.
 const podsOf = (sel) => workloads().filter((w) => labelsMatch(sel, w.spec.template?.metadata?.labels));
@@ -282,6 +306,36 @@ function dataVolumeRules() {
 const selects = (np, w) => labelsMatch(np.spec.podSelector?.matchLabels, w.spec.template?.metadata?.labels) &&
   !np.spec.podSelector?.matchExpressions;
 const ingressOn = (np) => (np.spec.policyTypes || ['Ingress']).includes('Ingress');
+// Ingress of workload w (its policies' rules): only from pods of this namespace
+// that `peers` names, each of which it must admit, on `ports` only.
+function closedTo(w, rules, what, ports, peers) {
+  const name = w.metadata.name;
+  const portsOf = (r) => (r.ports || []).map((p) => p.port);
+  for (const { np, r } of rules) {
+    const from = r.from || [];
+    if (from.length === 0) bad(np, `${name}: an ingress rule without 'from' admits any pod to ${what}`);
+    for (const peer of from) {
+      if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector)
+        bad(np, `${name}: ${what} admits more than this namespace's stage pods (${JSON.stringify(peer)})`);
+      else if (peer.podSelector.matchExpressions || !Object.keys(peer.podSelector.matchLabels || {}).length)
+        bad(np, `${name}: a podSelector without matchLabels admits every pod to ${what}`);
+      else {
+        const others = podsOf(peer.podSelector.matchLabels).map((x) => x.metadata.name)
+          .filter((x) => !peers.includes(x));
+        if (others.length) bad(np, `${name}: ${what} admits ${others.join(', ')}`);
+      }
+    }
+    const got = portsOf(r);
+    if (got.length === 0 || got.some((p) => !ports.includes(p)))
+      bad(np, `${name}: ${what} ingress must be port ${ports[0]} only (got ${got.join(', ') || 'all ports'})`);
+  }
+  for (const client of peers.map(workload).filter(Boolean)) {
+    const ok = rules.some(({ r }) => (r.from || []).some((peer) => peer.podSelector && !peer.namespaceSelector &&
+      labelsMatch(peer.podSelector.matchLabels, client.spec.template.metadata.labels)) &&
+      portsOf(r).some((p) => ports.includes(p)));
+    if (!ok) bad(w, `NetworkPolicy: ${client.metadata.name} cannot reach ${what} on ${ports[0]}`);
+  }
+}
 function policyRules() {
   const nps = byKind('NetworkPolicy');
   for (const w of workloads()) {
@@ -294,30 +348,13 @@ function policyRules() {
     const portsOf = (r) => (r.ports || []).map((p) => p.port);
     const name = w.metadata.name;
     if (containers(w).some(isRedis)) {
-      for (const { np, r } of rules) {
-        const peers = r.from || [];
-        if (peers.length === 0) bad(np, `${name}: an ingress rule without 'from' admits any pod to Redis`);
-        for (const peer of peers) {
-          if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector)
-            bad(np, `${name}: Redis admits more than this namespace's stage pods (${JSON.stringify(peer)})`);
-          else if (peer.podSelector.matchExpressions || !Object.keys(peer.podSelector.matchLabels || {}).length)
-            bad(np, `${name}: a podSelector without matchLabels admits every pod to Redis`);
-          else {
-            const hits = podsOf(peer.podSelector.matchLabels).map((x) => x.metadata.name);
-            const others = hits.filter((x) => !STAGE_WORKLOADS.includes(x));
-            if (others.length) bad(np, `${name}: Redis admits ${others.join(', ')}`);
-          }
-        }
-        const ports = portsOf(r);
-        if (ports.length === 0 || ports.some((p) => p !== 6379 && p !== 'redis'))
-          bad(np, `${name}: Redis ingress must be port 6379 only (got ${ports.join(', ') || 'all ports'})`);
-      }
-      for (const client of STAGE_WORKLOADS.map(workload).filter(Boolean)) {
-        const ok = rules.some(({ r }) => (r.from || []).some((peer) => peer.podSelector && !peer.namespaceSelector &&
-          labelsMatch(peer.podSelector.matchLabels, client.spec.template.metadata.labels)) &&
-          portsOf(r).some((p) => p === 6379 || p === 'redis'));
-        if (!ok) bad(w, `NetworkPolicy: ${client.metadata.name} cannot reach Redis on 6379`);
-      }
+      // With sentinels, the sentinels and the other Redis (replication, both
+      // ways after a failover) reach it too.
+      const peers = [...STAGE_WORKLOADS, ...(sentinelMode() ? [...sentinelWorkloads(), ...redisWorkloads()]
+        .map((x) => x.metadata.name).filter((x) => x !== name) : [])];
+      closedTo(w, rules, 'Redis', [6379, 'redis'], peers);
+    } else if (containers(w).some(isSentinel)) {
+      closedTo(w, rules, 'the sentinels', [26379, 'sentinel'], [...STAGE_WORKLOADS, name]);
     } else if (STAGE_WORKLOADS.includes(name)) {
       const allowed = name === 'stage-frontend' ? [7070, 7071, 'grpc', 'http'] : [7071, 'http'];
       const needed = name === 'stage-frontend' ? [7070, 7071] : [7071];
@@ -330,6 +367,120 @@ function policyRules() {
         if (!rules.some(({ r }) => portsOf(r).includes(p)))
           bad(w, `NetworkPolicy: nothing may reach port ${p}`);
     }
+  }
+}
+
+// ---- Sentinel (overlays/sentinel): a primary, replicas of it, an odd number
+// (>= 3) of sentinels that monitor it under redis.master_name and know the
+// password, and redis.sentinels naming exactly those sentinels.
+// The workload and ordinal a pod DNS name <statefulset>-<i>.<headless service>[.ns...]
+// stands for, or null.
+function podByName(host) {
+  const m = /^([a-z0-9-]+)-(\d+)\.([a-z0-9-]+)(\..*)?$/.exec(host);
+  if (!m) return null;
+  const w = workloads().find((x) => x.kind === 'StatefulSet' && x.metadata.name === m[1]);
+  const svc = byKind('Service').find((x) => x.metadata.name === m[3]);
+  if (!w || !svc || w.spec.serviceName !== m[3] || svc.spec.clusterIP !== 'None' ||
+      !labelsMatch(svc.spec.selector, w.spec.template.metadata.labels) || Number(m[2]) >= (w.spec.replicas ?? 1))
+    return null;
+  return { w, ordinal: Number(m[2]), svc };
+}
+// A "$VAR", "${VAR}" or "$(VAR)" reference at the start of s: VAR, or null.
+const varRef = (s) => /^\$(?:\((\w+)\)|\{(\w+)\}|(\w+))/.exec(s || '')?.slice(1).find(Boolean) ?? null;
+function sentinelRules() {
+  const sentinels = sentinelWorkloads();
+  if (!sentinelMode()) {
+    if (process.env.VALIDATE_EXPECT_SENTINEL === '1')
+      problems.push('this overlay must set redis.sentinels and redis.master_name');
+    for (const w of sentinels) bad(w, 'runs sentinels, but redis.sentinels is not set: nobody asks them');
+    return;
+  }
+  if (sentinels.length !== 1) {
+    problems.push(`redis.sentinels is set: expected one sentinel workload, got ${sentinels.length}`);
+    return;
+  }
+  const sw = sentinels[0];
+  const n = sw.spec.replicas ?? 1;
+  if (sw.kind !== 'StatefulSet') bad(sw, 'sentinels must be a StatefulSet (stable names for redis.sentinels)');
+  if (!(n >= 3 && n % 2 === 1)) bad(sw, `${n} sentinel(s): at least three, an odd number (a majority must survive one loss)`);
+  // redis.sentinels: each sentinel pod by its name in the headless Service.
+  const svc = byKind('Service').find((x) => x.metadata.name === sw.spec.serviceName &&
+    labelsMatch(x.spec.selector, sw.spec.template.metadata.labels));
+  const sp = svc && (svc.spec.ports || []).find((p) => containerPort(sw, p.targetPort ?? p.port)?.containerPort === 26379);
+  if (!svc || svc.spec.clusterIP !== 'None' || !sp) {
+    bad(sw, `serviceName ${sw.spec.serviceName}: needs a headless Service selecting the sentinels with port 26379`);
+    return;
+  }
+  const want = [...Array(n).keys()].map((i) => `${sw.metadata.name}-${i}.${svc.metadata.name}:${sp.port}`).sort();
+  const masterNames = new Set();
+  for (const w of STAGE_WORKLOADS.map(workload).filter(Boolean))
+    for (const c of containers(w)) {
+      const got = sentinelList(w, c).map((a) => a.replace(/^([^.:]+\.[^.:]+)\.[^:]*/, '$1')).sort();
+      if (got.join(' ') !== want.join(' '))
+        bad(w, `container ${c.name}: redis.sentinels [${got.join(', ')}] is not the sentinels of Service ${svc.metadata.name} [${want.join(', ')}]`);
+      const mn = setting(w, c, 'redis.master_name');
+      if (!mn) bad(w, `container ${c.name}: redis.sentinels without redis.master_name`);
+      else masterNames.add(String(mn));
+    }
+  if (masterNames.size !== 1) bad(sw, `frontends and workers disagree on redis.master_name (${[...masterNames].join(', ')})`);
+  const master = [...masterNames][0];
+  // The sentinel's configuration: a file of a mounted ConfigMap.
+  const keys = redisPasswordKeys();
+  for (const c of containers(sw).filter(isSentinel)) {
+    const where = `container ${c.name}`;
+    const cmd = [...(c.command || []), ...(c.args || [])].join(' ');
+    const confs = (c.volumeMounts || []).flatMap((m) => {
+      const v = (sw.spec.template.spec.volumes || []).find((x) => x.name === m.name);
+      const cm = v?.configMap && byKind('ConfigMap').find((x) => x.metadata.name === v.configMap.name);
+      return Object.entries(cm?.data || {}).filter(([k]) => cmd.includes(`${m.mountPath.replace(/\/+$/, '')}/${k}`))
+        .map(([, text]) => text);
+    });
+    if (confs.length !== 1) {
+      bad(sw, `${where}: the sentinel's configuration must be one file of a mounted ConfigMap (found ${confs.length})`);
+      continue;
+    }
+    const lines = confs[0].split('\n').map((l) => l.trim().split(/\s+/)).filter((l) => l[0] && !l[0].startsWith('#'));
+    const monitors = lines.filter((l) => l[0] === 'sentinel' && l[1] === 'monitor');
+    if (monitors.length !== 1 || monitors[0][2] !== master) {
+      bad(sw, `${where}: needs one 'sentinel monitor ${master} <primary> 6379 <quorum>' (redis.master_name), got ${monitors.map((l) => l[2]).join(', ') || 'none'}`);
+      continue;
+    }
+    const [, , , host, port, quorum] = monitors[0];
+    if (!(Number(quorum) > n / 2 && Number(quorum) <= n))
+      bad(sw, `${where}: quorum ${quorum} of ${n} sentinels: must be a majority`);
+    if (!/^[\d.]+$/.test(host) && !lines.some((l) => l[0] === 'sentinel' && l[1] === 'resolve-hostnames' && l[2] === 'yes'))
+      bad(sw, `${where}: monitors host name ${host} without 'sentinel resolve-hostnames yes'`);
+    const primary = podByName(host);
+    if (!primary || !containers(primary.w).some(isRedis) || Number(port) !== 6379 ||
+        containers(primary.w).some((x) => argOf(x, '--replicaof') !== undefined))
+      bad(sw, `${where}: monitors ${host}:${port}, not the pod of a Redis primary (StatefulSet + headless Service, no --replicaof)`);
+    if (lines.some((l) => l[1] === 'auth-pass'))
+      bad(sw, `${where}: a password in the ConfigMap: add 'sentinel auth-pass' at start from the Secret`);
+    // `sentinel auth-pass <name> $VAR` written at start, VAR from Redis' Secret key.
+    const ap = new RegExp(`sentinel auth-pass ${master} (\\S+)`).exec(cmd);
+    const v = ap && varRef(ap[1].replace(/^["']/, ''));
+    const key = v && secretKey(envVar(c, v));
+    if (!key || !keys.has(key))
+      bad(sw, `${where}: no 'sentinel auth-pass ${master} $VAR' with VAR from Redis' Secret key (${[...keys].join(', ')}); got ${ap ? ap[1] + ' (' + (key || 'no secretKeyRef') + ')' : 'none'}`);
+    // The replicas: every other Redis replicates the monitored primary, with the password.
+    const redis = redisWorkloads();
+    const replicas = redis.filter((w) => primary && w !== primary.w);
+    if (primary && replicas.length === 0) bad(sw, 'no Redis replica: the sentinels would have nothing to promote');
+    for (const w of redis)
+      for (const rc of containers(w).filter(isRedis)) {
+        const mv = varRef(argOf(rc, '--masterauth'));
+        if (!mv || !keys.has(secretKey(envVar(rc, mv))))
+          bad(w, `container ${rc.name}: no --masterauth $(VAR) from Redis' Secret key (a replica, or a primary after a failover, authenticates to its primary)`);
+      }
+    for (const w of replicas)
+      for (const rc of containers(w).filter(isRedis)) {
+        const a = rc.args || [];
+        const i = a.indexOf('--replicaof');
+        const [h, p] = i >= 0 ? (a[i + 2] !== undefined && !String(a[i + 2]).startsWith('--') ? [a[i + 1], a[i + 2]] : String(a[i + 1]).split(/\s+/)) : [];
+        const to = h && podByName(h);
+        if (!to || to.w !== primary.w || to.ordinal !== primary.ordinal || Number(p) !== 6379)
+          bad(w, `container ${rc.name}: --replicaof ${h ?? '(none)'} ${p ?? ''} is not the primary the sentinels monitor (${host} 6379)`);
+      }
   }
 }
 
@@ -448,6 +599,7 @@ serviceRules();
 publicUrlRules();
 dataVolumeRules();
 policyRules();
+sentinelRules();
 memoryRules();
 tlsProbeRules();
 const kinds = docs.map((d) => d.kind).join(' ');

@@ -75,7 +75,9 @@ for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
   fi
   expect_tls=0
   case $name in deploy/k8s/overlays/tls*) expect_tls=1 ;; esac
-  if VALIDATE_EXPECT_TLS=$expect_tls node "$js/validate.mjs" <"$rendered"; then
+  expect_sentinel=0
+  case $name in deploy/k8s/overlays/sentinel*) expect_sentinel=1 ;; esac
+  if VALIDATE_EXPECT_TLS=$expect_tls VALIDATE_EXPECT_SENTINEL=$expect_sentinel node "$js/validate.mjs" <"$rendered"; then
     echo "ok   $name"
   else
     echo "FAIL $name"
@@ -205,6 +207,79 @@ if kubectl kustomize "$root/deploy/k8s/overlays/tls" >"$rendered_tls" 2>/dev/nul
   src=$rendered expect_tls=0
 else
   echo "FAIL deploy/k8s/overlays/tls does not render"
+  fails=$((fails + 1))
+fi
+
+# The Sentinel overlay, and edits of it.
+rendered_sen=$(mktemp)
+trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_tls" "$rendered_sen" "$js"' EXIT
+if kubectl kustomize "$root/deploy/k8s/overlays/sentinel" >"$rendered_sen" 2>/dev/null; then
+  # Its ConfigMap replaces the base's stage.yaml whole: the rest must stay the base's.
+  base_conf=$(node "$js/mutate.mjs" ConfigMap/stage-config \
+    'process.stdout.write(JSON.stringify({...yaml.load(d.data["stage.yaml"]), redis: null})); process.exit(0)' <"$rendered")
+  sen_conf=$(node "$js/mutate.mjs" ConfigMap/stage-config \
+    'process.stdout.write(JSON.stringify({...yaml.load(d.data["stage.yaml"]), redis: null})); process.exit(0)' <"$rendered_sen")
+  if [ "$base_conf" = "$sen_conf" ] && [ -n "$base_conf" ]; then
+    echo "ok   deploy/k8s/overlays/sentinel: stage.yaml is the base's but for redis:"
+  else
+    echo "FAIL deploy/k8s/overlays/sentinel: stage.yaml differs from the base's outside redis: ($sen_conf vs $base_conf)"
+    fails=$((fails + 1))
+  fi
+  src=$rendered_sen expect_tls=0
+  export VALIDATE_EXPECT_SENTINEL=1
+  cm=ConfigMap/stage-config ss=StatefulSet/stage-redis-sentinel scm=ConfigMap/stage-redis-sentinel
+  rep=StatefulSet/stage-redis-replica c='d.spec.template.spec.containers[0]'
+  expect_reject_js "two sentinels" $ss 'd.spec.replicas = 2'
+  expect_reject_js "four sentinels (an even number)" $ss 'd.spec.replicas = 4'
+  expect_reject_js "a sentinel list missing one" $cm \
+    'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *- stage-redis-sentinel-2\..*\n/m, "")'
+  expect_reject_js "a sentinel list on the wrong port" $cm \
+    'd.data["stage.yaml"] = d.data["stage.yaml"].replaceAll(":26379", ":6379")'
+  expect_reject_js "the overlay without redis.sentinels" $cm \
+    'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *sentinels:\n( *- .*\n)+/m, "").replace(/^ *master_name:.*\n/m, "")'
+  expect_reject_js "a master_name the sentinels do not monitor" $cm \
+    'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/master_name: .*/, "master_name: mymaster")'
+  expect_reject_js "sentinels monitoring the replica" $scm \
+    'd.data["sentinel.conf"] = d.data["sentinel.conf"].replace("stage-redis-0.stage-redis", "stage-redis-replica-0.stage-redis-replica")'
+  # shellcheck disable=SC2016 # the regular expression's $1, not the shell's
+  expect_reject_js "a quorum of one" $scm \
+    'd.data["sentinel.conf"] = d.data["sentinel.conf"].replace(/(monitor stage \S+ 6379) 2/, "$1 1")'
+  expect_reject_js "sentinel auth-pass from another Secret key" $ss \
+    "$c.env[0].valueFrom.secretKeyRef.key = 'root-password'"
+  expect_reject_js "sentinels without auth-pass" $ss \
+    "$c.command[2] = $c.command[2].replace(/ *echo .*auth-pass.*\n/, '')"
+  expect_reject_js "a password in the sentinel ConfigMap" $scm \
+    'd.data["sentinel.conf"] += "sentinel auth-pass stage hunter2\n"'
+  expect_reject_js "a replica of another primary" $rep \
+    "$c.args[$c.args.indexOf('--replicaof') + 1] = 'stage-redis-replica-0.stage-redis-replica'"
+  expect_reject_js "a replica without --masterauth" $rep \
+    "$c.args.splice($c.args.indexOf('--masterauth'), 2)"
+  expect_reject_js "a primary without --masterauth" StatefulSet/stage-redis \
+    "$c.args.splice($c.args.indexOf('--masterauth'), 2)"
+  expect_reject_js "no replica" $rep \
+    'docs.splice(0, docs.length, ...docs.filter((x) => !x.metadata.name.startsWith("stage-redis-replica")));
+     for (const np of docs.filter((x) => x.kind === "NetworkPolicy")) for (const r of np.spec.ingress)
+       r.from = r.from?.filter((p) => p.podSelector.matchLabels.app !== "stage-redis-replica")'
+  expect_reject_js "sentinels that cannot reach the primary" NetworkPolicy/stage-redis \
+    'd.spec.ingress[0].from = d.spec.ingress[0].from.filter((p) => p.podSelector.matchLabels.app !== "stage-redis-sentinel")'
+  expect_reject_js "a replica the primary cannot replicate from after a failover" NetworkPolicy/stage-redis-replica \
+    'd.spec.ingress[0].from = d.spec.ingress[0].from.filter((p) => p.podSelector.matchLabels.app !== "stage-redis")'
+  expect_reject_js "workers that cannot reach the sentinels" NetworkPolicy/stage-redis-sentinel \
+    'd.spec.ingress[0].from = d.spec.ingress[0].from.filter((p) => p.podSelector.matchLabels.app !== "stage-worker")'
+  expect_reject_js "sentinels reachable from any pod" NetworkPolicy/stage-redis-sentinel 'delete d.spec.ingress[0].from'
+  expect_reject_js "sentinels open on another port" NetworkPolicy/stage-redis-sentinel \
+    'd.spec.ingress[0].ports.push({protocol: "TCP", port: 6379})'
+  expect_reject_js "sentinels reachable from other namespaces" NetworkPolicy/stage-redis-sentinel \
+    'd.spec.ingress[0].from.push({namespaceSelector: {}})'
+  expect_reject_js "sentinels no policy selects" NetworkPolicy/stage-redis-sentinel \
+    'd.spec.podSelector.matchLabels.app = "nobody"'
+  # ... also where the overlay is not expected (nobody would ask the sentinels).
+  VALIDATE_EXPECT_SENTINEL=0 expect_reject_js "sentinels without redis.sentinels" $cm \
+    'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *sentinels:\n( *- .*\n)+/m, "").replace(/^ *master_name:.*\n/m, "")'
+  unset VALIDATE_EXPECT_SENTINEL
+  src=$rendered expect_tls=0
+else
+  echo "FAIL deploy/k8s/overlays/sentinel does not render"
   fails=$((fails + 1))
 fi
 

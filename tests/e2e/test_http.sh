@@ -66,6 +66,29 @@ check_contains "worker metrics: run durations" "$wm" \
   'stage_worker_job_duration_seconds_bucket{kind="upload",le="+Inf"}'
 check_contains "worker metrics: build info" "$wm" 'stage_build_info{component="worker"'
 
+# Redis reconnects: none on a healthy stack; when Redis drops every normal
+# client connection (CLIENT KILL, as a restart or a failover would), each
+# process renews its connections and counts them, and calls work again.
+reconnects() { curl -s "http://127.0.0.1:$1/metrics" | sed -n 's/^stage_redis_reconnects_total //p'; }
+check_eq "metrics: no Redis reconnects yet (frontend)" 0 "$(reconnects "$HTTP_PORT")"
+for hp in "${WORKER_HTTP_PORTS[@]}"; do
+  check_eq "worker metrics: no Redis reconnects yet ($hp)" 0 "$(reconnects "$hp")"
+done
+killed=$(rcli CLIENT KILL TYPE normal)
+log "CLIENT KILL TYPE normal: $killed connections"
+for hp in "$HTTP_PORT" "${WORKER_HTTP_PORTS[@]}"; do
+  # A process notices at once (EOF on the socket) or at its next command:
+  # poll with a call now and then, up to 60 s.
+  for _ in $(seq 600); do
+    [ "$(reconnects "$hp")" -gt 0 ] 2>/dev/null && break
+    sleep 0.1
+  done
+  n=$(reconnects "$hp")
+  check_rc "metrics: Redis reconnects counted after CLIENT KILL (port $hp: ${n:-none})" 0 test "${n:-0}" -gt 0
+done
+printf 'y' >"$T/two"
+check_rc "an upload after the connections were killed" 0 py upload "$T/two" "@~/after-kill"
+
 # Redis gone: not ready, with the reason; still alive.
 kill -STOP "$PID_redis"
 body=$(curl -s -m 20 "$URL/readyz" || true)

@@ -85,6 +85,25 @@ left=$(find "$T/s3/$S3_BUCKET/._S3rver_uploads" -mindepth 1 -maxdepth 1 2>/dev/n
 check_eq "no unfinished multipart upload in the emulator" 0 "$left"
 check_eq "no parts left in Redis" 0 "$(rcli --scan --pattern 'st:job:*:part:*' | wc -l)"
 check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
+# The workers' backend metrics saw it: requests that worked, requests with no
+# answer while S3 was down, the retries of those, and operations that failed
+# for good (which made the job retry). Summed over the workers and, but for
+# the stored parts, over the operations (which one S3's death hits is timing).
+wsum() {
+  local hp total=0 v
+  for hp in "${WORKER_HTTP_PORTS[@]}"; do
+    v=$(curl -s "http://127.0.0.1:$hp/metrics" | awk -v re="$1" '$0 ~ re { n += $NF } END { print n + 0 }')
+    total=$((total + v))
+  done
+  echo "$total"
+}
+for series in '^stage_worker_backend_requests_total[{]backend="s3",op="put",outcome="ok"[}]' \
+  '^stage_worker_backend_requests_total[{]backend="s3",op="[a-z]+",outcome="network"[}]' \
+  '^stage_worker_backend_retries_total[{]backend="s3",' \
+  '^stage_worker_backend_errors_total[{]backend="s3",'; do
+  n=$(wsum "$series")
+  check_rc "worker metrics: $series > 0 (${n})" 0 test "$n" -gt 0
+done
 log "SUMMARY: S3 outage mid-upload: $(jget "$out" 'j["state"]' 2>/dev/null || echo ?) after $att attempts," \
   "resumed at part ${at:-none}, unfinished uploads $left"
 e2e_finish

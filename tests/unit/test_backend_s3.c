@@ -22,8 +22,10 @@
 
 #include "backend.h"
 #include "backend_s3.h"
+#include "bstats.h"
 #include "err.h"
 #include "netguard.h"
+#include "promtext.h"
 #include "sigv4.h"
 #include "storspec.h"
 
@@ -385,6 +387,22 @@ static void test_multipart_requests(void **state)
     fx_close(&f);
 }
 
+/* The value of the series `series` (name{labels}) in the worker's
+ * backend metrics, -1 if absent. */
+static double backend_metric(const char *series)
+{
+    struct promtext_buf b;
+    promtext_buf_init(&b, 1 << 16);
+    bstats_render(&b);
+    assert_false(b.full);
+    char key[256];
+    snprintf(key, sizeof(key), "\n%s ", series);
+    const char *p = strstr(b.p, key);
+    double v = p ? strtod(p + strlen(key), NULL) : -1;
+    free(b.p);
+    return v;
+}
+
 static void test_part_failure_aborts(void **state)
 {
     (void)state;
@@ -400,6 +418,9 @@ static void test_part_failure_aborts(void **state)
     assert_int_equal(count("DELETE", "/bkt/root/k?uploadId=UP-1"), 1);
     assert_int_equal(count("POST", "?uploadId="), 0); /* never completed */
     fx_close(&f);
+    /* a 403 is a client error, not retried */
+    assert_true(backend_metric("stage_worker_backend_requests_total{backend=\"s3\",op=\"put\","
+                               "outcome=\"client_error\"}") >= 1);
 }
 
 static void test_complete_200_error_fails_and_aborts(void **state)
@@ -408,6 +429,7 @@ static void test_complete_200_error_fails_and_aborts(void **state)
     struct fx f = {0};
     struct res c = {0};
     reset(M_COMPLETE_200_ERROR);
+    bstats_reset();
     fx_open(&f);
     struct backend_writer *w = feed(&f, 11);
     assert_int_equal(backend_write_commit(w, on_done, &c), 0);
@@ -415,6 +437,23 @@ static void test_complete_200_error_fails_and_aborts(void **state)
     assert_int_not_equal(c.rc, 0);
     assert_non_null(strstr(c.msg, "InternalError"));
     assert_int_equal(count("DELETE", "/bkt/root/k?uploadId=UP-1"), 1);
+    /* The metrics: an InternalError in a 200 is retried (each attempt a
+     * server_error request, all but the last a retry), then the operation
+     * fails once; the parts and the abort went through. */
+    int posts = count("POST", "?uploadId=");
+    assert_true(posts > 1);
+    assert_true(backend_metric("stage_worker_backend_requests_total{backend=\"s3\",op=\"post\","
+                               "outcome=\"server_error\"}") == posts);
+    assert_true(backend_metric("stage_worker_backend_retries_total{backend=\"s3\",op=\"post\"}") ==
+                posts - 1);
+    assert_true(backend_metric("stage_worker_backend_errors_total{backend=\"s3\",op=\"post\"}") ==
+                1);
+    assert_true(backend_metric("stage_worker_backend_requests_total{backend=\"s3\",op=\"put\","
+                               "outcome=\"ok\"}") == count("PUT", "partNumber="));
+    assert_true(backend_metric("stage_worker_backend_requests_total{backend=\"s3\",op=\"delete\","
+                               "outcome=\"ok\"}") == 1);
+    assert_true(backend_metric("stage_worker_backend_retries_total{backend=\"s3\",op=\"put\"}") ==
+                -1);
     fx_close(&f);
 }
 
