@@ -266,14 +266,20 @@ void out_print_job(bool json, const Stage__V1__Job *j)
     kv("kind", out_enum_name(&stage__v1__job_kind__descriptor, j->kind, a));
     kv("state", out_enum_name(&stage__v1__job_state__descriptor, j->state, a));
     kv("location", j->location);
-    if (j->bytes_total > 0 || j->bytes_done > 0) {
+    /* a total the job does not know (stdin, a copy) is not shown as "0 B":
+     * only what moved, and the total once it is there */
+    if (j->bytes_total > 0) {
         snprintf(line, sizeof(line), "%s / %s (%lld / %lld)", out_size(a, j->bytes_done),
                  out_size(b, j->bytes_total), (long long)j->bytes_done, (long long)j->bytes_total);
         kv("bytes", line);
+    } else if (j->bytes_done > 0) {
+        snprintf(line, sizeof(line), "%s (%lld)", out_size(a, j->bytes_done),
+                 (long long)j->bytes_done);
+        kv("bytes", line);
     }
     if (j->files_total > 0 || j->files_done > 0) {
-        snprintf(line, sizeof(line), "%lld / %lld", (long long)j->files_done,
-                 (long long)j->files_total);
+        snprintf(line, sizeof(line), j->files_total > 0 ? "%lld / %lld" : "%lld",
+                 (long long)j->files_done, (long long)j->files_total);
         kv("files", line);
     }
     kv_time("created", j->created_at);

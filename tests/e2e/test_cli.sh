@@ -119,6 +119,13 @@ check_rc "login --password-stdin" 0 env HOME="$T/nohome" bash -c \
   "printf '%s\n' \"\$1\" | \"\$2\" --server \"\$3\" login root --password-stdin" _ "$ROOT_PW" "$STAGECTL" "$SERVER"
 check_rc "... and the token works" 0 env HOME="$T/nohome" "$STAGECTL" --server "$SERVER" whoami
 
+# --- a job whose total is not known up front (stdin) shows what moved, not "/ 0 B"
+check_rc "put from stdin" 0 bash -c "head -c 300000 /dev/urandom | '$STAGECTL' --server '$SERVER' --json put - @~/p/stdin.bin"
+sid=$(jget "$OUT" 'j["job"]["id"] if "job" in j else j["id"]')
+check_rc "job get of the stdin upload" 0 ctl job get "$sid"
+check_contains "... its bytes" "$OUT" "(300000"
+check_eq "... and no unknown total shown as 0 B" "" "$(printf '%s\n' "$OUT" | grep ' / 0 B' || true)"
+
 # --- progress: nothing on a pipe, a bar with rate on a terminal
 mkrand "$W/big.bin" $((48 << 20))
 check_rc "put on a pipe" 0 ctl put "$W/big.bin" @~/p/pipe.bin
