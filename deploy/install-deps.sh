@@ -7,11 +7,13 @@ set -euo pipefail
 BUILD_PKGS=(build-essential cmake pkg-config libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
   protobuf-compiler libhiredis-dev libevent-dev libcurl4-openssl-dev libssl-dev libyaml-dev
   libpcre2-dev libxml2-dev libjansson-dev libmicrohttpd-dev redis-server redis-tools python3)
+# buildah, ca-certificates: tests/deploy/image_build.sh builds the runtime image
+# offline (vfs, FROM scratch; no daemon, no registry) with the CA bundle.
 # clang-14 + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz; the
 # runtime behind -fsanitize=fuzzer is only a Recommends of its
 # libclang-common-14-dev, and install-deps installs no Recommends).
 TEST_PKGS=(clang-format libcmocka-dev python3-grpcio python3-protobuf python3-boto3 grpc-proto tmux
-  curl openssl iproute2 clang-14 libclang-rt-14-dev)
+  curl openssl iproute2 clang-14 libclang-rt-14-dev buildah ca-certificates)
 
 pkgs=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--runtime" ] || pkgs+=("${TEST_PKGS[@]}")

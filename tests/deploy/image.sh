@@ -9,14 +9,21 @@
 #  2. the build stage installs every build package of deploy/install-deps.sh;
 #  3. the runtime stage copies the three binaries and runs as a non-root user;
 #  4. .dockerignore keeps secrets and build output out of the build context;
+#  5. the Dockerfile agrees with deploy/docker/image.conf, which the buildah
+#     image is built from (the same binaries in the same directory, uid, home,
+#     entrypoint and ports);
 # then proves check 1 fails when a runtime package is dropped from a copy of
 # the Dockerfile. Debian 12 (the image's base): the packages must match.
+# Last, tests/deploy/image_build.sh builds the image with buildah (FROM
+# scratch: the binaries and what ldd lists) and runs the binaries from it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-$root/build}
 dockerfile=$root/deploy/docker/Dockerfile
-bins=(frontend/stage-frontend worker/stage-worker cli/stagectl)
+# shellcheck source=../../deploy/docker/image.conf
+. "$root/deploy/docker/image.conf"
+read -ra bins <<<"$IMAGE_BINARIES"
 fails=0
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
@@ -209,6 +216,26 @@ else
   [ $fails -eq "$before" ] && echo "ok   image: .dockerignore keeps .state, .git, build*/ and test output out of the context"
 fi
 
+# 5. The Dockerfile's runtime stage against image.conf (what buildah.sh builds).
+before=$fails
+for b in "${bins[@]}"; do
+  echo "$last" | grep -E "^COPY --from=.* /[^ ]*/${b}( .*)? ${IMAGE_BINDIR}/?$" >/dev/null ||
+    fail "image: the runtime stage does not COPY ${b} to ${IMAGE_BINDIR}/ (deploy/docker/image.conf)"
+done
+ncopied=$(echo "$last" | awk '/^COPY --from=/ {n += NF - 3} END {print n + 0}')
+[ "$ncopied" = "${#bins[@]}" ] ||
+  fail "image: the runtime stage copies ${ncopied} files, image.conf lists ${#bins[@]} binaries"
+[ "$user" = "$IMAGE_UID" ] || fail "image: USER ${user}, image.conf's IMAGE_UID is ${IMAGE_UID}"
+echo "$last" | grep -E "useradd .*--uid ${IMAGE_UID} .*--home ${IMAGE_HOME} ${IMAGE_USER}( |$)" >/dev/null ||
+  fail "image: the runtime stage does not create ${IMAGE_USER} (uid ${IMAGE_UID}, home ${IMAGE_HOME})"
+entry=$(echo "$last" | sed -n 's/^ENTRYPOINT //p' | tail -1)
+[ "$entry" = "[\"${IMAGE_ENTRYPOINT}\"]" ] || fail "image: ENTRYPOINT ${entry}, image.conf's is [\"${IMAGE_ENTRYPOINT}\"]"
+expose=$(echo "$last" | sed -n 's/^EXPOSE //p' | tr ' ' '\n' | sed 's|/tcp$||' | sort | paste -sd' ')
+[ "$expose" = "$(echo "$IMAGE_PORTS" | tr ' ' '\n' | sort | paste -sd' ')" ] ||
+  fail "image: EXPOSE ${expose}, image.conf's ports are ${IMAGE_PORTS}"
+[ $fails -eq "$before" ] &&
+  echo "ok   image: the Dockerfile agrees with deploy/docker/image.conf (binaries in ${IMAGE_BINDIR}, uid ${IMAGE_UID}, entrypoint, ports ${IMAGE_PORTS})"
+
 # The check must notice a runtime package that is gone.
 for drop in libmicrohttpd12 libgrpc29 libhiredis0.14; do
   t=$(mktemp)
@@ -224,6 +251,11 @@ for drop in libmicrohttpd12 libgrpc29 libhiredis0.14; do
   fi
   rm -f "$t"
 done
+
+# The image itself, built with buildah, and the binaries run from it.
+if ! "$here/image_build.sh" "$build"; then
+  fail "image: tests/deploy/image_build.sh"
+fi
 
 [ $fails -eq 0 ] && echo "image: ok" || echo "image: $fails problem(s)"
 exit $((fails > 0))
