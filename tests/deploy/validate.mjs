@@ -4,7 +4,9 @@
 //  2. a strict pass for typos the schemas let through (unknown keys in pods,
 //     containers and probes);
 //  3. the project's own rules: probes, limits, non-root, grace period vs.
-//     drain time, references between objects (volumes, selectors, HPA target).
+//     drain time, references between objects (volumes, selectors, HPA target),
+//     autoscaling (HPAs and KEDA ScaledObjects: targets, bounds, metrics the
+//     processes export, the queue's stream and group, PDBs).
 // Prints one line per problem and exits 1 if there is any.
 import yaml from 'js-yaml';
 import { readFileSync } from 'node:fs';
@@ -16,10 +18,17 @@ const bad = (d, msg) => problems.push(`${d.kind}/${d.metadata?.name}: ${msg}`);
 const groupPath = (apiVersion) =>
   apiVersion.includes('/') ? apiVersion : `v1`; // core group: kubernetes-models/v1
 
+// CRDs the core models do not know: their own packages.
+const CRD_MODELS = { 'keda.sh/': '@kubernetes-models/keda/' };
+const modelPath = (apiVersion) => {
+  const crd = Object.keys(CRD_MODELS).find((g) => apiVersion.startsWith(g));
+  return crd ? `${CRD_MODELS[crd]}${apiVersion}` : `kubernetes-models/${groupPath(apiVersion)}`;
+};
+
 async function schemaCheck(d) {
   let mod;
   try {
-    mod = await import(`kubernetes-models/${groupPath(d.apiVersion)}`);
+    mod = await import(modelPath(d.apiVersion));
   } catch (e) {
     return bad(d, `unknown apiVersion ${d.apiVersion}`);
   }
@@ -315,6 +324,7 @@ function closedTo(w, rules, what, ports, peers) {
     const from = r.from || [];
     if (from.length === 0) bad(np, `${name}: an ingress rule without 'from' admits any pod to ${what}`);
     for (const peer of from) {
+      if (kedaPeer(peer) && kedaReaches().includes(name)) continue; // KEDA's operator: kedaRules
       if (peer.namespaceSelector || peer.ipBlock || !peer.podSelector)
         bad(np, `${name}: ${what} admits more than this namespace's stage pods (${JSON.stringify(peer)})`);
       else if (peer.podSelector.matchExpressions || !Object.keys(peer.podSelector.matchLabels || {}).length)
@@ -530,9 +540,8 @@ function memoryRules() {
       bad(w, `container ${c.name}: memory limit ${c.resources?.limits?.memory} < ${LIMIT_MARGIN} x --maxmemory (${mib(max)})`);
     const fe = workload('stage-frontend');
     if (!fe) continue;
-    const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef?.name === fe.metadata.name &&
-      h.spec.scaleTargetRef?.kind === fe.kind);
-    const replicas = Math.max(fe.spec.replicas ?? 1, hpa?.spec.maxReplicas ?? 0);
+    // The most any autoscaler of the frontend may scale it to.
+    const replicas = Math.max(fe.spec.replicas ?? 1, ...autoscalersOf(fe).map((a) => a.max ?? 0));
     for (const fc of containers(fe)) {
       const raw = setting(fe, fc, 'upload.max_inflight_bytes') ?? '1GiB';
       const inflight = stageSize(raw);
@@ -588,6 +597,181 @@ function tlsProbeRules() {
   }
 }
 
+// ---- Autoscaling: HPAs and KEDA ScaledObjects (KEDA makes an HPA of its own).
+// Each as {obj, targetKind, target, min, max}.
+function autoscalers() {
+  const out = [];
+  for (const h of byKind('HorizontalPodAutoscaler')) {
+    const t = h.spec?.scaleTargetRef || {};
+    out.push({ obj: h, targetKind: t.kind, target: t.name, min: h.spec?.minReplicas ?? 1, max: h.spec?.maxReplicas });
+  }
+  for (const so of byKind('ScaledObject')) {
+    const t = so.spec?.scaleTargetRef || {};
+    out.push({ obj: so, targetKind: t.kind ?? 'Deployment', target: t.name,
+      min: so.spec?.minReplicaCount ?? 0, max: so.spec?.maxReplicaCount ?? 100 }); // KEDA's defaults
+  }
+  return out;
+}
+const autoscalersOf = (w) => autoscalers().filter((a) => a.targetKind === w.kind && a.target === w.metadata.name);
+const ref = (a) => `${a.obj.kind}/${a.obj.metadata?.name}`;
+// The metric names a process exports: validate.sh reads them from its sources
+// (VALIDATE_METRICS_stage_frontend, VALIDATE_METRICS_stage_worker).
+function exportedMetrics(name) {
+  const v = process.env[`VALIDATE_METRICS_${name.replace(/-/g, '_')}`];
+  return v ? v.split(/\s+/).filter(Boolean) : null;
+}
+const DEFAULT_MAX_STREAMS = 20000; // common/config.c
+
+function autoscalerRules() {
+  for (const a of autoscalers()) {
+    const d = a.obj;
+    const w = workloads().find((x) => x.kind === a.targetKind && x.metadata.name === a.target);
+    if (d.kind === 'ScaledObject' && !w) bad(d, `scale target ${a.targetKind}/${a.target} is not in the manifests`);
+    if (!(Number.isInteger(a.max) && a.max >= 1)) bad(d, `max replicas ${a.max}: must be a positive integer`);
+    if (!(a.min >= 1)) bad(d, `min replicas ${a.min}: keep at least one pod (jobs and streams in flight, the PDB)`);
+    if (a.min > a.max) bad(d, `min replicas ${a.min} > max replicas ${a.max}`);
+    if (!w) continue;
+    const others = autoscalersOf(w).filter((x) => x.obj !== d);
+    if (others.length)
+      bad(d, `${w.kind}/${w.metadata.name} is also scaled by ${others.map(ref).join(', ')}: two autoscalers on one workload fight`);
+    // A budget that keeps pods through node drains, and that a drain can meet.
+    const pdbs = byKind('PodDisruptionBudget').filter((p) =>
+      labelsMatch(p.spec.selector?.matchLabels, w.spec.template?.metadata?.labels));
+    if (!pdbs.length) bad(w, `autoscaled by ${ref(a)}, but no PodDisruptionBudget keeps its pods through node drains`);
+    for (const p of pdbs) {
+      const m = p.spec.minAvailable;
+      if (typeof m === 'number' && m >= a.min)
+        bad(p, `minAvailable ${m} >= ${ref(a)}'s min replicas ${a.min}: a node drain could never evict one`);
+    }
+    if (d.kind !== 'HorizontalPodAutoscaler') continue;
+    // Pods and Object metrics: names the process exports (a metrics adapter
+    // serves them under the same name).
+    const exported = exportedMetrics(w.metadata.name);
+    for (const m of d.spec.metrics || []) {
+      const pm = m.type === 'Pods' ? m.pods : m.type === 'Object' ? m.object : null;
+      if (!pm) continue;
+      const name = pm.metric?.name;
+      if (!exported) bad(d, `${m.type} metric ${name}: the metric names of ${w.metadata.name} are unknown (validate.sh sets VALIDATE_METRICS_*)`);
+      else if (!exported.includes(name))
+        bad(d, `${m.type} metric ${name}: ${w.metadata.name} exports no such metric (it has ${exported.join(', ')})`);
+      if (name === 'stage_frontend_streams') {
+        const raw = pm.target?.averageValue ?? pm.target?.value;
+        const target = quantity(raw);
+        for (const c of containers(w)) {
+          const max = Number(setting(w, c, 'server.max_streams') ?? DEFAULT_MAX_STREAMS);
+          if (!(target > 0 && target < max))
+            bad(d, `target ${raw} open streams per pod: must be above 0 and below server.max_streams ${max} (readiness turns NOT_SERVING there, before the HPA would act)`);
+        }
+      }
+    }
+  }
+}
+
+// ---- KEDA (overlays/keda*): the workers scale on the job queue.
+const KEDA_REDIS = ['redis-streams', 'redis-sentinel-streams'];
+const kedaTriggers = () => byKind('ScaledObject').flatMap((so) =>
+  (so.spec?.triggers || []).filter((t) => KEDA_REDIS.includes(t.type)));
+// A NetworkPolicy peer that is KEDA's operator: pods app=keda-operator of one
+// namespace named by kubernetes.io/metadata.name, nothing wider.
+const kedaPeer = (peer) => !peer.ipBlock && !peer.namespaceSelector?.matchExpressions &&
+  !peer.podSelector?.matchExpressions &&
+  Object.keys(peer.namespaceSelector?.matchLabels || {}).join() === 'kubernetes.io/metadata.name' &&
+  Object.keys(peer.podSelector?.matchLabels || {}).join() === 'app' &&
+  peer.podSelector.matchLabels.app === 'keda-operator';
+// What KEDA's operator connects to: Redis, and with sentinels, the sentinels
+// and every Redis (the primary after a failover).
+const kedaReaches = () => (kedaTriggers().length
+  ? [...redisWorkloads(), ...(sentinelMode() ? sentinelWorkloads() : [])].map((w) => w.metadata.name) : []);
+
+function kedaRules() {
+  const sos = byKind('ScaledObject');
+  if (process.env.VALIDATE_EXPECT_KEDA === '1' && !sos.some((so) => so.spec?.scaleTargetRef?.name === 'stage-worker'))
+    problems.push('this overlay must scale the workers with a KEDA ScaledObject');
+  const stream = process.env.VALIDATE_QUEUE_STREAM;
+  const group = process.env.VALIDATE_QUEUE_GROUP;
+  const keys = redisPasswordKeys();
+  for (const so of sos) {
+    const w = workload(so.spec?.scaleTargetRef?.name);
+    if (!w) continue; // autoscalerRules
+    const trig = (so.spec.triggers || []).filter((t) => KEDA_REDIS.includes(t.type));
+    if (w.metadata.name !== 'stage-worker') {
+      if (trig.length) bad(so, `${w.metadata.name} does not consume the job queue: only stage-worker scales on it`);
+      continue;
+    }
+    if (!trig.length) bad(so, 'no redis-streams or redis-sentinel-streams trigger on the job queue');
+    const ns = so.metadata.namespace;
+    // host.<ns>.svc[.cluster.local] -> host, else null
+    const inNs = (host) => new RegExp(`^([a-z0-9.-]+?)\\.${ns}\\.svc(\\.cluster\\.local)?$`).exec(host || '')?.[1] ?? null;
+    for (const t of trig) {
+      const where = `trigger ${t.type}`;
+      const m = t.metadata || {};
+      if (!stream || !group) problems.push('VALIDATE_QUEUE_STREAM and VALIDATE_QUEUE_GROUP are not set (validate.sh reads common/keys.h)');
+      else {
+        if (m.stream !== stream) bad(so, `${where}: stream '${m.stream}', the workers read '${stream}' (KEY_QUEUE, common/keys.h)`);
+        if (m.consumerGroup !== group)
+          bad(so, `${where}: consumerGroup '${m.consumerGroup}', the workers' group is '${group}' (KEY_QUEUE_GROUP, common/keys.h)`);
+      }
+      const modes = ['pendingEntriesCount', 'streamLength', 'lagCount'].filter((k) => m[k] !== undefined);
+      if (modes.length !== 1) bad(so, `${where}: needs exactly one of pendingEntriesCount, streamLength, lagCount (got ${modes.join(', ') || 'none'})`);
+      for (const k of modes) if (!/^[1-9]\d*$/.test(String(m[k]))) bad(so, `${where}: ${k} '${m[k]}' must be a positive integer`);
+      if (m.enableTLS === 'true') bad(so, `${where}: enableTLS, but Redis here speaks plaintext`);
+      if (!ns) {
+        bad(so, `${where}: no metadata.namespace: KEDA's operator resolves Redis' address in its own namespace, so the address must name this one (overlays/keda sets namespace: stage)`);
+        continue;
+      }
+      for (const c of containers(w)) {
+        const conc = Number(setting(w, c, 'worker.concurrency') ?? 8);
+        if (m.pendingEntriesCount !== undefined && Number(m.pendingEntriesCount) >= conc)
+          bad(so, `${where}: pendingEntriesCount ${m.pendingEntriesCount} >= worker.concurrency ${conc}: a worker holds no more pending entries than it has slots, so this never scales up`);
+        if (sentinelMode()) {
+          if (t.type !== 'redis-sentinel-streams') {
+            bad(so, `${where}: the workers follow the sentinels (redis.sentinels): a failover would leave this trigger on a replica; use redis-sentinel-streams`);
+            continue;
+          }
+          const want = sentinelList(w, c).map((a) => a.replace(/^([^.:]+\.[^.:]+)[^:]*:/, '$1:')).sort();
+          const got = String(m.addresses || '').split(',').map((a) => a.trim()).filter(Boolean).map((a) => {
+            const [h, p] = a.split(':');
+            return inNs(h) ? `${inNs(h)}:${p ?? 26379}` : `${a} (not <pod>.<service>.${ns}.svc)`;
+          }).sort();
+          if (got.join(' ') !== want.join(' '))
+            bad(so, `${where}: addresses [${got.join(', ')}] are not the workers' redis.sentinels [${want.join(', ')}] in namespace ${ns}`);
+          const mn = setting(w, c, 'redis.master_name');
+          if (m.sentinelMaster !== String(mn)) bad(so, `${where}: sentinelMaster '${m.sentinelMaster}', redis.master_name is '${mn}'`);
+        } else {
+          if (t.type !== 'redis-streams') {
+            bad(so, `${where}: the workers use one Redis (redis.url): use redis-streams`);
+            continue;
+          }
+          let u;
+          try { u = new URL(setting(w, c, 'redis.url') || 'redis://127.0.0.1:6379'); } catch { continue; }
+          const addr = m.address ?? `${m.host}:${m.port}`;
+          const [h, p] = addr.split(':');
+          const svc = u.hostname.split('.')[0];
+          if (inNs(h) !== svc || Number(p) !== Number(u.port || 6379))
+            bad(so, `${where}: address ${addr} is not the workers' Redis (redis.url ${u.host}): ${svc}.${ns}.svc:${u.port || 6379}`);
+        }
+      }
+      // Redis' password, from its Secret key through a TriggerAuthentication.
+      const auth = t.authenticationRef;
+      const ta = auth && byKind('TriggerAuthentication').find((x) => x.metadata.name === auth.name &&
+        (auth.kind ?? 'TriggerAuthentication') === 'TriggerAuthentication');
+      const pw = (ta?.spec?.secretTargetRef || []).find((r) => r.parameter === 'password');
+      if (!auth) bad(so, `${where}: no authenticationRef: Redis requires a password`);
+      else if (!ta) bad(so, `${where}: TriggerAuthentication ${auth.name} is not in the manifests`);
+      else if (!pw || !keys.has(`${pw.name}/${pw.key}`))
+        bad(ta, `parameter password must come from Redis' Secret key (${[...keys].join(', ')}), got ${pw ? `${pw.name}/${pw.key}` : 'none'}`);
+    }
+  }
+  // KEDA's operator runs in its own namespace: the policies must let it reach what it asks.
+  for (const name of kedaReaches()) {
+    const tw = workload(name);
+    const port = containers(tw).some(isSentinel) ? 26379 : 6379;
+    const ok = byKind('NetworkPolicy').filter((np) => selects(np, tw) && ingressOn(np)).some((np) =>
+      (np.spec.ingress || []).some((r) => (r.from || []).some(kedaPeer) && (r.ports || []).some((p) => p.port === port)));
+    if (!ok) bad(tw, `NetworkPolicy: KEDA's operator (pods app=keda-operator of its namespace) cannot reach ${name} on ${port}`);
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
@@ -602,6 +786,8 @@ policyRules();
 sentinelRules();
 memoryRules();
 tlsProbeRules();
+autoscalerRules();
+kedaRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

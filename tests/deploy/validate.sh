@@ -24,7 +24,26 @@ mkdir -p "$cache"
 if [ ! -d "$cache/node_modules/kubernetes-models" ] || [ ! -d "$cache/node_modules/js-yaml" ]; then
   echo "validate: npm install kubernetes-models@5.1.0 js-yaml@4 into $cache"
   [ -f "$cache/package.json" ] || echo '{"private":true}' >"$cache/package.json"
-  (cd "$cache" && npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4)
+  (cd "$cache" && timeout 300 npm install --no-audit --no-fund --silent kubernetes-models@5.1.0 js-yaml@4)
+fi
+# KEDA's CRDs (overlays/keda*): 0.4.2 runs on Node 20 (2.0.0 wants Node 22).
+if [ ! -d "$cache/node_modules/@kubernetes-models/keda" ]; then
+  echo "validate: npm install @kubernetes-models/keda@0.4.2 into $cache"
+  (cd "$cache" && timeout 300 npm install --no-audit --no-fund --silent @kubernetes-models/keda@0.4.2)
+fi
+# What the rules compare the manifests with, from the sources: the job
+# queue's stream and consumer group (the KEDA trigger), the metric names each
+# process exports (the HPAs' Pods metrics).
+key_h=$root/common/keys.h
+VALIDATE_QUEUE_STREAM=$(sed -n 's/^#define KEY_QUEUE  *"\([^"]*\)".*/\1/p' "$key_h")
+VALIDATE_QUEUE_GROUP=$(sed -n 's/^#define KEY_QUEUE_GROUP  *"\([^"]*\)".*/\1/p' "$key_h")
+VALIDATE_METRICS_stage_frontend=$(grep -oh '"stage_[a-z0-9_]*"' "$root"/frontend/*.c | tr -d '"' | sort -u | tr '\n' ' ')
+VALIDATE_METRICS_stage_worker=$(grep -oh '"stage_[a-z0-9_]*"' "$root"/worker/*.c | tr -d '"' | sort -u | tr '\n' ' ')
+export VALIDATE_QUEUE_STREAM VALIDATE_QUEUE_GROUP VALIDATE_METRICS_stage_frontend VALIDATE_METRICS_stage_worker
+if [ -z "$VALIDATE_QUEUE_STREAM" ] || [ -z "$VALIDATE_QUEUE_GROUP" ] ||
+  ! echo " $VALIDATE_METRICS_stage_frontend " | grep -q " stage_frontend_streams "; then
+  echo "FAIL validate: cannot read the queue's names from $key_h or the frontend's metric names from frontend/*.c"
+  exit 1
 fi
 # ESM resolves packages next to the script, not through NODE_PATH: the scripts
 # run from a directory of this run beside a link to the cached node_modules (a
@@ -62,7 +81,7 @@ check_config() {
   fi
 }
 
-fails=0
+fails=0 rendered_ok=0 rejected=0
 rendered=$(mktemp)
 trap 'rm -rf "$rendered" "$rendered.mut" "$js"' EXIT
 for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
@@ -76,9 +95,13 @@ for dir in "$root"/deploy/k8s/base "$root"/deploy/k8s/overlays/*/; do
   expect_tls=0
   case $name in deploy/k8s/overlays/tls*) expect_tls=1 ;; esac
   expect_sentinel=0
-  case $name in deploy/k8s/overlays/sentinel*) expect_sentinel=1 ;; esac
-  if VALIDATE_EXPECT_TLS=$expect_tls VALIDATE_EXPECT_SENTINEL=$expect_sentinel node "$js/validate.mjs" <"$rendered"; then
+  case $name in deploy/k8s/overlays/sentinel* | deploy/k8s/overlays/*-sentinel) expect_sentinel=1 ;; esac
+  expect_keda=0
+  case $name in deploy/k8s/overlays/keda*) expect_keda=1 ;; esac
+  if VALIDATE_EXPECT_TLS=$expect_tls VALIDATE_EXPECT_SENTINEL=$expect_sentinel VALIDATE_EXPECT_KEDA=$expect_keda \
+    node "$js/validate.mjs" <"$rendered"; then
     echo "ok   $name"
+    rendered_ok=$((rendered_ok + 1))
   else
     echo "FAIL $name"
     fails=$((fails + 1))
@@ -96,6 +119,7 @@ expect_reject() {
     fails=$((fails + 1))
   else
     echo "ok   rejects $what: $(echo "$out" | head -1 | sed 's/^ *//')"
+    rejected=$((rejected + 1))
   fi
 }
 expect_reject "replicas as a string" 's/replicas: 2/replicas: "two"/'
@@ -122,6 +146,7 @@ expect_reject_js() {
     fails=$((fails + 1))
   else
     echo "ok   rejects $what: $(echo "$out" | head -1 | sed 's/^ *//')"
+    rejected=$((rejected + 1))
   fi
   rm -f "$rendered.mut"
 }
@@ -140,6 +165,7 @@ node "$js/mutate.mjs" ConfigMap/stage-config \
 out=$(check_config "a misspelled ConfigMap key" "$rendered.mut" 2>&1)
 fails=$saved
 if echo "$out" | grep -q "^FAIL .*unknown key"; then
+  rejected=$((rejected + 1))
   echo "ok   rejects a misspelled ConfigMap key: $(echo "$out" | grep -m1 '^FAIL' | sed 's/^FAIL [^:]*: //')"
 else
   echo "FAIL --check-config accepted a misspelled ConfigMap key: $out"
@@ -169,7 +195,7 @@ expect_reject_js "the default upload.max_inflight_bytes (1GiB per frontend)" Con
   'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/^ *max_inflight_bytes:.*$/m, "")'
 expect_reject_js "no limit on uploads in flight" ConfigMap/stage-config \
   'd.data["stage.yaml"] = d.data["stage.yaml"].replace(/max_inflight_bytes:.*/, "max_inflight_bytes: 0")'
-expect_reject_js "more frontends than Redis holds uploads for" Deployment/stage-frontend 'd.spec.replicas = 3'
+expect_reject_js "more frontends than Redis holds uploads for" Deployment/stage-frontend 'd.spec.replicas = 5'
 expect_reject_js "a frontend HPA beyond Redis' memory" Deployment/stage-frontend \
   'docs.push({apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: {name: "fe"},
     spec: {scaleTargetRef: {apiVersion: "apps/v1", kind: "Deployment", name: "stage-frontend"},
@@ -186,9 +212,101 @@ expect_reject_js "an HTTPS probe without TLS" Deployment/stage-worker \
 expect_reject_js "a liveness probe on /readyz" Deployment/stage-worker \
   'd.spec.template.spec.containers[0].livenessProbe.httpGet.path = "/readyz"'
 
+# Autoscaling: the frontend's HPA (CPU and open streams) and the PDBs.
+hfe=HorizontalPodAutoscaler/stage-frontend
+expect_reject_js "an HPA on a missing Deployment" $hfe 'd.spec.scaleTargetRef.name = "stage-frontnd"'
+expect_reject_js "an HPA with minReplicas > maxReplicas" $hfe 'd.spec.minReplicas = 5'
+expect_reject_js "an HPA scaling the frontends to zero" $hfe 'd.spec.minReplicas = 0'
+expect_reject_js "an HPA on a metric the frontend does not export" $hfe \
+  'd.spec.metrics.find((m) => m.type === "Pods").pods.metric.name = "stage_frontend_open_streams"'
+expect_reject_js "an HPA on a worker metric for the frontend" $hfe \
+  'd.spec.metrics.find((m) => m.type === "Pods").pods.metric.name = "stage_worker_running_jobs"'
+expect_reject_js "an open-streams target at server.max_streams" $hfe \
+  'd.spec.metrics.find((m) => m.type === "Pods").pods.target.averageValue = "20000"'
+expect_reject_js "two HPAs on the frontend" $hfe \
+  'docs.push({...JSON.parse(JSON.stringify(d)), metadata: {name: "stage-frontend-2"}})'
+expect_reject_js "an autoscaled frontend without a PDB" PodDisruptionBudget/stage-frontend 'docs.splice(docs.indexOf(d), 1)'
+expect_reject_js "a frontend PDB no node drain can meet" PodDisruptionBudget/stage-frontend 'd.spec.minAvailable = 2'
+expect_reject_js "a worker HPA with minReplicas > maxReplicas" HorizontalPodAutoscaler/stage-worker 'd.spec.minReplicas = 11'
+# The KEDA peer is admitted only where a ScaledObject needs it.
+expect_reject_js "KEDA's operator admitted to Redis without KEDA" NetworkPolicy/stage-redis \
+  'd.spec.ingress[0].from.push({namespaceSelector: {matchLabels: {"kubernetes.io/metadata.name": "keda"}},
+    podSelector: {matchLabels: {app: "keda-operator"}}})'
+
+# The KEDA overlays (workers on the queue), and edits of them.
+rendered_keda=$(mktemp)
+rendered_kedas=$(mktemp)
+trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_keda" "$rendered_kedas" "$js"' EXIT
+if kubectl kustomize "$root/deploy/k8s/overlays/keda" >"$rendered_keda" 2>/dev/null; then
+  src=$rendered_keda expect_tls=0
+  export VALIDATE_EXPECT_KEDA=1
+  so=ScaledObject/stage-worker t='d.spec.triggers[0]'
+  expect_reject_js "a ScaledObject on a missing Deployment" $so 'd.spec.scaleTargetRef.name = "stage-wrker"'
+  expect_reject_js "a ScaledObject on the frontends" $so 'd.spec.scaleTargetRef.name = "stage-frontend"'
+  expect_reject_js "a ScaledObject with min > max" $so 'd.spec.minReplicaCount = 11'
+  expect_reject_js "a ScaledObject scaling the workers to zero" $so 'd.spec.minReplicaCount = 0'
+  expect_reject_js "a ScaledObject with replicas as a string" $so 'd.spec.maxReplicaCount = "ten"'
+  expect_reject_js "a trigger on another stream" $so "$t.metadata.stream = 'st:queue'"
+  expect_reject_js "a trigger on another consumer group" $so "$t.metadata.consumerGroup = 'worker'"
+  expect_reject_js "a trigger on pendingEntriesCount >= worker.concurrency" $so \
+    "delete $t.metadata.streamLength; $t.metadata.pendingEntriesCount = '8'"
+  expect_reject_js "a trigger with two scaling modes" $so "$t.metadata.lagCount = '5'"
+  expect_reject_js "a trigger without a scaling mode" $so "delete $t.metadata.streamLength"
+  expect_reject_js "a trigger on Redis' short name (KEDA's namespace)" $so "$t.metadata.address = 'stage-redis:6379'"
+  expect_reject_js "a trigger on another namespace's Redis" $so \
+    "$t.metadata.address = 'stage-redis.default.svc.cluster.local:6379'"
+  expect_reject_js "a trigger on the wrong Redis port" $so "$t.metadata.address = $t.metadata.address.replace(':6379', ':6380')"
+  expect_reject_js "a ScaledObject without a namespace" $so 'delete d.metadata.namespace'
+  expect_reject_js "a trigger without authenticationRef" $so "delete $t.authenticationRef"
+  expect_reject_js "a trigger with a missing TriggerAuthentication" $so "$t.authenticationRef.name = 'stage-rdis'"
+  expect_reject_js "KEDA's password from another Secret key" TriggerAuthentication/stage-redis \
+    'd.spec.secretTargetRef[0].key = "root-password"'
+  expect_reject_js "a trigger of the sentinel kind without sentinels" $so "$t.type = 'redis-sentinel-streams'"
+  expect_reject_js "the base's worker HPA kept beside KEDA" $so \
+    'docs.push({apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: {name: "stage-worker", namespace: "stage"},
+      spec: {scaleTargetRef: {apiVersion: "apps/v1", kind: "Deployment", name: "stage-worker"}, minReplicas: 2, maxReplicas: 10,
+        metrics: [{type: "Resource", resource: {name: "cpu", target: {type: "Utilization", averageUtilization: 70}}}]}})'
+  expect_reject_js "KEDA without the workers' PDB" PodDisruptionBudget/stage-worker 'docs.splice(docs.indexOf(d), 1)'
+  expect_reject_js "Redis closed to KEDA's operator" NetworkPolicy/stage-redis-keda 'docs.splice(docs.indexOf(d), 1)'
+  expect_reject_js "KEDA's operator peer from every namespace" NetworkPolicy/stage-redis-keda \
+    'd.spec.ingress[0].from[0].namespaceSelector = {}'
+  expect_reject_js "KEDA's operator peer as any pod of its namespace" NetworkPolicy/stage-redis-keda \
+    'delete d.spec.ingress[0].from[0].podSelector'
+  expect_reject_js "KEDA's operator admitted on every port" NetworkPolicy/stage-redis-keda 'delete d.spec.ingress[0].ports'
+  expect_reject_js "the keda overlay without its ScaledObject" $so \
+    'docs.splice(docs.indexOf(d), 1); docs.splice(docs.findIndex((x) => x.metadata.name === "stage-redis-keda"), 1)'
+  src=$rendered
+  unset VALIDATE_EXPECT_KEDA
+else
+  echo "FAIL deploy/k8s/overlays/keda does not render"
+  fails=$((fails + 1))
+fi
+if kubectl kustomize "$root/deploy/k8s/overlays/keda-sentinel" >"$rendered_kedas" 2>/dev/null; then
+  src=$rendered_kedas expect_tls=0
+  export VALIDATE_EXPECT_KEDA=1 VALIDATE_EXPECT_SENTINEL=1
+  so=ScaledObject/stage-worker t='d.spec.triggers[0]'
+  expect_reject_js "a redis-streams trigger with sentinels" $so \
+    "$t.type = 'redis-streams'; $t.metadata.address = 'stage-redis.stage.svc.cluster.local:6379'"
+  expect_reject_js "sentinel addresses missing one" $so \
+    "$t.metadata.addresses = $t.metadata.addresses.split(',').slice(0, 2).join(',')"
+  expect_reject_js "sentinel addresses on the Redis port" $so "$t.metadata.addresses = $t.metadata.addresses.replaceAll(':26379', ':6379')"
+  expect_reject_js "a sentinelMaster the sentinels do not monitor" $so "$t.metadata.sentinelMaster = 'mymaster'"
+  expect_reject_js "a sentinel trigger on another stream" $so "$t.metadata.stream = 'st:jobs'"
+  expect_reject_js "the sentinels closed to KEDA's operator" NetworkPolicy/stage-redis-sentinel-keda 'docs.splice(docs.indexOf(d), 1)'
+  expect_reject_js "the replica closed to KEDA's operator (the primary after a failover)" NetworkPolicy/stage-redis-replica-keda \
+    'docs.splice(docs.indexOf(d), 1)'
+  expect_reject_js "KEDA's operator admitted to the sentinels on 6379" NetworkPolicy/stage-redis-sentinel-keda \
+    'd.spec.ingress[0].ports[0].port = 6379'
+  src=$rendered
+  unset VALIDATE_EXPECT_KEDA VALIDATE_EXPECT_SENTINEL
+else
+  echo "FAIL deploy/k8s/overlays/keda-sentinel does not render"
+  fails=$((fails + 1))
+fi
+
 # The TLS overlay, and edits of it.
 rendered_tls=$(mktemp)
-trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_tls" "$js"' EXIT
+trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_keda" "$rendered_kedas" "$rendered_tls" "$js"' EXIT
 if kubectl kustomize "$root/deploy/k8s/overlays/tls" >"$rendered_tls" 2>/dev/null; then
   src=$rendered_tls expect_tls=1
   fe=Deployment/stage-frontend c='d.spec.template.spec.containers[0]'
@@ -212,7 +330,7 @@ fi
 
 # The Sentinel overlay, and edits of it.
 rendered_sen=$(mktemp)
-trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_tls" "$rendered_sen" "$js"' EXIT
+trap 'rm -rf "$rendered" "$rendered.mut" "$rendered_keda" "$rendered_kedas" "$rendered_tls" "$rendered_sen" "$js"' EXIT
 if kubectl kustomize "$root/deploy/k8s/overlays/sentinel" >"$rendered_sen" 2>/dev/null; then
   # Its ConfigMap replaces the base's stage.yaml whole: the rest must stay the base's.
   base_conf=$(node "$js/mutate.mjs" ConfigMap/stage-config \
@@ -283,5 +401,6 @@ else
   fails=$((fails + 1))
 fi
 
+echo "validate: ${rendered_ok} kustomizations valid, ${rejected} broken variants rejected"
 [ $fails -eq 0 ] && echo "validate: all manifests valid" || echo "validate: $fails problem(s)"
 exit $((fails > 0))
