@@ -31,6 +31,12 @@ fi
 
 tmp=$(mktemp -d)
 storage=(--root "$tmp/root" --runroot "$tmp/run" --storage-driver vfs)
+# buildah run as root writes containers/image's blob-info cache to
+# /var/lib/containers/cache whatever --root says: remove what this run made.
+made_cache=()
+for p in /var/lib/containers /var/lib/containers/cache /var/lib/containers/cache/blob-info-cache-v1.boltdb; do
+  [ -e "$p" ] || made_cache=("$p" "${made_cache[@]}") # deepest first
+done
 bh() { timeout 120 buildah "${storage[@]}" "$@"; }
 export BUILDAH_ISOLATION=chroot
 ctrs=()
@@ -41,6 +47,9 @@ cleanup() {
     bh rmi --all --force >/dev/null 2>&1 || true
   fi
   rm -rf "$tmp"
+  for p in "${made_cache[@]}"; do
+    if [ -d "$p" ]; then rmdir "$p" 2>/dev/null || true; else rm -f "$p"; fi
+  done
 }
 trap cleanup EXIT
 
