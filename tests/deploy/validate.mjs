@@ -772,6 +772,25 @@ function kedaRules() {
   }
 }
 
+// ---- The stage image (deploy/docker/image.conf): its binaries and its user.
+function imageRules() {
+  const uid = process.env.VALIDATE_IMAGE_UID;
+  const bins = (process.env.VALIDATE_IMAGE_COMMANDS || '').split(/\s+/).filter(Boolean);
+  if (!uid || !bins.length) {
+    problems.push('VALIDATE_IMAGE_UID and VALIDATE_IMAGE_COMMANDS are not set (validate.sh reads deploy/docker/image.conf)');
+    return;
+  }
+  for (const w of STAGE_WORKLOADS.map(workload).filter(Boolean)) {
+    const ps = w.spec.template.spec;
+    for (const c of containers(w)) {
+      const cmd = (c.command || [])[0];
+      if (!bins.includes(cmd)) bad(w, `container ${c.name}: command ${cmd} is not a binary of the image (${bins.join(', ')})`);
+      const user = c.securityContext?.runAsUser ?? ps.securityContext?.runAsUser;
+      if (String(user) !== uid) bad(w, `container ${c.name}: runAsUser ${user}, the image's user is ${uid} (its home and files are that uid's)`);
+    }
+  }
+}
+
 if (docs.length === 0) problems.push('no documents on stdin');
 for (const d of docs) {
   await schemaCheck(d);
@@ -788,6 +807,7 @@ memoryRules();
 tlsProbeRules();
 autoscalerRules();
 kedaRules();
+imageRules();
 const kinds = docs.map((d) => d.kind).join(' ');
 if (problems.length) {
   for (const p of problems) console.log(`  FAIL ${p}`);

@@ -39,7 +39,13 @@ VALIDATE_QUEUE_STREAM=$(sed -n 's/^#define KEY_QUEUE  *"\([^"]*\)".*/\1/p' "$key
 VALIDATE_QUEUE_GROUP=$(sed -n 's/^#define KEY_QUEUE_GROUP  *"\([^"]*\)".*/\1/p' "$key_h")
 VALIDATE_METRICS_stage_frontend=$(grep -oh '"stage_[a-z0-9_]*"' "$root"/frontend/*.c | tr -d '"' | sort -u | tr '\n' ' ')
 VALIDATE_METRICS_stage_worker=$(grep -oh '"stage_[a-z0-9_]*"' "$root"/worker/*.c | tr -d '"' | sort -u | tr '\n' ' ')
-export VALIDATE_QUEUE_STREAM VALIDATE_QUEUE_GROUP VALIDATE_METRICS_stage_frontend VALIDATE_METRICS_stage_worker
+# The image's user and binaries (what the Dockerfile and buildah.sh build).
+# shellcheck source=../../deploy/docker/image.conf
+. "$root/deploy/docker/image.conf"
+VALIDATE_IMAGE_UID=$IMAGE_UID
+VALIDATE_IMAGE_COMMANDS=$(for b in $IMAGE_BINARIES; do printf '%s/%s ' "$IMAGE_BINDIR" "$(basename "$b")"; done)
+export VALIDATE_QUEUE_STREAM VALIDATE_QUEUE_GROUP VALIDATE_METRICS_stage_frontend VALIDATE_METRICS_stage_worker \
+  VALIDATE_IMAGE_UID VALIDATE_IMAGE_COMMANDS
 if [ -z "$VALIDATE_QUEUE_STREAM" ] || [ -z "$VALIDATE_QUEUE_GROUP" ] ||
   ! echo " $VALIDATE_METRICS_stage_frontend " | grep -q " stage_frontend_streams "; then
   echo "FAIL validate: cannot read the queue's names from $key_h or the frontend's metric names from frontend/*.c"
@@ -212,6 +218,11 @@ expect_reject_js "an HTTPS probe without TLS" Deployment/stage-worker \
 expect_reject_js "a liveness probe on /readyz" Deployment/stage-worker \
   'd.spec.template.spec.containers[0].livenessProbe.httpGet.path = "/readyz"'
 
+# The image's binaries and user (deploy/docker/image.conf).
+expect_reject_js "a worker command the image does not hold" Deployment/stage-worker \
+  'd.spec.template.spec.containers[0].command[0] = "/usr/bin/stage-worker"'
+expect_reject_js "frontends as another uid than the image's" Deployment/stage-frontend \
+  'd.spec.template.spec.securityContext.runAsUser = 1000'
 # Autoscaling: the frontend's HPA (CPU and open streams) and the PDBs.
 hfe=HorizontalPodAutoscaler/stage-frontend
 expect_reject_js "an HPA on a missing Deployment" $hfe 'd.spec.scaleTargetRef.name = "stage-frontnd"'
