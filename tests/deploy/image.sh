@@ -216,25 +216,52 @@ else
   [ $fails -eq "$before" ] && echo "ok   image: .dockerignore keeps .state, .git, build*/ and test output out of the context"
 fi
 
-# 5. The Dockerfile's runtime stage against image.conf (what buildah.sh builds).
-before=$fails
-for b in "${bins[@]}"; do
-  echo "$last" | grep -E "^COPY --from=.* /[^ ]*/${b}( .*)? ${IMAGE_BINDIR}/?$" >/dev/null ||
-    fail "image: the runtime stage does not COPY ${b} to ${IMAGE_BINDIR}/ (deploy/docker/image.conf)"
-done
-ncopied=$(echo "$last" | awk '/^COPY --from=/ {n += NF - 3} END {print n + 0}')
-[ "$ncopied" = "${#bins[@]}" ] ||
-  fail "image: the runtime stage copies ${ncopied} files, image.conf lists ${#bins[@]} binaries"
-[ "$user" = "$IMAGE_UID" ] || fail "image: USER ${user}, image.conf's IMAGE_UID is ${IMAGE_UID}"
-echo "$last" | grep -E "useradd .*--uid ${IMAGE_UID} .*--home ${IMAGE_HOME} ${IMAGE_USER}( |$)" >/dev/null ||
-  fail "image: the runtime stage does not create ${IMAGE_USER} (uid ${IMAGE_UID}, home ${IMAGE_HOME})"
-entry=$(echo "$last" | sed -n 's/^ENTRYPOINT //p' | tail -1)
-[ "$entry" = "[\"${IMAGE_ENTRYPOINT}\"]" ] || fail "image: ENTRYPOINT ${entry}, image.conf's is [\"${IMAGE_ENTRYPOINT}\"]"
-expose=$(echo "$last" | sed -n 's/^EXPOSE //p' | tr ' ' '\n' | sed 's|/tcp$||' | sort | paste -sd' ')
-[ "$expose" = "$(echo "$IMAGE_PORTS" | tr ' ' '\n' | sort | paste -sd' ')" ] ||
-  fail "image: EXPOSE ${expose}, image.conf's ports are ${IMAGE_PORTS}"
-[ $fails -eq "$before" ] &&
+# 5. The Dockerfile's runtime stage against image.conf (what buildah.sh
+# builds); prints the problems, returns their count.
+check_conf() {
+  local df=$1 n=0 b last user entry expose
+  last=$(joined "$df" | awk '/^FROM /{s=""} {s=s $0 "\n"} END{printf "%s", s}')
+  user=$(echo "$last" | awk '/^USER /{u=$2} END{print u}')
+  for b in "${bins[@]}"; do
+    echo "$last" | grep -E "^COPY --from=.* /[^ ]*/${b}( .*)? ${IMAGE_BINDIR}/?$" >/dev/null ||
+      { echo "the runtime stage does not COPY ${b} to ${IMAGE_BINDIR}/ (deploy/docker/image.conf)"; n=$((n + 1)); }
+  done
+  ncopied=$(echo "$last" | awk '/^COPY --from=/ {n += NF - 3} END {print n + 0}')
+  [ "$ncopied" = "${#bins[@]}" ] ||
+    { echo "the runtime stage copies ${ncopied} files, image.conf lists ${#bins[@]} binaries"; n=$((n + 1)); }
+  [ "$user" = "$IMAGE_UID" ] || { echo "USER ${user}, image.conf's IMAGE_UID is ${IMAGE_UID}"; n=$((n + 1)); }
+  echo "$last" | grep -E "useradd .*--uid ${IMAGE_UID} --gid ${IMAGE_UID} .*--home ${IMAGE_HOME} ${IMAGE_USER}( |$)" >/dev/null ||
+    { echo "the runtime stage does not create ${IMAGE_USER} (uid and gid ${IMAGE_UID}, home ${IMAGE_HOME}, as rootfs.sh)"; n=$((n + 1)); }
+  echo "$last" | grep -E "install -d -o ${IMAGE_UID} -g ${IMAGE_UID} -m 0750 ${IMAGE_HOME}( |$)" >/dev/null ||
+    { echo "the runtime stage does not make ${IMAGE_HOME} the user's, mode 0750 (as buildah.sh)"; n=$((n + 1)); }
+  entry=$(echo "$last" | sed -n 's/^ENTRYPOINT //p' | tail -1)
+  [ "$entry" = "[\"${IMAGE_ENTRYPOINT}\"]" ] ||
+    { echo "ENTRYPOINT ${entry}, image.conf's is [\"${IMAGE_ENTRYPOINT}\"]"; n=$((n + 1)); }
+  expose=$(echo "$last" | sed -n 's/^EXPOSE //p' | tr ' ' '\n' | sed 's|/tcp$||' | sort | paste -sd' ')
+  [ "$expose" = "$(echo "$IMAGE_PORTS" | tr ' ' '\n' | sort | paste -sd' ')" ] ||
+    { echo "EXPOSE ${expose}, image.conf's ports are ${IMAGE_PORTS}"; n=$((n + 1)); }
+  return $((n > 0))
+}
+if out=$(check_conf "$dockerfile"); then
   echo "ok   image: the Dockerfile agrees with deploy/docker/image.conf (binaries in ${IMAGE_BINDIR}, uid ${IMAGE_UID}, entrypoint, ports ${IMAGE_PORTS})"
+else
+  while read -r l; do fail "image: $l"; done <<<"$out"
+fi
+# ... and must notice a Dockerfile that drifts from it.
+for edit in 's|^USER 10001$|USER 10002|' 's|/build/cli/stagectl ||' \
+  's|^ENTRYPOINT .*|ENTRYPOINT ["/usr/local/bin/stage-worker"]|' 's|^EXPOSE 7070 7071$|EXPOSE 7070|' \
+  's|--uid 10001 --gid 10001|--uid 10001|'; do
+  t=$(mktemp)
+  sed -e "$edit" "$dockerfile" >"$t"
+  if cmp -s "$t" "$dockerfile"; then
+    fail "image: the edit '$edit' changes nothing in the Dockerfile"
+  elif out=$(check_conf "$t"); then
+    fail "image: the image.conf check accepted a Dockerfile edited with '$edit'"
+  else
+    echo "ok   image: rejects a Dockerfile edited with '$edit': $(echo "$out" | head -1)"
+  fi
+  rm -f "$t"
+done
 
 # The check must notice a runtime package that is gone.
 for drop in libmicrohttpd12 libgrpc29 libhiredis0.14; do
