@@ -98,7 +98,8 @@ static int job_end(struct cli *cli, const char *object, const Stage__V1__Job *j)
 {
     if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED)
         return admin_job_failed(cli, object, j);
-    out_print_job(cli->json, j);
+    if (cli->json || !cli->quiet)
+        out_print_job(cli->json, j);
     return CLI_EXIT_OK;
 }
 
@@ -117,6 +118,10 @@ int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool
     struct rpc_status st;
     if (!j)
         return cli_fail(cli, object, "INTERNAL", "the server returned no job");
+    if (!wait && !cli->json && cli->quiet) {
+        printf("%s\n", j->id); /* what a script needs to follow the job */
+        return CLI_EXIT_OK;
+    }
     if (!wait) {
         out_print_job(cli->json, j);
         return CLI_EXIT_OK;

@@ -169,7 +169,7 @@ static void print_done(struct cli *cli, const char *loc, const char *path, const
         if (o && g->info)
             json_object_set_new(o, "info", out_msg_json(&g->info->base));
         out_print_json(o);
-    } else if (!g_many.on || !isatty(STDERR_FILENO)) {
+    } else if (cli_talk(cli) && (!g_many.on || !isatty(STDERR_FILENO))) {
         printf("%s -> %s (%s)\n", loc, path, out_size(a, g->got));
     }
 }

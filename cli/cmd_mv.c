@@ -163,7 +163,7 @@ static int report(struct mv *m)
     if (m->cli->json)
         out_print_json(json_pack("{s:s,s:s,s:I,s:s}", "from", m->from, "to", m->to, "moved",
                                  (json_int_t)m->removed, "copy_job", m->job));
-    else
+    else if (cli_talk(m->cli))
         printf("moved %lld file(s) from %s to %s (copy job %s)\n", (long long)m->removed, m->from,
                m->to, m->job);
     return CLI_EXIT_OK;

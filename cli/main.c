@@ -18,7 +18,7 @@ static const struct cli_cmd *const commands[] = {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: %s [--server HOST:PORT] [--token TOKEN] [--json] COMMAND [ARGS]\n"
+            "usage: %s [--server HOST:PORT] [--profile NAME] [--json] [-q] COMMAND [ARGS]\n"
             "\n"
             "The command-line client of the stage service (Databend-style stages over gRPC).\n"
             "\n"
@@ -30,7 +30,12 @@ static void usage(FILE *f)
             "\n"
             "global options (also accepted after the command):\n"
             "  --server HOST:PORT  the frontend; default $STAGE_SERVER, else the server of\n"
-            "                      the last login (~/.config/stagectl/server), else %s\n"
+            "                      the profile (the last login: ~/.config/stagectl/server),\n"
+            "                      else %s\n"
+            "  --profile NAME      the saved session to use ($STAGECTL_PROFILE): each\n"
+            "                      'stagectl login USER' keeps one per user and server,\n"
+            "                      named USER@SERVER ('--profile USER' finds it), and\n"
+            "                      the last login is the default profile\n"
             "  --token TOKEN       the bearer token to send (visible in ps: prefer\n"
             "                      STAGE_TOKEN or 'stagectl login')\n"
             "  --tls               TLS to the frontend, checked against the system's CAs\n"
@@ -39,13 +44,16 @@ static void usage(FILE *f)
             "  --json              machine-readable output on stdout: one JSON document\n"
             "                      per command, or one JSON object per line for streams\n"
             "                      (ls, job watch, job results, put/get of several files)\n"
+            "  -q, --quiet         no progress bars or informational lines: only errors\n"
+            "                      and the output asked for (ls still lists)\n"
             "  -h, --help          this help; 'stagectl COMMAND --help' for a command\n"
             "  --version           the version and commit of this stagectl\n"
             "\n"
             "settings, first found: flags; the environment (STAGE_SERVER, STAGE_TOKEN,\n"
             "STAGE_USER + STAGE_PASSWORD, STAGE_TLS=1, STAGE_TLS_CA, STAGE_TLS_CERT,\n"
-            "STAGE_TLS_KEY); the files of 'stagectl login' in\n"
-            "~/.config/stagectl/ ($XDG_CONFIG_HOME/stagectl/): server, token (mode 0600).\n"
+            "STAGE_TLS_KEY, STAGECTL_PROFILE); the files of 'stagectl login' in\n"
+            "~/.config/stagectl/ ($XDG_CONFIG_HOME/stagectl/): server, token (mode 0600),\n"
+            "and profiles/NAME/server, profiles/NAME/token for each profile.\n"
             "\n"
             "errors: one line on stderr, 'stagectl CMD OBJECT: STATUS: message', where\n"
             "STATUS is the gRPC status name (NOT_FOUND, PERMISSION_DENIED, ...). With\n"
@@ -109,7 +117,7 @@ static int parse_global(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         CLI_GLOBAL_OPTIONS, {"version", no_argument, NULL, CLI_OPT_VERSION}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:hq", opts, NULL)) != -1) {
         if (cli_global_opt(cli, c, optarg))
             continue;
         if (c == CLI_OPT_VERSION) {
@@ -145,11 +153,9 @@ int main(int argc, char **argv)
     memtune_init(MEMTUNE_RELAY); /* `get -` and `put -` relay 1 MiB messages */
     struct cli cli;
     memset(&cli, 0, sizeof(cli));
-    static char saved[256];
-    const char *env = getenv("STAGE_SERVER");
-    cli.server = env && *env                                    ? env
-                 : creds_read_server(saved, sizeof(saved)) == 0 ? saved
-                                                                : CLI_DEFAULT_SERVER;
+    const char *env = getenv("STAGE_SERVER"), *prof = getenv("STAGECTL_PROFILE");
+    cli.server = env && *env ? env : NULL; /* else the profile's: cli_resolve */
+    cli.profile = prof && *prof ? prof : NULL;
     tls_from_env(&cli);
     opterr = 0;
     int rc = parse_global(&cli, argc, argv);
