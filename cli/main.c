@@ -1,5 +1,6 @@
 /* main.c - stagectl: global options and command dispatch (docs/design.md §8). */
 #include "cli.h"
+#include "commands.h"
 #include "creds.h"
 #include "memtune.h"
 
@@ -7,13 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const struct cli_cmd *const commands[] = {
-    &cmd_login, &cmd_put,   &cmd_get,   &cmd_cat,    &cmd_ls,      &cmd_du,
-    &cmd_rm,    &cmd_cp,    &cmd_mv,    &cmd_stat,   &cmd_presign, &cmd_job,
-    &cmd_user,  &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,  &cmd_whoami,
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
@@ -24,8 +18,8 @@ static void usage(FILE *f)
             "\n"
             "commands:\n",
             CLI_PROG);
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+    for (size_t i = 0; i < commands_count; i++)
+        fprintf(f, "  %-10s %s\n", commands_all[i]->name, commands_all[i]->summary);
     fprintf(f,
             "\n"
             "global options (also accepted after the command):\n"
@@ -61,54 +55,6 @@ static void usage(FILE *f)
             "  {\"error\": {\"code\": \"NOT_FOUND\", \"message\": \"...\", \"object\": \"@~/a\"}}\n"
             "exit codes: 0 ok, 1 error, 2 usage (bad command, option or argument).\n",
             CLI_DEFAULT_SERVER);
-}
-
-static const struct cli_cmd *find(const char *name)
-{
-    if (strcmp(name, "list") == 0) /* files use ls; stages and users take both */
-        name = "ls";
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
-    return NULL;
-}
-
-/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
- * two short words, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), d[20][20];
-    if (la >= 20 || lb >= 20)
-        return 99;
-    for (size_t i = 0; i <= la; i++)
-        for (size_t j = 0; j <= lb; j++) {
-            if (!i || !j) {
-                d[i][j] = i + j;
-                continue;
-            }
-            size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < v)
-                v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
-static const char *closest(const char *name)
-{
-    const char *best = NULL;
-    size_t bd = 3; /* two edits at most */
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        size_t dd = distance(name, commands[i]->name);
-        if (dd < bd)
-            bd = dd, best = commands[i]->name;
-    }
-    return best;
 }
 
 /* Global options before the command; returns -1 to go on, or an exit code. */
@@ -165,9 +111,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    cli.cmd = find(argv[optind]);
+    cli.cmd = commands_find(argv[optind]);
     if (!cli.cmd) {
-        const char *near = closest(argv[optind]);
+        const char *near = commands_closest(argv[optind]);
         fprintf(stderr, "%s: unknown command '%s'%s%s%s\ntry '%s --help' for the commands\n",
                 CLI_PROG, argv[optind], near ? "; did you mean '" : "", near ? near : "",
                 near ? "'?" : "", CLI_PROG);
