@@ -112,6 +112,23 @@ int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *
     return CLI_EXIT_ERR;
 }
 
+int admin_job_wait(struct cli *cli, const char *id, const char *object, int64_t *done)
+{
+    Stage__V1__GetJobResponse *got = NULL;
+    struct rpc_status st;
+    int rc = jobpoll_wait(&cli->conn, id, &got, &st);
+    if (rc)
+        return cli_fail_rpc(cli, id, rc, &st);
+    if (!got->job)
+        rc = cli_fail(cli, object, "INTERNAL", "the server returned no job");
+    else if (got->job->state != STAGE__V1__JOB_STATE__SUCCEEDED)
+        rc = admin_job_failed(cli, object, got->job);
+    else if (done)
+        *done = got->job->files_done;
+    protobuf_c_message_free_unpacked(&got->base, NULL);
+    return rc;
+}
+
 int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait)
 {
     Stage__V1__GetJobResponse *got = NULL;
