@@ -139,6 +139,6 @@ int cli_errno_err(int e);
 extern const struct cli_cmd cmd_login, cmd_put, cmd_get, cmd_ls, cmd_rm, cmd_stat, cmd_job;
 extern const struct cli_cmd cmd_cp, cmd_presign, cmd_whoami, cmd_cat, cmd_du, cmd_mv;
 extern const struct cli_cmd cmd_user, cmd_stage, cmd_grant, cmd_revoke, cmd_grants; /* catalog */
-extern const struct cli_cmd cmd_completion;
+extern const struct cli_cmd cmd_completion, cmd_sync;
 
 #endif

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "out.h"
 #include "pool.h"
+#include "put.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -320,6 +321,14 @@ static int put_one(struct cli *cli, struct put_opts *o, const char *file, const 
     if (p.fd > STDIN_FILENO)
         close(p.fd);
     return rc;
+}
+
+int put_replace(struct cli *cli, const char *file, const char *loc)
+{
+    /* as a file of several: a line per file, no bar of its own, and an
+     * existing target replaced (sync decided it differs) */
+    static struct put_opts o = {.overwrite = true, .wait = true, .many = true};
+    return put_one(cli, &o, file, loc);
 }
 
 /* ------------------------------------------------------------ many files */

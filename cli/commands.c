@@ -4,9 +4,9 @@
 #include <string.h>
 
 const struct cli_cmd *const commands_all[] = {
-    &cmd_login, &cmd_put,    &cmd_get,    &cmd_cat,     &cmd_ls,         &cmd_du,   &cmd_rm,
-    &cmd_cp,    &cmd_mv,     &cmd_stat,   &cmd_presign, &cmd_job,        &cmd_user, &cmd_stage,
-    &cmd_grant, &cmd_revoke, &cmd_grants, &cmd_whoami,  &cmd_completion,
+    &cmd_login, &cmd_put,   &cmd_get,    &cmd_cat,    &cmd_ls,      &cmd_du,         &cmd_rm,
+    &cmd_cp,    &cmd_mv,    &cmd_sync,   &cmd_stat,   &cmd_presign, &cmd_job,        &cmd_user,
+    &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants, &cmd_whoami,  &cmd_completion,
 };
 const size_t commands_count = sizeof(commands_all) / sizeof(commands_all[0]);
 

@@ -34,10 +34,11 @@ check_eq "the value of --server is not the command" "cancel get list results wat
 check_eq "put's options starting with --re" "--recursive --resume" "$(comp put a.csv --re)"
 check_eq "rm --dry-run" "--dry-run" "$(comp rm @~/x --dr)"
 check_eq "job list --state" "--state" "$(comp job list --st)"
+check_eq "sync --d" "--delete --dry-run" "$(comp sync ./d @~/p/ --d)"
 check_eq "global options after the command" "--quiet" "$(comp ls --qu)"
 check_eq "arguments are left to file completion" "" "$(comp put '')"
 # every option the completion offers for a command is one the command accepts
-for cmd in put get ls rm cp; do
+for cmd in put get ls rm cp sync; do
   for opt in $(comp "$cmd" --); do
     case $opt in --help | --version) continue ;; esac
     rc=0
@@ -45,6 +46,6 @@ for cmd in put get ls rm cp; do
     if grep -q "unknown option" "$T/err"; then fail "$cmd offers $opt, which it does not accept"; fi
   done
 done
-pass "every option offered for put get ls rm cp is accepted"
+pass "every option offered for put get ls rm cp sync is accepted"
 
 e2e_finish
