@@ -280,10 +280,10 @@ static void summary(struct sync *s, const struct sync_plan *p, int64_t deleted)
                       "unchanged", (json_int_t)p->count[SYNC_SAME], "dry_run", s->dry);
         out_print_json(o);
     } else if (cli_talk(s->cli)) {
-        printf("sync%s: %lld %s, %lld deleted, %lld unchanged\n",
+        printf("sync%s: %lld %s, %lld %s, %lld unchanged\n",
                s->dry ? " (dry run, nothing changed)" : "", (long long)copied,
                s->dry ? (s->up ? "to upload" : "to download") : verb, (long long)deleted,
-               (long long)p->count[SYNC_SAME]);
+               s->dry ? "to delete" : "deleted", (long long)p->count[SYNC_SAME]);
     }
 }
 

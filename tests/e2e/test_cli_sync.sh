@@ -51,7 +51,7 @@ check_contains "... plans c.txt" "$OUT" "upload   $S/sub/c.txt -> @~/s/sub/c.txt
 check_contains "... plans new.csv" "$OUT" "upload   $S/new.csv -> @~/s/new.csv (new)"
 check_contains "... plans the deletion" "$OUT" "delete   @~/s/empty.csv"
 check_eq "... one line per file, and the summary" 5 "$(printf '%s\n' "$OUT" | wc -l)"
-check_contains "... summary" "$OUT" "sync (dry run, nothing changed): 3 to upload, 1 deleted, 2 unchanged"
+check_contains "... summary" "$OUT" "sync (dry run, nothing changed): 3 to upload, 1 to delete, 2 unchanged"
 check_eq "... changed nothing" "$n0" "$(uploads)"
 check_eq "... empty.csv still there" yes "$([ -e "$(stage_path s/empty.csv)" ] && echo yes || echo no)"
 check_rc "sync --dry-run --json" 0 ctl --json sync "$S" @~/s/ --dry-run
