@@ -3,74 +3,10 @@
 #include "completion.h"
 
 #include "commands.h"
+#include "helpwords.h"
 
-#include <ctype.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Append word `w` (length `len`) to the space-separated list `buf` unless
- * it is there already. */
-static void add_word(char *buf, size_t n, const char *w, size_t len)
-{
-    size_t have = strlen(buf);
-    for (const char *p = buf; *p;) {
-        size_t l = strcspn(p, " ");
-        if (l == len && strncmp(p, w, len) == 0)
-            return;
-        p += l;
-        if (*p == ' ')
-            p++;
-    }
-    if (have + len + 2 > n)
-        return; /* the lists are sized for the help texts; a cut list still completes */
-    snprintf(buf + have, n - have, "%s%.*s", have ? " " : "", (int)len, w);
-}
-
-void completion_subcommands(const char *usage, const char *name, char *buf, size_t n)
-{
-    char head[64];
-    size_t hl = (size_t)snprintf(head, sizeof(head), "stagectl %s ", name);
-    buf[0] = '\0';
-    for (const char *line = usage; line && *line;) {
-        const char *s = line;
-        if (strncmp(s, "usage:", 6) == 0)
-            s += 6;
-        while (*s == ' ')
-            s++;
-        if (strncmp(s, head, hl) == 0) {
-            s += hl;
-            size_t len = 0;
-            while (islower((unsigned char)s[len]) || (len && s[len] == '-'))
-                len++;
-            if (len && (s[len] == ' ' || s[len] == '\n' || s[len] == '\0'))
-                add_word(buf, n, s, len);
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-}
-
-void completion_options(const char *usage, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    for (const char *p = usage; *p; p++) {
-        bool starts = p == usage || strchr(" [(|\n", p[-1]);
-        if (!starts || p[0] != '-')
-            continue;
-        size_t len = 0;
-        if (p[1] == '-' && islower((unsigned char)p[2])) { /* --long-option */
-            len = 2;
-            while (islower((unsigned char)p[len]) || isdigit((unsigned char)p[len]) ||
-                   p[len] == '-')
-                len++;
-        } else if (isalpha((unsigned char)p[1]) && strchr(" ,]|\n", p[2])) { /* -r */
-            len = 2;
-        }
-        if (len)
-            add_word(buf, n, p, len);
-    }
-}
 
 /* The long global options, and those of them that take a value. */
 static void globals(const struct option *opts, char *all, char *valued, size_t n)
@@ -79,9 +15,9 @@ static void globals(const struct option *opts, char *all, char *valued, size_t n
     all[0] = valued[0] = '\0';
     for (; opts->name; opts++) {
         int len = snprintf(w, sizeof(w), "--%s", opts->name);
-        add_word(all, n, w, (size_t)len);
+        helpwords_add(all, n, w, (size_t)len);
         if (opts->has_arg == required_argument)
-            add_word(valued, n, w, (size_t)len);
+            helpwords_add(valued, n, w, (size_t)len);
     }
 }
 
@@ -126,8 +62,8 @@ void completion_bash(FILE *out, const struct option *global_opts)
     fputs("'\n        [[ $cur == -* ]] && words='' ;;\n", out);
     for (size_t i = 0; i < commands_count; i++) {
         const struct cli_cmd *c = commands_all[i];
-        completion_subcommands(c->usage, c->name, subs, sizeof(subs));
-        completion_options(c->usage, opts, sizeof(opts));
+        helpwords_subcommands(c->usage, c->name, subs, sizeof(subs));
+        helpwords_options(c->usage, opts, sizeof(opts));
         fprintf(out, "    %s%s) subs='%s'; words='%s' ;;\n", c->name,
                 strcmp(c->name, "ls") == 0 ? "|list" : "", subs, opts);
     }

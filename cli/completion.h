@@ -11,13 +11,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* The subcommands of command `name` in its `usage` text, space-separated
- * into `buf` ("" if it has none). */
-void completion_subcommands(const char *usage, const char *name, char *buf, size_t n);
-
-/* The options `usage` names ("--wait -r ..."), space-separated, each once. */
-void completion_options(const char *usage, char *buf, size_t n);
-
 /* Write the script; `global_opts`: the global options' getopt table. */
 void completion_bash(FILE *out, const struct option *global_opts);
 
