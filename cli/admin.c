@@ -98,7 +98,8 @@ static int job_end(struct cli *cli, const char *object, const Stage__V1__Job *j)
 {
     if (j->state != STAGE__V1__JOB_STATE__SUCCEEDED)
         return admin_job_failed(cli, object, j);
-    out_print_job(cli->json, j);
+    if (cli->json || !cli->quiet)
+        out_print_job(cli->json, j);
     return CLI_EXIT_OK;
 }
 
@@ -111,12 +112,33 @@ int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *
     return CLI_EXIT_ERR;
 }
 
+int admin_job_wait(struct cli *cli, const char *id, const char *object, int64_t *done)
+{
+    Stage__V1__GetJobResponse *got = NULL;
+    struct rpc_status st;
+    int rc = jobpoll_wait(&cli->conn, id, &got, &st);
+    if (rc)
+        return cli_fail_rpc(cli, id, rc, &st);
+    if (!got->job)
+        rc = cli_fail(cli, object, "INTERNAL", "the server returned no job");
+    else if (got->job->state != STAGE__V1__JOB_STATE__SUCCEEDED)
+        rc = admin_job_failed(cli, object, got->job);
+    else if (done)
+        *done = got->job->files_done;
+    protobuf_c_message_free_unpacked(&got->base, NULL);
+    return rc;
+}
+
 int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait)
 {
     Stage__V1__GetJobResponse *got = NULL;
     struct rpc_status st;
     if (!j)
         return cli_fail(cli, object, "INTERNAL", "the server returned no job");
+    if (!wait && !cli->json && cli->quiet) {
+        printf("%s\n", j->id); /* what a script needs to follow the job */
+        return CLI_EXIT_OK;
+    }
     if (!wait) {
         out_print_job(cli->json, j);
         return CLI_EXIT_OK;

@@ -51,6 +51,11 @@ int admin_password(struct cli *cli, const char *arg, bool from_stdin, char *out,
  * (the error named on stderr). */
 int admin_job(struct cli *cli, const char *object, const Stage__V1__Job *j, bool wait);
 
+/* GetJob until job `id` ends; 0 if it SUCCEEDED (its files_done into
+ * `*done` unless NULL), else the job or the error is reported about
+ * `object` and an exit code returned. */
+int admin_job_wait(struct cli *cli, const char *id, const char *object, int64_t *done);
+
 /* A job that ended FAILED or CANCELLED (`j`, about `object`): printed, and
  * "job ID ended FAILED: CODE: message" on stderr. Returns CLI_EXIT_ERR. */
 int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *j);

@@ -13,14 +13,16 @@
 #include <string.h>
 
 /* ":h" plus the short forms the command declares (an option whose value
- * is a letter, like {"recursive", no_argument, NULL, 'r'}). */
+ * is a letter, like {"recursive", no_argument, NULL, 'r'}); -q is --quiet
+ * everywhere. */
 static void short_opts(const struct option *opts, char *out, size_t n)
 {
     size_t k = 0;
     out[k++] = ':';
     out[k++] = 'h';
+    out[k++] = 'q'; /* --quiet */
     for (; opts->name && k + 3 < n; opts++) {
-        if (opts->val > 0 && opts->val < 128 && opts->val != 'h' &&
+        if (opts->val > 0 && opts->val < 128 && opts->val != 'h' && opts->val != 'q' &&
             ((opts->val >= 'a' && opts->val <= 'z') || (opts->val >= 'A' && opts->val <= 'Z'))) {
             out[k++] = (char)opts->val;
             if (opts->has_arg == required_argument)
@@ -41,6 +43,14 @@ bool cli_global_opt(struct cli *cli, int c, const char *arg)
         return true;
     case CLI_OPT_TOKEN:
         cli->token = arg;
+        return true;
+    case CLI_OPT_PROFILE:
+        cli->profile = arg;
+        return true;
+    case 'q':
+    case CLI_OPT_QUIET:
+        cli->quiet = true;
+        out_set_quiet(true);
         return true;
     case CLI_OPT_TLS:
         cli->tls = true;
@@ -108,6 +118,11 @@ int cli_location_arg(struct cli *cli, int argc, char **argv, char **loc)
     return cli_check_location(cli, *loc);
 }
 
+bool cli_talk(const struct cli *cli)
+{
+    return !cli->json && !cli->quiet;
+}
+
 int cli_usage(struct cli *cli, const char *fmt, ...)
 {
     va_list ap;
@@ -120,12 +135,38 @@ int cli_usage(struct cli *cli, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+int cli_resolve(struct cli *cli, bool new_ok)
+{
+    char err[300];
+    if (cli->resolved)
+        return 0;
+    int rc = creds_profile_find(cli->profile, cli->server, cli->profile_name,
+                                sizeof(cli->profile_name), err, sizeof(err));
+    if (rc == ST_ENOTFOUND && new_ok) {
+        snprintf(cli->profile_name, sizeof(cli->profile_name), "%s", cli->profile);
+        rc = 0;
+    }
+    if (rc)
+        return cli_fail(cli, "profile", st_err_status_name(rc), "%s", err);
+    if (!cli->server)
+        cli->server =
+            creds_read_server(cli->profile_name, cli->saved_server, sizeof(cli->saved_server)) == 0
+                ? cli->saved_server
+                : CLI_DEFAULT_SERVER;
+    cli->resolved = true;
+    return 0;
+}
+
 int cli_connect(struct cli *cli, bool auth)
 {
     char hdr[1200], err[300] = "";
     if (cli->connected)
         return 0;
-    int rc = auth ? creds_authorization(cli->token, hdr, sizeof(hdr), err, sizeof(err)) : 0;
+    if (cli_resolve(cli, false))
+        return CLI_EXIT_ERR;
+    int rc = auth ? creds_authorization(cli->token, cli->profile_name, hdr, sizeof(hdr), err,
+                                        sizeof(err))
+                  : 0;
     if (rc && cli->cert) /* no token or password: the certificate may name the user (mTLS) */
         rc = 0, auth = false;
     if (!rc && auth && !hdr[0] && !cli->cert)

@@ -9,6 +9,7 @@
 #ifndef STAGECTL_CLI_H
 #define STAGECTL_CLI_H
 
+#include "creds.h"
 #include "rpc.h"
 
 #include <getopt.h>
@@ -35,9 +36,15 @@ struct cli_cmd {
 };
 
 struct cli {
-    const char *server; /* --server, STAGE_SERVER, or CLI_DEFAULT_SERVER */
-    const char *token;  /* --token: beats every other credential */
+    const char *server;  /* --server, STAGE_SERVER; else, once resolved, the profile's or
+                            CLI_DEFAULT_SERVER */
+    const char *token;   /* --token: beats every other credential */
+    const char *profile; /* --profile, STAGECTL_PROFILE; NULL: the default profile */
+    char profile_name[CREDS_PROFILE_MAX + 1]; /* the profile in use, once resolved */
+    char saved_server[256];                   /* the profile's server, once resolved */
+    bool resolved;
     bool json;
+    bool quiet;                  /* --quiet: no progress bars, no informational lines */
     bool tls;                    /* --tls (or one of the next three), STAGE_TLS */
     const char *ca, *cert, *key; /* --ca, --cert, --key: PEM files */
     const struct cli_cmd *cmd;   /* the command running, for messages */
@@ -56,6 +63,8 @@ enum {
     CLI_OPT_CERT,
     CLI_OPT_KEY,
     CLI_OPT_VERSION,
+    CLI_OPT_PROFILE,
+    CLI_OPT_QUIET,
     CLI_OPT_FIRST_CMD /* commands number their own options from here */
 };
 #define CLI_GLOBAL_OPTIONS                                                                         \
@@ -65,6 +74,8 @@ enum {
         {"tls", no_argument, NULL, CLI_OPT_TLS}, {"ca", required_argument, NULL, CLI_OPT_CA},      \
         {"cert", required_argument, NULL, CLI_OPT_CERT},                                           \
         {"key", required_argument, NULL, CLI_OPT_KEY},                                             \
+        {"profile", required_argument, NULL, CLI_OPT_PROFILE},                                     \
+        {"quiet", no_argument, NULL, CLI_OPT_QUIET},                                               \
     {                                                                                              \
         "help", no_argument, NULL, CLI_OPT_HELP                                                    \
     }
@@ -93,11 +104,21 @@ int cli_check_location(struct cli *cli, const char *loc);
  * 0, or CLI_EXIT_USAGE after the message. */
 int cli_location_arg(struct cli *cli, int argc, char **argv, char **loc);
 
-/* Connect to the server; `auth`: send credentials (--token, then
+/* Settle the profile (--profile, STAGECTL_PROFILE, else the default) and
+ * the server (--server, STAGE_SERVER, else the profile's, else
+ * CLI_DEFAULT_SERVER). `new_ok`: a profile that does not exist yet is fine
+ * (login creates it). 0, or CLI_EXIT_ERR after the message. Idempotent. */
+int cli_resolve(struct cli *cli, bool new_ok);
+
+/* Connect to the server (after cli_resolve); `auth`: send credentials (--token, then
  * STAGE_TOKEN, then STAGE_USER + STAGE_PASSWORD, then the token file of
  * `stagectl login`).
  * Returns 0, or prints the error and returns CLI_EXIT_ERR. Idempotent. */
 int cli_connect(struct cli *cli, bool auth);
+
+/* Whether to print the informational lines people read (what was uploaded,
+ * removed, moved): not with --json (documents instead) nor --quiet. */
+bool cli_talk(const struct cli *cli);
 
 /* Print a usage error ("stagectl put: <why>" + "try 'stagectl put --help'")
  * and return CLI_EXIT_USAGE. */
@@ -118,5 +139,6 @@ int cli_errno_err(int e);
 extern const struct cli_cmd cmd_login, cmd_put, cmd_get, cmd_ls, cmd_rm, cmd_stat, cmd_job;
 extern const struct cli_cmd cmd_cp, cmd_presign, cmd_whoami, cmd_cat, cmd_du, cmd_mv;
 extern const struct cli_cmd cmd_user, cmd_stage, cmd_grant, cmd_revoke, cmd_grants; /* catalog */
+extern const struct cli_cmd cmd_completion, cmd_sync;
 
 #endif

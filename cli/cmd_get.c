@@ -169,7 +169,7 @@ static void print_done(struct cli *cli, const char *loc, const char *path, const
         if (o && g->info)
             json_object_set_new(o, "info", out_msg_json(&g->info->base));
         out_print_json(o);
-    } else if (!g_many.on || !isatty(STDERR_FILENO)) {
+    } else if (cli_talk(cli) && (!g_many.on || !isatty(STDERR_FILENO))) {
         printf("%s -> %s (%s)\n", loc, path, out_size(a, g->got));
     }
 }
@@ -272,8 +272,7 @@ struct lister {
     int rc;
 };
 
-/* A name from the server must stay inside DEST: no "..", no absolute path. */
-static bool name_safe(const char *name)
+bool get_name_safe(const char *name)
 {
     if (!*name || name[0] == '/' || strchr(name, '\\'))
         return false;
@@ -302,16 +301,22 @@ static int make_parents(const char *path)
     return 0;
 }
 
+int get_into(struct cli *cli, const char *loc, const char *path)
+{
+    Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
+    req.location = (char *)loc;
+    g_many.on = true; /* one of several: no bar per file */
+    return make_parents(path) == 0
+               ? to_file(cli, &req, path)
+               : cli_fail(cli, path, st_err_status_name(cli_errno_err(errno)),
+                          "cannot create the directories of '%s': %s", path, strerror(errno));
+}
+
 static int run_item(struct cli *tcli, void *item, void *ud)
 {
     (void)ud;
     struct get_item *it = item;
-    Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
-    req.location = it->loc;
-    int rc = make_parents(it->path) == 0
-                 ? to_file(tcli, &req, it->path)
-                 : cli_fail(tcli, it->path, st_err_status_name(cli_errno_err(errno)),
-                            "cannot create the directories of '%s': %s", it->path, strerror(errno));
+    int rc = get_into(tcli, it->loc, it->path);
     atomic_fetch_add(&g_many.files_done, 1);
     return rc;
 }
@@ -336,7 +341,7 @@ static int on_page(const ProtobufCMessage *msg, void *ud, struct rpc_status *st)
         struct get_item *it = malloc(sizeof(*it));
         if (!it)
             return ST_ENOMEM;
-        if (!name_safe(name) || !name_safe(rel) ||
+        if (!get_name_safe(name) || !get_name_safe(rel) ||
             (size_t)snprintf(it->loc, sizeof(it->loc), "%s/%s", l->stage, name) >=
                 sizeof(it->loc) ||
             (size_t)snprintf(it->path, sizeof(it->path), "%s/%s", l->dest, rel) >=

@@ -75,7 +75,7 @@ static int change(struct cli *cli, int argc, char **argv, bool grant)
     if (cli->json)
         out_print_json(json_pack("{s:s,s:s,s:s,s:s}", "result", grant ? "granted" : "revoked",
                                  "privilege", pname, "stage", stage, "user", user));
-    else
+    else if (cli_talk(cli))
         printf("%s %s%s%s%s %s\n", grant ? "granted" : "revoked", pname, global ? "" : " on ",
                global ? "" : stage, grant ? " to" : " from", user);
     protobuf_c_message_free_unpacked(resp, NULL);

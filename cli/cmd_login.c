@@ -14,9 +14,14 @@ enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PRINT_TOKEN, O_PASSWORD_STDIN };
 
 static const char usage[] =
     "usage: stagectl login USER [--password PASSWORD | --password-stdin] [--print-token]\n"
+    "                           [--profile NAME]\n"
     "\n"
-    "Log in and keep the bearer token in ~/.config/stagectl/token (mode 0600;\n"
-    "$XDG_CONFIG_HOME/stagectl/token if set). Later commands send it.\n"
+    "Log in and keep the bearer token (mode 0600) in profile USER@SERVER\n"
+    "(~/.config/stagectl/profiles/USER@SERVER/; $XDG_CONFIG_HOME/stagectl/ if\n"
+    "set) and in the default profile (~/.config/stagectl/token), which later\n"
+    "commands use. Logging in as another user keeps the first session: use it\n"
+    "with --profile USER (or STAGECTL_PROFILE). With --profile NAME the token\n"
+    "goes to profile NAME only, and the default profile stays as it was.\n"
     "The password comes from --password or --password-stdin, else $STAGE_PASSWORD,\n"
     "else a prompt on the terminal (echo off).\n"
     "\n"
@@ -40,12 +45,12 @@ static int get_password(struct cli *cli, const char *opt, char *buf, size_t n)
 }
 
 static void print_result(struct cli *cli, const char *user, const Stage__V1__LoginResponse *r,
-                         const char *path, bool print_token)
+                         const char *profile, const char *path, bool print_token)
 {
     char t[32];
     if (cli->json) {
-        json_t *o = json_pack("{s:s,s:I,s:s}", "user", user, "expires_at",
-                              (json_int_t)r->expires_at, "token_file", path);
+        json_t *o = json_pack("{s:s,s:I,s:s,s:s}", "user", user, "expires_at",
+                              (json_int_t)r->expires_at, "token_file", path, "profile", profile);
         if (o && print_token)
             json_object_set_new(o, "token", json_string(r->token));
         out_print_json(o);
@@ -53,8 +58,31 @@ static void print_result(struct cli *cli, const char *user, const Stage__V1__Log
     }
     if (print_token)
         printf("%s\n", r->token);
-    fprintf(print_token ? stderr : stdout, "logged in as %s; token saved to %s (expires %s)\n",
-            user, path, out_time(t, r->expires_at));
+    if (!cli->quiet)
+        fprintf(print_token ? stderr : stdout,
+                "logged in as %s; token saved to %s (profile %s, expires %s)\n", user, path,
+                profile, out_time(t, r->expires_at));
+}
+
+/* Keep the session: in its own profile (--profile, else USER@SERVER) and,
+ * unless --profile named one, as the default too. `path`: the token file
+ * printed, the default one when it was written. */
+static int save(struct cli *cli, const char *user, const char *token, char *profile, size_t n,
+                char *path, size_t pathlen, char *err, size_t errlen)
+{
+    bool named = cli->profile != NULL;
+    if (named)
+        snprintf(profile, n, "%s", cli->profile_name);
+    else
+        creds_profile_default_name(user, cli->server, profile, n);
+    int rc = creds_save_token(profile, token, path, pathlen, err, errlen);
+    if (!rc)
+        rc = creds_save_server(profile, cli->server, err, errlen);
+    if (!rc && !named)
+        rc = creds_save_token(NULL, token, path, pathlen, err, errlen);
+    if (!rc && !named)
+        rc = creds_save_server(NULL, cli->server, err, errlen);
+    return rc;
 }
 
 static int login(struct cli *cli, const char *user, const char *password, bool print_token)
@@ -62,22 +90,21 @@ static int login(struct cli *cli, const char *user, const char *password, bool p
     Stage__V1__LoginRequest req = STAGE__V1__LOGIN_REQUEST__INIT;
     Stage__V1__LoginResponse *resp = NULL;
     struct rpc_status st;
-    char path[1024], err[300];
+    char path[1024], err[300], profile[CREDS_PROFILE_MAX + 1];
     req.user = (char *)user;
     req.password = (char *)password;
-    if (cli_connect(cli, false))
+    if (cli_resolve(cli, true) || cli_connect(cli, false))
         return CLI_EXIT_ERR;
     int rc = rpc_unary(&cli->conn, RPC_SERVICE "Login", &req.base,
                        &stage__v1__login_response__descriptor, (ProtobufCMessage **)&resp, &st);
     if (rc)
         return cli_fail_rpc(cli, user, rc, &st);
-    rc = creds_save_token(resp->token, path, sizeof(path), err, sizeof(err));
-    if (!rc)
-        rc = creds_save_server(cli->server, err, sizeof(err));
+    rc = save(cli, user, resp->token, profile, sizeof(profile), path, sizeof(path), err,
+              sizeof(err));
     if (rc)
         rc = cli_fail(cli, "token file", st_err_status_name(rc), "%s", err);
     else
-        print_result(cli, user, resp, path, print_token);
+        print_result(cli, user, resp, profile, path, print_token);
     memset(resp->token, 0, strlen(resp->token));
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return rc ? CLI_EXIT_ERR : CLI_EXIT_OK;

@@ -5,7 +5,7 @@
  * only after the copy job SUCCEEDED, and then only the files its results
  * say were COPIED (a file SKIPPED because the target exists, or added under
  * the prefix while the copy ran, stays). Those names go to RemoveFiles as
- * an anchored alternation of escaped names (rmloc.h), one job per page of
+ * an anchored alternation of escaped names (rmbatch.h), one job per page of
  * results or per RMLOC_PATTERN_MAX bytes of pattern, so memory is one page.
  * Without -r FROM names one file, as for rm: a directory target gets the
  * file's directory plus its escaped name (so @~/2024 is not 2024.csv too);
@@ -13,8 +13,8 @@
 #include "admin.h"
 #include "cli.h"
 #include "err.h"
-#include "jobpoll.h"
 #include "out.h"
+#include "rmbatch.h"
 #include "rmloc.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -41,53 +41,10 @@ static const char usage[] =
 struct mv {
     struct cli *cli;
     const char *from, *to;
-    char root[160];                  /* "@stage/": the copy's result names are below it */
-    char pat[RMLOC_PATTERN_MAX + 1]; /* the batch of copied names to remove */
-    char job[128];                   /* the copy job */
-    int64_t copied, skipped, failed, removed;
+    struct rmbatch rb; /* the copied names to remove */
+    char job[128];     /* the copy job */
+    int64_t copied, skipped, failed;
 };
-
-/* GetJob until `id` ends; 0 if it SUCCEEDED (its files_done in `*done`),
- * else the error is reported about `object` and an exit code returned. */
-static int wait_job(struct mv *m, const char *id, const char *object, int64_t *done)
-{
-    Stage__V1__GetJobResponse *got = NULL;
-    struct rpc_status st;
-    int rc = jobpoll_wait(&m->cli->conn, id, &got, &st);
-    if (rc)
-        return cli_fail_rpc(m->cli, id, rc, &st);
-    if (!got->job)
-        rc = cli_fail(m->cli, object, "INTERNAL", "the server returned no job");
-    else if (got->job->state != STAGE__V1__JOB_STATE__SUCCEEDED)
-        rc = admin_job_failed(m->cli, object, got->job);
-    else if (done)
-        *done = got->job->files_done;
-    protobuf_c_message_free_unpacked(&got->base, NULL);
-    return rc;
-}
-
-/* Remove the batch of copied names (if any) and start a new one. */
-static int flush(struct mv *m)
-{
-    Stage__V1__RemoveFilesRequest req = STAGE__V1__REMOVE_FILES_REQUEST__INIT;
-    Stage__V1__RemoveFilesResponse *resp = NULL;
-    int64_t done = 0;
-    if (!m->pat[0])
-        return 0;
-    req.location = m->root;
-    req.pattern = m->pat;
-    int rc =
-        admin_call(m->cli, "RemoveFiles", &req.base, &stage__v1__remove_files_response__descriptor,
-                   m->from, (ProtobufCMessage **)&resp);
-    if (rc)
-        return rc;
-    rc = resp->job ? wait_job(m, resp->job->id, m->from, &done)
-                   : cli_fail(m->cli, m->from, "INTERNAL", "the server returned no job");
-    protobuf_c_message_free_unpacked(&resp->base, NULL);
-    m->removed += done;
-    m->pat[0] = '\0';
-    return rc;
-}
 
 static int on_result(struct mv *m, const Stage__V1__JobResult *r)
 {
@@ -100,13 +57,12 @@ static int on_result(struct mv *m, const Stage__V1__JobResult *r)
         return 0;
     }
     m->copied++;
-    if (rmloc_alt_add(m->pat, sizeof(m->pat), r->name) == 0)
-        return 0;
-    int rc = flush(m); /* full: remove this batch, start the next with the name */
-    if (!rc && rmloc_alt_add(m->pat, sizeof(m->pat), r->name) != 0) {
+    int rc = rmbatch_add(&m->rb, r->name);
+    if (rc == ST_ELIMIT) {
         fprintf(stderr, "%s: mv %s: '%s' copied but not removed: name too long for a pattern\n",
                 CLI_PROG, m->from, r->name);
         m->failed++;
+        rc = 0;
     }
     return rc;
 }
@@ -131,7 +87,7 @@ static int remove_copied(struct mv *m)
         snprintf(next, sizeof(next), "%s", resp->n_results ? resp->next_page_token : "");
         protobuf_c_message_free_unpacked(&resp->base, NULL);
         if (!rc)
-            rc = flush(m);
+            rc = rmbatch_flush(&m->rb);
     } while (!rc && next[0]);
     return rc;
 }
@@ -149,23 +105,23 @@ static int copy(struct mv *m, Stage__V1__CopyFilesRequest *req)
     else if (snprintf(m->job, sizeof(m->job), "%s", resp->job->id) >= (int)sizeof(m->job))
         rc = cli_fail(m->cli, m->from, "INTERNAL", "job id too long");
     protobuf_c_message_free_unpacked(&resp->base, NULL);
-    return rc ? rc : wait_job(m, m->job, m->from, NULL);
+    return rc ? rc : admin_job_wait(m->cli, m->job, m->from, NULL);
 }
 
 static int report(struct mv *m)
 {
-    if (m->skipped || m->failed || m->removed != m->copied)
+    if (m->skipped || m->failed || m->rb.removed != m->copied)
         return cli_fail(m->cli, m->from, m->skipped ? "ALREADY_EXISTS" : "INTERNAL",
                         "%lld file(s) moved; %lld not: the target exists (--overwrite "
                         "replaces it); %lld other(s) left at the source (copy job %s)",
-                        (long long)m->removed, (long long)m->skipped,
-                        (long long)(m->copied - m->removed + m->failed), m->job);
+                        (long long)m->rb.removed, (long long)m->skipped,
+                        (long long)(m->copied - m->rb.removed + m->failed), m->job);
     if (m->cli->json)
         out_print_json(json_pack("{s:s,s:s,s:I,s:s}", "from", m->from, "to", m->to, "moved",
-                                 (json_int_t)m->removed, "copy_job", m->job));
-    else
-        printf("moved %lld file(s) from %s to %s (copy job %s)\n", (long long)m->removed, m->from,
-               m->to, m->job);
+                                 (json_int_t)m->rb.removed, "copy_job", m->job));
+    else if (cli_talk(m->cli))
+        printf("moved %lld file(s) from %s to %s (copy job %s)\n", (long long)m->rb.removed,
+               m->from, m->to, m->job);
     return CLI_EXIT_OK;
 }
 
@@ -205,10 +161,8 @@ static int run(struct cli *cli, int argc, char **argv)
     bool to_dir = !strchr(m.to, '/') || m.to[strlen(m.to) - 1] == '/';
     if (recursive && !to_dir)
         return cli_usage(cli, "with -r, @TO is a directory: end it with '/'");
-    size_t sl = strcspn(m.from, "/");
-    if (sl + 2 > sizeof(m.root))
+    if (rmbatch_init(&m.rb, cli, m.from, m.from))
         return cli_usage(cli, "stage name too long in '%s'", m.from);
-    snprintf(m.root, sizeof(m.root), "%.*s/", (int)sl, m.from);
     if (!recursive && to_dir) {
         rc = rmloc_split(m.from, dir, sizeof(dir), pat, sizeof(pat));
         if (rc == ST_EINVAL)

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "out.h"
 #include "pool.h"
+#include "put.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -259,7 +260,7 @@ static void print_item(struct cli *cli, const char *file, const char *loc, const
         if (o && j)
             json_object_set_new(o, "job", out_msg_json(&j->base));
         out_print_json(o);
-    } else if (!isatty(STDERR_FILENO)) {
+    } else if (cli_talk(cli) && !isatty(STDERR_FILENO)) {
         printf("%-8s %s -> %s%s%s%s\n", what, file, loc, j ? " (" : "",
                j ? out_size(a, j->bytes_total) : "", j ? ")" : "");
     }
@@ -287,7 +288,7 @@ static int upload(struct put *p, const char *loc)
         return cli_fail_rpc(cli, loc, rc, &st);
     if (resp->job && p->o->many)
         print_item(cli, p->file, loc, "uploaded", resp->job);
-    else if (resp->job)
+    else if (resp->job && (cli->json || !cli->quiet))
         out_print_job(cli->json, resp->job);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return CLI_EXIT_OK;
@@ -320,6 +321,14 @@ static int put_one(struct cli *cli, struct put_opts *o, const char *file, const 
     if (p.fd > STDIN_FILENO)
         close(p.fd);
     return rc;
+}
+
+int put_replace(struct cli *cli, const char *file, const char *loc)
+{
+    /* as a file of several: a line per file, no bar of its own, and an
+     * existing target replaced (sync decided it differs) */
+    static struct put_opts o = {.overwrite = true, .wait = true, .many = true};
+    return put_one(cli, &o, file, loc);
 }
 
 /* ------------------------------------------------------------ many files */
@@ -443,7 +452,7 @@ static int put_many(struct cli *cli, struct put_opts *o, char **files, int nfile
     int prc = pool_finish(w.pool, tick, o);
     tick(o);
     progress_end(&o->prog);
-    if (!cli->json && isatty(STDERR_FILENO))
+    if (cli_talk(cli) && isatty(STDERR_FILENO))
         fprintf(stderr, "put: %lld file(s) ended, %lld skipped\n",
                 (long long)atomic_load(&o->files_done), (long long)atomic_load(&o->skipped));
     return rc == CLI_EXIT_USAGE ? rc : (rc || prc) ? CLI_EXIT_ERR : CLI_EXIT_OK;

@@ -135,6 +135,8 @@ static int report(struct cli *cli, const struct rm_opts *o, const char *loc,
         if (r)
             json_object_set_new(r, "job", out_msg_json(&j->base));
         out_print_json(r);
+    } else if (!cli_talk(cli)) {
+        /* --quiet: success says nothing */
     } else if (o->dry) {
         printf("dry run: %lld file(s) matched %s; nothing was removed (job %s)\n",
                (long long)j->files_total, loc, j->id);
@@ -159,6 +161,8 @@ static int remove_and_report(struct cli *cli, const struct rm_opts *o,
         return rc;
     if (!resp->job)
         rc = cli_fail(cli, loc, "INTERNAL", "the server returned no job");
+    else if (o->no_wait && !cli->json && cli->quiet)
+        printf("%s\n", resp->job->id); /* what a script needs to follow the job */
     else if (o->no_wait)
         out_print_job(cli->json, resp->job);
     else if ((rc = jobpoll_wait(&cli->conn, resp->job->id, &got, &st)) != 0)

@@ -174,7 +174,7 @@ static int deletion(struct cli *cli, const ProtobufCMessage *resp, const char *j
         if (doc && j)
             json_object_set_new(doc, "deletion_job", out_msg_json(&j->base));
         out_print_json(doc);
-    } else if (job_id[0]) {
+    } else if (job_id[0] && cli_talk(cli)) {
         printf("%-19s %s%s\n", "deletion job:", job_id,
                !j   ? ""
                : ok ? " (old files deleted)"
@@ -201,7 +201,7 @@ static int replace_or_drop(struct cli *cli, const char *rpc, const ProtobufCMess
     int rc = admin_call(cli, rpc, req, resp_desc, name, &resp);
     if (rc)
         return rc;
-    if (!cli->json && drop)
+    if (cli_talk(cli) && drop)
         printf("stage %s dropped\n", name);
     else if (!cli->json)
         print_stage_reply(cli, resp);

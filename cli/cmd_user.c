@@ -164,7 +164,7 @@ static int u_drop(struct cli *cli, int argc, char **argv)
         return rc;
     if (cli->json)
         out_print_json(json_pack("{s:s,s:s}", "result", "dropped", "user", req.name));
-    else
+    else if (cli_talk(cli))
         printf("user %s dropped\n", req.name);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return 0;

@@ -19,7 +19,8 @@ static const char usage[] =
     "\n"
     "Print the user the credentials name (the token of 'stagectl login',\n"
     "STAGE_TOKEN or --token; or STAGE_USER), the server, when the token expires,\n"
-    "and whether the server accepts them.\n";
+    "the profile the token came from (--profile, STAGECTL_PROFILE, else\n"
+    "'default'), and whether the server accepts them.\n";
 
 /* The claims of a token "v1.<base64url(user|gen|expires_ms)>.<sig>": user
  * and expiry. Read without the key: only the server can tell it is valid. */
@@ -57,9 +58,16 @@ static int run(struct cli *cli, int argc, char **argv)
         return c;
     if (argc - optind != 0)
         return cli_usage(cli, "whoami takes no arguments");
-    int rc = creds_authorization(cli->token, hdr, sizeof(hdr), err, sizeof(err));
+    if (cli_resolve(cli, false))
+        return CLI_EXIT_ERR;
+    int rc = creds_authorization(cli->token, cli->profile_name, hdr, sizeof(hdr), err, sizeof(err));
     if (rc)
         return cli_fail(cli, "credentials", st_err_status_name(rc), "%s", err);
+    /* the profile only when its token file is what is sent */
+    const char *env_token = getenv("STAGE_TOKEN");
+    const char *profile = cli->token || (env_token && *env_token) || strncmp(hdr, "Basic ", 6) == 0
+                              ? NULL
+                              : cli->profile_name;
     if (strncmp(hdr, "Bearer ", 7) == 0 && token_claims(hdr + 7, user, sizeof(user), &expires_ms))
         snprintf(user, sizeof(user), "?");
     else if (strncmp(hdr, "Basic ", 6) == 0)
@@ -83,10 +91,13 @@ static int run(struct cli *cli, int argc, char **argv)
         json_t *o = json_pack("{s:s,s:s,s:b}", "user", user, "server", cli->server, "accepted", ok);
         if (o && expires_ms)
             json_object_set_new(o, "expires_at", json_integer(expires_ms));
+        if (o && profile)
+            json_object_set_new(o, "profile", json_string(profile));
         out_print_json(o);
     } else {
-        printf("%s on %s%s%s%s\n", user, cli->server, expires_ms ? " (token expires " : "",
-               expires_ms ? when : "", expires_ms ? ")" : "");
+        printf("%s on %s%s%s%s%s%s\n", user, cli->server, expires_ms ? " (token expires " : "",
+               expires_ms ? when : "", expires_ms ? ")" : "", profile ? ", profile " : "",
+               profile ? profile : "");
     }
     if (!ok)
         return cli_fail(cli, user, "UNAUTHENTICATED", "the server refuses these credentials: %s",

@@ -3,6 +3,8 @@
 
 #include "err.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -27,16 +29,23 @@ static int errf(char *err, size_t errlen, int rc, const char *what, const char *
     return rc;
 }
 
-/* $XDG_CONFIG_HOME/stagectl/<name>, else $HOME/.config/stagectl/<name>. */
-static int config_path(const char *name, char *buf, size_t n, char *err, size_t errlen)
+/* The default profile keeps the files where stagectl always kept them
+ * (so old token files go on working); named ones get a directory each. */
+static bool is_default(const char *profile)
+{
+    return !profile || !*profile || strcmp(profile, CREDS_DEFAULT_PROFILE) == 0;
+}
+
+/* $XDG_CONFIG_HOME/stagectl/<sub>, else $HOME/.config/stagectl/<sub>. */
+static int config_dir_path(const char *sub, char *buf, size_t n, char *err, size_t errlen)
 {
     const char *xdg = env("XDG_CONFIG_HOME");
     const char *home = env("HOME");
     int len;
     if (xdg)
-        len = snprintf(buf, n, "%s/stagectl/%s", xdg, name);
+        len = snprintf(buf, n, "%s/stagectl/%s", xdg, sub);
     else if (home)
-        len = snprintf(buf, n, "%s/.config/stagectl/%s", home, name);
+        len = snprintf(buf, n, "%s/.config/stagectl/%s", home, sub);
     else {
         snprintf(err, errlen, "neither HOME nor XDG_CONFIG_HOME is set");
         return ST_ENOTFOUND;
@@ -48,9 +57,36 @@ static int config_path(const char *name, char *buf, size_t n, char *err, size_t 
     return 0;
 }
 
-int creds_token_path(char *buf, size_t n, char *err, size_t errlen)
+/* File `name` of `profile`: stagectl/<name> or stagectl/profiles/<profile>/<name>. */
+static int config_path(const char *profile, const char *name, char *buf, size_t n, char *err,
+                       size_t errlen)
 {
-    return config_path("token", buf, n, err, errlen);
+    char sub[300];
+    if (is_default(profile))
+        return config_dir_path(name, buf, n, err, errlen);
+    if (!creds_profile_valid(profile)) {
+        snprintf(err, errlen, "bad profile name '%s' (letters, digits and . _ - @ : only)",
+                 profile);
+        return ST_EINVAL;
+    }
+    snprintf(sub, sizeof(sub), "profiles/%s/%s", profile, name);
+    return config_dir_path(sub, buf, n, err, errlen);
+}
+
+bool creds_profile_valid(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > CREDS_PROFILE_MAX || name[0] == '.')
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("._-@:", *p))
+            return false;
+    return true;
+}
+
+int creds_token_path(const char *profile, char *buf, size_t n, char *err, size_t errlen)
+{
+    return config_path(profile, "token", buf, n, err, errlen);
 }
 
 /* mkdir -p for the directories above `path`, mode 0700. */
@@ -83,12 +119,12 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
-/* Write `text` + "\n" to config file `name` (mode 0600, temp + rename). */
-static int save_file(const char *name, const char *text, char *path, size_t pathlen, char *err,
-                     size_t errlen)
+/* Write `text` + "\n" to config file `name` of `profile` (mode 0600, temp + rename). */
+static int save_file(const char *profile, const char *name, const char *text, char *path,
+                     size_t pathlen, char *err, size_t errlen)
 {
     char tmp[1100];
-    int rc = config_path(name, path, pathlen, err, errlen);
+    int rc = config_path(profile, name, path, pathlen, err, errlen);
     if (!rc)
         rc = make_parents(path, err, errlen);
     if (rc)
@@ -112,22 +148,24 @@ static int save_file(const char *name, const char *text, char *path, size_t path
     return rc;
 }
 
-int creds_save_token(const char *token, char *path, size_t pathlen, char *err, size_t errlen)
+int creds_save_token(const char *profile, const char *token, char *path, size_t pathlen, char *err,
+                     size_t errlen)
 {
-    return save_file("token", token, path, pathlen, err, errlen);
+    return save_file(profile, "token", token, path, pathlen, err, errlen);
 }
 
-int creds_save_server(const char *server, char *err, size_t errlen)
+int creds_save_server(const char *profile, const char *server, char *err, size_t errlen)
 {
     char path[1024];
-    return save_file("server", server, path, sizeof(path), err, errlen);
+    return save_file(profile, "server", server, path, sizeof(path), err, errlen);
 }
 
 /* The first line of config file `name`; ST_ENOTFOUND if there is none. */
-static int read_file(const char *name, char *buf, size_t n, char *err, size_t errlen)
+static int read_file(const char *profile, const char *name, char *buf, size_t n, char *err,
+                     size_t errlen)
 {
     char path[1024];
-    int rc = config_path(name, path, sizeof(path), err, errlen);
+    int rc = config_path(profile, name, path, sizeof(path), err, errlen);
     if (rc)
         return rc;
     FILE *f = fopen(path, "r");
@@ -160,17 +198,18 @@ static int basic(char *buf, size_t n, const char *user, const char *pass, char *
 
 /* A token file others may read is still used (like a shell history), but
  * named, so that its owner tightens it. */
-static void warn_mode(void)
+static void warn_mode(const char *profile)
 {
     char path[1024], err[300];
     struct stat sb;
-    if (config_path("token", path, sizeof(path), err, sizeof(err)) == 0 && stat(path, &sb) == 0 &&
-        (sb.st_mode & 077))
+    if (config_path(profile, "token", path, sizeof(path), err, sizeof(err)) == 0 &&
+        stat(path, &sb) == 0 && (sb.st_mode & 077))
         fprintf(stderr, "stagectl: warning: the token file %s has mode %03o; run chmod 600 %s\n",
                 path, (unsigned)(sb.st_mode & 0777), path);
 }
 
-int creds_authorization(const char *flag_token, char *buf, size_t n, char *err, size_t errlen)
+int creds_authorization(const char *flag_token, const char *profile, char *buf, size_t n, char *err,
+                        size_t errlen)
 {
     char token[TOKEN_MAX];
     const char *t = flag_token && *flag_token ? flag_token : env("STAGE_TOKEN");
@@ -178,12 +217,12 @@ int creds_authorization(const char *flag_token, char *buf, size_t n, char *err, 
     if (!t && env("STAGE_USER") && env("STAGE_PASSWORD"))
         return basic(buf, n, env("STAGE_USER"), env("STAGE_PASSWORD"), err, errlen);
     if (!t) {
-        int rc = read_file("token", token, sizeof(token), err, errlen);
+        int rc = read_file(profile, "token", token, sizeof(token), err, errlen);
         if (rc == ST_ENOTFOUND)
             return 0;
         if (rc)
             return rc;
-        warn_mode();
+        warn_mode(profile);
         t = token;
     }
     if ((size_t)snprintf(buf, n, "Bearer %s", t) >= n) {
@@ -193,10 +232,78 @@ int creds_authorization(const char *flag_token, char *buf, size_t n, char *err, 
     return 0;
 }
 
-int creds_read_server(char *buf, size_t n)
+int creds_read_server(const char *profile, char *buf, size_t n)
 {
     char err[300];
-    return read_file("server", buf, n, err, sizeof(err));
+    return read_file(profile, "server", buf, n, err, sizeof(err));
+}
+
+void creds_profile_default_name(const char *user, const char *server, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s@%s", user, server);
+    for (char *p = buf; *p; p++) /* a unix: socket path or odd user name stays one directory */
+        if (!isalnum((unsigned char)*p) && !strchr("._-@:", *p))
+            *p = '_';
+}
+
+/* The names of the profiles "<user>@*" (the first `max` into `out`).
+ * Returns how many there are. */
+static int profiles_of(const char *user, char out[][CREDS_PROFILE_MAX + 1], int max)
+{
+    char dir[1024], err[300];
+    size_t ulen = strlen(user);
+    int k = 0;
+    if (config_dir_path("profiles", dir, sizeof(dir), err, sizeof(err)))
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, user, ulen) == 0 && e->d_name[ulen] == '@' &&
+            creds_profile_valid(e->d_name)) {
+            if (k < max) /* valid: at most CREDS_PROFILE_MAX bytes */
+                memcpy(out[k], e->d_name, strlen(e->d_name) + 1);
+            k++;
+        }
+    closedir(d);
+    return k;
+}
+
+int creds_profile_find(const char *want, const char *server, char *buf, size_t n, char *err,
+                       size_t errlen)
+{
+    char path[1024], found[8][CREDS_PROFILE_MAX + 1];
+    struct stat sb;
+    if (is_default(want)) {
+        snprintf(buf, n, "%s", CREDS_DEFAULT_PROFILE);
+        return 0;
+    }
+    int rc = config_path(want, "", path, sizeof(path), err, errlen);
+    if (rc)
+        return rc;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        snprintf(buf, n, "%s", want);
+        return 0;
+    }
+    /* a user name: the one profile of that user, or the one on `server` */
+    int k = strchr(want, '@') ? 0 : profiles_of(want, found, 8);
+    for (int i = 0; server && i < k && i < 8; i++)
+        if (strcmp(strchr(found[i], '@') + 1, server) == 0) {
+            snprintf(buf, n, "%s", found[i]);
+            return 0;
+        }
+    if (k == 1) {
+        snprintf(buf, n, "%s", found[0]);
+        return 0;
+    }
+    if (k > 1) {
+        snprintf(err, errlen,
+                 "profile '%s' is ambiguous (%s, %s%s): name it in full or add --server", want,
+                 found[0], found[1], k > 2 ? ", ..." : "");
+        return ST_EINVAL;
+    }
+    snprintf(err, errlen, "no profile '%s': run 'stagectl login USER --profile %s'", want, want);
+    return ST_ENOTFOUND;
 }
 
 int creds_prompt_password(const char *prompt, char *buf, size_t n, char *err, size_t errlen)

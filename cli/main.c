@@ -1,5 +1,6 @@
 /* main.c - stagectl: global options and command dispatch (docs/design.md §8). */
 #include "cli.h"
+#include "commands.h"
 #include "creds.h"
 #include "memtune.h"
 
@@ -8,29 +9,27 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct cli_cmd *const commands[] = {
-    &cmd_login, &cmd_put,   &cmd_get,   &cmd_cat,    &cmd_ls,      &cmd_du,
-    &cmd_rm,    &cmd_cp,    &cmd_mv,    &cmd_stat,   &cmd_presign, &cmd_job,
-    &cmd_user,  &cmd_stage, &cmd_grant, &cmd_revoke, &cmd_grants,  &cmd_whoami,
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: %s [--server HOST:PORT] [--token TOKEN] [--json] COMMAND [ARGS]\n"
+            "usage: %s [--server HOST:PORT] [--profile NAME] [--json] [-q] COMMAND [ARGS]\n"
             "\n"
             "The command-line client of the stage service (Databend-style stages over gRPC).\n"
             "\n"
             "commands:\n",
             CLI_PROG);
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+    for (size_t i = 0; i < commands_count; i++)
+        fprintf(f, "  %-10s %s\n", commands_all[i]->name, commands_all[i]->summary);
     fprintf(f,
             "\n"
             "global options (also accepted after the command):\n"
             "  --server HOST:PORT  the frontend; default $STAGE_SERVER, else the server of\n"
-            "                      the last login (~/.config/stagectl/server), else %s\n"
+            "                      the profile (the last login: ~/.config/stagectl/server),\n"
+            "                      else %s\n"
+            "  --profile NAME      the saved session to use ($STAGECTL_PROFILE): each\n"
+            "                      'stagectl login USER' keeps one per user and server,\n"
+            "                      named USER@SERVER ('--profile USER' finds it), and\n"
+            "                      the last login is the default profile\n"
             "  --token TOKEN       the bearer token to send (visible in ps: prefer\n"
             "                      STAGE_TOKEN or 'stagectl login')\n"
             "  --tls               TLS to the frontend, checked against the system's CAs\n"
@@ -39,13 +38,16 @@ static void usage(FILE *f)
             "  --json              machine-readable output on stdout: one JSON document\n"
             "                      per command, or one JSON object per line for streams\n"
             "                      (ls, job watch, job results, put/get of several files)\n"
+            "  -q, --quiet         no progress bars or informational lines: only errors\n"
+            "                      and the output asked for (ls still lists)\n"
             "  -h, --help          this help; 'stagectl COMMAND --help' for a command\n"
             "  --version           the version and commit of this stagectl\n"
             "\n"
             "settings, first found: flags; the environment (STAGE_SERVER, STAGE_TOKEN,\n"
             "STAGE_USER + STAGE_PASSWORD, STAGE_TLS=1, STAGE_TLS_CA, STAGE_TLS_CERT,\n"
-            "STAGE_TLS_KEY); the files of 'stagectl login' in\n"
-            "~/.config/stagectl/ ($XDG_CONFIG_HOME/stagectl/): server, token (mode 0600).\n"
+            "STAGE_TLS_KEY, STAGECTL_PROFILE); the files of 'stagectl login' in\n"
+            "~/.config/stagectl/ ($XDG_CONFIG_HOME/stagectl/): server, token (mode 0600),\n"
+            "and profiles/NAME/server, profiles/NAME/token for each profile.\n"
             "\n"
             "errors: one line on stderr, 'stagectl CMD OBJECT: STATUS: message', where\n"
             "STATUS is the gRPC status name (NOT_FOUND, PERMISSION_DENIED, ...). With\n"
@@ -55,61 +57,13 @@ static void usage(FILE *f)
             CLI_DEFAULT_SERVER);
 }
 
-static const struct cli_cmd *find(const char *name)
-{
-    if (strcmp(name, "list") == 0) /* files use ls; stages and users take both */
-        name = "ls";
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(commands[i]->name, name) == 0)
-            return commands[i];
-    return NULL;
-}
-
-/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
- * two short words, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), d[20][20];
-    if (la >= 20 || lb >= 20)
-        return 99;
-    for (size_t i = 0; i <= la; i++)
-        for (size_t j = 0; j <= lb; j++) {
-            if (!i || !j) {
-                d[i][j] = i + j;
-                continue;
-            }
-            size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < v)
-                v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
-static const char *closest(const char *name)
-{
-    const char *best = NULL;
-    size_t bd = 3; /* two edits at most */
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        size_t dd = distance(name, commands[i]->name);
-        if (dd < bd)
-            bd = dd, best = commands[i]->name;
-    }
-    return best;
-}
-
 /* Global options before the command; returns -1 to go on, or an exit code. */
 static int parse_global(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_GLOBAL_OPTIONS, {"version", no_argument, NULL, CLI_OPT_VERSION}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:hq", opts, NULL)) != -1) {
         if (cli_global_opt(cli, c, optarg))
             continue;
         if (c == CLI_OPT_VERSION) {
@@ -145,11 +99,9 @@ int main(int argc, char **argv)
     memtune_init(MEMTUNE_RELAY); /* `get -` and `put -` relay 1 MiB messages */
     struct cli cli;
     memset(&cli, 0, sizeof(cli));
-    static char saved[256];
-    const char *env = getenv("STAGE_SERVER");
-    cli.server = env && *env                                    ? env
-                 : creds_read_server(saved, sizeof(saved)) == 0 ? saved
-                                                                : CLI_DEFAULT_SERVER;
+    const char *env = getenv("STAGE_SERVER"), *prof = getenv("STAGECTL_PROFILE");
+    cli.server = env && *env ? env : NULL; /* else the profile's: cli_resolve */
+    cli.profile = prof && *prof ? prof : NULL;
     tls_from_env(&cli);
     opterr = 0;
     int rc = parse_global(&cli, argc, argv);
@@ -159,9 +111,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_EXIT_USAGE;
     }
-    cli.cmd = find(argv[optind]);
+    cli.cmd = commands_find(argv[optind]);
     if (!cli.cmd) {
-        const char *near = closest(argv[optind]);
+        const char *near = commands_closest(argv[optind]);
         fprintf(stderr, "%s: unknown command '%s'%s%s%s\ntry '%s --help' for the commands\n",
                 CLI_PROG, argv[optind], near ? "; did you mean '" : "", near ? near : "",
                 near ? "'?" : "", CLI_PROG);

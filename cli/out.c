@@ -321,10 +321,18 @@ void out_print_file(bool json, const Stage__V1__FileInfo *f)
 
 /* ------------------------------------------------------------ progress */
 
+/* --quiet is global (stagectl runs one command per process): no bar anywhere. */
+static bool g_quiet;
+
+void out_set_quiet(bool quiet)
+{
+    g_quiet = quiet;
+}
+
 void progress_init(struct progress *p, bool enabled, const char *label, int64_t total)
 {
     memset(p, 0, sizeof(*p));
-    p->on = enabled && isatty(STDERR_FILENO);
+    p->on = enabled && !g_quiet && isatty(STDERR_FILENO);
     p->label = label;
     p->total = total;
     p->start_ms = out_now_ms();

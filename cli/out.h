@@ -56,6 +56,8 @@ struct progress {
     int64_t base;                    /* bytes done before start_ms (not in the rate) */
 };
 void progress_init(struct progress *p, bool enabled, const char *label, int64_t total);
+/* --quiet: progress_init never turns a bar on. */
+void out_set_quiet(bool quiet);
 void progress_update(struct progress *p, int64_t done);
 void progress_end(struct progress *p); /* clears the line */
 

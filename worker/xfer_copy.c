@@ -22,7 +22,13 @@
  * state (cp_wkey, cp_wstate: backend_write_state()) is saved when it opens,
  * so that the next run first aborts what a dead worker left (an fs temp
  * file, an S3 multipart upload). Cancel is seen between chunks and between
- * files. No match at all is NOT_FOUND. */
+ * files. No match at all is NOT_FOUND.
+ *
+ * Progress: files_total grows page by page; bytes_total is set once the
+ * listing has ended (the first page is the last for most copies), to the
+ * bytes this job moves: the checkpoint's, plus the matches' sizes, less
+ * those of files skipped or failed (lowered as they end), so that
+ * `job get`/`--wait` show a total that bytes_done reaches. */
 #include "digest.h" /* first: it asks OpenSSL for the (deprecated) raw contexts */
 
 #include "backend.h"
@@ -51,8 +57,9 @@ struct cp {
     const struct backend_entry *const *m; /* matches of the current page */
     size_t n, i;
     bool last;
-    int64_t base_done, base_bytes; /* the checkpoint this run started from */
-    int64_t matched, done, bytes;  /* this run: matches, files ended, bytes of ended files */
+    int64_t base_done, base_bytes;        /* the checkpoint this run started from */
+    int64_t matched, done, bytes;         /* this run: matches, files ended, bytes of ended files */
+    int64_t matched_bytes, unmoved_bytes; /* sizes of the matches; of those skipped or failed */
     int64_t failed;
     int first_err;
     char first[1300];
@@ -122,12 +129,26 @@ static void on_between(struct run *r, redisReply *rep)
     next_file(r);
 }
 
+/* bytes_total, once the whole listing is known (see the top). */
+static void set_bytes_total(struct run *r, run_reply_fn *cb)
+{
+    struct cp *c = r->x;
+    char total[24];
+    snprintf(total, sizeof(total), "%" PRId64, c->base_bytes + c->matched_bytes - c->unmoved_bytes);
+    runner_cmdf(r, cb, "HSET", r->hkey, "bytes_total", total, NULL);
+}
+
 /* The current file ended as `status`; record it, then look for a cancel. */
 static void file_done(struct run *r, const char *status, const char *err)
 {
     struct cp *c = r->x;
     char line[2600], rkey[KEY_MAX + 16], ttl[24], done[24], bytes[24], ev[KEY_MAX];
     c->done++;
+    if (strcmp(status, "COPIED") != 0) {
+        c->unmoved_bytes += c->e->size;
+        if (c->last)
+            set_bytes_total(r, NULL);
+    }
     snprintf(line, sizeof(line), "%s\t%s\t%s", status, src_rel(r, c), err);
     snprintf(rkey, sizeof(rkey), "%s:results", r->hkey);
     snprintf(ttl, sizeof(ttl), "%d", r->w->cfg->jobs.retention_s);
@@ -497,10 +518,12 @@ static void on_matches(struct run *r, int rc, const char *msg, const struct back
         char tmp[sizeof(c->drel)];
         if (copypath_target(r->j.path, r->j.dst_path, scan_rel(r, e[i]), tmp, sizeof(tmp)) !=
             ST_ENOTFOUND)
-            c->matched++;
+            c->matched++, c->matched_bytes += e[i]->size;
     }
     snprintf(total, sizeof(total), "%" PRId64, c->base_done + c->matched);
-    runner_cmdf(r, on_total, "HSET", r->hkey, "files_total", total, NULL);
+    runner_cmdf(r, last ? NULL : on_total, "HSET", r->hkey, "files_total", total, NULL);
+    if (last)
+        set_bytes_total(r, on_total);
 }
 
 static void scan_start(struct run *r)

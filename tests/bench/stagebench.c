@@ -336,7 +336,7 @@ int main(int argc, char **argv)
     bool bare = is(mode, "sink") || is(mode, "pushsink");
     char err[256];
     g_server = getenv("STAGE_SERVER") ? getenv("STAGE_SERVER") : "127.0.0.1:7070";
-    if (!bare && creds_authorization(NULL, g_auth, sizeof(g_auth), err, sizeof(err))) {
+    if (!bare && creds_authorization(NULL, NULL, g_auth, sizeof(g_auth), err, sizeof(err))) {
         fprintf(stderr, "stagebench: %s\n", err);
         return 1;
     }

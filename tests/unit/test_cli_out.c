@@ -202,22 +202,22 @@ static void test_creds_precedence(void **st)
     (void)st;
     char hdr[1200], err[300], path[1024];
     struct stat sb;
-    assert_int_equal(creds_authorization(NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_int_equal(creds_authorization(NULL, NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
     assert_string_equal(hdr, ""); /* nothing anywhere */
-    assert_int_equal(creds_save_token("filetok", path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(creds_save_token(NULL, "filetok", path, sizeof(path), err, sizeof(err)), 0);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
     assert_non_null(strstr(path, "/.config/stagectl/token"));
-    assert_int_equal(creds_authorization(NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_int_equal(creds_authorization(NULL, NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
     assert_string_equal(hdr, "Bearer filetok");
     setenv("STAGE_USER", "u", 1);
     setenv("STAGE_PASSWORD", "p", 1);
-    assert_int_equal(creds_authorization(NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_int_equal(creds_authorization(NULL, NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
     assert_string_equal(hdr, "Basic dTpw"); /* base64("u:p") beats the file */
     setenv("STAGE_TOKEN", "envtok", 1);
-    assert_int_equal(creds_authorization(NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_int_equal(creds_authorization(NULL, NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
     assert_string_equal(hdr, "Bearer envtok");
-    assert_int_equal(creds_authorization("flagtok", hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_int_equal(creds_authorization("flagtok", NULL, hdr, sizeof(hdr), err, sizeof(err)), 0);
     assert_string_equal(hdr, "Bearer flagtok");
     unsetenv("STAGE_TOKEN");
     unsetenv("STAGE_USER");
@@ -230,9 +230,9 @@ static void test_creds_server(void **st)
     char buf[256], err[300];
     struct stat sb;
     char path[300];
-    assert_int_equal(creds_read_server(buf, sizeof(buf)), ST_ENOTFOUND);
-    assert_int_equal(creds_save_server("10.0.0.1:7070", err, sizeof(err)), 0);
-    assert_int_equal(creds_read_server(buf, sizeof(buf)), 0);
+    assert_int_equal(creds_read_server(NULL, buf, sizeof(buf)), ST_ENOTFOUND);
+    assert_int_equal(creds_save_server(NULL, "10.0.0.1:7070", err, sizeof(err)), 0);
+    assert_int_equal(creds_read_server(NULL, buf, sizeof(buf)), 0);
     assert_string_equal(buf, "10.0.0.1:7070");
     snprintf(path, sizeof(path), "%s/.config/stagectl/server", g_home);
     assert_int_equal(stat(path, &sb), 0);
@@ -240,6 +240,50 @@ static void test_creds_server(void **st)
     snprintf(path, sizeof(path), "%s/.config/stagectl", g_home);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0700);
+}
+
+/* Two logins keep two sessions; --profile finds them by name or by user. */
+static void test_creds_profiles(void **st)
+{
+    (void)st;
+    char hdr[1200], err[300], path[1024], name[CREDS_PROFILE_MAX + 1];
+    struct stat sb;
+    creds_profile_default_name("root", "127.0.0.1:7070", name, sizeof(name));
+    assert_string_equal(name, "root@127.0.0.1:7070");
+    creds_profile_default_name("al/ice", "unix:/tmp/s", name, sizeof(name));
+    assert_string_equal(name, "al_ice@unix:_tmp_s");
+    assert_false(creds_profile_valid("../x"));
+    assert_false(creds_profile_valid(".hidden"));
+    assert_false(creds_profile_valid(""));
+    assert_int_equal(creds_save_token("root@h:1", "roottok", path, sizeof(path), err, sizeof(err)),
+                     0);
+    assert_non_null(strstr(path, "/.config/stagectl/profiles/root@h:1/token"));
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    snprintf(path, sizeof(path), "%s/.config/stagectl/profiles/root@h:1", g_home);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(
+        creds_save_token("alice@h:1", "alicetok", path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(creds_save_token("alice@h:2", "alice2", path, sizeof(path), err, sizeof(err)),
+                     0);
+    assert_int_equal(creds_authorization(NULL, "root@h:1", hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_string_equal(hdr, "Bearer roottok");
+    assert_int_equal(creds_authorization(NULL, "alice@h:1", hdr, sizeof(hdr), err, sizeof(err)), 0);
+    assert_string_equal(hdr, "Bearer alicetok");
+    assert_int_equal(creds_profile_find("root", NULL, name, sizeof(name), err, sizeof(err)), 0);
+    assert_string_equal(name, "root@h:1");
+    assert_int_equal(creds_profile_find("alice", NULL, name, sizeof(name), err, sizeof(err)),
+                     ST_EINVAL); /* two servers */
+    assert_non_null(strstr(err, "ambiguous"));
+    assert_int_equal(creds_profile_find("alice", "h:2", name, sizeof(name), err, sizeof(err)), 0);
+    assert_string_equal(name, "alice@h:2");
+    assert_int_equal(creds_profile_find("bob", NULL, name, sizeof(name), err, sizeof(err)),
+                     ST_ENOTFOUND);
+    assert_int_equal(creds_profile_find(NULL, NULL, name, sizeof(name), err, sizeof(err)), 0);
+    assert_string_equal(name, "default");
+    assert_int_equal(creds_profile_find("../etc", NULL, name, sizeof(name), err, sizeof(err)),
+                     ST_EINVAL);
 }
 
 int main(void)
@@ -254,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_table_cuts_long_cells),
         cmocka_unit_test_setup_teardown(test_creds_precedence, setup_home, teardown_home),
         cmocka_unit_test_setup_teardown(test_creds_server, setup_home, teardown_home),
+        cmocka_unit_test_setup_teardown(test_creds_profiles, setup_home, teardown_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
