@@ -61,9 +61,11 @@ const char quota_commit_lua[] =
                 "end\n"
                 "return 1\n";
 
-const char quota_add_lua[] = ADD_CLAMPED "add('bytes', ARGV[1])\n"
-                                         "add('files', ARGV[2])\n"
-                                         "return 1\n";
+const char quota_add_lua[] =
+    ADD_CLAMPED "add('bytes', ARGV[1])\n"
+                "add('files', ARGV[2])\n"
+                "if #KEYS > 1 then redis.call('HDEL', KEYS[2], ARGV[3]) end\n"
+                "return 1\n";
 
 bool quota_unlimited(const struct quota_lim *l)
 {
@@ -111,7 +113,7 @@ int quota_check(const char *stage, const struct quota_lim *l, const struct quota
         quota_fmt_bytes(add_bytes, want, sizeof(want));
         snprintf(msg, n,
                  "%s%s%s%s is over its byte quota: %s used + %s in flight of %s, and this "
-                 "upload needs %s more; remove files or ask %s to raise the quota",
+                 "file needs %s more; remove files or ask %s to raise the quota",
                  who, user ? "" : " '", user ? "" : stage, user ? "" : "'", used, fly, lim, want,
                  user ? "an admin" : "the stage's owner or an admin");
         return ST_ELIMIT;

@@ -20,8 +20,9 @@
  *                      size, old size (-1: no file was replaced). Once per
  *                      job (the job's quota_counted field): the stored file
  *                      replaces its reservation in the usage.
- *   quota_add_lua      KEYS usage. ARGV bytes, files (signed). Never below 0
- *                      (files stored before quotas existed are not counted).
+ *   quota_add_lua      KEYS usage[, reservations]. ARGV bytes, files
+ *                      (signed)[, job id: its reservation goes]. Never below
+ *                      0 (files stored before quotas existed are not counted).
  *
  * Pure otherwise; any thread. */
 #ifndef STAGE_QUOTA_H

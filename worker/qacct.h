@@ -10,10 +10,13 @@
 #ifndef STAGE_WK_QACCT_H
 #define STAGE_WK_QACCT_H
 
+#include "runner.h"
+
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-struct run;
+struct redisReply;
 
 /* True when the job's writes count against a quota (see above). */
 bool qacct_counted(const char *storage);
@@ -24,5 +27,20 @@ void qacct_stored(struct run *r, int64_t size, int64_t old_size);
 
 /* `bytes`/`files` (signed) more in the stage at `root` (remove, copy). */
 void qacct_add(struct run *r, const char *root, int64_t bytes, int64_t files);
+
+/* A COPY is about to write a file of `size` bytes into its target
+ * (dst_root, the limits in j.quota_*): reserve room for it as an upload
+ * does. false when the target has no quota (nothing sent); else true, and
+ * cb(r, reply) gets the script's reply: give it to qacct_reserved(). */
+bool qacct_reserve_copy(struct run *r, int64_t size, run_reply_fn *cb);
+
+/* 0 when the reservation of qacct_reserve_copy(size) was granted, else
+ * ST_ELIMIT (or ST_EINTERNAL) with the reason in `msg`. */
+int qacct_reserved(const struct run *r, const struct redisReply *rep, int64_t size, char *msg,
+                   size_t n);
+
+/* The COPY stored that file (`old_size` the one it replaced, -1 none):
+ * count it and drop the reservation. */
+void qacct_copied(struct run *r, int64_t size, int64_t old_size);
 
 #endif

@@ -154,6 +154,26 @@ root.rpc("AlterStage", name="sales", set_quota=True, quota_bytes=4 * MIB)
 ok(root.upload("@sales/e.bin", os.urandom(MIB)), "1 MiB after raising the quota")
 expect("a quota on an external stage", lambda: root.rpc("CreateStage", name="ext",
        url="s3://bucket/path/", set_quota=True, quota_bytes=MIB), "INVALID_ARGUMENT", "")
+
+# a copy into a stage with a quota: the file that does not fit fails the job
+root.rpc("CreateStage", name="cp", set_quota=True, quota_bytes=MIB)
+for n in ("x1", "x2"):
+    ok(root.upload("@~/src/" + n, os.urandom(700 * KIB)), "source " + n)
+j = root.wait_job(root.rpc("CopyFiles", **{"from": "@~/src/", "to": "@cp/"}).job.id)
+print("copy over the quota:", sc.STATE[j.state], j.error_code, j.error_message)
+if sc.STATE[j.state] != "FAILED" or j.error_code != "RESOURCE_EXHAUSTED" or \
+        "stage 'cp' is over its byte quota: 700 KiB used" not in j.error_message:
+    errs.append("copy over the quota: %s %s %s" % (sc.STATE[j.state], j.error_code,
+                                                   j.error_message))
+if usage(root, "cp") != (700 * KIB, 1):
+    errs.append("cp usage: %s" % (usage(root, "cp"),))
+# an overwriting copy counts the new size instead of the old one
+ok(root.upload("@~/src/x1", os.urandom(100 * KIB), overwrite=True), "smaller x1")
+j = root.wait_job(root.rpc("CopyFiles", **{"from": "@~/src/x1", "to": "@cp/x1"},
+                           overwrite=True).job.id)
+ok(j, "overwriting copy")
+if usage(root, "cp") != (100 * KIB, 1):
+    errs.append("cp usage after the overwriting copy: %s" % (usage(root, "cp"),))
 raise SystemExit("; ".join(errs) if errs else 0)
 EOF
 printf '%s\n' "$OUT"
@@ -163,6 +183,7 @@ check_eq "no temp file left by the refused uploads" 0 "$(tmp_files)"
 check_eq "sales holds d.bin and e.bin only" 2 "$(stage_files sales)"
 check_eq "few holds 2 files" 2 "$(stage_files few)"
 check_eq "race holds 1 file" 1 "$(stage_files race)"
+check_eq "cp holds 1 file" 1 "$(stage_files cp)"
 check_le "race holds no more bytes than its quota" $((1536 * 1024)) \
   "$(find "$DATA/stage/internal/race" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
 

@@ -38,7 +38,7 @@ static void test_bytes(void **st)
     u.res_bytes = 600 * KIB;
     assert_int_equal(quota_check("sales", &l, &u, 0, 1, msg, sizeof(msg)), ST_ELIMIT);
     assert_string_equal(msg, "stage 'sales' is over its byte quota: 1.0 MiB used + 600 KiB in "
-                             "flight of 1.5 MiB, and this upload needs 0 B more; remove files or "
+                             "flight of 1.5 MiB, and this file needs 0 B more; remove files or "
                              "ask the stage's owner or an admin to raise the quota");
     /* files do not matter for a byte-only quota */
     u.res_bytes = 0;
@@ -72,7 +72,7 @@ static void test_user_stage_message(void **st)
     struct quota_use u = {60 * KIB, 1, 0, 0};
     assert_int_equal(quota_check("~", &l, &u, 60 * KIB, 1, msg, sizeof(msg)), ST_ELIMIT);
     assert_string_equal(msg, "your user stage @~ is over its byte quota: 60 KiB used + 0 B in "
-                             "flight of 100 KiB, and this upload needs 60 KiB more; remove files "
+                             "flight of 100 KiB, and this file needs 60 KiB more; remove files "
                              "or ask an admin to raise the quota");
     /* a short buffer truncates, never overflows */
     char small[16];
