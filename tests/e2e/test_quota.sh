@@ -108,6 +108,10 @@ ok(root.upload("@few/f2", b""), "file 2 of 2 (empty)")
 expect("file 3 of 2", lambda: root.upload("@few/f3", b"3"), "RESOURCE_EXHAUSTED",
        "stage 'few' is over its file quota: 2 files stored + 0 in flight of 2")
 
+expect("presigned upload", lambda: root.presign("@few/p", upload=True), "FAILED_PRECONDITION",
+       "stage @few has a quota: presigned uploads are off for it")
+root.presign("@few/f1")  # downloads are not affected
+
 # two uploads at once: whichever reserves first, they cannot both fit
 root.rpc("CreateStage", name="race", set_quota=True, quota_bytes=1536 * KIB)
 res = {}
