@@ -10,7 +10,9 @@
 
 /* Job states are the enum names job.c stores; a reservation of a job that
  * ended (or whose hash expired) is dead whatever its expiry says, so a
- * crashed upload never blocks the stage longer than its job lives. */
+ * crashed upload never blocks the stage longer than its job lives. The job
+ * hashes are keys outside KEYS: fine on one Redis (and Sentinel), which is
+ * what the service runs on; Redis Cluster would need a hash tag per stage. */
 const char quota_reserve_lua[] =
     "local used = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')\n"
     "local files = tonumber(redis.call('HGET', KEYS[1], 'files') or '0')\n"

@@ -528,6 +528,10 @@ int svc_list_stages(struct svc *s, ProtobufCMessage *msg)
             continue; /* dropped meanwhile, or not visible to the caller */
         stagefmt_init(&fs[k]);
         rc = stagefmt_fill(&fs[k], rec);
+        struct quota_lim l; /* limits only: usage would cost a round trip per stage */
+        squota_of_stage(s->cfg, rec, &l);
+        fs[k].s.quota_bytes = l.bytes;
+        fs[k].s.quota_files = l.files;
         ps[k] = &fs[k].s;
         k++;
     }
