@@ -33,6 +33,7 @@ const char quota_reserve_lua[] =
     "    end\n"
     "  end\n"
     "end\n"
+    "if ARGV[1] == '' then return {1, used, files, rb, rf, 0} end\n"
     "local need, grant = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
     "local qb, qf = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
     "if qb > 0 then\n"

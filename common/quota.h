@@ -15,7 +15,8 @@
  *                      bytes (and one file) for the job. Reply {status,
  *                      bytes, files, reserved bytes of others, their count,
  *                      granted}; status 1 granted, 0 no room for `need`
- *                      bytes, -1 no room for one more file.
+ *                      bytes, -1 no room for one more file. Job id "": only
+ *                      clean up and report (DescribeStage).
  *   quota_commit_lua   KEYS usage, reservations, job hash. ARGV job id,
  *                      size, old size (-1: no file was replaced). Once per
  *                      job (the job's quota_counted field): the stored file

@@ -82,77 +82,65 @@ int squota_set_user(struct db *db, const char *user, bool reset, long long bytes
     return rc;
 }
 
-/* Sum the reservations of st:qres:<root> that have not expired. A read:
- * the next reservation drops those of jobs that ended. */
-static void sum_reservations(const redisReply *r, long long now, struct quota_use *u)
-{
-    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-        const redisReply *v = r->element[i + 1];
-        long long b = 0, exp = 0;
-        if (v->type != REDIS_REPLY_STRING || sscanf(v->str, "%lld:%lld", &b, &exp) != 2 ||
-            exp < now)
-            continue;
-        u->res_bytes += b;
-        u->res_files++;
-    }
-}
-
-int squota_usage(struct db *db, const char *root, struct quota_use *u)
-{
-    char uk[KEY_ROOT_MAX], rk[KEY_ROOT_MAX];
-    redisReply *rep[2] = {NULL, NULL};
-    memset(u, 0, sizeof(*u));
-    if (keys_usage(uk, sizeof(uk), root) < 0 || keys_quota_res(rk, sizeof(rk), root) < 0)
-        return 0;
-    int rc = db_append(db, "HMGET", uk, "bytes", "files", NULL);
-    if (!rc)
-        rc = db_append(db, "HGETALL", rk, NULL);
-    if (!rc)
-        rc = db_exec_each(db, 2, rep);
-    if (!rc && rep[0]->type == REDIS_REPLY_ARRAY && rep[0]->elements == 2) {
-        u->bytes = field_or(rep[0]->element[0], 0);
-        u->files = field_or(rep[0]->element[1], 0);
-    }
-    if (!rc)
-        sum_reservations(rep[1], job_now_ms(), u);
-    for (int i = 0; i < 2; i++)
-        if (rep[i])
-            freeReplyObject(rep[i]);
-    return rc;
-}
-
 static long long elem_int(const redisReply *r, size_t i)
 {
     return i < r->elements ? db_reply_int(r->element[i], 0) : 0;
 }
 
-int squota_reserve(struct db *db, const struct job *j, long long need, long long ask,
-                   long long *granted, char *msg, size_t n)
+/* Run quota_reserve_lua for job `id` ("": report only) on the stage at
+ * `root`; *st, *u and *granted from its reply. */
+static int run_reserve(struct db *db, const char *root, const char *id, long long need,
+                       long long ask, const struct quota_lim *l, long long *st, struct quota_use *u,
+                       long long *granted)
 {
     char uk[KEY_ROOT_MAX], rk[KEY_ROOT_MAX], a[6][24];
     redisReply *r = NULL;
-    struct quota_lim l = {j->quota_bytes, j->quota_files};
-    *granted = 0;
-    if (keys_usage(uk, sizeof(uk), j->root) < 0 || keys_quota_res(rk, sizeof(rk), j->root) < 0)
-        return st_fail(ST_EINVAL, msg, n, "stage root too long");
+    if (keys_usage(uk, sizeof(uk), root) < 0 || keys_quota_res(rk, sizeof(rk), root) < 0) {
+        snprintf(db->err, sizeof(db->err), "stage root too long");
+        return ST_EINVAL;
+    }
     snprintf(a[0], 24, "%lld", need);
     snprintf(a[1], 24, "%lld", ask < need ? need : ask);
-    snprintf(a[2], 24, "%lld", l.bytes);
-    snprintf(a[3], 24, "%lld", l.files);
+    snprintf(a[2], 24, "%lld", l->bytes);
+    snprintf(a[3], 24, "%lld", l->files);
     snprintf(a[4], 24, "%lld", (long long)job_now_ms());
     snprintf(a[5], 24, "%lld", QUOTA_RES_TTL_MS);
-    int rc = db_cmd(db, &r, "EVAL", quota_reserve_lua, "2", uk, rk, j->id, a[0], a[1], a[2], a[3],
+    int rc = db_cmd(db, &r, "EVAL", quota_reserve_lua, "2", uk, rk, id, a[0], a[1], a[2], a[3],
                     a[4], a[5], NULL);
     if (rc)
-        return st_fail(rc, msg, n, "%s", db->err);
+        return rc;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
         freeReplyObject(r);
-        return st_fail(ST_EINTERNAL, msg, n, "quota script: unexpected reply");
+        snprintf(db->err, sizeof(db->err), "quota script: unexpected reply");
+        return ST_EINTERNAL;
     }
-    struct quota_use u = {elem_int(r, 1), elem_int(r, 2), elem_int(r, 3), elem_int(r, 4)};
-    long long st = elem_int(r, 0);
+    *st = elem_int(r, 0);
+    *u = (struct quota_use){elem_int(r, 1), elem_int(r, 2), elem_int(r, 3), elem_int(r, 4)};
     *granted = elem_int(r, 5);
     freeReplyObject(r);
+    return 0;
+}
+
+/* The script, not a plain read: it drops the reservations of ended jobs
+ * first, so "in flight" is what really is in flight. */
+int squota_usage(struct db *db, const char *root, struct quota_use *u)
+{
+    struct quota_lim none = {0, 0};
+    long long st = 0, granted = 0;
+    memset(u, 0, sizeof(*u));
+    return run_reserve(db, root, "", 0, 0, &none, &st, u, &granted);
+}
+
+int squota_reserve(struct db *db, const struct job *j, long long need, long long ask,
+                   long long *granted, char *msg, size_t n)
+{
+    struct quota_lim l = {j->quota_bytes, j->quota_files};
+    struct quota_use u;
+    long long st = 0;
+    *granted = 0;
+    int rc = run_reserve(db, j->root, j->id, need, ask, &l, &st, &u, granted);
+    if (rc)
+        return st_fail(rc, msg, n, "%s", db->err);
     if (st == 1)
         return 0;
     /* the script's decision, in words (quota_check() reaches the same one) */

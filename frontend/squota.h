@@ -33,7 +33,8 @@ int squota_of_user(struct db *db, const char *user, struct quota_lim *l);
  * defaults. ST_ENOTFOUND if there is no such user. */
 int squota_set_user(struct db *db, const char *user, bool reset, long long bytes, long long files);
 
-/* Usage of the stage at `root`, reservations of live uploads included. */
+/* Usage of the stage at `root`, reservations of live uploads included (the
+ * reservations of ended jobs are dropped on the way). */
 int squota_usage(struct db *db, const char *root, struct quota_use *u);
 
 /* Reserve for upload job `j` (j->quota_*: its limits) a total of at least

@@ -159,6 +159,32 @@ ok(root.upload("@sales/e.bin", os.urandom(MIB)), "1 MiB after raising the quota"
 expect("a quota on an external stage", lambda: root.rpc("CreateStage", name="ext",
        url="s3://bucket/path/", set_quota=True, quota_bytes=MIB), "INVALID_ARGUMENT", "")
 
+# an upload the client abandons halfway frees its reservation (its job
+# failed): the next upload has the whole quota again
+root.rpc("CreateStage", name="gone", set_quota=True, quota_bytes=MIB)
+held = threading.Event()
+def slow():
+    for _ in range(7):
+        yield os.urandom(100 * KIB)
+    held.wait(30)
+fut = root.upload_future(root.upload_requests("@gone/x", slow()))
+for _ in range(100):  # bounded: the reservation shows as in flight
+    if desc(root, "gone").inflight_bytes >= 700 * KIB:
+        break
+    time.sleep(0.1)
+print("abandoned upload in flight:", desc(root, "gone").inflight_bytes)
+if desc(root, "gone").inflight_bytes < 700 * KIB:
+    errs.append("the abandoned upload's reservation: %s" % desc(root, "gone"))
+fut.cancel()
+held.set()
+for _ in range(100):  # bounded: the frontend fails the job of a client gone
+    if desc(root, "gone").inflight_bytes == 0:
+        break
+    time.sleep(0.1)
+if desc(root, "gone").inflight_bytes != 0:
+    errs.append("the abandoned upload still holds room: %s" % desc(root, "gone"))
+ok(root.upload("@gone/y", stream(os.urandom(900 * KIB))), "900 KiB after the abandoned upload")
+
 # a copy into a stage with a quota: the file that does not fit fails the job
 root.rpc("CreateStage", name="cp", set_quota=True, quota_bytes=MIB)
 for n in ("x1", "x2"):
@@ -188,6 +214,7 @@ check_eq "sales holds d.bin and e.bin only" 2 "$(stage_files sales)"
 check_eq "few holds 2 files" 2 "$(stage_files few)"
 check_eq "race holds 1 file" 1 "$(stage_files race)"
 check_eq "cp holds 1 file" 1 "$(stage_files cp)"
+check_eq "gone holds y only" 1 "$(stage_files gone)"
 check_le "race holds no more bytes than its quota" $((1536 * 1024)) \
   "$(find "$DATA/stage/internal/race" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
 
