@@ -218,6 +218,22 @@ check_eq "gone holds y only" 1 "$(stage_files gone)"
 check_le "race holds no more bytes than its quota" $((1536 * 1024)) \
   "$(find "$DATA/stage/internal/race" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
 
+# a presigned URL signed before the stage had a quota: the listener reserves
+# the Content-Length like an upload (507 when it does not fit)
+check_rc "create pre" 0 ctl stage create pre
+out=$(py presign @pre/u --upload)
+PUT_URL=$(jget "$out" 'j["url"]')
+check_rc "pre gets a quota" 0 ctl stage alter pre --quota-bytes 100KiB
+mkrand "$T/work/200k" $((200 * 1024))
+mkrand "$T/work/50k" $((50 * 1024))
+check_eq "a presigned PUT over the quota -> 507" 507 \
+  "$(curl -s -o "$T/body" -w '%{http_code}' -X PUT --data-binary @"$T/work/200k" "$PUT_URL")"
+check_contains "... naming the quota" "$(cat "$T/body")" "stage 'pre' is over its byte quota"
+check_eq "a presigned PUT within it -> 200" 200 \
+  "$(curl -s -o "$T/body" -w '%{http_code}' -X PUT --data-binary @"$T/work/50k" "$PUT_URL")"
+check_eq "pre holds the 50 KiB file" "$((50 * 1024))" \
+  "$(find "$DATA/stage/internal/pre" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+
 # stagectl shows the quota and the usage
 check_rc "stagectl stage desc sales" 0 ctl stage desc sales
 check_contains "desc shows the byte quota" "$OUT" "4.0 MiB (4194304)"
