@@ -53,6 +53,17 @@ static int print_user(struct cli *cli, const ProtobufCMessage *resp)
     admin_kv("name:", u->name);
     admin_kv("admin:", u->admin ? "yes" : "no");
     admin_kv("created_on:", out_time(t, u->created_on));
+    if (u->quota_bytes || u->quota_files || u->used_bytes || u->used_files) {
+        char v[64], h[32];
+        quota_fmt_limit(u->quota_bytes, true, h, sizeof(h));
+        admin_kv("quota_bytes:", h);
+        quota_fmt_limit(u->quota_files, false, v, sizeof(v));
+        admin_kv("quota_files:", v);
+        quota_fmt_bytes(u->used_bytes, h, sizeof(h));
+        snprintf(v, sizeof(v), "%s (%lld) in %lld files", h, (long long)u->used_bytes,
+                 (long long)u->used_files);
+        admin_kv("used:", v);
+    }
     return CLI_EXIT_OK;
 }
 

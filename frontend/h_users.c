@@ -74,6 +74,25 @@ static void user_proto(const struct user_info *u, Stage__V1__User *out)
     out->created_on = u->created_on;
 }
 
+/* The user's @~ quota (and, with `usage`, what it holds) into `out`. */
+static int user_quota(struct svc *s, const char *name, Stage__V1__User *out, bool usage)
+{
+    struct quota_lim l;
+    struct quota_use u;
+    char root[1100];
+    int rc = squota_of_user(s->db, name, &l);
+    if (!rc && usage && location_user_root(root, sizeof(root), name) >= 0 &&
+        (rc = squota_usage(s->db, root, &u)) == 0) {
+        out->used_bytes = u.bytes;
+        out->used_files = u.files;
+    }
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
+    out->quota_bytes = l.bytes;
+    out->quota_files = l.files;
+    return 0;
+}
+
 static void wipe(char *s)
 {
     if (s)
@@ -253,6 +272,8 @@ static int alter_user(struct svc *s, const Stage__V1__AlterUserRequest *req)
              : req->reset_quota ? "reset"
                                 : "kept");
     user_proto(&u, &pu);
+    if ((rc = user_quota(s, req->name, &pu, true)) != 0)
+        return rc;
     resp.user = &pu;
     return svc_reply(s, &resp.base);
 }

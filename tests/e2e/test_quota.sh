@@ -244,6 +244,9 @@ check_contains "alter shows the new quota" "$OUT" "1.0 MiB (1048576)"
 check_rc "stagectl stage desc @~" 0 ctl stage desc @~
 check_contains "@~ shows its default file quota" "$OUT" "quota_files:"
 check_rc "stagectl user alter sets a quota" 0 ctl user alter bob --quota-bytes 2MiB
+check_rc "stagectl user alter shows a user's quota and usage" 0 ctl user alter alice --quota-bytes 100KiB
+check_contains "... alice's @~ holds 60 KiB in 1 file" "$OUT" "60 KiB (61440) in 1 files"
+check_contains "... of 100 KiB" "$OUT" "100 KiB"
 
 # dropping a stage forgets its usage; a new stage of the name starts empty
 inc=$(rcli --scan --pattern 'st:usage:stage/internal/sales/*' | head -1)
