@@ -27,6 +27,7 @@
 #include "stage/v1/stage.pb-c.h"
 
 #include <hiredis/hiredis.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,6 +173,8 @@ static int quota_grow(struct upload *u, long long total)
         upload_refuse(u, rc, msg);
         return ANSWERED;
     }
+    if (!rc && u->j.quota_bytes <= 0)
+        u->reserved = LLONG_MAX; /* a file limit only: the one file is reserved, bytes are free */
     return rc;
 }
 

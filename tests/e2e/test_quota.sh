@@ -108,6 +108,13 @@ ok(root.upload("@few/f2", b""), "file 2 of 2 (empty)")
 expect("file 3 of 2", lambda: root.upload("@few/f3", b"3"), "RESOURCE_EXHAUSTED",
        "stage 'few' is over its file quota: 2 files stored + 0 in flight of 2")
 
+# a file limit alone: a streamed upload of several parts goes through
+root.rpc("CreateStage", name="fl", set_quota=True, quota_files=1)
+ok(root.upload("@fl/a", stream(os.urandom(700 * KIB))), "700 KiB streamed, file limit only")
+expect("a 2nd file in fl", lambda: root.upload("@fl/b", stream(b"x")), "RESOURCE_EXHAUSTED",
+       "over its file quota: 1 files stored + 0 in flight of 1")
+if usage(root, "fl") != (700 * KIB, 1):
+    errs.append("fl usage: %s" % (usage(root, "fl"),))
 expect("presigned upload", lambda: root.presign("@few/p", upload=True), "FAILED_PRECONDITION",
        "stage @few has a quota: presigned uploads are off for it")
 root.presign("@few/f1")  # downloads are not affected
