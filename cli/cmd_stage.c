@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "jobpoll.h"
 #include "out.h"
+#include "quota.h"
 #include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -19,7 +20,10 @@ enum {
     O_IF_EXISTS,
     O_COMMENT,
     O_UNSET_COMMENT,
-    O_WAIT
+    O_WAIT,
+    O_QBYTES,
+    O_QFILES,
+    O_RESET_QUOTA
 };
 
 #define CONN_MAX 16
@@ -27,10 +31,12 @@ enum {
 static const char usage[] =
     "usage: stagectl stage create NAME [--url URL [--conn KEY=VALUE]...] [--comment TEXT]\n"
     "                             [--if-not-exists | --or-replace] [--wait]\n"
+    "                             [--quota-bytes SIZE] [--quota-files N]\n"
     "       stagectl stage drop NAME [--if-exists] [--wait]\n"
     "       stagectl stage alter NAME [--url URL] [--conn KEY=VALUE]...\n"
     "                            [--comment TEXT | --unset-comment]\n"
-    "       stagectl stage desc NAME\n"
+    "                            [--quota-bytes SIZE] [--quota-files N] [--reset-quota]\n"
+    "       stagectl stage desc NAME|@~\n"
     "       stagectl stage list\n"
     "\n"
     "Named stages. Without --url a stage is internal (its files live in the\n"
@@ -40,7 +46,11 @@ static const char usage[] =
     "--conn access_key_id=... --conn secret_access_key=..., are stored encrypted\n"
     "and never shown. The user stage @~ cannot be created, dropped or altered.\n"
     "\n"
-    "  --wait  after drop or --or-replace, wait for the deletion of the old files\n";
+    "  --wait  after drop or --or-replace, wait for the deletion of the old files\n"
+    "  --quota-bytes SIZE, --quota-files N  an internal stage's quota (owner or\n"
+    "          admin; SIZE like 500MiB or 2GiB; 0 = no limit; one given alone\n"
+    "          leaves the other without limit); --reset-quota: the server's default.\n"
+    "          `stage desc` shows the quota and the usage; `stage desc @~` your own.\n";
 
 struct sopts {
     const char *url, *comment;
@@ -48,7 +58,24 @@ struct sopts {
     Stage__V1__CreateStageRequest__ConnectionEntry *pconn[CONN_MAX];
     size_t nconn;
     bool if_not_exists, or_replace, if_exists, unset_comment, wait;
+    bool set_quota, reset_quota;
+    long long qbytes, qfiles;
 };
+
+static int quota_opt(struct cli *cli, struct sopts *o, int c, const char *arg)
+{
+    char *end;
+    o->set_quota = true;
+    if (c == O_QBYTES && quota_parse_size(arg, &o->qbytes) == 0)
+        return -1;
+    if (c == O_QFILES) {
+        o->qfiles = strtoll(arg, &end, 10);
+        if (end != arg && !*end && o->qfiles >= 0)
+            return -1;
+    }
+    return cli_usage(cli, "--quota-%s wants %s, not '%s'", c == O_QBYTES ? "bytes" : "files",
+                     c == O_QBYTES ? "a size such as 500MiB" : "a number of files", arg);
+}
 
 static int add_conn(struct cli *cli, struct sopts *o, char *kv)
 {
@@ -77,6 +104,9 @@ static int parse(struct cli *cli, int argc, char **argv, struct sopts *o, int na
                                          {"comment", required_argument, NULL, O_COMMENT},
                                          {"unset-comment", no_argument, NULL, O_UNSET_COMMENT},
                                          {"wait", no_argument, NULL, O_WAIT},
+                                         {"quota-bytes", required_argument, NULL, O_QBYTES},
+                                         {"quota-files", required_argument, NULL, O_QFILES},
+                                         {"reset-quota", no_argument, NULL, O_RESET_QUOTA},
                                          {NULL, 0, NULL, 0}};
     int c, rc;
     memset(o, 0, sizeof(*o));
@@ -97,12 +127,36 @@ static int parse(struct cli *cli, int argc, char **argv, struct sopts *o, int na
             o->unset_comment = true;
         else if (c == O_WAIT)
             o->wait = true;
+        else if ((c == O_QBYTES || c == O_QFILES) && (rc = quota_opt(cli, o, c, optarg)) >= 0)
+            return rc;
+        else if (c == O_RESET_QUOTA)
+            o->reset_quota = true;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
     if (argc - optind != nargs)
         return cli_usage(cli, nargs ? "expected one stage NAME" : "no arguments expected");
     return -1;
+}
+
+/* Quota and usage: a size for people, and the exact figure for scripts. */
+static void print_quota(const Stage__V1__Stage *s)
+{
+    char v[64], h[32];
+    quota_fmt_limit(s->quota_bytes, true, h, sizeof(h));
+    snprintf(v, sizeof(v), s->quota_bytes > 0 ? "%s (%lld)" : "%s", h, (long long)s->quota_bytes);
+    admin_kv("quota_bytes:", v);
+    quota_fmt_limit(s->quota_files, false, v, sizeof(v));
+    admin_kv("quota_files:", v);
+    quota_fmt_bytes(s->used_bytes, h, sizeof(h));
+    snprintf(v, sizeof(v), "%s (%lld)", h, (long long)s->used_bytes);
+    admin_kv("used_bytes:", v);
+    snprintf(v, sizeof(v), "%lld", (long long)s->used_files);
+    admin_kv("used_files:", v);
+    quota_fmt_bytes(s->inflight_bytes, h, sizeof(h));
+    snprintf(v, sizeof(v), "%s (%lld) in %lld uploads", h, (long long)s->inflight_bytes,
+             (long long)s->inflight_files);
+    admin_kv("inflight:", v);
 }
 
 static void print_stage(const Stage__V1__Stage *s)
@@ -122,6 +176,8 @@ static void print_stage(const Stage__V1__Stage *s)
     admin_kv("creator:", s->creator);
     admin_kv("created_on:", out_time(t, s->created_on));
     admin_kv("comment:", s->comment);
+    if (strcmp(s->stage_type, "External") != 0)
+        print_quota(s);
 }
 
 /* The `stage` of an AlterStage or DescribeStage reply. */
@@ -224,6 +280,9 @@ static int s_create(struct cli *cli, int argc, char **argv)
     req.connection = o.pconn;
     req.if_not_exists = o.if_not_exists;
     req.or_replace = o.or_replace;
+    req.set_quota = o.set_quota;
+    req.quota_bytes = o.qbytes;
+    req.quota_files = o.qfiles;
     return replace_or_drop(cli, "CreateStage", &req.base,
                            &stage__v1__create_stage_response__descriptor, req.name, false, o.wait);
 }
@@ -249,9 +308,9 @@ static int s_alter(struct cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &o, 1);
     if (rc >= 0)
         return rc;
-    if (!o.url && !o.nconn && !o.comment && !o.unset_comment)
-        return cli_usage(cli,
-                         "nothing to change: give --url, --conn, --comment or --unset-comment");
+    if (!o.url && !o.nconn && !o.comment && !o.unset_comment && !o.set_quota && !o.reset_quota)
+        return cli_usage(cli, "nothing to change: give --url, --conn, --comment, --unset-comment, "
+                              "--quota-bytes, --quota-files or --reset-quota");
     req.name = argv[optind];
     req.url = (char *)(o.url ? o.url : "");
     for (size_t i = 0; i < o.nconn; i++) {
@@ -265,6 +324,10 @@ static int s_alter(struct cli *cli, int argc, char **argv)
     req.set_comment = o.comment != NULL;
     req.comment = (char *)(o.comment ? o.comment : "");
     req.unset_comment = o.unset_comment;
+    req.set_quota = o.set_quota;
+    req.quota_bytes = o.qbytes;
+    req.quota_files = o.qfiles;
+    req.reset_quota = o.reset_quota;
     return admin_call_print(cli, "AlterStage", &req.base,
                             &stage__v1__alter_stage_response__descriptor, req.name,
                             print_stage_reply);
@@ -278,6 +341,8 @@ static int s_desc(struct cli *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     req.name = argv[optind];
+    if (req.name[0] == '@') /* "@~" as the other commands write it */
+        req.name++;
     return admin_call_print(cli, "DescribeStage", &req.base,
                             &stage__v1__describe_stage_response__descriptor, req.name,
                             print_stage_reply);

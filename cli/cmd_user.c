@@ -3,6 +3,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "out.h"
+#include "quota.h"
 #include "table.h"
 
 #include "stage/v1/stage.pb-c.h"
@@ -12,7 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_PASSWORD = CLI_OPT_FIRST_CMD, O_PW_STDIN, O_ADMIN, O_NO_ADMIN, O_IF, O_CURRENT };
+enum {
+    O_PASSWORD = CLI_OPT_FIRST_CMD,
+    O_PW_STDIN,
+    O_ADMIN,
+    O_NO_ADMIN,
+    O_IF,
+    O_CURRENT,
+    O_QBYTES,
+    O_QFILES,
+    O_RESET_QUOTA
+};
 
 static const char usage[] =
     "usage: stagectl user create NAME (--password PW | --password-stdin) [--admin]\n"
@@ -20,12 +31,15 @@ static const char usage[] =
     "       stagectl user drop NAME [--if-exists]\n"
     "       stagectl user alter NAME [--password PW | --password-stdin] [--admin | --no-admin]\n"
     "                            [--current-password PW]\n"
+    "                            [--quota-bytes SIZE] [--quota-files N] [--reset-quota]\n"
     "       stagectl user list\n"
     "\n"
     "Manage users (admins only; a user may change their own password). A password\n"
     "change or a drop revokes every token of the user. A user who is not an admin\n"
     "changes their own password with the current one: --current-password, else\n"
-    "$STAGE_CURRENT_PASSWORD.\n";
+    "$STAGE_CURRENT_PASSWORD. --quota-bytes/--quota-files set the quota of the\n"
+    "user's @~ (SIZE like 500MiB; 0 = no limit; one alone leaves the other\n"
+    "without limit); --reset-quota: back to the server's default.\n";
 
 /* The `user` of a CreateUser or AlterUser reply. */
 static int print_user(struct cli *cli, const ProtobufCMessage *resp)
@@ -39,6 +53,17 @@ static int print_user(struct cli *cli, const ProtobufCMessage *resp)
     admin_kv("name:", u->name);
     admin_kv("admin:", u->admin ? "yes" : "no");
     admin_kv("created_on:", out_time(t, u->created_on));
+    if (u->quota_bytes || u->quota_files || u->used_bytes || u->used_files) {
+        char v[64], h[32];
+        quota_fmt_limit(u->quota_bytes, true, h, sizeof(h));
+        admin_kv("quota_bytes:", h);
+        quota_fmt_limit(u->quota_files, false, v, sizeof(v));
+        admin_kv("quota_files:", v);
+        quota_fmt_bytes(u->used_bytes, h, sizeof(h));
+        snprintf(v, sizeof(v), "%s (%lld) in %lld files", h, (long long)u->used_bytes,
+                 (long long)u->used_files);
+        admin_kv("used:", v);
+    }
     return CLI_EXIT_OK;
 }
 
@@ -61,7 +86,24 @@ static int print_users(struct cli *cli, const ProtobufCMessage *resp)
 struct uopts {
     const char *password, *current;
     bool pw_stdin, admin, no_admin, cond;
+    bool set_quota, reset_quota;
+    long long qbytes, qfiles;
 };
+
+static int quota_opt(struct cli *cli, struct uopts *o, int c, const char *arg)
+{
+    char *end;
+    o->set_quota = true;
+    if (c == O_QBYTES && quota_parse_size(arg, &o->qbytes) == 0)
+        return -1;
+    if (c == O_QFILES) {
+        o->qfiles = strtoll(arg, &end, 10);
+        if (end != arg && !*end && o->qfiles >= 0)
+            return -1;
+    }
+    return cli_usage(cli, "--quota-%s wants %s, not '%s'", c == O_QBYTES ? "bytes" : "files",
+                     c == O_QBYTES ? "a size such as 500MiB" : "a number of files", arg);
+}
 
 static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const char *cond)
 {
@@ -71,9 +113,12 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
                                   {"admin", no_argument, NULL, O_ADMIN},
                                   {"no-admin", no_argument, NULL, O_NO_ADMIN},
                                   {"current-password", required_argument, NULL, O_CURRENT},
+                                  {"quota-bytes", required_argument, NULL, O_QBYTES},
+                                  {"quota-files", required_argument, NULL, O_QFILES},
+                                  {"reset-quota", no_argument, NULL, O_RESET_QUOTA},
                                   {cond, no_argument, NULL, O_IF}, /* NULL: ends the list */
                                   {NULL, 0, NULL, 0}};
-    int c;
+    int c, rc;
     memset(o, 0, sizeof(*o));
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (c == O_PASSWORD)
@@ -88,6 +133,10 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
             o->cond = true;
         else if (c == O_CURRENT)
             o->current = optarg;
+        else if ((c == O_QBYTES || c == O_QFILES) && (rc = quota_opt(cli, o, c, optarg)) >= 0)
+            return rc;
+        else if (c == O_RESET_QUOTA)
+            o->reset_quota = true;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
@@ -95,8 +144,8 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
         return cli_usage(cli, "expected one user NAME");
     if (o->admin && o->no_admin)
         return cli_usage(cli, "--admin and --no-admin exclude each other");
-    if (o->current && cond)
-        return cli_usage(cli, "--current-password belongs to 'user alter'");
+    if ((o->current || o->set_quota || o->reset_quota) && cond)
+        return cli_usage(cli, "--current-password and the quota options belong to 'user alter'");
     return -1;
 }
 
@@ -132,12 +181,17 @@ static int u_alter(struct cli *cli, int argc, char **argv)
         return rc;
     if ((rc = admin_password(cli, o.password, o.pw_stdin, pw, sizeof(pw))) != 0)
         return rc;
-    if (!pw[0] && !o.admin && !o.no_admin)
-        return cli_usage(cli, "nothing to change: give a password, --admin or --no-admin");
+    if (!pw[0] && !o.admin && !o.no_admin && !o.set_quota && !o.reset_quota)
+        return cli_usage(cli, "nothing to change: give a password, --admin, --no-admin or a "
+                              "quota option");
     req.name = argv[optind];
     req.password = pw;
     req.set_admin = o.admin || o.no_admin;
     req.admin = o.admin;
+    req.set_quota = o.set_quota;
+    req.quota_bytes = o.qbytes;
+    req.quota_files = o.qfiles;
+    req.reset_quota = o.reset_quota;
     /* the server asks for it only when a non-admin changes their own password */
     req.current_password = (char *)(o.current ? o.current : "");
     if (!o.current && pw[0] && getenv("STAGE_CURRENT_PASSWORD"))

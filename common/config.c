@@ -42,10 +42,11 @@
 #define CONFIG_FILE_MAX (1024 * 1024) /* a config file larger than this is a mistake */
 
 enum ktype {
-    K_STR,  /* char[size] */
-    K_INT,  /* int, plain decimal */
-    K_SIZE, /* int, decimal with an optional binary suffix: 64KiB, 8MiB */
-    K_BOOL, /* bool */
+    K_STR,    /* char[size] */
+    K_INT,    /* int, plain decimal */
+    K_SIZE,   /* int, decimal with an optional binary suffix: 64KiB, 8MiB */
+    K_SIZE64, /* long long >= 0, like K_SIZE (quotas pass 2 GiB): 500GiB, 2TiB */
+    K_BOOL,   /* bool */
     /* char[size]: a YAML list of scalars joined by ", ", or one string as is;
      * its reader splits it on commas and blanks (IPv6 entries hold colons) */
     K_WORDS,
@@ -130,6 +131,10 @@ static const struct key keys[] = {
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
     {"worker.backend_cache", K_INT, FLD(worker.backend_cache), 1, 65536, 0},
+    {"quotas.user_stage_bytes", K_SIZE64, FLD(quotas.user_stage_bytes), 0, 0, 0},
+    {"quotas.user_stage_files", K_SIZE64, FLD(quotas.user_stage_files), 0, 0, 0},
+    {"quotas.internal_stage_bytes", K_SIZE64, FLD(quotas.internal_stage_bytes), 0, 0, 0},
+    {"quotas.internal_stage_files", K_SIZE64, FLD(quotas.internal_stage_files), 0, 0, 0},
     {"log.level", K_STR, FLD(log.level), 0, 0, 0},
     {"log.format", K_STR, FLD(log.format), 0, 0, 0},
     {"log.audit_file", K_STR, FLD(log.audit_file), 0, 0, 0},
@@ -235,17 +240,18 @@ static long long suffix_mult(const char *s)
     static const struct {
         const char *name;
         long long mult;
-    } sfx[] = {{"", 1},          {"b", 1},          {"k", KIB},        {"kb", KIB},
-               {"kib", KIB},     {"m", MIB},        {"mb", MIB},       {"mib", MIB},
-               {"g", 1LL << 30}, {"gb", 1LL << 30}, {"gib", 1LL << 30}};
+    } sfx[] = {{"", 1},           {"b", 1},          {"k", KIB},         {"kb", KIB},
+               {"kib", KIB},      {"m", MIB},        {"mb", MIB},        {"mib", MIB},
+               {"g", 1LL << 30},  {"gb", 1LL << 30}, {"gib", 1LL << 30}, {"t", 1LL << 40},
+               {"tb", 1LL << 40}, {"tib", 1LL << 40}};
     for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
         if (strcasecmp(s, sfx[i].name) == 0)
             return sfx[i].mult;
     return 0;
 }
 
-/* Decimal int, optionally with a size suffix. Returns 0 or -1. */
-static int parse_int(const char *v, bool size, int *out)
+/* Decimal, optionally with a size suffix, within lo..hi. Returns 0 or -1. */
+static int parse_ll(const char *v, bool size, long long lo, long long hi, long long *out)
 {
     char *end;
     errno = 0;
@@ -257,9 +263,18 @@ static int parse_int(const char *v, bool size, int *out)
     while (size && *end == ' ') /* "8 MiB" */
         end++;
     long long mult = size ? suffix_mult(end) : (*end ? 0 : 1);
-    if (mult == 0 || x > INT_MAX / mult || x < INT_MIN / mult)
+    if (mult == 0 || x > hi / mult || x < lo / mult)
         return -1;
-    *out = (int)(x * mult);
+    *out = x * mult;
+    return 0;
+}
+
+static int parse_int(const char *v, bool size, int *out)
+{
+    long long x;
+    if (parse_ll(v, size, INT_MIN, INT_MAX, &x))
+        return -1;
+    *out = (int)x;
     return 0;
 }
 
@@ -335,6 +350,13 @@ static int key_set(struct config *cfg, const struct key *k, const char *v, const
             return 0;
         return st_fail(ST_EINVAL, err, errlen, "%s: '%s' expects an integer%s, got '%.64s'", where,
                        k->path, k->type == K_SIZE ? " (optionally with KiB/MiB/GiB)" : "", shown);
+    case K_SIZE64:
+        if (parse_ll(v, true, 0, LLONG_MAX, (long long *)(void *)field) == 0)
+            return 0;
+        return st_fail(
+            ST_EINVAL, err, errlen,
+            "%s: '%s' expects a size >= 0 (optionally with KiB/MiB/GiB/TiB), got '%.64s'", where,
+            k->path, shown);
     case K_BOOL:
         if (parse_bool(v, (bool *)(void *)field) == 0)
             return 0;

@@ -130,6 +130,12 @@ struct config {
          * those in use by jobs are kept beyond it */
         int backend_cache;
     } worker;
+    /* Defaults for stage quotas (docs/quotas.md); 0 = no limit. A stage's or
+     * user's own setting (AlterStage, AlterUser) overrides them. */
+    struct {
+        long long user_stage_bytes, user_stage_files;         /* each user's @~ */
+        long long internal_stage_bytes, internal_stage_files; /* internal stages */
+    } quotas;
     struct {
         char level[16]; /* debug | info | warn | error, default info */
         char format[8]; /* text | json, default text */

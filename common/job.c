@@ -153,6 +153,8 @@ static const struct field fields[] = {
     S(dst_root),
     S(dst_path),
     I(ckpt_bytes),
+    I(quota_bytes),
+    I(quota_files),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -99,6 +99,9 @@ struct job {
     char dst_root[1100];
     char dst_path[1100];
     int64_t ckpt_bytes;
+    /* the quota of the stage the job writes into (UPLOAD: stage; COPY:
+     * dst_stage), as the frontend resolved it at creation; 0 = none */
+    int64_t quota_bytes, quota_files;
 };
 
 const char *job_kind_name(enum job_kind k);    /* "UPLOAD"; "NONE" if invalid */

@@ -57,6 +57,16 @@ int keys_user_active(char *buf, size_t n, const char *user)
     return fit(snprintf(buf, n, "st:active:%s", user), n);
 }
 
+int keys_usage(char *buf, size_t n, const char *root)
+{
+    return fit(snprintf(buf, n, "st:usage:%s", root), n);
+}
+
+int keys_quota_res(char *buf, size_t n, const char *root)
+{
+    return fit(snprintf(buf, n, "st:qres:%s", root), n);
+}
+
 int keys_idem(char *buf, size_t n, const char *user, const char *key)
 {
     return fit(snprintf(buf, n, "st:idem:%s:%s", user, key), n);

@@ -26,6 +26,12 @@ int keys_user_purge(char *buf, size_t n, const char *user);
 /* st:active:<user> (set): the user's jobs not yet ended (jobs.max_active_per_user) */
 int keys_user_active(char *buf, size_t n, const char *user);
 int keys_idem(char *buf, size_t n, const char *user, const char *key); /* st:idem:<user>:<key> */
+/* Stage quotas (common/quota.h), by the stage's backend root (unique per
+ * user stage and per internal stage incarnation). KEY_MAX + root: callers
+ * size their buffers for a root of up to 1100 bytes. */
+#define KEY_ROOT_MAX 1200
+int keys_usage(char *buf, size_t n, const char *root);     /* st:usage:<root> (hash bytes, files) */
+int keys_quota_res(char *buf, size_t n, const char *root); /* st:qres:<root> (hash job -> res) */
 
 /* The stage catalog and grants (docs/redis.md "Stages, grants"). */
 #define KEY_STAGES "st:stages"                          /* set of stage names */

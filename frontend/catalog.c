@@ -58,18 +58,28 @@ static void rec_from_pairs(struct stage_rec *rec, const redisReply *r, size_t fr
         F("creator", rec->creator);
         F("comment", rec->comment);
 #undef F
-        if (strcmp(k->str, "has_cred") == 0)
+        if (strcmp(k->str, "qbytes") == 0 && v->len)
+            rec->has_quota = true, rec->quota_bytes = strtoll(v->str, NULL, 10);
+        else if (strcmp(k->str, "qfiles") == 0 && v->len)
+            rec->has_quota = true, rec->quota_files = strtoll(v->str, NULL, 10);
+        else if (strcmp(k->str, "has_cred") == 0)
             rec->has_credentials = strcmp(v->str, "1") == 0;
         else if (strcmp(k->str, "created_on") == 0)
             rec->created_on = strtoll(v->str, NULL, 10);
     }
 }
 
-/* The record as HSET argv pairs; `num` holds the numbers' text. */
-static int rec_to_argv(const struct stage_rec *rec, const char **argv, char num[24])
+/* The record as HSET argv pairs; `num` holds the numbers' text (3 of 24
+ * bytes). An unset quota is stored as "" (the configured default applies). */
+static int rec_to_argv(const struct stage_rec *rec, const char **argv, char num[72])
 {
     int n = 0;
     snprintf(num, 24, "%lld", (long long)rec->created_on);
+    num[24] = num[48] = '\0';
+    if (rec->has_quota) {
+        snprintf(num + 24, 24, "%lld", rec->quota_bytes);
+        snprintf(num + 48, 24, "%lld", rec->quota_files);
+    }
 #define P(name, val) argv[n++] = name, argv[n++] = val
     P("name", rec->name);
     P("type", rec->type);
@@ -84,11 +94,13 @@ static int rec_to_argv(const struct stage_rec *rec, const char **argv, char num[
     P("creator", rec->creator);
     P("created_on", num);
     P("comment", rec->comment);
+    P("qbytes", num + 24);
+    P("qfiles", num + 48);
 #undef P
     return n;
 }
 
-#define REC_ARGS 26
+#define REC_ARGS 30
 
 int catalog_get(struct db *db, const char *name, struct stage_rec *rec)
 {
@@ -141,7 +153,7 @@ static const char *status_of(const redisReply *r)
 int catalog_put(struct db *db, const struct stage_rec *rec, enum catalog_mode mode,
                 const char *replace_owner, bool *kept, struct stage_rec *old)
 {
-    char k1[KEY_MAX], k3[KEY_MAX], num[24];
+    char k1[KEY_MAX], k3[KEY_MAX], num[72];
     const char *argv[13 + REC_ARGS];
     redisReply *r = NULL;
     *kept = false;
@@ -241,7 +253,7 @@ static const char update_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then ret
 
 int catalog_update(struct db *db, const struct stage_rec *rec)
 {
-    char k1[KEY_MAX], num[24];
+    char k1[KEY_MAX], num[72];
     const char *argv[8 + REC_ARGS];
     redisReply *r = NULL;
     keys_stage(k1, sizeof(k1), rec->name);

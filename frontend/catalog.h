@@ -38,6 +38,10 @@ struct stage_rec {
     char owner[72], creator[72];
     int64_t created_on;
     char comment[512];
+    /* internal stages: the quota set by CreateStage/AlterStage (0 = none);
+     * !has_quota: quotas.internal_stage_* of the config apply */
+    bool has_quota;
+    long long quota_bytes, quota_files;
 };
 
 /* The master key for sealing connection options (main.c, at start-up). */

@@ -67,6 +67,8 @@ static void set_target(struct job *j, const struct job *d)
     snprintf(j->dst_storage_conn, sizeof(j->dst_storage_conn), "%s", d->storage_conn);
     snprintf(j->dst_root, sizeof(j->dst_root), "%s", d->root);
     snprintf(j->dst_path, sizeof(j->dst_path), "%s", d->path);
+    j->quota_bytes = d->quota_bytes; /* a COPY's quota is its target's */
+    j->quota_files = d->quota_files;
 }
 
 /* Resolve, check and queue. */

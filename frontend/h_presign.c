@@ -101,6 +101,15 @@ int svc_presign(struct svc *s, ProtobufCMessage *msg)
     if (!rc)
         rc = svc_locate(s, req->location, true, put ? AUTHZ_WRITE : AUTHZ_READ, &j, err,
                         sizeof(err));
+    /* A presigned PUT goes around the service's byte count (straight to S3,
+     * or through the HTTP relay, which does not reserve): a stage with a
+     * quota takes uploads through UploadFile only. */
+    if (!rc && put && (j.quota_bytes > 0 || j.quota_files > 0))
+        rc = st_fail(ST_EPRECOND, err, sizeof(err),
+                     "stage @%s has a quota: presigned uploads are off for it (a presigned URL "
+                     "would go around the quota); upload through the service (UploadFile, "
+                     "stagectl put) instead",
+                     j.stage);
     bool fs = !rc && presign_fs_applies(s, &j);
     if (fs)
         rc = presign_fs_make(s, &j, put, req->location, (long)req->expire_seconds,

@@ -13,6 +13,7 @@
 #include "jobs.h"
 #include "location.h"
 #include "log.h"
+#include "squota.h"
 #include "stage.h"
 #include "stagefmt.h"
 #include "storspec.h"
@@ -82,6 +83,11 @@ static int drop_files(struct svc *s, const struct stage_rec *old, char *job_id, 
     if (strcmp(old->type, "Internal") != 0 ||
         strncmp(old->root, internal_prefix, sizeof(internal_prefix) - 1) != 0)
         return 0; /* external files are never touched */
+    /* Its usage goes with it (a new stage of the name has a new root). A
+     * failure leaves an orphan key that nothing reads again, not a wrong
+     * figure: no error for the caller. */
+    if (squota_forget(s->db, old->root))
+        log_warn("stage=%s usage of %s not deleted: %s", old->name, old->root, s->db->err);
     job_init(&j);
     j.kind = JOB_DROP_STAGE;
     snprintf(j.user, sizeof(j.user), "%s", s->user);
@@ -207,6 +213,54 @@ static int set_internal(struct svc *s, struct stage_rec *rec)
     return 0;
 }
 
+/* Apply a request's quota fields to an internal stage's record. */
+static int set_quota(struct svc *s, struct stage_rec *rec, bool set, bool reset, int64_t bytes,
+                     int64_t files)
+{
+    if (!set && !reset)
+        return 0;
+    if (set && reset)
+        return svc_fail(s, ST_EINVAL, "stage '%s': set_quota and reset_quota exclude each other",
+                        rec->name);
+    if (strcmp(rec->type, "Internal") != 0)
+        return svc_fail(s, ST_EINVAL,
+                        "stage '%s' is external: its storage is its owner's and has no quota here",
+                        rec->name);
+    if (bytes < 0 || files < 0)
+        return svc_fail(s, ST_EINVAL, "stage '%s': quotas must be >= 0 (0 = no limit)", rec->name);
+    rec->has_quota = set;
+    rec->quota_bytes = set ? bytes : 0;
+    rec->quota_files = set ? files : 0;
+    return 0;
+}
+
+/* The quota of `rec` (and, with `usage`, what counts against it) into the
+ * message; named stages on the configured storage and @~ only. */
+static int fill_quota(struct svc *s, const struct stage_rec *rec, Stage__V1__Stage *m, bool usage)
+{
+    struct quota_lim l = {0, 0};
+    struct quota_use u;
+    int rc = 0;
+    if (strcmp(rec->type, "User") == 0)
+        rc = squota_of_user(s->db, s->user, &l);
+    else
+        squota_of_stage(s->cfg, rec, &l);
+    bool counted = strcmp(rec->type, "External") != 0;
+    if (!rc && usage && counted)
+        rc = squota_usage(s->db, rec->root, &u);
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
+    m->quota_bytes = l.bytes;
+    m->quota_files = l.files;
+    if (usage && counted) {
+        m->used_bytes = u.bytes;
+        m->used_files = u.files;
+        m->inflight_bytes = u.res_bytes;
+        m->inflight_files = u.res_files;
+    }
+    return 0;
+}
+
 static int may_create(struct svc *s)
 {
     bool has = s->admin;
@@ -267,6 +321,8 @@ static int create_stage(struct svc *s, const Stage__V1__CreateStageRequest *req,
          : req->url[0] ? set_storage(s, rec, req->url, opts, req->n_connection)
                        : set_internal(s, rec);
     free(opts);
+    if (!rc)
+        rc = set_quota(s, rec, req->set_quota, false, req->quota_bytes, req->quota_files);
     if (rc || (req->url[0] && (rc = probe(s, rec))))
         return rc;
     enum catalog_mode mode = req->or_replace      ? CATALOG_OR_REPLACE
@@ -282,7 +338,9 @@ static int create_stage(struct svc *s, const Stage__V1__CreateStageRequest *req,
                  rec->url[0] ? " " : "", rec->url);
     if (old->exists && (rc = drop_files(s, old, job_id, JOB_ID_LEN + 1)))
         return rc;
-    return stagefmt_fill(f, rec) ? svc_fail(s, ST_ENOMEM, "out of memory") : 0;
+    if (stagefmt_fill(f, rec))
+        return svc_fail(s, ST_ENOMEM, "out of memory");
+    return fill_quota(s, rec, &f->s, false);
 }
 
 int svc_create_stage(struct svc *s, ProtobufCMessage *msg)
@@ -375,11 +433,16 @@ static int alter_stage(struct svc *s, const Stage__V1__AlterStageRequest *req,
         snprintf(rec->comment, sizeof(rec->comment), "%s", req->comment);
     if (req->unset_comment)
         rec->comment[0] = '\0';
+    rc = set_quota(s, rec, req->set_quota, req->reset_quota, req->quota_bytes, req->quota_files);
+    if (rc)
+        return rc;
     rc = catalog_update(s->db, rec);
     if (rc)
         return svc_fail(s, rc, "%s", s->db->err);
     log_info("stage=%s altered by %s", req->name, s->user);
-    return stagefmt_fill(f, rec) ? svc_fail(s, ST_ENOMEM, "out of memory") : 0;
+    if (stagefmt_fill(f, rec))
+        return svc_fail(s, ST_ENOMEM, "out of memory");
+    return fill_quota(s, rec, &f->s, true);
 }
 
 int svc_alter_stage(struct svc *s, ProtobufCMessage *msg)
@@ -411,6 +474,8 @@ static int describe(struct svc *s, const char *name, struct stage_rec *rec)
         snprintf(rec->type, sizeof(rec->type), "User");
         snprintf(rec->storage_type, sizeof(rec->storage_type), "%s", s->cfg->storage.type);
         snprintf(rec->owner, sizeof(rec->owner), "%s", s->user);
+        if (location_user_root(rec->root, sizeof(rec->root), s->user) < 0)
+            return svc_fail(s, ST_EINVAL, "user name '%s' is too long", s->user);
         return 0;
     }
     int rc = location_name_check(name, "stage", err, sizeof(err));
@@ -428,6 +493,8 @@ int svc_describe_stage(struct svc *s, ProtobufCMessage *msg)
     int rc = rec ? describe(s, req->name, rec) : svc_fail(s, ST_ENOMEM, "out of memory");
     if (!rc && stagefmt_fill(&f, rec))
         rc = svc_fail(s, ST_ENOMEM, "out of memory");
+    if (!rc)
+        rc = fill_quota(s, rec, &f.s, true);
     if (!rc) {
         resp.stage = &f.s;
         rc = svc_reply(s, &resp.base);
@@ -461,6 +528,10 @@ int svc_list_stages(struct svc *s, ProtobufCMessage *msg)
             continue; /* dropped meanwhile, or not visible to the caller */
         stagefmt_init(&fs[k]);
         rc = stagefmt_fill(&fs[k], rec);
+        struct quota_lim l; /* limits only: usage would cost a round trip per stage */
+        squota_of_stage(s->cfg, rec, &l);
+        fs[k].s.quota_bytes = l.bytes;
+        fs[k].s.quota_files = l.files;
         ps[k] = &fs[k].s;
         k++;
     }

@@ -20,12 +20,14 @@
 #include "jobs.h"
 #include "keys.h"
 #include "pipe.h"
+#include "squota.h"
 #include "stage.h"
 #include "xfer.h"
 
 #include "stage/v1/stage.pb-c.h"
 
 #include <hiredis/hiredis.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,7 +42,9 @@ struct upload {
     bool has_size, wait;
     bool existing; /* the idempotency key named an earlier job: answer with it */
     long long size;
-    long long charged; /* this upload's bytes in inflight.h's total */
+    long long charged;  /* this upload's bytes in inflight.h's total */
+    bool quota;         /* the stage has a quota: the upload holds a reservation */
+    long long reserved; /* bytes reserved so far (squota.h) */
 };
 
 static bool sha256_ok(const char *s)
@@ -154,6 +158,26 @@ static int parts_publish(struct upload *u, bool end)
     return rc ? rc : db_send_pipe(u->c->db, &p);
 }
 
+static void upload_refuse(struct upload *u, int err, const char *msg);
+
+/* Reserve room in the stage's quota for `total` bytes (and a part more, so
+ * that a reservation is one Redis round trip per part, not per chunk).
+ * ANSWERED when refused: the job failed (nothing is stored, its parts are
+ * deleted) and the client got RESOURCE_EXHAUSTED. */
+static int quota_grow(struct upload *u, long long total)
+{
+    char msg[400];
+    long long ask = u->has_size ? u->size : total + u->j.part_size;
+    int rc = squota_reserve(u->c->db, &u->j, total, ask, &u->reserved, msg, sizeof(msg));
+    if (rc == ST_ELIMIT) {
+        upload_refuse(u, rc, msg);
+        return ANSWERED;
+    }
+    if (!rc && u->j.quota_bytes <= 0)
+        u->reserved = LLONG_MAX; /* a file limit only: the one file is reserved, bytes are free */
+    return rc;
+}
+
 static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)
 {
     int rc = 0;
@@ -164,6 +188,9 @@ static int upload_chunk(struct upload *u, const uint8_t *data, size_t len)
             break;
         size_t room = (size_t)(u->j.part_size - u->in_part);
         size_t take = len < room ? len : room;
+        if (u->quota && u->total + (long long)take > u->reserved &&
+            (rc = quota_grow(u, u->total + (long long)take)) != 0)
+            break;
         rc = part_append(u, data, take);
         if (!rc)
             inflight_add(&u->charged, (long long)take);
@@ -291,7 +318,12 @@ static void upload_run(struct upload *u)
         upload_answer(u);
         return;
     }
-    int rc = upload_body(u);
+    /* A declared size is checked before any byte moves; otherwise the
+     * reservation grows with the bytes (quota_grow). */
+    u->quota = !quota_unlimited(&(struct quota_lim){u->j.quota_bytes, u->j.quota_files});
+    int rc = u->quota ? quota_grow(u, u->has_size ? u->size : 0) : 0;
+    if (!rc)
+        rc = upload_body(u);
     if (!rc)
         rc = upload_end(u);
     u->c->bytes = u->total;

@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "location.h"
 #include "log.h"
+#include "squota.h"
 #include "svc.h"
 #include "users.h"
 #include "xfer.h"
@@ -71,6 +72,25 @@ static void user_proto(const struct user_info *u, Stage__V1__User *out)
     out->name = (char *)u->name;
     out->admin = u->admin;
     out->created_on = u->created_on;
+}
+
+/* The user's @~ quota (and, with `usage`, what it holds) into `out`. */
+static int user_quota(struct svc *s, const char *name, Stage__V1__User *out, bool usage)
+{
+    struct quota_lim l;
+    struct quota_use u;
+    char root[1100];
+    int rc = squota_of_user(s->db, name, &l);
+    if (!rc && usage && location_user_root(root, sizeof(root), name) >= 0 &&
+        (rc = squota_usage(s->db, root, &u)) == 0) {
+        out->used_bytes = u.bytes;
+        out->used_files = u.files;
+    }
+    if (rc)
+        return svc_fail(s, rc, "%s", s->db->err);
+    out->quota_bytes = l.bytes;
+    out->quota_files = l.files;
+    return 0;
 }
 
 static void wipe(char *s)
@@ -171,6 +191,8 @@ static int purge_user_stage(struct svc *s, const char *name, char *job_id, size_
     snprintf(j.location, sizeof(j.location), "@~");
     if (location_user_root(j.root, sizeof(j.root), name) < 0)
         return svc_fail(s, ST_EINVAL, "user '%s': no @~ root for that name", name);
+    if (squota_forget(s->db, j.root)) /* as for a dropped stage: an orphan key at worst */
+        log_warn("user=%s usage of %s not deleted: %s", name, j.root, s->db->err);
     int rc = jobs_create(s->db, s->cfg, &j, err, sizeof(err));
     if (rc) {
         log_error("user=%s dropped but the files of their @~ remain: %s", name, err);
@@ -221,24 +243,37 @@ static int alter_user(struct svc *s, const Stage__V1__AlterUserRequest *req)
     Stage__V1__AlterUserResponse resp = STAGE__V1__ALTER_USER_RESPONSE__INIT;
     Stage__V1__User pu = STAGE__V1__USER__INIT;
     struct user_info u;
-    bool self_pw = strcmp(req->name, s->user) == 0 && !req->set_admin;
+    bool quota = req->set_quota || req->reset_quota;
+    bool self_pw = strcmp(req->name, s->user) == 0 && !req->set_admin && !quota;
     int rc;
-    if ((!self_pw && (rc = need_admin(s, "alter other users or the admin flag"))) ||
+    if ((!self_pw && (rc = need_admin(s, "alter other users, the admin flag or a user's quota"))) ||
         (rc = check_name(s, req->name)) || (rc = check_password(s, req->password, false)) ||
         (!s->admin && req->password[0] && (rc = check_current(s, req->current_password))))
         return rc;
     if (req->set_admin && !req->admin && strcmp(req->name, AUTH_ROOT_USER) == 0)
         return svc_fail(s, ST_EPERM, "user '%s' is the bootstrap admin and stays an admin",
                         req->name);
+    if (req->set_quota && (req->reset_quota || req->quota_bytes < 0 || req->quota_files < 0))
+        return svc_fail(s, ST_EINVAL,
+                        "user '%s': quotas must be >= 0 (0 = no limit), without reset_quota",
+                        req->name);
     rc = users_alter(s->db, req->name, req->password, req->set_admin, req->admin);
+    if (!rc && quota)
+        rc =
+            squota_set_user(s->db, req->name, req->reset_quota, req->quota_bytes, req->quota_files);
     if (!rc)
         rc = users_get(s->db, req->name, &u);
     if (rc)
         return svc_fail(s, rc, "%s", s->db->err);
-    log_info("user=%s altered by %s (password %s, admin %s)", req->name, s->user,
+    log_info("user=%s altered by %s (password %s, admin %s, quota %s)", req->name, s->user,
              req->password[0] ? "changed" : "kept",
-             req->set_admin ? (req->admin ? "set" : "cleared") : "kept");
+             req->set_admin ? (req->admin ? "set" : "cleared") : "kept",
+             req->set_quota     ? "set"
+             : req->reset_quota ? "reset"
+                                : "kept");
     user_proto(&u, &pu);
+    if ((rc = user_quota(s, req->name, &pu, true)) != 0)
+        return rc;
     resp.user = &pu;
     return svc_reply(s, &resp.base);
 }

@@ -4,6 +4,7 @@
  * loop thread and hand over with suspend/resume and loop_wake(). */
 #include "presign_http.h"
 
+#include "alive.h"
 #include "auth.h"
 #include "authz.h"
 #include "config.h"
@@ -18,6 +19,7 @@
 #include "loop.h"
 #include "pipe.h"
 #include "presign_fs.h"
+#include "squota.h"
 #include "stage.h"
 #include "xfer.h"
 
@@ -428,6 +430,24 @@ static int put_parts(struct relay *r)
     return rc ? rc : db_send_pipe(&r->db, &p);
 }
 
+/* A URL signed before its stage got a quota (PresignFile refuses new ones
+ * for such a stage): the Content-Length must fit, reserved as UploadFile
+ * does; else the job fails and the answer is 507 with the quota's message. */
+static int quota_reserve(struct relay *r)
+{
+    char err[400];
+    long long granted = 0;
+    if (r->j.quota_bytes <= 0 && r->j.quota_files <= 0)
+        return 0;
+    int rc = squota_reserve(&r->db, &r->j, r->length, r->length, &granted, err, sizeof(err));
+    if (!rc)
+        return 0;
+    if (jobs_fail(&r->db, r->p->cfg, r->j.id, rc, err, true) == ST_EUNAVAIL)
+        alive_defer_fail(r->j.id, rc, err);
+    answer(r, rc == ST_ELIMIT ? 507 : http_code(rc), NULL, "%s", err);
+    return rc;
+}
+
 static void relay_put(struct relay *r)
 {
     struct job *j = &r->j;
@@ -444,6 +464,8 @@ static void relay_put(struct relay *r)
         answer(r, http_code(rc), NULL, "%s", err);
         return;
     }
+    if ((rc = quota_reserve(r)) != 0)
+        return;
     r->receiving = true;
     rc = put_parts(r);
     if (!rc)

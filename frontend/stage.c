@@ -8,6 +8,7 @@
 #include "err.h"
 #include "job.h"
 #include "location.h"
+#include "squota.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,10 @@ static int resolve_named(const struct stage_who *c, const char *name, unsigned n
         snprintf(j->root, sizeof(j->root), "%s", rec->root);
         snprintf(j->storage, sizeof(j->storage), "%s", rec->url);
         snprintf(j->storage_conn, sizeof(j->storage_conn), "%s", rec->conn);
+        struct quota_lim l;
+        squota_of_stage(c->db->cfg, rec, &l);
+        j->quota_bytes = l.bytes;
+        j->quota_files = l.files;
     }
 out:
     free(rec);
@@ -83,6 +88,12 @@ int stage_locate_as(const struct stage_who *c, const char *location, bool need_f
             snprintf(err, errlen, "user name '%s' is too long", c->user);
             return ST_EINVAL;
         }
+        struct quota_lim l = {0, 0};
+        /* writes only: a read of @~ costs no extra round trip */
+        if (need & AUTHZ_WRITE && (rc = squota_of_user(c->db, c->user, &l)) != 0)
+            return snprintf(err, errlen, "%s", c->db->err), rc;
+        j->quota_bytes = l.bytes;
+        j->quota_files = l.files;
     } else {
         rc = resolve_named(c, loc.stage, need, j, err, errlen);
         if (rc)

@@ -37,6 +37,7 @@
 #include "copypath.h"
 #include "err.h"
 #include "log.h"
+#include "qacct.h"
 #include "runner.h"
 #include "scan.h"
 #include "worker.h"
@@ -71,6 +72,7 @@ struct cp {
     char *buf;
     size_t cap;
     int64_t off;
+    int64_t old_size; /* the target file an overwrite replaces (quota usage); -1: none */
     long part;
     char wstate[4096]; /* the state at open: a temp file name, or an S3 part size */
     struct digest dg;  /* of the bytes streamed so far (digest.h) */
@@ -194,6 +196,7 @@ static void stored(struct run *r, int rc, const char *msg)
     c->bytes += c->off;
     r->bytes += c->off;
     r->files++;
+    qacct_copied(r, c->off, c->old_size);
     file_done(r, "COPIED", "");
 }
 
@@ -412,7 +415,10 @@ static void on_target_stat(int rc, const char *msg, const struct backend_entry *
     char why[1400];
     if (!runner_resume(r))
         return;
-    if (rc == 0) {
+    if (rc == 0 && r->j.overwrite) {
+        c->old_size = e->size;
+        copy_file(r);
+    } else if (rc == 0) {
         snprintf(why, sizeof(why), "'%s' already exists in @%s (overwrite is off)", c->drel,
                  r->j.dst_stage);
         file_done(r, "SKIPPED", why);
@@ -423,11 +429,13 @@ static void on_target_stat(int rc, const char *msg, const struct backend_entry *
     }
 }
 
-/* Start on match c->i: look for an existing target first unless overwrite. */
-static void start_file(struct run *r)
+/* Look for an existing target first: unless overwrite, it is skipped; with
+ * overwrite on a counted stage, its size leaves the quota usage. */
+static void stat_target(struct run *r)
 {
     struct cp *c = r->x;
-    if (r->j.overwrite) {
+    c->old_size = -1;
+    if (r->j.overwrite && !qacct_counted(r->j.dst_storage)) {
         copy_file(r);
         return;
     }
@@ -436,6 +444,26 @@ static void start_file(struct run *r)
         fail(r, rc, "check", c->drel, NULL);
     else
         runner_begin(r);
+}
+
+static void on_quota(struct run *r, redisReply *rep)
+{
+    struct cp *c = r->x;
+    char msg[400];
+    int rc = qacct_reserved(r, rep, c->e->size, msg, sizeof(msg));
+    if (rc)
+        runner_finish(r, rc, "cannot copy '%s': %s", src_rel(r, c), msg);
+    else
+        stat_target(r);
+}
+
+/* Start on match c->i: room in the target's quota (if it has one), then
+ * the target's state. */
+static void start_file(struct run *r)
+{
+    struct cp *c = r->x;
+    if (!qacct_reserve_copy(r, c->e->size, on_quota))
+        stat_target(r);
 }
 
 /* ------------------------------------------------------------ the listing */

@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "config.h"
 #include "err.h"
+#include "qacct.h"
 #include "runner.h"
 #include "scan.h"
 #include "worker.h"
@@ -23,6 +24,7 @@
 struct rm {
     struct scan *s;
     const char *keys[BATCH];
+    int64_t sizes[BATCH]; /* of keys[], for the quota usage */
     size_t n;
     bool last;
     int64_t matched, failed;
@@ -125,6 +127,7 @@ static void on_deleted(int rc, const char *msg, const int *errs, size_t n, void 
     struct run *r = ud;
     struct rm *m = r->x;
     size_t ok = 0;
+    int64_t gone = 0, gone_bytes = 0;
     if (!runner_resume(r))
         return;
     if (rc) {
@@ -134,6 +137,9 @@ static void on_deleted(int rc, const char *msg, const int *errs, size_t n, void 
     for (size_t i = 0; i < n; i++) {
         if (errs[i] == 0 || errs[i] == ST_ENOTFOUND) {
             ok++;
+            /* already gone: whoever removed it took it off the usage */
+            if (errs[i] == 0)
+                gone++, gone_bytes += m->sizes[i];
             continue;
         }
         if (m->failed++ == 0) {
@@ -143,6 +149,9 @@ static void on_deleted(int rc, const char *msg, const int *errs, size_t n, void 
         }
     }
     r->files += (int64_t)ok;
+    /* a dropped stage's usage went with it (the frontend deleted it) */
+    if (r->j.kind == JOB_REMOVE && qacct_counted(r->j.storage))
+        qacct_add(r, r->j.root, -gone_bytes, -gone);
     record(r, m->keys, errs, n);
     count(r, n, ok);
 }
@@ -169,7 +178,7 @@ static void on_matches(struct run *r, int rc, const char *msg, const struct back
         return;
     }
     for (size_t i = 0; i < n; i++)
-        m->keys[i] = e[i]->key;
+        m->keys[i] = e[i]->key, m->sizes[i] = e[i]->size;
     m->n = n;
     rc = backend_delete_batch(r->backend, m->keys, n, r->j.root, on_deleted, r);
     if (rc)

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "keys.h"
 #include "log.h"
+#include "qacct.h"
 #include "runner.h"
 #include "worker.h"
 #include "xfer.h"
@@ -56,6 +57,7 @@ struct up {
     char md5[DIGEST_MD5_HEX], sha256[DIGEST_SHA256_HEX]; /* once every part is in */
     char *wstate;                                        /* BACKEND_STATE_MAX */
     char shactx[DIGEST_STATE_MAX];                       /* the digest state at part pd */
+    int64_t old_size; /* the file an overwrite replaces, for the quota usage; -1: none */
 };
 
 /* KEYS[1] job hash, KEYS[2..] the parts that just became durable. ARGV:
@@ -105,9 +107,11 @@ static const char *stage_name(struct run *r)
 
 static void stored(struct run *r)
 {
+    struct up *u = r->x;
     /* Sent before the state change on the same connection: a poller that
      * sees SUCCEEDED also sees the file counted. */
     runner_cmdf(r, NULL, "HSET", r->hkey, "files_done", "1", "files_total", "1", NULL);
+    qacct_stored(r, u->consumed > r->j.bytes_total ? u->consumed : r->j.bytes_total, u->old_size);
     runner_finish(r, 0, "%s", "");
 }
 
@@ -141,11 +145,9 @@ static bool sha_ok(struct run *r)
     return false;
 }
 
-static void commit(struct run *r)
+static void do_commit(struct run *r)
 {
     struct up *u = r->x;
-    if (!sha_ok(r))
-        return;
     struct backend_writer *w = r->writer;
     backend_write_digests(w, u->md5, u->sha256);
     r->writer = NULL;
@@ -156,6 +158,34 @@ static void commit(struct run *r)
         return;
     }
     runner_begin(r);
+}
+
+/* The size of the file the commit replaces: the quota usage swaps it for
+ * the new one. (A concurrent overwrite of the same name between this stat
+ * and the commit can leave the usage off by one file's size.) */
+static void on_old_size(int rc, const char *msg, const struct backend_entry *e, void *ud)
+{
+    struct run *r = ud;
+    struct up *u = r->x;
+    (void)msg;
+    if (!runner_resume(r))
+        return;
+    u->old_size = rc == 0 ? e->size : -1;
+    do_commit(r);
+}
+
+static void commit(struct run *r)
+{
+    if (!sha_ok(r))
+        return;
+    if (!r->j.overwrite || !qacct_counted(r->j.storage)) {
+        do_commit(r); /* no overwrite: the start checked that no file was there */
+        return;
+    }
+    if (backend_stat(r->backend, r->bkey, on_old_size, r) != 0)
+        do_commit(r);
+    else
+        runner_begin(r);
 }
 
 static void on_fenced(struct run *r, redisReply *rep)
@@ -622,6 +652,7 @@ static void up_start(struct run *r)
         return;
     }
     r->x = u;
+    u->old_size = -1;
     u->want_sha = r->j.sha256[0] != '\0';
     if (digest_init(&u->dg) != 0) {
         runner_finish(r, ST_EINTERNAL, "cannot set up MD5 and SHA-256");

@@ -222,6 +222,38 @@ static void test_yaml_bad_values(void **st)
     assert_non_null(strstr(err, "invalid YAML"));
 }
 
+/* quotas.*: sizes past 2 GiB (long long), 0 = none by default, the
+ * environment, and what a quota cannot be. */
+static void test_quotas(void **st)
+{
+    (void)st;
+    struct config c;
+    char err[256];
+    assert_int_equal(parse(&c, "log:\n  level: info\n", err), 0);
+    assert_int_equal(c.quotas.user_stage_bytes, 0);
+    assert_int_equal(c.quotas.user_stage_files, 0);
+    assert_int_equal(c.quotas.internal_stage_bytes, 0);
+    assert_int_equal(c.quotas.internal_stage_files, 0);
+    assert_int_equal(parse(&c,
+                           "quotas:\n  user_stage_bytes: 5GiB\n  user_stage_files: 1000\n"
+                           "  internal_stage_bytes: 2TiB\n  internal_stage_files: 3000000000\n",
+                           err),
+                     0);
+    assert_true(c.quotas.user_stage_bytes == 5LL << 30);
+    assert_true(c.quotas.user_stage_files == 1000);
+    assert_true(c.quotas.internal_stage_bytes == 2LL << 40);
+    assert_true(c.quotas.internal_stage_files == 3000000000LL);
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    setenv_fake("STAGE_QUOTAS_USER_STAGE_BYTES", "100 MiB");
+    assert_int_equal(config_apply_env(&c, fake_getenv, err, sizeof(err)), 0);
+    assert_true(c.quotas.user_stage_bytes == 100LL << 20);
+    assert_int_equal(parse(&c, "quotas:\n  user_stage_bytes: -1\n", err), ST_EINVAL);
+    assert_non_null(strstr(err, "'quotas.user_stage_bytes' expects a size >= 0"));
+    assert_int_equal(parse(&c, "quotas:\n  internal_stage_files: lots\n", err), ST_EINVAL);
+    assert_int_equal(parse(&c, "quotas:\n  internal_stage_bytes: 99999999TiB\n", err), ST_EINVAL);
+    assert_int_equal(parse(&c, "quotas:\n  user_stage_quota: 1\n", err), ST_EINVAL);
+}
+
 static void test_yaml_password_refused(void **st)
 {
     (void)st;
@@ -553,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup(test_env_password_file, reset_env),
         cmocka_unit_test_setup(test_load_file, reset_env),
         cmocka_unit_test_setup(test_validate, reset_env),
+        cmocka_unit_test_setup(test_quotas, reset_env),
         cmocka_unit_test_setup(test_endpoint_allow, reset_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

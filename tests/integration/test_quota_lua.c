@@ -1,0 +1,204 @@
+/* Integration tests for the stage quota scripts (common/quota.c) against a
+ * real redis-server (with_redis.sh): reservations and what ends them, the
+ * commit once per job, the clamped add. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "job.h"
+#include "keys.h"
+#include "quota.h"
+#include "rconn.h"
+
+static struct config cfg;
+static redisContext *rc_;
+
+#define UK  "st:usage:stage/internal/t/1/"
+#define RK  "st:qres:stage/internal/t/1/"
+#define NOW 1000000LL
+
+static int group_setup(void **st)
+{
+    (void)st;
+    const char *url = getenv("STAGE_TEST_REDIS_URL");
+    char err[256];
+    if (!url) {
+        fprintf(stderr, "STAGE_TEST_REDIS_URL is not set: run under with_redis.sh\n");
+        return -1;
+    }
+    config_defaults(&cfg);
+    snprintf(cfg.redis.url, sizeof(cfg.redis.url), "%s", url);
+    if (rconn_connect(&cfg, &rc_, err, sizeof(err)) != 0) {
+        fprintf(stderr, "connect: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **st)
+{
+    (void)st;
+    redisFree(rc_);
+    return 0;
+}
+
+static int clean(void **st)
+{
+    (void)st;
+    freeReplyObject(redisCommand(rc_, "FLUSHDB"));
+    return 0;
+}
+
+static void set_state(const char *id, const char *state)
+{
+    freeReplyObject(redisCommand(rc_, "HSET st:job:%s state %s", id, state));
+}
+
+/* One reserve: its reply {status, bytes, files, rb, rf, granted} into out. */
+static void reserve(const char *id, long long need, long long ask, long long qb, long long qf,
+                    long long now, long long out[6])
+{
+    redisReply *r =
+        redisCommand(rc_, "EVAL %s 2 %s %s %s %lld %lld %lld %lld %lld %lld", quota_reserve_lua, UK,
+                     RK, id, need, ask, qb, qf, now, (long long)QUOTA_RES_TTL_MS);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 6);
+    for (size_t i = 0; i < 6; i++)
+        out[i] = r->element[i]->integer;
+    freeReplyObject(r);
+}
+
+static long long hget(const char *key, const char *field)
+{
+    redisReply *r = redisCommand(rc_, "HGET %s %s", key, field);
+    long long v = r && r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+static void test_reserve_room(void **st)
+{
+    (void)st;
+    long long o[6];
+    set_state("a", "RUNNING");
+    set_state("b", "RUNNING");
+    freeReplyObject(redisCommand(rc_, "HSET %s bytes 1000 files 2", UK));
+    /* a asks for up to 400 with 100 needed: gets 400 of the 500 left */
+    reserve("a", 100, 400, 1500, 0, NOW, o);
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[1], 1000);
+    assert_int_equal(o[5], 400);
+    /* b needs 200: only 100 left (its own earlier reservation would not count) */
+    reserve("b", 200, 200, 1500, 0, NOW, o);
+    assert_int_equal(o[0], 0);
+    assert_int_equal(o[3], 400);
+    assert_int_equal(o[4], 1);
+    /* b may have what is left, at most */
+    reserve("b", 50, 1000, 1500, 0, NOW, o);
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[5], 100);
+    /* a grows over its own reservation: its old one is replaced, not added */
+    reserve("a", 400, 400, 1500, 0, NOW, o);
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[3], 100);
+    /* report only: nothing reserved for "" */
+    reserve("", 0, 0, 0, 0, NOW, o);
+    assert_int_equal(o[3], 500);
+    assert_int_equal(o[4], 2);
+    assert_int_equal(hget(RK, ""), -1);
+}
+
+static void test_reserve_files(void **st)
+{
+    (void)st;
+    long long o[6];
+    set_state("a", "RUNNING");
+    set_state("b", "QUEUED");
+    freeReplyObject(redisCommand(rc_, "HSET %s bytes 0 files 1", UK));
+    reserve("a", 0, 10, 0, 3, NOW, o);
+    assert_int_equal(o[0], 1);
+    reserve("b", 0, 10, 0, 3, NOW, o);
+    assert_int_equal(o[0], 1);
+    reserve("c", 0, 10, 0, 3, NOW, o);
+    assert_int_equal(o[0], -1); /* 1 stored + 2 in flight of 3 */
+    assert_int_equal(o[2], 1);
+    assert_int_equal(o[4], 2);
+}
+
+/* Ended jobs, vanished jobs and expired reservations free their room. */
+static void test_reserve_stale(void **st)
+{
+    (void)st;
+    long long o[6];
+    set_state("done", "SUCCEEDED");
+    set_state("failed", "FAILED");
+    set_state("cancelled", "CANCELLED");
+    set_state("old", "RUNNING");
+    set_state("live", "RUNNING");
+    freeReplyObject(redisCommand(rc_,
+                                 "HSET %s done 100:%lld failed 100:%lld cancelled 100:%lld "
+                                 "vanished 100:%lld old 100:%lld live 100:%lld junk x",
+                                 RK, NOW + 10, NOW + 10, NOW + 10, NOW + 10, NOW - 1, NOW + 10));
+    reserve("new", 900, 900, 1000, 0, NOW, o);
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[3], 100); /* only "live" */
+    redisReply *r = redisCommand(rc_, "HKEYS %s", RK);
+    assert_int_equal(r->elements, 2); /* live, new */
+    freeReplyObject(r);
+}
+
+static void test_commit_once(void **st)
+{
+    (void)st;
+    set_state("j", "RUNNING");
+    freeReplyObject(redisCommand(rc_, "HSET %s j 500:%lld", RK, NOW + 10));
+    for (int i = 0; i < 2; i++) {
+        redisReply *r =
+            redisCommand(rc_, "EVAL %s 3 %s %s st:job:j j 500 -1", quota_commit_lua, UK, RK);
+        assert_int_equal(r->integer, i == 0 ? 1 : 0);
+        freeReplyObject(r);
+    }
+    assert_int_equal(hget(UK, "bytes"), 500);
+    assert_int_equal(hget(UK, "files"), 1);
+    assert_int_equal(hget(RK, "j"), -1); /* the reservation went */
+    /* an overwrite of a 500-byte file by 200 bytes */
+    set_state("k", "RUNNING");
+    freeReplyObject(
+        redisCommand(rc_, "EVAL %s 3 %s %s st:job:k k 200 500", quota_commit_lua, UK, RK));
+    assert_int_equal(hget(UK, "bytes"), 200);
+    assert_int_equal(hget(UK, "files"), 1);
+}
+
+static void test_add_clamped(void **st)
+{
+    (void)st;
+    freeReplyObject(redisCommand(rc_, "HSET %s bytes 100 files 1", UK));
+    freeReplyObject(redisCommand(rc_, "HSET %s c 5:%lld", RK, NOW + 10));
+    freeReplyObject(redisCommand(rc_, "EVAL %s 1 %s -300 -2", quota_add_lua, UK));
+    assert_int_equal(hget(UK, "bytes"), 0); /* files stored before quotas: never below 0 */
+    assert_int_equal(hget(UK, "files"), 0);
+    freeReplyObject(redisCommand(rc_, "EVAL %s 2 %s %s 70 1 c", quota_add_lua, UK, RK));
+    assert_int_equal(hget(UK, "bytes"), 70);
+    assert_int_equal(hget(UK, "files"), 1);
+    assert_int_equal(hget(RK, "c"), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_reserve_room, clean),
+        cmocka_unit_test_setup(test_reserve_files, clean),
+        cmocka_unit_test_setup(test_reserve_stale, clean),
+        cmocka_unit_test_setup(test_commit_once, clean),
+        cmocka_unit_test_setup(test_add_clamped, clean),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
