@@ -4,6 +4,8 @@
 #include "creds.h"
 #include "err.h"
 #include "out.h"
+#include "pool.h"
+#include "quota.h"
 
 #include <errno.h>
 #include <grpc/status.h>
@@ -133,6 +135,33 @@ int cli_usage(struct cli *cli, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\ntry '%s%s%s --help'\n", CLI_PROG, name ? " " : "", name ? name : "");
     return CLI_EXIT_USAGE;
+}
+
+int cli_parse_parallel(struct cli *cli, const char *arg, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 1 || v > POOL_MAX_THREADS)
+        return cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS, arg);
+    *out = (int)v;
+    return 0;
+}
+
+int cli_quota_opt(struct cli *cli, struct cli_quota *q, bool bytes, const char *arg)
+{
+    char *end;
+    q->set = true;
+    if (bytes && quota_parse_size(arg, &q->bytes) == 0)
+        return 0;
+    if (!bytes) {
+        errno = 0;
+        q->files = strtoll(arg, &end, 10);
+        if (!errno && end != arg && !*end && q->files >= 0)
+            return 0;
+    }
+    return cli_usage(cli, "--quota-%s wants %s, not '%s'", bytes ? "bytes" : "files",
+                     bytes ? "a size such as 500MiB" : "a number of files", arg);
 }
 
 int cli_resolve(struct cli *cli, bool new_ok)

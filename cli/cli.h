@@ -124,6 +124,18 @@ bool cli_talk(const struct cli *cli);
  * and return CLI_EXIT_USAGE. */
 int cli_usage(struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* --parallel N: 0 with *out set, or a usage error (cli_usage()). */
+int cli_parse_parallel(struct cli *cli, const char *arg, int *out);
+
+/* The quota options of `stage create/alter` and `user create/alter`. */
+struct cli_quota {
+    bool set, reset;
+    long long bytes, files;
+};
+
+/* --quota-bytes SIZE (`bytes` true) or --quota-files N: 0, or a usage error. */
+int cli_quota_opt(struct cli *cli, struct cli_quota *q, bool bytes, const char *arg);
+
 /* Report a failed call about `object` ("@~/a.csv"): `err` and `st` as
  * returned by rpc_*. Returns CLI_EXIT_ERR. */
 int cli_fail_rpc(struct cli *cli, const char *object, int err, const struct rpc_status *st);

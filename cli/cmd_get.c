@@ -421,7 +421,7 @@ static int run(struct cli *cli, int argc, char **argv)
     Stage__V1__DownloadFileRequest req = STAGE__V1__DOWNLOAD_FILE_REQUEST__INIT;
     const char *pattern = NULL;
     struct filter f = {0};
-    int64_t parallel = 4;
+    int parallel = 4;
     int c = -1, rc = 0;
     while (!rc && (c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (c == O_OFFSET)
@@ -430,9 +430,8 @@ static int run(struct cli *cli, int argc, char **argv)
             rc = parse_num(cli, "--length", optarg, &req.length);
         else if (filter_opt(&f, c, optarg))
             continue;
-        else if (c == O_PARALLEL && !(rc = parse_num(cli, "--parallel", optarg, &parallel)) &&
-                 (parallel < 1 || parallel > POOL_MAX_THREADS))
-            rc = cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS, optarg);
+        else if (c == O_PARALLEL)
+            rc = cli_parse_parallel(cli, optarg, &parallel);
     }
     if (rc)
         return rc;

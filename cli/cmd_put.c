@@ -492,12 +492,9 @@ static int run(struct cli *cli, int argc, char **argv)
         } else if (c == 'r') {
             recursive = true;
         } else if (c == O_PARALLEL) {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > POOL_MAX_THREADS)
-                return cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS,
-                                 optarg);
-            parallel = (int)v;
+            int rc = cli_parse_parallel(cli, optarg, &parallel);
+            if (rc)
+                return rc;
         }
     }
     if (c != -1)

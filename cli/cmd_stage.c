@@ -58,24 +58,8 @@ struct sopts {
     Stage__V1__CreateStageRequest__ConnectionEntry *pconn[CONN_MAX];
     size_t nconn;
     bool if_not_exists, or_replace, if_exists, unset_comment, wait;
-    bool set_quota, reset_quota;
-    long long qbytes, qfiles;
+    struct cli_quota q;
 };
-
-static int quota_opt(struct cli *cli, struct sopts *o, int c, const char *arg)
-{
-    char *end;
-    o->set_quota = true;
-    if (c == O_QBYTES && quota_parse_size(arg, &o->qbytes) == 0)
-        return -1;
-    if (c == O_QFILES) {
-        o->qfiles = strtoll(arg, &end, 10);
-        if (end != arg && !*end && o->qfiles >= 0)
-            return -1;
-    }
-    return cli_usage(cli, "--quota-%s wants %s, not '%s'", c == O_QBYTES ? "bytes" : "files",
-                     c == O_QBYTES ? "a size such as 500MiB" : "a number of files", arg);
-}
 
 static int add_conn(struct cli *cli, struct sopts *o, char *kv)
 {
@@ -127,10 +111,11 @@ static int parse(struct cli *cli, int argc, char **argv, struct sopts *o, int na
             o->unset_comment = true;
         else if (c == O_WAIT)
             o->wait = true;
-        else if ((c == O_QBYTES || c == O_QFILES) && (rc = quota_opt(cli, o, c, optarg)) >= 0)
+        else if ((c == O_QBYTES || c == O_QFILES) &&
+                 (rc = cli_quota_opt(cli, &o->q, c == O_QBYTES, optarg)) != 0)
             return rc;
         else if (c == O_RESET_QUOTA)
-            o->reset_quota = true;
+            o->q.reset = true;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
@@ -280,9 +265,9 @@ static int s_create(struct cli *cli, int argc, char **argv)
     req.connection = o.pconn;
     req.if_not_exists = o.if_not_exists;
     req.or_replace = o.or_replace;
-    req.set_quota = o.set_quota;
-    req.quota_bytes = o.qbytes;
-    req.quota_files = o.qfiles;
+    req.set_quota = o.q.set;
+    req.quota_bytes = o.q.bytes;
+    req.quota_files = o.q.files;
     return replace_or_drop(cli, "CreateStage", &req.base,
                            &stage__v1__create_stage_response__descriptor, req.name, false, o.wait);
 }
@@ -308,7 +293,7 @@ static int s_alter(struct cli *cli, int argc, char **argv)
     int rc = parse(cli, argc, argv, &o, 1);
     if (rc >= 0)
         return rc;
-    if (!o.url && !o.nconn && !o.comment && !o.unset_comment && !o.set_quota && !o.reset_quota)
+    if (!o.url && !o.nconn && !o.comment && !o.unset_comment && !o.q.set && !o.q.reset)
         return cli_usage(cli, "nothing to change: give --url, --conn, --comment, --unset-comment, "
                               "--quota-bytes, --quota-files or --reset-quota");
     req.name = argv[optind];
@@ -324,10 +309,10 @@ static int s_alter(struct cli *cli, int argc, char **argv)
     req.set_comment = o.comment != NULL;
     req.comment = (char *)(o.comment ? o.comment : "");
     req.unset_comment = o.unset_comment;
-    req.set_quota = o.set_quota;
-    req.quota_bytes = o.qbytes;
-    req.quota_files = o.qfiles;
-    req.reset_quota = o.reset_quota;
+    req.set_quota = o.q.set;
+    req.quota_bytes = o.q.bytes;
+    req.quota_files = o.q.files;
+    req.reset_quota = o.q.reset;
     return admin_call_print(cli, "AlterStage", &req.base,
                             &stage__v1__alter_stage_response__descriptor, req.name,
                             print_stage_reply);

@@ -306,12 +306,9 @@ static int parse(struct cli *cli, int argc, char **argv, struct sync *s, const c
         } else if (c == O_DRY_RUN) {
             s->dry = true;
         } else if (c == O_PARALLEL) {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > POOL_MAX_THREADS)
-                return cli_usage(cli, "--parallel expects 1-%d, got '%s'", POOL_MAX_THREADS,
-                                 optarg);
-            *parallel = (int)v;
+            int rc = cli_parse_parallel(cli, optarg, parallel);
+            if (rc)
+                return rc;
         } else {
             filter_opt(&f, c, optarg);
         }

@@ -86,24 +86,8 @@ static int print_users(struct cli *cli, const ProtobufCMessage *resp)
 struct uopts {
     const char *password, *current;
     bool pw_stdin, admin, no_admin, cond;
-    bool set_quota, reset_quota;
-    long long qbytes, qfiles;
+    struct cli_quota q;
 };
-
-static int quota_opt(struct cli *cli, struct uopts *o, int c, const char *arg)
-{
-    char *end;
-    o->set_quota = true;
-    if (c == O_QBYTES && quota_parse_size(arg, &o->qbytes) == 0)
-        return -1;
-    if (c == O_QFILES) {
-        o->qfiles = strtoll(arg, &end, 10);
-        if (end != arg && !*end && o->qfiles >= 0)
-            return -1;
-    }
-    return cli_usage(cli, "--quota-%s wants %s, not '%s'", c == O_QBYTES ? "bytes" : "files",
-                     c == O_QBYTES ? "a size such as 500MiB" : "a number of files", arg);
-}
 
 static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const char *cond)
 {
@@ -133,10 +117,11 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
             o->cond = true;
         else if (c == O_CURRENT)
             o->current = optarg;
-        else if ((c == O_QBYTES || c == O_QFILES) && (rc = quota_opt(cli, o, c, optarg)) >= 0)
+        else if ((c == O_QBYTES || c == O_QFILES) &&
+                 (rc = cli_quota_opt(cli, &o->q, c == O_QBYTES, optarg)) != 0)
             return rc;
         else if (c == O_RESET_QUOTA)
-            o->reset_quota = true;
+            o->q.reset = true;
     }
     if (c != -1)
         return CLI_OPT_EXIT(c);
@@ -144,7 +129,7 @@ static int parse(struct cli *cli, int argc, char **argv, struct uopts *o, const 
         return cli_usage(cli, "expected one user NAME");
     if (o->admin && o->no_admin)
         return cli_usage(cli, "--admin and --no-admin exclude each other");
-    if ((o->current || o->set_quota || o->reset_quota) && cond)
+    if ((o->current || o->q.set || o->q.reset) && cond)
         return cli_usage(cli, "--current-password and the quota options belong to 'user alter'");
     return -1;
 }
@@ -181,17 +166,17 @@ static int u_alter(struct cli *cli, int argc, char **argv)
         return rc;
     if ((rc = admin_password(cli, o.password, o.pw_stdin, pw, sizeof(pw))) != 0)
         return rc;
-    if (!pw[0] && !o.admin && !o.no_admin && !o.set_quota && !o.reset_quota)
+    if (!pw[0] && !o.admin && !o.no_admin && !o.q.set && !o.q.reset)
         return cli_usage(cli, "nothing to change: give a password, --admin, --no-admin or a "
                               "quota option");
     req.name = argv[optind];
     req.password = pw;
     req.set_admin = o.admin || o.no_admin;
     req.admin = o.admin;
-    req.set_quota = o.set_quota;
-    req.quota_bytes = o.qbytes;
-    req.quota_files = o.qfiles;
-    req.reset_quota = o.reset_quota;
+    req.set_quota = o.q.set;
+    req.quota_bytes = o.q.bytes;
+    req.quota_files = o.q.files;
+    req.reset_quota = o.q.reset;
     /* the server asks for it only when a non-admin changes their own password */
     req.current_password = (char *)(o.current ? o.current : "");
     if (!o.current && pw[0] && getenv("STAGE_CURRENT_PASSWORD"))

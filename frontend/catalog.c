@@ -7,6 +7,7 @@
 #include "secret.h"
 
 #include <hiredis/hiredis.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,12 +390,24 @@ static const char priv_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then retur
                                "else redis.call('HDEL', KEYS[1], 'create_stage') end\n"
                                "return 1\n";
 
-int catalog_create_priv_change(struct db *db, const char *user, bool add)
+int catalog_user_eval(struct db *db, const char *user, const char *lua, ...)
 {
     char key[KEY_MAX];
+    const char *argv[4 + 4];
+    int n = 0;
     redisReply *r = NULL;
-    keys_user(key, sizeof(key), user);
-    int rc = db_cmd(db, &r, "EVAL", priv_lua, "1", key, add ? "1" : "0", NULL);
+    if (keys_user(key, sizeof(key), user) < 0)
+        return ST_EINVAL;
+    argv[n++] = "EVAL";
+    argv[n++] = lua;
+    argv[n++] = "1";
+    argv[n++] = key;
+    va_list ap;
+    va_start(ap, lua);
+    for (const char *a; n < 8 && (a = va_arg(ap, const char *)) != NULL;)
+        argv[n++] = a;
+    va_end(ap);
+    int rc = db_cmd_argv(db, &r, n, argv, NULL);
     if (rc)
         return rc;
     if (db_reply_int(r, 0) != 1) {
@@ -403,6 +416,11 @@ int catalog_create_priv_change(struct db *db, const char *user, bool add)
     }
     freeReplyObject(r);
     return rc;
+}
+
+int catalog_create_priv_change(struct db *db, const char *user, bool add)
+{
+    return catalog_user_eval(db, user, priv_lua, add ? "1" : "0", NULL);
 }
 
 int catalog_create_priv(struct db *db, const char *user, bool *has)

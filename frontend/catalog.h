@@ -85,6 +85,12 @@ int catalog_grant_bits(struct db *db, const char *stage, const char *user, unsig
 int catalog_grant_change(struct db *db, const char *stage, const char *user, unsigned bits,
                          bool add);
 
+/* EVAL `lua` with the user's hash as KEYS[1] and the NULL-terminated ARGV
+ * (at most 4); the script returns 1, or 0 when the user does not exist
+ * (ST_ENOTFOUND, db->err names the user). */
+int catalog_user_eval(struct db *db, const char *user, const char *lua, ...)
+    __attribute__((sentinel));
+
 /* Set or clear the global CREATE_STAGE privilege. ST_ENOTFOUND (user). */
 int catalog_create_priv_change(struct db *db, const char *user, bool add);
 int catalog_create_priv(struct db *db, const char *user, bool *has);

@@ -66,20 +66,10 @@ static const char set_user_lua[] = "if redis.call('EXISTS', KEYS[1]) == 0 then r
 
 int squota_set_user(struct db *db, const char *user, bool reset, long long bytes, long long files)
 {
-    char key[KEY_MAX], b[24], f[24];
-    redisReply *r = NULL;
-    keys_user(key, sizeof(key), user);
+    char b[24], f[24];
     snprintf(b, sizeof(b), "%lld", bytes);
     snprintf(f, sizeof(f), "%lld", files);
-    int rc = db_cmd(db, &r, "EVAL", set_user_lua, "1", key, reset ? "0" : "1", b, f, NULL);
-    if (rc)
-        return rc;
-    if (db_reply_int(r, 0) != 1) {
-        snprintf(db->err, sizeof(db->err), "user '%s' does not exist", user);
-        rc = ST_ENOTFOUND;
-    }
-    freeReplyObject(r);
-    return rc;
+    return catalog_user_eval(db, user, set_user_lua, reset ? "0" : "1", b, f, NULL);
 }
 
 static long long elem_int(const redisReply *r, size_t i)
