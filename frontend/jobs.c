@@ -43,8 +43,39 @@ static int queue_room(struct db *db, const struct config *cfg, char *err, size_t
     return 0;
 }
 
-/* The user's jobs not yet ended, after dropping the ids whose job ended or
- * expired without the state script seeing it (it removes them as they end). */
+/* Count the ids of `ids` (a SMEMBERS reply) whose job has not ended, a chunk
+ * of HGETs per round trip; drop the ended ones from the set as we go. */
+#define ACTIVE_CHUNK 128
+static long long active_chunk(struct db *db, const char *akey, redisReply **ids, size_t n)
+{
+    redisReply *st[ACTIVE_CHUNK] = {0};
+    const char *srem[ACTIVE_CHUNK + 2] = {"SREM", akey};
+    size_t at[ACTIVE_CHUNK];
+    int queued = 0, nrem = 2;
+    long long live = 0;
+    for (size_t i = 0; i < n; i++) {
+        char key[KEY_MAX];
+        if (keys_job(key, sizeof(key), ids[i]->str) < 0)
+            continue;
+        if (db_append(db, "HGET", key, "state", NULL) != 0)
+            break; /* what was queued is still read below */
+        at[queued++] = i;
+    }
+    db_exec_each(db, queued, st); /* a failed reply is NULL: neither counted nor dropped */
+    for (int q = 0; q < queued; q++) {
+        if (!st[q])
+            continue;
+        if (st[q]->type == REDIS_REPLY_STRING && !job_state_terminal(job_state_parse(st[q]->str)))
+            live++;
+        else
+            srem[nrem++] = ids[at[q]]->str;
+        freeReplyObject(st[q]);
+    }
+    if (nrem > 2)
+        db_cmd_argv(db, NULL, nrem, srem, NULL);
+    return live;
+}
+
 static long long active_count(struct db *db, const char *akey)
 {
     redisReply *m = NULL;
@@ -54,18 +85,9 @@ static long long active_count(struct db *db, const char *akey)
             freeReplyObject(m);
         return 0;
     }
-    for (size_t i = 0; i < m->elements; i++) {
-        char key[KEY_MAX];
-        redisReply *st = NULL;
-        if (keys_job(key, sizeof(key), m->element[i]->str) < 0 ||
-            db_cmd(db, &st, "HGET", key, "state", NULL))
-            continue;
-        bool live = st->type == REDIS_REPLY_STRING && !job_state_terminal(job_state_parse(st->str));
-        freeReplyObject(st);
-        if (live)
-            n++;
-        else
-            db_cmd(db, NULL, "SREM", akey, m->element[i]->str, NULL);
+    for (size_t i = 0; i < m->elements; i += ACTIVE_CHUNK) {
+        size_t k = m->elements - i < ACTIVE_CHUNK ? m->elements - i : ACTIVE_CHUNK;
+        n += active_chunk(db, akey, m->element + i, k);
     }
     freeReplyObject(m);
     return n;
