@@ -46,6 +46,13 @@ void h_download(struct call *c);     /* h_download.c: server stream */
 void h_list(struct call *c);         /* h_list.c: server stream */
 void h_watch_job(struct call *c);    /* h_jobctl.c: server stream */
 void h_health_watch(struct call *c); /* h_health.c: server stream */
+void h_reflect(struct call *c);      /* h_reflect.c: bidi stream */
+
+/* h_reflect.c: index the embedded descriptor set once, before the server
+ * starts (0 or an st_err: the binary was built wrong), and free it after
+ * the server stopped. */
+int h_reflect_init(void);
+void h_reflect_cleanup(void);
 
 /* h_presign_fs.c: the fs branch of PresignFile. applies: `j` (located) is
  * on fs storage. make: a signed frontend URL (malloc'ed) for `location`; a

@@ -127,7 +127,9 @@ static int serve(const struct config *cfg, const sigset_t *set)
     const struct method *methods = methods_table(&n);
     struct server *s = server_new(cfg, methods, n, err, sizeof(err));
     struct http *h = NULL;
-    int rc = s ? alive_start(cfg) : ST_ENOMEM;
+    int rc = s ? h_reflect_init() : ST_ENOMEM;
+    if (!rc)
+        rc = alive_start(cfg);
     if (!rc)
         rc = audit_open(cfg->log.audit_file, err, sizeof(err));
     if (!rc)
@@ -151,6 +153,7 @@ static int serve(const struct config *cfg, const sigset_t *set)
     loop_post(close_redis, NULL);
     loop_stop();
     server_free(s);
+    h_reflect_cleanup();
     audit_close();
     return rc;
 }

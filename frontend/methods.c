@@ -57,6 +57,11 @@ static const struct method table[] = {
      &grpc__health__v1__health_check_request__descriptor, svc_health_check},
     {"/grpc.health.v1.Health/Watch", "Health/Watch", SHAPE_SERVER_STREAM, false, h_health_watch,
      NULL, NULL},
+    /* server reflection: the API's schema, no authentication (h_reflect.c) */
+    {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "Reflection/Info",
+     SHAPE_BIDI_STREAM, false, h_reflect, NULL, NULL},
+    {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", "Reflection/v1alpha",
+     SHAPE_BIDI_STREAM, false, h_reflect, NULL, NULL},
 };
 
 const struct method *methods_table(int *n)

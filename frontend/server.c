@@ -134,7 +134,8 @@ static int slot_post(struct server *s, int mi)
         grpc_call_details_init(&sl->details);
         e = grpc_server_request_call(s->gs, &sl->call, &sl->details, &sl->md, s->cq, s->cq, sl);
     } else {
-        bool payload = s->methods[mi].shape != SHAPE_CLIENT_STREAM;
+        bool payload = s->methods[mi].shape != SHAPE_CLIENT_STREAM &&
+                       s->methods[mi].shape != SHAPE_BIDI_STREAM;
         e = grpc_server_request_registered_call(s->gs, s->reg[mi], &sl->call, &sl->deadline,
                                                 &sl->md, payload ? &sl->payload : NULL, s->cq,
                                                 s->cq, sl);
@@ -496,11 +497,11 @@ struct server *server_new(const struct config *cfg, const struct method *methods
     s->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(s->gs, s->cq, NULL);
     for (int i = 0; i < n; i++) {
-        s->reg[i] = grpc_server_register_method(s->gs, methods[i].path, NULL,
-                                                methods[i].shape == SHAPE_CLIENT_STREAM
-                                                    ? GRPC_SRM_PAYLOAD_NONE
-                                                    : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
-                                                0);
+        bool reads =
+            methods[i].shape == SHAPE_CLIENT_STREAM || methods[i].shape == SHAPE_BIDI_STREAM;
+        s->reg[i] = grpc_server_register_method(
+            s->gs, methods[i].path, NULL,
+            reads ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
         if (!s->reg[i]) {
             snprintf(err, errlen, "cannot register method %s", methods[i].path);
             return server_free(s);

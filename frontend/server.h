@@ -24,7 +24,9 @@ struct server;
  * Unary methods with a service function (svc.h) have svc_call as handler. */
 typedef void(handler_fn)(struct call *c);
 
-enum method_shape { SHAPE_UNARY, SHAPE_CLIENT_STREAM, SHAPE_SERVER_STREAM };
+/* A client or bidi stream gets no request with the call: its handler reads
+ * the requests itself (call_recv). */
+enum method_shape { SHAPE_UNARY, SHAPE_CLIENT_STREAM, SHAPE_SERVER_STREAM, SHAPE_BIDI_STREAM };
 
 struct method {
     const char *path; /* "/stage.v1.StageService/Login" */

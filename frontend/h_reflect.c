@@ -1,0 +1,104 @@
+/* h_reflect.c - gRPC server reflection: grpc.reflection.v1 and the older
+ * v1alpha name (same messages) on one handler, so grpcurl and similar tools
+ * work without the .proto files. The schema is the descriptor set protoc
+ * builds from proto/ at build time (proto/CMakeLists.txt), embedded in the
+ * binary and indexed once at start-up (descset.h); reflect.h answers each
+ * request.
+ *
+ * The stream is bidirectional: each request is answered in order, and the
+ * stream ends OK when the client half-closes. It runs on the call's fiber, so
+ * a client that holds it open holds no thread; it counts against
+ * server.max_streams like any stream, is cancelled after
+ * server.stream_idle_timeout_s without a message, and ends
+ * RESOURCE_EXHAUSTED after REFLECT_MAX_REQUESTS requests. No
+ * authentication: the answers are the API's schema, the same for every
+ * caller and in the public repository (docs/security.md). */
+#include "call.h"
+#include "descset.h"
+#include "err.h"
+#include "handlers.h"
+#include "log.h"
+#include "reflect.h"
+
+#include <grpc/status.h>
+#include <stdlib.h>
+
+/* proto/embed.cmake writes these (library stage_descset) */
+extern const unsigned char stage_descset[];
+extern const unsigned long stage_descset_len;
+
+/* A client asks a few dozen questions at most (grpcurl describe: one per
+ * file); the bound keeps one stream from being a free load generator. */
+#define REFLECT_MAX_REQUESTS 1024
+
+/* Built before the loop starts, read-only after: no lock. */
+static struct descset *the_set;
+
+int h_reflect_init(void)
+{
+    int rc = descset_new(stage_descset, (size_t)stage_descset_len, &the_set);
+    if (rc)
+        log_error("the embedded descriptor set does not parse: %d %s", rc, st_strerror(rc));
+    return rc;
+}
+
+void h_reflect_cleanup(void)
+{
+    the_set = descset_free(the_set);
+}
+
+/* Answer one request. 0, or an st_err after the call was answered. */
+static int answer(struct call *c, const Grpc__Reflection__V1__ServerReflectionRequest *req)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = reflect_answer(the_set, req, &buf, &len);
+    if (rc) {
+        call_fail(c, rc, "reflection: out of memory");
+        return rc;
+    }
+    rc = call_send_raw(c, buf, len);
+    free(buf);
+    if (!rc)
+        c->bytes += (int64_t)len;
+    return rc;
+}
+
+void h_reflect(struct call *c)
+{
+    if (!the_set) {
+        call_fail(c, ST_EUNAVAIL, "reflection is not initialised");
+        return;
+    }
+    /* a half-close is how a reflection client says it is done: no grace
+     * wait to tell it from a cancel, which would end the stream the same */
+    c->end_expected = true;
+    for (int n = 0;; n++) {
+        ProtobufCMessage *m;
+        int rc = call_recv(c, &grpc__reflection__v1__server_reflection_request__descriptor, &m);
+        if (rc == ST_EINVAL) {
+            call_fail(c, rc, "ServerReflectionInfo: malformed request message");
+            return;
+        }
+        if (rc) {
+            if (c->idle)
+                call_fail(c, ST_ETIMEOUT, "reflection stream idle (server.stream_idle_timeout_s)");
+            return; /* the client went away */
+        }
+        if (!m) {
+            call_reply(c, NULL);
+            return;
+        }
+        if (n == REFLECT_MAX_REQUESTS) {
+            protobuf_c_message_free_unpacked(m, NULL);
+            call_status(c, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                        "more than %d requests on one reflection stream; open another",
+                        REFLECT_MAX_REQUESTS);
+            return;
+        }
+        rc = answer(c, (const Grpc__Reflection__V1__ServerReflectionRequest *)m);
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (rc)
+            return;
+    }
+}
