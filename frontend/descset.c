@@ -106,6 +106,21 @@ static int name_ok(const struct rd *s)
     return n <= DESCSET_MAX_NAME && !memchr(s->p, 0, n) ? 0 : ST_EINVAL;
 }
 
+/* A package: dot-separated non-empty parts (or empty), so no full name
+ * starts with a dot, which lookups strip. */
+static int package_ok(const struct rd *s)
+{
+    size_t n = (size_t)(s->end - s->p);
+    if (name_ok(s))
+        return ST_EINVAL;
+    if (n && (s->p[0] == '.' || s->p[n - 1] == '.'))
+        return ST_EINVAL;
+    for (size_t i = 1; i < n; i++)
+        if (s->p[i] == '.' && s->p[i - 1] == '.')
+            return ST_EINVAL;
+    return 0;
+}
+
 /* The value of field 1 (every descriptor's name), the last one if repeated,
  * as protobuf merges. ST_EINVAL if missing, empty or malformed. */
 static int msg_name(struct rd r, struct rd *name)
@@ -121,6 +136,15 @@ static int msg_name(struct rd r, struct rd *name)
     if (rc < 0 || !found || name->p == name->end)
         return ST_EINVAL;
     return name_ok(name);
+}
+
+/* msg_name() of a descriptor inside a package: one identifier, no dot. */
+static int simple_name(struct rd r, struct rd *name)
+{
+    int rc = msg_name(r, name);
+    if (!rc && memchr(name->p, '.', (size_t)(name->end - name->p)))
+        rc = ST_EINVAL;
+    return rc;
 }
 
 /* ------------------------------------------------------------ building */
@@ -169,14 +193,14 @@ static int add_named(struct descset *d, int file, const char *scope, struct rd r
                      enum descset_kind kind)
 {
     struct rd name;
-    int rc = msg_name(r, &name);
+    int rc = simple_name(r, &name);
     return rc ? rc : add_sym(d, file, scope, &name, kind, NULL);
 }
 
 static int walk_enum(struct descset *d, int file, const char *scope, struct rd r)
 {
     struct rd name, sub;
-    int rc = msg_name(r, &name);
+    int rc = simple_name(r, &name);
     if (!rc)
         rc = add_sym(d, file, scope, &name, DESCSET_ENUM, NULL);
     uint32_t num;
@@ -191,7 +215,7 @@ static int walk_service(struct descset *d, int file, const char *scope, struct r
 {
     struct rd name, sub;
     const char *full;
-    int rc = msg_name(r, &name);
+    int rc = simple_name(r, &name);
     if (!rc)
         rc = add_sym(d, file, scope, &name, DESCSET_SERVICE, &full);
     uint32_t num;
@@ -208,7 +232,7 @@ static int walk_message(struct descset *d, int file, const char *scope, struct r
         return ST_EINVAL;
     struct rd name, sub;
     const char *full;
-    int rc = msg_name(r, &name);
+    int rc = simple_name(r, &name);
     if (!rc)
         rc = add_sym(d, file, scope, &name, DESCSET_MESSAGE, &full);
     uint32_t num;
@@ -270,7 +294,7 @@ static int file_add(struct descset *d, struct rd r)
     while (!rc && (rc = rd_field(&r, &num, &wt, &sub)) == 0)
         if (num == 2 && wt == WT_LEN)
             pkg = sub;
-    if (rc < 0 || name_ok(&pkg))
+    if (rc < 0 || package_ok(&pkg))
         return ST_EINVAL;
     d->nfiles++; /* counted now, so descset_free releases what follows */
     f->name = dup_rd(&name);
@@ -340,7 +364,8 @@ static int sym_cmp(const void *a, const void *b)
 
 static int index_services(struct descset *d)
 {
-    qsort(d->syms, (size_t)d->nsyms, sizeof(*d->syms), sym_cmp);
+    if (d->nsyms) /* syms is NULL then, and qsort's argument must not be */
+        qsort(d->syms, (size_t)d->nsyms, sizeof(*d->syms), sym_cmp);
     d->services = malloc(((size_t)d->nsyms + 1) * sizeof(*d->services));
     if (!d->services)
         return ST_ENOMEM;

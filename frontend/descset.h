@@ -7,8 +7,9 @@
  * fields that carry names and imports are read; everything else is
  * skipped), so no descriptor.proto code is needed. The bytes are checked
  * as they are walked: a malformed or truncated set, nesting deeper than
- * DESCSET_MAX_DEPTH, a name longer than DESCSET_MAX_NAME or an import that
- * is not in the set gives ST_EINVAL.
+ * DESCSET_MAX_DEPTH, a name longer than DESCSET_MAX_NAME, a name with a dot
+ * in it, a package with an empty part ("", ".p", "p..q", "p.") or an
+ * import that is not in the set gives ST_EINVAL.
  *
  * Symbols are what protoc resolves by full name: packages' messages, enums
  * and services at any nesting, plus fields, oneofs, extensions, enum values

@@ -59,7 +59,9 @@ static int answer(struct call *c, const Grpc__Reflection__V1__ServerReflectionRe
     }
     rc = call_send_raw(c, buf, len);
     free(buf);
-    if (!rc)
+    if (rc) /* a status for the log line: the client will not see it */
+        call_fail(c, rc, "reflection stream cancelled by the client");
+    else
         c->bytes += (int64_t)len;
     return rc;
 }
@@ -70,9 +72,10 @@ void h_reflect(struct call *c)
         call_fail(c, ST_EUNAVAIL, "reflection is not initialised");
         return;
     }
-    /* a half-close is how a reflection client says it is done: no grace
-     * wait to tell it from a cancel, which would end the stream the same */
-    c->end_expected = true;
+    /* c->end_expected stays false: the end of the requests then waits
+     * CLOSE_GRACE_MS (call.c) to tell a half-close, the normal end, from a
+     * client's cancel, which 1.51 delivers the same way; without it a
+     * cancelled stream was logged OK */
     for (int n = 0;; n++) {
         ProtobufCMessage *m;
         int rc = call_recv(c, &grpc__reflection__v1__server_reflection_request__descriptor, &m);
@@ -80,10 +83,12 @@ void h_reflect(struct call *c)
             call_fail(c, rc, "ServerReflectionInfo: malformed request message");
             return;
         }
-        if (rc) {
+        if (rc) { /* the client went away, or the stream idled */
             if (c->idle)
                 call_fail(c, ST_ETIMEOUT, "reflection stream idle (server.stream_idle_timeout_s)");
-            return; /* the client went away */
+            else
+                call_fail(c, rc, "reflection stream cancelled by the client");
+            return;
         }
         if (!m) {
             call_reply(c, NULL);

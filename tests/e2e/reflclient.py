@@ -19,6 +19,7 @@ import argparse
 import atexit
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -205,6 +206,21 @@ def main():
         out["malformed"] = "OK"
     except grpc.RpcError as e:
         out["malformed"] = e.code().name
+
+    # 5. a client that goes away after one answer, its stream still open
+    release = queue.Queue()
+
+    def held():
+        yield R(list_services="")
+        release.get(timeout=TIMEOUT)  # hold the request side open until the cancel
+
+    stream = ch.stream_stream("/grpc.reflection.%s.ServerReflection/ServerReflectionInfo" % a.api,
+                              request_serializer=pb.ServerReflectionRequest.SerializeToString,
+                              response_deserializer=pb.ServerReflectionResponse.FromString)
+    it = stream(held(), timeout=TIMEOUT)
+    out["before_cancel"] = next(it).WhichOneof("message_response")
+    it.cancel()
+    release.put(None)
     print(json.dumps(out))
     return 0
 

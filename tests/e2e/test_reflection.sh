@@ -10,7 +10,9 @@
 #  3. a descriptor pool built from the reply makes real calls: Health/Check,
 #     Login, ListStages with the token (UNAUTHENTICATED without it);
 #  4. reflection itself needs no token; a stream ends RESOURCE_EXHAUSTED
-#     after 1024 requests, INVALID_ARGUMENT on bytes that do not parse.
+#     after 1024 requests, INVALID_ARGUMENT on bytes that do not parse;
+#  5. a client that cancels its open stream: the frontend logs the stream
+#     CANCELLED and goes on answering.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -56,7 +58,20 @@ for api in v1 v1alpha; do
   check_eq "$api: 1100 requests: 1024 answered" 1024 "$(j 'j["many"]["responses"]')"
   check_eq "$api: 1100 requests: RESOURCE_EXHAUSTED" RESOURCE_EXHAUSTED "$(j 'j["many"]["status"]')"
   check_eq "$api: malformed request: INVALID_ARGUMENT" INVALID_ARGUMENT "$(j 'j["malformed"]')"
+  check_eq "$api: an answer before the cancel" list_services_response "$(j 'j["before_cancel"]')"
 done
+
+# the frontend writes a call's log line when the call ended: wait for both
+# cancelled streams' lines (bounded), then check them
+rpc_log="$T/logs/frontend.log"
+for _ in $(seq 100); do
+  [ "$(grep -cE 'rpc=Reflection/(Info|v1alpha) .*status=CANCELLED' "$rpc_log" || true)" -ge 2 ] && break
+  sleep 0.1
+done
+check_eq "both cancelled streams logged CANCELLED" 2 \
+  "$(grep -cE 'rpc=Reflection/(Info|v1alpha) .*status=CANCELLED' "$rpc_log" || true)"
+check_eq "no reflection stream ended INTERNAL" 0 \
+  "$(grep -cE 'rpc=Reflection/(Info|v1alpha) .*status=INTERNAL' "$rpc_log" || true)"
 
 # grpcurl is not in Debian 12; where it is installed, it must work too
 if command -v grpcurl >/dev/null; then

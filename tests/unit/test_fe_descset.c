@@ -272,6 +272,22 @@ static void test_refused(void **st)
     expect_einval(&set, "a name too long");
     free(big);
 
+    /* names that would not be found again: a lookup strips a leading dot
+     * (the fuzzer's package ".p"), and a dot inside a name splits it */
+    const char *pkgs[] = {".p", "p.", "p..q", "."};
+    for (size_t i = 0; i < sizeof(pkgs) / sizeof(pkgs[0]); i++) {
+        struct buf msg = {.n = 0};
+        put_str(&msg, 1, "M");
+        set.n = 0;
+        file(&set, "pkg.proto", pkgs[i], NULL, &msg, NULL);
+        expect_einval(&set, pkgs[i]);
+    }
+    m.n = 0;
+    put_str(&m, 1, "a.b");
+    set.n = 0;
+    file(&set, "dot.proto", "p", NULL, &m, NULL);
+    expect_einval(&set, "a message named a.b");
+
     uint8_t trash[] = {0x0a, 0x05, 0x0a, 0x09};
     struct descset *d = NULL;
     assert_int_equal(descset_new(trash, sizeof(trash), &d), ST_EINVAL);
