@@ -59,10 +59,9 @@ static int answer(struct call *c, const Grpc__Reflection__V1__ServerReflectionRe
     }
     rc = call_send_raw(c, buf, len);
     free(buf);
+    /* c->bytes stays 0: it counts file bytes (stage_rpc_bytes_total) */
     if (rc) /* a status for the log line: the client will not see it */
         call_fail(c, rc, "reflection stream cancelled by the client");
-    else
-        c->bytes += (int64_t)len;
     return rc;
 }
 
