@@ -91,6 +91,7 @@ static const struct key keys[] = {
     {"server.tls_key_file", K_STR, FLD(server.tls_key_file), 0, 0, 0},
     {"server.tls_client_ca_file", K_STR, FLD(server.tls_client_ca_file), 0, 0, 0},
     {"server.tls_client_user", K_STR, FLD(server.tls_client_user), 0, 0, 0},
+    {"server.reflection", K_BOOL, FLD(server.reflection), 0, 0, 0},
     {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
     {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
     {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
@@ -196,6 +197,7 @@ void config_defaults(struct config *cfg)
     cfg->server.keepalive_time_s = 60;
     cfg->server.keepalive_timeout_s = 20;
     cfg->server.http_timeout_s = 30;
+    cfg->server.reflection = true;
     snprintf(cfg->redis.url, sizeof(cfg->redis.url), "redis://127.0.0.1:6379");
     cfg->redis.timeout_ms = 5000;
     cfg->redis.wait_replicas = -1;

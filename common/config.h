@@ -59,6 +59,9 @@ struct config {
         /* "cn": a call without credentials is the user named by its client
          * certificate's common name (mTLS only); "" = off */
         char tls_client_user[8];
+        /* serve gRPC server reflection (the API's schema, no login;
+         * frontend/h_reflect.c), default true */
+        bool reflection;
     } server;
     struct {
         char url[256]; /* redis://host:port[/db] or unix:///path, default redis://127.0.0.1:6379 */

@@ -12,8 +12,10 @@
  * server.stream_idle_timeout_s without a message, and ends
  * RESOURCE_EXHAUSTED after REFLECT_MAX_REQUESTS requests. No
  * authentication: the answers are the API's schema, the same for every
- * caller and in the public repository (docs/security.md). */
+ * caller and in the public repository (docs/security.md); an operator who
+ * still wants it hidden sets server.reflection: false (UNIMPLEMENTED). */
 #include "call.h"
+#include "config.h"
 #include "descset.h"
 #include "err.h"
 #include "handlers.h"
@@ -67,6 +69,10 @@ static int answer(struct call *c, const Grpc__Reflection__V1__ServerReflectionRe
 
 void h_reflect(struct call *c)
 {
+    if (c->cfg && !c->cfg->server.reflection) { /* what clients take for "not offered" */
+        call_status(c, GRPC_STATUS_UNIMPLEMENTED, "server reflection is off (server.reflection)");
+        return;
+    }
     if (!the_set) {
         call_fail(c, ST_EUNAVAIL, "reflection is not initialised");
         return;

@@ -12,7 +12,9 @@
 #  4. reflection itself needs no token; a stream ends RESOURCE_EXHAUSTED
 #     after 1024 requests, INVALID_ARGUMENT on bytes that do not parse;
 #  5. a client that cancels its open stream: the frontend logs the stream
-#     CANCELLED and goes on answering.
+#     CANCELLED and goes on answering;
+#  6. with server.reflection: false (a restarted frontend) both names
+#     answer UNIMPLEMENTED, which clients read as "not offered".
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -83,4 +85,15 @@ else
 fi
 
 check_rc "the frontend still answers Health" 0 py health
+
+stop_pid "$PID_frontend"
+STAGE_SERVER_REFLECTION=false start_frontend
+wait_ready
+for api in v1 v1alpha; do
+  check_rc "$api: server.reflection false: the client fails" 1 \
+    "$PY" "$E2E_DIR/reflclient.py" --server "$SERVER" --user root --password "$ROOT_PW" --api "$api"
+  check_eq "$api: server.reflection false: UNIMPLEMENTED" UNIMPLEMENTED \
+    "$(jget "$OUT" 'j["stream_status"]')"
+done
+check_rc "server.reflection false: Health still answers" 0 py health
 e2e_finish

@@ -64,6 +64,7 @@ static void test_defaults(void **st)
     assert_int_equal(c.server.stream_idle_timeout_s, 60);
     assert_int_equal(c.server.max_streams, 20000);
     assert_int_equal(c.server.max_streams_per_user, 5000);
+    assert_true(c.server.reflection);
     assert_int_equal(c.server.drain_timeout_s, 20);
     assert_string_equal(c.redis.url, "redis://127.0.0.1:6379");
     assert_string_equal(c.redis.password, "");
