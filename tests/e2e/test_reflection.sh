@@ -87,6 +87,9 @@ fi
 check_rc "the frontend still answers Health" 0 py health
 
 stop_pid "$PID_frontend"
+# start_frontend truncates frontend.log: keep the first run's (and any
+# sanitizer report it ended with) for the secret scan and for a reader
+mv "$T/logs/frontend.log" "$T/logs/frontend-reflection-on.log"
 STAGE_SERVER_REFLECTION=false start_frontend
 wait_ready
 for api in v1 v1alpha; do
