@@ -41,7 +41,8 @@ struct upload {
     struct job j;
     long part;         /* index of the part being written */
     long long in_part; /* bytes already in it */
-    long long total;   /* bytes received */
+    long long total;   /* bytes received (a resume starts at its offset) */
+    long long start;   /* a resume's offset: bytes an earlier call received */
     bool has_size, wait;
     bool existing;  /* the idempotency key named an earlier job: answer with it */
     bool resumable; /* a broken stream pauses the job (resume.h) */
@@ -95,7 +96,7 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
     if (*h->resume_job_id) {
         rc = resume_take(c->db, c->user, h, &u->j, err, sizeof(err));
         u->part = (long)u->j.parts_ready; /* the first part not complete in Redis */
-        u->total = h->resume_offset;
+        u->total = u->start = h->resume_offset;
     } else {
         rc = jobs_create_idem(c->db, c->cfg, &u->j, h->idempotency_key, &u->existing, err,
                               sizeof(err));
@@ -350,7 +351,7 @@ static void upload_run(struct upload *u)
         rc = upload_body(u);
     if (!rc)
         rc = upload_end(u);
-    u->c->bytes = u->total;
+    u->c->bytes = u->total - u->start; /* what this call moved (log, metrics) */
     if (rc == ANSWERED)
         return;
     if (rc) {

@@ -9,7 +9,7 @@
 # A client that does not come back within upload.resume_window_s (2 s after a
 # frontend restart) leaves a FAILED job, its parts and temp file / multipart
 # upload gone, and a late resume is FAILED_PRECONDITION. With the window 0 a
-# killed client fails the job as before (test_jobctl, test_fault_*).
+# killed stagectl ends its job at once, as before (CANCELLED, nothing kept).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -201,7 +201,28 @@ else
   check_ne "late.bin's parts went to a multipart upload" "" "$(ids late.bin 'partNumber=[0-9]*&')"
   check_eq "... which was aborted" "$(ids late.bin 'partNumber=[0-9]*&')" "$(ids late.bin '')"
 fi
+
+# ---------------------------------------------------------- window 0: as before
+stop_pid "$PID_proxy"
+stop_pid "$PID_frontend"
+export STAGE_UPLOAD_RESUME_WINDOW_S=0
+start_frontend
+wait_ready
+start_proxy
+BEFORE=$(newest)
+"$STAGECTL" --server "$PSERVER" put "$T/work/big.bin" @~/resume/zero.bin >"$T/put5.out" 2>&1 &
+PUT=$!
+wait_new_job
+JOB5=$JOB
+wait_field_ge "$JOB5" parts_ready 2
+kill -9 "$PUT"
+wait "$PUT" 2>/dev/null || true
+wait_state "$JOB5" "CANCELLED FAILED SUCCEEDED"
+check_eq "window 0: a killed client ends the job at once, as before" CANCELLED "$(hget "$JOB5" state)"
+P5=$(hget "$JOB5" paused_until)
+check_eq "... never paused" 0 "${P5:-0}"
+check_rc "... no zero.bin stored" 1 test -e "$(stage_path resume/zero.bin)"
 check_eq "no parts left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
 log "SUMMARY: put_resume ($E2E_STORAGE): kill -9 at $OFF of $SIZE, resumed sending $SENT bytes," \
-  "sha256 ok; Ctrl-C CANCELLED; window passed -> FAILED + FAILED_PRECONDITION"
+  "sha256 ok; Ctrl-C CANCELLED; window passed -> FAILED + FAILED_PRECONDITION; window 0 -> CANCELLED"
 e2e_finish
