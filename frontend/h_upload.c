@@ -46,6 +46,7 @@ struct upload {
     bool has_size, wait;
     bool existing;  /* the idempotency key named an earlier job: answer with it */
     bool resumable; /* a broken stream pauses the job (resume.h) */
+    char idem[200]; /* the header's idempotency key, dropped on a pause */
     long long size;
     long long charged;  /* this upload's bytes in inflight.h's total */
     bool quota;         /* the stage has a quota: the upload holds a reservation */
@@ -87,6 +88,7 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
     u->wait = h->wait;
     long long need = u->has_size && u->size < u->j.part_size ? u->size : u->j.part_size;
     u->resumable = h->resumable && h->has_size && c->cfg->upload.resume_window_s > 0;
+    snprintf(u->idem, sizeof(u->idem), "%s", h->idempotency_key);
     if (!inflight_admit(c->cfg->upload.max_inflight_bytes, need))
         return call_fail(c, ST_ELIMIT,
                          "frontend busy: %lld bytes of uploads wait in Redis for workers "
@@ -237,7 +239,8 @@ static void upload_refuse(struct upload *u, int err, const char *msg)
 static void upload_broke(struct upload *u, int rc)
 {
     if ((rc == ST_ECANCELLED || rc == ST_ETIMEOUT) && u->resumable &&
-        resume_pause(u->c->db, &u->j, u->part, u->total, u->c->cfg->upload.resume_window_s) == 0) {
+        resume_pause(u->c->db, &u->j, u->part, u->total, u->c->cfg->upload.resume_window_s,
+                     u->idem) == 0) {
         call_fail(u->c, rc, "the client went away after %lld bytes; job '%s' waits for a resume",
                   u->total, u->j.id);
         return;

@@ -24,6 +24,7 @@ static const char pause_lua[] =
     "if redis.call('HGET', KEYS[1], 'frontend') ~= ARGV[1] then return 0 end\n"
     "redis.call('HSET', KEYS[1], 'paused_until', ARGV[2], 'error_message', ARGV[3])\n"
     "redis.call('DEL', KEYS[2])\n"
+    "if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end\n"
     "return 1\n";
 
 /* Fenced by the paused_until the caller checked: of two resumes one wins. */
@@ -34,31 +35,34 @@ static const char take_lua[] =
     "redis.call('HSET', KEYS[1], 'paused_until', '0', 'frontend', ARGV[2], 'error_message', '')\n"
     "return 1\n";
 
-static int eval_flag(struct db *db, const char *script, const char *k1, const char *k2,
-                     const char *a1, const char *a2, const char *a3)
+/* A fenced script's answer: 1 = done, 0 = someone else won (ST_EPRECOND). */
+static int flag_of(int rc, redisReply *r)
 {
-    redisReply *r = NULL;
-    int rc = k2 ? db_cmd(db, &r, "EVAL", script, "2", k1, k2, a1, a2, a3, NULL)
-                : db_cmd(db, &r, "EVAL", script, "1", k1, a1, a2, NULL);
     if (!rc)
         rc = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 0 : ST_EPRECOND;
     freeReplyObject(r);
     return rc;
 }
 
-int resume_pause(struct db *db, const struct job *j, long parts, long long done, int window_s)
+int resume_pause(struct db *db, const struct job *j, long parts, long long done, int window_s,
+                 const char *idem)
 {
-    char key[KEY_MAX], part[KEY_MAX], until[32], msg[300];
+    char key[KEY_MAX], part[KEY_MAX], ikey[KEY_MAX + 200], until[32], msg[300];
+    redisReply *r = NULL;
     if (keys_job(key, sizeof(key), j->id) < 0 ||
         keys_job_part(part, sizeof(part), j->id, parts) < 0)
         return ST_EINVAL;
+    /* the key jobs_create_idem() set; "st:idem:" alone never exists */
+    snprintf(ikey, sizeof(ikey), "st:idem:%s%s%s", *idem ? j->user : "", *idem ? ":" : "", idem);
     snprintf(until, sizeof(until), "%lld", (long long)(job_now_ms() + (int64_t)window_s * 1000));
     snprintf(msg, sizeof(msg),
              "client went away after %.1f MiB (%lld bytes stored); resume with stagectl put "
              "--resume within %d s",
              (double)done / (1024.0 * 1024.0), (long long)parts * (long long)j->part_size,
              window_s);
-    return eval_flag(db, pause_lua, key, part, j->frontend, until, msg);
+    int rc = db_cmd(db, &r, "EVAL", pause_lua, "3", key, part, ikey, j->frontend, until, msg, j->id,
+                    NULL);
+    return flag_of(rc, r);
 }
 
 static int take_check(const struct job *j, const char *user, const Stage__V1__UploadHeader *h,
@@ -98,7 +102,9 @@ int resume_take(struct db *db, const char *user, const Stage__V1__UploadHeader *
     if ((rc = take_check(j, user, h, err, errlen)) != 0)
         return rc;
     snprintf(until, sizeof(until), "%lld", (long long)j->paused_until);
-    rc = eval_flag(db, take_lua, key, NULL, until, alive_id(), NULL);
+    redisReply *r = NULL;
+    rc = db_cmd(db, &r, "EVAL", take_lua, "1", key, until, alive_id(), NULL);
+    rc = flag_of(rc, r);
     if (rc == ST_EPRECOND)
         return st_fail(rc, err, errlen, "job '%s' was resumed or ended meanwhile", j->id);
     if (rc)

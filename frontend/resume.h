@@ -14,9 +14,13 @@ struct Stage__V1__UploadHeader;
 
 /* Pause job `j` (relayed by this frontend) whose client went away after
  * `parts` complete parts (`done` bytes received): it waits `window_s` for a
- * resume; the part being filled (index `parts`) is dropped. 0 when paused;
- * ST_EPRECOND when the job ended or another frontend took it; ST_EUNAVAIL. */
-int resume_pause(struct db *db, const struct job *j, long parts, long long done, int window_s);
+ * resume; the part being filled (index `parts`) is dropped, and so is the
+ * idempotency key `idem` ("" = none) if it still names the job, so that the
+ * same request again starts a new upload instead of answering with this
+ * unfinished (later failed) job. 0 when paused; ST_EPRECOND when the job
+ * ended or another frontend took it; ST_EUNAVAIL. */
+int resume_pause(struct db *db, const struct job *j, long parts, long long done, int window_s,
+                 const char *idem);
 
 /* Take over the paused upload `h->resume_job_id` for `user`: it must be
  * theirs (else ST_ENOTFOUND), a non-terminal UPLOAD paused within its

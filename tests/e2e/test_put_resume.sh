@@ -158,7 +158,10 @@ start_frontend
 wait_ready
 start_proxy
 BEFORE=$(newest)
-"$STAGECTL" --server "$PSERVER" put "$T/work/big.bin" @~/resume/late.bin >"$T/put4.out" 2>&1 &
+# --resume also sends an idempotency key (target, size, mtime): the pause
+# drops it, so that the same command later starts again instead of answering
+# with this job once it failed
+"$STAGECTL" --server "$PSERVER" put --resume "$T/work/big.bin" @~/resume/late.bin >"$T/put4.out" 2>&1 &
 PUT=$!
 wait_new_job
 JOB4=$JOB
@@ -223,6 +226,8 @@ P5=$(hget "$JOB5" paused_until)
 check_eq "... never paused" 0 "${P5:-0}"
 check_rc "... no zero.bin stored" 1 test -e "$(stage_path resume/zero.bin)"
 check_eq "no parts left in Redis" "" "$(rcli --scan --pattern 'st:job:*:part:*')"
+check_rc "put --resume after the window: uploads from the start" 0 pctl put --resume "$T/work/big.bin" @~/resume/late.bin
+check_eq "... the stored late.bin's sha256" "$LOCAL_SHA" "$(sha "$(stage_path resume/late.bin)")"
 log "SUMMARY: put_resume ($E2E_STORAGE): kill -9 at $OFF of $SIZE, resumed sending $SENT bytes," \
   "sha256 ok; Ctrl-C CANCELLED; window passed -> FAILED + FAILED_PRECONDITION; window 0 -> CANCELLED"
 e2e_finish
