@@ -94,6 +94,7 @@ OUT=$(ctl job get "$JOB1")
 printf '%s\n' "$OUT"
 check_contains "job get shows the resume point" "$OUT" "PAUSED at"
 check_contains "... and how to resume" "$OUT" "resume with stagectl put --resume"
+check_contains "job list says PAUSED" "$(ctl job list | grep "$JOB1")" "PAUSED"
 OFF=$(ctl --json job get "$JOB1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get("resume_offset", 0))')
 check_rc "the resume offset is a whole number of parts, inside the file" 0 \
   test "$OFF" -gt 0 -a "$OFF" -lt "$SIZE" -a $((OFF % (2 << 20))) -eq 0
