@@ -194,15 +194,14 @@ static int add_job_row(struct table *t, const Stage__V1__Job *j)
     bool moves = j->kind == STAGE__V1__JOB_KIND__UPLOAD ||
                  j->kind == STAGE__V1__JOB_KIND__DOWNLOAD || j->kind == STAGE__V1__JOB_KIND__COPY;
     snprintf(f, sizeof(f), "%lld/%lld", (long long)j->files_done, (long long)j->files_total);
-    const char *cells[] = {j->id,
-                           out_enum_name(&stage__v1__job_kind__descriptor, j->kind, k),
-                           out_enum_name(&stage__v1__job_state__descriptor, j->state, s),
-                           j->user,
-                           moves ? out_size(b, j->bytes_total > 0 ? j->bytes_total : j->bytes_done)
-                                 : "-",
-                           j->files_total > 0 ? f : "",
-                           out_time(c, j->created_at),
-                           j->location};
+    const char *cells[] = {
+        j->id, out_enum_name(&stage__v1__job_kind__descriptor, j->kind, k),
+        /* a paused resumable upload is RUNNING or QUEUED to the
+           state machine; say what the user can do about it */
+        j->resume_until > 0 ? "PAUSED"
+                            : out_enum_name(&stage__v1__job_state__descriptor, j->state, s),
+        j->user, moves ? out_size(b, j->bytes_total > 0 ? j->bytes_total : j->bytes_done) : "-",
+        j->files_total > 0 ? f : "", out_time(c, j->created_at), j->location};
     return table_add(t, cells);
 }
 

@@ -4,7 +4,11 @@
  * before it stores the file (end to end: a file changed while it was sent,
  * or bytes damaged on the way, are refused, nothing stored); stdin is read
  * once and sent without (the server still records its digests). Several files, globs and
- * directories (-r) are uploaded by a pool of threads (--parallel). */
+ * directories (-r) are uploaded by a pool of threads (--parallel).
+ * A regular file's upload is resumable: if this process dies or loses the
+ * network, the server keeps the job (upload.resume_window_s) and `put
+ * --resume` sends only the rest; Ctrl-C instead tells the server to cancel
+ * (docs/jobs.md "Resumable uploads"). */
 #include "digest.h" /* first: it asks OpenSSL for the (deprecated) raw contexts */
 
 #include "cli.h"
@@ -12,6 +16,7 @@
 #include "out.h"
 #include "pool.h"
 #include "put.h"
+#include "putresume.h"
 
 #include "stage/v1/stage.pb-c.h"
 
@@ -22,6 +27,7 @@
 #include <grpc/status.h>
 #include <libgen.h>
 #include <openssl/sha.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +68,12 @@ static const char usage[] =
     "                       existing ones are skipped\n"
     "  --resume             send an idempotency key made of the target, size and\n"
     "                       mtime, so running the same put again after an\n"
-    "                       interruption does not upload finished files twice\n"
+    "                       interruption does not upload finished files twice;\n"
+    "                       a file whose upload broke off (client killed,\n"
+    "                       network lost) continues from the last stored part\n"
+    "                       if the server still keeps it (same target, size and\n"
+    "                       content), else starts again. Ctrl-C cancels an\n"
+    "                       upload for good (CANCELLED, nothing kept)\n"
     "  --idempotency-key KEY  the same KEY again (1-128 printable characters, no\n"
     "                       spaces) returns the first upload's job instead of\n"
     "                       uploading again; with several files each gets\n"
@@ -89,6 +100,8 @@ struct put {
     int fd;
     const char *file;
     bool header_sent;
+    bool cancel_sent; /* Ctrl-C: the `cancel` message went out */
+    char resume_id[64];
     Stage__V1__UploadHeader hdr;
     Stage__V1__UploadFileRequest msg;
     uint8_t *buf;
@@ -121,6 +134,26 @@ static ssize_t read_chunk(int fd, uint8_t *buf)
     return (ssize_t)got;
 }
 
+/* Ctrl-C: the uploads tell the server to cancel (a process that just died
+ * would leave a resumable job). A second Ctrl-C kills as usual. */
+static volatile sig_atomic_t g_interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static void sigint_catch(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 static int produce(const ProtobufCMessage **m, void *ud, struct rpc_status *st)
 {
     struct put *p = ud;
@@ -131,6 +164,14 @@ static int produce(const ProtobufCMessage **m, void *ud, struct rpc_status *st)
         p->header_sent = true;
         p->msg.msg_case = STAGE__V1__UPLOAD_FILE_REQUEST__MSG_HEADER;
         p->msg.header = &p->hdr;
+        return 1;
+    }
+    if (p->cancel_sent)
+        return 0; /* the server answers CANCELLED */
+    if (g_interrupted) {
+        p->cancel_sent = true;
+        p->msg.msg_case = STAGE__V1__UPLOAD_FILE_REQUEST__MSG_CANCEL;
+        p->msg.cancel = true;
         return 1;
     }
     ssize_t n = read_chunk(p->fd, p->buf);
@@ -230,6 +271,7 @@ static int open_input(struct put *p, const char *loc)
         return cli_fail(p->cli, p->file, "INVALID_ARGUMENT", "'%s' is a directory (use -r)",
                         p->file);
     p->hdr.has_size = S_ISREG(sb.st_mode);
+    p->hdr.resumable = p->hdr.has_size; /* stdin cannot be read again */
     p->hdr.size = p->hdr.has_size ? (int64_t)sb.st_size : 0;
     if (S_ISREG(sb.st_mode)) {
         if (hash_file(p->fd, p->buf, p->sha256) != 0) {
@@ -266,6 +308,53 @@ static void print_item(struct cli *cli, const char *file, const char *loc, const
     }
 }
 
+/* --resume: a paused upload of this file (ListJobs, newest first) to
+ * continue: seek past its stored bytes and name it in the header. Nothing
+ * found (or the lookup failed): the upload starts from 0 as usual. */
+static void resume_find(struct put *p, const char *loc)
+{
+    Stage__V1__ListJobsRequest req = STAGE__V1__LIST_JOBS_REQUEST__INIT;
+    Stage__V1__ListJobsResponse *resp = NULL;
+    struct rpc_status st;
+    char a[16];
+    req.page_size = 200;
+    if (rpc_unary(&p->cli->conn, RPC_SERVICE "ListJobs", &req.base,
+                  &stage__v1__list_jobs_response__descriptor, (ProtobufCMessage **)&resp, &st))
+        return;
+    int i = putresume_pick(resp->jobs, resp->n_jobs, loc, p->hdr.size,
+                           0); /* the server judges the window: clocks differ */
+    int64_t off = i < 0 ? 0 : putresume_offset(resp->jobs[i]->resume_offset, p->hdr.size);
+    if (off > 0 && lseek(p->fd, (off_t)off, SEEK_SET) == (off_t)off) {
+        snprintf(p->resume_id, sizeof(p->resume_id), "%s", resp->jobs[i]->id);
+        p->hdr.resume_job_id = p->resume_id;
+        p->hdr.resume_offset = off;
+        p->hdr.idempotency_key = (char *)""; /* the job is named */
+        p->sent = off;
+        if (cli_talk(p->cli))
+            fprintf(stderr, "put: %s: resuming job %s at %s\n", loc, p->resume_id,
+                    out_size(a, off));
+    }
+    protobuf_c_message_free_unpacked(&resp->base, NULL);
+}
+
+/* The server refused to resume (the job ended, its window passed, the file
+ * differs): upload from the start instead. */
+static bool resume_restart(struct put *p, const char *loc, const struct rpc_status *st)
+{
+    if (!p->hdr.resume_job_id || !p->hdr.resume_job_id[0] || g_interrupted ||
+        (st->code != GRPC_STATUS_FAILED_PRECONDITION && st->code != GRPC_STATUS_NOT_FOUND) ||
+        lseek(p->fd, 0, SEEK_SET) != 0)
+        return false;
+    if (cli_talk(p->cli))
+        fprintf(stderr, "put: %s: cannot resume (%s); uploading from the start\n", loc, st->msg);
+    p->hdr.resume_job_id = (char *)"";
+    p->hdr.resume_offset = 0;
+    p->hdr.idempotency_key = p->key;
+    p->header_sent = false;
+    p->sent = 0;
+    return true;
+}
+
 static int upload(struct put *p, const char *loc)
 {
     Stage__V1__UploadFileResponse *resp = NULL;
@@ -274,9 +363,13 @@ static int upload(struct put *p, const char *loc)
     int rc = cli_connect(cli, true);
     if (rc)
         return rc;
-    rc = rpc_client_stream(&cli->conn, RPC_SERVICE "UploadFile", produce, p,
-                           &stage__v1__upload_file_response__descriptor, (ProtobufCMessage **)&resp,
-                           &st);
+    if (p->o->resume && p->hdr.has_size)
+        resume_find(p, loc);
+    do
+        rc = rpc_client_stream(&cli->conn, RPC_SERVICE "UploadFile", produce, p,
+                               &stage__v1__upload_file_response__descriptor,
+                               (ProtobufCMessage **)&resp, &st);
+    while (rc && resume_restart(p, loc, &st));
     progress_end(&p->prog);
     if (rc == ST_EPRECOND && st.code == GRPC_STATUS_ALREADY_EXISTS && p->o->many &&
         !p->o->overwrite) {
@@ -503,6 +596,7 @@ static int run(struct cli *cli, int argc, char **argv)
         return cli_usage(cli, "expected FILE... and @LOCATION");
     if (o.idem && o.resume)
         return cli_usage(cli, "--resume and --idempotency-key exclude each other");
+    sigint_catch();
     const char *dest = argv[argc - 1];
     int rc = cli_check_location(cli, dest);
     if (rc)

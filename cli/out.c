@@ -257,7 +257,7 @@ static void kv_time(const char *k, int64_t ms)
 
 void out_print_job(bool json, const Stage__V1__Job *j)
 {
-    char a[16], b[16], line[160];
+    char a[16], b[16], line[700];
     if (json) {
         out_print_json(out_msg_json(&j->base));
         return;
@@ -291,6 +291,12 @@ void out_print_job(bool json, const Stage__V1__Job *j)
     }
     if (j->worker[0])
         kv("worker", j->worker);
+    if (j->resume_until > 0) { /* a paused resumable upload: error_message says why */
+        snprintf(line, sizeof(line), "PAUSED at %s (%lld): %s", out_size(a, j->resume_offset),
+                 (long long)j->resume_offset, j->error_message);
+        kv("resume", line);
+        kv_time("resume until", j->resume_until);
+    }
     if (j->error_code[0]) {
         printf("%-13s %s: %s\n", "error", j->error_code, j->error_message);
     }

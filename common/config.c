@@ -128,6 +128,7 @@ static const struct key keys[] = {
     {"upload.parallel_parts", K_INT, FLD(upload.parallel_parts), 1, 64, 0},
     {"upload.object_part_size", K_SIZE, FLD(upload.object_part_size), 5 * MIB, 1024 * MIB, 0},
     {"upload.max_inflight_bytes", K_SIZE, FLD(upload.max_inflight_bytes), 0, INT_MAX, 0},
+    {"upload.resume_window_s", K_INT, FLD(upload.resume_window_s), 0, INT_MAX, 0},
     {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
@@ -224,6 +225,7 @@ void config_defaults(struct config *cfg)
     cfg->upload.parallel_parts = 4;
     cfg->upload.object_part_size = 8 * MIB;
     cfg->upload.max_inflight_bytes = 1024 * MIB;
+    cfg->upload.resume_window_s = 900;
     snprintf(cfg->storage.s3.region, sizeof(cfg->storage.s3.region), "us-east-1");
     cfg->worker.concurrency = 8;
     cfg->worker.drain_timeout_s = 30;

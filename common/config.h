@@ -123,6 +123,8 @@ struct config {
         int object_part_size;   /* bytes per object-store part (S3 multipart), default 8 MiB */
         int max_inflight_bytes; /* upload bytes in Redis not yet stored, per frontend, default
                                    1 GiB; 0 = no limit */
+        int resume_window_s;    /* a resumable upload whose client went away waits this
+                                   long for `put --resume`, default 900; 0 = fail it at once */
     } upload;
     struct {
         int concurrency; /* jobs at once per worker process, default 8 */

@@ -61,6 +61,14 @@ bool job_transition_valid(enum job_state from, enum job_state to)
     }
 }
 
+int64_t job_resume_offset(const struct job *j)
+{
+    if (j->kind != JOB_UPLOAD || j->paused_until <= 0 || job_state_terminal(j->state) ||
+        j->parts_ready <= 0 || j->part_size <= 0)
+        return 0;
+    return j->parts_ready * j->part_size;
+}
+
 int64_t job_now_ms(void)
 {
     struct timespec ts;
@@ -155,6 +163,7 @@ static const struct field fields[] = {
     I(ckpt_bytes),
     I(quota_bytes),
     I(quota_files),
+    I(paused_until),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -102,6 +102,9 @@ struct job {
     /* the quota of the stage the job writes into (UPLOAD: stage; COPY:
      * dst_stage), as the frontend resolved it at creation; 0 = none */
     int64_t quota_bytes, quota_files;
+    /* UPLOAD: the resumable client went away; the job waits for `put
+     * --resume` until this Unix ms time (0 = not paused; docs/jobs.md) */
+    int64_t paused_until;
 };
 
 const char *job_kind_name(enum job_kind k);    /* "UPLOAD"; "NONE" if invalid */
@@ -110,6 +113,11 @@ const char *job_state_name(enum job_state s);  /* "QUEUED"; "NONE" if invalid */
 enum job_state job_state_parse(const char *s); /* JOB_STATE_NONE if unknown */
 bool job_state_terminal(enum job_state s);
 bool job_transition_valid(enum job_state from, enum job_state to);
+
+/* Where a paused resumable upload continues: the bytes of its complete
+ * parts in Redis or stored (parts_ready * part_size); 0 unless `j` is a
+ * non-terminal UPLOAD with paused_until set. */
+int64_t job_resume_offset(const struct job *j);
 
 /* A fresh job id: JOB_ID_LEN hex chars, time-ordered, from OpenSSL's RNG.
  * Returns 0 or ST_EINTERNAL if the RNG failed. */

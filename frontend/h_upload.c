@@ -6,7 +6,9 @@
  * handler waits until n - parts_done < window, and notices a job the worker
  * already ended (e.g. ALREADY_EXISTS). A client that goes away fails the
  * job (abort 1; the state script deletes parts done..ready, which includes
- * the part being written: index parts_ready). */
+ * the part being written: index parts_ready), unless the upload is resumable
+ * (resume.h): then the job waits upload.resume_window_s for the client to
+ * come back. An explicit `cancel` message (Ctrl-C) always cancels. */
 #include "alive.h"
 #include "authz.h"
 #include "call.h"
@@ -20,6 +22,7 @@
 #include "jobs.h"
 #include "keys.h"
 #include "pipe.h"
+#include "resume.h"
 #include "squota.h"
 #include "stage.h"
 #include "xfer.h"
@@ -38,9 +41,12 @@ struct upload {
     struct job j;
     long part;         /* index of the part being written */
     long long in_part; /* bytes already in it */
-    long long total;   /* bytes received */
+    long long total;   /* bytes received (a resume starts at its offset) */
+    long long start;   /* a resume's offset: bytes an earlier call received */
     bool has_size, wait;
-    bool existing; /* the idempotency key named an earlier job: answer with it */
+    bool existing;  /* the idempotency key named an earlier job: answer with it */
+    bool resumable; /* a broken stream pauses the job (resume.h) */
+    char idem[200]; /* the header's idempotency key, dropped on a pause */
     long long size;
     long long charged;  /* this upload's bytes in inflight.h's total */
     bool quota;         /* the stage has a quota: the upload holds a reservation */
@@ -81,13 +87,22 @@ static int job_from_header(struct upload *u, const Stage__V1__UploadHeader *h)
     u->size = h->size;
     u->wait = h->wait;
     long long need = u->has_size && u->size < u->j.part_size ? u->size : u->j.part_size;
+    u->resumable = h->resumable && h->has_size && c->cfg->upload.resume_window_s > 0;
+    snprintf(u->idem, sizeof(u->idem), "%s", h->idempotency_key);
     if (!inflight_admit(c->cfg->upload.max_inflight_bytes, need))
         return call_fail(c, ST_ELIMIT,
                          "frontend busy: %lld bytes of uploads wait in Redis for workers "
                          "(upload.max_inflight_bytes %d); retry later",
                          inflight_total(), c->cfg->upload.max_inflight_bytes),
                ST_ELIMIT;
-    rc = jobs_create_idem(c->db, c->cfg, &u->j, h->idempotency_key, &u->existing, err, sizeof(err));
+    if (*h->resume_job_id) {
+        rc = resume_take(c->db, c->user, h, &u->j, err, sizeof(err));
+        u->part = (long)u->j.parts_ready; /* the first part not complete in Redis */
+        u->total = u->start = h->resume_offset;
+    } else {
+        rc = jobs_create_idem(c->db, c->cfg, &u->j, h->idempotency_key, &u->existing, err,
+                              sizeof(err));
+    }
     if (rc)
         return call_fail(c, rc, "%s", err), rc;
     snprintf(c->job, sizeof(c->job), "%s", u->j.id);
@@ -223,6 +238,13 @@ static void upload_refuse(struct upload *u, int err, const char *msg)
 /* A wait, a Redis command or the stream broke. */
 static void upload_broke(struct upload *u, int rc)
 {
+    if ((rc == ST_ECANCELLED || rc == ST_ETIMEOUT) && u->resumable &&
+        resume_pause(u->c->db, &u->j, u->part, u->total, u->c->cfg->upload.resume_window_s,
+                     u->idem) == 0) {
+        call_fail(u->c, rc, "the client went away after %lld bytes; job '%s' waits for a resume",
+                  u->total, u->j.id);
+        return;
+    }
     if (rc == ST_EPRECOND && u->j.state != JOB_SUCCEEDED) /* parts the state script missed */
         jobs_drop_parts(u->c->db, u->j.id, u->j.parts_done, u->part);
     if (rc != ST_EPRECOND) {
@@ -248,6 +270,12 @@ static int upload_body(struct upload *u)
         u->c->end_expected = u->has_size && u->total == u->size;
         int rc =
             call_recv(u->c, &stage__v1__upload_file_request__descriptor, (ProtobufCMessage **)&m);
+        if (m && m->msg_case == STAGE__V1__UPLOAD_FILE_REQUEST__MSG_CANCEL) {
+            protobuf_c_message_free_unpacked(&m->base, NULL);
+            snprintf(msg, sizeof(msg), "upload cancelled by the client after %lld bytes", u->total);
+            upload_refuse(u, ST_ECANCELLED, msg);
+            return ANSWERED;
+        }
         if (rc == ST_EINVAL || (m && m->msg_case != STAGE__V1__UPLOAD_FILE_REQUEST__MSG_CHUNK)) {
             if (m)
                 protobuf_c_message_free_unpacked(&m->base, NULL);
@@ -326,7 +354,7 @@ static void upload_run(struct upload *u)
         rc = upload_body(u);
     if (!rc)
         rc = upload_end(u);
-    u->c->bytes = u->total;
+    u->c->bytes = u->total - u->start; /* what this call moved (log, metrics) */
     if (rc == ANSWERED)
         return;
     if (rc) {

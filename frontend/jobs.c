@@ -435,6 +435,10 @@ void jobs_to_proto(const struct job *j, Stage__V1__Job *out)
     out->started_at = j->started_at;
     out->finished_at = j->finished_at;
     out->worker = (char *)j->worker;
+    if (j->paused_until > 0 && !job_state_terminal(j->state)) {
+        out->resume_offset = job_resume_offset(j);
+        out->resume_until = j->paused_until;
+    }
 }
 
 void jobs_file_info(const struct job *j, Stage__V1__FileInfo *out)

@@ -181,7 +181,7 @@ static void on_counters(struct run *r, redisReply *rep)
 {
     run_reply_fn *cb = r->counters_cb;
     r->counters_cb = NULL;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 6) {
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 8) {
         if (rep->element[0]->type == REDIS_REPLY_STRING)
             r->j.state = job_state_parse(rep->element[0]->str);
         else
@@ -192,6 +192,9 @@ static void on_counters(struct run *r, redisReply *rep)
         r->j.parts_total = reply_int(rep->element[4], -1);
         const redisReply *o = rep->element[5];
         r->fenced = o->type == REDIS_REPLY_STRING && strcmp(o->str, r->w->cfg->worker.name) != 0;
+        r->j.paused_until = reply_int(rep->element[6], 0);
+        if (rep->element[7]->type == REDIS_REPLY_STRING) /* a resume moves it (h_upload.c) */
+            snprintf(r->j.frontend, sizeof(r->j.frontend), "%s", rep->element[7]->str);
     }
     cb(r, rep);
 }
@@ -200,7 +203,7 @@ void runner_read_counters(struct run *r, run_reply_fn *cb)
 {
     r->counters_cb = cb;
     runner_cmdf(r, on_counters, "HMGET", r->hkey, "state", "abort", "parts_ready", "parts_done",
-                "parts_total", "worker", NULL);
+                "parts_total", "worker", "paused_until", "frontend", NULL);
 }
 
 bool runner_live(struct run *r)

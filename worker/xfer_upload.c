@@ -365,6 +365,17 @@ static void on_counters(struct run *r, redisReply *rep)
     } else if (r->j.parts_ready > u->n) {
         keys_job_part(key, sizeof(key), r->j.id, u->n);
         runner_cmdf(r, on_part, "GET", key, NULL);
+    } else if (r->j.paused_until > 0) { /* the client went away; it may resume */
+        if (r->w->stopping) {           /* no reason to hold the drain: another worker resumes it */
+            runner_hand_back(r, "the worker is shutting down (the upload is paused)");
+        } else if (job_now_ms() <= r->j.paused_until) { /* wall clock: the frontend set it */
+            runner_progress(r);
+            runner_wait(r);
+        } else {
+            runner_finish(r, ST_ETIMEOUT,
+                          "the client went away and did not resume within "
+                          "upload.resume_window_s");
+        }
     } else if (runner_stalled(r)) {
         runner_finish(r, ST_ETIMEOUT, "upload stalled: no data from the client for %d s",
                       runner_stall_s(r));

@@ -83,6 +83,7 @@ static void test_defaults(void **st)
     assert_int_equal(c.upload.parallel_parts, 4);
     assert_int_equal(c.upload.chunk_size, 1 << 20);
     assert_int_equal(c.upload.max_inflight_bytes, 1 << 30);
+    assert_int_equal(c.upload.resume_window_s, 900);
     assert_int_equal(c.worker.concurrency, 8);
     assert_string_equal(c.log.level, "info");
     assert_string_equal(c.log.format, "text");
@@ -119,6 +120,7 @@ static void test_yaml_nested(void **st)
                     "  part_size: 64KiB\n"
                     "  chunk_size: \"512 KiB\"\n"
                     "  window: 2\n"
+                    "  resume_window_s: 0\n"
                     "worker: {concurrency: 3, name: w1}\n"
                     "jobs:\n"
                     "  retention_s: 60\n"
@@ -138,6 +140,7 @@ static void test_yaml_nested(void **st)
     assert_int_equal(c.upload.part_size, 64 * 1024);
     assert_int_equal(c.upload.chunk_size, 512 * 1024);
     assert_int_equal(c.upload.window, 2);
+    assert_int_equal(c.upload.resume_window_s, 0); /* the old behaviour: fail at once */
     assert_int_equal(c.worker.concurrency, 3);
     assert_string_equal(c.worker.name, "w1");
     assert_int_equal(c.jobs.retention_s, 60);
@@ -393,6 +396,7 @@ static void test_validate(void **st)
         {"upload: {part_size: 65MiB}", "upload.part_size"},
         {"upload: {window: 0}", "upload.window"},
         {"upload: {window: 65}", "upload.window"},
+        {"upload: {resume_window_s: -1}", "upload.resume_window_s"},
         {"upload: {chunk_size: 1023}", "upload.chunk_size"},
         {"upload: {chunk_size: 4MiB}", "upload.chunk_size"}, /* > max_message_bytes - 1 KiB */
         {"server: {threads: 0}", "server.threads"},

@@ -94,6 +94,45 @@ static void test_codec_roundtrip(void **st)
     assert_int_equal(job_from_reply(&k, &empty), ST_ENOTFOUND);
 }
 
+/* Where a paused upload continues: whole parts only, and only while paused. */
+static void test_resume_offset(void **st)
+{
+    (void)st;
+    struct job j;
+    job_init(&j);
+    j.kind = JOB_UPLOAD;
+    j.state = JOB_RUNNING;
+    j.part_size = 2 << 20;
+    j.parts_ready = 8;
+    assert_int_equal(job_resume_offset(&j), 0); /* not paused */
+    j.paused_until = 1;
+    assert_int_equal(job_resume_offset(&j), 16LL << 20);
+    j.state = JOB_QUEUED; /* handed back by a draining worker: still resumable */
+    assert_int_equal(job_resume_offset(&j), 16LL << 20);
+    j.parts_ready = 0;
+    assert_int_equal(job_resume_offset(&j), 0); /* nothing stored: start over */
+    j.parts_ready = 8;
+    j.state = JOB_FAILED;
+    assert_int_equal(job_resume_offset(&j), 0);
+    j.state = JOB_RUNNING;
+    j.kind = JOB_DOWNLOAD;
+    assert_int_equal(job_resume_offset(&j), 0);
+
+    /* paused_until goes through the hash like every field */
+    j.kind = JOB_UPLOAD;
+    j.paused_until = 1733368000123LL;
+    strcpy(j.id, "0123456789abcdef0123456789abcdef");
+    const char *argv[JOB_MAX_ARGS];
+    size_t lens[JOB_MAX_ARGS];
+    char scratch[JOB_SCRATCH];
+    int n = job_to_argv(&j, argv, lens, JOB_MAX_ARGS, scratch);
+    bool seen = false;
+    for (int i = 0; i + 1 < n; i += 2)
+        if (strcmp(argv[i], "paused_until") == 0)
+            seen = strncmp(argv[i + 1], "1733368000123", lens[i + 1]) == 0;
+    assert_true(seen);
+}
+
 static void test_errors(void **st)
 {
     (void)st;
@@ -112,7 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transitions), cmocka_unit_test(test_names),
         cmocka_unit_test(test_ids),         cmocka_unit_test(test_codec_roundtrip),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_errors),      cmocka_unit_test(test_resume_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
