@@ -12,7 +12,10 @@
  * ended (or whose hash expired) is dead whatever its expiry says, so a
  * crashed upload never blocks the stage longer than its job lives. The job
  * hashes are keys outside KEYS: fine on one Redis (and Sentinel), which is
- * what the service runs on; Redis Cluster would need a hash tag per stage. */
+ * what the service runs on; Redis Cluster would need a hash tag per stage.
+ * A refusal drops the job's own reservation at once: the job is about to
+ * fail, and of two uploads racing for the last room the one refused must not
+ * hold room until its failure is written, or the other is refused too. */
 const char quota_reserve_lua[] =
     "local used = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')\n"
     "local files = tonumber(redis.call('HGET', KEYS[1], 'files') or '0')\n"
@@ -36,12 +39,16 @@ const char quota_reserve_lua[] =
     "if ARGV[1] == '' then return {1, used, files, rb, rf, 0} end\n"
     "local need, grant = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
     "local qb, qf = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "local function refuse(code)\n"
+    "  redis.call('HDEL', KEYS[2], ARGV[1])\n"
+    "  return {code, used, files, rb, rf, 0}\n"
+    "end\n"
     "if qb > 0 then\n"
     "  local room = qb - used - rb\n"
-    "  if room < need then return {0, used, files, rb, rf, 0} end\n"
+    "  if room < need then return refuse(0) end\n"
     "  if room < grant then grant = room end\n"
     "end\n"
-    "if qf > 0 and files + rf + 1 > qf then return {-1, used, files, rb, rf, 0} end\n"
+    "if qf > 0 and files + rf + 1 > qf then return refuse(-1) end\n"
     "redis.call('HSET', KEYS[2], ARGV[1],\n"
     "           string.format('%d:%d', grant, now + tonumber(ARGV[7])))\n"
     "return {1, used, files, rb, rf, grant}\n";

@@ -116,6 +116,28 @@ static void test_reserve_room(void **st)
     assert_int_equal(hget(RK, ""), -1);
 }
 
+/* A refused job loses what it held: it is about to fail, and the upload it
+ * raced with must have the room at once, not once the failure is written. */
+static void test_reserve_refused_frees(void **st)
+{
+    (void)st;
+    long long o[6];
+    set_state("a", "RUNNING");
+    set_state("b", "RUNNING");
+    freeReplyObject(redisCommand(rc_, "HSET %s bytes 0 files 0", UK));
+    reserve("a", 700, 700, 1000, 0, NOW, o);
+    assert_int_equal(o[0], 1);
+    reserve("b", 300, 300, 1000, 0, NOW, o);
+    assert_int_equal(o[0], 1);
+    reserve("a", 800, 800, 1000, 0, NOW, o); /* 800 + b's 300 > 1000 */
+    assert_int_equal(o[0], 0);
+    assert_int_equal(hget(RK, "a"), -1);
+    reserve("b", 1000, 1000, 1000, 0, NOW, o); /* a's 700 is free again */
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[3], 0);
+    assert_int_equal(o[5], 1000);
+}
+
 static void test_reserve_files(void **st)
 {
     (void)st;
@@ -195,6 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reserve_room, clean),
+        cmocka_unit_test_setup(test_reserve_refused_frees, clean),
         cmocka_unit_test_setup(test_reserve_files, clean),
         cmocka_unit_test_setup(test_reserve_stale, clean),
         cmocka_unit_test_setup(test_commit_once, clean),
