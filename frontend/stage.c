@@ -8,6 +8,7 @@
 #include "err.h"
 #include "job.h"
 #include "location.h"
+#include "registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,7 @@
 
 bool stage_backend_ready(const char *storage_type)
 {
-    /* Storage types whose worker backend exists; add one when it lands. */
-    static const char *const ready[] = {"fs", "s3"};
-    for (size_t i = 0; i < sizeof(ready) / sizeof(ready[0]); i++)
-        if (strcmp(storage_type, ready[i]) == 0)
-            return true;
-    return false;
+    return registry_available(storage_type);
 }
 
 static int resolve_named(const struct stage_who *c, const char *name, unsigned need, struct job *j,
