@@ -23,6 +23,7 @@
 #include "fsroots.h"
 #include "log.h"
 #include "netguard.h"
+#include "registry.h"
 #include "rconn.h"
 #include "sentinel.h"
 
@@ -140,8 +141,6 @@ static const struct key keys[] = {
     {"log.audit_file", K_STR, FLD(log.audit_file), 0, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-static const char *const storage_types[] = {"fs", "s3", "gcs", "azblob"};
 
 static const struct key *key_find(const char *path)
 {
@@ -675,12 +674,10 @@ static int check_ranges(const struct config *cfg, char *err, size_t errlen)
 
 static int check_enums(const struct config *cfg, char *err, size_t errlen)
 {
-    bool known = false;
-    for (size_t i = 0; i < sizeof(storage_types) / sizeof(storage_types[0]); i++)
-        known = known || strcmp(cfg->storage.type, storage_types[i]) == 0;
-    if (!known)
-        return st_fail(ST_EINVAL, err, errlen,
-                       "storage.type: '%s' is not one of fs, s3, gcs, azblob", cfg->storage.type);
+    char names[64];
+    if (!registry_find(cfg->storage.type))
+        return st_fail(ST_EINVAL, err, errlen, "storage.type: '%s' is not one of %s",
+                       cfg->storage.type, registry_names(names, sizeof(names), false));
     if (log_level_parse(cfg->log.level) < 0)
         return st_fail(ST_EINVAL, err, errlen,
                        "log.level: '%s' is not one of debug, info, warn, error, off",

@@ -1,4 +1,5 @@
-/* backend_fs_impl.h - private to backend_fs.c and backend_fs_list.c. */
+/* backend_fs_impl.h - private to backend_fs.c, backend_fs_write.c and
+ * backend_fs_list.c. */
 #ifndef STAGE_BACKEND_FS_IMPL_H
 #define STAGE_BACKEND_FS_IMPL_H
 
@@ -6,8 +7,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct stat;
+
+#define TMP_DIR ".tmp" /* temp files of writers, beneath the root, never listed */
 
 struct fs {
     struct backend b;
@@ -56,6 +60,31 @@ int fs_call_fail(struct fs_call *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int fs_errno_rc(int e);
 void fs_fill_entry(struct backend_entry *e, const struct stat *st);
+
+static inline struct fs *fs_of(struct backend *b)
+{
+    return b->priv;
+}
+
+/* 0 if `key` is acceptable (backend_key_check()), else ST_EINVAL. */
+int fs_key_check(const char *key, bool prefix);
+
+/* <root>/.tmp, opened beneath the root; `create`: made again if someone
+ * removed it. An fd or -1 with errno. */
+int fs_tmp_dir(const struct fs *fs, bool create);
+
+/* The writer ops (backend_fs_write.c). */
+int fs_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud);
+int fs_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
+                  backend_done_fn *cb, void *ud);
+int fs_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud);
+int fs_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud);
+int fs_write_state(struct backend_writer *bw, char *buf, size_t n, int64_t *durable);
+int fs_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                    const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                    void *ud);
+void fs_write_detach(struct backend_writer *bw);
 
 int fs_list_open(struct backend *b, const char *prefix, const char *start_after, size_t page_limit,
                  struct backend_lister **out);

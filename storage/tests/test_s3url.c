@@ -1,4 +1,4 @@
-/* Unit tests for common/s3url.c: endpoints, addressing styles, presigned
+/* Unit tests for storage/s3/s3url.c: endpoints, addressing styles, presigned
  * URLs (the S3 reference's query-string example) and backend part sizes. */
 #include <setjmp.h>
 #include <stdarg.h>

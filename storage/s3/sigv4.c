@@ -2,6 +2,7 @@
 #include "sigv4.h"
 
 #include "err.h"
+#include "sbuf.h"
 
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -12,78 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A growable string; `oom` sticks so callers check once at the end. */
-struct sb {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_addn(struct sb *s, const char *t, size_t n)
-{
-    if (s->oom)
-        return;
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 256;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *p = realloc(s->p, cap);
-        if (!p) {
-            s->oom = true;
-            return;
-        }
-        s->p = p;
-        s->cap = cap;
-    }
-    memcpy(s->p + s->len, t, n);
-    s->len += n;
-    s->p[s->len] = '\0';
-}
-
-static void sb_add(struct sb *s, const char *t)
-{
-    sb_addn(s, t, strlen(t));
-}
-
-/* Hand the string over (or free it on OOM). */
-static int sb_take(struct sb *s, char **out)
-{
-    if (!s->oom && !s->p)
-        sb_add(s, "");
-    if (s->oom) {
-        free(s->p);
-        *out = NULL;
-        return ST_ENOMEM;
-    }
-    *out = s->p;
-    return 0;
-}
-
-static bool unreserved(unsigned char c)
-{
-    return isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-static void sb_encode(struct sb *s, const char *in, bool keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if ((*p < 0x80 && unreserved(*p)) || (keep_slash && *p == '/')) {
-            sb_addn(s, (const char *)p, 1);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            sb_addn(s, e, 3);
-        }
-    }
-}
-
 int sigv4_uri_encode(const char *in, bool keep_slash, char **out)
 {
     if (!in || !out)
         return ST_EINVAL;
-    struct sb s = {0};
-    sb_encode(&s, in, keep_slash);
-    return sb_take(&s, out);
+    struct sbuf s = {0};
+    sbuf_encode(&s, in, keep_slash);
+    return sbuf_take(&s, out);
 }
 
 struct enc_kv {
@@ -102,7 +38,7 @@ int sigv4_query(const struct sigv4_kv *p, size_t n, char **out)
     if ((!p && n) || !out)
         return ST_EINVAL;
     struct enc_kv *e = calloc(n ? n : 1, sizeof(*e));
-    struct sb s = {0};
+    struct sbuf s = {0};
     int rc = e ? 0 : ST_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
         if (!p[i].name)
@@ -116,12 +52,12 @@ int sigv4_query(const struct sigv4_kv *p, size_t n, char **out)
         qsort(e, n, sizeof(*e), cmp_enc);
         for (size_t i = 0; i < n; i++) {
             if (i)
-                sb_add(&s, "&");
-            sb_add(&s, e[i].name);
-            sb_add(&s, "=");
-            sb_add(&s, e[i].value);
+                sbuf_add(&s, "&");
+            sbuf_add(&s, e[i].name);
+            sbuf_add(&s, "=");
+            sbuf_add(&s, e[i].value);
         }
-        rc = sb_take(&s, out);
+        rc = sbuf_take(&s, out);
     }
     for (size_t i = 0; e && i < n; i++) {
         free(e[i].name);
@@ -204,32 +140,32 @@ int sigv4_canonical_request(const struct sigv4_req *r, char **canon, char **sign
         if (!h[i].name || !h[i].value)
             rc = ST_ENOMEM;
     }
-    struct sb c = {0}, sh = {0};
+    struct sbuf c = {0}, sh = {0};
     if (!rc) {
         qsort(h, r->nheaders, sizeof(*h), cmp_hdr);
-        sb_add(&c, r->method);
-        sb_add(&c, "\n");
-        sb_add(&c, *r->path ? r->path : "/");
-        sb_add(&c, "\n");
-        sb_add(&c, r->query ? r->query : "");
-        sb_add(&c, "\n");
+        sbuf_add(&c, r->method);
+        sbuf_add(&c, "\n");
+        sbuf_add(&c, *r->path ? r->path : "/");
+        sbuf_add(&c, "\n");
+        sbuf_add(&c, r->query ? r->query : "");
+        sbuf_add(&c, "\n");
         for (size_t i = 0; i < r->nheaders; i++) {
-            sb_add(&c, h[i].name);
-            sb_add(&c, ":");
-            sb_add(&c, h[i].value);
-            sb_add(&c, "\n");
+            sbuf_add(&c, h[i].name);
+            sbuf_add(&c, ":");
+            sbuf_add(&c, h[i].value);
+            sbuf_add(&c, "\n");
             if (i)
-                sb_add(&sh, ";");
-            sb_add(&sh, h[i].name);
+                sbuf_add(&sh, ";");
+            sbuf_add(&sh, h[i].name);
         }
-        sb_add(&c, "\n");
+        sbuf_add(&c, "\n");
         if (!sh.p)
-            sb_add(&sh, "");
-        sb_add(&c, sh.p ? sh.p : "");
-        sb_add(&c, "\n");
-        sb_add(&c, r->payload_hash);
-        rc = sb_take(&c, canon);
-        int rc2 = sb_take(&sh, signed_headers);
+            sbuf_add(&sh, "");
+        sbuf_add(&c, sh.p ? sh.p : "");
+        sbuf_add(&c, "\n");
+        sbuf_add(&c, r->payload_hash);
+        rc = sbuf_take(&c, canon);
+        int rc2 = sbuf_take(&sh, signed_headers);
         if (rc || rc2) {
             free(*canon);
             free(*signed_headers);
@@ -261,19 +197,19 @@ static int string_to_sign_sig(const char *canon, const char *amz_date, const str
     memcpy(day, amz_date, 8);
     day[8] = '\0';
     sigv4_sha256_hex(canon, strlen(canon), hash);
-    struct sb sts = {0};
-    sb_add(&sts, "AWS4-HMAC-SHA256\n");
-    sb_add(&sts, amz_date);
-    sb_add(&sts, "\n");
-    sb_add(&sts, day);
-    sb_add(&sts, "/");
-    sb_add(&sts, c->region);
-    sb_add(&sts, "/");
-    sb_add(&sts, svc);
-    sb_add(&sts, "/aws4_request\n");
-    sb_add(&sts, hash);
+    struct sbuf sts = {0};
+    sbuf_add(&sts, "AWS4-HMAC-SHA256\n");
+    sbuf_add(&sts, amz_date);
+    sbuf_add(&sts, "\n");
+    sbuf_add(&sts, day);
+    sbuf_add(&sts, "/");
+    sbuf_add(&sts, c->region);
+    sbuf_add(&sts, "/");
+    sbuf_add(&sts, svc);
+    sbuf_add(&sts, "/aws4_request\n");
+    sbuf_add(&sts, hash);
     char *s = NULL, *k0 = NULL;
-    int rc = sb_take(&sts, &s);
+    int rc = sbuf_take(&sts, &s);
     if (!rc && asprintf(&k0, "AWS4%s", c->secret_access_key) < 0) {
         k0 = NULL;
         rc = ST_ENOMEM;

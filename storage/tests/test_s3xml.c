@@ -1,4 +1,4 @@
-/* Unit tests for common/s3xml.c: S3 reply parsing, request bodies and the
+/* Unit tests for storage/s3/s3xml.c: S3 reply parsing, request bodies and the
  * retry classification. Bodies are the shapes of the S3 API reference. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,6 +5,7 @@
 #include "err.h"
 #include "httphdr.h"
 #include "netguard.h"
+#include "netguard_url.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>

@@ -1,4 +1,4 @@
-/* Unit tests for common/fsopen.c: opening beneath a directory with no link
+/* Unit tests for storage/fs/fsopen.c: opening beneath a directory with no link
  * followed, by openat2 and by the component walk, with the same errno. */
 #include <setjmp.h>
 #include <stdarg.h>

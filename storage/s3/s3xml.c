@@ -2,6 +2,7 @@
 #include "s3xml.h"
 
 #include "err.h"
+#include "xmlq.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -15,57 +16,17 @@ void s3xml_init(void)
     xmlInitParser();
 }
 
-static xmlDocPtr parse(const char *body, size_t len)
-{
-    if (!body || !len || len > 64 * 1024 * 1024)
-        return NULL;
-    return xmlReadMemory(body, (int)len, NULL, NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-                             XML_PARSE_NOWARNING);
-}
-
-static bool is(xmlNodePtr n, const char *name)
-{
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNodePtr child(xmlNodePtr n, const char *name)
-{
-    for (xmlNodePtr c = n ? n->children : NULL; c; c = c->next)
-        if (is(c, name))
-            return c;
-    return NULL;
-}
-
-/* The text of `n`'s child `name` copied into `out` ("" if absent). */
-static void text_of(xmlNodePtr n, const char *name, char *out, size_t outlen)
-{
-    xmlNodePtr c = child(n, name);
-    xmlChar *t = c ? xmlNodeGetContent(c) : NULL;
-    snprintf(out, outlen, "%s", t ? (const char *)t : "");
-    xmlFree(t);
-}
-
-static char *text_dup(xmlNodePtr n, const char *name)
-{
-    xmlNodePtr c = child(n, name);
-    xmlChar *t = c ? xmlNodeGetContent(c) : NULL;
-    char *s = t ? strdup((const char *)t) : NULL;
-    xmlFree(t);
-    return s;
-}
-
 static void fill_error(xmlNodePtr root, struct s3xml_error *e)
 {
-    text_of(root, "Code", e->code, sizeof(e->code));
-    text_of(root, "Message", e->message, sizeof(e->message));
+    xmlq_text(root, "Code", e->code, sizeof(e->code));
+    xmlq_text(root, "Message", e->message, sizeof(e->message));
 }
 
 int s3xml_parse_error(const char *body, size_t len, struct s3xml_error *e)
 {
-    xmlDocPtr d = parse(body, len);
+    xmlDocPtr d = xmlq_parse(body, len);
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
-    int rc = is(root, "Error") ? 0 : ST_EIO;
+    int rc = xmlq_is(root, "Error") ? 0 : ST_EIO;
     if (!rc)
         fill_error(root, e);
     xmlFreeDoc(d);
@@ -106,12 +67,12 @@ void s3xml_list_free(struct s3xml_list *l)
 int s3xml_parse_list(const char *body, size_t len, struct s3xml_list *out)
 {
     memset(out, 0, sizeof(*out));
-    xmlDocPtr d = parse(body, len);
+    xmlDocPtr d = xmlq_parse(body, len);
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
-    int rc = is(root, "ListBucketResult") ? 0 : ST_EIO;
+    int rc = xmlq_is(root, "ListBucketResult") ? 0 : ST_EIO;
     size_t cap = 0;
     for (xmlNodePtr c = root && !rc ? root->children : NULL; c && !rc; c = c->next) {
-        if (!is(c, "Contents"))
+        if (!xmlq_is(c, "Contents"))
             continue;
         if (out->n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -125,25 +86,25 @@ int s3xml_parse_list(const char *body, size_t len, struct s3xml_list *out)
         struct s3xml_object *o = &out->obj[out->n];
         memset(o, 0, sizeof(*o));
         char num[32], tm[64];
-        o->key = text_dup(c, "Key");
+        o->key = xmlq_text_dup(c, "Key");
         if (!o->key) {
             rc = ST_EIO;
             break;
         }
         out->n++;
-        text_of(c, "Size", num, sizeof(num));
+        xmlq_text(c, "Size", num, sizeof(num));
         o->size = strtoll(num, NULL, 10);
-        text_of(c, "LastModified", tm, sizeof(tm));
+        xmlq_text(c, "LastModified", tm, sizeof(tm));
         o->mtime_ms = s3xml_time_ms(tm);
         if (o->mtime_ms < 0)
             o->mtime_ms = 0;
-        text_of(c, "ETag", o->etag, sizeof(o->etag));
+        xmlq_text(c, "ETag", o->etag, sizeof(o->etag));
     }
     if (!rc) {
         char tr[16];
-        text_of(root, "IsTruncated", tr, sizeof(tr));
+        xmlq_text(root, "IsTruncated", tr, sizeof(tr));
         out->truncated = strcmp(tr, "true") == 0;
-        out->next_token = text_dup(root, "NextContinuationToken");
+        out->next_token = xmlq_text_dup(root, "NextContinuationToken");
         if (out->truncated && !out->next_token)
             rc = ST_EIO; /* would loop forever */
     }
@@ -155,11 +116,11 @@ int s3xml_parse_list(const char *body, size_t len, struct s3xml_list *out)
 
 int s3xml_parse_initiate(const char *body, size_t len, char *id, size_t idlen)
 {
-    xmlDocPtr d = parse(body, len);
+    xmlDocPtr d = xmlq_parse(body, len);
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
-    int rc = is(root, "InitiateMultipartUploadResult") ? 0 : ST_EIO;
+    int rc = xmlq_is(root, "InitiateMultipartUploadResult") ? 0 : ST_EIO;
     if (!rc) {
-        text_of(root, "UploadId", id, idlen);
+        xmlq_text(root, "UploadId", id, idlen);
         if (!*id || strlen(id) + 1 >= idlen)
             rc = ST_EIO;
     }
@@ -238,14 +199,14 @@ char *s3xml_complete_body(const char *const *etags, size_t n)
 int s3xml_parse_result(const char *body, size_t len, const char *root_name, struct s3xml_error *e,
                        char *etag, size_t etaglen)
 {
-    xmlDocPtr d = parse(body, len);
+    xmlDocPtr d = xmlq_parse(body, len);
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
     int rc = ST_EIO;
-    if (is(root, root_name)) {
+    if (xmlq_is(root, root_name)) {
         rc = 0;
         if (etag)
-            text_of(root, "ETag", etag, etaglen);
-    } else if (is(root, "Error")) {
+            xmlq_text(root, "ETag", etag, etaglen);
+    } else if (xmlq_is(root, "Error")) {
         fill_error(root, e);
         rc = ST_EPRECOND;
     }
@@ -278,14 +239,14 @@ char *s3xml_delete_body(const char *const *keys, size_t n)
 int s3xml_parse_delete(const char *body, size_t len, const char *const *keys, size_t n, int *errs,
                        char *msg, size_t msglen)
 {
-    xmlDocPtr d = parse(body, len);
+    xmlDocPtr d = xmlq_parse(body, len);
     xmlNodePtr root = d ? xmlDocGetRootElement(d) : NULL;
-    int rc = is(root, "DeleteResult") ? 0 : ST_EIO;
+    int rc = xmlq_is(root, "DeleteResult") ? 0 : ST_EIO;
     bool first = true;
     for (xmlNodePtr c = root && !rc ? root->children : NULL; c; c = c->next) {
-        if (!is(c, "Error"))
+        if (!xmlq_is(c, "Error"))
             continue;
-        char *key = text_dup(c, "Key");
+        char *key = xmlq_text_dup(c, "Key");
         struct s3xml_error e;
         fill_error(c, &e);
         for (size_t i = 0; key && i < n; i++) {

@@ -1,4 +1,4 @@
-/* Unit tests for common/sigv4.c against the worked examples of the S3 API
+/* Unit tests for storage/s3/sigv4.c against the worked examples of the S3 API
  * reference ("Signature Calculations for the Authorization Header" and
  * "Query String Authentication"), with the documented example credentials. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests for common/backend_fs.c: the fs backend driven through an
+/* Unit tests for storage/fs/backend_fs.c: the fs backend driven through an
  * event_base on a mkdtemp directory. */
 #include <setjmp.h>
 #include <stdarg.h>
