@@ -54,3 +54,9 @@ npm_pin() {
 npm_pin "$EMU_DIR/azure" azurite "$AZURITE_VERSION"
 npm_pin "$EMU_DIR/azure" @azure/storage-blob "$AZBLOB_SDK_VERSION"
 echo "install-emulators: azurite $AZURITE_VERSION, @azure/storage-blob $AZBLOB_SDK_VERSION ready in $EMU_DIR/azure"
+
+# @google-cloud/storage 7.19.0 (Node 20): the independent maker of the V4 signed URLs the GCS
+# unit test compares with (storage/tests/gcs_vectors.js), in a tree of its own.
+GCS_SDK_VERSION=7.19.0
+npm_pin "$EMU_DIR/gcs" @google-cloud/storage "$GCS_SDK_VERSION"
+echo "install-emulators: @google-cloud/storage $GCS_SDK_VERSION ready in $EMU_DIR/gcs"
