@@ -3,6 +3,7 @@
 
 #include "backend.h"
 #include "backend_fs.h"
+#include "backend_gcs.h"
 #include "backend_s3.h"
 #include "config.h"
 #include "err.h"
@@ -39,6 +40,16 @@ static int open_s3(struct backend **out, struct event_base *base, const struct s
     return backend_s3_new(out, base, spec, &so, err, errlen);
 }
 
+static int open_gcs(struct backend **out, struct event_base *base, const struct storspec *spec,
+                    const struct backend_open_opts *o, char *err, size_t errlen)
+{
+    /* a key file path only for the operator's storage (no guard), never a
+     * user's stage: a stage must not make a worker open its local files */
+    struct backend_gcs_opts go = {
+        .chunk_size = o->part_size, .guard = o->guard, .allow_key_file = o->guard == NULL};
+    return backend_gcs_new(out, base, spec, &go, err, errlen);
+}
+
 static const struct {
     enum storspec_type type;
     open_fn *open;
@@ -46,6 +57,7 @@ static const struct {
 } openers[] = {
     {STORSPEC_FS, open_fs, config_fs},
     {STORSPEC_S3, open_s3, backend_s3_spec_from_config},
+    {STORSPEC_GCS, open_gcs, NULL}, /* external stages only: no storage.gcs.* yet */
 };
 #define NOPENERS (sizeof(openers) / sizeof(openers[0]))
 
@@ -95,6 +107,13 @@ int backend_open_config(struct backend **out, struct event_base *base, const str
     size_t i = find(r->type);
     if (!r->available || i == NOPENERS)
         return unavailable(r->type, err, errlen);
+    if (!openers[i].from_config) {
+        snprintf(err, errlen,
+                 "storage.type %s: the backend serves %s:// external stages only (no "
+                 "storage.%s.* settings yet)",
+                 r->name, r->name, r->name);
+        return ST_EPRECOND;
+    }
     struct storspec *sp = calloc(1, sizeof(*sp)); /* large; secrets wiped below */
     if (!sp)
         return ST_ENOMEM;

@@ -7,7 +7,7 @@
 static const struct registry_scheme schemes[] = {
     {STORSPEC_FS, "fs", true},
     {STORSPEC_S3, "s3", true},
-    {STORSPEC_GCS, "gcs", false},
+    {STORSPEC_GCS, "gcs", true},
     {STORSPEC_AZBLOB, "azblob", false},
 };
 #define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))

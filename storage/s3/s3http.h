@@ -58,6 +58,10 @@ struct s3http_req {
     char meta_md5[40];
     char meta_sha256[72];
     char meta_creator[72];
+    /* Location and Range as sent, "" if none (GCS resumable uploads: the
+     * session URI, and the bytes a 308 says are stored) */
+    char location[2048];
+    char range[64];
     char error[256]; /* curl's error text when curl_code != 0 */
     bool refused;    /* the guard refused to connect: `error` says why */
     /* private */

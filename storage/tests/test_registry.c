@@ -39,10 +39,11 @@ static void test_names(void **state)
     (void)state;
     char buf[64], small[6];
     assert_string_equal(registry_names(buf, sizeof(buf), false), "fs, s3, gcs, azblob");
-    assert_string_equal(registry_names(buf, sizeof(buf), true), "fs, s3");
+    assert_string_equal(registry_names(buf, sizeof(buf), true), "fs, s3, gcs");
     assert_string_equal(registry_names(small, sizeof(small), false), "fs, s");
     assert_true(registry_available("s3"));
-    assert_false(registry_available("gcs"));
+    assert_true(registry_available("gcs"));
+    assert_false(registry_available("azblob"));
     assert_false(registry_available("nope"));
     assert_false(registry_available(NULL));
 }
@@ -80,6 +81,11 @@ static void test_open_config(void **state)
     assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EPRECOND);
     assert_null(b);
     assert_non_null(strstr(err, "backend azblob is not available yet"));
+    /* gcs: external stages only, said so */
+    snprintf(cfg.storage.type, sizeof(cfg.storage.type), "gcs");
+    assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EPRECOND);
+    assert_null(b);
+    assert_non_null(strstr(err, "gcs:// external stages only"));
     snprintf(cfg.storage.type, sizeof(cfg.storage.type), "ftp");
     assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EINVAL);
 }
