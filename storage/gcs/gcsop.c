@@ -233,6 +233,18 @@ static void on_token(struct gcsop *t)
             g->token = tok;
             g->token_exp = time(NULL) + exp;
         }
+    } else if (rc == ST_EPRECOND && t->http.resp) {
+        /* the grant was refused: an OAuth reply {"error", "error_description"}
+         * says why (a key the endpoint does not know, a bad audience ...) */
+        char why[300] = "";
+        char *tok = NULL;
+        long exp = 0;
+        if (gcsjwt_token_parse(t->http.resp, t->http.resp_len, &tok, &exp, why, sizeof(why)) == 0)
+            why[0] = '\0';
+        free(tok);
+        snprintf(err, sizeof(err), "HTTP %ld from the token endpoint%s%s", t->http.status,
+                 strstr(why, "not a JSON object") ? "" : ": ",
+                 strstr(why, "not a JSON") ? "" : why);
     }
     g->token_op = NULL;
     gcsop_free(t);
