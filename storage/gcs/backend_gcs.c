@@ -131,6 +131,11 @@ struct gcs_lister {
     char *token;       /* next page, NULL before the first */
     size_t limit;
     bool last, busy;
+    /* the last page, kept until the next list_next or list_close: callers
+     * (worker/scan.c) hold on to its entries after the callback, as the
+     * other backends allow */
+    struct gcsjson_list page;
+    struct backend_entry *e;
     backend_page_fn *cb;
     void *ud;
 };
@@ -160,40 +165,43 @@ static void list_done(struct gcsop *op)
 {
     struct gcs_lister *l = op->ud;
     struct gcsb *g = op->g;
-    struct gcsjson_list page = {0};
     char err[BACKEND_MSG_MAX];
     int rc = op->rc;
     snprintf(err, sizeof(err), "%s", op->msg);
     if (!rc)
-        rc = gcsjson_list_parse(op->http.resp, op->http.resp_len, &page, err, sizeof(err));
+        rc = gcsjson_list_parse(op->http.resp, op->http.resp_len, &l->page, err, sizeof(err));
     gcsop_free(op);
     l->busy = false;
+    if (!rc && !(l->e = calloc(l->page.n ? l->page.n : 1, sizeof(*l->e))))
+        rc = st_fail(ST_ENOMEM, err, sizeof(err), "out of memory");
     if (rc) {
         l->cb(rc, err, NULL, 0, true, l->ud);
         return;
     }
     /* startOffset is inclusive; start_after is not. Names outside the
      * prefix or root would be a broken reply: dropped. */
-    struct backend_entry *e = calloc(page.n ? page.n : 1, sizeof(*e));
     size_t n = 0, rl = strlen(g->root);
-    for (size_t i = 0; e && i < page.n; i++) {
-        const char *name = page.items[i].name;
+    for (size_t i = 0; i < l->page.n; i++) {
+        const char *name = l->page.items[i].name;
         if (strncmp(name, l->prefix, strlen(l->prefix)) != 0 ||
             (l->start_after && strcmp(name, l->start_after) <= 0))
             continue;
-        e[n] = page.items[i].e;
-        e[n++].key = name + rl;
+        l->e[n] = l->page.items[i].e;
+        l->e[n++].key = name + rl;
     }
     free(l->token);
-    l->token = page.next_token;
-    page.next_token = NULL;
+    l->token = l->page.next_token;
+    l->page.next_token = NULL;
     l->last = l->token == NULL;
-    if (!e)
-        l->cb(ST_ENOMEM, "out of memory", NULL, 0, true, l->ud);
-    else
-        l->cb(0, "", e, n, l->last, l->ud);
-    free(e);
-    gcsjson_list_clear(&page);
+    l->cb(0, "", l->e, n, l->last, l->ud);
+}
+
+/* Drop the previous page (its entries are the caller's until now). */
+static void page_clear(struct gcs_lister *l)
+{
+    gcsjson_list_clear(&l->page);
+    free(l->e);
+    l->e = NULL;
 }
 
 static void list_last(int fd, short what, void *arg)
@@ -235,6 +243,7 @@ static int gcs_list_next(struct backend_lister *bl, backend_page_fn *cb, void *u
     struct gcsb *g = G(bl->b);
     if (l->busy)
         return ST_EINVAL;
+    page_clear(l);
     l->cb = cb;
     l->ud = ud;
     if (l->last) {
@@ -255,6 +264,7 @@ static int gcs_list_next(struct backend_lister *bl, backend_page_fn *cb, void *u
 static void gcs_list_close(struct backend_lister *bl)
 {
     struct gcs_lister *l = (struct gcs_lister *)bl;
+    page_clear(l);
     free(l->prefix);
     free(l->start_after);
     free(l->token);

@@ -177,15 +177,20 @@ class Handler(BaseHTTPRequestHandler):
         u, q, parts = self.route()
         if u.path == "/token":
             return self.token()
+        if u.path == "/_revoke":  # test hook: every issued token stops working
+            with S.lock:
+                S.tokens.clear()
+            return self.reply(200, {})
         if not self.authed():
             return
         b = ARGS["bucket"]
         if u.path == "/upload/storage/v1/b/%s/o" % b and q.get("uploadType") == ["resumable"]:
             return self.start_session(q)
         # /storage/v1/b/B/o/SRC/rewriteTo/b/B/o/DST
-        if len(parts) == 11 and parts[1:5] == ["storage", "v1", "b", b] and parts[6] == "rewriteTo":
+        if (len(parts) == 12 and parts[1:6] == ["storage", "v1", "b", b, "o"] and
+                parts[7:11] == ["rewriteTo", "b", b, "o"]):
             self.body()
-            return self.rewrite(urllib.parse.unquote(parts[5]), urllib.parse.unquote(parts[10]), q)
+            return self.rewrite(urllib.parse.unquote(parts[6]), urllib.parse.unquote(parts[11]), q)
         self.error(404, "no such route")
 
     def start_session(self, q):

@@ -12,33 +12,14 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_init gcs
+# shellcheck source-path=SCRIPTDIR source=gcslib.sh
+. "$(dirname "$0")/gcslib.sh"
 BKT=gcs-bkt
-EMAIL=stage-e2e@stage-e2e.iam.gserviceaccount.com
 W="$T/work"
 G="$T/gcs"
-mkdir -p "$G"
-
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/key.pem" 2>/dev/null
-openssl pkey -in "$T/key.pem" -pubout -out "$T/pub.pem"
-"$PY" "$E2E_DIR/gcsfake.py" serve --dir "$G" --bucket "$BKT" --pubkey "$T/pub.pem" \
-  --email "$EMAIL" --port-file "$T/gcs.port" >>"$T/logs/gcsfake.log" 2>&1 &
-E2E_PIDS+=("$!")
-for _ in $(seq 100); do [ -s "$T/gcs.port" ] && break; sleep 0.1; done
-[ -s "$T/gcs.port" ] || die "gcsfake did not start: $(tail -5 "$T/logs/gcsfake.log")"
-GCS_EP="http://127.0.0.1:$(cat "$T/gcs.port")"
-
-# credential JSON with the key $1 and token_uri $2, base64 on one line
-cred() {
-  "$PY" - "$1" "$2" "$EMAIL" <<'PYEOF'
-import base64, json, sys
-key, uri, email = sys.argv[1:4]
-j = {"type": "service_account", "project_id": "stage-e2e", "private_key_id": "k1",
-     "private_key": open(key).read(), "client_email": email, "token_uri": uri}
-print(base64.b64encode(json.dumps(j).encode()).decode())
-PYEOF
-}
-CRED=$(cred "$T/key.pem" "$GCS_EP/token")
-E2E_SECRETS+=("$(sed -n 2p "$T/key.pem")" "$CRED")
+start_gcsfake "$BKT"
+CRED=$(gcs_cred "$GCS_KEY")
+E2E_SECRETS+=("$CRED")
 e2e_start
 login_root
 
@@ -50,7 +31,7 @@ check_eq "... INVALID_ARGUMENT or FAILED_PRECONDITION" yes \
 check_contains "... saying what is wrong" "$ERR" "not a service-account JSON object"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/other.pem" 2>/dev/null
 check_rc "a key the token endpoint does not know" 1 ctl stage create bad --url "gcs://$BKT/bad/" \
-  --conn "endpoint_url=$GCS_EP" --conn "credential=$(cred "$T/other.pem" "$GCS_EP/token")"
+  --conn "endpoint_url=$GCS_EP" --conn "credential=$(gcs_cred "$T/other.pem")"
 check_contains "... FAILED_PRECONDITION" "$ERR" "FAILED_PRECONDITION"
 check_contains "... the token endpoint's answer" "$ERR" "Invalid JWT Signature"
 NOKEY=$("$PY" -c 'import base64,json,sys; print(base64.b64encode(json.dumps({"type":"service_account","client_email":"a@b"}).encode()).decode())')
@@ -66,7 +47,7 @@ for n in 0 1 262143 262144 262145 $((20 << 20)); do
   mkrand "$W/f$n" "$n"
   check_rc "put $n bytes" 0 ctl put "$W/f$n" "@g/in/f$n.bin"
   check_eq "... the fake holds the same bytes" "$(sha "$W/f$n")" \
-    "$("$PY" "$E2E_DIR/gcsfake.py" sha "$G" "data/in/f$n.bin" || echo missing)"
+    "$(gcsfake sha "$G" "data/in/f$n.bin" || echo missing)"
   check_rc "get $n bytes" 0 ctl get "@g/in/f$n.bin" "$W/back$n"
   check_eq "... sha256" "$(sha "$W/f$n")" "$(sha "$W/back$n")"
 done
@@ -92,9 +73,41 @@ check_eq "... sha256" "$(sha "$W/f262145")" "$(sha "$W/pre")"
 check_eq "a tampered signed URL is refused" 403 \
   "$(curl -s -o /dev/null -w '%{http_code}' "${URL/X-Goog-Expires=/X-Goog-Expires=1}" || echo curl-failed)"
 
+# --- CopyFiles: inside the bucket by objects.rewrite (over 1 MiB the fake answers
+# done=false with a rewriteToken first), and across backends (gcs <-> fs) streamed
+cp_wait() { # FROM TO -> final job as JSON
+  pyrun "$1" "$2" <<'PYEOF'
+import json, os, sys, stageclient as sc
+c = sc.StageClient(os.environ["E2E_SERVER"]); c.login("root", os.environ["E2E_ROOT_PW"])
+try:
+    j = c.wait_job(c.rpc("CopyFiles", **{"from": sys.argv[1], "to": sys.argv[2]}).job.id)
+    print(json.dumps({"state": sc.STATE[j.state], "files_done": j.files_done, "error": j.error_message}))
+except sc.StageError as e:
+    print(json.dumps({"state": "RPC " + e.code, "error": e.message}))
+PYEOF
+}
+BIG=f$((20 << 20)).bin
+out=$(cp_wait "@g/in/$BIG" "@g/copy/$BIG")
+check_eq "copy inside @g: SUCCEEDED" SUCCEEDED "$(jget "$out" 'j["state"]')"
+check_eq "... the fake holds the same bytes" "$(sha "$W/f$((20 << 20))")" "$(gcsfake sha "$G" "data/copy/$BIG" || echo missing)"
+check_le "... by rewrite with a token (two calls), no media download" \
+  "$(grep -c 'rewriteTo/b/.*rewriteToken=' "$T/logs/gcsfake.log" || true)" 1
+out=$(cp_wait "@g/in/$BIG" "@~/fromgcs/$BIG")
+check_eq "copy @g -> @~ (fs): SUCCEEDED" SUCCEEDED "$(jget "$out" 'j["state"]')"
+check_eq "... sha256 on disk" "$(sha "$W/f$((20 << 20))")" "$(sha "$(stage_path "fromgcs/$BIG")" 2>/dev/null || echo missing)"
+out=$(cp_wait "@~/fromgcs/" "@g/back/")
+check_eq "copy @~ (fs) -> @g: SUCCEEDED" SUCCEEDED "$(jget "$out" 'j["state"]')"
+check_eq "... the fake holds the same bytes" "$(sha "$W/f$((20 << 20))")" "$(gcsfake sha "$G" "data/back/$BIG" || echo missing)"
+
+# --- a revoked token: the next request gets 401, the backend fetches a new one once
+check_eq "the fake revokes every token" 200 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$GCS_EP/_revoke" || echo curl-failed)"
+check_rc "stat after the revocation" 0 ctl --json stat @g/in/f1.bin
+check_eq "... size" 1 "$(jget "$OUT" 'j["size"]')"
+
 check_rc "rm @g/in/f0.bin" 0 ctl rm @g/in/f0.bin
-check_eq "... gone from the fake" "gone" "$("$PY" "$E2E_DIR/gcsfake.py" sha "$G" data/in/f0.bin >/dev/null && echo there || echo gone)"
-check_eq "the fake's objects" "$(printf 'data/in/f1.bin 1\ndata/in/f20971520.bin 20971520\ndata/in/f262143.bin 262143\ndata/in/f262144.bin 262144\ndata/in/f262145.bin 262145')" \
-  "$("$PY" "$E2E_DIR/gcsfake.py" ls "$G")"
+check_eq "... gone from the fake" "gone" "$(gcsfake sha "$G" data/in/f0.bin >/dev/null && echo there || echo gone)"
+check_eq "the fake's objects" "$(printf 'data/back/%s 20971520\ndata/copy/%s 20971520\ndata/in/f1.bin 1\ndata/in/f20971520.bin 20971520\ndata/in/f262143.bin 262143\ndata/in/f262144.bin 262144\ndata/in/f262145.bin 262145' "$BIG" "$BIG")" \
+  "$(gcsfake ls "$G")"
 check_eq "the worker logs hold no bearer token" "" "$(grep -ho 'ya29\.fake-[A-Za-z0-9_-]*' "$T"/logs/worker*.log "$T"/logs/frontend.log | head -1 || true)"
 e2e_finish
