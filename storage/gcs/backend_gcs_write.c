@@ -160,7 +160,7 @@ int gcs_write_open(struct backend *b, const char *key, const struct backend_writ
 
 /* ---- parts: fill the buffer, send full chunks ---- */
 
-static void feed(struct gw *w);
+static int feed(struct gw *w);
 
 static void chunk_done(struct gcsop *op)
 {
@@ -183,7 +183,9 @@ static void chunk_done(struct gcsop *op)
     memmove(w->buf, w->buf + took, w->blen - took);
     w->blen -= took;
     w->stored = c;
-    feed(w);
+    rc = feed(w);
+    if (rc)
+        w->cb(rc, "GCS upload: cannot send a chunk", w->ud);
 }
 
 static int send_chunk(struct gw *w, gcsop_fn *done, bool final)
@@ -215,8 +217,9 @@ static void part_done_later(int fd, short what, void *arg)
 }
 
 /* Take the rest of the part into the buffer; a full buffer is sent. When
- * the whole part is in, the part's callback runs. */
-static void feed(struct gw *w)
+ * the whole part is in, the part's callback runs (later, on the loop). 0,
+ * or an error and the callback was not called. */
+static int feed(struct gw *w)
 {
     size_t drop = w->skip < (int64_t)w->dlen ? (size_t)w->skip : w->dlen;
     w->skip -= (int64_t)drop;
@@ -227,13 +230,9 @@ static void feed(struct gw *w)
     w->blen += n;
     w->data += n;
     w->dlen -= n;
-    int rc = 0;
     if (w->blen == w->chunk)
-        rc = send_chunk(w, chunk_done, false);
-    else
-        rc = gcs_defer(w->g, part_done_later, w);
-    if (rc)
-        w->cb(rc, "GCS upload: cannot send a chunk", w->ud);
+        return send_chunk(w, chunk_done, false);
+    return gcs_defer(w->g, part_done_later, w);
 }
 
 int gcs_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
@@ -248,8 +247,12 @@ int gcs_write_part(struct backend_writer *bw, long part_no, const void *data, si
     w->dlen = len;
     w->cb = cb;
     w->ud = ud;
-    feed(w);
-    return 0;
+    int rc = feed(w);
+    if (rc) { /* nothing started: the caller may abort (the bytes taken are dropped) */
+        w->next_part--;
+        w->written -= (int64_t)len;
+    }
+    return rc;
 }
 
 /* ---- commit: the final chunk, then checks ---- */
