@@ -29,6 +29,10 @@ static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, c
                       size_t errlen)
 {
     if (!j->storage[0]) { /* the configured storage */
+        if (strcmp(s->cfg->storage.type, "gcs") == 0) {
+            gcspresign_spec_from_config(s->cfg, sp);
+            return 0;
+        }
         if (strcmp(s->cfg->storage.type, "s3") != 0) {
             snprintf(err, errlen, "presign is not available on %s stages", s->cfg->storage.type);
             return ST_EPRECOND;
@@ -122,8 +126,8 @@ int svc_presign(struct svc *s, ProtobufCMessage *msg)
         char key[3400];
         snprintf(key, sizeof(key), "%s%s%s", sp.root, j.root, j.path);
         if (sp.type == STORSPEC_GCS)
-            rc = gcspresign_url(&sp, key, put, (long)req->expire_seconds, time(NULL), &url, err,
-                                sizeof(err));
+            rc = gcspresign_url(&sp, !j.storage[0], key, put, (long)req->expire_seconds, time(NULL),
+                                &url, err, sizeof(err));
         else
             rc = s3url_presign(&sp, key, put, req->content_type, (long)req->expire_seconds,
                                time(NULL), &url, err, sizeof(err));

@@ -7,6 +7,7 @@
 #include "backend_s3.h"
 #include "config.h"
 #include "err.h"
+#include "gcspresign.h"
 #include "storspec.h"
 
 #include <stdio.h>
@@ -57,7 +58,7 @@ static const struct {
 } openers[] = {
     {STORSPEC_FS, open_fs, config_fs},
     {STORSPEC_S3, open_s3, backend_s3_spec_from_config},
-    {STORSPEC_GCS, open_gcs, NULL}, /* external stages only: no storage.gcs.* yet */
+    {STORSPEC_GCS, open_gcs, gcspresign_spec_from_config},
 };
 #define NOPENERS (sizeof(openers) / sizeof(openers[0]))
 

@@ -81,11 +81,12 @@ static void test_open_config(void **state)
     assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EPRECOND);
     assert_null(b);
     assert_non_null(strstr(err, "backend azblob is not available yet"));
-    /* gcs: external stages only, said so */
+    /* gcs without a credential: the constructor says what is missing */
     snprintf(cfg.storage.type, sizeof(cfg.storage.type), "gcs");
-    assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EPRECOND);
+    snprintf(cfg.storage.gcs.bucket, sizeof(cfg.storage.gcs.bucket), "b");
+    assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EINVAL);
     assert_null(b);
-    assert_non_null(strstr(err, "gcs:// external stages only"));
+    assert_non_null(strstr(err, "'credential'"));
     snprintf(cfg.storage.type, sizeof(cfg.storage.type), "ftp");
     assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EINVAL);
 }
