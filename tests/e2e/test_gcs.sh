@@ -43,6 +43,9 @@ check_rc "... and no stage exists" 1 ctl stage desc bad
 # --- the right credential
 check_rc "create @g" 0 ctl stage create g --url "gcs://$BKT/data/" \
   --conn "endpoint_url=$GCS_EP" --conn "credential=$CRED"
+check_rc "desc @g" 0 ctl stage desc g
+check_contains "... the credential masked" "$OUT" "******"
+check_eq "... and not shown" "" "$(grep -o "${CRED:0:40}" <<<"$OUT" || true)"
 for n in 0 1 262143 262144 262145 $((20 << 20)); do
   mkrand "$W/f$n" "$n"
   check_rc "put $n bytes" 0 ctl put "$W/f$n" "@g/in/f$n.bin"
