@@ -34,6 +34,7 @@ static char *object_url(struct gcsb *g, const char *key, const char *suffix, con
 struct rd {
     backend_read_fn *cb;
     void *ud;
+    int64_t offset;
 };
 
 static void read_done(struct gcsop *op)
@@ -43,6 +44,9 @@ static void read_done(struct gcsop *op)
     int rc = op->rc;
     if (op->http.status == 416) /* a range at or past the end: nothing to read */
         rc = 0, n = 0;
+    else if (!rc && op->http.status == 200 && r->offset > 0) /* the Range was ignored */
+        rc = st_fail(ST_EPRECOND, op->msg, sizeof(op->msg),
+                     "GCS read: the whole object came back for a range");
     r->cb(rc, rc ? op->msg : "", rc ? 0 : n, r->ud);
     free(r);
     gcsop_free(op);
@@ -63,6 +67,7 @@ static int gcs_read(struct backend *b, const char *key, int64_t offset, size_t l
     }
     r->cb = cb;
     r->ud = ud;
+    r->offset = offset;
     op->rbuf = buf;
     op->rcap = len;
     int rc = gcsop_header(op, "Range: bytes=%lld-%lld", (long long)offset,
