@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # gcslib.sh - sourced by the GCS e2e tests after lib.sh: an RSA key made with openssl,
 # gcsfake.py (the strict fake of the GCS JSON API and token endpoint) started on a free
 # port with the key's public half, and gcs_cred, the base64 service-account JSON a
