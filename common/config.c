@@ -23,6 +23,7 @@
 #include "fsroots.h"
 #include "log.h"
 #include "netguard.h"
+#include "registry.h"
 #include "rconn.h"
 #include "sentinel.h"
 
@@ -111,6 +112,10 @@ static const struct key keys[] = {
     {"storage.s3.secret_access_key", K_STR, FLD(storage.s3.secret_access_key), 0, 0, K_SECRET},
     {"storage.s3.session_token", K_STR, FLD(storage.s3.session_token), 0, 0, K_SECRET},
     {"storage.s3.root", K_STR, FLD(storage.s3.root), 0, 0, 0},
+    {"storage.gcs.bucket", K_STR, FLD(storage.gcs.bucket), 0, 0, 0},
+    {"storage.gcs.endpoint_url", K_STR, FLD(storage.gcs.endpoint_url), 0, 0, 0},
+    {"storage.gcs.credential", K_STR, FLD(storage.gcs.credential), 0, 0, K_SECRET},
+    {"storage.gcs.root", K_STR, FLD(storage.gcs.root), 0, 0, 0},
     {"storage.s3.enable_virtual_host_style", K_BOOL, FLD(storage.s3.enable_virtual_host_style), 0,
      0, 0},
     {"auth.token_ttl_s", K_INT, FLD(auth.token_ttl_s), 1, INT_MAX, 0},
@@ -142,8 +147,6 @@ static const struct key keys[] = {
     {"log.audit_file", K_STR, FLD(log.audit_file), 0, 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-static const char *const storage_types[] = {"fs", "s3", "gcs", "azblob"};
 
 static const struct key *key_find(const char *path)
 {
@@ -679,12 +682,10 @@ static int check_ranges(const struct config *cfg, char *err, size_t errlen)
 
 static int check_enums(const struct config *cfg, char *err, size_t errlen)
 {
-    bool known = false;
-    for (size_t i = 0; i < sizeof(storage_types) / sizeof(storage_types[0]); i++)
-        known = known || strcmp(cfg->storage.type, storage_types[i]) == 0;
-    if (!known)
-        return st_fail(ST_EINVAL, err, errlen,
-                       "storage.type: '%s' is not one of fs, s3, gcs, azblob", cfg->storage.type);
+    char names[64];
+    if (!registry_find(cfg->storage.type))
+        return st_fail(ST_EINVAL, err, errlen, "storage.type: '%s' is not one of %s",
+                       cfg->storage.type, registry_names(names, sizeof(names), false));
     if (log_level_parse(cfg->log.level) < 0)
         return st_fail(ST_EINVAL, err, errlen,
                        "log.level: '%s' is not one of debug, info, warn, error, off",

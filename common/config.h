@@ -99,6 +99,14 @@ struct config {
             char root[1024];                /* key prefix inside the bucket, "" = bucket root */
             bool enable_virtual_host_style; /* default false: path-style */
         } s3;
+        struct {
+            char bucket[256];
+            char endpoint_url[512]; /* "" = https://storage.googleapis.com */
+            /* a service-account key: its JSON, base64 of it, or a file path;
+             * env STAGE_STORAGE_GCS_CREDENTIAL (or _FILE) only */
+            char credential[6144];
+            char root[1024]; /* key prefix inside the bucket, "" = bucket root */
+        } gcs;
     } storage;
     struct {
         int token_ttl_s; /* default 3600 */

@@ -23,7 +23,7 @@
  * (minio.internal, which also covers its subdomains such as
  * bkt.minio.internal for virtual-host addressing; a name is trusted whatever
  * it resolves to). The configured storage's own endpoint is trusted too
- * (netguard_trust_url), for its host and port only.
+ * (netguard_trust_url() in netguard_url.h), for its host and port only.
  *
  * Pure: no I/O, no allocation except netguard_new(); thread-safe on a
  * struct that is no longer changed. */
@@ -33,7 +33,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct config;
 struct sockaddr;
 
 enum netguard_class {
@@ -98,20 +97,11 @@ void netguard_init(struct netguard *g);
  * than NETGUARD_RULES_MAX entries). */
 int netguard_allow(struct netguard *g, const char *list, char *err, size_t errlen);
 
-/* Trust the host and port of `url` (http[s]://host[:port]/...): the
- * operator's own storage endpoint. An empty url adds nothing. 0 or
- * ST_EINVAL. */
-int netguard_trust_url(struct netguard *g, const char *url, char *err, size_t errlen);
-
-/* The guard of a process: storage.endpoint_allow, plus storage.s3's
- * endpoint when storage.type is s3. Heap-allocated (free()); 0, ST_EINVAL
- * with the reason in `err`, ST_ENOMEM. */
-int netguard_from_config(const struct config *cfg, struct netguard **out, char *err, size_t errlen);
-
-/* The host and port curl would connect to for `url` (curl's own URL
- * parser, so a guard rule on a name sees what curl sees): host without
- * brackets, lower case; port 80/443 by default. 0 or ST_EINVAL. */
-int netguard_url_target(const char *url, char *host, size_t n, int *port);
+/* Trust `host` (an address or a host name, as in an allow-list) on `port`
+ * (0: any): the operator's own storage endpoint (netguard_url.h reads it
+ * from a URL). 0, ST_EINVAL (not an address or a host name), ST_ELIMIT
+ * (more than NETGUARD_RULES_MAX rules). */
+int netguard_trust(struct netguard *g, const char *host, int port);
 
 /* May the service connect to `addr`:`port`, reached for URL host `host`?
  * 0 if the address is public or an allow rule covers it (by name, address

@@ -41,11 +41,10 @@ static const struct opt_def opt_defs[] = {
 };
 #define NDEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
-static const char *const type_names[] = {"", "fs", "s3", "gcs", "azblob"};
-
 const char *storspec_type_name(enum storspec_type t)
 {
-    return (unsigned)t < sizeof(type_names) / sizeof(type_names[0]) ? type_names[t] : "";
+    const struct registry_scheme *r = registry_get(t);
+    return r ? r->name : "";
 }
 
 static bool has_ctl(const char *s)
@@ -75,18 +74,17 @@ static bool path_safe(const char *path)
 
 static int parse_url(const char *url, bool allow_fs, struct storspec *s, char *err, size_t errlen)
 {
+    char names[64];
     const char *sep = strstr(url, "://");
     if (!sep)
-        return st_fail(ST_EINVAL, err, errlen,
-                       "url '%.200s' has no scheme (s3://, gcs://, azblob://, fs://)", url);
+        return st_fail(ST_EINVAL, err, errlen, "url '%.200s' has no scheme (scheme://: one of %s)",
+                       url, registry_names(names, sizeof(names), false));
     size_t sl = (size_t)(sep - url);
-    s->type = STORSPEC_NONE;
-    for (int t = STORSPEC_FS; t <= STORSPEC_AZBLOB; t++)
-        if (strlen(type_names[t]) == sl && strncmp(url, type_names[t], sl) == 0)
-            s->type = (enum storspec_type)t;
-    if (s->type == STORSPEC_NONE)
-        return st_fail(ST_EINVAL, err, errlen,
-                       "url scheme '%.*s' is not one of s3, gcs, azblob, fs", (int)sl, url);
+    const struct registry_scheme *r = registry_find_n(url, sl);
+    if (!r)
+        return st_fail(ST_EINVAL, err, errlen, "url scheme '%.*s' is not one of %s",
+                       (int)(sl > 40 ? 40 : sl), url, registry_names(names, sizeof(names), false));
+    s->type = r->type;
     if (strlen(url) >= sizeof(s->url) || has_ctl(url))
         return st_fail(ST_EINVAL, err, errlen, "url is too long or has control characters");
     /* stored, returned by DescribeStage and sealed into JSON: jansson

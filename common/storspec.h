@@ -24,9 +24,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct secret_key;
+#include "registry.h" /* enum storspec_type: the schemes */
 
-enum storspec_type { STORSPEC_NONE = 0, STORSPEC_FS, STORSPEC_S3, STORSPEC_GCS, STORSPEC_AZBLOB };
+struct secret_key;
 
 #define STORSPEC_URL_MAX 1024
 

@@ -4,6 +4,7 @@
 #include "err.h"
 #include "loop.h"
 #include "netguard.h"
+#include "netguard_url.h"
 
 #include <netdb.h>
 #include <stdio.h>

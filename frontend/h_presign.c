@@ -1,11 +1,13 @@
-/* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4) for
- * downloading or uploading one file of an S3-backed stage, computed here
- * without any request to the store. fs-backed stages get a frontend URL
+/* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4) or a
+ * GCS V4 signed URL (gcspresign.h) for downloading or uploading one file of
+ * an S3- or GCS-backed stage, computed here without any request to the
+ * store. fs-backed stages get a frontend URL
  * (h_presign_fs.c). */
 #include "authz.h"
 #include "backend_s3.h"
 #include "config.h"
 #include "err.h"
+#include "gcspresign.h"
 #include "handlers.h"
 #include "httphdr.h"
 #include "job.h"
@@ -27,6 +29,10 @@ static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, c
                       size_t errlen)
 {
     if (!j->storage[0]) { /* the configured storage */
+        if (strcmp(s->cfg->storage.type, "gcs") == 0) {
+            gcspresign_spec_from_config(s->cfg, sp);
+            return 0;
+        }
         if (strcmp(s->cfg->storage.type, "s3") != 0) {
             snprintf(err, errlen, "presign is not available on %s stages", s->cfg->storage.type);
             return ST_EPRECOND;
@@ -34,7 +40,7 @@ static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, c
         backend_s3_spec_from_config(s->cfg, sp);
         return 0;
     }
-    if (strncmp(j->storage, "s3://", 5) != 0) {
+    if (strncmp(j->storage, "s3://", 5) != 0 && strncmp(j->storage, "gcs://", 6) != 0) {
         snprintf(err, errlen, "presign is not available on %.*s stages",
                  (int)strcspn(j->storage, ":"), j->storage);
         return ST_EPRECOND;
@@ -119,8 +125,12 @@ int svc_presign(struct svc *s, ProtobufCMessage *msg)
     if (!rc && !fs) {
         char key[3400];
         snprintf(key, sizeof(key), "%s%s%s", sp.root, j.root, j.path);
-        rc = s3url_presign(&sp, key, put, req->content_type, (long)req->expire_seconds, time(NULL),
-                           &url, err, sizeof(err));
+        if (sp.type == STORSPEC_GCS)
+            rc = gcspresign_url(&sp, !j.storage[0], key, put, (long)req->expire_seconds, time(NULL),
+                                &url, err, sizeof(err));
+        else
+            rc = s3url_presign(&sp, key, put, req->content_type, (long)req->expire_seconds,
+                               time(NULL), &url, err, sizeof(err));
     }
     storspec_wipe(&sp);
     rc = rc ? svc_fail(s, rc, "%s", err) : reply(s, put, url, req->content_type);

@@ -9,6 +9,7 @@
 #include "job.h"
 #include "location.h"
 #include "squota.h"
+#include "registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,7 @@
 
 bool stage_backend_ready(const char *storage_type)
 {
-    /* Storage types whose worker backend exists; add one when it lands. */
-    static const char *const ready[] = {"fs", "s3"};
-    for (size_t i = 0; i < sizeof(ready) / sizeof(ready[0]); i++)
-        if (strcmp(storage_type, ready[i]) == 0)
-            return true;
-    return false;
+    return registry_available(storage_type);
 }
 
 static int resolve_named(const struct stage_who *c, const char *name, unsigned need, struct job *j,

@@ -3,14 +3,14 @@
 
 #include "bcache.h"
 #include "backend.h"
-#include "backend_fs.h"
-#include "backend_s3.h"
+#include "backend_open.h"
 #include "config.h"
 #include "err.h"
 #include "fsroots.h"
 #include "job.h"
 #include "log.h"
 #include "netguard.h"
+#include "netguard_url.h"
 #include "secret.h"
 #include "storspec.h"
 
@@ -131,8 +131,8 @@ struct backends *backends_free(struct backends *bs)
  * be a link into the fs root); the stage's directory is then opened beneath
  * its base with no link followed (backend_fs_new_beneath()). A stage that
  * fails here is FAILED_PRECONDITION: it was valid when stored. */
-static int build_fs(struct backends *bs, const struct storspec *s, struct backend **out, char *err,
-                    size_t errlen)
+static int build_fs(struct backends *bs, const struct storspec *s, struct backend_open_opts *o,
+                    struct backend **out, char *err, size_t errlen)
 {
     struct fsroots_match *m = calloc(1, sizeof(*m));
     char real_base[PATH_MAX], real_root[PATH_MAX], dir[PATH_MAX + FSROOTS_PATH_MAX];
@@ -157,8 +157,11 @@ static int build_fs(struct backends *bs, const struct storspec *s, struct backen
             rc = ST_EPRECOND;
         }
     }
-    if (!rc)
-        rc = backend_fs_new_beneath(out, bs->base, m->root, m->sub, err, errlen);
+    if (!rc) {
+        o->fs_base = m->root;
+        o->fs_sub = m->sub;
+        rc = backend_open(out, bs->base, s, o, err, errlen);
+    }
     free(m);
     return rc;
 }
@@ -167,21 +170,15 @@ static int build_fs(struct backends *bs, const struct storspec *s, struct backen
 static int build(struct backends *bs, struct storspec *s, struct backend **out, char *err,
                  size_t errlen)
 {
-    switch (s->type) {
-    case STORSPEC_FS:
-        return build_fs(bs, s, out, err, errlen);
-    case STORSPEC_S3: {
-        /* Rooted at the bucket: the stage's path comes with each job (j->root). */
-        struct backend_s3_opts o = {.part_size = (size_t)bs->cfg->upload.object_part_size,
-                                    .parallel_parts = bs->cfg->upload.parallel_parts,
-                                    .guard = bs->guard};
-        s->root[0] = '\0';
-        return backend_s3_new(out, bs->base, s, &o, err, errlen);
-    }
-    default:
-        snprintf(err, errlen, "backend %s is not available yet", storspec_type_name(s->type));
-        return ST_EPRECOND;
-    }
+    struct backend_open_opts o = {.part_size = (size_t)bs->cfg->upload.object_part_size,
+                                  .parallel_parts = bs->cfg->upload.parallel_parts,
+                                  .guard = bs->guard};
+    if (s->type == STORSPEC_FS)
+        return build_fs(bs, s, &o, out, err, errlen);
+    /* Object stores are rooted at the bucket: the stage's path comes with
+     * each job (j->root). */
+    s->root[0] = '\0';
+    return backend_open(out, bs->base, s, &o, err, errlen);
 }
 
 int backends_for_job(struct backends *bs, const struct job *j, struct backend **out, char *err,

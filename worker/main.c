@@ -8,13 +8,11 @@
 #include "memtune.h"
 #include "backend.h"
 #include "backends.h"
-#include "backend_fs.h"
-#include "backend_s3.h"
+#include "backend_open.h"
 #include "config.h"
 #include "err.h"
 #include "health.h"
 #include "log.h"
-#include "storspec.h"
 #include "worker.h"
 
 #include <event2/event.h>
@@ -39,21 +37,7 @@ static void usage(FILE *f)
 static int open_backend(const struct config *cfg, struct event_base *base, struct backend **out)
 {
     char err[512] = "";
-    int rc;
-    if (strcmp(cfg->storage.type, "s3") == 0) {
-        static struct storspec sp; /* large; secrets wiped below */
-        backend_s3_spec_from_config(cfg, &sp);
-        struct backend_s3_opts o = {.part_size = (size_t)cfg->upload.object_part_size,
-                                    .parallel_parts = cfg->upload.parallel_parts};
-        rc = backend_s3_new(out, base, &sp, &o, err, sizeof(err));
-        storspec_wipe(&sp);
-    } else if (strcmp(cfg->storage.type, "fs") == 0) {
-        rc = backend_fs_new(out, base, cfg->storage.fs_root, err, sizeof(err));
-    } else {
-        log_error("storage.type '%s' is not supported by this worker yet (fs, s3)",
-                  cfg->storage.type);
-        return ST_EUNIMPL;
-    }
+    int rc = backend_open_config(out, base, cfg, err, sizeof(err));
     if (rc)
         log_error("cannot open the storage: %s (%d %s)", err, rc, st_strerror(rc));
     return rc;

@@ -193,6 +193,44 @@ start_s3rver() {
 # boto3 against the emulator (tests/e2e/s3util.py).
 s3util() { env -u AWS_CA_BUNDLE "$PY" "$E2E_DIR/s3util.py" "$@"; }
 
+# The Azure Blob emulator (azurite, tests/e2e/install-emulators.sh), which checks SharedKey
+# and SAS signatures: in memory, on a free port, account devstoreaccount1 with its
+# published key, path-style URLs (AZ_ENDPOINT ends with the account).
+AZ_ACCOUNT=devstoreaccount1
+AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+start_azurite() {
+  local emu=${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/azure i
+  [ -x "$emu/node_modules/.bin/azurite-blob" ] ||
+    die "no azurite in $emu (run tests/e2e/install-emulators.sh)"
+  mkdir -p "$T/azurite"
+  AZ_PORT=$(free_port)
+  # 3.35.0 refuses --location with --inMemoryPersistence: the temp dir is its cwd instead.
+  # --skipApiVersionCheck: @azure/storage-blob 12.32.0 sends x-ms-version 2026-04-06,
+  # newer than 3.35.0 knows; signatures are checked all the same. Memory capped at 1 GiB.
+  (cd "$T/azurite" && exec "$emu/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
+    --blobPort "$AZ_PORT" --inMemoryPersistence --extentMemoryLimit 1024 --skipApiVersionCheck \
+    --disableTelemetry --silent) \
+    >"$T/logs/azurite.log" 2>&1 &
+  PID_azurite=$!
+  E2E_PIDS+=("$PID_azurite")
+  AZ_ENDPOINT="http://127.0.0.1:$AZ_PORT/$AZ_ACCOUNT"
+  for i in $(seq 150); do
+    # any HTTP answer (400 for a bare GET) means it listens
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$AZ_ENDPOINT" 2>/dev/null)" != 000 ] && break
+    alive "$PID_azurite" || die "azurite exited: $(tail -5 "$T/logs/azurite.log")"
+    sleep 0.2
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$AZ_ENDPOINT")" != 000 ] ||
+    die "azurite did not start: $(tail -5 "$T/logs/azurite.log")"
+  export AZ_ENDPOINT AZ_ACCOUNT AZ_KEY
+  log "azurite on $AZ_ENDPOINT"
+}
+
+# @azure/storage-blob against the emulator (tests/e2e/azutil.js): the independent client.
+azutil() {
+  NODE_PATH=${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/azure/node_modules node "$E2E_DIR/azutil.js" "$@"
+}
+
 # ------------------------------------------------------------------ processes
 
 free_port() {

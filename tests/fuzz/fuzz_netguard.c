@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "netguard.h"
+#include "netguard_url.h"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-/* fuzz_s3xml.c - S3 reply bodies (common/s3xml.c): every parser over the
+/* fuzz_s3xml.c - S3 reply bodies (storage/s3/s3xml.c): every parser over the
  * same bytes, as a hostile or broken endpoint could send them. The S3
  * backend talks to any endpoint an external stage names, so these bodies
  * are outside bytes. Properties: what is filled is NUL-terminated within

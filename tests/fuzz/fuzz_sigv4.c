@@ -1,5 +1,5 @@
 /* fuzz_sigv4.c - SigV4's URI encoding and canonical requests
- * (common/sigv4.c) over object keys, query parameters and header values
+ * (storage/s3/sigv4.c) over object keys, query parameters and header values
  * that come from clients (file names, listing prefixes, content types).
  *
  * Properties: the encoding uses only unreserved bytes and "%XX" (and '/'

@@ -1,6 +1,6 @@
 /* fuzz_storspec.c - stage URLs and connection options (common/storspec.c),
  * their sealed form (common/secret.c) and the S3 endpoint derived from
- * them (common/s3url.c). URLs and options come from CreateStage and
+ * them (storage/s3/s3url.c). URLs and options come from CreateStage and
  * AlterStage callers; sealed blobs from Redis, where a reader could have
  * written them.
  *

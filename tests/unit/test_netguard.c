@@ -16,6 +16,7 @@
 #include "config.h"
 #include "err.h"
 #include "netguard.h"
+#include "netguard_url.h"
 
 static enum netguard_class cls(const char *s)
 {

@@ -1,0 +1,570 @@
+/* backend_gcs.c - the GCS backend: construction, read, stat, list, delete
+ * and copy (see backend_gcs.h); writers are in backend_gcs_write.c. */
+#include "backend_gcs_impl.h"
+#include "err.h"
+#include "gcscred.h"
+#include "gcsjson.h"
+#include "gcsurl.h"
+#include "sbuf.h"
+#include "storspec.h"
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct gcsb *G(struct backend *b)
+{
+    return b->priv;
+}
+
+/* The object URL of `key` (root added) with `suffix` and `query`. */
+static char *object_url(struct gcsb *g, const char *key, const char *suffix, const char *query)
+{
+    char *full = gcs_full_key(g, key), *url = NULL;
+    if (full && gcsurl_object(g->origin, g->bucket, full, suffix, query, &url) != 0)
+        url = NULL;
+    free(full);
+    return url;
+}
+
+/* ---- read ---- */
+
+struct rd {
+    backend_read_fn *cb;
+    void *ud;
+    int64_t offset;
+};
+
+static void read_done(struct gcsop *op)
+{
+    struct rd *r = op->ud;
+    size_t n = op->http.rlen;
+    int rc = op->rc;
+    if (op->http.status == 416) /* a range at or past the end: nothing to read */
+        rc = 0, n = 0;
+    else if (!rc && op->http.status == 200 && r->offset > 0) /* the Range was ignored */
+        rc = st_fail(ST_EPRECOND, op->msg, sizeof(op->msg),
+                     "GCS read: the whole object came back for a range");
+    r->cb(rc, rc ? op->msg : "", rc ? 0 : n, r->ud);
+    free(r);
+    gcsop_free(op);
+}
+
+static int gcs_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
+                    backend_read_fn *cb, void *ud)
+{
+    struct gcsb *g = G(b);
+    if (offset < 0 || !len)
+        return ST_EINVAL;
+    struct rd *r = calloc(1, sizeof(*r));
+    struct gcsop *op =
+        r ? gcsop_new(g, "GET", object_url(g, key, NULL, "alt=media"), read_done, r) : NULL;
+    if (!op) {
+        free(r);
+        return ST_ENOMEM;
+    }
+    r->cb = cb;
+    r->ud = ud;
+    r->offset = offset;
+    op->rbuf = buf;
+    op->rcap = len;
+    int rc = gcsop_header(op, "Range: bytes=%lld-%lld", (long long)offset,
+                          (long long)offset + (long long)len - 1);
+    if (!rc)
+        rc = gcsop_send(op);
+    if (rc) {
+        free(r);
+        gcsop_free(op);
+    }
+    return rc;
+}
+
+/* ---- stat ---- */
+
+struct st {
+    backend_stat_fn *cb;
+    void *ud;
+};
+
+static void stat_done(struct gcsop *op)
+{
+    struct st *s = op->ud;
+    struct gcsjson_object o;
+    char err[BACKEND_MSG_MAX];
+    int rc = op->rc;
+    snprintf(err, sizeof(err), "%s", op->msg);
+    if (!rc)
+        rc = gcsjson_object_parse(op->http.resp, op->http.resp_len, &o, err, sizeof(err));
+    if (!rc) {
+        o.e.key = o.name + strlen(op->g->root); /* as the caller named it */
+        s->cb(0, "", &o.e, s->ud);
+        gcsjson_object_clear(&o);
+    } else {
+        s->cb(rc, err, NULL, s->ud);
+    }
+    free(s);
+    gcsop_free(op);
+}
+
+static int gcs_stat(struct backend *b, const char *key, backend_stat_fn *cb, void *ud)
+{
+    struct gcsb *g = G(b);
+    struct st *s = calloc(1, sizeof(*s));
+    struct gcsop *op = s ? gcsop_new(g, "GET", object_url(g, key, NULL, NULL), stat_done, s) : NULL;
+    if (!op) {
+        free(s);
+        return ST_ENOMEM;
+    }
+    s->cb = cb;
+    s->ud = ud;
+    int rc = gcsop_send(op);
+    if (rc) {
+        free(s);
+        gcsop_free(op);
+    }
+    return rc;
+}
+
+/* ---- list ---- */
+
+struct gcs_lister {
+    struct backend_lister base;
+    char *prefix;      /* full (root included) */
+    char *start_after; /* full, NULL for none */
+    char *token;       /* next page, NULL before the first */
+    size_t limit;
+    bool last, busy;
+    /* the last page, kept until the next list_next or list_close: callers
+     * (worker/scan.c) hold on to its entries after the callback, as the
+     * other backends allow */
+    struct gcsjson_list page;
+    struct backend_entry *e;
+    backend_page_fn *cb;
+    void *ud;
+};
+
+static int gcs_list_open(struct backend *b, const char *prefix, const char *start_after,
+                         size_t page_limit, struct backend_lister **out)
+{
+    struct gcsb *g = G(b);
+    struct gcs_lister *l = calloc(1, sizeof(*l));
+    if (!l)
+        return ST_ENOMEM;
+    l->base.b = b;
+    l->limit = page_limit;
+    l->prefix = gcs_full_key(g, prefix ? prefix : "");
+    l->start_after = start_after && *start_after ? gcs_full_key(g, start_after) : NULL;
+    if (!l->prefix || (start_after && *start_after && !l->start_after)) {
+        free(l->prefix);
+        free(l->start_after);
+        free(l);
+        return ST_ENOMEM;
+    }
+    *out = &l->base;
+    return 0;
+}
+
+static void list_done(struct gcsop *op)
+{
+    struct gcs_lister *l = op->ud;
+    struct gcsb *g = op->g;
+    char err[BACKEND_MSG_MAX];
+    int rc = op->rc;
+    snprintf(err, sizeof(err), "%s", op->msg);
+    if (!rc)
+        rc = gcsjson_list_parse(op->http.resp, op->http.resp_len, &l->page, err, sizeof(err));
+    gcsop_free(op);
+    l->busy = false;
+    if (!rc && !(l->e = calloc(l->page.n ? l->page.n : 1, sizeof(*l->e))))
+        rc = st_fail(ST_ENOMEM, err, sizeof(err), "out of memory");
+    if (rc) {
+        l->cb(rc, err, NULL, 0, true, l->ud);
+        return;
+    }
+    /* startOffset is inclusive; start_after is not. Names outside the
+     * prefix or root would be a broken reply: dropped. */
+    size_t n = 0, rl = strlen(g->root);
+    for (size_t i = 0; i < l->page.n; i++) {
+        const char *name = l->page.items[i].name;
+        if (strncmp(name, l->prefix, strlen(l->prefix)) != 0 ||
+            (l->start_after && strcmp(name, l->start_after) <= 0))
+            continue;
+        l->e[n] = l->page.items[i].e;
+        l->e[n++].key = name + rl;
+    }
+    free(l->token);
+    l->token = l->page.next_token;
+    l->page.next_token = NULL;
+    l->last = l->token == NULL;
+    l->cb(0, "", l->e, n, l->last, l->ud);
+}
+
+/* Drop the previous page (its entries are the caller's until now). */
+static void page_clear(struct gcs_lister *l)
+{
+    gcsjson_list_clear(&l->page);
+    free(l->e);
+    l->e = NULL;
+}
+
+static void list_last(int fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct gcs_lister *l = arg;
+    l->busy = false;
+    l->cb(0, "", NULL, 0, true, l->ud);
+}
+
+static char *list_url(struct gcsb *g, struct gcs_lister *l)
+{
+    struct sbuf q = {0};
+    char max[24], *url = NULL;
+    snprintf(max, sizeof(max), "%zu", l->limit > 1000 ? (size_t)1000 : l->limit);
+    sbuf_add(&q, "maxResults=");
+    sbuf_add(&q, max);
+    sbuf_add(&q, "&prefix=");
+    sbuf_encode(&q, l->prefix, false);
+    if (l->token) {
+        sbuf_add(&q, "&pageToken=");
+        sbuf_encode(&q, l->token, false);
+    }
+    if (l->start_after) {
+        sbuf_add(&q, "&startOffset=");
+        sbuf_encode(&q, l->start_after, false);
+    }
+    char *query = NULL;
+    if (sbuf_take(&q, &query) == 0 && gcsurl_bucket(g->origin, g->bucket, 0, query, &url) != 0)
+        url = NULL;
+    free(query);
+    return url;
+}
+
+static int gcs_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
+{
+    struct gcs_lister *l = (struct gcs_lister *)bl;
+    struct gcsb *g = G(bl->b);
+    if (l->busy)
+        return ST_EINVAL;
+    page_clear(l);
+    l->cb = cb;
+    l->ud = ud;
+    if (l->last) {
+        int rc = gcs_defer(g, list_last, l);
+        l->busy = rc == 0;
+        return rc;
+    }
+    struct gcsop *op = gcsop_new(g, "GET", list_url(g, l), list_done, l);
+    if (!op)
+        return ST_ENOMEM;
+    int rc = gcsop_send(op);
+    if (rc)
+        gcsop_free(op);
+    l->busy = rc == 0;
+    return rc;
+}
+
+static void gcs_list_close(struct backend_lister *bl)
+{
+    struct gcs_lister *l = (struct gcs_lister *)bl;
+    page_clear(l);
+    free(l->prefix);
+    free(l->start_after);
+    free(l->token);
+    free(l);
+}
+
+/* ---- delete: one DELETE per key, in order, per-key results ---- */
+
+struct del {
+    struct gcsb *g;
+    const char *const *keys;
+    size_t n, i;
+    int *errs;
+    backend_delete_fn *cb;
+    void *ud;
+};
+
+static int del_next(struct del *d);
+
+static void del_done(struct gcsop *op)
+{
+    struct del *d = op->ud;
+    int rc = op->rc;
+    char msg[BACKEND_MSG_MAX];
+    snprintf(msg, sizeof(msg), "%s", op->msg);
+    gcsop_free(op);
+    if (rc && rc != ST_ENOTFOUND && rc != ST_EPRECOND) {
+        /* the store is unreachable or refuses us: the whole batch failed */
+        d->cb(rc, msg, NULL, 0, d->ud);
+        free(d->errs);
+        free(d);
+        return;
+    }
+    d->errs[d->i++] = rc;
+    rc = d->i < d->n ? del_next(d) : 0;
+    if (d->i == d->n || rc) {
+        if (rc)
+            d->cb(rc, "cannot start a delete", NULL, 0, d->ud);
+        else
+            d->cb(0, "", d->errs, d->n, d->ud);
+        free(d->errs);
+        free(d);
+    }
+}
+
+static int del_next(struct del *d)
+{
+    struct gcsop *op =
+        gcsop_new(d->g, "DELETE", object_url(d->g, d->keys[d->i], NULL, NULL), del_done, d);
+    if (!op)
+        return ST_ENOMEM;
+    int rc = gcsop_send(op);
+    if (rc)
+        gcsop_free(op);
+    return rc;
+}
+
+static void del_empty(int fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct del *d = arg;
+    d->cb(0, "", d->errs, 0, d->ud);
+    free(d->errs);
+    free(d);
+}
+
+static int gcs_delete_batch(struct backend *b, const char *const *keys, size_t n,
+                            const char *keep_prefix, backend_delete_fn *cb, void *ud)
+{
+    (void)keep_prefix; /* no directories in a bucket */
+    struct del *d = calloc(1, sizeof(*d));
+    int *errs = calloc(n ? n : 1, sizeof(int));
+    if (!d || !errs) {
+        free(d);
+        free(errs);
+        return ST_ENOMEM;
+    }
+    *d = (struct del){G(b), keys, n, 0, errs, cb, ud};
+    int rc = n ? del_next(d) : gcs_defer(G(b), del_empty, d);
+    if (rc) {
+        free(errs);
+        free(d);
+    }
+    return rc;
+}
+
+/* ---- copy: objects.rewrite until done ---- */
+
+struct cp {
+    struct gcsb *g;
+    char *src, *dst;
+    bool no_overwrite;
+    char *token;
+    backend_done_fn *cb;
+    void *ud;
+};
+
+static int cp_send(struct cp *c);
+
+static void cp_end(struct cp *c, int rc, const char *msg)
+{
+    c->cb(rc, rc ? msg : "", c->ud);
+    free(c->src);
+    free(c->dst);
+    free(c->token);
+    free(c);
+}
+
+static void cp_done(struct gcsop *op)
+{
+    struct cp *c = op->ud;
+    struct gcsjson_rewrite r = {0};
+    char err[BACKEND_MSG_MAX];
+    int rc = op->rc;
+    snprintf(err, sizeof(err), "%s", op->msg);
+    if (!rc)
+        rc = gcsjson_rewrite_parse(op->http.resp, op->http.resp_len, &r, err, sizeof(err));
+    gcsop_free(op);
+    if (!rc && !r.done) {
+        free(c->token);
+        c->token = r.token; /* large objects take several calls */
+        r.token = NULL;
+        rc = cp_send(c);
+        if (!rc) {
+            gcsjson_rewrite_clear(&r);
+            return;
+        }
+        snprintf(err, sizeof(err), "cannot continue the rewrite: %s", st_strerror(rc));
+    }
+    gcsjson_rewrite_clear(&r);
+    cp_end(c, rc, err);
+}
+
+static int cp_send(struct cp *c)
+{
+    struct sbuf q = {0}, suffix = {0};
+    if (c->no_overwrite)
+        sbuf_add(&q, "ifGenerationMatch=0");
+    if (c->token) {
+        sbuf_add(&q, c->no_overwrite ? "&rewriteToken=" : "rewriteToken=");
+        sbuf_encode(&q, c->token, false);
+    }
+    sbuf_add(&suffix, "rewriteTo/b/");
+    sbuf_add(&suffix, c->g->bucket);
+    sbuf_add(&suffix, "/o/");
+    sbuf_encode(&suffix, c->dst, false);
+    char *query = NULL, *sfx = NULL, *url = NULL;
+    int rc = sbuf_take(&q, &query);
+    if (!rc)
+        rc = sbuf_take(&suffix, &sfx);
+    else
+        free(suffix.p);
+    if (!rc)
+        rc = gcsurl_object(c->g->origin, c->g->bucket, c->src, sfx, query, &url);
+    free(query);
+    free(sfx);
+    struct gcsop *op = rc ? NULL : gcsop_new(c->g, "POST", url, cp_done, c);
+    if (!op)
+        return rc ? rc : ST_ENOMEM;
+    op->body = "{}";
+    op->body_len = 2;
+    rc = gcsop_header(op, "Content-Type: application/json");
+    if (!rc)
+        rc = gcsop_send(op);
+    if (rc)
+        gcsop_free(op);
+    return rc;
+}
+
+static int gcs_copy(struct backend *b, const char *src, const char *dst, int64_t size,
+                    const struct backend_write_opts *o, backend_done_fn *cb, void *ud)
+{
+    (void)size;
+    struct gcsb *g = G(b);
+    struct cp *c = calloc(1, sizeof(*c));
+    if (!c)
+        return ST_ENOMEM;
+    *c = (struct cp){g, gcs_full_key(g, src), gcs_full_key(g, dst), o && o->no_overwrite, NULL, cb,
+                     ud};
+    int rc = c->src && c->dst ? cp_send(c) : ST_ENOMEM;
+    if (rc) {
+        free(c->src);
+        free(c->dst);
+        free(c);
+    }
+    return rc;
+}
+
+/* ---- the backend ---- */
+
+static void gcs_destroy(struct backend *b)
+{
+    struct gcsb *g = G(b);
+    g->http = s3http_free(g->http);
+    gcscred_free(g->cred);
+    if (g->token)
+        OPENSSL_cleanse(g->token, strlen(g->token));
+    free(g->token);
+    free(g);
+}
+
+static bool gcs_busy(const struct backend *b)
+{
+    const struct gcsb *g = b->priv;
+    return g->live > 0;
+}
+
+static const struct backend_ops gcs_ops = {
+    .name = "gcs",
+    .write_open = gcs_write_open,
+    .write_part = gcs_write_part,
+    .write_commit = gcs_write_commit,
+    .write_abort = gcs_write_abort,
+    .read = gcs_read,
+    .stat = gcs_stat,
+    .list_open = gcs_list_open,
+    .list_next = gcs_list_next,
+    .list_close = gcs_list_close,
+    .delete_batch = gcs_delete_batch,
+    .destroy = gcs_destroy,
+    .busy = gcs_busy,
+    .write_state = gcs_write_state,
+    .write_resume = gcs_write_resume,
+    .write_detach = gcs_write_detach,
+    .copy = gcs_copy,
+};
+
+int backend_gcs_new(struct backend **out, struct event_base *base, const struct storspec *spec,
+                    const struct backend_gcs_opts *o, char *err, size_t errlen)
+{
+    static const struct backend_gcs_opts none;
+    o = o ? o : &none;
+    *out = NULL;
+    if (!spec->bucket[0])
+        return st_fail(ST_EINVAL, err, errlen, "gcs: no bucket");
+    if (!spec->credential[0])
+        return st_fail(ST_EINVAL, err, errlen,
+                       "gcs: connection option 'credential' (a service-account key) is required");
+    struct gcsb *g = calloc(1, sizeof(*g));
+    if (!g)
+        return ST_ENOMEM;
+    char *origin = NULL;
+    int rc = gcscred_parse(spec->credential, o->allow_key_file, &g->cred, err, errlen);
+    if (!rc && gcsurl_origin(spec->endpoint_url, &origin, NULL) != 0)
+        rc = st_fail(ST_EINVAL, err, errlen, "gcs: endpoint_url must be http(s)://host[:port]");
+    if (!rc && strlen(origin) >= sizeof(g->origin))
+        rc = st_fail(ST_EINVAL, err, errlen, "gcs: endpoint_url too long");
+    size_t chunk = gcsjson_chunk_size(o->chunk_size, 0, 1u << 30);
+    if (!rc && !chunk)
+        rc = st_fail(ST_EINVAL, err, errlen, "gcs: chunk size out of range");
+    if (!rc && !(g->http = s3http_new(base)))
+        rc = ST_ENOMEM;
+    if (rc) {
+        free(origin);
+        gcscred_free(g->cred);
+        free(g);
+        return rc;
+    }
+    s3http_set_guard(g->http, o->guard);
+    snprintf(g->origin, sizeof(g->origin), "%s", origin);
+    free(origin);
+    snprintf(g->bucket, sizeof(g->bucket), "%s", spec->bucket);
+    snprintf(g->root, sizeof(g->root), "%s", spec->root);
+    g->chunk = chunk;
+    g->b.ops = &gcs_ops;
+    g->b.base = base;
+    g->b.priv = g;
+    *out = &g->b;
+    return 0;
+}
+
+int backend_gcs_state_format(char *buf, size_t n, const struct backend_gcs_state *st)
+{
+    const char *s = st->session[0] ? st->session : "-";
+    if (strpbrk(s, " \t\r\n") || st->stored < 0)
+        return ST_EINVAL;
+    int w = snprintf(buf, n, "gcsw1 %zu %lld %s", st->chunk, (long long)st->stored, s);
+    return w < 0 || (size_t)w >= n ? ST_ELIMIT : 0;
+}
+
+int backend_gcs_state_parse(const char *s, struct backend_gcs_state *st)
+{
+    memset(st, 0, sizeof(*st));
+    char sess[2048 + 2];
+    long long stored = -1;
+    size_t chunk = 0;
+    int end = 0;
+    if (!s || sscanf(s, "gcsw1 %zu %lld %2049s%n", &chunk, &stored, sess, &end) != 3 ||
+        s[end] != '\0' || stored < 0 || !chunk || chunk % GCS_CHUNK_UNIT ||
+        strlen(sess) >= sizeof(st->session))
+        return ST_EINVAL;
+    st->chunk = chunk;
+    st->stored = stored;
+    if (strcmp(sess, "-") != 0)
+        memcpy(st->session, sess, strlen(sess) + 1);
+    return 0;
+}

@@ -1,0 +1,761 @@
+/* backend_s3.c - the S3 backend: construction, signed requests with
+ * retries, and the read/stat/list/delete operations (see backend_s3.h).
+ * Writers live in backend_s3_write.c. */
+#include "backend_s3_impl.h"
+
+#include "bstats.h"
+#include "err.h"
+#include "digest.h"
+#include "fsmeta.h"
+#include "httphdr.h"
+#include "s3url.h"
+#include "storspec.h"
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- requests ---- */
+
+char *s3_full_key(const struct s3b *s, const char *key)
+{
+    char *k = NULL;
+    if (asprintf(&k, "%s%s", s->root, key ? key : "") < 0)
+        return NULL;
+    return k;
+}
+
+int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg)
+{
+    struct timeval zero = {0, 0};
+    return event_base_once(s->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
+}
+
+struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_fn *done, void *ud)
+{
+    struct s3op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->s = s;
+    op->method = method;
+    op->done = done;
+    op->ud = ud;
+    if (key && !(op->key = strdup(key))) {
+        free(op);
+        return NULL;
+    }
+    s->live++;
+    return op;
+}
+
+int s3op_query(struct s3op *op, const struct sigv4_kv *p, size_t n)
+{
+    free(op->query);
+    op->query = NULL;
+    return sigv4_query(p, n, &op->query);
+}
+
+static void op_clear_request(struct s3op *op)
+{
+    free(op->url);
+    op->url = NULL;
+    for (size_t i = 0; i < sizeof(op->hdr) / sizeof(op->hdr[0]); i++) {
+        free(op->hdr[i]);
+        op->hdr[i] = NULL;
+    }
+}
+
+void s3op_free(struct s3op *op)
+{
+    if (!op)
+        return;
+    op_clear_request(op);
+    s3http_req_reset(&op->http);
+    if (op->timer)
+        event_free(op->timer);
+    free(op->key);
+    free(op->query);
+    free(op->copy_source);
+    op->s->live--;
+    free(op);
+}
+
+static void on_http(struct s3http_req *r);
+
+/* Sign and build the URL and header lines of `op`. */
+static int op_build(struct s3op *op, const char *payload_hash)
+{
+    struct s3b *s = op->s;
+    char *enc = NULL, *path = NULL, *auth = NULL, date[17], md5b64[32] = "";
+    int rc = 0;
+    if (op->key)
+        rc = sigv4_uri_encode(op->key, true, &enc);
+    if (!rc && asprintf(&path, "%s/%s", s->bucket_path, enc ? enc : "") < 0)
+        path = NULL, rc = ST_ENOMEM;
+    /* Bucket-level calls on a path-style endpoint: "/bkt", never "/bkt/"
+     * (a trailing slash is a different resource to some servers). */
+    if (!rc && !op->key && *s->bucket_path)
+        path[strlen(path) - 1] = '\0';
+    if (!rc && asprintf(&op->url, "%s%s%s%s", s->scheme_host, path, op->query ? "?" : "",
+                        op->query ? op->query : "") < 0)
+        op->url = NULL, rc = ST_ENOMEM;
+    if (!rc && op->content_md5) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        EVP_Digest(op->body, op->body_len, md, &mdlen, EVP_md5(), NULL);
+        EVP_EncodeBlock((unsigned char *)md5b64, md, (int)mdlen);
+    }
+    struct sigv4_kv h[12];
+    size_t nh = 0;
+    char xname[64] = "";
+    const char *xval = NULL;
+    h[nh++] = (struct sigv4_kv){"host", s->host};
+    if (op->content_type)
+        h[nh++] = (struct sigv4_kv){"content-type", op->content_type};
+    if (op->range[0])
+        h[nh++] = (struct sigv4_kv){"range", op->range};
+    if (md5b64[0])
+        h[nh++] = (struct sigv4_kv){"content-md5", md5b64};
+    if (op->copy_source)
+        h[nh++] = (struct sigv4_kv){"x-amz-copy-source", op->copy_source};
+    if (op->copy_range[0])
+        h[nh++] = (struct sigv4_kv){"x-amz-copy-source-range", op->copy_range};
+    if (op->extra[0]) {
+        const char *colon = strchr(op->extra, ':');
+        snprintf(xname, sizeof(xname), "%.*s", (int)(colon - op->extra), op->extra);
+        xval = colon + 1;
+        h[nh++] = (struct sigv4_kv){xname, xval};
+    }
+    const struct sigv4_kv meta[] = {{"x-amz-meta-creator", op->meta_creator},
+                                    {"x-amz-meta-md5", op->meta_md5},
+                                    {"x-amz-meta-sha256", op->meta_sha256}};
+    for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
+        if (meta[i].value && *meta[i].value)
+            h[nh++] = meta[i];
+    sigv4_amz_date(time(NULL), date);
+    struct sigv4_creds c = {s->akid, s->secret, s->token, s->region, "s3"};
+    struct sigv4_req req = {op->method, path, op->query, h, nh, payload_hash, date};
+    if (!rc)
+        rc = sigv4_sign_headers(&req, &c, &auth);
+    size_t n = 0;
+    if (!rc) {
+        bool ok = asprintf(&op->hdr[n++], "Authorization: %s", auth) >= 0 &&
+                  asprintf(&op->hdr[n++], "Host: %s", s->host) >= 0 &&
+                  asprintf(&op->hdr[n++], "x-amz-date: %s", date) >= 0 &&
+                  asprintf(&op->hdr[n++], "x-amz-content-sha256: %s", payload_hash) >= 0;
+        if (ok && *s->token)
+            ok = asprintf(&op->hdr[n++], "x-amz-security-token: %s", s->token) >= 0;
+        if (ok && op->content_type)
+            ok = asprintf(&op->hdr[n++], "Content-Type: %s", op->content_type) >= 0;
+        if (ok && op->range[0])
+            ok = asprintf(&op->hdr[n++], "Range: %s", op->range) >= 0;
+        if (ok && md5b64[0])
+            ok = asprintf(&op->hdr[n++], "Content-MD5: %s", md5b64) >= 0;
+        if (ok && op->copy_source)
+            ok = asprintf(&op->hdr[n++], "x-amz-copy-source: %s", op->copy_source) >= 0;
+        if (ok && op->copy_range[0])
+            ok = asprintf(&op->hdr[n++], "x-amz-copy-source-range: %s", op->copy_range) >= 0;
+        if (ok && op->extra[0])
+            ok = asprintf(&op->hdr[n++], "%s", op->extra) >= 0;
+        for (size_t i = 0; ok && i < sizeof(meta) / sizeof(meta[0]); i++)
+            if (meta[i].value && *meta[i].value)
+                ok = asprintf(&op->hdr[n++], "%s: %s", meta[i].name, meta[i].value) >= 0;
+        rc = ok ? 0 : ST_ENOMEM;
+    }
+    /* No header line may carry a line break or another control character,
+     * wherever its value came from (httphdr.h): refuse, send nothing. */
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!httphdr_line_ok(op->hdr[i])) {
+            rc = ST_EINVAL;
+            snprintf(op->msg, sizeof(op->msg),
+                     "S3 %s: header %.*s has a control character in its value", op->method,
+                     (int)strcspn(op->hdr[i], ":"), op->hdr[i]);
+        }
+    free(enc);
+    free(path);
+    free(auth);
+    memset(&op->http, 0, sizeof(op->http));
+    op->http.method = op->method;
+    op->http.url = op->url;
+    op->http.headers = (const char *const *)op->hdr;
+    op->http.nheaders = n;
+    op->http.body = op->body;
+    op->http.body_len = op->body_len;
+    op->http.done = on_http;
+    op->http.ud = op;
+    return rc;
+}
+
+int s3op_send(struct s3op *op)
+{
+    char hash[65];
+    op_clear_request(op);
+    s3http_req_reset(&op->http);
+    void *rbuf = op->http.rbuf;
+    size_t rcap = op->http.rcap;
+    if (op->body_len)
+        sigv4_sha256_hex(op->body, op->body_len, hash);
+    else
+        snprintf(hash, sizeof(hash), "%s", SIGV4_EMPTY_SHA256);
+    int rc = op_build(op, hash);
+    op->http.rbuf = rbuf;
+    op->http.rcap = rcap;
+    if (!rc)
+        rc = s3http_start(op->s->http, &op->http);
+    return rc;
+}
+
+int s3op_upload_query(struct s3op *op, const char *upload_id, const char *part_no)
+{
+    struct sigv4_kv q[2] = {{"uploadId", upload_id}, {"partNumber", part_no}};
+    return s3op_query(op, q, part_no ? 2 : 1);
+}
+
+struct s3op *s3op_complete_new(struct s3b *s, const char *key, const char *upload_id,
+                               const char *const *etags, size_t n, bool no_overwrite, s3op_fn *done,
+                               void *ud)
+{
+    char *body = s3xml_complete_body(etags, n);
+    struct s3op *op = body ? s3op_new(s, "POST", key, done, ud) : NULL;
+    if (!op || s3op_upload_query(op, upload_id, NULL)) {
+        free(body);
+        s3op_free(op);
+        return NULL;
+    }
+    op->body = body;
+    op->body_len = strlen(body);
+    op->result_root = "CompleteMultipartUploadResult";
+    op->content_type = "application/xml";
+    if (no_overwrite)
+        snprintf(op->extra, sizeof(op->extra), "If-None-Match: *");
+    return op;
+}
+
+int s3op_upload_id(struct s3op *op, char *id, size_t idlen)
+{
+    if (op->rc)
+        return op->rc;
+    if (s3xml_parse_initiate(op->http.resp, op->http.resp_len, id, idlen) == 0)
+        return 0;
+    snprintf(op->msg, sizeof(op->msg), "S3 CreateMultipartUpload %s: no UploadId", op->key);
+    return ST_EIO;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct s3op *op = arg;
+    int rc = s3op_send(op);
+    if (rc) {
+        op->rc = rc;
+        bstats_error(BSTATS_S3, bstats_op_of(op->method));
+        snprintf(op->msg, sizeof(op->msg), "S3 %s %s: cannot send: %s", op->method,
+                 op->key ? op->key : op->s->bucket, st_strerror(rc));
+        op->done(op);
+    }
+}
+
+/* Schedule attempt op->attempt after an exponential backoff with jitter:
+ * 100 ms, 200 ms, 400 ms, ... capped at 5 s. */
+static bool op_retry(struct s3op *op)
+{
+    unsigned char rnd = 0;
+    RAND_bytes(&rnd, 1);
+    long ms = 100L << (op->attempt < 6 ? op->attempt : 6);
+    if (ms > 5000)
+        ms = 5000;
+    ms = ms / 2 + (ms / 2) * rnd / 255;
+    op->attempt++;
+    if (!op->timer)
+        op->timer = evtimer_new(op->s->b.base, on_retry, op);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    return op->timer && evtimer_add(op->timer, &tv) == 0;
+}
+
+static void on_http(struct s3http_req *r)
+{
+    struct s3op *op = r->ud;
+    struct s3xml_error e = {"", ""};
+    const char *what = op->key ? op->key : op->s->bucket;
+    if (r->curl_code == 0 && r->status >= 300 && r->resp)
+        s3xml_parse_error(r->resp, r->resp_len, &e);
+    if (r->curl_code == 0 && r->status == 200 && op->result_root &&
+        s3xml_parse_result(r->resp, r->resp_len, op->result_root, &e, NULL, 0) == ST_EIO)
+        snprintf(e.code, sizeof(e.code), "%s", "MalformedReply");
+    enum bstats_op bop = bstats_op_of(op->method);
+    if (r->refused) { /* the endpoint guard: a retry would be refused again */
+        bstats_request(BSTATS_S3, bop, BSTATS_REFUSED);
+        bstats_error(BSTATS_S3, bop);
+        op->rc = ST_EPERM;
+        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s", op->method, what, r->error);
+        op->done(op);
+        return;
+    }
+    enum s3_retry cls = s3_retry_class(r->curl_code, r->status, e.code);
+    if (r->curl_code == 0 && (r->status == 404 || r->status == 416) && op->ok_404)
+        cls = S3_OK;
+    bstats_request(
+        BSTATS_S3, bop,
+        bstats_outcome_of(r->curl_code, r->status, cls == S3_OK, cls == S3_TRANSIENT, false));
+    if (cls == S3_TRANSIENT && op->attempt + 1 < S3_RETRIES && op_retry(op)) {
+        bstats_retry(BSTATS_S3, bop);
+        return;
+    }
+    op->rc = 0;
+    op->msg[0] = '\0';
+    if (cls == S3_OK)
+        goto out;
+    if (r->curl_code) {
+        op->rc = cls == S3_TRANSIENT ? ST_EAGAIN : ST_EPRECOND;
+        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s (curl error %d)", op->method, what,
+                 r->error, r->curl_code);
+        goto out;
+    }
+    if (r->status == 403 && !e.code[0]) /* HEAD replies carry no error body */
+        snprintf(e.code, sizeof(e.code), "%s", "Forbidden");
+    if (r->status == 403 && !e.message[0])
+        snprintf(e.message, sizeof(e.message), "%s",
+                 "access denied (check access_key_id, secret_access_key and region)");
+    op->rc = r->status == 404      ? ST_ENOTFOUND
+             : r->status == 412    ? ST_EEXIST
+             : cls == S3_TRANSIENT ? ST_EAGAIN
+                                   : ST_EPRECOND;
+    snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: HTTP %ld%s%s%s%.250s%s", op->method, what,
+             r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "", e.message,
+             cls == S3_TRANSIENT ? " (retries exhausted)" : "");
+out:
+    /* not found and already exists are answers (stat, no-overwrite), not failures */
+    if (op->rc && op->rc != ST_ENOTFOUND && op->rc != ST_EEXIST)
+        bstats_error(BSTATS_S3, bop);
+    op->done(op);
+}
+
+/* ---- read ---- */
+
+struct s3_cb {
+    backend_read_fn *read;
+    backend_stat_fn *stat;
+    backend_delete_fn *del;
+    void *ud;
+    const char *rel; /* stat: the key as asked */
+    const char *const *keys;
+    size_t n;
+};
+
+static void on_read(struct s3op *op)
+{
+    struct s3_cb *c = op->ud;
+    size_t n = op->rc == 0 && op->http.status != 416 ? op->http.rlen : 0;
+    if (op->rc == 0 && op->http.status == 404)
+        op->rc = ST_ENOTFOUND, snprintf(op->msg, sizeof(op->msg), "no such object");
+    c->read(op->rc, op->msg, n, c->ud);
+    free(c);
+    s3op_free(op);
+}
+
+static int s3_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
+                   backend_read_fn *cb, void *ud)
+{
+    struct s3b *s = b->priv;
+    char *full = s3_full_key(s, key);
+    struct s3_cb *c = calloc(1, sizeof(*c));
+    struct s3op *op = full && c ? s3op_new(s, len ? "GET" : "HEAD", full, on_read, c) : NULL;
+    free(full);
+    if (!op) {
+        free(c);
+        return ST_ENOMEM;
+    }
+    c->read = cb;
+    c->ud = ud;
+    op->ok_404 = true; /* 404 checked in on_read; 416 = offset at or past the end */
+    if (len)
+        snprintf(op->range, sizeof(op->range), "bytes=%lld-%lld", (long long)offset,
+                 (long long)offset + (long long)len - 1);
+    op->http.rbuf = buf;
+    op->http.rcap = len;
+    int rc = s3op_send(op);
+    if (rc) {
+        free(c);
+        s3op_free(op);
+    }
+    return rc;
+}
+
+/* ---- stat ---- */
+
+static void on_stat(struct s3op *op)
+{
+    struct s3_cb *c = op->ud;
+    struct backend_entry e = {.key = c->rel};
+    if (op->rc == 0 && op->http.status == 404) {
+        op->rc = ST_ENOTFOUND;
+        snprintf(op->msg, sizeof(op->msg), "no such object");
+    }
+    if (op->rc == 0) {
+        e.size = op->http.content_length < 0 ? 0 : op->http.content_length;
+        e.mtime_ms = op->http.mtime_ms < 0 ? 0 : op->http.mtime_ms;
+        snprintf(e.etag, sizeof(e.etag), "%s", op->http.etag);
+        /* A single-part ETag is the MD5; a multipart one has "-N". */
+        size_t l = strlen(e.etag);
+        if (l == 34 && e.etag[0] == '"' && !strchr(e.etag, '-'))
+            snprintf(e.md5, sizeof(e.md5), "%.32s", e.etag + 1);
+        else if (digest_hex_ok(op->http.meta_md5, 32)) /* a multipart upload's, if stored */
+            snprintf(e.md5, sizeof(e.md5), "%s", op->http.meta_md5);
+        if (digest_hex_ok(op->http.meta_sha256, 64))
+            snprintf(e.sha256, sizeof(e.sha256), "%s", op->http.meta_sha256);
+        if (fsmeta_creator_ok(op->http.meta_creator))
+            snprintf(e.creator, sizeof(e.creator), "%s", op->http.meta_creator);
+    }
+    c->stat(op->rc, op->msg, op->rc ? NULL : &e, c->ud);
+    free((char *)c->rel);
+    free(c);
+    s3op_free(op);
+}
+
+static int s3_stat(struct backend *b, const char *key, backend_stat_fn *cb, void *ud)
+{
+    struct s3b *s = b->priv;
+    char *full = s3_full_key(s, key);
+    struct s3_cb *c = calloc(1, sizeof(*c));
+    struct s3op *op = full && c ? s3op_new(s, "HEAD", full, on_stat, c) : NULL;
+    free(full);
+    if (!op || !(c->rel = strdup(key))) {
+        free(c);
+        s3op_free(op);
+        return ST_ENOMEM;
+    }
+    c->stat = cb;
+    c->ud = ud;
+    op->ok_404 = true;
+    int rc = s3op_send(op);
+    if (rc) {
+        free((char *)c->rel);
+        free(c);
+        s3op_free(op);
+    }
+    return rc;
+}
+
+/* ---- delete ---- */
+
+static void on_delete(struct s3op *op)
+{
+    struct s3_cb *c = op->ud;
+    int *errs = NULL;
+    char msg[BACKEND_MSG_MAX] = "";
+    if (op->rc == 0 && !(errs = calloc(c->n ? c->n : 1, sizeof(int)))) {
+        op->rc = ST_ENOMEM;
+        snprintf(op->msg, sizeof(op->msg), "out of memory");
+    }
+    if (op->rc == 0) {
+        char **full = calloc(c->n ? c->n : 1, sizeof(char *));
+        bool ok = full != NULL;
+        for (size_t i = 0; ok && i < c->n; i++)
+            ok = (full[i] = s3_full_key(op->s, c->keys[i])) != NULL;
+        int prc = ok ? s3xml_parse_delete(op->http.resp, op->http.resp_len,
+                                          (const char *const *)full, c->n, errs, msg, sizeof(msg))
+                     : ST_ENOMEM;
+        /* Quiet mode may send an empty body when all went well. */
+        if (prc == ST_EIO && op->http.resp_len == 0)
+            prc = 0;
+        if (prc) {
+            op->rc = prc == ST_ENOMEM ? ST_ENOMEM : ST_EIO;
+            snprintf(op->msg, sizeof(op->msg), "S3 DeleteObjects: unexpected reply");
+        } else {
+            snprintf(op->msg, sizeof(op->msg), "%s", msg);
+        }
+        for (size_t i = 0; full && i < c->n; i++)
+            free(full[i]);
+        free(full);
+    }
+    c->del(op->rc, op->msg, op->rc ? NULL : errs, c->n, c->ud);
+    free(errs);
+    free((void *)op->body);
+    free(c);
+    s3op_free(op);
+}
+
+static int s3_delete_batch(struct backend *b, const char *const *keys, size_t n,
+                           const char *keep_prefix, backend_delete_fn *cb, void *ud)
+{
+    struct s3b *s = b->priv;
+    if (n == 0 || n > BACKEND_DELETE_MAX)
+        return ST_EINVAL;
+    char **full = calloc(n, sizeof(char *));
+    bool ok = full != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (full[i] = s3_full_key(s, keys[i])) != NULL;
+    char *body = ok ? s3xml_delete_body((const char *const *)full, n) : NULL;
+    for (size_t i = 0; full && i < n; i++)
+        free(full[i]);
+    free(full);
+    struct s3_cb *c = calloc(1, sizeof(*c));
+    struct s3op *op = body && c ? s3op_new(s, "POST", NULL, on_delete, c) : NULL;
+    struct sigv4_kv q = {"delete", NULL};
+    if (!op || s3op_query(op, &q, 1)) {
+        free(body);
+        free(c);
+        s3op_free(op);
+        return ST_ENOMEM;
+    }
+    c->del = cb;
+    c->ud = ud;
+    c->keys = keys;
+    c->n = n;
+    op->body = body;
+    op->body_len = strlen(body);
+    op->content_md5 = true; /* DeleteObjects requires it */
+    int rc = s3op_send(op);
+    if (rc) {
+        free(body);
+        free(c);
+        s3op_free(op);
+    }
+    return rc;
+}
+
+/* ---- list ---- */
+
+struct s3l {
+    struct backend_lister base;
+    char *prefix;      /* full */
+    char *start_after; /* full, NULL for none */
+    char *token;       /* continuation, NULL before the first page */
+    size_t limit;
+    bool done;
+    struct s3xml_list page;
+    struct backend_entry *ents;
+    backend_page_fn *cb;
+    void *ud;
+};
+
+static void list_deliver(struct s3l *l, int rc, const char *msg)
+{
+    size_t n = 0, rl = strlen(((struct s3b *)l->base.b->priv)->root);
+    if (!rc) {
+        free(l->ents);
+        l->ents = calloc(l->page.n ? l->page.n : 1, sizeof(*l->ents));
+        if (!l->ents) {
+            rc = ST_ENOMEM;
+            msg = "out of memory";
+        }
+    }
+    for (size_t i = 0; !rc && i < l->page.n; i++) {
+        const struct s3xml_object *o = &l->page.obj[i];
+        if (strlen(o->key) <= rl)
+            continue;
+        struct backend_entry *e = &l->ents[n++];
+        e->key = o->key + rl;
+        e->size = o->size;
+        e->mtime_ms = o->mtime_ms;
+        snprintf(e->etag, sizeof(e->etag), "%s", o->etag);
+        if (strlen(o->etag) == 34 && o->etag[0] == '"' && !strchr(o->etag, '-'))
+            snprintf(e->md5, sizeof(e->md5), "%.32s", o->etag + 1);
+    }
+    l->cb(rc, msg, rc ? NULL : l->ents, rc ? 0 : n, rc ? true : l->done, l->ud);
+}
+
+static void on_list(struct s3op *op)
+{
+    struct s3l *l = op->ud;
+    int rc = op->rc;
+    s3xml_list_free(&l->page);
+    if (!rc && s3xml_parse_list(op->http.resp, op->http.resp_len, &l->page)) {
+        rc = ST_EIO;
+        snprintf(op->msg, sizeof(op->msg), "S3 ListObjectsV2 %s: unexpected reply", op->s->bucket);
+    }
+    if (!rc) {
+        free(l->token);
+        l->token = l->page.next_token;
+        l->page.next_token = NULL;
+        l->done = !l->page.truncated;
+    }
+    list_deliver(l, rc, op->msg);
+    s3op_free(op);
+}
+
+static void list_last(int fd, short what, void *arg)
+{
+    struct s3l *l = arg;
+    s3xml_list_free(&l->page);
+    list_deliver(l, 0, "");
+}
+
+static int s3_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
+{
+    struct s3l *l = (struct s3l *)bl;
+    struct s3b *s = bl->b->priv;
+    l->cb = cb;
+    l->ud = ud;
+    if (l->done)
+        return s3_defer(s, list_last, l);
+    char max[16];
+    snprintf(max, sizeof(max), "%zu", l->limit > 1000 ? (size_t)1000 : l->limit);
+    struct sigv4_kv q[5];
+    size_t n = 0;
+    q[n++] = (struct sigv4_kv){"list-type", "2"};
+    q[n++] = (struct sigv4_kv){"max-keys", max};
+    if (*l->prefix)
+        q[n++] = (struct sigv4_kv){"prefix", l->prefix};
+    if (l->token)
+        q[n++] = (struct sigv4_kv){"continuation-token", l->token};
+    else if (l->start_after)
+        q[n++] = (struct sigv4_kv){"start-after", l->start_after};
+    struct s3op *op = s3op_new(s, "GET", NULL, on_list, l);
+    if (!op || s3op_query(op, q, n)) {
+        s3op_free(op);
+        return ST_ENOMEM;
+    }
+    int rc = s3op_send(op);
+    if (rc)
+        s3op_free(op);
+    return rc;
+}
+
+static void s3_list_close(struct backend_lister *bl)
+{
+    struct s3l *l = (struct s3l *)bl;
+    s3xml_list_free(&l->page);
+    free(l->ents);
+    free(l->prefix);
+    free(l->start_after);
+    free(l->token);
+    free(l);
+}
+
+static int s3_list_open(struct backend *b, const char *prefix, const char *start_after,
+                        size_t page_limit, struct backend_lister **out)
+{
+    struct s3b *s = b->priv;
+    if (page_limit < 1 || page_limit > BACKEND_PAGE_MAX)
+        return ST_EINVAL;
+    struct s3l *l = calloc(1, sizeof(*l));
+    if (!l)
+        return ST_ENOMEM;
+    l->base.b = b;
+    l->limit = page_limit;
+    l->prefix = s3_full_key(s, prefix ? prefix : "");
+    bool sa = start_after && *start_after;
+    if (sa)
+        l->start_after = s3_full_key(s, start_after);
+    if (!l->prefix || (sa && !l->start_after)) {
+        s3_list_close(&l->base);
+        return ST_ENOMEM;
+    }
+    *out = &l->base;
+    return 0;
+}
+
+/* ---- construction ---- */
+
+/* A writer left to finish alone (detached, or aborted without a callback)
+ * or a request still retrying references the backend after its caller let
+ * go: the cache of external backends waits for this before freeing one. */
+static bool s3_busy(const struct backend *b)
+{
+    const struct s3b *s = b->priv;
+    return s->live > 0;
+}
+
+static void s3_destroy(struct backend *b)
+{
+    struct s3b *s = b->priv;
+    s3http_free(s->http);
+    OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    OPENSSL_cleanse(s->token, sizeof(s->token));
+    free(s);
+}
+
+const struct backend_ops s3_ops = {
+    .name = "s3",
+    .write_open = s3_write_open,
+    .write_part = s3_write_part,
+    .write_commit = s3_write_commit,
+    .write_abort = s3_write_abort,
+    .read = s3_read,
+    .stat = s3_stat,
+    .list_open = s3_list_open,
+    .list_next = s3_list_next,
+    .list_close = s3_list_close,
+    .delete_batch = s3_delete_batch,
+    .destroy = s3_destroy,
+    .busy = s3_busy,
+    .write_state = s3_write_state,
+    .write_resume = s3_write_resume,
+    .write_detach = s3_write_detach,
+    .copy = s3_copy,
+};
+
+size_t backend_s3_part_size(size_t part_size, int64_t size)
+{
+    size_t ps = part_size < S3_PART_MIN ? S3_PART_MIN : part_size;
+    if (size > 0 && (uint64_t)size > (uint64_t)ps * S3_PARTS_MAX) {
+        uint64_t need = ((uint64_t)size + S3_PARTS_MAX - 1) / S3_PARTS_MAX;
+        ps = (size_t)((need + (1 << 20) - 1) & ~(uint64_t)((1 << 20) - 1));
+    }
+    if ((long long)ps > S3_PART_MAX)
+        ps = (size_t)S3_PART_MAX;
+    return ps;
+}
+
+static int set_endpoint(struct s3b *s, const struct storspec *sp, char *err, size_t errlen)
+{
+    struct s3url u;
+    int rc = s3url_parse(sp, &u, err, errlen);
+    if (rc)
+        return rc;
+    memcpy(s->scheme_host, u.scheme_host, sizeof(s->scheme_host));
+    memcpy(s->host, u.host, sizeof(s->host));
+    memcpy(s->bucket_path, u.bucket_path, sizeof(s->bucket_path));
+    return 0;
+}
+
+int backend_s3_new(struct backend **out, struct event_base *base, const struct storspec *sp,
+                   const struct backend_s3_opts *o, char *err, size_t errlen)
+{
+    if (!out || !base || !sp || sp->type != STORSPEC_S3) {
+        snprintf(err, errlen, "not an s3 storage");
+        return ST_EINVAL;
+    }
+    if (!sp->bucket[0] || strchr(sp->bucket, '/')) {
+        snprintf(err, errlen, "s3 storage needs a bucket name");
+        return ST_EINVAL;
+    }
+    struct s3b *s = calloc(1, sizeof(*s));
+    if (!s)
+        return ST_ENOMEM;
+    snprintf(s->bucket, sizeof(s->bucket), "%s", sp->bucket);
+    snprintf(s->region, sizeof(s->region), "%s", sp->region[0] ? sp->region : "us-east-1");
+    snprintf(s->root, sizeof(s->root), "%s", sp->root);
+    size_t rl = strlen(s->root);
+    if (rl && s->root[rl - 1] != '/' && rl + 1 < sizeof(s->root))
+        strcat(s->root, "/");
+    if (s->root[0] == '/')
+        memmove(s->root, s->root + 1, strlen(s->root));
+    snprintf(s->akid, sizeof(s->akid), "%s", sp->access_key_id);
+    snprintf(s->secret, sizeof(s->secret), "%s", sp->secret_access_key);
+    snprintf(s->token, sizeof(s->token), "%s", sp->session_token);
+    s->o.part_size = backend_s3_part_size(o ? o->part_size : 0, -1);
+    s->o.parallel_parts = o && o->parallel_parts > 0 ? o->parallel_parts : S3_PARALLEL_DEFAULT;
+    s->o.copy_max =
+        o && o->copy_max >= S3_PART_MIN && o->copy_max < S3_PART_MAX ? o->copy_max : S3_PART_MAX;
+    int rc = set_endpoint(s, sp, err, errlen);
+    if (!rc && !(s->http = s3http_new(base)))
+        rc = ST_ENOMEM;
+    if (!rc && o && o->guard)
+        s3http_set_guard(s->http, o->guard);
+    if (rc) {
+        s3http_free(s->http);
+        free(s);
+        return rc;
+    }
+    s3xml_init();
+    s->b.ops = &s3_ops;
+    s->b.base = base;
+    s->b.priv = s;
+    *out = &s->b;
+    return 0;
+}

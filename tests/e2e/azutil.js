@@ -1,0 +1,53 @@
+// azutil.js - @azure/storage-blob 12.32.0 against an Azure Blob service (the azurite
+// emulator in the tests): the independent client the azblob tests check with.
+// Endpoint, account and key from AZ_ENDPOINT, AZ_ACCOUNT, AZ_KEY (lib.sh start_azurite).
+//   mkcontainer C          create container C
+//   put C BLOB FILE        upload FILE (block blob, the SDK's own block size)
+//   get C BLOB FILE        download into FILE
+//   sha C BLOB             hex SHA-256 of the blob's content ("missing" if it does not exist)
+//   list C PREFIX          names under PREFIX, one a line, sorted
+//   props C BLOB           content length, content type and metadata as JSON
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const { BlobServiceClient, StorageSharedKeyCredential } = require('@azure/storage-blob');
+
+const svc = new BlobServiceClient(process.env.AZ_ENDPOINT,
+  new StorageSharedKeyCredential(process.env.AZ_ACCOUNT, process.env.AZ_KEY));
+
+async function main(cmd, c, a, b) {
+  const ctr = svc.getContainerClient(c);
+  switch (cmd) {
+    case 'mkcontainer':
+      await ctr.create();
+      return;
+    case 'put':
+      await ctr.getBlockBlobClient(a).uploadFile(b);
+      return;
+    case 'get':
+      await ctr.getBlobClient(a).downloadToFile(b);
+      return;
+    case 'sha': {
+      const blob = ctr.getBlobClient(a);
+      if (!(await blob.exists())) { console.log('missing'); return; }
+      const buf = await blob.downloadToBuffer();
+      console.log(crypto.createHash('sha256').update(buf).digest('hex'));
+      return;
+    }
+    case 'list': {
+      const names = [];
+      for await (const it of ctr.listBlobsFlat({ prefix: a })) names.push(it.name);
+      names.sort();
+      if (names.length) console.log(names.join('\n'));
+      return;
+    }
+    case 'props': {
+      const p = await ctr.getBlobClient(a).getProperties();
+      console.log(JSON.stringify({ length: p.contentLength, type: p.contentType, metadata: p.metadata }));
+      return;
+    }
+    default:
+      throw new Error(`unknown command ${cmd}`);
+  }
+}
+main(...process.argv.slice(2)).catch((e) => { console.error(`azutil: ${e.message}`); process.exit(1); });
