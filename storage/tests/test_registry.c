@@ -39,10 +39,11 @@ static void test_names(void **state)
     (void)state;
     char buf[64], small[6];
     assert_string_equal(registry_names(buf, sizeof(buf), false), "fs, s3, gcs, azblob");
-    assert_string_equal(registry_names(buf, sizeof(buf), true), "fs, s3");
+    assert_string_equal(registry_names(buf, sizeof(buf), true), "fs, s3, azblob");
     assert_string_equal(registry_names(small, sizeof(small), false), "fs, s");
     assert_true(registry_available("s3"));
     assert_false(registry_available("gcs"));
+    assert_true(registry_available("azblob"));
     assert_false(registry_available("nope"));
     assert_false(registry_available(NULL));
 }
@@ -68,7 +69,8 @@ static void test_open_agrees(void **state)
     }
 }
 
-/* The configured storage: a scheme without a backend refuses to start. */
+/* The configured storage: a scheme without a backend refuses to start, and
+ * so does azblob, whose backend serves stages only. */
 static void test_open_config(void **state)
 {
     (void)state;
@@ -76,10 +78,14 @@ static void test_open_config(void **state)
     char err[200] = "";
     struct backend *b = NULL;
     config_defaults(&cfg);
+    snprintf(cfg.storage.type, sizeof(cfg.storage.type), "gcs");
+    assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EPRECOND);
+    assert_null(b);
+    assert_non_null(strstr(err, "backend gcs is not available yet"));
     snprintf(cfg.storage.type, sizeof(cfg.storage.type), "azblob");
     assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EPRECOND);
     assert_null(b);
-    assert_non_null(strstr(err, "backend azblob is not available yet"));
+    assert_non_null(strstr(err, "use azblob:// stages"));
     snprintf(cfg.storage.type, sizeof(cfg.storage.type), "ftp");
     assert_int_equal(backend_open_config(&b, NULL, &cfg, err, sizeof(err)), ST_EINVAL);
 }
