@@ -34,6 +34,12 @@ check_contains "... with Azure's answer" "$ERR" "HTTP 403"
 check_eq "... without the key" "" "$(printf '%s' "$ERR" | grep -o -F "$WRONG_KEY" || true)"
 check_rc "... and the stage does not exist" 1 ctl stage desc bad
 
+# --- an endpoint the guard does not allow (storage.endpoint_allow is 127.0.0.1 here)
+check_rc "an azblob stage on 127.0.0.2" 1 ctl stage create ssrf --url "azblob://$CTR/x/" \
+  --conn endpoint_url=http://127.0.0.2:1/devstoreaccount1 --conn "account_name=$AZ_ACCOUNT" \
+  --conn "account_key=$AZ_KEY"
+check_contains "... INVALID_ARGUMENT, a loopback address" "$ERR" "loopback address"
+
 # --- the right options
 check_rc "create ext with the right options" 0 ctl stage create ext --url "azblob://$CTR/data/" "${GOOD[@]}"
 mkrand "$W/empty" 0
