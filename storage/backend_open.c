@@ -44,7 +44,8 @@ static int open_s3(struct backend **out, struct event_base *base, const struct s
 static int open_az(struct backend **out, struct event_base *base, const struct storspec *spec,
                    const struct backend_open_opts *o, char *err, size_t errlen)
 {
-    struct backend_az_opts ao = {.guard = o->guard};
+    struct backend_az_opts ao = {
+        .part_size = o->part_size, .parallel_parts = o->parallel_parts, .guard = o->guard};
     return backend_az_new(out, base, spec, &ao, err, errlen);
 }
 

@@ -3,6 +3,7 @@
  * Writers live in backend_az_write.c. */
 #include "backend_az_impl.h"
 
+#include "azblock.h"
 #include "azxml.h"
 #include "backoff.h"
 #include "bstats.h"
@@ -639,6 +640,8 @@ int backend_az_new(struct backend **out, struct event_base *base, const struct s
         rc = ST_EINVAL;
     }
     snprintf(a->key, sizeof(a->key), "%s", sp->account_key);
+    a->part_size = azblock_size(o ? o->part_size : 0, -1);
+    a->parallel = o && o->parallel_parts > 0 ? o->parallel_parts : AZ_PARALLEL_DEFAULT;
     if (!rc && !(a->http = s3http_new(base)))
         rc = ST_ENOMEM;
     if (!rc && o && o->guard)

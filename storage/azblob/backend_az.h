@@ -3,8 +3,9 @@
  * project (azsign.h), non-blocking on the worker's event_base through
  * libcurl multi (s3http.h, the object stores' shared HTTP transport).
  *
- * Mapping: writer = block blob: Put Block for each non-empty part (ids
- * from azblock.h), then Put Block List on commit with the blob's
+ * Mapping: writer = block blob: data cut into blocks of part_size, Put
+ * Block with up to parallel_parts in flight (ids from azblock.h), then Put
+ * Block List on commit with the blob's
  * Content-Type, Content-MD5 (x-ms-blob-content-md5) and metadata md5,
  * sha256 and creator (x-ms-meta-*), If-None-Match: * when no_overwrite;
  * abort leaves the uncommitted blocks to Azure (they expire after 7 days).
@@ -13,9 +14,8 @@
  * Delete Blob per key, one after the other, per-key results. Transient
  * failures (network, 408, 429, 5xx) are retried up to 5 times with backoff.
  *
- * Not yet (issue 15): blocks in parallel (one Put Block in flight per
- * writer), resume (no write_state: a resumed upload starts over), server-
- * side copy, Blob Batch deletes, a configured storage of this type (only
+ * Not yet (issue 15): resume (no write_state: a resumed upload starts
+ * over), server-side copy, Blob Batch deletes, a configured storage of this type (only
  * azblob:// stages).
  *
  * Addressing as azurl.h. Keys are stored under spec->root. Errors: 404 ->
@@ -35,7 +35,11 @@ struct event_base;
 struct netguard;
 struct storspec;
 
+#define AZ_PARALLEL_DEFAULT 4
+
 struct backend_az_opts {
+    size_t part_size;   /* block size (azblock_size(): at least 1 MiB) */
+    int parallel_parts; /* blocks of one file in flight, default 4 */
     /* where connections may go (netguard.h), NULL: anywhere; must outlive
      * the backend */
     const struct netguard *guard;

@@ -19,9 +19,11 @@ struct azb {
     struct backend b;
     struct s3http *http;
     struct azurl url;
-    char root[1024]; /* blob name prefix, "" or ending in '/' */
-    char key[256];   /* the account key (base64): secret */
-    long live;       /* requests and writers not yet freed: az_busy() */
+    char root[1024];  /* blob name prefix, "" or ending in '/' */
+    char key[256];    /* the account key (base64): secret */
+    size_t part_size; /* upload.object_part_size: the writers' block size */
+    int parallel;     /* upload.parallel_parts: Put Blocks in flight per writer */
+    long live;        /* requests and writers not yet freed: az_busy() */
 };
 
 struct azop;

@@ -1,5 +1,15 @@
-/* backend_az_write.c - azblob writers: a block blob put as Put Block per
- * part and one Put Block List on commit (see backend_az.h). */
+/* backend_az_write.c - azblob writers (see backend_az.h).
+ *
+ * Incoming data is cut into blocks of the writer's block size (azblock.h:
+ * upload.object_part_size, grown to stay within 50,000 blocks) whatever the
+ * caller's part sizes are; each full block goes up with Put Block, up to
+ * `parallel_parts` at once: write_part's callback fires as soon as the data
+ * is copied while fewer blocks are in flight, so the caller streams on
+ * while earlier blocks upload. A block's failure is reported by the next
+ * write_part/commit. Commit sends the rest as the last block, waits for
+ * every block, then commits them in order with Put Block List. Abort waits
+ * for the blocks in flight and leaves them uncommitted (Azure drops them
+ * after 7 days). Memory: at most (parallel_parts + 1) blocks. */
 #include "azblock.h"
 #include "azxml.h"
 #include "backend_az_impl.h"
@@ -12,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum phase { PH_OPEN, PH_COMMIT, PH_ABORT };
+
 struct azw {
     struct backend_writer base;
     struct azb *a;
@@ -20,120 +32,87 @@ struct azw {
     char creator[72];
     bool no_overwrite;
     char tag[AZBLOCK_TAG_LEN + 1];
-    long next_part; /* the part write_part takes next */
-    long nblocks;   /* blocks stored: ids 0..nblocks-1 */
-    bool in_flight; /* one op at a time (backend.h) */
-    backend_done_fn *cb;
+    size_t block_size;
+    char *buf; /* the block being filled */
+    size_t len;
+    long nblocks; /* blocks dispatched: ids 0..nblocks-1 */
+    int running;  /* Put Blocks in flight */
+    bool busy;    /* the Put Block List in flight */
+    enum phase phase;
+    int err; /* the first failure, reported by the next call */
+    char msg[BACKEND_MSG_MAX];
+    backend_done_fn *cb; /* the caller's callback waiting, NULL none */
     void *ud;
 };
 
 static void writer_free(struct azw *w)
 {
     w->a->live--;
+    free(w->buf);
     free(w->key);
     free(w->content_type);
     free(w);
 }
 
-static struct azw *writer_new(struct backend *b, const char *key,
-                              const struct backend_write_opts *o)
+static void set_err(struct azw *w, int rc, const char *msg)
 {
-    struct azb *a = b->priv;
-    struct azw *w = calloc(1, sizeof(*w));
-    if (!w)
-        return NULL;
-    w->a = a;
-    a->live++;
-    w->base.b = b;
-    if (!(w->key = az_full_key(a, key)) ||
-        (o && o->content_type && *o->content_type &&
-         !(w->content_type = strdup(o->content_type))) ||
-        azblock_tag_new(w->tag)) {
-        writer_free(w);
-        return NULL;
+    if (!w->err) {
+        w->err = rc;
+        snprintf(w->msg, sizeof(w->msg), "%s", msg);
     }
-    w->no_overwrite = o && o->no_overwrite;
-    if (o && o->creator && fsmeta_creator_ok(o->creator))
-        snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
-    return w;
 }
 
-/* ---- open: no I/O, the callback on the next loop turn ---- */
+/* ---- callbacks, always on a later loop turn ---- */
 
-struct az_open {
-    struct azw *w;
-    backend_open_fn *cb;
+struct fire {
+    backend_done_fn *cb;
     void *ud;
+    int rc;
+    char msg[BACKEND_MSG_MAX];
 };
 
-static void open_fire(int fd, short what, void *arg)
+static void on_fire(int fd, short what, void *arg)
 {
-    struct az_open *o = arg;
-    o->cb(0, "", &o->w->base, o->ud);
-    free(o);
+    struct fire *f = arg;
+    f->cb(f->rc, f->msg, f->ud);
+    free(f);
 }
 
-int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
-                  backend_open_fn *cb, void *ud)
+static void fire(struct azw *w, int rc, const char *msg)
 {
-    struct azw *w = writer_new(b, key, o);
-    struct az_open *op = w ? calloc(1, sizeof(*op)) : NULL;
-    if (!op) {
-        if (w)
-            writer_free(w);
-        return ST_ENOMEM;
+    struct fire *f = calloc(1, sizeof(*f));
+    backend_done_fn *cb = w->cb;
+    w->cb = NULL;
+    if (!cb || !f) {
+        free(f);
+        return;
     }
-    *op = (struct az_open){w, cb, ud};
-    int rc = az_defer(w->a, open_fire, op);
-    if (rc) {
-        free(op);
-        writer_free(w);
-    }
-    return rc;
+    *f = (struct fire){cb, w->ud, rc, ""};
+    snprintf(f->msg, sizeof(f->msg), "%s", rc ? msg : "");
+    if (az_defer(w->a, on_fire, f))
+        free(f);
 }
 
-/* ---- parts ---- */
+static void progress(struct azw *w);
 
-static void part_fire(int fd, short what, void *arg)
-{
-    struct azw *w = arg;
-    w->in_flight = false;
-    w->next_part++;
-    w->cb(0, "", w->ud);
-}
+/* ---- blocks ---- */
 
 static void on_block(struct azop *op)
 {
     struct azw *w = op->ud;
-    int rc = op->rc;
-    char msg[BACKEND_MSG_MAX];
-    snprintf(msg, sizeof(msg), "%s", op->msg);
+    if (op->rc)
+        set_err(w, op->rc, op->msg);
+    free((void *)op->body);
     azop_free(op);
-    w->in_flight = false;
-    if (!rc) {
-        w->nblocks++;
-        w->next_part++;
-    }
-    w->cb(rc, rc ? msg : "", w->ud);
+    w->running--;
+    progress(w);
 }
 
-int az_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
-                  backend_done_fn *cb, void *ud)
+/* Send the filled buffer as block w->nblocks; the buffer goes with it. */
+static int dispatch(struct azw *w)
 {
-    struct azw *w = (struct azw *)bw;
     char id[AZBLOCK_ID_LEN + 1];
-    if (w->in_flight || part_no != w->next_part)
-        return ST_EINVAL;
-    w->cb = cb;
-    w->ud = ud;
-    if (len == 0) { /* Azure refuses empty blocks: an empty part adds none */
-        w->in_flight = true;
-        int rc = az_defer(w->a, part_fire, w);
-        if (rc)
-            w->in_flight = false;
-        return rc;
-    }
-    if (w->nblocks >= AZBLOCK_MAX || (long long)len > AZBLOCK_SIZE_MAX)
+    if (w->nblocks >= AZBLOCK_MAX)
         return ST_ELIMIT;
     int rc = azblock_id(w->tag, w->nblocks, id);
     struct azop *op = rc ? NULL : azop_new(w->a, "PUT", "Put Block", w->key, on_block, w);
@@ -144,36 +123,22 @@ int az_write_part(struct backend_writer *bw, long part_no, const void *data, siz
     if (!rc)
         rc = azop_query(op, "blockid", id);
     if (!rc) {
-        op->body = data;
-        op->body_len = len;
+        op->body = w->buf;
+        op->body_len = w->len;
         rc = azop_send(op);
     }
     if (rc) {
         azop_free(op);
         return rc;
     }
-    w->in_flight = true;
+    w->buf = NULL;
+    w->len = 0;
+    w->nblocks++;
+    w->running++;
     return 0;
 }
 
-/* ---- commit, abort ---- */
-
-static void on_commit(struct azop *op)
-{
-    struct azw *w = op->ud;
-    int rc = op->rc;
-    char msg[BACKEND_MSG_MAX];
-    if (rc == ST_EEXIST)
-        snprintf(msg, sizeof(msg), "%s already exists", w->key + strlen(w->a->root));
-    else
-        snprintf(msg, sizeof(msg), "%s", op->msg);
-    free((void *)op->body);
-    azop_free(op);
-    backend_done_fn *cb = w->cb;
-    void *ud = w->ud;
-    writer_free(w);
-    cb(rc, rc ? msg : "", ud);
-}
+/* ---- commit ---- */
 
 /* The blob's MD5 as Azure takes it (base64 of the 16 bytes) from hex. */
 static void md5_b64(const char *hex, char out[32])
@@ -211,19 +176,34 @@ static int commit_headers(struct azw *w, struct azop *op)
     return rc;
 }
 
-int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+static void on_commit(struct azop *op)
 {
-    struct azw *w = (struct azw *)bw;
-    if (w->in_flight)
-        return ST_EINVAL;
-    char(*ids)[AZBLOCK_ID_LEN + 1] = calloc(w->nblocks ? (size_t)w->nblocks : 1, sizeof(*ids));
-    const char **idp = calloc(w->nblocks ? (size_t)w->nblocks : 1, sizeof(*idp));
+    struct azw *w = op->ud;
+    int rc = op->rc;
+    char msg[BACKEND_MSG_MAX];
+    if (rc == ST_EEXIST)
+        snprintf(msg, sizeof(msg), "%s already exists", w->key + strlen(w->a->root));
+    else
+        snprintf(msg, sizeof(msg), "%s", op->msg);
+    free((void *)op->body);
+    azop_free(op);
+    w->busy = false;
+    fire(w, rc, msg);
+    writer_free(w);
+}
+
+/* The Put Block List of blocks 0..nblocks-1, in order. */
+static int send_block_list(struct azw *w)
+{
+    size_t n = (size_t)w->nblocks;
+    char(*ids)[AZBLOCK_ID_LEN + 1] = calloc(n ? n : 1, sizeof(*ids));
+    const char **idp = calloc(n ? n : 1, sizeof(*idp));
     int rc = ids && idp ? 0 : ST_ENOMEM;
-    for (long i = 0; !rc && i < w->nblocks; i++) {
-        rc = azblock_id(w->tag, i, ids[i]);
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = azblock_id(w->tag, (long)i, ids[i]);
         idp[i] = ids[i];
     }
-    char *body = rc ? NULL : azxml_block_list_body(idp, (size_t)w->nblocks);
+    char *body = rc ? NULL : azxml_block_list_body(idp, n);
     free(ids);
     free(idp);
     struct azop *op = body ? azop_new(w->a, "PUT", "Put Block List", w->key, on_commit, w) : NULL;
@@ -237,8 +217,6 @@ int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
         op->body = body;
         op->body_len = strlen(body);
         op->content_type = "application/xml";
-        w->cb = cb;
-        w->ud = ud;
         rc = azop_send(op);
     }
     if (rc) {
@@ -246,38 +224,154 @@ int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
         free(body);
         return rc;
     }
-    w->in_flight = true;
+    w->busy = true;
     return 0;
 }
 
-struct az_abort {
+/* Move the writer on after any event; the one place that fires callbacks. */
+static void progress(struct azw *w)
+{
+    if (w->busy)
+        return;
+    switch (w->phase) {
+    case PH_OPEN:
+        if (w->cb && (w->err || w->running < w->a->parallel))
+            fire(w, w->err, w->msg);
+        return;
+    case PH_COMMIT:
+        if (w->running)
+            return;
+        if (!w->err) {
+            int rc = send_block_list(w);
+            if (!rc)
+                return;
+            set_err(w, rc, "cannot send Put Block List");
+        }
+        fire(w, w->err, w->msg);
+        writer_free(w);
+        return;
+    case PH_ABORT:
+        if (w->running)
+            return;
+        fire(w, 0, "");
+        writer_free(w);
+        return;
+    }
+}
+
+/* ---- ops ---- */
+
+static struct azw *writer_new(struct backend *b, const char *key,
+                              const struct backend_write_opts *o)
+{
+    struct azb *a = b->priv;
+    struct azw *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->a = a;
+    a->live++;
+    w->base.b = b;
+    if (!(w->key = az_full_key(a, key)) ||
+        (o && o->content_type && *o->content_type &&
+         !(w->content_type = strdup(o->content_type))) ||
+        azblock_tag_new(w->tag)) {
+        writer_free(w);
+        return NULL;
+    }
+    w->no_overwrite = o && o->no_overwrite;
+    w->block_size = azblock_size(a->part_size, o ? o->size_hint : -1);
+    if (o && o->creator && fsmeta_creator_ok(o->creator))
+        snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
+    return w;
+}
+
+struct az_open {
     struct azw *w;
-    backend_done_fn *cb;
+    backend_open_fn *cb;
     void *ud;
 };
 
-static void abort_fire(int fd, short what, void *arg)
+static void open_fire(int fd, short what, void *arg)
 {
-    struct az_abort *x = arg;
-    writer_free(x->w);
-    if (x->cb)
-        x->cb(0, "", x->ud);
-    free(x);
+    struct az_open *o = arg;
+    o->cb(0, "", &o->w->base, o->ud);
+    free(o);
 }
 
-/* Nothing to undo: blocks never committed are not visible, and Azure drops
- * them after 7 days. */
+int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud)
+{
+    struct azw *w = writer_new(b, key, o);
+    struct az_open *op = w ? calloc(1, sizeof(*op)) : NULL;
+    if (!op) {
+        if (w)
+            writer_free(w);
+        return ST_ENOMEM;
+    }
+    *op = (struct az_open){w, cb, ud};
+    int rc = az_defer(w->a, open_fire, op);
+    if (rc) {
+        free(op);
+        writer_free(w);
+    }
+    return rc;
+}
+
+int az_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
+                  backend_done_fn *cb, void *ud)
+{
+    struct azw *w = (struct azw *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    const char *p = data;
+    while (len && !w->err) {
+        if (!w->buf && !(w->buf = malloc(w->block_size)))
+            return ST_ENOMEM;
+        size_t take = w->block_size - w->len;
+        if (take > len)
+            take = len;
+        memcpy(w->buf + w->len, p, take);
+        w->len += take;
+        p += take;
+        len -= take;
+        if (w->len == w->block_size) {
+            int rc = dispatch(w);
+            if (rc)
+                set_err(w, rc,
+                        rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
+        }
+    }
+    w->cb = cb;
+    w->ud = ud;
+    progress(w);
+    return 0;
+}
+
+int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct azw *w = (struct azw *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    if (w->len && !w->err) { /* the rest is the last block */
+        int rc = dispatch(w);
+        if (rc)
+            set_err(w, rc, rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
+    }
+    w->cb = cb;
+    w->ud = ud;
+    w->phase = PH_COMMIT;
+    progress(w);
+    return 0;
+}
+
 int az_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
 {
     struct azw *w = (struct azw *)bw;
-    if (w->in_flight)
+    if (w->cb || w->phase != PH_OPEN)
         return ST_EINVAL;
-    struct az_abort *x = calloc(1, sizeof(*x));
-    if (!x)
-        return ST_ENOMEM;
-    *x = (struct az_abort){w, cb, ud};
-    int rc = az_defer(w->a, abort_fire, x);
-    if (rc)
-        free(x);
-    return rc;
+    w->cb = cb;
+    w->ud = ud;
+    w->phase = PH_ABORT;
+    progress(w);
+    return 0;
 }

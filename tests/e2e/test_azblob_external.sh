@@ -6,7 +6,8 @@
 # down (ranged Get Blob), are listed (List Blobs in pages of 25 with markers, and after a
 # name), stat'ed, presigned (SAS URLs used with curl) and removed
 # (one by one and with a pattern), and @azure/storage-blob (azutil.js) sees them under
-# the stage's path with sha256 equal: sizes 0, 1, 2 MiB - 1, 2 MiB + 1 and 20 MiB.
+# the stage's path with sha256 equal: sizes 0, 1, 8 MiB - 1, 8 MiB + 1 (the block size)
+# and 20 MiB (blocks in parallel).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -44,8 +45,10 @@ check_contains "... INVALID_ARGUMENT, a loopback address" "$ERR" "loopback addre
 check_rc "create ext with the right options" 0 ctl stage create ext --url "azblob://$CTR/data/" "${GOOD[@]}"
 mkrand "$W/empty" 0
 mkrand "$W/one" 1
-mkrand "$W/b_minus" $(((2 << 20) - 1))
-mkrand "$W/b_plus" $(((2 << 20) + 1))
+# blocks of upload.object_part_size (8 MiB by default): a block boundary - 1 and + 1,
+# and 20 MiB in three blocks sent in parallel
+mkrand "$W/b_minus" $(((8 << 20) - 1))
+mkrand "$W/b_plus" $(((8 << 20) + 1))
 mkrand "$W/big" $((20 << 20))
 for f in empty one b_minus b_plus big; do
   check_rc "put $f into @ext" 0 ctl put "$W/$f" "@ext/in/$f.bin"
@@ -53,6 +56,9 @@ for f in empty one b_minus b_plus big; do
   check_rc "get $f back" 0 ctl get "@ext/in/$f.bin" "$W/back_$f"
   check_eq "... sha256" "$(sha "$W/$f")" "$(sha "$W/back_$f")"
 done
+check_eq "20 MiB: committed as blocks of 8, 8 and 4 MiB" "$((8 << 20)) $((8 << 20)) $((4 << 20))" \
+  "$(azutil blocks "$CTR" data/in/big.bin)"
+check_eq "8 MiB + 1: two blocks" "$((8 << 20)) 1" "$(azutil blocks "$CTR" data/in/b_plus.bin)"
 check_contains "metadata: sha256 and creator stored" "$(azutil props "$CTR" data/in/one.bin)" \
   "\"sha256\":\"$(sha "$W/one")\""
 check_contains "... creator" "$(azutil props "$CTR" data/in/one.bin)" '"creator":"root"'
