@@ -250,10 +250,10 @@ static void on_http(struct s3http_req *r)
     if (r->status == 403 && !e.message[0]) /* HEAD replies carry no body */
         snprintf(e.message, sizeof(e.message), "%s",
                  "access denied (check account_name and account_key)");
-    op->rc = r->status == 404                       ? ST_ENOTFOUND
-             : r->status == 409 || r->status == 412 ? ST_EEXIST
-             : tr                                   ? ST_EAGAIN
-                                                    : ST_EPRECOND;
+    /* 409 is also "the store is full" or "being deleted": only these two
+     * mean the blob is there (If-None-Match: * on a commit) */
+    bool exists = r->status == 412 || strcmp(e.code, "BlobAlreadyExists") == 0;
+    op->rc = r->status == 404 ? ST_ENOTFOUND : exists ? ST_EEXIST : tr ? ST_EAGAIN : ST_EPRECOND;
     snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: HTTP %ld%s%s%s%.250s%s", op->what, what,
              r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "", e.message,
              tr ? " (retries exhausted)" : "");
@@ -615,6 +615,9 @@ static const struct backend_ops az_ops = {
     .delete_batch = az_delete_batch,
     .destroy = az_destroy,
     .busy = az_busy,
+    .write_state = az_write_state,
+    .write_resume = az_write_resume,
+    .write_detach = az_write_detach,
 };
 
 int backend_az_new(struct backend **out, struct event_base *base, const struct storspec *sp,

@@ -14,8 +14,11 @@
  * Delete Blob per key, one after the other, per-key results. Transient
  * failures (network, 408, 429, 5xx) are retried up to 5 times with backoff.
  *
- * Not yet (issue 15): resume (no write_state: a resumed upload starts
- * over), server-side copy, Blob Batch deletes, a configured storage of this type (only
+ * Resume: write_state is "azw1 <block size> <tag> <k>" (azblock.h), the
+ * blocks Azure confirmed without a gap; a resumed writer (another worker
+ * after a crash) commits those with what follows.
+ *
+ * Not yet (issue 15): server-side copy, Blob Batch deletes, a configured storage of this type (only
  * azblob:// stages).
  *
  * Addressing as azurl.h. Keys are stored under spec->root. Errors: 404 ->

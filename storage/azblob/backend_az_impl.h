@@ -79,5 +79,10 @@ int az_write_part(struct backend_writer *w, long part_no, const void *data, size
                   backend_done_fn *cb, void *ud);
 int az_write_commit(struct backend_writer *w, backend_done_fn *cb, void *ud);
 int az_write_abort(struct backend_writer *w, backend_done_fn *cb, void *ud);
+int az_write_state(struct backend_writer *w, char *buf, size_t n, int64_t *durable);
+int az_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                    const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                    void *ud);
+void az_write_detach(struct backend_writer *w);
 
 #endif

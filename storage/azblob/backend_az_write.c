@@ -9,7 +9,13 @@
  * write_part/commit. Commit sends the rest as the last block, waits for
  * every block, then commits them in order with Put Block List. Abort waits
  * for the blocks in flight and leaves them uncommitted (Azure drops them
- * after 7 days). Memory: at most (parallel_parts + 1) blocks. */
+ * after 7 days). Memory: at most (parallel_parts + 1) blocks.
+ *
+ * Resume (backend.h write_state): the state is the block size, the
+ * upload's tag and k, the blocks 0..k-1 Azure confirmed without a gap
+ * (azblock.h); they are durable (k * block size bytes) and a resumed writer
+ * commits them with what follows. The block size is a multiple of the
+ * caller's part size (part_align), so what is durable ends on its part. */
 #include "azblock.h"
 #include "azxml.h"
 #include "backend_az_impl.h"
@@ -22,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum phase { PH_OPEN, PH_COMMIT, PH_ABORT };
+enum phase { PH_OPEN, PH_COMMIT, PH_ABORT, PH_DETACH };
 
 struct azw {
     struct backend_writer base;
@@ -35,9 +41,11 @@ struct azw {
     size_t block_size;
     char *buf; /* the block being filled */
     size_t len;
-    long nblocks; /* blocks dispatched: ids 0..nblocks-1 */
-    int running;  /* Put Blocks in flight */
-    bool busy;    /* the Put Block List in flight */
+    long nblocks;        /* blocks dispatched: ids 0..nblocks-1 */
+    long k;              /* blocks 0..k-1 confirmed: the durable ones */
+    unsigned char *done; /* confirmed blocks at and after k, a bit per block */
+    int running;         /* Put Blocks in flight */
+    bool busy;           /* the Put Block List in flight */
     enum phase phase;
     int err; /* the first failure, reported by the next call */
     char msg[BACKEND_MSG_MAX];
@@ -48,6 +56,7 @@ struct azw {
 static void writer_free(struct azw *w)
 {
     w->a->live--;
+    free(w->done);
     free(w->buf);
     free(w->key);
     free(w->content_type);
@@ -97,11 +106,23 @@ static void progress(struct azw *w);
 
 /* ---- blocks ---- */
 
+struct azblk {
+    struct azw *w;
+    long idx;
+};
+
 static void on_block(struct azop *op)
 {
-    struct azw *w = op->ud;
-    if (op->rc)
+    struct azblk *bk = op->ud;
+    struct azw *w = bk->w;
+    if (op->rc) {
         set_err(w, op->rc, op->msg);
+    } else {
+        w->done[bk->idx / 8] |= (unsigned char)(1u << (bk->idx % 8));
+        while (w->k < w->nblocks && (w->done[w->k / 8] & (1u << (w->k % 8))))
+            w->k++;
+    }
+    free(bk);
     free((void *)op->body);
     azop_free(op);
     w->running--;
@@ -114,8 +135,11 @@ static int dispatch(struct azw *w)
     char id[AZBLOCK_ID_LEN + 1];
     if (w->nblocks >= AZBLOCK_MAX)
         return ST_ELIMIT;
-    int rc = azblock_id(w->tag, w->nblocks, id);
-    struct azop *op = rc ? NULL : azop_new(w->a, "PUT", "Put Block", w->key, on_block, w);
+    if (!w->done && !(w->done = calloc(AZBLOCK_MAX / 8 + 1, 1)))
+        return ST_ENOMEM;
+    struct azblk *bk = malloc(sizeof(*bk));
+    int rc = bk ? azblock_id(w->tag, w->nblocks, id) : ST_ENOMEM;
+    struct azop *op = rc ? NULL : azop_new(w->a, "PUT", "Put Block", w->key, on_block, bk);
     if (!rc && !op)
         rc = ST_ENOMEM;
     if (!rc)
@@ -129,8 +153,10 @@ static int dispatch(struct azw *w)
     }
     if (rc) {
         azop_free(op);
+        free(bk);
         return rc;
     }
+    *bk = (struct azblk){w, w->nblocks};
     w->buf = NULL;
     w->len = 0;
     w->nblocks++;
@@ -256,6 +282,10 @@ static void progress(struct azw *w)
         fire(w, 0, "");
         writer_free(w);
         return;
+    case PH_DETACH: /* nobody waits: free once the blocks in flight are back */
+        if (!w->running)
+            writer_free(w);
+        return;
     }
 }
 
@@ -280,6 +310,12 @@ static struct azw *writer_new(struct backend *b, const char *key,
     }
     w->no_overwrite = o && o->no_overwrite;
     w->block_size = azblock_size(a->part_size, o ? o->size_hint : -1);
+    /* a multiple of the caller's part, so that durable blocks end on one */
+    if (o && o->part_align && w->block_size % o->part_align) {
+        size_t up = (w->block_size / o->part_align + 1) * o->part_align;
+        if ((long long)up <= AZBLOCK_SIZE_MAX)
+            w->block_size = up;
+    }
     if (o && o->creator && fsmeta_creator_ok(o->creator))
         snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
     return w;
@@ -298,10 +334,8 @@ static void open_fire(int fd, short what, void *arg)
     free(o);
 }
 
-int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
-                  backend_open_fn *cb, void *ud)
+static int open_defer(struct azw *w, backend_open_fn *cb, void *ud)
 {
-    struct azw *w = writer_new(b, key, o);
     struct az_open *op = w ? calloc(1, sizeof(*op)) : NULL;
     if (!op) {
         if (w)
@@ -315,6 +349,12 @@ int az_write_open(struct backend *b, const char *key, const struct backend_write
         writer_free(w);
     }
     return rc;
+}
+
+int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud)
+{
+    return open_defer(writer_new(b, key, o), cb, ud);
 }
 
 int az_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
@@ -374,4 +414,44 @@ int az_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
     w->phase = PH_ABORT;
     progress(w);
     return 0;
+}
+
+/* ---- resume ---- */
+
+int az_write_state(struct backend_writer *bw, char *buf, size_t n, int64_t *durable)
+{
+    struct azw *w = (struct azw *)bw;
+    struct azblock_state st = {w->block_size, "", w->k};
+    memcpy(st.tag, w->tag, sizeof(st.tag));
+    int rc = azblock_state_format(buf, n, &st);
+    if (!rc)
+        *durable = (int64_t)w->k * (int64_t)w->block_size;
+    return rc;
+}
+
+int az_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                    const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                    void *ud)
+{
+    struct azblock_state st;
+    if (azblock_state_parse(state, &st) || offset < 0 || offset % (int64_t)st.block_size ||
+        offset / (int64_t)st.block_size > st.k)
+        return ST_EINVAL;
+    struct azw *w = writer_new(b, key, o);
+    if (!w)
+        return ST_ENOMEM;
+    /* the stored blocks before `offset` are kept; any after it are sent
+     * again under the same ids, which replaces them */
+    w->block_size = st.block_size;
+    memcpy(w->tag, st.tag, sizeof(w->tag));
+    w->nblocks = w->k = (long)(offset / (int64_t)st.block_size);
+    return open_defer(w, cb, ud);
+}
+
+void az_write_detach(struct backend_writer *bw)
+{
+    struct azw *w = (struct azw *)bw;
+    w->phase = PH_DETACH;
+    w->cb = NULL;
+    progress(w);
 }

@@ -8,6 +8,7 @@
 //   list C PREFIX          names under PREFIX, one a line, sorted
 //   props C BLOB           content length, content type and metadata as JSON
 //   blocks C BLOB          the sizes of the committed blocks, space-separated
+//   rm C BLOB              delete the blob
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -47,6 +48,9 @@ async function main(cmd, c, a, b) {
       console.log(JSON.stringify({ length: p.contentLength, type: p.contentType, metadata: p.metadata }));
       return;
     }
+    case 'rm':
+      await ctr.getBlobClient(a).delete();
+      return;
     case 'blocks': {
       const r = await ctr.getBlockBlobClient(a).getBlockList('committed');
       console.log((r.committedBlocks || []).map((b) => b.size).join(' '));
