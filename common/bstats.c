@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <strings.h>
 
-static const char *const backend_names[BSTATS_BACKENDS] = {"s3"};
+static const char *const backend_names[BSTATS_BACKENDS] = {"s3", "azblob"};
 static const char *const op_names[BSTATS_OPS] = {"get", "head", "put", "post", "delete"};
 static const char *const outcome_names[BSTATS_OUTCOMES] = {
     "ok", "not_found", "client_error", "server_error", "network", "refused"};

@@ -15,7 +15,7 @@
 
 struct promtext_buf;
 
-enum bstats_backend { BSTATS_S3, BSTATS_BACKENDS };
+enum bstats_backend { BSTATS_S3, BSTATS_AZBLOB, BSTATS_BACKENDS };
 
 /* The HTTP method, the only operation name every request has. */
 enum bstats_op { BSTATS_GET, BSTATS_HEAD, BSTATS_PUT, BSTATS_POST, BSTATS_DELETE, BSTATS_OPS };

@@ -4,6 +4,7 @@
  * store. fs-backed stages get a frontend URL
  * (h_presign_fs.c). */
 #include "authz.h"
+#include "azurl.h"
 #include "backend_s3.h"
 #include "config.h"
 #include "err.h"
@@ -40,7 +41,8 @@ static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, c
         backend_s3_spec_from_config(s->cfg, sp);
         return 0;
     }
-    if (strncmp(j->storage, "s3://", 5) != 0 && strncmp(j->storage, "gcs://", 6) != 0) {
+    if (strncmp(j->storage, "s3://", 5) != 0 && strncmp(j->storage, "gcs://", 6) != 0 &&
+        strncmp(j->storage, "azblob://", 9) != 0) {
         snprintf(err, errlen, "presign is not available on %.*s stages",
                  (int)strcspn(j->storage, ":"), j->storage);
         return ST_EPRECOND;
@@ -57,21 +59,28 @@ static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, c
     return rc ? ST_EPRECOND : 0;
 }
 
-static int reply(struct svc *s, bool put, const char *url, const char *content_type)
+/* `azure`: an Azure upload must also say which kind of blob it makes. */
+static int reply(struct svc *s, bool put, const char *url, const char *content_type, bool azure)
 {
     Stage__V1__PresignFileResponse resp = STAGE__V1__PRESIGN_FILE_RESPONSE__INIT;
-    Stage__V1__PresignFileResponse__HeadersEntry ct =
-        STAGE__V1__PRESIGN_FILE_RESPONSE__HEADERS_ENTRY__INIT;
-    Stage__V1__PresignFileResponse__HeadersEntry *hdrs[1] = {&ct};
+    Stage__V1__PresignFileResponse__HeadersEntry h[2] = {
+        STAGE__V1__PRESIGN_FILE_RESPONSE__HEADERS_ENTRY__INIT,
+        STAGE__V1__PRESIGN_FILE_RESPONSE__HEADERS_ENTRY__INIT};
+    Stage__V1__PresignFileResponse__HeadersEntry *hdrs[2] = {&h[0], &h[1]};
+    size_t n = 0;
     resp.method =
         put ? STAGE__V1__PRESIGN_METHOD__UPLOAD_METHOD : STAGE__V1__PRESIGN_METHOD__DOWNLOAD_METHOD;
     resp.url = (char *)url;
     if (put && content_type && *content_type) {
-        ct.key = "Content-Type";
-        ct.value = (char *)content_type;
-        resp.headers = hdrs;
-        resp.n_headers = 1;
+        h[n].key = "Content-Type";
+        h[n++].value = (char *)content_type;
     }
+    if (put && azure) {
+        h[n].key = AZURL_PUT_HEADER_NAME;
+        h[n++].value = AZURL_PUT_HEADER_VALUE;
+    }
+    resp.headers = n ? hdrs : NULL;
+    resp.n_headers = n;
     return svc_reply(s, &resp.base);
 }
 
@@ -128,12 +137,16 @@ int svc_presign(struct svc *s, ProtobufCMessage *msg)
         if (sp.type == STORSPEC_GCS)
             rc = gcspresign_url(&sp, !j.storage[0], key, put, (long)req->expire_seconds, time(NULL),
                                 &url, err, sizeof(err));
+        else if (sp.type == STORSPEC_AZBLOB)
+            rc = azurl_presign(&sp, key, put, req->content_type, (long)req->expire_seconds,
+                               time(NULL), &url, err, sizeof(err));
         else
             rc = s3url_presign(&sp, key, put, req->content_type, (long)req->expire_seconds,
                                time(NULL), &url, err, sizeof(err));
     }
+    bool azure = !fs && sp.type == STORSPEC_AZBLOB;
     storspec_wipe(&sp);
-    rc = rc ? svc_fail(s, rc, "%s", err) : reply(s, put, url, req->content_type);
+    rc = rc ? svc_fail(s, rc, "%s", err) : reply(s, put, url, req->content_type, azure);
     free(url);
     return rc;
 }

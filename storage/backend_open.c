@@ -2,6 +2,7 @@
 #include "backend_open.h"
 
 #include "backend.h"
+#include "backend_az.h"
 #include "backend_fs.h"
 #include "backend_gcs.h"
 #include "backend_s3.h"
@@ -17,6 +18,7 @@ typedef int(open_fn)(struct backend **out, struct event_base *base, const struct
                      const struct backend_open_opts *o, char *err, size_t errlen);
 /* The spec of the configured storage of this type, secrets included. */
 typedef void(config_fn)(const struct config *cfg, struct storspec *out);
+/* (NULL in the table: the scheme serves stages only.) */
 
 static int open_fs(struct backend **out, struct event_base *base, const struct storspec *spec,
                    const struct backend_open_opts *o, char *err, size_t errlen)
@@ -51,6 +53,14 @@ static int open_gcs(struct backend **out, struct event_base *base, const struct 
     return backend_gcs_new(out, base, spec, &go, err, errlen);
 }
 
+static int open_az(struct backend **out, struct event_base *base, const struct storspec *spec,
+                   const struct backend_open_opts *o, char *err, size_t errlen)
+{
+    struct backend_az_opts ao = {
+        .part_size = o->part_size, .parallel_parts = o->parallel_parts, .guard = o->guard};
+    return backend_az_new(out, base, spec, &ao, err, errlen);
+}
+
 static const struct {
     enum storspec_type type;
     open_fn *open;
@@ -59,6 +69,8 @@ static const struct {
     {STORSPEC_FS, open_fs, config_fs},
     {STORSPEC_S3, open_s3, backend_s3_spec_from_config},
     {STORSPEC_GCS, open_gcs, gcspresign_spec_from_config},
+    /* no storage.azblob section yet: azblob:// stages only */
+    {STORSPEC_AZBLOB, open_az, NULL},
 };
 #define NOPENERS (sizeof(openers) / sizeof(openers[0]))
 
@@ -110,9 +122,9 @@ int backend_open_config(struct backend **out, struct event_base *base, const str
         return unavailable(r->type, err, errlen);
     if (!openers[i].from_config) {
         snprintf(err, errlen,
-                 "storage.type %s: the backend serves %s:// external stages only (no "
-                 "storage.%s.* settings yet)",
-                 r->name, r->name, r->name);
+                 "storage.type %s is not available for the service's own storage yet; "
+                 "use %s:// stages",
+                 r->name, r->name);
         return ST_EPRECOND;
     }
     struct storspec *sp = calloc(1, sizeof(*sp)); /* large; secrets wiped below */

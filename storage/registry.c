@@ -8,7 +8,7 @@ static const struct registry_scheme schemes[] = {
     {STORSPEC_FS, "fs", true},
     {STORSPEC_S3, "s3", true},
     {STORSPEC_GCS, "gcs", true},
-    {STORSPEC_AZBLOB, "azblob", false},
+    {STORSPEC_AZBLOB, "azblob", true},
 };
 #define NSCHEMES (sizeof(schemes) / sizeof(schemes[0]))
 

@@ -3,6 +3,7 @@
  * Writers live in backend_s3_write.c. */
 #include "backend_s3_impl.h"
 
+#include "backoff.h"
 #include "bstats.h"
 #include "err.h"
 #include "digest.h"
@@ -262,12 +263,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
  * 100 ms, 200 ms, 400 ms, ... capped at 5 s. */
 static bool op_retry(struct s3op *op)
 {
-    unsigned char rnd = 0;
-    RAND_bytes(&rnd, 1);
-    long ms = 100L << (op->attempt < 6 ? op->attempt : 6);
-    if (ms > 5000)
-        ms = 5000;
-    ms = ms / 2 + (ms / 2) * rnd / 255;
+    long ms = backoff_ms(op->attempt);
     op->attempt++;
     if (!op->timer)
         op->timer = evtimer_new(op->s->b.base, on_retry, op);

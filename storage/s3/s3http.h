@@ -54,7 +54,8 @@ struct s3http_req {
     int64_t content_length; /* -1 if unknown */
     int64_t mtime_ms;       /* Last-Modified, -1 if none */
     char etag[72];          /* ETag header as sent (quoted), "" if none */
-    /* x-amz-meta-md5, -sha256, -creator as sent (truncated), "" if none */
+    /* x-amz-meta-md5, -sha256, -creator (S3) or x-ms-meta-... (Azure) as
+     * sent, "" if none or too long */
     char meta_md5[40];
     char meta_sha256[72];
     char meta_creator[72];
@@ -62,8 +63,9 @@ struct s3http_req {
      * session URI, and the bytes a 308 says are stored) */
     char location[2048];
     char range[64];
-    char error[256]; /* curl's error text when curl_code != 0 */
-    bool refused;    /* the guard refused to connect: `error` says why */
+    char content_md5[32]; /* Content-MD5 as sent (base64), "" if none */
+    char error[256];      /* curl's error text when curl_code != 0 */
+    bool refused;         /* the guard refused to connect: `error` says why */
     /* private */
     const struct netguard *guard;
     char host[256];    /* the URL's host as curl reads it, for the guard's rules */

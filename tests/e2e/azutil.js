@@ -7,6 +7,8 @@
 //   sha C BLOB             hex SHA-256 of the blob's content ("missing" if it does not exist)
 //   list C PREFIX          names under PREFIX, one a line, sorted
 //   props C BLOB           content length, content type and metadata as JSON
+//   blocks C BLOB          the sizes of the committed blocks, space-separated
+//   rm C BLOB              delete the blob
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -44,6 +46,14 @@ async function main(cmd, c, a, b) {
     case 'props': {
       const p = await ctr.getBlobClient(a).getProperties();
       console.log(JSON.stringify({ length: p.contentLength, type: p.contentType, metadata: p.metadata }));
+      return;
+    }
+    case 'rm':
+      await ctr.getBlobClient(a).delete();
+      return;
+    case 'blocks': {
+      const r = await ctr.getBlockBlobClient(a).getBlockList('committed');
+      console.log((r.committedBlocks || []).map((b) => b.size).join(' '));
       return;
     }
     default:

@@ -207,9 +207,12 @@ start_azurite() {
   # 3.35.0 refuses --location with --inMemoryPersistence: the temp dir is its cwd instead.
   # --skipApiVersionCheck: @azure/storage-blob 12.32.0 sends x-ms-version 2026-04-06,
   # newer than 3.35.0 knows; signatures are checked all the same. Memory capped at 1 GiB.
+  # E2E_AZ_DISK=1: blobs on disk in $T/azurite instead (the in-memory store frees space
+  # only when its collector runs: many large uploads fill it).
+  local store=(--inMemoryPersistence --extentMemoryLimit 1024)
+  [ "${E2E_AZ_DISK:-0}" = 1 ] && store=(--location "$T/azurite")
   (cd "$T/azurite" && exec "$emu/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
-    --blobPort "$AZ_PORT" --inMemoryPersistence --extentMemoryLimit 1024 --skipApiVersionCheck \
-    --disableTelemetry --silent) \
+    --blobPort "$AZ_PORT" "${store[@]}" --skipApiVersionCheck --disableTelemetry --silent) \
     >"$T/logs/azurite.log" 2>&1 &
   PID_azurite=$!
   E2E_PIDS+=("$PID_azurite")

@@ -1,0 +1,664 @@
+/* backend_az.c - the Azure Blob backend: construction, signed requests with
+ * retries, and the read/stat/list/delete operations (see backend_az.h).
+ * Writers live in backend_az_write.c. */
+#include "backend_az_impl.h"
+
+#include "azblock.h"
+#include "azxml.h"
+#include "backoff.h"
+#include "bstats.h"
+#include "digest.h"
+#include "err.h"
+#include "fsmeta.h"
+#include "s3xml.h"
+#include "storspec.h"
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- requests ---- */
+
+char *az_full_key(const struct azb *a, const char *key)
+{
+    char *k = NULL;
+    if (asprintf(&k, "%s%s", a->root, key ? key : "") < 0)
+        return NULL;
+    return k;
+}
+
+int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg)
+{
+    struct timeval zero = {0, 0};
+    return event_base_once(a->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
+}
+
+struct azop *azop_new(struct azb *a, const char *method, const char *what, const char *key,
+                      azop_fn *done, void *ud)
+{
+    struct azop *op = calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->a = a;
+    op->method = method;
+    op->what = what;
+    op->done = done;
+    op->ud = ud;
+    if (key && !(op->key = strdup(key))) {
+        free(op);
+        return NULL;
+    }
+    a->live++;
+    return op;
+}
+
+int azop_query(struct azop *op, const char *name, const char *value)
+{
+    if (op->nq == AZ_QUERY_MAX)
+        return ST_ELIMIT;
+    if (!(op->qv[op->nq] = strdup(value ? value : "")))
+        return ST_ENOMEM;
+    op->q[op->nq] = (struct azsign_kv){name, op->qv[op->nq]};
+    op->nq++;
+    return 0;
+}
+
+int azop_header(struct azop *op, const char *name, const char *value)
+{
+    if (op->nxh == AZ_XHDR_MAX)
+        return ST_ELIMIT;
+    if (!(op->xv[op->nxh] = strdup(value ? value : "")))
+        return ST_ENOMEM;
+    op->xh[op->nxh] = (struct azsign_kv){name, op->xv[op->nxh]};
+    op->nxh++;
+    return 0;
+}
+
+static void op_clear_request(struct azop *op)
+{
+    free(op->url);
+    op->url = NULL;
+    for (size_t i = 0; i < sizeof(op->hdr) / sizeof(op->hdr[0]); i++) {
+        free(op->hdr[i]);
+        op->hdr[i] = NULL;
+    }
+}
+
+void azop_free(struct azop *op)
+{
+    if (!op)
+        return;
+    op_clear_request(op);
+    s3http_req_reset(&op->http);
+    if (op->timer)
+        event_free(op->timer);
+    for (size_t i = 0; i < op->nq; i++)
+        free(op->qv[i]);
+    for (size_t i = 0; i < op->nxh; i++)
+        free(op->xv[i]);
+    free(op->key);
+    op->a->live--;
+    free(op);
+}
+
+static void on_http(struct s3http_req *r);
+
+/* The signed headers of `op`, as (name, value) pairs. */
+static size_t op_headers(const struct azop *op, struct azsign_kv *h, char *date, char *clen)
+{
+    size_t n = 0;
+    h[n++] = (struct azsign_kv){"x-ms-date", date};
+    h[n++] = (struct azsign_kv){"x-ms-version", AZSIGN_VERSION};
+    if (strcmp(op->method, "PUT") == 0) /* curl sends it for every upload */
+        h[n++] = (struct azsign_kv){"Content-Length", clen};
+    if (op->content_type)
+        h[n++] = (struct azsign_kv){"Content-Type", op->content_type};
+    if (op->range[0])
+        h[n++] = (struct azsign_kv){"x-ms-range", op->range};
+    for (size_t i = 0; i < op->nxh; i++)
+        h[n++] = op->xh[i];
+    return n;
+}
+
+/* Sign and build the URL and header lines of `op`. */
+static int op_build(struct azop *op)
+{
+    struct azb *a = op->a;
+    char *path = NULL, *query = NULL, *auth = NULL, date[30], clen[24];
+    struct azsign_kv h[AZ_XHDR_MAX + 6];
+    azsign_http_date(time(NULL), date);
+    snprintf(clen, sizeof(clen), "%zu", op->body_len);
+    size_t nh = op_headers(op, h, date, clen);
+    int rc = azurl_path(&a->url, op->key, &path);
+    if (!rc)
+        rc = azsign_query(op->q, op->nq, &query);
+    struct azsign_req req = {op->method, path, op->q, op->nq, h, nh};
+    if (!rc)
+        rc = azsign_shared_key(a->url.account, a->key, &req, &auth);
+    if (!rc &&
+        asprintf(&op->url, "%s%s%s%s", a->url.scheme_host, path, *query ? "?" : "", query) < 0)
+        op->url = NULL, rc = ST_ENOMEM;
+    size_t n = 0;
+    if (!rc && asprintf(&op->hdr[n++], "Authorization: %s", auth) < 0)
+        rc = ST_ENOMEM;
+    for (size_t i = 0; !rc && i < nh; i++) {
+        if (strcmp(h[i].name, "Content-Length") == 0)
+            continue; /* curl's own, from the body's size */
+        if (asprintf(&op->hdr[n++], "%s: %s", h[i].name, h[i].value) < 0)
+            rc = ST_ENOMEM;
+    }
+    if (rc == ST_EINVAL)
+        snprintf(op->msg, sizeof(op->msg), "Azure %s: a header or the name has a control character",
+                 op->what);
+    free(path);
+    free(query);
+    free(auth);
+    memset(&op->http, 0, sizeof(op->http));
+    op->http.method = op->method;
+    op->http.url = op->url;
+    op->http.headers = (const char *const *)op->hdr;
+    op->http.nheaders = n;
+    op->http.body = op->body;
+    op->http.body_len = op->body_len;
+    op->http.done = on_http;
+    op->http.ud = op;
+    return rc;
+}
+
+int azop_send(struct azop *op)
+{
+    op_clear_request(op);
+    s3http_req_reset(&op->http);
+    void *rbuf = op->http.rbuf;
+    size_t rcap = op->http.rcap;
+    int rc = op_build(op);
+    op->http.rbuf = rbuf;
+    op->http.rcap = rcap;
+    if (!rc)
+        rc = s3http_start(op->a->http, &op->http);
+    return rc;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct azop *op = arg;
+    int rc = azop_send(op);
+    if (rc) {
+        op->rc = rc;
+        bstats_error(BSTATS_AZBLOB, bstats_op_of(op->method));
+        snprintf(op->msg, sizeof(op->msg), "Azure %s %s: cannot send: %s", op->what,
+                 op->key ? op->key : op->a->url.container, st_strerror(rc));
+        op->done(op);
+    }
+}
+
+static bool op_retry(struct azop *op)
+{
+    long ms = backoff_ms(op->attempt);
+    op->attempt++;
+    if (!op->timer)
+        op->timer = evtimer_new(op->a->b.base, on_retry, op);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    return op->timer && evtimer_add(op->timer, &tv) == 0;
+}
+
+static bool transient(const struct s3http_req *r)
+{
+    if (r->curl_code)
+        return true; /* no answer: resolve, connect, reset, timeout */
+    return r->status == 408 || r->status == 429 || r->status == 500 || r->status == 502 ||
+           r->status == 503 || r->status == 504;
+}
+
+static void on_http(struct s3http_req *r)
+{
+    struct azop *op = r->ud;
+    struct azxml_error e = {"", ""};
+    const char *what = op->key ? op->key : op->a->url.container;
+    enum bstats_op bop = bstats_op_of(op->method);
+    if (r->refused) { /* the endpoint guard: a retry would be refused again */
+        bstats_request(BSTATS_AZBLOB, bop, BSTATS_REFUSED);
+        bstats_error(BSTATS_AZBLOB, bop);
+        op->rc = ST_EPERM;
+        snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: %.250s", op->what, what, r->error);
+        op->done(op);
+        return;
+    }
+    if (r->curl_code == 0 && r->status >= 300 && r->resp)
+        azxml_parse_error(r->resp, r->resp_len, &e);
+    bool ok = r->curl_code == 0 && ((r->status >= 200 && r->status < 300) ||
+                                    (op->ok_404 && (r->status == 404 || r->status == 416)));
+    bool tr = !ok && transient(r);
+    bstats_request(BSTATS_AZBLOB, bop, bstats_outcome_of(r->curl_code, r->status, ok, tr, false));
+    if (tr && op->attempt + 1 < AZ_RETRIES && op_retry(op)) {
+        bstats_retry(BSTATS_AZBLOB, bop);
+        return;
+    }
+    op->rc = 0;
+    op->msg[0] = '\0';
+    if (ok)
+        goto out;
+    if (r->curl_code) {
+        op->rc = ST_EAGAIN;
+        snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: %.250s (curl error %d)", op->what,
+                 what, r->error, r->curl_code);
+        goto out;
+    }
+    if (r->status == 403 && !e.message[0]) /* HEAD replies carry no body */
+        snprintf(e.message, sizeof(e.message), "%s",
+                 "access denied (check account_name and account_key)");
+    /* 409 is also "the store is full" or "being deleted": only these two
+     * mean the blob is there (If-None-Match: * on a commit) */
+    bool exists = r->status == 412 || strcmp(e.code, "BlobAlreadyExists") == 0;
+    op->rc = r->status == 404 ? ST_ENOTFOUND : exists ? ST_EEXIST : tr ? ST_EAGAIN : ST_EPRECOND;
+    snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: HTTP %ld%s%s%s%.250s%s", op->what, what,
+             r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "", e.message,
+             tr ? " (retries exhausted)" : "");
+out:
+    if (op->rc && op->rc != ST_ENOTFOUND && op->rc != ST_EEXIST)
+        bstats_error(BSTATS_AZBLOB, bop);
+    op->done(op);
+}
+
+/* ---- read, stat ---- */
+
+struct az_cb {
+    backend_read_fn *read;
+    backend_stat_fn *stat;
+    void *ud;
+    char *rel; /* stat: the key as asked */
+};
+
+static void on_read(struct azop *op)
+{
+    struct az_cb *c = op->ud;
+    size_t n = op->rc == 0 && op->http.status != 416 ? op->http.rlen : 0;
+    if (op->rc == 0 && op->http.status == 404)
+        op->rc = ST_ENOTFOUND, snprintf(op->msg, sizeof(op->msg), "no such object");
+    c->read(op->rc, op->msg, n, c->ud);
+    free(c);
+    azop_free(op);
+}
+
+static int az_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
+                   backend_read_fn *cb, void *ud)
+{
+    struct azb *a = b->priv;
+    char *full = az_full_key(a, key);
+    struct az_cb *c = calloc(1, sizeof(*c));
+    struct azop *op =
+        full && c ? azop_new(a, len ? "GET" : "HEAD", "Get Blob", full, on_read, c) : NULL;
+    free(full);
+    if (!op) {
+        free(c);
+        return ST_ENOMEM;
+    }
+    c->read = cb;
+    c->ud = ud;
+    op->ok_404 = true; /* 404 checked in on_read; 416 = offset at or past the end */
+    if (len)
+        snprintf(op->range, sizeof(op->range), "bytes=%lld-%lld", (long long)offset,
+                 (long long)offset + (long long)len - 1);
+    op->http.rbuf = buf;
+    op->http.rcap = len;
+    int rc = azop_send(op);
+    if (rc) {
+        free(c);
+        azop_free(op);
+    }
+    return rc;
+}
+
+/* The digests and creator of an entry from what Azure keeps: Content-MD5
+ * (base64) or the md5 metadata, the sha256 and creator metadata, each used
+ * only if well-formed. */
+static void entry_meta(struct backend_entry *e, const char *md5_hex, const char *meta_md5,
+                       const char *meta_sha256, const char *meta_creator)
+{
+    if (digest_hex_ok(md5_hex, 32))
+        snprintf(e->md5, sizeof(e->md5), "%s", md5_hex);
+    else if (digest_hex_ok(meta_md5, 32))
+        snprintf(e->md5, sizeof(e->md5), "%s", meta_md5);
+    if (digest_hex_ok(meta_sha256, 64))
+        snprintf(e->sha256, sizeof(e->sha256), "%s", meta_sha256);
+    if (fsmeta_creator_ok(meta_creator))
+        snprintf(e->creator, sizeof(e->creator), "%s", meta_creator);
+}
+
+static void on_stat(struct azop *op)
+{
+    struct az_cb *c = op->ud;
+    struct backend_entry e = {.key = c->rel};
+    if (op->rc == 0 && op->http.status == 404) {
+        op->rc = ST_ENOTFOUND;
+        snprintf(op->msg, sizeof(op->msg), "no such object");
+    }
+    if (op->rc == 0) {
+        char md5[33];
+        e.size = op->http.content_length < 0 ? 0 : op->http.content_length;
+        e.mtime_ms = op->http.mtime_ms < 0 ? 0 : op->http.mtime_ms;
+        snprintf(e.etag, sizeof(e.etag), "%s", op->http.etag);
+        azxml_md5_hex(op->http.content_md5, md5);
+        entry_meta(&e, md5, op->http.meta_md5, op->http.meta_sha256, op->http.meta_creator);
+    }
+    c->stat(op->rc, op->msg, op->rc ? NULL : &e, c->ud);
+    free(c->rel);
+    free(c);
+    azop_free(op);
+}
+
+static int az_stat(struct backend *b, const char *key, backend_stat_fn *cb, void *ud)
+{
+    struct azb *a = b->priv;
+    char *full = az_full_key(a, key);
+    struct az_cb *c = calloc(1, sizeof(*c));
+    struct azop *op =
+        full && c ? azop_new(a, "HEAD", "Get Blob Properties", full, on_stat, c) : NULL;
+    free(full);
+    if (!op || !(c->rel = strdup(key))) {
+        free(c);
+        azop_free(op);
+        return ST_ENOMEM;
+    }
+    c->stat = cb;
+    c->ud = ud;
+    op->ok_404 = true;
+    int rc = azop_send(op);
+    if (rc) {
+        free(c->rel);
+        free(c);
+        azop_free(op);
+    }
+    return rc;
+}
+
+/* ---- delete: one Delete Blob after another ---- */
+
+struct az_del {
+    struct azb *a;
+    const char *const *keys;
+    size_t n, i;
+    int *errs;
+    char msg[BACKEND_MSG_MAX];
+    backend_delete_fn *cb;
+    void *ud;
+};
+
+static int del_next(struct az_del *d);
+
+static void del_finish(struct az_del *d, int rc, const char *msg)
+{
+    d->cb(rc, msg, rc ? NULL : d->errs, rc ? 0 : d->n, d->ud);
+    free(d->errs);
+    free(d);
+}
+
+static void on_delete(struct azop *op)
+{
+    struct az_del *d = op->ud;
+    int rc = op->rc;
+    if (rc == 0 && op->http.status == 404)
+        rc = ST_ENOTFOUND;
+    d->errs[d->i] = rc;
+    if (rc && rc != ST_ENOTFOUND && !d->msg[0])
+        snprintf(d->msg, sizeof(d->msg), "%s", op->msg);
+    azop_free(op);
+    d->i++;
+    int nrc = d->i < d->n ? del_next(d) : 0;
+    if (d->i >= d->n)
+        del_finish(d, 0, d->msg);
+    else if (nrc) { /* the rest cannot be sent: each fails with that */
+        for (size_t i = d->i; i < d->n; i++)
+            d->errs[i] = nrc;
+        del_finish(d, 0, d->msg[0] ? d->msg : "cannot send Delete Blob");
+    }
+}
+
+static int del_next(struct az_del *d)
+{
+    char *full = az_full_key(d->a, d->keys[d->i]);
+    struct azop *op = full ? azop_new(d->a, "DELETE", "Delete Blob", full, on_delete, d) : NULL;
+    free(full);
+    if (!op)
+        return ST_ENOMEM;
+    op->ok_404 = true;
+    int rc = azop_send(op);
+    if (rc)
+        azop_free(op);
+    return rc;
+}
+
+static int az_delete_batch(struct backend *b, const char *const *keys, size_t n,
+                           const char *keep_prefix, backend_delete_fn *cb, void *ud)
+{
+    struct azb *a = b->priv;
+    if (n == 0 || n > BACKEND_DELETE_MAX)
+        return ST_EINVAL;
+    struct az_del *d = calloc(1, sizeof(*d));
+    if (!d || !(d->errs = calloc(n, sizeof(int)))) {
+        free(d);
+        return ST_ENOMEM;
+    }
+    *d = (struct az_del){a, keys, n, 0, d->errs, "", cb, ud};
+    int rc = del_next(d);
+    if (rc) {
+        free(d->errs);
+        free(d);
+    }
+    return rc;
+}
+
+/* ---- list ---- */
+
+struct azl {
+    struct backend_lister base;
+    char *prefix;      /* full */
+    char *start_after; /* full, NULL for none: names up to it are skipped */
+    char *marker;      /* NextMarker, NULL before the first page */
+    size_t limit;
+    bool done;
+    struct azxml_list page;
+    struct backend_entry *ents;
+    backend_page_fn *cb;
+    void *ud;
+};
+
+static void list_deliver(struct azl *l, int rc, const char *msg)
+{
+    size_t n = 0, rl = strlen(((struct azb *)l->base.b->priv)->root);
+    if (!rc) {
+        free(l->ents);
+        l->ents = calloc(l->page.n ? l->page.n : 1, sizeof(*l->ents));
+        if (!l->ents) {
+            rc = ST_ENOMEM;
+            msg = "out of memory";
+        }
+    }
+    for (size_t i = 0; !rc && i < l->page.n; i++) {
+        const struct azxml_blob *o = &l->page.blob[i];
+        /* Azure has no start-after: a listing resumed after a name skips
+         * what sorts before it (byte order, as Azure lists) */
+        if (strlen(o->name) <= rl || (l->start_after && strcmp(o->name, l->start_after) <= 0))
+            continue;
+        struct backend_entry *e = &l->ents[n++];
+        e->key = o->name + rl;
+        e->size = o->size;
+        e->mtime_ms = o->mtime_ms;
+        snprintf(e->etag, sizeof(e->etag), "%s", o->etag);
+        entry_meta(e, o->md5, o->meta_md5, o->meta_sha256, o->meta_creator);
+    }
+    l->cb(rc, msg, rc ? NULL : l->ents, rc ? 0 : n, rc ? true : l->done, l->ud);
+}
+
+static void on_list(struct azop *op)
+{
+    struct azl *l = op->ud;
+    int rc = op->rc;
+    azxml_list_free(&l->page);
+    if (!rc && azxml_parse_list(op->http.resp, op->http.resp_len, &l->page)) {
+        rc = ST_EIO;
+        snprintf(op->msg, sizeof(op->msg), "Azure List Blobs %s: unexpected reply",
+                 op->a->url.container);
+    }
+    if (!rc) {
+        free(l->marker);
+        l->marker = l->page.next_marker;
+        l->page.next_marker = NULL;
+        l->done = l->marker == NULL;
+    }
+    list_deliver(l, rc, op->msg);
+    azop_free(op);
+}
+
+static void list_last(int fd, short what, void *arg)
+{
+    struct azl *l = arg;
+    azxml_list_free(&l->page);
+    list_deliver(l, 0, "");
+}
+
+static int az_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
+{
+    struct azl *l = (struct azl *)bl;
+    struct azb *a = bl->b->priv;
+    l->cb = cb;
+    l->ud = ud;
+    if (l->done)
+        return az_defer(a, list_last, l);
+    char max[16];
+    snprintf(max, sizeof(max), "%zu", l->limit > 5000 ? (size_t)5000 : l->limit);
+    struct azop *op = azop_new(a, "GET", "List Blobs", NULL, on_list, l);
+    int rc = op ? 0 : ST_ENOMEM;
+    if (!rc)
+        rc = azop_query(op, "restype", "container");
+    if (!rc)
+        rc = azop_query(op, "comp", "list");
+    if (!rc)
+        rc = azop_query(op, "include", "metadata");
+    if (!rc)
+        rc = azop_query(op, "maxresults", max);
+    if (!rc && *l->prefix)
+        rc = azop_query(op, "prefix", l->prefix);
+    if (!rc && l->marker)
+        rc = azop_query(op, "marker", l->marker);
+    if (!rc)
+        rc = azop_send(op);
+    if (rc)
+        azop_free(op);
+    return rc;
+}
+
+static void az_list_close(struct backend_lister *bl)
+{
+    struct azl *l = (struct azl *)bl;
+    azxml_list_free(&l->page);
+    free(l->ents);
+    free(l->prefix);
+    free(l->start_after);
+    free(l->marker);
+    free(l);
+}
+
+static int az_list_open(struct backend *b, const char *prefix, const char *start_after,
+                        size_t page_limit, struct backend_lister **out)
+{
+    struct azb *a = b->priv;
+    if (page_limit < 1 || page_limit > BACKEND_PAGE_MAX)
+        return ST_EINVAL;
+    struct azl *l = calloc(1, sizeof(*l));
+    if (!l)
+        return ST_ENOMEM;
+    l->base.b = b;
+    l->limit = page_limit;
+    l->prefix = az_full_key(a, prefix ? prefix : "");
+    bool sa = start_after && *start_after;
+    if (sa)
+        l->start_after = az_full_key(a, start_after);
+    if (!l->prefix || (sa && !l->start_after)) {
+        az_list_close(&l->base);
+        return ST_ENOMEM;
+    }
+    *out = &l->base;
+    return 0;
+}
+
+/* ---- construction ---- */
+
+static bool az_busy(const struct backend *b)
+{
+    const struct azb *a = b->priv;
+    return a->live > 0;
+}
+
+static void az_destroy(struct backend *b)
+{
+    struct azb *a = b->priv;
+    s3http_free(a->http);
+    OPENSSL_cleanse(a->key, sizeof(a->key));
+    free(a);
+}
+
+static const struct backend_ops az_ops = {
+    .name = "azblob",
+    .write_open = az_write_open,
+    .write_part = az_write_part,
+    .write_commit = az_write_commit,
+    .write_abort = az_write_abort,
+    .read = az_read,
+    .stat = az_stat,
+    .list_open = az_list_open,
+    .list_next = az_list_next,
+    .list_close = az_list_close,
+    .delete_batch = az_delete_batch,
+    .destroy = az_destroy,
+    .busy = az_busy,
+    .write_state = az_write_state,
+    .write_resume = az_write_resume,
+    .write_detach = az_write_detach,
+};
+
+int backend_az_new(struct backend **out, struct event_base *base, const struct storspec *sp,
+                   const struct backend_az_opts *o, char *err, size_t errlen)
+{
+    if (!out || !base || !sp || sp->type != STORSPEC_AZBLOB) {
+        snprintf(err, errlen, "not an azblob storage");
+        return ST_EINVAL;
+    }
+    if (!sp->account_name[0] || !sp->account_key[0]) {
+        snprintf(err, errlen, "azblob storage needs account_name and account_key");
+        return ST_EINVAL;
+    }
+    struct azb *a = calloc(1, sizeof(*a));
+    if (!a)
+        return ST_ENOMEM;
+    int rc = azurl_parse(sp, &a->url, err, errlen);
+    const char *root = sp->root[0] == '/' ? sp->root + 1 : sp->root;
+    size_t rl = strlen(root);
+    snprintf(a->root, sizeof(a->root), "%s%s", root, rl && root[rl - 1] != '/' ? "/" : "");
+    if (!rc && strlen(sp->account_key) >= sizeof(a->key)) {
+        snprintf(err, errlen, "account_key is too long");
+        rc = ST_EINVAL;
+    }
+    snprintf(a->key, sizeof(a->key), "%s", sp->account_key);
+    a->part_size = azblock_size(o ? o->part_size : 0, -1);
+    a->parallel = o && o->parallel_parts > 0 ? o->parallel_parts : AZ_PARALLEL_DEFAULT;
+    if (!rc && !(a->http = s3http_new(base)))
+        rc = ST_ENOMEM;
+    if (!rc && o && o->guard)
+        s3http_set_guard(a->http, o->guard);
+    if (rc) {
+        s3http_free(a->http);
+        OPENSSL_cleanse(a->key, sizeof(a->key));
+        free(a);
+        return rc;
+    }
+    s3xml_init(); /* libxml2, once per process */
+    a->b.ops = &az_ops;
+    a->b.base = base;
+    a->b.priv = a;
+    *out = &a->b;
+    return 0;
+}

@@ -1,0 +1,88 @@
+/* backend_az_impl.h - internals shared by backend_az.c (requests, read,
+ * stat, list, delete) and backend_az_write.c (writers). Not a public API. */
+#ifndef STAGE_BACKEND_AZ_IMPL_H
+#define STAGE_BACKEND_AZ_IMPL_H
+
+#include "azsign.h"
+#include "azurl.h"
+#include "backend.h"
+#include "backend_az.h"
+#include "s3http.h"
+
+#include <stdbool.h>
+
+#define AZ_RETRIES   5
+#define AZ_QUERY_MAX 8
+#define AZ_XHDR_MAX  8
+
+struct azb {
+    struct backend b;
+    struct s3http *http;
+    struct azurl url;
+    char root[1024];  /* blob name prefix, "" or ending in '/' */
+    char key[256];    /* the account key (base64): secret */
+    size_t part_size; /* upload.object_part_size: the writers' block size */
+    int parallel;     /* upload.parallel_parts: Put Blocks in flight per writer */
+    long live;        /* requests and writers not yet freed: az_busy() */
+};
+
+struct azop;
+typedef void(azop_fn)(struct azop *op);
+
+/* One Blob API request with its retries. Fill the inputs, call
+ * azop_send(); `done` runs once on the loop with rc/msg set (the HTTP
+ * result in op->http). */
+struct azop {
+    struct azb *a;
+    const char *method;
+    const char *what; /* the call's name for messages: "Put Block" */
+    char *key;        /* full blob name (root included), NULL: the container */
+    struct azsign_kv q[AZ_QUERY_MAX];
+    char *qv[AZ_QUERY_MAX]; /* owned copies of the query values */
+    size_t nq;
+    struct azsign_kv xh[AZ_XHDR_MAX]; /* more headers (x-ms-*, If-None-Match);
+                                       * names static, values owned (xv) */
+    char *xv[AZ_XHDR_MAX];
+    size_t nxh;
+    const void *body;
+    size_t body_len;
+    const char *content_type;
+    char range[64]; /* x-ms-range, "" none */
+    bool ok_404;    /* 404 (and 416) are results, not failures */
+    int attempt;
+    struct s3http_req http;
+    struct event *timer;
+    azop_fn *done;
+    void *ud;
+    int rc;
+    char msg[BACKEND_MSG_MAX];
+    char *url;
+    char *hdr[AZ_XHDR_MAX + 8];
+};
+
+struct azop *azop_new(struct azb *a, const char *method, const char *what, const char *key,
+                      azop_fn *done, void *ud);
+/* Add a query parameter / a header (value copied). 0 or ST_ENOMEM/ST_ELIMIT. */
+int azop_query(struct azop *op, const char *name, const char *value);
+int azop_header(struct azop *op, const char *name, const char *value);
+int azop_send(struct azop *op);
+void azop_free(struct azop *op);
+
+/* "key" with the root in front; malloc'd. */
+char *az_full_key(const struct azb *a, const char *key);
+/* Run `fn(arg)` on the next loop iteration. */
+int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg);
+
+int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud);
+int az_write_part(struct backend_writer *w, long part_no, const void *data, size_t len,
+                  backend_done_fn *cb, void *ud);
+int az_write_commit(struct backend_writer *w, backend_done_fn *cb, void *ud);
+int az_write_abort(struct backend_writer *w, backend_done_fn *cb, void *ud);
+int az_write_state(struct backend_writer *w, char *buf, size_t n, int64_t *durable);
+int az_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                    const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                    void *ud);
+void az_write_detach(struct backend_writer *w);
+
+#endif

@@ -1,0 +1,457 @@
+/* backend_az_write.c - azblob writers (see backend_az.h).
+ *
+ * Incoming data is cut into blocks of the writer's block size (azblock.h:
+ * upload.object_part_size, grown to stay within 50,000 blocks) whatever the
+ * caller's part sizes are; each full block goes up with Put Block, up to
+ * `parallel_parts` at once: write_part's callback fires as soon as the data
+ * is copied while fewer blocks are in flight, so the caller streams on
+ * while earlier blocks upload. A block's failure is reported by the next
+ * write_part/commit. Commit sends the rest as the last block, waits for
+ * every block, then commits them in order with Put Block List. Abort waits
+ * for the blocks in flight and leaves them uncommitted (Azure drops them
+ * after 7 days). Memory: at most (parallel_parts + 1) blocks.
+ *
+ * Resume (backend.h write_state): the state is the block size, the
+ * upload's tag and k, the blocks 0..k-1 Azure confirmed without a gap
+ * (azblock.h); they are durable (k * block size bytes) and a resumed writer
+ * commits them with what follows. The block size is a multiple of the
+ * caller's part size (part_align), so what is durable ends on its part. */
+#include "azblock.h"
+#include "azxml.h"
+#include "backend_az_impl.h"
+#include "err.h"
+#include "fsmeta.h"
+
+#include <event2/event.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum phase { PH_OPEN, PH_COMMIT, PH_ABORT, PH_DETACH };
+
+struct azw {
+    struct backend_writer base;
+    struct azb *a;
+    char *key; /* full */
+    char *content_type;
+    char creator[72];
+    bool no_overwrite;
+    char tag[AZBLOCK_TAG_LEN + 1];
+    size_t block_size;
+    char *buf; /* the block being filled */
+    size_t len;
+    long nblocks;        /* blocks dispatched: ids 0..nblocks-1 */
+    long k;              /* blocks 0..k-1 confirmed: the durable ones */
+    unsigned char *done; /* confirmed blocks at and after k, a bit per block */
+    int running;         /* Put Blocks in flight */
+    bool busy;           /* the Put Block List in flight */
+    enum phase phase;
+    int err; /* the first failure, reported by the next call */
+    char msg[BACKEND_MSG_MAX];
+    backend_done_fn *cb; /* the caller's callback waiting, NULL none */
+    void *ud;
+};
+
+static void writer_free(struct azw *w)
+{
+    w->a->live--;
+    free(w->done);
+    free(w->buf);
+    free(w->key);
+    free(w->content_type);
+    free(w);
+}
+
+static void set_err(struct azw *w, int rc, const char *msg)
+{
+    if (!w->err) {
+        w->err = rc;
+        snprintf(w->msg, sizeof(w->msg), "%s", msg);
+    }
+}
+
+/* ---- callbacks, always on a later loop turn ---- */
+
+struct fire {
+    backend_done_fn *cb;
+    void *ud;
+    int rc;
+    char msg[BACKEND_MSG_MAX];
+};
+
+static void on_fire(int fd, short what, void *arg)
+{
+    struct fire *f = arg;
+    f->cb(f->rc, f->msg, f->ud);
+    free(f);
+}
+
+static void fire(struct azw *w, int rc, const char *msg)
+{
+    struct fire *f = calloc(1, sizeof(*f));
+    backend_done_fn *cb = w->cb;
+    w->cb = NULL;
+    if (!cb || !f) {
+        free(f);
+        return;
+    }
+    *f = (struct fire){cb, w->ud, rc, ""};
+    snprintf(f->msg, sizeof(f->msg), "%s", rc ? msg : "");
+    if (az_defer(w->a, on_fire, f))
+        free(f);
+}
+
+static void progress(struct azw *w);
+
+/* ---- blocks ---- */
+
+struct azblk {
+    struct azw *w;
+    long idx;
+};
+
+static void on_block(struct azop *op)
+{
+    struct azblk *bk = op->ud;
+    struct azw *w = bk->w;
+    if (op->rc) {
+        set_err(w, op->rc, op->msg);
+    } else {
+        w->done[bk->idx / 8] |= (unsigned char)(1u << (bk->idx % 8));
+        while (w->k < w->nblocks && (w->done[w->k / 8] & (1u << (w->k % 8))))
+            w->k++;
+    }
+    free(bk);
+    free((void *)op->body);
+    azop_free(op);
+    w->running--;
+    progress(w);
+}
+
+/* Send the filled buffer as block w->nblocks; the buffer goes with it. */
+static int dispatch(struct azw *w)
+{
+    char id[AZBLOCK_ID_LEN + 1];
+    if (w->nblocks >= AZBLOCK_MAX)
+        return ST_ELIMIT;
+    if (!w->done && !(w->done = calloc(AZBLOCK_MAX / 8 + 1, 1)))
+        return ST_ENOMEM;
+    struct azblk *bk = malloc(sizeof(*bk));
+    int rc = bk ? azblock_id(w->tag, w->nblocks, id) : ST_ENOMEM;
+    struct azop *op = rc ? NULL : azop_new(w->a, "PUT", "Put Block", w->key, on_block, bk);
+    if (!rc && !op)
+        rc = ST_ENOMEM;
+    if (!rc)
+        rc = azop_query(op, "comp", "block");
+    if (!rc)
+        rc = azop_query(op, "blockid", id);
+    if (!rc) {
+        op->body = w->buf;
+        op->body_len = w->len;
+        rc = azop_send(op);
+    }
+    if (rc) {
+        azop_free(op);
+        free(bk);
+        return rc;
+    }
+    *bk = (struct azblk){w, w->nblocks};
+    w->buf = NULL;
+    w->len = 0;
+    w->nblocks++;
+    w->running++;
+    return 0;
+}
+
+/* ---- commit ---- */
+
+/* The blob's MD5 as Azure takes it (base64 of the 16 bytes) from hex. */
+static void md5_b64(const char *hex, char out[32])
+{
+    unsigned char raw[16];
+    out[0] = '\0';
+    if (strlen(hex) != 32)
+        return;
+    for (int i = 0; i < 16; i++) {
+        unsigned int v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return;
+        raw[i] = (unsigned char)v;
+    }
+    EVP_EncodeBlock((unsigned char *)out, raw, 16);
+}
+
+static int commit_headers(struct azw *w, struct azop *op)
+{
+    char md5[32];
+    int rc = 0;
+    md5_b64(w->base.md5, md5);
+    if (!rc && w->content_type)
+        rc = azop_header(op, "x-ms-blob-content-type", w->content_type);
+    if (!rc && md5[0])
+        rc = azop_header(op, "x-ms-blob-content-md5", md5);
+    if (!rc && w->base.md5[0])
+        rc = azop_header(op, "x-ms-meta-md5", w->base.md5);
+    if (!rc && w->base.sha256[0])
+        rc = azop_header(op, "x-ms-meta-sha256", w->base.sha256);
+    if (!rc && w->creator[0])
+        rc = azop_header(op, "x-ms-meta-creator", w->creator);
+    if (!rc && w->no_overwrite)
+        rc = azop_header(op, "If-None-Match", "*");
+    return rc;
+}
+
+static void on_commit(struct azop *op)
+{
+    struct azw *w = op->ud;
+    int rc = op->rc;
+    char msg[BACKEND_MSG_MAX];
+    if (rc == ST_EEXIST)
+        snprintf(msg, sizeof(msg), "%s already exists", w->key + strlen(w->a->root));
+    else
+        snprintf(msg, sizeof(msg), "%s", op->msg);
+    free((void *)op->body);
+    azop_free(op);
+    w->busy = false;
+    fire(w, rc, msg);
+    writer_free(w);
+}
+
+/* The Put Block List of blocks 0..nblocks-1, in order. */
+static int send_block_list(struct azw *w)
+{
+    size_t n = (size_t)w->nblocks;
+    char(*ids)[AZBLOCK_ID_LEN + 1] = calloc(n ? n : 1, sizeof(*ids));
+    const char **idp = calloc(n ? n : 1, sizeof(*idp));
+    int rc = ids && idp ? 0 : ST_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = azblock_id(w->tag, (long)i, ids[i]);
+        idp[i] = ids[i];
+    }
+    char *body = rc ? NULL : azxml_block_list_body(idp, n);
+    free(ids);
+    free(idp);
+    struct azop *op = body ? azop_new(w->a, "PUT", "Put Block List", w->key, on_commit, w) : NULL;
+    if (!rc && !op)
+        rc = ST_ENOMEM;
+    if (!rc)
+        rc = azop_query(op, "comp", "blocklist");
+    if (!rc)
+        rc = commit_headers(w, op);
+    if (!rc) {
+        op->body = body;
+        op->body_len = strlen(body);
+        op->content_type = "application/xml";
+        rc = azop_send(op);
+    }
+    if (rc) {
+        azop_free(op);
+        free(body);
+        return rc;
+    }
+    w->busy = true;
+    return 0;
+}
+
+/* Move the writer on after any event; the one place that fires callbacks. */
+static void progress(struct azw *w)
+{
+    if (w->busy)
+        return;
+    switch (w->phase) {
+    case PH_OPEN:
+        if (w->cb && (w->err || w->running < w->a->parallel))
+            fire(w, w->err, w->msg);
+        return;
+    case PH_COMMIT:
+        if (w->running)
+            return;
+        if (!w->err) {
+            int rc = send_block_list(w);
+            if (!rc)
+                return;
+            set_err(w, rc, "cannot send Put Block List");
+        }
+        fire(w, w->err, w->msg);
+        writer_free(w);
+        return;
+    case PH_ABORT:
+        if (w->running)
+            return;
+        fire(w, 0, "");
+        writer_free(w);
+        return;
+    case PH_DETACH: /* nobody waits: free once the blocks in flight are back */
+        if (!w->running)
+            writer_free(w);
+        return;
+    }
+}
+
+/* ---- ops ---- */
+
+static struct azw *writer_new(struct backend *b, const char *key,
+                              const struct backend_write_opts *o)
+{
+    struct azb *a = b->priv;
+    struct azw *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->a = a;
+    a->live++;
+    w->base.b = b;
+    if (!(w->key = az_full_key(a, key)) ||
+        (o && o->content_type && *o->content_type &&
+         !(w->content_type = strdup(o->content_type))) ||
+        azblock_tag_new(w->tag)) {
+        writer_free(w);
+        return NULL;
+    }
+    w->no_overwrite = o && o->no_overwrite;
+    w->block_size = azblock_size(a->part_size, o ? o->size_hint : -1);
+    /* a multiple of the caller's part, so that durable blocks end on one */
+    if (o && o->part_align && w->block_size % o->part_align) {
+        size_t up = (w->block_size / o->part_align + 1) * o->part_align;
+        if ((long long)up <= AZBLOCK_SIZE_MAX)
+            w->block_size = up;
+    }
+    if (o && o->creator && fsmeta_creator_ok(o->creator))
+        snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
+    return w;
+}
+
+struct az_open {
+    struct azw *w;
+    backend_open_fn *cb;
+    void *ud;
+};
+
+static void open_fire(int fd, short what, void *arg)
+{
+    struct az_open *o = arg;
+    o->cb(0, "", &o->w->base, o->ud);
+    free(o);
+}
+
+static int open_defer(struct azw *w, backend_open_fn *cb, void *ud)
+{
+    struct az_open *op = w ? calloc(1, sizeof(*op)) : NULL;
+    if (!op) {
+        if (w)
+            writer_free(w);
+        return ST_ENOMEM;
+    }
+    *op = (struct az_open){w, cb, ud};
+    int rc = az_defer(w->a, open_fire, op);
+    if (rc) {
+        free(op);
+        writer_free(w);
+    }
+    return rc;
+}
+
+int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
+                  backend_open_fn *cb, void *ud)
+{
+    return open_defer(writer_new(b, key, o), cb, ud);
+}
+
+int az_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
+                  backend_done_fn *cb, void *ud)
+{
+    struct azw *w = (struct azw *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    const char *p = data;
+    while (len && !w->err) {
+        if (!w->buf && !(w->buf = malloc(w->block_size)))
+            return ST_ENOMEM;
+        size_t take = w->block_size - w->len;
+        if (take > len)
+            take = len;
+        memcpy(w->buf + w->len, p, take);
+        w->len += take;
+        p += take;
+        len -= take;
+        if (w->len == w->block_size) {
+            int rc = dispatch(w);
+            if (rc)
+                set_err(w, rc,
+                        rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
+        }
+    }
+    w->cb = cb;
+    w->ud = ud;
+    progress(w);
+    return 0;
+}
+
+int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct azw *w = (struct azw *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    if (w->len && !w->err) { /* the rest is the last block */
+        int rc = dispatch(w);
+        if (rc)
+            set_err(w, rc, rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
+    }
+    w->cb = cb;
+    w->ud = ud;
+    w->phase = PH_COMMIT;
+    progress(w);
+    return 0;
+}
+
+int az_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
+{
+    struct azw *w = (struct azw *)bw;
+    if (w->cb || w->phase != PH_OPEN)
+        return ST_EINVAL;
+    w->cb = cb;
+    w->ud = ud;
+    w->phase = PH_ABORT;
+    progress(w);
+    return 0;
+}
+
+/* ---- resume ---- */
+
+int az_write_state(struct backend_writer *bw, char *buf, size_t n, int64_t *durable)
+{
+    struct azw *w = (struct azw *)bw;
+    struct azblock_state st = {w->block_size, "", w->k};
+    memcpy(st.tag, w->tag, sizeof(st.tag));
+    int rc = azblock_state_format(buf, n, &st);
+    if (!rc)
+        *durable = (int64_t)w->k * (int64_t)w->block_size;
+    return rc;
+}
+
+int az_write_resume(struct backend *b, const char *key, const struct backend_write_opts *o,
+                    const char *state, long next_part, int64_t offset, backend_open_fn *cb,
+                    void *ud)
+{
+    struct azblock_state st;
+    if (azblock_state_parse(state, &st) || offset < 0 || offset % (int64_t)st.block_size ||
+        offset / (int64_t)st.block_size > st.k)
+        return ST_EINVAL;
+    struct azw *w = writer_new(b, key, o);
+    if (!w)
+        return ST_ENOMEM;
+    /* the stored blocks before `offset` are kept; any after it are sent
+     * again under the same ids, which replaces them */
+    w->block_size = st.block_size;
+    memcpy(w->tag, st.tag, sizeof(w->tag));
+    w->nblocks = w->k = (long)(offset / (int64_t)st.block_size);
+    return open_defer(w, cb, ud);
+}
+
+void az_write_detach(struct backend_writer *bw)
+{
+    struct azw *w = (struct azw *)bw;
+    w->phase = PH_DETACH;
+    w->cb = NULL;
+    progress(w);
+}
