@@ -11,7 +11,8 @@
 #   tests/bench/run.sh            1 GiB file, 1,000 x 64 KiB, LIST 10k and 100k,
 #                                 10,000 WatchJob streams, 1,000 slow uploads
 #   tests/bench/run.sh --quick    small sizes: a smoke test (CI runs it)
-#   --fs / --s3                   one backend only (default: the fs table, then the S3 one)
+#   --fs / --s3 / --clouds        one table only (default: the fs table, the S3 one,
+#                                 then the Azure Blob + GCS one with the copy matrix)
 #
 # The stream rows (tests/bench/stagebench.c, sb_*.c: gRPC C core async, one
 # completion queue, streams multiplexed over 16 channels):
@@ -44,6 +45,13 @@
 # emulator, LIST 10k and 100k objects vs a boto3 paginator, and the worker's
 # peak RSS during the upload.
 #
+# The Azure Blob + GCS table (tests/bench/clouds.sh; skipped without azurite), on the
+# EMULATORS (azurite, tests/e2e/gcsfake.py), not the clouds: a 1 GiB file through the
+# service vs @azure/storage-blob and vs plain HTTP requests to the GCS fake, LIST 10k
+# vs the same clients' listings; then copy MiB/s of one 256 MiB file for each of the 12
+# ordered pairs of fs, s3, azblob and gcs (ctl cp --wait). --quick: 8 MiB, LIST 200,
+# 4 MiB copies.
+#
 # Binaries: STAGE_BIN_DIR (default build/; built there if missing).
 # shellcheck disable=SC2317 # the helpers below are run through sample / timed
 set -euo pipefail
@@ -55,8 +63,9 @@ for a in "$@"; do
   --quick) QUICK=1 ;;
   --fs) MODE=fs ;;
   --s3) MODE=s3 ;;
+  --clouds) MODE=clouds ;;
   -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-  *) echo "usage: $0 [--quick] [--fs|--s3]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--quick] [--fs|--s3|--clouds]" >&2; exit 2 ;;
   esac
 done
 if [ $MODE = all ]; then # each backend on its own stack, one after the other
@@ -68,14 +77,22 @@ if [ $MODE = all ]; then # each backend on its own stack, one after the other
   else
     echo "bench: no S3 emulator (tests/e2e/install-emulators.sh): S3 table skipped"
   fi
+  if [ -f "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/s3rver.js" ] &&
+    [ -x "${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/azure/node_modules/.bin/azurite-blob" ]; then
+    "$0" --clouds "${q[@]}" || rc=1
+  else
+    echo "bench: no azurite or s3rver (tests/e2e/install-emulators.sh): Azure Blob + GCS table skipped"
+  fi
   exit $rc
 fi
 if [ $QUICK = 1 ]; then
   BIG_MIB=32 S3_BIG_MIB=16 SMALL_N=100 LIST_NS="1000" RM_N=1000 POLL_S=0.3 QLAT_N=50
   WATCH_N=200 WATCH_S=2 SLOW_N=50 SLOW_S=3 FAST_N=10 FAST_MIB=4 SINK_MIB=64
+  CLOUD_BIG_MIB=8 CLOUD_LIST_N=200 COPY_MIB=4
 else
   BIG_MIB=1024 S3_BIG_MIB=1024 SMALL_N=1000 LIST_NS="10000 100000" RM_N=10000 POLL_S=3 QLAT_N=200
   WATCH_N=10000 WATCH_S=10 SLOW_N=1000 SLOW_S=10 FAST_N=10 FAST_MIB=16 SINK_MIB=1024
+  CLOUD_BIG_MIB=1024 CLOUD_LIST_N=10000 COPY_MIB=256
 fi
 
 export STAGE_BIN_DIR=${STAGE_BIN_DIR:-$SRC/build}
@@ -91,6 +108,10 @@ fi
 if [ $MODE = s3 ]; then
   export E2E_STORAGE=s3
   exec "$SRC/tests/bench/s3.sh" "$S3_BIG_MIB" "$LIST_NS" "$([ $QUICK = 1 ] && echo quick || echo full)"
+fi
+if [ $MODE = clouds ]; then
+  exec "$SRC/tests/bench/clouds.sh" "$CLOUD_BIG_MIB" "$CLOUD_LIST_N" "$COPY_MIB" \
+    "$([ $QUICK = 1 ] && echo quick || echo full)"
 fi
 
 # shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh

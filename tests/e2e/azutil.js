@@ -9,6 +9,8 @@
 //   props C BLOB           content length, content type and metadata as JSON
 //   blocks C BLOB          the sizes of the committed blocks, space-separated
 //   rm C BLOB              delete the blob
+//   mkmany C PREFIX N      N one-byte blobs PREFIXf0000000.csv ... (64 at a time; the bench)
+//   count C PREFIX         the number of blobs under PREFIX (List Blobs pages of 5000)
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -54,6 +56,26 @@ async function main(cmd, c, a, b) {
     case 'blocks': {
       const r = await ctr.getBlockBlobClient(a).getBlockList('committed');
       console.log((r.committedBlocks || []).map((b) => b.size).join(' '));
+      return;
+    }
+    case 'mkmany': {
+      const n = Number(b);
+      let next = 0;
+      const one = async () => {
+        for (let i = next++; i < n; i = next++) {
+          const name = `${a}f${String(i).padStart(7, '0')}.csv`;
+          await ctr.getBlockBlobClient(name).upload('x', 1);
+        }
+      };
+      await Promise.all(Array.from({ length: 64 }, one));
+      return;
+    }
+    case 'count': {
+      let n = 0;
+      for await (const page of ctr.listBlobsFlat({ prefix: a }).byPage({ maxPageSize: 5000 })) {
+        n += page.segment.blobItems.length;
+      }
+      console.log(n);
       return;
     }
     default:
