@@ -618,6 +618,8 @@ static const struct backend_ops az_ops = {
     .write_state = az_write_state,
     .write_resume = az_write_resume,
     .write_detach = az_write_detach,
+    .copy = az_copy,
+    .copy_from = az_copy_from,
 };
 
 int backend_az_new(struct backend **out, struct event_base *base, const struct storspec *sp,

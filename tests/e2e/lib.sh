@@ -211,6 +211,9 @@ start_azurite() {
   # only when its collector runs: many large uploads fill it).
   local store=(--inMemoryPersistence --extentMemoryLimit 1024)
   [ "${E2E_AZ_DISK:-0}" = 1 ] && store=(--location "$T/azurite")
+  # E2E_AZ_DEBUG=1: azurite's debug log in $T/logs/azurite-debug.log names each request's
+  # operation (Operation=Blob_CopyFromURL ...): how a test proves what was sent to it.
+  [ "${E2E_AZ_DEBUG:-0}" = 1 ] && store+=(--debug "$T/logs/azurite-debug.log")
   (cd "$T/azurite" && exec "$emu/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
     --blobPort "$AZ_PORT" "${store[@]}" --skipApiVersionCheck --disableTelemetry --silent) \
     >"$T/logs/azurite.log" 2>&1 &

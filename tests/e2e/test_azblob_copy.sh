@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# test_azblob_copy.sh - server-side copies on azblob stages (azurite): `stagectl cp`
+# inside one stage and between two stages of one account is a Copy Blob From URL per
+# file (the source read through a read-only service SAS): azurite's debug log shows one
+# Blob_CopyFromURL per file and no Blob_Download at all while the copies run, so no byte
+# passed through the worker; @azure/storage-blob (azutil.js) reads every copy with the
+# source's sha256, and the copy carries the sha256 and creator metadata. Sizes 0, 1 and
+# the 8 MiB block size - 1 and + 1. Without --overwrite an existing target is SKIPPED.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init azblob_copy
+E2E_AZ_DEBUG=1 start_azurite
+CTR=stage-cp
+azutil mkcontainer "$CTR"
+e2e_start
+login_root
+E2E_SECRETS+=("$AZ_KEY")
+W="$T/work"
+DLOG="$T/logs/azurite-debug.log"
+GOOD=(--conn "endpoint_url=$AZ_ENDPOINT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY")
+check_rc "stage a on $CTR/a/" 0 ctl stage create a --url "azblob://$CTR/a/" "${GOOD[@]}"
+check_rc "stage b on $CTR/b/ (same account)" 0 ctl stage create b --url "azblob://$CTR/b/" "${GOOD[@]}"
+
+FILES="empty one b_minus b_plus"
+mkrand "$W/empty" 0
+mkrand "$W/one" 1
+mkrand "$W/b_minus" $(((8 << 20) - 1))
+mkrand "$W/b_plus" $(((8 << 20) + 1))
+for f in $FILES; do
+  check_rc "put $f into @a/in/" 0 ctl put "$W/$f" "@a/in/$f.bin"
+done
+ops() { # OPERATION -> how many requests azurite logged for it (0 if none or no log yet)
+  if [ -f "$DLOG" ]; then grep -ac "Operation=$1\b" "$DLOG" || true; else echo 0; fi
+}
+check_rc "the debug log exists" 0 test -s "$DLOG"
+cp_server_side() { # FROM TO: the copy job succeeds, as 4 Copy Blob From URL and no Get Blob
+  local dl cf
+  dl=$(ops Blob_Download)
+  cf=$(ops Blob_CopyFromURL)
+  check_rc "cp $1 $2 --wait" 0 ctl --json cp "$1" "$2" --wait
+  check_eq "... azurite: one Copy Blob From URL per file" 4 $(($(ops Blob_CopyFromURL) - cf))
+  check_eq "... azurite: no Get Blob (no byte through the worker)" 0 $(($(ops Blob_Download) - dl))
+}
+
+# --- inside one stage
+cp_server_side @a/in/ @a/copy/
+for f in $FILES; do
+  check_eq "@a/copy/$f.bin: the SDK reads the source's sha256" "$(sha "$W/$f")" \
+    "$(azutil sha "$CTR" "a/copy/$f.bin")"
+done
+check_contains "... the sha256 metadata came with it" "$(azutil props "$CTR" a/copy/b_plus.bin)" \
+  "\"sha256\":\"$(sha "$W/b_plus")\""
+check_contains "... and the creator" "$(azutil props "$CTR" a/copy/one.bin)" '"creator":"root"'
+
+# --- between two stages of the account
+cp_server_side @a/in/ @b/from_a/
+for f in $FILES; do
+  check_eq "@b/from_a/$f.bin: the SDK reads the source's sha256" "$(sha "$W/$f")" \
+    "$(azutil sha "$CTR" "b/from_a/$f.bin")"
+done
+check_rc "get @b/from_a/b_minus.bin back through the stage" 0 ctl get @b/from_a/b_minus.bin "$W/back"
+check_eq "... sha256" "$(sha "$W/b_minus")" "$(sha "$W/back")"
+
+# --- without --overwrite an existing target is skipped, with it replaced
+check_rc "put one over @b/from_a/empty.bin" 0 ctl put --overwrite "$W/one" @b/from_a/empty.bin
+check_rc "cp again without --overwrite" 0 ctl --json cp @a/in/empty.bin @b/from_a/ --wait
+check_eq "... the target kept" "$(sha "$W/one")" "$(azutil sha "$CTR" b/from_a/empty.bin)"
+check_rc "cp --overwrite" 0 ctl --json cp @a/in/empty.bin @b/from_a/ --overwrite --wait
+check_eq "... the target replaced" "$(sha "$W/empty")" "$(azutil sha "$CTR" b/from_a/empty.bin)"
+e2e_finish
