@@ -24,6 +24,7 @@ struct azb {
     size_t part_size; /* upload.object_part_size: the writers' block size */
     int parallel;     /* upload.parallel_parts: Put Blocks in flight per writer */
     long live;        /* requests and writers not yet freed: az_busy() */
+    bool no_batch;    /* the service answered that it has no Blob Batch */
 };
 
 struct azop;
@@ -87,6 +88,10 @@ int az_commit_headers(struct azop *op, const struct az_meta *m);
  * not sent; its body is malloc'd and freed by `done`. NULL on OOM. */
 struct azop *az_block_list_new(struct azb *a, const char *key, const char *tag, long n,
                                azop_fn *done, void *ud);
+
+/* Deletes (backend_az_delete.c): Blob Batch, else one Delete Blob each. */
+int az_delete_batch(struct backend *b, const char *const *keys, size_t n, const char *keep_prefix,
+                    backend_delete_fn *cb, void *ud);
 
 /* Server-side copy (backend_az_copy.c): the backend op and its form
  * between two azblob backends. */

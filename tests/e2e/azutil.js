@@ -9,6 +9,8 @@
 //   props C BLOB           content length, content type and metadata as JSON
 //   blocks C BLOB          the sizes of the committed blocks, space-separated
 //   rm C BLOB              delete the blob
+//   fill C PREFIX N        upload N one-byte blobs PREFIX00000 ... (20 at a time)
+//   lease C BLOB           take an infinite lease: deleting the blob without it fails (412)
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -56,6 +58,19 @@ async function main(cmd, c, a, b) {
       console.log((r.committedBlocks || []).map((b) => b.size).join(' '));
       return;
     }
+    case 'fill': {
+      const n = Number(b);
+      for (let i = 0; i < n; i += 20) {
+        const batch = [];
+        for (let j = i; j < Math.min(n, i + 20); j++)
+          batch.push(ctr.getBlockBlobClient(a + String(j).padStart(5, '0')).upload('x', 1));
+        await Promise.all(batch);
+      }
+      return;
+    }
+    case 'lease':
+      await ctr.getBlobClient(a).getBlobLeaseClient().acquireLease(-1);
+      return;
     default:
       throw new Error(`unknown command ${cmd}`);
   }

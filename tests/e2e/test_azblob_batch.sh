@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# test_azblob_batch.sh - removes on an azblob stage (azurite) go as Blob Batch requests of
+# up to 256 Delete Blob each: a remove by pattern of 600 blobs is 3 batches (256, 256, 88;
+# azurite's debug log counts Container_SubmitBatch) and no single Delete Blob, and
+# @azure/storage-blob (azutil.js) lists none of them afterwards; a remove where some blobs
+# are leased (their Delete Blob answers 412 inside the batch) removes the others and fails
+# naming a leased one, which the SDK still sees.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+e2e_init azblob_batch
+E2E_AZ_DEBUG=1 start_azurite
+CTR=stage-rm
+azutil mkcontainer "$CTR"
+e2e_start
+login_root
+E2E_SECRETS+=("$AZ_KEY")
+DLOG="$T/logs/azurite-debug.log"
+check_rc "stage ext on $CTR/d/" 0 ctl stage create ext --url "azblob://$CTR/d/" \
+  --conn "endpoint_url=$AZ_ENDPOINT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
+ops() { # OPERATION -> how many requests azurite logged for it (0 if none or no log yet)
+  if [ -f "$DLOG" ]; then grep -ac "Operation=$1\b" "$DLOG" || true; else echo 0; fi
+}
+
+# --- 600 blobs by pattern, 10 kept
+azutil fill "$CTR" d/many/f 610
+check_eq "the SDK lists 610 blobs" 610 "$(azutil list "$CTR" d/many/ | wc -l)"
+wsum() { # METHOD -> azblob requests with it the workers sent, by their metrics
+  local hp total=0 v re="^stage_worker_backend_requests_total[{]backend=\"azblob\",op=\"$1\","
+  for hp in "${WORKER_HTTP_PORTS[@]}"; do
+    v=$(curl -s "http://127.0.0.1:$hp/metrics" | awk -v re="$re" '$0 ~ re { n += $NF } END { print n + 0 }')
+    total=$((total + v))
+  done
+  echo "$total"
+}
+b0=$(ops Container_SubmitBatch)
+p0=$(wsum post)
+d0=$(wsum delete)
+check_rc "rm @ext/many/ --pattern 'f00[0-5].*'" 0 ctl rm @ext/many/ --pattern 'f00[0-5].*'
+check_eq "... 3 Blob Batch requests" 3 $(($(ops Container_SubmitBatch) - b0))
+check_eq "... the workers' metrics: 3 POST" 3 $(($(wsum post) - p0))
+check_eq "... and no single Delete Blob" 0 $(($(wsum delete) - d0))
+check_eq "... the SDK lists the 10 others only" "d/many/f00600 d/many/f00609" \
+  "$(azutil list "$CTR" d/many/ | sed -n '1p;$p' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "... 10 of them" 10 "$(azutil list "$CTR" d/many/ | wc -l)"
+
+# --- some keys fail: two leased blobs among 10
+azutil lease "$CTR" d/many/f00603
+azutil lease "$CTR" d/many/f00607
+check_rc "rm -r @ext/many/ with two leased blobs fails" 1 ctl rm -r @ext/many/
+check_contains "... naming a leased one" "$ERR" "many/f0060"
+check_eq "... the SDK lists the two leased blobs only" "d/many/f00603 d/many/f00607" \
+  "$(azutil list "$CTR" d/many/ | tr '\n' ' ' | sed 's/ $//')"
+e2e_finish
