@@ -12,11 +12,16 @@
  * the writers' block size (x-ms-source-range), `parallel_parts` at once,
  * then Put Block List with the metadata. Uncommitted blocks of a failed
  * copy are left to expire (Azure drops them after 7 days) as a writer's
- * abort does. With no_overwrite the write is conditional (If-None-Match). */
+ * abort does. A service without Put Block From URL (501: azurite 3.35.0)
+ * gets one asynchronous Copy Blob instead, whose x-ms-copy-status is
+ * polled (Get Blob Properties, once a second, at most AZ_COPY_POLLS times)
+ * until it is no longer "pending"; it carries the source's metadata too.
+ * With no_overwrite the write is conditional (If-None-Match). */
 #include "azblock.h"
 #include "backend_az_impl.h"
 #include "err.h"
 
+#include <event2/event.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,8 @@
 #include <time.h>
 
 #define AZ_COPY_MAX   (256LL * 1024 * 1024)
-#define AZ_COPY_SAS_S 3600 /* the source URL's life: covers a copy's retries */
+#define AZ_COPY_SAS_S 3600 /* the source URL's life: covers a copy's retries and polls */
+#define AZ_COPY_POLLS 3000 /* seconds an asynchronous Copy Blob may stay pending */
 
 struct azc {
     struct azb *a;
@@ -37,6 +43,9 @@ struct azc {
     char tag[AZBLOCK_TAG_LEN + 1];
     struct backend_entry meta; /* the source's digests and creator */
     bool no_overwrite, failed;
+    bool no_block_url; /* Put Block From URL answered 501 */
+    int polls;
+    struct event *timer;
     int rc;
     char msg[BACKEND_MSG_MAX];
     backend_done_fn *cb;
@@ -50,6 +59,9 @@ struct azcblk {
 
 static void c_free(struct azc *c)
 {
+    if (c->timer)
+        event_free(c->timer);
+    c->a->live--; /* a copy waiting between polls keeps the backend busy */
     free(c->dst);
     free(c->source);
     free(c);
@@ -84,13 +96,16 @@ static void on_final(struct azop *op)
 }
 
 static void step(struct azc *c);
+static int copy_async(struct azc *c);
 
 static void on_block(struct azop *op)
 {
     struct azcblk *bk = op->ud;
     struct azc *c = bk->c;
     c->running--;
-    if (op->rc)
+    if (op->rc && op->http.curl_code == 0 && op->http.status == 501)
+        c->no_block_url = true;
+    else if (op->rc)
         c_fail(c, op->rc, op->msg);
     free(bk);
     azop_free(op);
@@ -151,17 +166,84 @@ static void commit(struct azc *c)
 /* Keep parallel_parts blocks in flight; commit after the last. */
 static void step(struct azc *c)
 {
-    while (!c->failed && c->next < c->nblocks && c->running < c->a->parallel) {
+    while (!c->failed && !c->no_block_url && c->next < c->nblocks && c->running < c->a->parallel) {
         int rc = block_start(c);
         if (rc)
             c_fail(c, rc, "cannot send Put Block From URL");
     }
     if (c->running)
         return;
+    int rc = c->failed || !c->no_block_url ? 0 : copy_async(c);
+    if (rc)
+        c_fail(c, rc, "cannot send Copy Blob");
     if (c->failed)
         c_end(c);
-    else
+    else if (!c->no_block_url)
         commit(c);
+}
+
+/* ---- asynchronous Copy Blob, polled ---- */
+
+static void on_poll_timer(evutil_socket_t fd, short what, void *arg);
+
+/* After Copy Blob or a poll: done, failed, or poll again in a second. */
+static void copy_status(struct azc *c, struct azop *op)
+{
+    char status[sizeof(op->http.copy_status)];
+    snprintf(status, sizeof(status), "%s", op->http.copy_status);
+    if (op->rc == ST_EEXIST)
+        c_fail(c, op->rc, "the target already exists");
+    else if (op->rc)
+        c_fail(c, op->rc, op->msg);
+    azop_free(op);
+    if (!c->failed && strcmp(status, "pending") == 0) {
+        struct timeval tv = {1, 0};
+        if (++c->polls > AZ_COPY_POLLS)
+            c_fail(c, ST_EAGAIN, "Azure Copy Blob: still pending after the polls allowed");
+        else if (!c->timer && !(c->timer = evtimer_new(c->a->b.base, on_poll_timer, c)))
+            c_fail(c, ST_ENOMEM, "out of memory");
+        else if (evtimer_add(c->timer, &tv) == 0)
+            return;
+        else
+            c_fail(c, ST_ENOMEM, "cannot arm a timer");
+    } else if (!c->failed && strcmp(status, "success") != 0) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "Azure Copy Blob: copy status '%s'", status);
+        c_fail(c, ST_EAGAIN, msg);
+    }
+    c_end(c);
+}
+
+static void on_copy_reply(struct azop *op)
+{
+    copy_status(op->ud, op);
+}
+
+static void on_poll_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct azc *c = arg;
+    (void)fd;
+    (void)what;
+    struct azop *op = azop_new(c->a, "HEAD", "Get Blob Properties", c->dst, on_copy_reply, c);
+    int rc = op ? azop_send(op) : ST_ENOMEM;
+    if (!rc)
+        return;
+    azop_free(op);
+    c_fail(c, rc, "cannot send Get Blob Properties");
+    c_end(c);
+}
+
+static int copy_async(struct azc *c)
+{
+    struct azop *op = azop_new(c->a, "PUT", "Copy Blob", c->dst, on_copy_reply, c);
+    int rc = op ? azop_header(op, "x-ms-copy-source", c->source) : ST_ENOMEM;
+    if (!rc && c->no_overwrite)
+        rc = azop_header(op, "If-None-Match", "*");
+    if (!rc)
+        rc = azop_send(op);
+    if (rc)
+        azop_free(op);
+    return rc;
 }
 
 static void on_source(int rc, const char *msg, const struct backend_entry *e, void *ud)
@@ -231,6 +313,7 @@ int az_copy_from(struct backend *b, struct backend *from, const char *src, const
     if (!c)
         return ST_ENOMEM;
     c->a = a;
+    a->live++;
     c->size = size;
     c->no_overwrite = o && o->no_overwrite;
     c->cb = cb;
