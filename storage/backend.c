@@ -111,11 +111,12 @@ int backend_copy_from(struct backend *b, struct backend *from, const char *src, 
 {
     if (b == from)
         return backend_copy(b, src, dst, size, o, cb, ud);
-    if (!b || !from || !cb || size < 0 || backend_key_check(src, false) ||
-        backend_key_check(dst, false))
+    if (!b || !from || !cb || size < 0)
         return ST_EINVAL;
     if (b->ops != from->ops || !b->ops->copy_from)
-        return ST_EUNIMPL;
+        return ST_EUNIMPL; /* streamed as before, whatever the keys */
+    if (backend_key_check(src, false) || backend_key_check(dst, false))
+        return ST_EINVAL;
     return b->ops->copy_from(b, from, src, dst, size, o, cb, ud);
 }
 

@@ -4,7 +4,9 @@
 # azurite's debug log counts Container_SubmitBatch) and no single Delete Blob, and
 # @azure/storage-blob (azutil.js) lists none of them afterwards; a remove where some blobs
 # are leased (their Delete Blob answers 412 inside the batch) removes the others and fails
-# naming a leased one, which the SDK still sees.
+# naming a leased one, which the SDK still sees. Behind a proxy that answers Blob Batch
+# 501 (nobatchproxy.py: a service without it) a remove is one Delete Blob per file, and
+# the worker that saw the 501 sends no batch for that stage again.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -69,4 +71,28 @@ check_eq "... the two leased FAILED" "many/f00603 many/f00607" \
 check_contains "... the job names a leased one" "$(printf '%s\n' "$res" | grep '^ERROR')" "many/f0060"
 check_eq "... the SDK lists the two leased blobs only" "d/many/f00603 d/many/f00607" \
   "$(azutil list "$CTR" d/many/ | tr '\n' ' ' | sed 's/ $//')"
+# --- a service without Blob Batch
+PLOG="$T/logs/nobatch.log"
+: >"$PLOG"
+"$PY" "$E2E_DIR/nobatchproxy.py" "127.0.0.1:$AZ_PORT" "$PLOG" >"$T/nobatch.addr" 2>"$T/logs/nobatch.err" &
+E2E_PIDS+=("$!")
+PADDR=""
+for _ in $(seq 100); do
+  PADDR=$(head -1 "$T/nobatch.addr" 2>/dev/null || true)
+  [ -n "$PADDR" ] && break
+  sleep 0.1
+done
+[ -n "$PADDR" ] || die "the proxy did not start: $(cat "$T/logs/nobatch.err")"
+check_rc "stage nb on $CTR/nb/ through the proxy" 0 ctl stage create nb --url "azblob://$CTR/nb/" \
+  --conn "endpoint_url=http://$PADDR/$AZ_ACCOUNT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
+azutil fill "$CTR" nb/f 12
+d0=$(wsum delete)
+check_rc "rm @nb/ --pattern 'f0000[0-5]'" 0 ctl rm @nb/ --pattern 'f0000[0-5]'
+check_eq "... one batch tried, answered 501" 1 "$(grep -c 'comp=batch 501$' "$PLOG" || true)"
+check_eq "... then 6 Delete Blob" 6 $(($(wsum delete) - d0))
+check_eq "... the SDK lists the 6 others" 6 "$(azutil list "$CTR" nb/ | wc -l)"
+check_rc "rm -r @nb/" 0 ctl rm -r @nb/
+# each worker remembers it for the stage's backend: at most one 501 per worker (two here)
+check_rc "... at most one batch per worker" 0 test "$(grep -c 'comp=batch 501$' "$PLOG" || true)" -le 2
+check_eq "... the SDK lists none" 0 "$(azutil list "$CTR" nb/ | wc -l)"
 e2e_finish
