@@ -13,7 +13,7 @@
  * then Put Block List with the metadata. Uncommitted blocks of a failed
  * copy are left to expire (Azure drops them after 7 days) as a writer's
  * abort does. A service without Put Block From URL (501: azurite 3.35.0)
- * gets one asynchronous Copy Blob instead, whose x-ms-copy-status is
+ * or Copy Blob From URL gets one asynchronous Copy Blob instead, whose x-ms-copy-status is
  * polled (Get Blob Properties, once a second, at most AZ_COPY_POLLS times)
  * until it is no longer "pending"; it carries the source's metadata too.
  * With no_overwrite the write is conditional (If-None-Match). */
@@ -265,10 +265,26 @@ static void on_source(int rc, const char *msg, const struct backend_entry *e, vo
     step(c);
 }
 
+/* A service without the synchronous copy (501) copies asynchronously. */
+static void on_whole(struct azop *op)
+{
+    struct azc *c = op->ud;
+    if (!op->rc || op->http.curl_code || op->http.status != 501) {
+        on_final(op);
+        return;
+    }
+    azop_free(op);
+    int rc = copy_async(c);
+    if (rc) {
+        c_fail(c, rc, "cannot send Copy Blob");
+        c_end(c);
+    }
+}
+
 /* One synchronous Copy Blob From URL. */
 static int copy_whole(struct azc *c)
 {
-    struct azop *op = azop_new(c->a, "PUT", "Copy Blob From URL", c->dst, on_final, c);
+    struct azop *op = azop_new(c->a, "PUT", "Copy Blob From URL", c->dst, on_whole, c);
     int rc = op ? azop_header(op, "x-ms-copy-source", c->source) : ST_ENOMEM;
     if (!rc)
         rc = azop_header(op, "x-ms-requires-sync", "true");

@@ -198,6 +198,24 @@ s3util() { env -u AWS_CA_BUNDLE "$PY" "$E2E_DIR/s3util.py" "$@"; }
 # published key, path-style URLs (AZ_ENDPOINT ends with the account).
 AZ_ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+# azoldproxy.py in front of azurite (after start_azurite): an Azure service without Blob
+# Batch and without the synchronous Copy Blob From URL. Sets AZOLD_ENDPOINT (the account's
+# URL through it) and AZOLD_LOG ("METHOD PATH STATUS" per request).
+start_azold() {
+  AZOLD_LOG="$T/logs/azold.log"
+  : >"$AZOLD_LOG"
+  "$PY" "$E2E_DIR/azoldproxy.py" "127.0.0.1:$AZ_PORT" "$AZOLD_LOG" >"$T/azold.addr" 2>"$T/logs/azold.err" &
+  E2E_PIDS+=("$!")
+  local addr="" _
+  for _ in $(seq 100); do
+    addr=$(head -1 "$T/azold.addr" 2>/dev/null || true)
+    [ -n "$addr" ] && break
+    sleep 0.1
+  done
+  [ -n "$addr" ] || die "azoldproxy did not start: $(cat "$T/logs/azold.err")"
+  AZOLD_ENDPOINT="http://$addr/$AZ_ACCOUNT"
+}
+
 start_azurite() {
   local emu=${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/azure i
   [ -x "$emu/node_modules/.bin/azurite-blob" ] ||

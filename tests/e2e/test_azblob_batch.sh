@@ -5,7 +5,7 @@
 # @azure/storage-blob (azutil.js) lists none of them afterwards; a remove where some blobs
 # are leased (their Delete Blob answers 412 inside the batch) removes the others and fails
 # naming a leased one, which the SDK still sees. Behind a proxy that answers Blob Batch
-# 501 (nobatchproxy.py: a service without it) a remove is one Delete Blob per file, and
+# 501 (azoldproxy.py: a service without it) a remove is one Delete Blob per file, and
 # the worker that saw the 501 sends no batch for that stage again.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -72,19 +72,10 @@ check_contains "... the job names a leased one" "$(printf '%s\n' "$res" | grep '
 check_eq "... the SDK lists the two leased blobs only" "d/many/f00603 d/many/f00607" \
   "$(azutil list "$CTR" d/many/ | tr '\n' ' ' | sed 's/ $//')"
 # --- a service without Blob Batch
-PLOG="$T/logs/nobatch.log"
-: >"$PLOG"
-"$PY" "$E2E_DIR/nobatchproxy.py" "127.0.0.1:$AZ_PORT" "$PLOG" >"$T/nobatch.addr" 2>"$T/logs/nobatch.err" &
-E2E_PIDS+=("$!")
-PADDR=""
-for _ in $(seq 100); do
-  PADDR=$(head -1 "$T/nobatch.addr" 2>/dev/null || true)
-  [ -n "$PADDR" ] && break
-  sleep 0.1
-done
-[ -n "$PADDR" ] || die "the proxy did not start: $(cat "$T/logs/nobatch.err")"
+start_azold
+PLOG=$AZOLD_LOG
 check_rc "stage nb on $CTR/nb/ through the proxy" 0 ctl stage create nb --url "azblob://$CTR/nb/" \
-  --conn "endpoint_url=http://$PADDR/$AZ_ACCOUNT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
+  --conn "endpoint_url=$AZOLD_ENDPOINT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
 azutil fill "$CTR" nb/f 12
 d0=$(wsum delete)
 check_rc "rm @nb/ --pattern 'f0000[0-5]'" 0 ctl rm @nb/ --pattern 'f0000[0-5]'

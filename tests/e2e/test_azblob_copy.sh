@@ -8,7 +8,8 @@
 # the 8 MiB block size - 1 and + 1, and 256 MiB + 1: above Copy Blob From URL's limit the
 # copy is Put Block From URL per block, which azurite 3.35.0 answers 501 Not Implemented,
 # so it is one asynchronous Copy Blob (polled; azurite ends it at once). Without
-# --overwrite an existing target is SKIPPED.
+# --overwrite an existing target is SKIPPED. Behind a proxy that answers Copy Blob From
+# URL 501 (azoldproxy.py) a copy is one asynchronous Copy Blob.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -81,6 +82,19 @@ check_eq "... the SDK reads the source's sha256" "$(sha "$W/huge")" "$(azutil sh
 check_contains "... with the sha256 metadata" "$(azutil props "$CTR" b/big/huge.bin)" \
   "\"sha256\":\"$(sha "$W/huge")\""
 rm -f "$W/huge"
+
+# --- a service without the synchronous copy (azoldproxy.py answers it 501): Copy Blob
+start_azold
+PLOG=$AZOLD_LOG
+check_rc "stage old on $CTR/old/ through the proxy" 0 ctl stage create old --url "azblob://$CTR/old/" \
+  --conn "endpoint_url=$AZOLD_ENDPOINT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
+check_rc "put b_plus into @old/" 0 ctl put "$W/b_plus" @old/src.bin
+sc=$(ops Blob_StartCopyFromURL)
+check_rc "cp @old/src.bin @old/dst.bin --wait" 0 ctl --json cp @old/src.bin @old/dst.bin --wait
+check_eq "... Copy Blob From URL answered 501" 1 "$(grep -c '^PUT [^ ]*/old/dst[.]bin 501$' "$PLOG" || true)"
+check_eq "... then one Copy Blob" 1 $(($(ops Blob_StartCopyFromURL) - sc))
+check_eq "... no Get Blob of the source through the proxy" 0 "$(grep -c '^GET [^ ]*/old/src[.]bin ' "$PLOG" || true)"
+check_eq "... the SDK reads the source's sha256" "$(sha "$W/b_plus")" "$(azutil sha "$CTR" old/dst.bin)"
 
 # --- without --overwrite an existing target is skipped, with it replaced
 check_rc "put one over @b/from_a/empty.bin" 0 ctl put --overwrite "$W/one" @b/from_a/empty.bin

@@ -1,7 +1,9 @@
-"""nobatchproxy.py TARGET LOGFILE: an HTTP proxy on a free loopback port in
-front of an Azure Blob endpoint (azurite) for a service without Blob Batch:
-it answers every "comp=batch" request 501 NotImplemented itself and forwards
-everything else unchanged (SharedKey signs the path, not the host). Prints
+"""azoldproxy.py TARGET LOGFILE: an HTTP proxy on a free loopback port in
+front of an Azure Blob endpoint (azurite) for a service without Blob Batch
+and without the synchronous Copy Blob From URL: it answers every
+"comp=batch" request and every request with x-ms-requires-sync 501
+NotImplemented itself and forwards everything else unchanged (SharedKey
+signs the path, not the host). Prints
 "127.0.0.1:PORT" once listening; appends "METHOD PATH STATUS" per request to
 LOGFILE. Runs until killed; every socket has a timeout."""
 import http.client
@@ -27,7 +29,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _any(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
-        if "comp=batch" in self.path:
+        if "comp=batch" in self.path or self.headers.get("x-ms-requires-sync"):
             out = b'<?xml version="1.0" encoding="utf-8"?><Error><Code>NotImplemented</Code></Error>'
             self.send_response(501)
             self.send_header("Content-Type", "application/xml")
