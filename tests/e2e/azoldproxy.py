@@ -30,19 +30,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         if "comp=batch" in self.path or self.headers.get("x-ms-requires-sync"):
+            self._log(501)  # before the answer: once the client has it, the line is there
             out = b'<?xml version="1.0" encoding="utf-8"?><Error><Code>NotImplemented</Code></Error>'
             self.send_response(501)
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
             self.wfile.write(out)
-            self._log(501)
             return
         c = http.client.HTTPConnection(host, int(port), timeout=30)
         hdrs = {k: v for k, v in self.headers.items() if k.lower() not in HOP and k.lower() != "expect"}
         c.request(self.command, self.path, body=body if n else None, headers=hdrs)
         r = c.getresponse()
         data = r.read()
+        self._log(r.status)
         self.send_response(r.status, r.reason)
         for k, v in r.getheaders():
             if k.lower() not in HOP and k.lower() != "content-length":
@@ -52,7 +53,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
         c.close()
-        self._log(r.status)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _any
 

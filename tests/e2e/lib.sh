@@ -198,6 +198,24 @@ s3util() { env -u AWS_CA_BUNDLE "$PY" "$E2E_DIR/s3util.py" "$@"; }
 # published key, path-style URLs (AZ_ENDPOINT ends with the account).
 AZ_ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+# How many requests for OPERATION azurite's debug log (E2E_AZ_DEBUG=1) holds. azurite
+# writes that log behind its answers: azlog_mark first, to count everything answered so far.
+azlog_count() {
+  local log="$T/logs/azurite-debug.log"
+  if [ -f "$log" ]; then grep -ac "Operation=$1\b" "$log" || true; else echo 0; fi
+}
+# Wait (at most 10 s) until azurite's debug log holds every request answered before: it
+# logs in order, so once a fresh marker request is in it, so is everything before that.
+azlog_mark() {
+  local m="e2e-mark-$RANDOM$RANDOM" _
+  curl -s -o /dev/null -I "$AZ_ENDPOINT/$m" || true
+  for _ in $(seq 50); do
+    grep -aq -- "$m" "$T/logs/azurite-debug.log" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  die "azurite's debug log lags more than 10 s"
+}
+
 # azoldproxy.py in front of azurite (after start_azurite): an Azure service without Blob
 # Batch and without the synchronous Copy Blob From URL. Sets AZOLD_ENDPOINT (the account's
 # URL through it) and AZOLD_LOG ("METHOD PATH STATUS" per request).

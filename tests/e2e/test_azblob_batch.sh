@@ -17,12 +17,9 @@ azutil mkcontainer "$CTR"
 e2e_start
 login_root
 E2E_SECRETS+=("$AZ_KEY")
-DLOG="$T/logs/azurite-debug.log"
 check_rc "stage ext on $CTR/d/" 0 ctl stage create ext --url "azblob://$CTR/d/" \
   --conn "endpoint_url=$AZ_ENDPOINT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
-ops() { # OPERATION -> how many requests azurite logged for it (0 if none or no log yet)
-  if [ -f "$DLOG" ]; then grep -ac "Operation=$1\b" "$DLOG" || true; else echo 0; fi
-}
+ops() { azlog_count "$@"; }
 
 # --- 600 blobs by pattern, 10 kept
 azutil fill "$CTR" d/many/f 610
@@ -35,10 +32,12 @@ wsum() { # METHOD -> azblob requests with it the workers sent, by their metrics
   done
   echo "$total"
 }
+azlog_mark
 b0=$(ops Container_SubmitBatch)
 p0=$(wsum post)
 d0=$(wsum delete)
 check_rc "rm @ext/many/ --pattern 'f00[0-5].*'" 0 ctl rm @ext/many/ --pattern 'f00[0-5].*'
+azlog_mark
 check_eq "... 3 Blob Batch requests" 3 $(($(ops Container_SubmitBatch) - b0))
 check_eq "... the workers' metrics: 3 POST" 3 $(($(wsum post) - p0))
 check_eq "... and no single Delete Blob" 0 $(($(wsum delete) - d0))

@@ -34,15 +34,14 @@ mkrand "$W/b_plus" $(((8 << 20) + 1))
 for f in $FILES; do
   check_rc "put $f into @a/in/" 0 ctl put "$W/$f" "@a/in/$f.bin"
 done
-ops() { # OPERATION -> how many requests azurite logged for it (0 if none or no log yet)
-  if [ -f "$DLOG" ]; then grep -ac "Operation=$1\b" "$DLOG" || true; else echo 0; fi
-}
-check_rc "the debug log exists" 0 test -s "$DLOG"
+ops() { azlog_count "$@"; }
 cp_server_side() { # FROM TO: the copy job succeeds, as 4 Copy Blob From URL and no Get Blob
   local dl cf
+  azlog_mark
   dl=$(ops Blob_Download)
   cf=$(ops Blob_CopyFromURL)
   check_rc "cp $1 $2 --wait" 0 ctl --json cp "$1" "$2" --wait
+  azlog_mark
   check_eq "... azurite: one Copy Blob From URL per file" 4 $(($(ops Blob_CopyFromURL) - cf))
   check_eq "... azurite: no Get Blob (no byte through the worker)" 0 $(($(ops Blob_Download) - dl))
 }
@@ -73,8 +72,10 @@ check_rc "put 256 MiB + 1 into @a/big/" 0 ctl put "$W/huge" @a/big/huge.bin
 huge_gets() { # Get Blob of the source, but azurite's own check of the SAS (?comp=metadata)
   grep -a "RequestMethod=GET RequestURL=[^ ]*/a/big/huge[.]bin" "$DLOG" | grep -avc "comp=metadata" || true
 }
+azlog_mark
 gets=$(huge_gets)
 check_rc "cp @a/big/huge.bin @b/big/ --wait" 0 ctl --json cp @a/big/huge.bin @b/big/ --wait
+azlog_mark
 check_rc "... azurite was asked for Put Block From URL" 0 test "$(ops BlockBlob_StageBlockFromURL)" -ge 1
 check_eq "... and copied with one Copy Blob" 1 "$(ops Blob_StartCopyFromURL)"
 check_eq "... no Get Blob of the source (no byte through the worker)" "$gets" "$(huge_gets)"
@@ -89,8 +90,10 @@ PLOG=$AZOLD_LOG
 check_rc "stage old on $CTR/old/ through the proxy" 0 ctl stage create old --url "azblob://$CTR/old/" \
   --conn "endpoint_url=$AZOLD_ENDPOINT" --conn "account_name=$AZ_ACCOUNT" --conn "account_key=$AZ_KEY"
 check_rc "put b_plus into @old/" 0 ctl put "$W/b_plus" @old/src.bin
+azlog_mark
 sc=$(ops Blob_StartCopyFromURL)
 check_rc "cp @old/src.bin @old/dst.bin --wait" 0 ctl --json cp @old/src.bin @old/dst.bin --wait
+azlog_mark
 check_eq "... Copy Blob From URL answered 501" 1 "$(grep -c '^PUT [^ ]*/old/dst[.]bin 501$' "$PLOG" || true)"
 check_eq "... then one Copy Blob" 1 $(($(ops Blob_StartCopyFromURL) - sc))
 check_eq "... no Get Blob of the source through the proxy" 0 "$(grep -c '^GET [^ ]*/old/src[.]bin ' "$PLOG" || true)"
