@@ -105,6 +105,21 @@ int backend_copy(struct backend *b, const char *src, const char *dst, int64_t si
     return b->ops->copy(b, src, dst, size, o, cb, ud);
 }
 
+int backend_copy_from(struct backend *b, struct backend *from, const char *src, const char *dst,
+                      int64_t size, const struct backend_write_opts *o, backend_done_fn *cb,
+                      void *ud)
+{
+    if (b == from)
+        return backend_copy(b, src, dst, size, o, cb, ud);
+    if (!b || !from || !cb || size < 0)
+        return ST_EINVAL;
+    if (b->ops != from->ops || !b->ops->copy_from)
+        return ST_EUNIMPL; /* streamed as before, whatever the keys */
+    if (backend_key_check(src, false) || backend_key_check(dst, false))
+        return ST_EINVAL;
+    return b->ops->copy_from(b, from, src, dst, size, o, cb, ud);
+}
+
 int backend_read(struct backend *b, const char *key, int64_t offset, size_t len, void *buf,
                  backend_read_fn *cb, void *ud)
 {

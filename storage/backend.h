@@ -158,6 +158,12 @@ struct backend_ops {
      * cannot (callers stream through a reader and a writer instead). */
     int (*copy)(struct backend *b, const char *src, const char *dst, int64_t size,
                 const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
+    /* As copy, with `src` a key of `from`, another backend of the same ops
+     * (two stages in one account). ST_EUNIMPL (nothing started) when the
+     * store cannot reach one from the other. NULL: never. */
+    int (*copy_from)(struct backend *b, struct backend *from, const char *src, const char *dst,
+                     int64_t size, const struct backend_write_opts *o, backend_done_fn *cb,
+                     void *ud);
 };
 
 struct backend {
@@ -210,6 +216,13 @@ void backend_write_digests(struct backend_writer *w, const char *md5, const char
  * if the backend cannot copy by itself. */
 int backend_copy(struct backend *b, const char *src, const char *dst, int64_t size,
                  const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
+
+/* Server-side copy of `src` in `from` to `dst` in `b`: backend_copy()
+ * when they are one backend, else the copy_from op; ST_EUNIMPL (nothing
+ * started) when the store cannot. */
+int backend_copy_from(struct backend *b, struct backend *from, const char *src, const char *dst,
+                      int64_t size, const struct backend_write_opts *o, backend_done_fn *cb,
+                      void *ud);
 
 /* Destroy a backend with no writer, lister or operation outstanding.
  * NULL-safe; returns NULL. */

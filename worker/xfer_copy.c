@@ -224,16 +224,16 @@ static void on_copied(int rc, const char *msg, void *ud)
     stored(r, rc, msg);
 }
 
-/* Source and target in the same store: let it copy (S3 CopyObject), the
- * bytes never come here. false if the backend cannot. */
+/* Source and target in the same store: let it copy (S3 CopyObject, Azure
+ * Copy Blob From URL, also between two stages of one account), the bytes
+ * never come here. false if the backends cannot. */
 static bool copy_inside(struct run *r)
 {
     struct cp *c = r->x;
-    if (c->dst != r->backend)
-        return false;
     struct backend_write_opts o = {.no_overwrite = !r->j.overwrite, .size_hint = c->e->size};
     c->off = 0;
-    int rc = backend_copy(r->backend, c->e->key, c->dkey, c->e->size, &o, on_copied, r);
+    int rc =
+        backend_copy_from(c->dst, r->backend, c->e->key, c->dkey, c->e->size, &o, on_copied, r);
     if (rc == ST_EUNIMPL)
         return false;
     if (rc)

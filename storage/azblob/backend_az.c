@@ -112,7 +112,7 @@ static size_t op_headers(const struct azop *op, struct azsign_kv *h, char *date,
     size_t n = 0;
     h[n++] = (struct azsign_kv){"x-ms-date", date};
     h[n++] = (struct azsign_kv){"x-ms-version", AZSIGN_VERSION};
-    if (strcmp(op->method, "PUT") == 0) /* curl sends it for every upload */
+    if (strcmp(op->method, "PUT") == 0 || op->body_len) /* curl sends it with every body */
         h[n++] = (struct azsign_kv){"Content-Length", clen};
     if (op->content_type)
         h[n++] = (struct azsign_kv){"Content-Type", op->content_type};
@@ -375,82 +375,6 @@ static int az_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
     return rc;
 }
 
-/* ---- delete: one Delete Blob after another ---- */
-
-struct az_del {
-    struct azb *a;
-    const char *const *keys;
-    size_t n, i;
-    int *errs;
-    char msg[BACKEND_MSG_MAX];
-    backend_delete_fn *cb;
-    void *ud;
-};
-
-static int del_next(struct az_del *d);
-
-static void del_finish(struct az_del *d, int rc, const char *msg)
-{
-    d->cb(rc, msg, rc ? NULL : d->errs, rc ? 0 : d->n, d->ud);
-    free(d->errs);
-    free(d);
-}
-
-static void on_delete(struct azop *op)
-{
-    struct az_del *d = op->ud;
-    int rc = op->rc;
-    if (rc == 0 && op->http.status == 404)
-        rc = ST_ENOTFOUND;
-    d->errs[d->i] = rc;
-    if (rc && rc != ST_ENOTFOUND && !d->msg[0])
-        snprintf(d->msg, sizeof(d->msg), "%s", op->msg);
-    azop_free(op);
-    d->i++;
-    int nrc = d->i < d->n ? del_next(d) : 0;
-    if (d->i >= d->n)
-        del_finish(d, 0, d->msg);
-    else if (nrc) { /* the rest cannot be sent: each fails with that */
-        for (size_t i = d->i; i < d->n; i++)
-            d->errs[i] = nrc;
-        del_finish(d, 0, d->msg[0] ? d->msg : "cannot send Delete Blob");
-    }
-}
-
-static int del_next(struct az_del *d)
-{
-    char *full = az_full_key(d->a, d->keys[d->i]);
-    struct azop *op = full ? azop_new(d->a, "DELETE", "Delete Blob", full, on_delete, d) : NULL;
-    free(full);
-    if (!op)
-        return ST_ENOMEM;
-    op->ok_404 = true;
-    int rc = azop_send(op);
-    if (rc)
-        azop_free(op);
-    return rc;
-}
-
-static int az_delete_batch(struct backend *b, const char *const *keys, size_t n,
-                           const char *keep_prefix, backend_delete_fn *cb, void *ud)
-{
-    struct azb *a = b->priv;
-    if (n == 0 || n > BACKEND_DELETE_MAX)
-        return ST_EINVAL;
-    struct az_del *d = calloc(1, sizeof(*d));
-    if (!d || !(d->errs = calloc(n, sizeof(int)))) {
-        free(d);
-        return ST_ENOMEM;
-    }
-    *d = (struct az_del){a, keys, n, 0, d->errs, "", cb, ud};
-    int rc = del_next(d);
-    if (rc) {
-        free(d->errs);
-        free(d);
-    }
-    return rc;
-}
-
 /* ---- list ---- */
 
 struct azl {
@@ -618,6 +542,8 @@ static const struct backend_ops az_ops = {
     .write_state = az_write_state,
     .write_resume = az_write_resume,
     .write_detach = az_write_detach,
+    .copy = az_copy,
+    .copy_from = az_copy_from,
 };
 
 int backend_az_new(struct backend **out, struct event_base *base, const struct storspec *sp,

@@ -24,6 +24,7 @@ struct azb {
     size_t part_size; /* upload.object_part_size: the writers' block size */
     int parallel;     /* upload.parallel_parts: Put Blocks in flight per writer */
     long live;        /* requests and writers not yet freed: az_busy() */
+    bool no_batch;    /* the service answered that it has no Blob Batch */
 };
 
 struct azop;
@@ -72,6 +73,32 @@ void azop_free(struct azop *op);
 char *az_full_key(const struct azb *a, const char *key);
 /* Run `fn(arg)` on the next loop iteration. */
 int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg);
+
+/* What a commit stores with the blob (NULL or "": none). */
+struct az_meta {
+    const char *content_type;
+    const char *md5; /* hex */
+    const char *sha256;
+    const char *creator;
+    bool no_overwrite; /* If-None-Match: * */
+};
+/* Add the headers of `m` to a Put Block List or Put Blob From URL. */
+int az_commit_headers(struct azop *op, const struct az_meta *m);
+/* A Put Block List of blocks 0..n-1 of the upload tagged `tag` (azblock.h),
+ * not sent; its body is malloc'd and freed by `done`. NULL on OOM. */
+struct azop *az_block_list_new(struct azb *a, const char *key, const char *tag, long n,
+                               azop_fn *done, void *ud);
+
+/* Deletes (backend_az_delete.c): Blob Batch, else one Delete Blob each. */
+int az_delete_batch(struct backend *b, const char *const *keys, size_t n, const char *keep_prefix,
+                    backend_delete_fn *cb, void *ud);
+
+/* Server-side copy (backend_az_copy.c): the backend op and its form
+ * between two azblob backends. */
+int az_copy(struct backend *b, const char *src, const char *dst, int64_t size,
+            const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
+int az_copy_from(struct backend *b, struct backend *from, const char *src, const char *dst,
+                 int64_t size, const struct backend_write_opts *o, backend_done_fn *cb, void *ud);
 
 int az_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
                   backend_open_fn *cb, void *ud);

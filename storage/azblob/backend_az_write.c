@@ -182,24 +182,49 @@ static void md5_b64(const char *hex, char out[32])
     EVP_EncodeBlock((unsigned char *)out, raw, 16);
 }
 
-static int commit_headers(struct azw *w, struct azop *op)
+int az_commit_headers(struct azop *op, const struct az_meta *m)
 {
     char md5[32];
     int rc = 0;
-    md5_b64(w->base.md5, md5);
-    if (!rc && w->content_type)
-        rc = azop_header(op, "x-ms-blob-content-type", w->content_type);
+    md5_b64(m->md5 ? m->md5 : "", md5);
+    if (!rc && m->content_type)
+        rc = azop_header(op, "x-ms-blob-content-type", m->content_type);
     if (!rc && md5[0])
         rc = azop_header(op, "x-ms-blob-content-md5", md5);
-    if (!rc && w->base.md5[0])
-        rc = azop_header(op, "x-ms-meta-md5", w->base.md5);
-    if (!rc && w->base.sha256[0])
-        rc = azop_header(op, "x-ms-meta-sha256", w->base.sha256);
-    if (!rc && w->creator[0])
-        rc = azop_header(op, "x-ms-meta-creator", w->creator);
-    if (!rc && w->no_overwrite)
+    if (!rc && md5[0])
+        rc = azop_header(op, "x-ms-meta-md5", m->md5);
+    if (!rc && m->sha256 && m->sha256[0])
+        rc = azop_header(op, "x-ms-meta-sha256", m->sha256);
+    if (!rc && m->creator && m->creator[0])
+        rc = azop_header(op, "x-ms-meta-creator", m->creator);
+    if (!rc && m->no_overwrite)
         rc = azop_header(op, "If-None-Match", "*");
     return rc;
+}
+
+struct azop *az_block_list_new(struct azb *a, const char *key, const char *tag, long n,
+                               azop_fn *done, void *ud)
+{
+    char(*ids)[AZBLOCK_ID_LEN + 1] = calloc(n > 0 ? (size_t)n : 1, sizeof(*ids));
+    const char **idp = calloc(n > 0 ? (size_t)n : 1, sizeof(*idp));
+    int rc = ids && idp ? 0 : ST_ENOMEM;
+    for (long i = 0; !rc && i < n; i++) {
+        rc = azblock_id(tag, i, ids[i]);
+        idp[i] = ids[i];
+    }
+    char *body = rc ? NULL : azxml_block_list_body(idp, (size_t)(n > 0 ? n : 0));
+    free(ids);
+    free(idp);
+    struct azop *op = body ? azop_new(a, "PUT", "Put Block List", key, done, ud) : NULL;
+    if (!op || azop_query(op, "comp", "blocklist")) {
+        azop_free(op);
+        free(body);
+        return NULL;
+    }
+    op->body = body; /* freed by the caller's `done` */
+    op->body_len = strlen(body);
+    op->content_type = "application/xml";
+    return op;
 }
 
 static void on_commit(struct azop *op)
@@ -221,33 +246,15 @@ static void on_commit(struct azop *op)
 /* The Put Block List of blocks 0..nblocks-1, in order. */
 static int send_block_list(struct azw *w)
 {
-    size_t n = (size_t)w->nblocks;
-    char(*ids)[AZBLOCK_ID_LEN + 1] = calloc(n ? n : 1, sizeof(*ids));
-    const char **idp = calloc(n ? n : 1, sizeof(*idp));
-    int rc = ids && idp ? 0 : ST_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++) {
-        rc = azblock_id(w->tag, (long)i, ids[i]);
-        idp[i] = ids[i];
-    }
-    char *body = rc ? NULL : azxml_block_list_body(idp, n);
-    free(ids);
-    free(idp);
-    struct azop *op = body ? azop_new(w->a, "PUT", "Put Block List", w->key, on_commit, w) : NULL;
-    if (!rc && !op)
-        rc = ST_ENOMEM;
+    struct az_meta m = {w->content_type, w->base.md5, w->base.sha256, w->creator, w->no_overwrite};
+    struct azop *op = az_block_list_new(w->a, w->key, w->tag, w->nblocks, on_commit, w);
+    int rc = op ? az_commit_headers(op, &m) : ST_ENOMEM;
     if (!rc)
-        rc = azop_query(op, "comp", "blocklist");
-    if (!rc)
-        rc = commit_headers(w, op);
-    if (!rc) {
-        op->body = body;
-        op->body_len = strlen(body);
-        op->content_type = "application/xml";
         rc = azop_send(op);
-    }
     if (rc) {
+        if (op)
+            free((void *)op->body);
         azop_free(op);
-        free(body);
         return rc;
     }
     w->busy = true;

@@ -252,6 +252,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     header_value(p, len, "x-ms-meta-sha256:", r->meta_sha256, sizeof(r->meta_sha256));
     header_value(p, len, "x-ms-meta-creator:", r->meta_creator, sizeof(r->meta_creator));
     header_value(p, len, "content-md5:", r->content_md5, sizeof(r->content_md5));
+    header_value(p, len, "x-ms-copy-status:", r->copy_status, sizeof(r->copy_status));
     return len;
 }
 
@@ -359,7 +360,8 @@ int s3http_start(struct s3http *h, struct s3http_req *r)
     r->content_length = -1;
     r->mtime_ms = -1;
     r->etag[0] = '\0';
-    r->meta_md5[0] = r->meta_sha256[0] = r->meta_creator[0] = r->content_md5[0] = '\0';
+    r->meta_md5[0] = r->meta_sha256[0] = r->meta_creator[0] = r->content_md5[0] =
+        r->copy_status[0] = '\0';
     r->location[0] = r->range[0] = '\0';
     r->error[0] = '\0';
     r->sent = 0;

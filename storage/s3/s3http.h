@@ -64,6 +64,7 @@ struct s3http_req {
     char location[2048];
     char range[64];
     char content_md5[32]; /* Content-MD5 as sent (base64), "" if none */
+    char copy_status[16]; /* x-ms-copy-status (Azure Copy Blob), "" if none */
     char error[256];      /* curl's error text when curl_code != 0 */
     bool refused;         /* the guard refused to connect: `error` says why */
     /* private */

@@ -11,6 +11,8 @@
 //   rm C BLOB              delete the blob
 //   mkmany C PREFIX N      N one-byte blobs PREFIXf0000000.csv ... (64 at a time; the bench)
 //   count C PREFIX         the number of blobs under PREFIX (List Blobs pages of 5000)
+//   fill C PREFIX N        upload N one-byte blobs PREFIX00000 ... (20 at a time)
+//   lease C BLOB           take an infinite lease: deleting the blob without it fails (412)
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -78,6 +80,19 @@ async function main(cmd, c, a, b) {
       console.log(n);
       return;
     }
+    case 'fill': {
+      const n = Number(b);
+      for (let i = 0; i < n; i += 20) {
+        const batch = [];
+        for (let j = i; j < Math.min(n, i + 20); j++)
+          batch.push(ctr.getBlockBlobClient(a + String(j).padStart(5, '0')).upload('x', 1));
+        await Promise.all(batch);
+      }
+      return;
+    }
+    case 'lease':
+      await ctr.getBlobClient(a).getBlobLeaseClient().acquireLease(-1);
+      return;
     default:
       throw new Error(`unknown command ${cmd}`);
   }

@@ -198,6 +198,42 @@ s3util() { env -u AWS_CA_BUNDLE "$PY" "$E2E_DIR/s3util.py" "$@"; }
 # published key, path-style URLs (AZ_ENDPOINT ends with the account).
 AZ_ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+# How many requests for OPERATION azurite's debug log (E2E_AZ_DEBUG=1) holds. azurite
+# writes that log behind its answers: azlog_mark first, to count everything answered so far.
+azlog_count() {
+  local log="$T/logs/azurite-debug.log"
+  if [ -f "$log" ]; then grep -ac "Operation=$1\b" "$log" || true; else echo 0; fi
+}
+# Wait (at most 10 s) until azurite's debug log holds every request answered before: it
+# logs in order, so once a fresh marker request is in it, so is everything before that.
+azlog_mark() {
+  local m="e2e-mark-$RANDOM$RANDOM" _
+  curl -s -o /dev/null -I "$AZ_ENDPOINT/$m" || true
+  for _ in $(seq 50); do
+    grep -aq -- "$m" "$T/logs/azurite-debug.log" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  die "azurite's debug log lags more than 10 s"
+}
+
+# azoldproxy.py in front of azurite (after start_azurite): an Azure service without Blob
+# Batch and without the synchronous Copy Blob From URL. Sets AZOLD_ENDPOINT (the account's
+# URL through it) and AZOLD_LOG ("METHOD PATH STATUS" per request).
+start_azold() {
+  AZOLD_LOG="$T/logs/azold.log"
+  : >"$AZOLD_LOG"
+  "$PY" "$E2E_DIR/azoldproxy.py" "127.0.0.1:$AZ_PORT" "$AZOLD_LOG" >"$T/azold.addr" 2>"$T/logs/azold.err" &
+  E2E_PIDS+=("$!")
+  local addr="" _
+  for _ in $(seq 100); do
+    addr=$(head -1 "$T/azold.addr" 2>/dev/null || true)
+    [ -n "$addr" ] && break
+    sleep 0.1
+  done
+  [ -n "$addr" ] || die "azoldproxy did not start: $(cat "$T/logs/azold.err")"
+  AZOLD_ENDPOINT="http://$addr/$AZ_ACCOUNT"
+}
+
 start_azurite() {
   local emu=${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/azure i
   [ -x "$emu/node_modules/.bin/azurite-blob" ] ||
@@ -211,6 +247,9 @@ start_azurite() {
   # only when its collector runs: many large uploads fill it).
   local store=(--inMemoryPersistence --extentMemoryLimit 1024)
   [ "${E2E_AZ_DISK:-0}" = 1 ] && store=(--location "$T/azurite")
+  # E2E_AZ_DEBUG=1: azurite's debug log in $T/logs/azurite-debug.log names each request's
+  # operation (Operation=Blob_CopyFromURL ...): how a test proves what was sent to it.
+  [ "${E2E_AZ_DEBUG:-0}" = 1 ] && store+=(--debug "$T/logs/azurite-debug.log")
   (cd "$T/azurite" && exec "$emu/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
     --blobPort "$AZ_PORT" "${store[@]}" --skipApiVersionCheck --disableTelemetry --silent) \
     >"$T/logs/azurite.log" 2>&1 &
