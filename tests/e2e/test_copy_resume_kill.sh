@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_copy_resume_kill.sh - kill -9 the worker copying a 256 MiB file from the fs stage
-# (@~) into s3 (s3rver), azblob (azurite) and gcs (gcsfake) once the target stored a
+# (@~) into s3 (s3rver), azblob (azurite) and gcs (gcsfake), then from s3 back into the
+# fs stage (a temp file truncated to the stored length), once the target stored a
 # part (cp_off in the job hash, docs/jobs.md "Resume"): another worker reclaims the job
 # once the lease ran out, logs "resuming the copy of X at part N, offset Y" with Y at
 # least what the hash held at the kill, reads only SIZE - Y bytes of the source ("read Z
@@ -27,9 +28,16 @@ declare -A PID_OF=([e2e-worker-1]=${WORKER_PIDS[0]} [e2e-worker-2]=${WORKER_PIDS
 field() { rcli HGET "st:job:$1" "$2"; }
 
 k=0
-for to in s3 az gcs; do
+# FROM (a location) TO (a store) TOPATH (in it) SRCKEY (the source's key, as logged)
+for c in "@~/kill/big.bin s3 kill/ stage/user/root/kill/big.bin" \
+  "@~/kill/big.bin az kill/ stage/user/root/kill/big.bin" \
+  "@~/kill/big.bin gcs kill/ stage/user/root/kill/big.bin" \
+  "@s3/kill/big.bin fs kill_back/ data/kill/big.bin"; do
+  read -r from to tpath skey <<<"$c"
   k=$((k + 1))
-  job=$(copy_start @~/kill/big.bin "@$to/kill/")
+  tloc="@$to/$tpath"
+  [ "$to" = fs ] && tloc="@~/$tpath"
+  job=$(copy_start "$from" "$tloc")
   # once the target stored two chunks (16 MiB) of the file; up to 120 s
   off=0
   for _ in $(seq 2400); do
@@ -52,7 +60,7 @@ for to in s3 az gcs; do
   out=$(job_wait "$job")
   check_eq "$to: job SUCCEEDED" SUCCEEDED "$(jget "$out" 'j["state"]')"
   check_eq "$to: 2 attempts" 2 "$(field "$job" attempts)"
-  at=$(sed -n "s/.*job=$job resuming the copy of 'stage\/user\/root\/kill\/big.bin' at part \([0-9]*\), offset \([0-9]*\) of $SIZE.*/\1 \2/p" \
+  at=$(sed -n "s|.*job=$job resuming the copy of '$skey' at part \([0-9]*\), offset \([0-9]*\) of $SIZE.*|\1 \2|p" \
     "$T"/logs/worker*.log | head -1)
   log "$to: resumed at part ${at% *}, offset ${at#* }"
   check_eq "$to: resumed at a stored part at least as far as the kill saw" yes \
@@ -60,7 +68,7 @@ for to in s3 az gcs; do
   read_n=$(sed -n "s/.*job=$job copied .* from offset [0-9]*: read \([0-9]*\) bytes of the source in this run.*/\1/p" \
     "$T"/logs/worker*.log | head -1)
   check_eq "$to: the resumed run read only the rest of the source" "$((SIZE - ${at#* }))" "${read_n:-none}"
-  check_eq "$to: sha256 by $to's own client" "$WANT" "$(store_shas "$to" kill/)"
+  check_eq "$to: sha256 by $to's own client" "$WANT" "$(store_shas "$to" "$tpath")"
   check_eq "$to: no cp_* field left" "" "$(rcli HKEYS "st:job:$job" | grep '^cp_' || true)"
 done
 check_eq "no pending stream entries" 0 "$(rcli XPENDING st:q workers | head -1)"
