@@ -501,6 +501,8 @@ static void start_file(struct run *r)
 static void finish(struct run *r)
 {
     struct cp *c = r->x;
+    if (cpres_drop(r, finish))
+        return;
     if (c->base_done + c->done == 0) {
         if (r->j.pattern[0])
             runner_finish(r, ST_ENOTFOUND, "no file under '%s' matches pattern '%s'", r->j.location,

@@ -76,6 +76,9 @@ bool cpres_open(struct run *r);
 void cpres_written(struct run *r);
 /* cp_on_open failed for a resumed writer: abort it, then a fresh one. */
 void cpres_reopen_failed(struct run *r, const char *msg);
+/* The listing ended and rs was never opened (skipped, or gone): abort its
+ * writer, then `then`; false (nothing started) if there is none. */
+bool cpres_drop(struct run *r, void (*then)(struct run *r));
 /* Free rs's memory. */
 void cpres_free(struct cp *c);
 

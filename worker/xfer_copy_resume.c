@@ -199,6 +199,18 @@ bool cpres_open(struct run *r)
     return true;
 }
 
+bool cpres_drop(struct run *r, void (*then)(struct run *r))
+{
+    struct cp *c = r->x;
+    if (!c->rs.have)
+        return false;
+    log_info("job=%s the file '%s' a previous run was writing was not copied again", r->j.id,
+             c->rs.src[0] ? c->rs.src : c->rs.wkey);
+    c->after_stale = then;
+    abort_stale(r);
+    return true;
+}
+
 void cpres_free(struct cp *c)
 {
     free(c->rs.wstate);
