@@ -300,17 +300,20 @@ class Handler(BaseHTTPRequestHandler):
         self.media(name, m)
 
     def media(self, name, m):
-        with open(S.path(name, ".data"), "rb") as f:
-            data = f.read()
         r = self.headers.get("Range")
-        if not r:
-            return self.reply(200, data, ctype="application/octet-stream")
-        a, _, z = r[len("bytes="):].partition("-")
-        a = int(a)
-        z = min(int(z) if z else len(data) - 1, len(data) - 1)
-        if a >= len(data):
-            return self.error(416, "range not satisfiable")
-        self.reply(206, data[a:z + 1], {"Content-Range": "bytes %d-%d/%d" % (a, z, len(data))},
+        with open(S.path(name, ".data"), "rb") as f:
+            if not r:
+                return self.reply(200, f.read(), ctype="application/octet-stream")
+            # only the range is read: a 1 GiB object is read in many ranges
+            size = os.fstat(f.fileno()).st_size
+            a, _, z = r[len("bytes="):].partition("-")
+            a = int(a)
+            z = min(int(z) if z else size - 1, size - 1)
+            if a >= size:
+                return self.error(416, "range not satisfiable")
+            f.seek(a)
+            data = f.read(z + 1 - a)
+        self.reply(206, data, {"Content-Range": "bytes %d-%d/%d" % (a, z, size)},
                    ctype="application/octet-stream")
 
     def list(self, q):
