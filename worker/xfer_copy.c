@@ -18,11 +18,11 @@
  * Resuming: after each file one script appends its result and stores the
  * checkpoint (start_after = the source name, files_done, ckpt_bytes), so a
  * retry or another worker after a crash lists after it and copies only the
- * rest; the file in flight is copied again from its start. Its writer's
- * state (cp_wkey, cp_wstate: backend_write_state()) is saved when it opens,
- * so that the next run first aborts what a dead worker left (an fs temp
- * file, an S3 multipart upload). Cancel is seen between chunks and between
- * files. No match at all is NOT_FOUND.
+ * rest. The file in flight goes on from the last part its target stored
+ * (xfer_copy_resume.c); its writer's state (cp_wkey, cp_wstate) is saved
+ * when it opens, so that a next run that cannot go on aborts what a dead
+ * worker left (an fs temp file, a multipart upload). Cancel is seen between
+ * chunks and between files. No match at all is NOT_FOUND.
  *
  * Progress: files_total grows page by page; bytes_total is set once the
  * listing has ended (the first page is the last for most copies), to the
@@ -42,6 +42,7 @@
 #include "scan.h"
 #include "worker.h"
 #include "xfer.h"
+#include "xfer_copy.h"
 
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
@@ -52,32 +53,6 @@
 
 #define PAGE 1000
 
-struct cp {
-    struct scan *s;
-    struct backend *dst;
-    const struct backend_entry *const *m; /* matches of the current page */
-    size_t n, i;
-    bool last;
-    int64_t base_done, base_bytes;        /* the checkpoint this run started from */
-    int64_t matched, done, bytes;         /* this run: matches, files ended, bytes of ended files */
-    int64_t matched_bytes, unmoved_bytes; /* sizes of the matches; of those skipped or failed */
-    int64_t failed;
-    int first_err;
-    char first[1300];
-    /* the file in flight */
-    const struct backend_entry *e;
-    char drel[1100]; /* target name relative to the target stage root */
-    char dkey[2300]; /* dst_root + drel */
-    struct backend_writer *w;
-    char *buf;
-    size_t cap;
-    int64_t off;
-    int64_t old_size; /* the target file an overwrite replaces (quota usage); -1: none */
-    long part;
-    char wstate[4096]; /* the state at open: a temp file name, or an S3 part size */
-    struct digest dg;  /* of the bytes streamed so far (digest.h) */
-};
-
 static void next_file(struct run *r);
 static void on_matches(struct run *r, int rc, const char *msg, const struct backend_entry *const *e,
                        size_t n, bool last);
@@ -87,10 +62,18 @@ static void cp_cleanup(struct run *r)
     struct cp *c = r->x;
     if (!c)
         return;
-    if (c->w) /* a failed or cancelled file leaves nothing behind */
+    /* A failed or cancelled file leaves nothing behind; a run handed back or
+     * retried keeps a writer whose stored parts the job hash names, for the
+     * next run to go on with (xfer_copy_resume.c), as uploads do. */
+    if (c->w && (r->lost || r->requeue) && c->durable_saved)
+        backend_write_detach(c->w);
+    else if (c->w)
         backend_write_abort(c->w, NULL, NULL);
     scan_free(c->s);
     free(c->buf);
+    free(c->wstate);
+    dsnap_free(&c->snaps);
+    cpres_free(c);
     backends_release(r->w->backends, c->dst);
     free(c);
     r->x = NULL;
@@ -112,13 +95,16 @@ static void fail(struct run *r, int rc, const char *what, const char *key, const
 
 /* KEYS: job hash, results list. ARGV: result line, retention, start_after,
  * files_done, ckpt_bytes, worker, event channel. Fenced by the worker field
- * so a run that lost its lease cannot move the checkpoint of the new owner. */
+ * so a run that lost its lease cannot move the checkpoint of the new owner.
+ * The file ended: nothing of it is to be resumed or aborted any more. */
 static const char ckpt_lua[] =
     "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[6] then return 0 end\n"
     "redis.call('RPUSH', KEYS[2], ARGV[1])\n"
     "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "redis.call('HSET', KEYS[1], 'start_after', ARGV[3], 'files_done', ARGV[4],\n"
     "           'ckpt_bytes', ARGV[5], 'bytes_done', ARGV[5])\n"
+    "redis.call('HDEL', KEYS[1], 'cp_wkey', 'cp_wstate', 'cp_src', 'cp_size', 'cp_etag',\n"
+    "           'cp_off', 'cp_part', 'cp_shactx')\n"
     "redis.call('PUBLISH', ARGV[7], 'progress')\n"
     "return 1\n";
 
@@ -194,7 +180,11 @@ static void stored(struct run *r, int rc, const char *msg)
         return;
     }
     c->bytes += c->off;
-    r->bytes += c->off;
+    r->bytes += c->off - c->read_from;
+    if (c->read_from > 0)
+        log_info("job=%s copied '%s' from offset %" PRId64 ": read %" PRId64
+                 " bytes of the source in this run",
+                 r->j.id, c->e->key, c->read_from, c->src_read);
     r->files++;
     qacct_copied(r, c->off, c->old_size);
     file_done(r, "COPIED", "");
@@ -291,6 +281,7 @@ static void on_written(int rc, const char *msg, void *ud)
     }
     c->part++;
     r->parts++;
+    cpres_written(r);
     runner_progress(r);
     snprintf(bytes, sizeof(bytes), "%" PRId64, c->base_bytes + c->bytes + c->off);
     runner_cmdf(r, NULL, "HSET", r->hkey, "bytes_done", bytes, NULL);
@@ -318,6 +309,7 @@ static void on_read(int rc, const char *msg, size_t nread, void *ud)
         return;
     }
     digest_update(&c->dg, c->buf, nread);
+    c->src_read += (int64_t)nread;
     rc = backend_write_part(c->w, c->part, c->buf, nread, on_written, r);
     if (rc) {
         fail(r, rc, "write", c->drel, NULL);
@@ -343,13 +335,22 @@ static void on_recorded(struct run *r, redisReply *rep)
 {
     struct cp *c = r->x;
     (void)rep;
-    if (c->e->size > 0)
+    if (c->off < c->e->size)
         read_chunk(r);
     else
         commit(r);
 }
 
-static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
+/* KEYS: job hash. ARGV: worker, cp_wkey, cp_wstate. A fresh writer: what
+ * the hash said of an earlier one no longer holds. Fenced like ckpt_lua. */
+static const char opened_lua[] =
+    "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] then return 0 end\n"
+    "redis.call('HDEL', KEYS[1], 'cp_src', 'cp_size', 'cp_etag', 'cp_off', 'cp_part',\n"
+    "           'cp_shactx')\n"
+    "redis.call('HSET', KEYS[1], 'cp_wkey', ARGV[2], 'cp_wstate', ARGV[3])\n"
+    "return 1\n";
+
+void cp_on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
 {
     struct run *r = ud;
     struct cp *c = r->x;
@@ -358,47 +359,76 @@ static void on_open(int rc, const char *msg, struct backend_writer *w, void *ud)
             backend_write_abort(w, NULL, NULL);
         return;
     }
+    if (rc && c->resuming) {
+        cpres_reopen_failed(r, msg && *msg ? msg : st_strerror(rc));
+        return;
+    }
     if (rc) {
         fail(r, rc, "write", c->drel, msg);
         return;
     }
     c->w = w;
+    if (c->resuming) { /* the hash already holds this writer's state */
+        c->resuming = false;
+        on_recorded(r, NULL);
+        return;
+    }
     /* A successor aborts the write the job records: record it, and only once
      * Redis has it write data, so a worker killed mid-file leaves no temp
      * file nobody knows about. */
-    if (backend_write_state(w, c->wstate, sizeof(c->wstate), NULL) == 0)
-        runner_cmdf(r, on_recorded, "HSET", r->hkey, "cp_wkey", c->dkey, "cp_wstate", c->wstate,
-                    NULL);
+    if (backend_write_state(w, c->wstate, BACKEND_STATE_MAX, NULL) == 0)
+        runner_cmdf(r, on_recorded, "EVAL", opened_lua, "1", r->hkey, r->w->cfg->worker.name,
+                    c->dkey, c->wstate, NULL);
     else
         on_recorded(r, NULL);
+}
+
+/* The target's parts are a multiple of the chunk, so that what it stored
+ * durably ends on one (xfer_copy_resume.c). */
+struct backend_write_opts cp_write_opts(const struct run *r)
+{
+    const struct cp *c = r->x;
+    return (struct backend_write_opts){.no_overwrite = !r->j.overwrite,
+                                       .size_hint = c->e->size,
+                                       .part_align = c->cap,
+                                       .creator = r->j.user,
+                                       .sha256 = c->e->sha256};
+}
+
+void cp_open_fresh(struct run *r)
+{
+    struct cp *c = r->x;
+    c->off = c->read_from = c->src_read = 0;
+    c->part = 0;
+    c->resuming = false;
+    c->durable_saved = false;
+    if (digest_init(&c->dg) != 0) {
+        runner_finish(r, ST_EINTERNAL, "cannot set up MD5 and SHA-256");
+        return;
+    }
+    struct backend_write_opts o = cp_write_opts(r);
+    int rc = backend_write_open(c->dst, c->dkey, &o, cp_on_open, r);
+    if (rc)
+        fail(r, rc, "write", c->drel, NULL);
+    else
+        runner_begin(r);
 }
 
 static void open_target(struct run *r)
 {
     struct cp *c = r->x;
-    struct backend_write_opts o = {.no_overwrite = !r->j.overwrite,
-                                   .size_hint = c->e->size,
-                                   .creator = r->j.user,
-                                   .sha256 = c->e->sha256};
     size_t ps = (size_t)xfer_part_size(r);
-    if (c->e->size > 0 && !c->buf) {
+    if (!c->buf) { /* cap is the chunk even for an empty file: the writer's part_align */
         if (!(c->buf = malloc(ps))) {
             runner_finish(r, ST_ENOMEM, "out of memory for a chunk of %zu bytes", ps);
             return;
         }
         c->cap = ps;
     }
-    c->off = 0;
-    c->part = 0;
-    if (digest_init(&c->dg) != 0) {
-        runner_finish(r, ST_EINTERNAL, "cannot set up MD5 and SHA-256");
-        return;
-    }
-    int rc = backend_write_open(c->dst, c->dkey, &o, on_open, r);
-    if (rc)
-        fail(r, rc, "write", c->drel, NULL);
-    else
-        runner_begin(r);
+    dsnap_clear(&c->snaps);
+    c->src_read = 0;
+    if (!cpres_open(r))
+        cp_open_fresh(r);
 }
 
 /* The store copies by itself, or the bytes stream through a writer. */
@@ -471,6 +501,8 @@ static void start_file(struct run *r)
 static void finish(struct run *r)
 {
     struct cp *c = r->x;
+    if (cpres_drop(r, finish))
+        return;
     if (c->base_done + c->done == 0) {
         if (r->j.pattern[0])
             runner_finish(r, ST_ENOTFOUND, "no file under '%s' matches pattern '%s'", r->j.location,
@@ -566,57 +598,6 @@ static void scan_start(struct run *r)
     scan_next(c->s, on_matches);
 }
 
-static void on_stale_aborted(int rc, const char *msg, void *ud)
-{
-    struct run *r = ud;
-    if (!runner_resume(r))
-        return;
-    if (rc)
-        log_warn("job=%s cannot abort the write a previous run left: %s (%d %s)", r->j.id, msg, rc,
-                 st_strerror(rc));
-    scan_start(r);
-}
-
-static void on_stale_open(int rc, const char *msg, struct backend_writer *w, void *ud)
-{
-    struct run *r = ud;
-    if (!runner_resume(r)) {
-        if (!rc)
-            backend_write_abort(w, NULL, NULL);
-        return;
-    }
-    if (rc) { /* already gone (committed or cleaned): nothing to undo */
-        log_debug("job=%s no write of a previous run to abort: %s", r->j.id, msg);
-        scan_start(r);
-        return;
-    }
-    rc = backend_write_abort(w, on_stale_aborted, r);
-    if (rc)
-        scan_start(r);
-    else
-        runner_begin(r);
-}
-
-/* A previous run died while writing `key`: abort that write, then list. */
-static void on_saved(struct run *r, redisReply *rep)
-{
-    struct cp *c = r->x;
-    const char *key = NULL, *ws = NULL;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
-        rep->element[0]->type == REDIS_REPLY_STRING &&
-        rep->element[1]->type == REDIS_REPLY_STRING) {
-        key = rep->element[0]->str;
-        ws = rep->element[1]->str;
-    }
-    struct backend_write_opts o = {.no_overwrite = true};
-    if (key && backend_write_resume(c->dst, key, &o, ws, 0, 0, on_stale_open, r) == 0) {
-        log_info("job=%s aborting the write of '%s' a previous run left", r->j.id, key);
-        runner_begin(r);
-        return;
-    }
-    scan_start(r);
-}
-
 static void cp_start(struct run *r)
 {
     char err[400] = "";
@@ -626,6 +607,10 @@ static void cp_start(struct run *r)
         return;
     }
     r->x = c;
+    if (!(c->wstate = malloc(BACKEND_STATE_MAX))) {
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
     c->base_done = r->j.files_done;
     c->base_bytes = r->j.ckpt_bytes;
     int rc = 0;
@@ -639,7 +624,7 @@ static void cp_start(struct run *r)
         return;
     }
     if (r->j.attempts > 1)
-        runner_cmdf(r, on_saved, "HMGET", r->hkey, "cp_wkey", "cp_wstate", NULL);
+        cpres_load(r, scan_start);
     else
         scan_start(r);
 }

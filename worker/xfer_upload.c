@@ -20,6 +20,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "dsnap.h"
 #include "err.h"
 #include "keys.h"
 #include "log.h"
@@ -35,20 +36,13 @@
 #include <string.h>
 #include <strings.h>
 
-/* Where the job stands after a consumed part that is not durable yet. */
-struct snap {
-    int64_t bytes; /* bytes of parts 0..this one */
-    struct digest dg;
-};
-
 struct up {
     long n;     /* next part to consume */
     long pd;    /* parts 0..pd-1 are durable; Redis still holds pd.. */
     int64_t bd; /* their bytes */
     int64_t consumed;
-    struct snap *snaps; /* snaps[i]: after part pd+i, for parts pd..n-1 */
-    size_t nsnaps, capsnaps;
-    char *buf; /* copy of part n while the backend writes it */
+    struct dsnaps snaps; /* v[i]: after part pd+i, for parts pd..n-1 */
+    char *buf;           /* copy of part n while the backend writes it */
     size_t cap;
     size_t len;
     bool want_sha; /* the client gave a sha256 */
@@ -93,7 +87,7 @@ static void up_cleanup(struct run *r)
     if (!u)
         return;
     free(u->buf);
-    free(u->snaps);
+    dsnap_free(&u->snaps);
     free(u->wstate);
     free(u);
     r->x = NULL;
@@ -207,37 +201,13 @@ static void on_consumed(struct run *r, redisReply *rep)
     next_part(r);
 }
 
-static int snap_push(struct up *u)
-{
-    if (u->nsnaps == u->capsnaps) {
-        size_t cap = u->capsnaps ? 2 * u->capsnaps : 8;
-        struct snap *s = realloc(u->snaps, cap * sizeof(*s));
-        if (!s)
-            return ST_ENOMEM;
-        u->snaps = s;
-        u->capsnaps = cap;
-    }
-    u->snaps[u->nsnaps].bytes = u->consumed;
-    u->snaps[u->nsnaps].dg = u->dg;
-    u->nsnaps++;
-    return 0;
-}
-
 /* The backend holds `durable` bytes for sure: move pd to the last consumed
  * part boundary within them. Returns how many parts became durable. */
 static long advance_durable(struct up *u, int64_t durable)
 {
-    size_t i = 0;
-    while (i < u->nsnaps && u->snaps[i].bytes <= durable)
-        i++;
-    if (i == 0)
-        return 0;
-    u->bd = u->snaps[i - 1].bytes;
-    digest_save(&u->snaps[i - 1].dg, u->shactx);
-    memmove(u->snaps, u->snaps + i, (u->nsnaps - i) * sizeof(*u->snaps));
-    u->nsnaps -= i;
-    u->pd += (long)i;
-    return (long)i;
+    long i = dsnap_advance(&u->snaps, durable, &u->bd, u->shactx);
+    u->pd += i;
+    return i;
 }
 
 #define CONSUME_ARGS 11 /* EVAL script numkeys hash + 7 ARGV */
@@ -295,7 +265,7 @@ static void on_written(int rc, const char *msg, void *ud)
     }
     digest_update(&u->dg, u->buf, u->len);
     u->consumed += (int64_t)u->len;
-    if (snap_push(u)) {
+    if (dsnap_push(&u->snaps, u->consumed, &u->dg)) {
         runner_finish(r, ST_ENOMEM, "out of memory");
         return;
     }

@@ -6,6 +6,7 @@
 //   get C BLOB FILE        download into FILE
 //   sha C BLOB             hex SHA-256 of the blob's content ("missing" if it does not exist)
 //   list C PREFIX          names under PREFIX, one a line, sorted
+//   shas C PREFIX          'NAME SHA256' of every blob under PREFIX (NAME without it), sorted
 //   props C BLOB           content length, content type and metadata as JSON
 //   blocks C BLOB          the sizes of the committed blocks, space-separated
 //   rm C BLOB              delete the blob
@@ -45,6 +46,18 @@ async function main(cmd, c, a, b) {
       for await (const it of ctr.listBlobsFlat({ prefix: a })) names.push(it.name);
       names.sort();
       if (names.length) console.log(names.join('\n'));
+      return;
+    }
+    case 'shas': { // streamed: a 1 GiB blob is never held whole
+      const out = [];
+      for await (const it of ctr.listBlobsFlat({ prefix: a })) {
+        const h = crypto.createHash('sha256');
+        const rs = (await ctr.getBlobClient(it.name).download()).readableStreamBody;
+        for await (const chunk of rs) h.update(chunk);
+        out.push(`${it.name.slice(a.length)} ${h.digest('hex')}`);
+      }
+      out.sort();
+      if (out.length) console.log(out.join('\n'));
       return;
     }
     case 'props': {

@@ -26,7 +26,8 @@ follow and refuses anything else, loudly:
     arrived (host without its port, as @google-cloud/storage signs it), and the date
     and expiry against the clock.
 Objects live in --dir as <hex(name)>.data + .json, so a test reads them directly
-(`gcsfake.py sha DIR NAME`), without the service or this server.
+(`gcsfake.py sha DIR NAME`; `shas DIR PREFIX`: every object under it), without the
+service or this server.
 
   gcsfake.py serve --dir D --bucket B --pubkey P.pem --email E --port-file F
   gcsfake.py sha D NAME      -> hex SHA-256 of the stored object (exit 1 if none)
@@ -444,11 +445,24 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     global S, PUB, ARGS
-    if sys.argv[1] in ("sha", "ls"):
+    if sys.argv[1] in ("sha", "ls", "shas"):
         st = Store(sys.argv[2])
         if sys.argv[1] == "ls":
             for n in st.names():
                 print(n, st.meta(n)["size"])
+            return 0
+        if sys.argv[1] == "shas":  # NAME SHA256 under a prefix (NAME without it), from its files
+            pre = sys.argv[3]
+            out = []
+            for n in st.names():
+                if n.startswith(pre):
+                    h = hashlib.sha256()
+                    with open(st.path(n, ".data"), "rb") as f:
+                        for chunk in iter(lambda: f.read(1 << 20), b""):
+                            h.update(chunk)
+                    out.append("%s %s" % (n[len(pre):], h.hexdigest()))
+            for line in sorted(out):
+                print(line)
             return 0
         try:
             with open(st.path(sys.argv[3], ".data"), "rb") as f:

@@ -93,6 +93,16 @@ def main():
         for chunk in iter(lambda: body.read(1 << 20), b""):
             h.update(chunk)
         print(h.hexdigest())
+    elif cmd == "shas":  # NAME SHA256 of every object under the prefix (NAME without it)
+        out = []
+        for k in keys(c, bucket, args[0]):
+            h = hashlib.sha256()
+            body = c.get_object(Bucket=bucket, Key=k)["Body"]
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                h.update(chunk)
+            out.append("%s %s" % (k[len(args[0]):], h.hexdigest()))
+        for line in sorted(out):
+            print(line)
     elif cmd == "put":
         c.upload_file(args[1], bucket, args[0])
     else:
