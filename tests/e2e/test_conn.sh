@@ -23,9 +23,20 @@ import os, subprocess, threading, time, grpc, stageclient as sc
 port = os.environ["E2E_GRPC_PORT"]
 
 def client_ports():
-    out = subprocess.run(["ss", "-Htn", "state", "established", "dst", "127.0.0.1:" + port],
+    """The client ends of connections to the frontend, as 'port/sk:cookie': the
+    socket cookie tells a new connection from the old one even when the
+    kernel hands the new one the same local port (tcp_tw_reuse on loopback)."""
+    out = subprocess.run(["ss", "-Htne", "state", "established", "dst", "127.0.0.1:" + port],
                          capture_output=True, text=True).stdout
-    return sorted({l.split()[-2].rsplit(":", 1)[1] for l in out.splitlines() if l.strip()})
+    conns = set()
+    for l in out.splitlines():
+        f = l.split()
+        if len(f) < 4:
+            continue
+        local = next(x for x in f if x.count(":") and not x.startswith(("timer", "ino", "sk", "cgroup")))
+        sk = next((x for x in f if x.startswith("sk:")), "sk:?")
+        conns.add("%s/%s" % (local.rsplit(":", 1)[1], sk))
+    return sorted(conns)
 
 errs = []
 c = sc.StageClient(os.environ["E2E_SERVER"])
