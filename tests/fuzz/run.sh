@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh - build the libFuzzer targets (tests/fuzz/fuzz_*.c) with
-# clang under ASan + UBSan into build-fuzz/ and run each for a fixed time.
+# clang under ASan + UBSan into build-fuzz/ and run each for a fixed time,
+# FUZZ_JOBS targets at once (default: the number of cores).
 #   --seconds N   time per target (default 10: the short run of ./tests/run.sh;
 #                 a long run: --seconds 600)
 #   NAME...       only these targets (fuzz_s3xml or s3xml)
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
     --seconds=*) seconds=${1#*=}; shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) only+=("${1#fuzz_}"); shift ;;
   esac
 done
@@ -69,16 +70,36 @@ logs=$build/fuzz-logs
 mkdir -p "$logs" "$build/artifacts"
 rc=0
 total=0
-printf '%-12s %12s %10s %s\n' target executions exec/s result
-for t in "${targets[@]}"; do
-  work=$build/corpus/$t
+# One target per core at a time: libFuzzer runs single-threaded, so on N cores N
+# targets finish in 1/N of the wall time at the same executions each.
+par=${FUZZ_JOBS:-$jobs}
+run_one() { # TARGET: run it, leave its exit status in $logs/TARGET.rc
+  local t=$1 work=$build/corpus/$1
   mkdir -p "$work"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
     -artifact_prefix="$build/artifacts/$t-")
   [ -f "tests/fuzz/$t.dict" ] && args+=(-dict="tests/fuzz/$t.dict")
+  local st=0
+  "$build/tests/fuzz/fuzz_$t" "${args[@]}" "$work" "tests/fuzz/corpus/$t" >"$logs/$t.log" 2>&1 || st=$?
+  echo "$st" >"$logs/$t.rc"
+}
+running=0
+for t in "${targets[@]}"; do
+  rm -f "$logs/$t.rc"
+  if [ "$running" -ge "$par" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_one "$t" &
+  running=$((running + 1))
+done
+wait || true
+
+printf '%-12s %12s %10s %s\n' target executions exec/s result
+for t in "${targets[@]}"; do
   log=$logs/$t.log
   result=ok
-  "$build/tests/fuzz/fuzz_$t" "${args[@]}" "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1 || result=FAILED
+  [ "$(cat "$logs/$t.rc" 2>/dev/null || echo missing)" = 0 ] || result=FAILED
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   total=$((total + ${execs:-0}))
@@ -91,5 +112,5 @@ for t in "${targets[@]}"; do
     echo "  (and for a real bug: fix it, with a unit test that fails before the fix)"
   fi
 done
-echo "fuzz: $total executions in ${#targets[@]} targets, ${seconds}s each"
+echo "fuzz: $total executions in ${#targets[@]} targets, ${seconds}s each, $par at a time"
 exit $rc
