@@ -16,6 +16,7 @@
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
+#include "itredis.h"
 #include "job.h"
 #include "svc.h"
 
@@ -28,13 +29,8 @@ static struct db db;
 static int group_setup(void **st)
 {
     (void)st;
-    const char *url = getenv("STAGE_TEST_REDIS_URL");
-    if (!url) {
-        fprintf(stderr, "STAGE_TEST_REDIS_URL is not set: run under with_redis.sh\n");
+    if (itredis_config(&cfg) != 0)
         return -1;
-    }
-    config_defaults(&cfg);
-    snprintf(cfg.redis.url, sizeof(cfg.redis.url), "%s", url);
     db_init(&db, &cfg); /* no fiber here: a synchronous connection */
     return 0;
 }
