@@ -3,6 +3,7 @@
 
 #include "job.h"
 #include "promtext.h"
+#include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
 #include <ctype.h>
 #include <stdio.h>
