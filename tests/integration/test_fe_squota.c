@@ -14,34 +14,15 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
-#include "itredis.h"
+#include "itdb.h"
 #include "job.h"
 #include "keys.h"
 #include "quota.h"
 #include "squota.h"
 
-static struct config cfg;
-static struct db db;
-
-static int group_setup(void **st)
-{
-    (void)st;
-    if (itredis_config(&cfg) != 0)
-        return -1;
-    db_init(&db, &cfg); /* no fiber here: a synchronous connection */
-    return 0;
-}
-
-static int group_teardown(void **st)
-{
-    (void)st;
-    db_cleanup(&db);
-    return 0;
-}
-
 static void cmd_ok(const char *a0, const char *a1, const char *a2, const char *a3)
 {
-    assert_int_equal(db_cmd(&db, NULL, a0, a1, a2, a3, NULL), 0);
+    assert_int_equal(db_cmd(&itdb, NULL, a0, a1, a2, a3, NULL), 0);
 }
 
 static void reserve_after_flush(const char *id, long long need, int want, long long granted_want)
@@ -55,9 +36,9 @@ static void reserve_after_flush(const char *id, long long need, int want, long l
     snprintf(j.root, sizeof(j.root), "stage/internal/t/1/");
     j.quota_bytes = 1000;
     cmd_ok("SCRIPT", "FLUSH", NULL, NULL);
-    int rc = squota_reserve(&db, &j, need, need, &granted, msg, sizeof(msg));
+    int rc = squota_reserve(&itdb, &j, need, need, &granted, msg, sizeof(msg));
     if (rc != want)
-        fprintf(stderr, "rc %d (%s): %s / %s\n", rc, st_strerror(rc), msg, db.err);
+        fprintf(stderr, "rc %d (%s): %s / %s\n", rc, st_strerror(rc), msg, itdb.err);
     assert_int_equal(rc, want);
     assert_int_equal(granted, granted_want);
 }
@@ -73,7 +54,7 @@ static void test_reserve_without_cached_script(void **st)
     /* b: no room left beside a's reservation, found through the job prefix */
     reserve_after_flush("b", 600, ST_ELIMIT, 0);
     cmd_ok("SCRIPT", "FLUSH", NULL, NULL);
-    assert_int_equal(squota_usage(&db, "stage/internal/t/1/", &u), 0);
+    assert_int_equal(squota_usage(&itdb, "stage/internal/t/1/", &u), 0);
     assert_int_equal(u.res_bytes, 600); /* a's, found through the job prefix */
     assert_int_equal(u.res_files, 1);
 }
@@ -83,5 +64,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reserve_without_cached_script),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, itdb_group_setup, itdb_group_teardown);
 }
