@@ -69,7 +69,8 @@ struct quota_reserve_cmd {
 };
 
 /* Fill `c` for job `id` ("": clean up and report only) on the stage at
- * `root`. 0, or ST_EINVAL if the root is too long for a key. */
+ * `root`. 0, ST_EINVAL if the root is too long for a key, or ST_EINTERNAL
+ * if OpenSSL refuses the SHA1. */
 int quota_reserve_args(struct quota_reserve_cmd *c, const char *root, const char *id,
                        long long need, long long ask, const struct quota_lim *l, long long now_ms);
 

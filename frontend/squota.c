@@ -88,7 +88,8 @@ static int run_reserve(struct db *db, const char *root, const char *id, long lon
     redisReply *r = NULL;
     int rc = quota_reserve_args(&c, root, id, need, ask, l, job_now_ms());
     if (rc) {
-        snprintf(db->err, sizeof(db->err), "stage root too long");
+        snprintf(db->err, sizeof(db->err), "%s",
+                 rc == ST_EINVAL ? "stage root too long" : "cannot hash the quota script");
         return rc;
     }
     rc = db_cmd_argv(db, &r, QUOTA_RESERVE_ARGC, c.argv, NULL);
