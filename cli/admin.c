@@ -165,24 +165,41 @@ int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req
     return rc;
 }
 
-enum { O_FLAG = CLI_OPT_FIRST_CMD, O_WAIT, O_IDEM };
+enum { O_WAIT = CLI_OPT_FIRST_CMD, O_IDEM, O_SWITCH };
 
-int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const char *flag,
+/* The switch option `c` stands for, or NULL. */
+static bool *switch_of(const struct admin_switch *sw, int n, int c)
+{
+    for (int i = 0; i < n; i++)
+        if (c == (sw[i].short_name ? sw[i].short_name : O_SWITCH + i))
+            return sw[i].set;
+    return NULL;
+}
+
+int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const struct admin_switch *sw,
                         struct admin_jobopts *o)
 {
-    const struct option opts[] = {CLI_GLOBAL_OPTIONS,
-                                  FILTER_OPTIONS,
-                                  {flag, no_argument, NULL, O_FLAG},
-                                  {"wait", no_argument, NULL, O_WAIT},
-                                  {"idempotency-key", required_argument, NULL, O_IDEM},
-                                  {NULL, 0, NULL, 0}};
-    int c;
+    static const struct option common[] = {CLI_GLOBAL_OPTIONS,
+                                           FILTER_OPTIONS,
+                                           {"wait", no_argument, NULL, O_WAIT},
+                                           {"idempotency-key", required_argument, NULL, O_IDEM}};
+    const size_t nc = sizeof(common) / sizeof(common[0]);
+    struct option opts[sizeof(common) / sizeof(common[0]) + ADMIN_SWITCHES_MAX + 1];
+    int n = 0, c;
+    bool *set;
     memset(o, 0, sizeof(*o));
+    memcpy(opts, common, sizeof(common));
+    for (; sw && sw[n].name && n < ADMIN_SWITCHES_MAX; n++) {
+        *sw[n].set = false;
+        opts[nc + (size_t)n] = (struct option){sw[n].name, no_argument, NULL,
+                                               sw[n].short_name ? sw[n].short_name : O_SWITCH + n};
+    }
+    opts[nc + (size_t)n] = (struct option){NULL, 0, NULL, 0};
     while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
         if (filter_opt(&o->filter, c, optarg))
             continue;
-        if (c == O_FLAG)
-            o->flag = true;
+        if ((set = switch_of(sw, n, c)) != NULL)
+            *set = true;
         else if (c == O_WAIT)
             o->wait = true;
         else if (c == O_IDEM)

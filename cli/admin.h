@@ -65,20 +65,29 @@ int admin_job_failed(struct cli *cli, const char *object, const Stage__V1__Job *
 int admin_call_job(struct cli *cli, const char *rpc, const ProtobufCMessage *req,
                    const ProtobufCMessageDescriptor *resp_desc, const char *object, bool wait);
 
-/* The options of the commands that queue a job over a prefix (cp):
- * the filter (filter.h: --pattern, --include, --exclude), --wait, --idempotency-key and the
- * command's own `flag`
- * ("overwrite", "dry-run"). */
+/* The options of the commands that queue a job over a prefix (cp, rm):
+ * the filter (filter.h: --pattern, --include, --exclude), --wait,
+ * --idempotency-key, and the command's own switches. */
 struct admin_jobopts {
     const char *pattern; /* the filter's pattern; NULL when none */
     char *idem;          /* NULL when not given */
     struct filter filter;
-    bool flag, wait;
+    bool wait;
 };
 
-/* Parse them into `o`. Returns -1 to go on (`optind` at the first
- * argument), or the exit code the command returns. */
-int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const char *flag,
+/* A command's own switch: --name, and -short_name unless that is 0, sets
+ * *set (false when not given). */
+struct admin_switch {
+    const char *name;
+    int short_name;
+    bool *set;
+};
+#define ADMIN_SWITCHES_MAX 8
+
+/* Parse them into `o`, with `sw` (up to ADMIN_SWITCHES_MAX, ended by a
+ * NULL name) the command's own switches. Returns -1 to go on (`optind` at
+ * the first argument), or the exit code the command returns. */
+int admin_jobopts_parse(struct cli *cli, int argc, char **argv, const struct admin_switch *sw,
                         struct admin_jobopts *o);
 
 /* Subcommand dispatch: argv[1] names one of `subs` (NULL-terminated pairs of

@@ -28,7 +28,9 @@ static int run(struct cli *cli, int argc, char **argv)
 {
     Stage__V1__CopyFilesRequest req = STAGE__V1__COPY_FILES_REQUEST__INIT;
     struct admin_jobopts o;
-    int rc = admin_jobopts_parse(cli, argc, argv, "overwrite", &o);
+    bool overwrite;
+    const struct admin_switch sw[] = {{"overwrite", 0, &overwrite}, {NULL, 0, NULL}};
+    int rc = admin_jobopts_parse(cli, argc, argv, sw, &o);
     if (rc >= 0)
         return rc;
     if (argc - optind != 2)
@@ -47,7 +49,7 @@ static int run(struct cli *cli, int argc, char **argv)
         req.pattern = (char *)o.pattern;
     if (o.idem)
         req.idempotency_key = o.idem;
-    req.overwrite = o.flag;
+    req.overwrite = overwrite;
     return admin_call_job(cli, "CopyFiles", &req.base, &stage__v1__copy_files_response__descriptor,
                           req.from, o.wait);
 }

@@ -24,8 +24,6 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { O_DRY = CLI_OPT_FIRST_CMD, O_FORCE, O_WAIT, O_NO_WAIT, O_IDEM };
-
 static const char usage[] =
     "usage: stagectl rm @LOCATION [-r | --pattern RE | --include/--exclude GLOB]\n"
     "                   [--dry-run] [--force] [--no-wait] [--idempotency-key KEY]\n"
@@ -46,43 +44,18 @@ static const char usage[] =
     "                         spaces) returns the first job instead of a new one\n" FILTER_HELP;
 
 struct rm_opts {
-    const char *pattern, *idem;
-    struct filter filter;
+    struct admin_jobopts job; /* --wait: the default now; still accepted */
     bool recursive, dry, force, no_wait;
 };
 
 static int parse(struct cli *cli, int argc, char **argv, struct rm_opts *o)
 {
-    static const struct option opts[] = {CLI_GLOBAL_OPTIONS,
-                                         {"recursive", no_argument, NULL, 'r'},
-                                         FILTER_OPTIONS,
-                                         {"dry-run", no_argument, NULL, O_DRY},
-                                         {"force", no_argument, NULL, 'f'},
-                                         {"wait", no_argument, NULL, O_WAIT},
-                                         {"no-wait", no_argument, NULL, O_NO_WAIT},
-                                         {"idempotency-key", required_argument, NULL, O_IDEM},
-                                         {NULL, 0, NULL, 0}};
-    int c;
-    memset(o, 0, sizeof(*o));
-    while ((c = cli_getopt(cli, argc, argv, opts)) >= 0) {
-        if (c == 'r')
-            o->recursive = true;
-        else if (filter_opt(&o->filter, c, optarg))
-            continue;
-        else if (c == O_DRY)
-            o->dry = true;
-        else if (c == 'f')
-            o->force = true;
-        else if (c == O_NO_WAIT)
-            o->no_wait = true;
-        else if (c == O_IDEM)
-            o->idem = optarg;
-        /* --wait: the default now; still accepted */
-    }
-    if (c != -1)
-        return CLI_OPT_EXIT(c);
-    c = filter_pattern(cli, &o->filter, &o->pattern);
-    return c ? c : -1;
+    const struct admin_switch sw[] = {{"recursive", 'r', &o->recursive},
+                                      {"dry-run", 0, &o->dry},
+                                      {"force", 'f', &o->force},
+                                      {"no-wait", 0, &o->no_wait},
+                                      {NULL, 0, NULL}};
+    return admin_jobopts_parse(cli, argc, argv, sw, &o->job);
 }
 
 /* Every file the dry run matched, one line (or JSON document) each. */
@@ -123,7 +96,7 @@ static int report(struct cli *cli, const struct rm_opts *o, const char *loc,
     /* one document per command: the error alone */
     if (j->files_total == 0 && !o->force)
         return cli_fail(cli, loc, "NOT_FOUND", "no files matched %s%s (job %s)", loc,
-                        o->recursive || o->pattern ? "" : "; a prefix needs -r", j->id);
+                        o->recursive || o->job.pattern ? "" : "; a prefix needs -r", j->id);
     if (o->dry && j->files_total > 0)
         rc = list_matches(cli, j->id);
     if (rc)
@@ -188,8 +161,8 @@ static int run(struct cli *cli, int argc, char **argv)
     if ((rc = cli_location_arg(cli, argc, argv, &loc)) != 0)
         return rc;
     req.location = loc;
-    if (o.pattern) {
-        req.pattern = (char *)o.pattern;
+    if (o.job.pattern) {
+        req.pattern = (char *)o.job.pattern;
     } else if (!o.recursive) {
         rc = rmloc_split(loc, dir, sizeof(dir), pat, sizeof(pat));
         if (rc == ST_EINVAL)
@@ -200,8 +173,8 @@ static int run(struct cli *cli, int argc, char **argv)
         req.location = dir;
         req.pattern = pat;
     }
-    if (o.idem)
-        req.idempotency_key = (char *)o.idem;
+    if (o.job.idem)
+        req.idempotency_key = o.job.idem;
     req.dry_run = o.dry;
     return remove_and_report(cli, &o, &req, loc);
 }

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "creds.h"
 #include "memtune.h"
+#include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,30 +18,38 @@ static const char *const kind_names[JOB_KIND_LAST] = {"NONE",   "UPLOAD", "DOWNL
 static const char *const state_names[JOB_STATE_LAST] = {"NONE",      "QUEUED", "RUNNING",
                                                         "SUCCEEDED", "FAILED", "CANCELLED"};
 
+/* Kinds and states share a shape: value 0 is "NONE", names[v] for 0 < v < n. */
+static const char *enum_name(const char *const *names, int n, int v)
+{
+    return (v > 0 && v < n) ? names[v] : "NONE";
+}
+
+static int enum_parse(const char *const *names, int n, const char *s)
+{
+    for (int v = 1; s && v < n; v++)
+        if (strcmp(s, names[v]) == 0)
+            return v;
+    return 0;
+}
+
 const char *job_kind_name(enum job_kind k)
 {
-    return (k > JOB_KIND_NONE && k < JOB_KIND_LAST) ? kind_names[k] : "NONE";
+    return enum_name(kind_names, JOB_KIND_LAST, (int)k);
 }
 
 enum job_kind job_kind_parse(const char *s)
 {
-    for (int k = 1; s && k < JOB_KIND_LAST; k++)
-        if (strcmp(s, kind_names[k]) == 0)
-            return (enum job_kind)k;
-    return JOB_KIND_NONE;
+    return (enum job_kind)enum_parse(kind_names, JOB_KIND_LAST, s);
 }
 
 const char *job_state_name(enum job_state s)
 {
-    return (s > JOB_STATE_NONE && s < JOB_STATE_LAST) ? state_names[s] : "NONE";
+    return enum_name(state_names, JOB_STATE_LAST, (int)s);
 }
 
 enum job_state job_state_parse(const char *s)
 {
-    for (int k = 1; s && k < JOB_STATE_LAST; k++)
-        if (strcmp(s, state_names[k]) == 0)
-            return (enum job_state)k;
-    return JOB_STATE_NONE;
+    return (enum job_state)enum_parse(state_names, JOB_STATE_LAST, s);
 }
 
 bool job_state_terminal(enum job_state s)

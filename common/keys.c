@@ -9,17 +9,17 @@ static int fit(int len, size_t n)
 
 int keys_job(char *buf, size_t n, const char *id)
 {
-    return fit(snprintf(buf, n, "st:job:%s", id), n);
+    return fit(snprintf(buf, n, KEY_JOB_PREFIX "%s", id), n);
 }
 
 int keys_job_part(char *buf, size_t n, const char *id, long part)
 {
-    return fit(snprintf(buf, n, "st:job:%s:part:%ld", id, part), n);
+    return fit(snprintf(buf, n, KEY_JOB_PREFIX "%s:part:%ld", id, part), n);
 }
 
 int keys_job_fe(char *buf, size_t n, const char *id)
 {
-    return fit(snprintf(buf, n, "st:job:%s:fe", id), n);
+    return fit(snprintf(buf, n, KEY_JOB_PREFIX "%s:fe", id), n);
 }
 
 int keys_job_wake(char *buf, size_t n, const char *id)

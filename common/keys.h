@@ -11,6 +11,9 @@
 #define KEY_QUEUE_GROUP  "workers"   /* consumer group on KEY_QUEUE */
 #define KEY_WAKE_PATTERN "st:wake:*" /* workers PSUBSCRIBE this */
 #define KEY_MAX          256
+/* A job's hash is KEY_JOB_PREFIX<id>; Lua scripts that reach job hashes
+ * outside their KEYS (quota_reserve_lua) take the prefix as an argument. */
+#define KEY_JOB_PREFIX "st:job:"
 
 int keys_job(char *buf, size_t n, const char *id);                 /* st:job:<id> (hash) */
 int keys_job_part(char *buf, size_t n, const char *id, long part); /* st:job:<id>:part:<n> */

@@ -6,10 +6,12 @@
  * stage incarnation ("stage/internal/<name>/<inc>/"), so a stage dropped and
  * created again starts from zero. Uploads in flight hold a reservation in
  * st:qres:<root> (hash: job id -> "<bytes>:<expiry ms>"). Scripts (run with
- * EVAL by the frontend and the worker):
+ * EVAL by the frontend and the worker; the reserve, sent once per upload
+ * or copied file, by EVALSHA: quota_reserve_args()):
  *
  *   quota_reserve_lua  KEYS usage, reservations. ARGV job id, need, ask,
- *                      limit bytes, limit files, now ms, ttl ms. Drops the
+ *                      limit bytes, limit files, now ms, ttl ms, the prefix
+ *                      of job hashes (KEY_JOB_PREFIX). Drops the
  *                      reservations of jobs that ended or vanished and the
  *                      expired ones, then reserves min(ask, room) >= need
  *                      bytes (and one file) for the job. Reply {status,
@@ -28,6 +30,8 @@
  * Pure otherwise; any thread. */
 #ifndef STAGE_QUOTA_H
 #define STAGE_QUOTA_H
+
+#include "keys.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +53,32 @@ struct quota_use {
 extern const char quota_reserve_lua[];
 extern const char quota_commit_lua[];
 extern const char quota_add_lua[];
+
+/* One quota_reserve_lua call as an argv: EVALSHA <sha1> 2 usage res id need
+ * max(ask, need) limit-bytes limit-files now ttl job-prefix. The script's
+ * text is sent only when Redis lacks it: on a NOSCRIPT error reply (an
+ * empty script cache after a restart or SCRIPT FLUSH) send the same argv
+ * after quota_reserve_eval(). argv points into the struct: keep it alive
+ * until the command is sent. */
+#define QUOTA_RESERVE_ARGC 13
+struct quota_reserve_cmd {
+    const char *argv[QUOTA_RESERVE_ARGC];
+    char usage[KEY_ROOT_MAX], res[KEY_ROOT_MAX];
+    char sha[41];
+    char num[6][24];
+};
+
+/* Fill `c` for job `id` ("": clean up and report only) on the stage at
+ * `root`. 0, ST_EINVAL if the root is too long for a key, or ST_EINTERNAL
+ * if OpenSSL refuses the SHA1. */
+int quota_reserve_args(struct quota_reserve_cmd *c, const char *root, const char *id,
+                       long long need, long long ask, const struct quota_lim *l, long long now_ms);
+
+/* Turn `c` into the EVAL fallback (the script's text in place of its SHA1). */
+void quota_reserve_eval(struct quota_reserve_cmd *c);
+
+/* True when a Redis error reply `msg` says the script cache lacks the script. */
+bool quota_noscript(const char *msg);
 
 /* True when `l` limits nothing. */
 bool quota_unlimited(const struct quota_lim *l);

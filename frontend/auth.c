@@ -504,9 +504,7 @@ static int check_bearer(struct call *c, const struct cred_header *h, struct user
 static int check_basic(struct call *c, const struct cred_header *h, struct user_rec *u, char *msg,
                        size_t msglen)
 {
-    char peer[128];
-    call_peer(c, peer, sizeof(peer));
-    int rc = verify(c->db, h->user, h->password, peer, u, msg, msglen);
+    int rc = verify(c->db, h->user, h->password, call_peer(c), u, msg, msglen);
     if (!rc)
         snprintf(c->user, sizeof(c->user), "%s", h->user);
     return rc;

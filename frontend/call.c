@@ -390,11 +390,14 @@ const char *call_metadata(const struct call *c, const char *key, size_t *len)
     return NULL;
 }
 
-void call_peer(const struct call *c, char *buf, size_t n)
+const char *call_peer(struct call *c)
 {
-    char *p = grpc_call_get_peer(c->call);
-    snprintf(buf, n, "%s", p ? p : "?");
-    gpr_free(p);
+    if (!c->peer[0]) {
+        char *p = grpc_call_get_peer(c->call);
+        snprintf(c->peer, sizeof(c->peer), "%s", p ? p : "?");
+        gpr_free(p);
+    }
+    return c->peer;
 }
 
 /* ------------------------------------------------------------ without a fiber */

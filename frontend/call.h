@@ -82,6 +82,7 @@ struct call {
     char location[160];
     char job[40];
     int64_t bytes;
+    char peer[128]; /* call_peer(): "" until first asked */
 };
 
 /* Start watching for the end of the call (RECV_CLOSE_ON_SERVER). */
@@ -145,7 +146,9 @@ int64_t call_ms_left(const struct call *c);
  * long as the call; *len is set. */
 const char *call_metadata(const struct call *c, const char *key, size_t *len);
 
-/* The peer address ("ipv4:127.0.0.1:5555") into buf. */
-void call_peer(const struct call *c, char *buf, size_t n);
+/* The peer address ("ipv4:127.0.0.1:5555"). gRPC builds a new string each
+ * time it is asked, and a call needs it up to three times (the handler's
+ * svc, basic auth, the audit line): asked once, kept in c->peer. */
+const char *call_peer(struct call *c);
 
 #endif

@@ -108,14 +108,21 @@ int http_answer_text(struct MHD_Connection *conn, int code, const char *allow, c
     return ok == MHD_YES ? 0 : ST_ENOMEM;
 }
 
-int http_answerf(struct MHD_Connection *conn, int code, const char *allow, const char *fmt, ...)
+int http_answerv(struct MHD_Connection *conn, int code, const char *allow, const char *fmt,
+                 va_list ap)
 {
     char text[1024];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    return http_answer_text(conn, code, allow, text);
+}
+
+int http_answerf(struct MHD_Connection *conn, int code, const char *allow, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    int rc = http_answerv(conn, code, allow, fmt, ap);
     va_end(ap);
-    return http_answer_text(conn, code, allow, text);
+    return rc;
 }
 
 /* ------------------------------------------------------------ probes */

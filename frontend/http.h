@@ -20,6 +20,7 @@
 #ifndef STAGE_FE_HTTP_H
 #define STAGE_FE_HTTP_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct config;
@@ -55,6 +56,8 @@ int http_answer_text(struct MHD_Connection *conn, int code, const char *allow, c
 /* The same with the text made by printf. */
 int http_answerf(struct MHD_Connection *conn, int code, const char *allow, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+int http_answerv(struct MHD_Connection *conn, int code, const char *allow, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Resume a suspended connection and have the listener look at it at once
  * (from a fiber: the loop runs libmicrohttpd after the fiber yields). */

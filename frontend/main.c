@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "server.h"
+#include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
 #include <grpc/grpc.h>
 #include <grpc/support/log.h>

@@ -204,14 +204,13 @@ static void answer(struct relay *r, int code, const char *allow, const char *fmt
     __attribute__((format(printf, 4, 5)));
 static void answer(struct relay *r, int code, const char *allow, const char *fmt, ...)
 {
-    char text[800];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
     r->failed = code != 200;
-    if (r->conn && r->suspended)
-        http_answer_text(r->conn, code, allow, text); /* refused once a reply is queued */
+    if (r->conn && r->suspended) {
+        va_list ap;
+        va_start(ap, fmt);
+        http_answerv(r->conn, code, allow, fmt, ap); /* refused once a reply is queued */
+        va_end(ap);
+    }
     resume(r);
 }
 

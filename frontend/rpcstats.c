@@ -4,6 +4,7 @@
 #include "promtext.h"
 #include "server.h"
 #include "err.h"
+#include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
 #include <stdio.h>
 

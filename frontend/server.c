@@ -257,20 +257,19 @@ static void call_release(struct server *s, struct call *c)
     pthread_mutex_unlock(&s->synced.mu);
 }
 
-static void audit_call(const struct call *c)
+static void audit_call(struct call *c)
 {
     const char *rpc = c->m == &unknown_method ? c->path : c->m->rpc;
     if (!audit_enabled() || !audit_wanted(rpc, c->status))
         return;
-    char peer[128];
-    call_peer(c, peer, sizeof(peer));
+    const char *peer = call_peer(c);
     struct audit_rec a = {job_now_ms(), c->req,    rpc,
                           c->user,      peer,      c->location,
                           c->job,       c->status, c->status ? c->status_msg : ""};
     audit_record(&a);
 }
 
-static void log_call(const struct call *c)
+static void log_call(struct call *c)
 {
     rpcstats_record(c->m == &unknown_method ? NULL : c->m, c->status, job_now_ms() - c->start_ms,
                     c->bytes);

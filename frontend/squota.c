@@ -78,25 +78,26 @@ static long long elem_int(const redisReply *r, size_t i)
 }
 
 /* Run quota_reserve_lua for job `id` ("": report only) on the stage at
- * `root`; *st, *u and *granted from its reply. */
+ * `root`; *st, *u and *granted from its reply. By EVALSHA, then by EVAL if
+ * Redis lost the script (db.c words an error reply "redis error: <reply>"). */
 static int run_reserve(struct db *db, const char *root, const char *id, long long need,
                        long long ask, const struct quota_lim *l, long long *st, struct quota_use *u,
                        long long *granted)
 {
-    char uk[KEY_ROOT_MAX], rk[KEY_ROOT_MAX], a[6][24];
+    struct quota_reserve_cmd c;
     redisReply *r = NULL;
-    if (keys_usage(uk, sizeof(uk), root) < 0 || keys_quota_res(rk, sizeof(rk), root) < 0) {
-        snprintf(db->err, sizeof(db->err), "stage root too long");
-        return ST_EINVAL;
+    int rc = quota_reserve_args(&c, root, id, need, ask, l, job_now_ms());
+    if (rc) {
+        snprintf(db->err, sizeof(db->err), "%s",
+                 rc == ST_EINVAL ? "stage root too long" : "cannot hash the quota script");
+        return rc;
     }
-    snprintf(a[0], 24, "%lld", need);
-    snprintf(a[1], 24, "%lld", ask < need ? need : ask);
-    snprintf(a[2], 24, "%lld", l->bytes);
-    snprintf(a[3], 24, "%lld", l->files);
-    snprintf(a[4], 24, "%lld", (long long)job_now_ms());
-    snprintf(a[5], 24, "%lld", QUOTA_RES_TTL_MS);
-    int rc = db_cmd(db, &r, "EVAL", quota_reserve_lua, "2", uk, rk, id, a[0], a[1], a[2], a[3],
-                    a[4], a[5], NULL);
+    rc = db_cmd_argv(db, &r, QUOTA_RESERVE_ARGC, c.argv, NULL);
+    if (rc == ST_EINTERNAL && strncmp(db->err, "redis error: ", 13) == 0 &&
+        quota_noscript(db->err + 13)) {
+        quota_reserve_eval(&c);
+        rc = db_cmd_argv(db, &r, QUOTA_RESERVE_ARGC, c.argv, NULL);
+    }
     if (rc)
         return rc;
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 6) {

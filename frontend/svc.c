@@ -118,7 +118,7 @@ static void svc_from_call(struct svc *s, struct call *c)
     snprintf(s->user, sizeof(s->user), "%s", c->user);
     s->admin = c->admin;
     s->user_since = c->user_since;
-    call_peer(c, s->peer, sizeof(s->peer));
+    snprintf(s->peer, sizeof(s->peer), "%s", call_peer(c));
     s->draining = server_draining(c->srv);
     s->saturated = server_saturated(c->srv);
     s->stop = xfer_call_stop;

@@ -14,8 +14,9 @@
  *     backend's event_base thread, never inside the call that started it.
  * Callbacks receive `rc` (0 or a negative st_err) and `msg`, a person-readable
  * reason on failure ("" on success). `msg` and any entries passed to a
- * callback belong to the backend and are valid only during the callback.
- * Callbacks may start new operations (including on the same writer/lister).
+ * callback belong to the backend and are valid only during the callback,
+ * but for a lister's page (below). Callbacks may start new operations
+ * (including on the same writer/lister).
  *
  * Threading: a backend and its writers/listers are used from the one thread
  * that runs its event_base. Nothing here is thread-safe.
@@ -32,8 +33,12 @@
  * Listers (maps onto ListObjectsV2 pages): list_open (no I/O, no callback),
  * then list_next for each page, in key order (byte order of the full key),
  * until a callback reports `last`; list_close at any time when no list_next
- * is in flight. Memory is bounded by the page limit (plus, for fs, one
- * directory's names per depth). */
+ * is in flight. A page's entries (keys included) stay valid after its
+ * callback, until the next list_next or list_close on that lister: the
+ * worker matches a page over several loop turns and copies or removes its
+ * matches one by one (worker/scan.c), so every backend keeps its last page.
+ * Memory is bounded by the page limit (plus, for fs, one directory's names
+ * per depth). */
 #ifndef STAGE_BACKEND_H
 #define STAGE_BACKEND_H
 
@@ -94,7 +99,8 @@ typedef void(backend_done_fn)(int rc, const char *msg, void *ud);
 typedef void(backend_open_fn)(int rc, const char *msg, struct backend_writer *w, void *ud);
 typedef void(backend_read_fn)(int rc, const char *msg, size_t nread, void *ud);
 typedef void(backend_stat_fn)(int rc, const char *msg, const struct backend_entry *e, void *ud);
-/* A page of `n` entries (n may be 0); `last`: no more pages follow. */
+/* A page of `n` entries (n may be 0); `last`: no more pages follow. `e`
+ * stays valid until the next list_next or list_close (see Listers above). */
 typedef void(backend_page_fn)(int rc, const char *msg, const struct backend_entry *e, size_t n,
                               bool last, void *ud);
 /* `errs[i]` is 0 or the st_err of keys[i] (ST_ENOTFOUND: it did not exist);

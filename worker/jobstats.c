@@ -3,6 +3,7 @@
 
 #include "job.h"
 #include "promtext.h"
+#include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
 #include <ctype.h>
 #include <stdio.h>
@@ -35,43 +36,43 @@ static void kind_label(int kind, char *out, size_t n)
         *p = (char)tolower((unsigned char)*p);
 }
 
-void jobstats_render(struct promtext_buf *b)
+/* One metric family by kind: counters read from v[kind * per_kind + o]
+ * (o < per_kind; more than one: one series per outcome), or with v NULL the
+ * duration histograms. Kinds (and outcomes) that saw nothing are left out. */
+static void render_family(struct promtext_buf *b, const char *name, const char *help,
+                          const uint64_t *v, int per_kind)
 {
     char k[24], labels[96];
+    promtext_head(b, name, v ? "counter" : "histogram", help);
+    for (int i = 0; i < JOB_KIND_LAST; i++)
+        for (int o = 0; o < per_kind; o++) {
+            uint64_t n = v ? v[i * per_kind + o] : S.secs[i].count;
+            if (!n)
+                continue;
+            kind_label(i, k, sizeof(k));
+            if (per_kind > 1)
+                snprintf(labels, sizeof(labels), "kind=\"%s\",outcome=\"%s\"", k, outcome_names[o]);
+            else
+                snprintf(labels, sizeof(labels), "kind=\"%s\"", k);
+            if (v)
+                promtext_value(b, name, labels, (double)n);
+            else
+                promtext_hist(b, name, labels, &S.secs[i]);
+        }
+}
+
+void jobstats_render(struct promtext_buf *b)
+{
     promtext_head(b, "stage_build_info", "gauge", "The build: version and git commit.");
     promtext_printf(b, "stage_build_info{component=\"worker\",version=\"%s\",commit=\"%s\"} 1\n",
                     STAGE_VERSION, STAGE_COMMIT);
-    promtext_head(b, "stage_worker_job_runs_total", "counter",
-                  "Job runs this worker ended, by kind and outcome.");
-    for (int i = 0; i < JOB_KIND_LAST; i++)
-        for (int o = 0; o < JOBSTATS_OUTCOMES; o++)
-            if (S.runs[i][o]) {
-                kind_label(i, k, sizeof(k));
-                snprintf(labels, sizeof(labels), "kind=\"%s\",outcome=\"%s\"", k, outcome_names[o]);
-                promtext_value(b, "stage_worker_job_runs_total", labels, (double)S.runs[i][o]);
-            }
-    promtext_head(b, "stage_worker_job_duration_seconds", "histogram",
-                  "How long job runs took on this worker, by kind.");
-    for (int i = 0; i < JOB_KIND_LAST; i++)
-        if (S.secs[i].count) {
-            kind_label(i, k, sizeof(k));
-            snprintf(labels, sizeof(labels), "kind=\"%s\"", k);
-            promtext_hist(b, "stage_worker_job_duration_seconds", labels, &S.secs[i]);
-        }
-    promtext_head(b, "stage_worker_job_bytes_total", "counter",
-                  "Bytes successful job runs moved, by kind.");
-    for (int i = 0; i < JOB_KIND_LAST; i++)
-        if (S.bytes[i]) {
-            kind_label(i, k, sizeof(k));
-            snprintf(labels, sizeof(labels), "kind=\"%s\"", k);
-            promtext_value(b, "stage_worker_job_bytes_total", labels, (double)S.bytes[i]);
-        }
-    promtext_head(b, "stage_worker_job_files_total", "counter",
-                  "Files successful job runs handled, by kind.");
-    for (int i = 0; i < JOB_KIND_LAST; i++)
-        if (S.files[i]) {
-            kind_label(i, k, sizeof(k));
-            snprintf(labels, sizeof(labels), "kind=\"%s\"", k);
-            promtext_value(b, "stage_worker_job_files_total", labels, (double)S.files[i]);
-        }
+    render_family(b, "stage_worker_job_runs_total",
+                  "Job runs this worker ended, by kind and outcome.", &S.runs[0][0],
+                  JOBSTATS_OUTCOMES);
+    render_family(b, "stage_worker_job_duration_seconds",
+                  "How long job runs took on this worker, by kind.", NULL, 1);
+    render_family(b, "stage_worker_job_bytes_total", "Bytes successful job runs moved, by kind.",
+                  S.bytes, 1);
+    render_family(b, "stage_worker_job_files_total", "Files successful job runs handled, by kind.",
+                  S.files, 1);
 }

@@ -14,6 +14,7 @@
 #include "health.h"
 #include "log.h"
 #include "worker.h"
+#include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
 #include <event2/event.h>
 #include <signal.h>

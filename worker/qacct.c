@@ -68,20 +68,12 @@ int qacct_reserved(const struct run *r, const struct redisReply *rep, int64_t si
 
 bool qacct_reserve_copy(struct run *r, int64_t size, run_reply_fn *cb)
 {
-    char uk[KEY_ROOT_MAX], rk[KEY_ROOT_MAX], a[6][24];
+    struct quota_reserve_cmd c;
     struct quota_lim l = {r->j.quota_bytes, r->j.quota_files};
     if (quota_unlimited(&l) || !qacct_counted(r->j.dst_storage) ||
-        keys_usage(uk, sizeof(uk), r->j.dst_root) < 0 ||
-        keys_quota_res(rk, sizeof(rk), r->j.dst_root) < 0)
+        quota_reserve_args(&c, r->j.dst_root, r->j.id, size, size, &l, job_now_ms()) < 0)
         return false;
-    snprintf(a[0], 24, "%" PRId64, size);
-    snprintf(a[1], 24, "%" PRId64, size);
-    snprintf(a[2], 24, "%" PRId64, r->j.quota_bytes);
-    snprintf(a[3], 24, "%" PRId64, r->j.quota_files);
-    snprintf(a[4], 24, "%" PRId64, job_now_ms());
-    snprintf(a[5], 24, "%lld", QUOTA_RES_TTL_MS);
-    runner_cmdf(r, cb, "EVAL", quota_reserve_lua, "2", uk, rk, r->j.id, a[0], a[1], a[2], a[3],
-                a[4], a[5], NULL);
+    runner_evalsha(r, cb, QUOTA_RESERVE_ARGC, c.argv, quota_reserve_lua);
     return true;
 }
 

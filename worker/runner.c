@@ -96,10 +96,21 @@ static void maybe_release(struct run *r)
 
 /* ------------------------------------------------------------ redis */
 
+/* The EVAL to send instead when an EVALSHA finds the script cache empty:
+ * its own copy of the arguments, which the caller's argv may not outlive. */
+struct reval {
+    int argc;
+    const char *argv[CMDF_MAX];
+};
+
 struct rcmd {
     struct run *r;
     run_reply_fn *cb;
+    struct reval *eval; /* runner_evalsha() only */
 };
+
+static void send_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv,
+                     const size_t *lens, struct reval *eval);
 
 static void redis_error(struct run *r, const char *what)
 {
@@ -118,17 +129,28 @@ static void redis_error(struct run *r, const char *what)
     runner_cancel(r, ST_EUNAVAIL, msg, false);
 }
 
+/* NOSCRIPT: Redis restarted or flushed its scripts since the EVALSHA's
+ * script last ran; the EVAL sends the text and caches it again. */
+static bool noscript(const redisReply *rep, const struct reval *eval)
+{
+    return eval && rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
     struct rcmd *c = priv;
     struct run *r = c->r;
     run_reply_fn *cb = c->cb;
+    struct reval *eval = c->eval;
     redisReply *rep = reply;
+    (void)ac;
     free(c);
     r->inflight--;
     if (cb)
         r->busy--;
-    if (!rep)
+    if (noscript(rep, eval) && !r->finishing)
+        send_cmd(r, cb, eval->argc, eval->argv, NULL, NULL);
+    else if (!rep)
         runner_cancel(r, ST_EUNAVAIL, "the worker lost its Redis connection", true);
     else if (rep->type == REDIS_REPLY_ERROR)
         redis_error(r, rep->str);
@@ -136,25 +158,64 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
         runner_finish(r, r->cancel_err, "%s", r->cancel_msg);
     else if (cb && !r->finishing)
         cb(r, rep);
+    free(eval);
     maybe_release(r);
 }
 
-void runner_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv, const size_t *lens)
+static void send_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv,
+                     const size_t *lens, struct reval *eval)
 {
     struct rcmd *c = malloc(sizeof(*c));
     redisAsyncContext *ac = r->w->cmd;
-    if (c) {
-        c->r = r;
-        c->cb = cb;
-    }
+    if (c)
+        *c = (struct rcmd){r, cb, eval};
     if (!c || !ac || redisAsyncCommandArgv(ac, on_reply, c, argc, argv, lens) != REDIS_OK) {
         free(c);
+        free(eval);
         runner_cancel(r, ST_EUNAVAIL, "the worker lost its Redis connection", true);
         return;
     }
     r->inflight++;
     if (cb)
         r->busy++;
+}
+
+void runner_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv, const size_t *lens)
+{
+    send_cmd(r, cb, argc, argv, lens, NULL);
+}
+
+/* The copy keeps argv[2..] in one block after the struct; argv[1] becomes
+ * the script, which has static storage. */
+static struct reval *eval_copy(int argc, const char **argv, const char *script)
+{
+    size_t len = 0;
+    for (int i = 2; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    struct reval *e = argc <= CMDF_MAX ? malloc(sizeof(*e) + len) : NULL;
+    if (!e)
+        return NULL;
+    char *p = (char *)(e + 1);
+    e->argc = argc;
+    e->argv[0] = "EVAL";
+    e->argv[1] = script;
+    for (int i = 2; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        e->argv[i] = memcpy(p, argv[i], n);
+        p += n;
+    }
+    return e;
+}
+
+void runner_evalsha(struct run *r, run_reply_fn *cb, int argc, const char **argv,
+                    const char *script)
+{
+    struct reval *e = eval_copy(argc, argv, script);
+    if (!e) {
+        runner_cancel(r, ST_ENOMEM, "out of memory", false);
+        return;
+    }
+    send_cmd(r, cb, argc, argv, NULL, e);
 }
 
 void runner_cmdf(struct run *r, run_reply_fn *cb, ...)

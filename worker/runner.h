@@ -103,6 +103,12 @@ void runner_hand_back(struct run *r, const char *why);
 void runner_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv, const size_t *lens);
 /* Same with NUL-terminated string arguments, ended by NULL. */
 void runner_cmdf(struct run *r, run_reply_fn *cb, ...);
+/* EVALSHA: argv[0] "EVALSHA", argv[1] the SHA1 of `script` (static
+ * storage), NUL-terminated strings. Redis caches scripts only until it
+ * restarts or flushes them: on a NOSCRIPT reply the same runs once more as
+ * EVAL `script`, and cb sees that reply; otherwise as runner_cmd(). */
+void runner_evalsha(struct run *r, run_reply_fn *cb, int argc, const char **argv,
+                    const char *script);
 
 /* HMGET state abort parts_ready parts_done parts_total worker into r->j
  * (and r->fenced), then cb(r, reply). */

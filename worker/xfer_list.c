@@ -79,22 +79,39 @@ static int page_add(struct run *r, struct lst *l, const struct backend_entry *e)
     return fi->name && fi->etag && fi->md5 && fi->sha256 && fi->creator ? 0 : ST_ENOMEM;
 }
 
-static void on_drained(struct run *r, redisReply *rep)
+/* After runner_read_counters(): false if the run is ending; else the
+ * client's reading, when it moved, is reported as progress. */
+static bool live_progress(struct run *r)
 {
     struct lst *l = r->x;
     if (!runner_live(r))
-        return;
+        return false;
     if (r->j.parts_done != l->seen_done) {
         l->seen_done = r->j.parts_done;
         runner_progress(r);
     }
-    if (r->j.parts_done >= l->page)
-        runner_finish(r, 0, "%s", "");
-    else if (runner_stalled(r))
+    return true;
+}
+
+/* Nothing to do until the client reads on: wait for it, unless it stalled. */
+static void wait_client(struct run *r)
+{
+    if (runner_stalled(r))
         runner_finish(r, ST_ETIMEOUT, "listing stalled: the client read nothing for %d s",
                       runner_stall_s(r));
     else
         runner_wait_peer(r);
+}
+
+static void on_drained(struct run *r, redisReply *rep)
+{
+    struct lst *l = r->x;
+    if (!live_progress(r))
+        return;
+    if (r->j.parts_done >= l->page)
+        runner_finish(r, 0, "%s", "");
+    else
+        wait_client(r);
 }
 
 static void on_ended(struct run *r, redisReply *rep)
@@ -152,19 +169,12 @@ static void write_page(struct run *r)
 static void on_window(struct run *r, redisReply *rep)
 {
     struct lst *l = r->x;
-    if (!runner_live(r))
+    if (!live_progress(r))
         return;
-    if (r->j.parts_done != l->seen_done) {
-        l->seen_done = r->j.parts_done;
-        runner_progress(r);
-    }
     if (l->page - r->j.parts_done < xfer_window(r))
         write_page(r);
-    else if (runner_stalled(r))
-        runner_finish(r, ST_ETIMEOUT, "listing stalled: the client read nothing for %d s",
-                      runner_stall_s(r));
     else
-        runner_wait_peer(r);
+        wait_client(r);
 }
 
 static void emit(struct run *r)

@@ -122,7 +122,7 @@ list_row() { # NAME STAGE CLIENT_LABEL DIRECT_CMD...
     "$(tspread "${d_ls[@]}") ($lbl)" "$(ratio "$(mid "${d_ls[@]}")" "$(mid "${s_ls[@]}")")" ""
 }
 log "clouds: making $LIST_N blobs with @azure/storage-blob"
-t=$(timed azutil mkmany "$AZC" data/list/ "$LIST_N") || broken "azutil mkmany failed"
+t=$(timed azutil fill "$AZC" data/list/f "$LIST_N") || broken "azutil fill failed"
 log "clouds: ... in $t s; ListFiles, $SAMPLES samples"
 list_row azblob az "SDK listBlobsFlat" azutil count "$AZC" data/list/
 log "clouds: $LIST_N GCS objects written into the fake's directory; ListFiles, $SAMPLES samples"

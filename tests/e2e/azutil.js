@@ -10,9 +10,8 @@
 //   props C BLOB           content length, content type and metadata as JSON
 //   blocks C BLOB          the sizes of the committed blocks, space-separated
 //   rm C BLOB              delete the blob
-//   mkmany C PREFIX N      N one-byte blobs PREFIXf0000000.csv ... (64 at a time; the bench)
 //   count C PREFIX         the number of blobs under PREFIX (List Blobs pages of 5000)
-//   fill C PREFIX N        upload N one-byte blobs PREFIX00000 ... (20 at a time)
+//   fill C PREFIX N        upload N one-byte blobs PREFIX00000 ... (64 at a time)
 //   lease C BLOB           take an infinite lease: deleting the blob without it fails (412)
 'use strict';
 const crypto = require('crypto');
@@ -73,18 +72,6 @@ async function main(cmd, c, a, b) {
       console.log((r.committedBlocks || []).map((b) => b.size).join(' '));
       return;
     }
-    case 'mkmany': {
-      const n = Number(b);
-      let next = 0;
-      const one = async () => {
-        for (let i = next++; i < n; i = next++) {
-          const name = `${a}f${String(i).padStart(7, '0')}.csv`;
-          await ctr.getBlockBlobClient(name).upload('x', 1);
-        }
-      };
-      await Promise.all(Array.from({ length: 64 }, one));
-      return;
-    }
     case 'count': {
       let n = 0;
       for await (const page of ctr.listBlobsFlat({ prefix: a }).byPage({ maxPageSize: 5000 })) {
@@ -95,12 +82,12 @@ async function main(cmd, c, a, b) {
     }
     case 'fill': {
       const n = Number(b);
-      for (let i = 0; i < n; i += 20) {
-        const batch = [];
-        for (let j = i; j < Math.min(n, i + 20); j++)
-          batch.push(ctr.getBlockBlobClient(a + String(j).padStart(5, '0')).upload('x', 1));
-        await Promise.all(batch);
-      }
+      let next = 0;
+      const one = async () => {
+        for (let i = next++; i < n; i = next++)
+          await ctr.getBlockBlobClient(a + String(i).padStart(5, '0')).upload('x', 1);
+      };
+      await Promise.all(Array.from({ length: 64 }, one));
       return;
     }
     case 'lease':

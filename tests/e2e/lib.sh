@@ -29,6 +29,7 @@ export STAGE_SRC_DIR
 E2E_FAILS=0
 E2E_CHECKS=0
 E2E_PIDS=()
+declare -gA WORKER_PID_OF=() # worker name (e2e-worker-N) -> pid; start_worker fills it
 E2E_SECRETS=() # passwords and backend keys a test uses; e2e_finish checks none leaked
 E2E_NAME=""
 T=""
@@ -346,7 +347,40 @@ start_worker() {
   ) >"$T/logs/worker$i.log" 2>&1 &
   E2E_PIDS+=("$!")
   WORKER_PIDS+=("$!")
+  WORKER_PID_OF[e2e-worker-$i]=$!
   WORKER_HTTP_PORTS+=("$hp")
+}
+
+# One field of a job's hash: job_field JOB FIELD.
+job_field() { rcli HGET "st:job:$1" "$2"; }
+
+# wait_durable_parts BEFORE N: wait for the job root queued after BEFORE of
+# its jobs (ZCARD st:jobs:root, read before queueing it) to have N parts
+# durable and a worker; up to 120 s (a loaded machine is slow, not wrong).
+# The job goes in DURABLE_JOB; dies if it never got there.
+wait_durable_parts() {
+  local before=$1 n=$2 job="" _
+  for _ in $(seq 2400); do
+    [ -z "$job" ] && [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
+    [ -n "$job" ] && [ "$(job_field "$job" parts_durable)" -ge "$n" ] 2>/dev/null &&
+      [ -n "$(job_field "$job" worker)" ] && break
+    sleep 0.05
+  done
+  [ -n "$job" ] && [ -n "$(job_field "$job" worker)" ] ||
+    die "job '$job' has no worker after 120 s ($(job_field "$job" parts_durable) parts durable)"
+  DURABLE_JOB=$job
+}
+
+# kill_job_worker JOB: kill -9 the worker that runs JOB (one start_worker
+# started) and reap it. Sets KILLED_WORKER (its name), KILLED_PID and
+# KILLED_AT_MS (when the signal went).
+kill_job_worker() {
+  KILLED_WORKER=$(job_field "$1" worker)
+  KILLED_PID=${WORKER_PID_OF[$KILLED_WORKER]:-}
+  [ -n "$KILLED_PID" ] || die "job $1 runs on unknown worker '$KILLED_WORKER'"
+  kill -KILL "$KILLED_PID"
+  KILLED_AT_MS=$(date +%s%3N)
+  wait "$KILLED_PID" 2>/dev/null || true
 }
 
 # Wait until Health/Check answers SERVING (and the workers joined the group).
@@ -379,6 +413,7 @@ e2e_start() {
   start_redis
   start_frontend
   WORKER_PIDS=()
+  WORKER_PID_OF=()
   WORKER_HTTP_PORTS=()
   for i in $(seq "${E2E_WORKERS:-2}"); do start_worker "$i"; done
   wait_ready

@@ -24,31 +24,20 @@ check_rc "create an azblob stage" 0 ctl stage create ext --url "azblob://$CTR/da
 W="$T/work"
 mkrand "$W/src.bin" $((100 << 20))
 WANT=$(sha "$W/src.bin")
-declare -A PID_OF=([e2e-worker-1]=${WORKER_PIDS[0]} [e2e-worker-2]=${WORKER_PIDS[1]})
-field() { rcli HGET "st:job:$1" "$2"; }
+field() { job_field "$@"; }
 
 for k in $(seq "$N"); do
   before=$(rcli ZCARD st:jobs:root)
   py upload --sha256 "$WANT" "$W/src.bin" "@ext/kill/f$k.bin" >"$T/up$k.json" 2>"$T/up$k.err" &
   up=$!
-  job=""
-  # the job once 8 parts (two 8 MiB blocks) are durable, and its worker; up to 120 s
-  for _ in $(seq 2400); do
-    [ -z "$job" ] && [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
-    [ -n "$job" ] && [ "$(field "$job" parts_durable)" -ge 8 ] 2>/dev/null &&
-      [ -n "$(field "$job" worker)" ] && break
-    sleep 0.05
-  done
-  owner=$(field "$job" worker)
-  [ -n "$owner" ] || die "job '$job' has no worker after 120 s ($(field "$job" parts_durable) parts durable)"
-  victim=${PID_OF[$owner]:-}
-  [ -n "$victim" ] || die "job $job runs on unknown worker '$owner'"
+  # the job once 8 parts (two 8 MiB blocks) are durable, and its worker
+  wait_durable_parts "$before" 8
+  job=$DURABLE_JOB
   check_contains "kill $k: the job keeps the azblob writer state" "$(field "$job" wstate)" "azw1 "
-  kill -KILL "$victim"
-  wait "$victim" 2>/dev/null || true
+  kill_job_worker "$job"
+  owner=$KILLED_WORKER victim=$KILLED_PID
   log "kill $k: job $job, worker $owner (pid $victim) killed at part $(field "$job" parts_done) ($(field "$job" parts_durable) durable)"
   start_worker "r$k"
-  PID_OF[e2e-worker-r$k]=${WORKER_PIDS[-1]}
   wait "$up" || true
   check_eq "kill $k: job SUCCEEDED" SUCCEEDED "$(jget "$(cat "$T/up$k.json")" 'j["state"]')"
   check_eq "kill $k: 2 attempts" 2 "$(field "$job" attempts)"

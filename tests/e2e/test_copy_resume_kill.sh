@@ -24,8 +24,7 @@ ROOT="$DATA/stage/user/root"
 mkdir -p "$ROOT/kill"
 mkrand "$ROOT/kill/big.bin" "$SIZE"
 WANT="big.bin $(sha "$ROOT/kill/big.bin")"
-declare -A PID_OF=([e2e-worker-1]=${WORKER_PIDS[0]} [e2e-worker-2]=${WORKER_PIDS[1]})
-field() { rcli HGET "st:job:$1" "$2"; }
+field() { job_field "$@"; }
 
 k=0
 # FROM (a location) TO (a store) TOPATH (in it) SRCKEY (the source's key, as logged)
@@ -46,17 +45,14 @@ for c in "@~/kill/big.bin s3 kill/ stage/user/root/kill/big.bin" \
     case "$(field "$job" state)" in SUCCEEDED | FAILED | CANCELLED) break ;; esac
     sleep 0.05
   done
-  owner=$(field "$job" worker)
-  victim=${PID_OF[$owner]:-}
-  if [ "${off:-0}" -lt $((16 << 20)) ] || [ -z "$victim" ]; then
+  if [ "${off:-0}" -lt $((16 << 20)) ]; then
     die "$to: job $job never stored 16 MiB mid-copy (cp_off '${off:-}', state $(field "$job" state))"
   fi
-  kill -KILL "$victim"
-  wait "$victim" 2>/dev/null || true
+  kill_job_worker "$job"
+  owner=$KILLED_WORKER victim=$KILLED_PID
   log "$to: job $job, worker $owner (pid $victim) killed with $off bytes stored (cp_part $(field "$job" cp_part))"
   check_ne "$to: the hash keeps the target writer's state" "" "$(field "$job" cp_wstate)"
   start_worker "r$k"
-  PID_OF[e2e-worker-r$k]=${WORKER_PIDS[-1]}
   out=$(job_wait "$job")
   check_eq "$to: job SUCCEEDED" SUCCEEDED "$(jget "$out" 'j["state"]')"
   check_eq "$to: 2 attempts" 2 "$(field "$job" attempts)"

@@ -20,9 +20,8 @@ login_root
 W="$T/work"
 mkrand "$W/src.bin" $((200 << 20))
 WANT=$(sha "$W/src.bin")
-declare -A PID_OF=([e2e-worker-1]=${WORKER_PIDS[0]} [e2e-worker-2]=${WORKER_PIDS[1]})
 now_ms() { date +%s%3N; }
-field() { rcli HGET "st:job:$1" "$2"; }
+field() { job_field "$@"; }
 
 survived=0 lost=0 times=()
 for k in $(seq "$N"); do
@@ -30,27 +29,15 @@ for k in $(seq "$N"); do
   before=$(rcli ZCARD st:jobs:root)
   py upload --sha256 "$WANT" "$W/src.bin" "$loc" >"$T/up$k.json" 2>"$T/up$k.err" &
   up=$!
-  job=""
-  # the job, once 8 parts (16 MiB, two S3 parts) are stored, and its worker;
-  # up to 120 s: a loaded machine is slow, not wrong
-  for _ in $(seq 2400); do
-    [ -z "$job" ] && [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
-    [ -n "$job" ] && [ "$(field "$job" parts_durable)" -ge 8 ] 2>/dev/null &&
-      [ -n "$(field "$job" worker)" ] && break
-    sleep 0.05
-  done
-  owner=$(field "$job" worker)
-  [ -n "$owner" ] || die "job '$job' has no worker after 120 s ($(field "$job" parts_durable) parts stored)"
-  victim=${PID_OF[$owner]:-}
-  [ -n "$victim" ] || die "job $job runs on unknown worker '$owner'"
-  kill -KILL "$victim"
-  t0=$(now_ms)
-  wait "$victim" 2>/dev/null || true
+  # the job, once 8 parts (16 MiB, two S3 parts) are stored, and its worker
+  wait_durable_parts "$before" 8
+  job=$DURABLE_JOB
+  kill_job_worker "$job"
+  owner=$KILLED_WORKER victim=$KILLED_PID t0=$KILLED_AT_MS
   log "kill $k: job $job, worker $owner (pid $victim) killed at part $(field "$job" parts_done) ($(field "$job" parts_durable) stored)"
   # a replacement under a new name: the job must come back through the lease
   i="r$k"
   start_worker "$i"
-  PID_OF[e2e-worker-$i]=${WORKER_PIDS[-1]}
   resumed=""
   for _ in $(seq 400); do
     cur=$(field "$job" worker)

@@ -23,25 +23,15 @@ check_rc "create @g" 0 ctl stage create g --url "gcs://$BKT/data/" \
 W="$T/work"
 mkrand "$W/src.bin" $((96 << 20))
 WANT=$(sha "$W/src.bin")
-declare -A PID_OF=([e2e-worker-1]=${WORKER_PIDS[0]} [e2e-worker-2]=${WORKER_PIDS[1]})
-field() { rcli HGET "st:job:$1" "$2"; }
+field() { job_field "$@"; }
 
 before=$(rcli ZCARD st:jobs:root)
 py upload --sha256 "$WANT" "$W/src.bin" @g/big.bin >"$T/up.json" 2>"$T/up.err" &
 up=$!
-job=""
-for _ in $(seq 2400); do # up to 120 s: a loaded machine is slow, not wrong
-  [ -z "$job" ] && [ "$(rcli ZCARD st:jobs:root)" -gt "$before" ] && job=$(rcli ZRANGE st:jobs:root -1 -1)
-  [ -n "$job" ] && [ "$(field "$job" parts_durable)" -ge 8 ] 2>/dev/null &&
-    [ -n "$(field "$job" worker)" ] && break
-  sleep 0.05
-done
-owner=$(field "$job" worker)
-[ -n "$owner" ] || die "job '$job' has no worker after 120 s"
-victim=${PID_OF[$owner]:-}
-[ -n "$victim" ] || die "job $job runs on unknown worker '$owner'"
-kill -KILL "$victim"
-wait "$victim" 2>/dev/null || true
+wait_durable_parts "$before" 8
+job=$DURABLE_JOB
+kill_job_worker "$job"
+owner=$KILLED_WORKER
 log "job $job: worker $owner killed with $(field "$job" parts_durable) parts stored"
 start_worker r1
 wait "$up" || true

@@ -225,6 +225,19 @@ check_eq "gone holds y only" 1 "$(stage_files gone)"
 check_le "race holds no more bytes than its quota" $((1536 * 1024)) \
   "$(find "$DATA/stage/internal/race" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
 
+# Reserving goes by EVALSHA; after Redis lost its script cache (a restart,
+# SCRIPT FLUSH) NOSCRIPT makes the frontend (an upload) and the worker (a
+# copy) send the script once by EVAL
+check_eq "SCRIPT FLUSH" OK "$(rcli SCRIPT FLUSH)"
+head -c $((50 * 1024)) /dev/urandom >"$T/small.bin"
+check_rc "an upload into @cp after SCRIPT FLUSH" 0 ctl put "$T/small.bin" @cp/flushed/small.bin
+check_eq "SCRIPT FLUSH again" OK "$(rcli SCRIPT FLUSH)"
+check_rc "a copy into @cp after SCRIPT FLUSH" 0 ctl cp @~/src/x1 @cp/flushed/ --wait
+check_eq "cp holds 3 files" 3 "$(stage_files cp)"
+check_rc "describe cp" 0 ctl --json stage desc cp
+check_eq "... counting both" "$((250 * 1024)) 3" \
+  "$(jget "$OUT" 'str(j["stage"].get("used_bytes", 0)) + " " + str(j["stage"].get("used_files", 0))')"
+
 # a presigned URL signed before the stage had a quota: the listener reserves
 # the Content-Length like an upload (507 when it does not fit)
 check_rc "create pre" 0 ctl stage create pre

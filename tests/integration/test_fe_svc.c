@@ -16,42 +16,19 @@
 #include "db.h"
 #include "err.h"
 #include "handlers.h"
+#include "itdb.h"
 #include "job.h"
 #include "svc.h"
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "stage/v1/stage.pb-c.h"
 
-static struct config cfg;
-static struct db db;
-
-static int group_setup(void **st)
-{
-    (void)st;
-    const char *url = getenv("STAGE_TEST_REDIS_URL");
-    if (!url) {
-        fprintf(stderr, "STAGE_TEST_REDIS_URL is not set: run under with_redis.sh\n");
-        return -1;
-    }
-    config_defaults(&cfg);
-    snprintf(cfg.redis.url, sizeof(cfg.redis.url), "%s", url);
-    db_init(&db, &cfg); /* no fiber here: a synchronous connection */
-    return 0;
-}
-
-static int group_teardown(void **st)
-{
-    (void)st;
-    db_cleanup(&db);
-    return 0;
-}
-
 /* ------------------------------------------------------------ helpers */
 
 /* A caller: `user`, admin or not. */
 static void as(struct svc *s, const char *user, bool admin)
 {
-    svc_init(s, &db, &cfg);
+    svc_init(s, &itdb, &itdb_cfg);
     snprintf(s->user, sizeof(s->user), "%s", user);
     s->admin = admin;
     snprintf(s->peer, sizeof(s->peer), "ipv4:127.0.0.1:5555");
@@ -282,5 +259,5 @@ int main(void)
         cmocka_unit_test(test_get_job_not_found), cmocka_unit_test(test_health),
         cmocka_unit_test(test_job_outcome),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, itdb_group_setup, itdb_group_teardown);
 }

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "itredis.h"
 #include "job.h"
 #include "keys.h"
 #include "rconn.h"
@@ -25,19 +26,7 @@ static redisContext *rc_; /* the test's sync connection */
 static int group_setup(void **st)
 {
     (void)st;
-    const char *url = getenv("STAGE_TEST_REDIS_URL");
-    char err[256];
-    if (!url) {
-        fprintf(stderr, "STAGE_TEST_REDIS_URL is not set: run under with_redis.sh\n");
-        return -1;
-    }
-    config_defaults(&cfg);
-    snprintf(cfg.redis.url, sizeof(cfg.redis.url), "%s", url);
-    if (rconn_connect(&cfg, &rc_, err, sizeof(err)) != 0) {
-        fprintf(stderr, "connect: %s\n", err);
-        return -1;
-    }
-    return 0;
+    return itredis_connect(&cfg, &rc_);
 }
 
 static int group_teardown(void **st)

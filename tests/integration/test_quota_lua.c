@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "itredis.h"
 #include "job.h"
 #include "keys.h"
 #include "quota.h"
@@ -20,26 +21,15 @@
 static struct config cfg;
 static redisContext *rc_;
 
-#define UK  "st:usage:stage/internal/t/1/"
-#define RK  "st:qres:stage/internal/t/1/"
-#define NOW 1000000LL
+#define ROOT "stage/internal/t/1/"
+#define UK   "st:usage:" ROOT
+#define RK   "st:qres:" ROOT
+#define NOW  1000000LL
 
 static int group_setup(void **st)
 {
     (void)st;
-    const char *url = getenv("STAGE_TEST_REDIS_URL");
-    char err[256];
-    if (!url) {
-        fprintf(stderr, "STAGE_TEST_REDIS_URL is not set: run under with_redis.sh\n");
-        return -1;
-    }
-    config_defaults(&cfg);
-    snprintf(cfg.redis.url, sizeof(cfg.redis.url), "%s", url);
-    if (rconn_connect(&cfg, &rc_, err, sizeof(err)) != 0) {
-        fprintf(stderr, "connect: %s\n", err);
-        return -1;
-    }
-    return 0;
+    return itredis_connect(&cfg, &rc_);
 }
 
 static int group_teardown(void **st)
@@ -58,17 +48,26 @@ static int clean(void **st)
 
 static void set_state(const char *id, const char *state)
 {
-    freeReplyObject(redisCommand(rc_, "HSET st:job:%s state %s", id, state));
+    freeReplyObject(redisCommand(rc_, "HSET " KEY_JOB_PREFIX "%s state %s", id, state));
 }
 
-/* One reserve: its reply {status, bytes, files, rb, rf, granted} into out. */
+/* One reserve as the frontend and the worker send it (quota_reserve_args():
+ * EVALSHA, EVAL when Redis lacks the script): its reply {status, bytes,
+ * files, rb, rf, granted} into out. */
 static void reserve(const char *id, long long need, long long ask, long long qb, long long qf,
                     long long now, long long out[6])
 {
-    redisReply *r =
-        redisCommand(rc_, "EVAL %s 2 %s %s %s %lld %lld %lld %lld %lld %lld", quota_reserve_lua, UK,
-                     RK, id, need, ask, qb, qf, now, (long long)QUOTA_RES_TTL_MS);
+    struct quota_reserve_cmd c;
+    struct quota_lim l = {qb, qf};
+    assert_int_equal(quota_reserve_args(&c, ROOT, id, need, ask, &l, now), 0);
+    redisReply *r = redisCommandArgv(rc_, QUOTA_RESERVE_ARGC, c.argv, NULL);
     assert_non_null(r);
+    if (r->type == REDIS_REPLY_ERROR && quota_noscript(r->str)) {
+        freeReplyObject(r);
+        quota_reserve_eval(&c);
+        r = redisCommandArgv(rc_, QUOTA_RESERVE_ARGC, c.argv, NULL);
+        assert_non_null(r);
+    }
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
     assert_int_equal(r->elements, 6);
     for (size_t i = 0; i < 6; i++)
@@ -177,6 +176,31 @@ static void test_reserve_stale(void **st)
     freeReplyObject(r);
 }
 
+/* After a Redis restart (or SCRIPT FLUSH) the script cache is empty: the
+ * EVALSHA gets NOSCRIPT, the EVAL fallback runs the script and caches it,
+ * and the next EVALSHA finds it. */
+static void test_reserve_after_script_flush(void **st)
+{
+    (void)st;
+    struct quota_reserve_cmd c;
+    struct quota_lim l = {1000, 0};
+    long long o[6];
+    set_state("a", "RUNNING");
+    freeReplyObject(redisCommand(rc_, "SCRIPT FLUSH"));
+    assert_int_equal(quota_reserve_args(&c, ROOT, "a", 100, 100, &l, NOW), 0);
+    redisReply *r = redisCommandArgv(rc_, QUOTA_RESERVE_ARGC, c.argv, NULL);
+    assert_int_equal(r->type, REDIS_REPLY_ERROR);
+    assert_true(quota_noscript(r->str));
+    freeReplyObject(r);
+    reserve("a", 100, 100, 1000, 0, NOW, o); /* through the fallback */
+    assert_int_equal(o[0], 1);
+    assert_int_equal(o[5], 100);
+    r = redisCommandArgv(rc_, QUOTA_RESERVE_ARGC, c.argv, NULL); /* cached again */
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->element[0]->integer, 1);
+    freeReplyObject(r);
+}
+
 static void test_commit_once(void **st)
 {
     (void)st;
@@ -220,6 +244,7 @@ int main(void)
         cmocka_unit_test_setup(test_reserve_refused_frees, clean),
         cmocka_unit_test_setup(test_reserve_files, clean),
         cmocka_unit_test_setup(test_reserve_stale, clean),
+        cmocka_unit_test_setup(test_reserve_after_script_flush, clean),
         cmocka_unit_test_setup(test_commit_once, clean),
         cmocka_unit_test_setup(test_add_clamped, clean),
     };

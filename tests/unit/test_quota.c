@@ -111,6 +111,47 @@ static void test_fmt(void **st)
     assert_string_equal(b, "7");
 }
 
+/* The reserve command both the frontend and the worker send. */
+static void test_reserve_args(void **st)
+{
+    (void)st;
+    struct quota_reserve_cmd c;
+    struct quota_lim l = {5 * MIB, 7};
+    assert_int_equal(quota_reserve_args(&c, "stage/user/u/", "J1", 100, 50, &l, 1234), 0);
+    static const char *const want[QUOTA_RESERVE_ARGC] = {"EVALSHA",
+                                                         NULL,
+                                                         "2",
+                                                         "st:usage:stage/user/u/",
+                                                         "st:qres:stage/user/u/",
+                                                         "J1",
+                                                         "100",
+                                                         "100",
+                                                         "5242880",
+                                                         "7",
+                                                         "1234",
+                                                         NULL,
+                                                         KEY_JOB_PREFIX};
+    for (size_t i = 0; i < QUOTA_RESERVE_ARGC; i++)
+        if (want[i])
+            assert_string_equal(c.argv[i], want[i]);
+    assert_string_equal(c.argv[11], "86400000"); /* QUOTA_RES_TTL_MS */
+    assert_int_equal(strlen(c.argv[1]), 40);     /* the script's SHA1 in hex */
+    assert_int_equal(strspn(c.argv[1], "0123456789abcdef"), 40);
+    assert_int_equal(quota_reserve_args(&c, "stage/user/u/", "J1", 100, 200, &l, 1234), 0);
+    assert_string_equal(c.argv[7], "200"); /* ask above need stays */
+    quota_reserve_eval(&c);
+    assert_string_equal(c.argv[0], "EVAL");
+    assert_ptr_equal(c.argv[1], quota_reserve_lua);
+    assert_string_equal(c.argv[5], "J1");
+    char root[KEY_ROOT_MAX];
+    memset(root, 'r', sizeof(root) - 1);
+    root[sizeof(root) - 1] = '\0';
+    assert_int_equal(quota_reserve_args(&c, root, "J1", 1, 1, &l, 1), ST_EINVAL);
+    assert_true(quota_noscript("NOSCRIPT No matching script. Please use EVAL."));
+    assert_false(quota_noscript("ERR something else"));
+    assert_false(quota_noscript(NULL));
+}
+
 static void test_parse_size(void **st)
 {
     (void)st;
@@ -141,9 +182,10 @@ static void test_parse_size(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_unlimited), cmocka_unit_test(test_bytes),
-        cmocka_unit_test(test_files),     cmocka_unit_test(test_user_stage_message),
-        cmocka_unit_test(test_fmt),       cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_unlimited),    cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_files),        cmocka_unit_test(test_user_stage_message),
+        cmocka_unit_test(test_fmt),          cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_reserve_args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
