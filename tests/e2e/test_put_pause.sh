@@ -5,21 +5,24 @@
 # throttling proxy (throttleproxy.py) is killed -9 mid-file; its run parks
 # the job (QUEUED, in st:paused, no stream entry, nothing pending) and a
 # second upload runs and SUCCEEDS on that worker while the first is still
-# PAUSED. 250 newer jobs push it off the first ListJobs page; ListJobs'
+# PAUSED, and still after a kill -9 and restart of Redis (AOF, appendfsync
+# always). 250 newer jobs push it off the first ListJobs page; ListJobs'
 # paused and location filters find it. The first worker is stopped and
 # another started: `put --resume` (which pages through the filtered list)
 # goes on on the new worker and the stored file has the local sha256
 # (sha256sum of the fs file; boto3 on S3). With a short window a parked
-# upload expires with no worker running it: a sweep (worker/psweep.c)
-# fails it, its temp file (fs) or multipart upload (S3, the emulator's log)
-# and its parts in Redis are gone. Every wait is bounded; nothing is timed.
+# upload expires with no worker running it: the worker that parked it is
+# killed -9, and a sweep (worker/psweep.c) of a new worker fails it; its
+# temp file (fs) or multipart upload (S3, the emulator's log) and its parts
+# in Redis are gone. A parked upload that is cancelled is swept out too.
+# Every wait is bounded; nothing is timed.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=resumelib.sh
 . "$(dirname "$0")/resumelib.sh"
 [ "$E2E_STORAGE" = s3 ] && export E2E_S3_LOG=1
-export STAGE_UPLOAD_RESUME_WINDOW_S=300 STAGE_WORKER_CONCURRENCY=1 E2E_WORKERS=1
+export STAGE_UPLOAD_RESUME_WINDOW_S=300 STAGE_WORKER_CONCURRENCY=1 E2E_WORKERS=1 E2E_FSYNC=always
 e2e_init put_pause
 e2e_start
 login_root
@@ -76,6 +79,18 @@ check_ne "... and still paused" 0 "$(hget "$JOB1" paused_until)"
 check_contains "the worker log says it parked the job" "$(grep "job=$JOB1" "$T/logs/worker1.log")" \
   "parked until a resume"
 
+# ---------------------------------------------------------- Redis restart while parked
+kill -KILL "$PID_redis"
+wait "$PID_redis" 2>/dev/null || true
+restart_redis
+check_eq "after a Redis kill -9 and restart (AOF) the job is still parked" QUEUED "$(hget "$JOB1" state)"
+check_ne "... in the paused set" "" "$(rcli ZSCORE st:paused "$JOB1")"
+for _ in $(seq 100); do # the frontend and the worker reconnect
+  ctl job get "$JOB1" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+check_contains "... and still PAUSED to the API" "$(ctl job get "$JOB1")" "PAUSED at"
+
 # ---------------------------------------------------------- more than a page of newer jobs
 # 250 REMOVE jobs (dry runs) after the paused one: a single ListJobs page of
 # 200 (what put --resume used to read) no longer shows it; the paused and
@@ -121,7 +136,7 @@ done
 check_eq "every earlier job ended" 0 "$(rcli XLEN st:q)"
 stop_pid "$PID_proxy"
 stop_pid "$PID_frontend"
-export STAGE_UPLOAD_RESUME_WINDOW_S=6
+export STAGE_UPLOAD_RESUME_WINDOW_S=10
 start_frontend
 wait_ready
 start_proxy
@@ -129,11 +144,14 @@ put_and_kill late.bin
 JOB2=$JOB
 wait_parked "$JOB2"
 check_eq "parked: nothing pending" 0 "$(pending)"
+kill -KILL "${WORKER_PIDS[1]}" # the worker that parked it; another one expires it
+wait "${WORKER_PIDS[1]}" 2>/dev/null || true
+start_worker 3
 wait_state "$JOB2" "FAILED CANCELLED SUCCEEDED"
 check_eq "not resumed within the window -> FAILED" FAILED "$(hget "$JOB2" state)"
 check_contains "... saying why" "$(hget "$JOB2" error_message)" "did not resume within"
-check_eq "... expired by a worker's sweep" e2e-worker-2 "$(hget "$JOB2" sweeper)"
-check_contains "... which says so" "$(grep "job=$JOB2" "$T/logs/worker2.log")" "paused upload expired"
+check_eq "... expired by the sweep of a worker that never ran it" e2e-worker-3 "$(hget "$JOB2" sweeper)"
+check_contains "... which says so" "$(grep "job=$JOB2" "$T/logs/worker3.log")" "paused upload expired"
 check_eq "... out of the paused set" "" "$(rcli ZSCORE st:paused "$JOB2")"
 check_eq "no parts left in Redis" "" "$(rcli --scan --pattern "st:job:$JOB2:part:*")"
 check_rc "no late.bin stored" 1 test -e "$(stage_path pause/late.bin)"
