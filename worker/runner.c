@@ -650,8 +650,13 @@ void runner_park(struct run *r)
                             .owner = r->w->cfg->worker.name,
                             .retention_s = r->w->cfg->jobs.retention_s,
                             .park_entry = r->entry};
-    if (!r->w->cmd || job_change_async(r->w->cmd, &ch, on_parked, r) != 0) {
-        runner_cancel(r, ST_EUNAVAIL, "the worker lost its Redis connection", true);
+    int rc = r->w->cmd ? job_change_async(r->w->cmd, &ch, on_parked, r) : ST_EUNAVAIL;
+    if (rc == ST_EUNAVAIL) {
+        runner_cancel(r, rc, "the worker lost its Redis connection", true);
+        return;
+    }
+    if (rc) {
+        runner_finish(r, rc, "cannot park the paused upload: %s", st_strerror(rc));
         return;
     }
     runner_begin(r);
