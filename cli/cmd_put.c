@@ -308,22 +308,54 @@ static void print_item(struct cli *cli, const char *file, const char *loc, const
     }
 }
 
-/* --resume: a paused upload of this file (ListJobs, newest first) to
- * continue: seek past its stored bytes and name it in the header. Nothing
- * found (or the lookup failed): the upload starts from 0 as usual. */
+/* The newest paused upload of `loc` with the file's size: ListJobs filtered
+ * by the server (paused, location; a server that predates the filters
+ * answers every job and putresume_pick() sorts them out), paged through up
+ * to PUTRESUME_PAGES_MAX pages. The answer `*out` (free it) and the index
+ * in it, or -1. */
+static int resume_lookup(struct put *p, const char *loc, Stage__V1__ListJobsResponse **out)
+{
+    char token[128] = "";
+    *out = NULL;
+    for (int page = 0; page < PUTRESUME_PAGES_MAX; page++) {
+        Stage__V1__ListJobsRequest req = STAGE__V1__LIST_JOBS_REQUEST__INIT;
+        Stage__V1__ListJobsResponse *resp = NULL;
+        struct rpc_status st;
+        req.page_size = PUTRESUME_PAGE_SIZE;
+        req.page_token = token;
+        req.paused = true;
+        req.location = (char *)loc;
+        if (rpc_unary(&p->cli->conn, RPC_SERVICE "ListJobs", &req.base,
+                      &stage__v1__list_jobs_response__descriptor, (ProtobufCMessage **)&resp, &st))
+            return -1;
+        int i = putresume_pick(resp->jobs, resp->n_jobs, loc, p->hdr.size,
+                               0); /* the server judges the window: clocks differ */
+        if (i >= 0) {
+            *out = resp;
+            return i;
+        }
+        bool more = resp->next_page_token && *resp->next_page_token &&
+                    strlen(resp->next_page_token) < sizeof(token);
+        if (more)
+            snprintf(token, sizeof(token), "%s", resp->next_page_token);
+        protobuf_c_message_free_unpacked(&resp->base, NULL);
+        if (!more)
+            break;
+    }
+    return -1;
+}
+
+/* --resume: a paused upload of this file to continue: seek past its stored
+ * bytes and name it in the header. Nothing found (or the lookup failed):
+ * the upload starts from 0 as usual. */
 static void resume_find(struct put *p, const char *loc)
 {
-    Stage__V1__ListJobsRequest req = STAGE__V1__LIST_JOBS_REQUEST__INIT;
     Stage__V1__ListJobsResponse *resp = NULL;
-    struct rpc_status st;
     char a[16];
-    req.page_size = 200;
-    if (rpc_unary(&p->cli->conn, RPC_SERVICE "ListJobs", &req.base,
-                  &stage__v1__list_jobs_response__descriptor, (ProtobufCMessage **)&resp, &st))
+    int i = resume_lookup(p, loc, &resp);
+    if (i < 0)
         return;
-    int i = putresume_pick(resp->jobs, resp->n_jobs, loc, p->hdr.size,
-                           0); /* the server judges the window: clocks differ */
-    int64_t off = i < 0 ? 0 : putresume_offset(resp->jobs[i]->resume_offset, p->hdr.size);
+    int64_t off = putresume_offset(resp->jobs[i]->resume_offset, p->hdr.size);
     if (off > 0 && lseek(p->fd, (off_t)off, SEEK_SET) == (off_t)off) {
         snprintf(p->resume_id, sizeof(p->resume_id), "%s", resp->jobs[i]->id);
         p->hdr.resume_job_id = p->resume_id;

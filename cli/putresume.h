@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* `put --resume` looks for its job in at most PUTRESUME_PAGES_MAX pages of
+ * PUTRESUME_PAGE_SIZE jobs (ListJobs, filtered by the server), so a lookup
+ * costs bounded calls however many jobs the user has. */
+#define PUTRESUME_PAGE_SIZE 200
+#define PUTRESUME_PAGES_MAX 50
+
 /* The index in `jobs` of the paused upload of `loc` with `size` bytes whose
  * resume window is still open at `now_ms` (the newest if several: jobs come
  * newest first), or -1. The server checks the rest (owner, sha256). */

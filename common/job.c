@@ -69,12 +69,23 @@ bool job_transition_valid(enum job_state from, enum job_state to)
     }
 }
 
+bool job_park_valid(enum job_state from, enum job_state to)
+{
+    return from == JOB_RUNNING && to == JOB_QUEUED;
+}
+
 int64_t job_resume_offset(const struct job *j)
 {
     if (j->kind != JOB_UPLOAD || j->paused_until <= 0 || job_state_terminal(j->state) ||
         j->parts_ready <= 0 || j->part_size <= 0)
         return 0;
     return j->parts_ready * j->part_size;
+}
+
+bool job_paused(const struct job *j, int64_t now_ms)
+{
+    return j->kind == JOB_UPLOAD && !job_state_terminal(j->state) && j->paused_until > 0 &&
+           j->paused_until >= now_ms;
 }
 
 int64_t job_now_ms(void)
@@ -269,12 +280,20 @@ int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
 
 /* ------------------------------------------------------------ state machine */
 
-/* KEYS[1] job hash. ARGV: id, from ("*" = any non-terminal), to, now_ms, worker,
- * error_code, error_message, retention_s, owner ("" = anyone). Returns 1
- * changed, 0 wrong state, transition or owner, -1 no such job. A non-empty
+/* KEYS[1] job hash, KEYS[2] the paused set, KEYS[3] the queue stream.
+ * ARGV: id, from ("*" = any non-terminal), to, now_ms, worker, error_code,
+ * error_message, retention_s, owner ("" = anyone), park entry ("" = no
+ * park), the queue's group. Returns 1 changed, 0 wrong state, transition,
+ * owner or pause, -1 no such job. A non-empty
  * owner fences a worker that lost its lease: only the job's current `worker`
  * may move it. An error on a change to QUEUED (a retry) is kept as the last
- * error, visible while the job waits. The table repeats job_transition_valid() so a
+ * error, visible while the job waits. A park (RUNNING -> QUEUED of a paused
+ * upload) happens only while `paused_until` still stands, so a resume that
+ * cleared it first wins; it files the job in the paused set by its deadline
+ * and acknowledges and deletes its stream entry in the same step, so no
+ * worker claims it and nothing holds it until a resume re-queues it; it
+ * gives back the attempt its run counted (a pause is no failed attempt).
+ * The table repeats job_transition_valid() so a
  * concurrent writer cannot slip an invalid transition in between. */
 static const char set_state_lua[] =
     "local cur = redis.call('HGET', KEYS[1], 'state')\n"
@@ -287,6 +306,15 @@ static const char set_state_lua[] =
     "local to = ARGV[3]\n"
     "if not (ok[cur] and ok[cur][to]) then return 0 end\n"
     "if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'worker') ~= ARGV[9] then return 0 end\n"
+    "local pu = 0\n"
+    "if ARGV[10] ~= '' then\n"
+    "  pu = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0') or 0\n"
+    "  if to ~= 'QUEUED' or pu <= 0 then return 0 end\n"
+    "  redis.call('ZADD', KEYS[2], pu, ARGV[1])\n"
+    "  redis.call('XACK', KEYS[3], ARGV[11], ARGV[10])\n"
+    "  redis.call('XDEL', KEYS[3], ARGV[10])\n"
+    "  redis.call('HINCRBY', KEYS[1], 'attempts', -1)\n"
+    "end\n"
     "redis.call('HSET', KEYS[1], 'state', to)\n"
     "if to == 'RUNNING' then\n"
     "  redis.call('HSET', KEYS[1], 'started_at', ARGV[4], 'worker', ARGV[5])\n"
@@ -314,7 +342,7 @@ static const char set_state_lua[] =
     "redis.call('EXPIRE', fe, 600)\n"
     "return 1\n";
 
-#define NARGV 13
+#define NARGV 17
 
 struct set_state_cmd {
     const char *argv[NARGV];
@@ -339,10 +367,14 @@ static int build_cmd(struct set_state_cmd *c, const struct job_change *ch)
     snprintf(c->ret, sizeof(c->ret), "%ld", ch->retention_s > 0 ? ch->retention_s : 1);
     c->from = from;
     c->to = to;
+    if (ch->park_entry && (!job_park_valid(from, to) || !*ch->park_entry))
+        return ST_EINVAL;
     const char *v[NARGV] = {"EVAL",
                             set_state_lua,
-                            "1",
+                            "3",
                             c->key,
+                            KEY_PAUSED,
+                            KEY_QUEUE,
                             id,
                             from == JOB_STATE_NONE ? "*" : job_state_name(from),
                             job_state_name(to),
@@ -351,7 +383,9 @@ static int build_cmd(struct set_state_cmd *c, const struct job_change *ch)
                             ch->err ? st_err_status_name(ch->err) : "",
                             ch->msg ? ch->msg : "",
                             c->ret,
-                            ch->owner ? ch->owner : ""};
+                            ch->owner ? ch->owner : "",
+                            ch->park_entry ? ch->park_entry : "",
+                            KEY_QUEUE_GROUP};
     for (int i = 0; i < NARGV; i++) {
         c->argv[i] = v[i];
         c->lens[i] = strlen(v[i]);
@@ -410,7 +444,7 @@ struct async_state {
     job_state_fn *cb;
     void *ud;
     char msg[512];
-    char owner[80], worker[80];
+    char owner[80], worker[80], entry[80];
 };
 
 static void async_done(redisAsyncContext *ac, void *reply, void *privdata)
@@ -435,6 +469,10 @@ int job_change_async(struct redisAsyncContext *ac, const struct job_change *ch, 
     copy.msg = s->msg;
     copy.owner = s->owner;
     copy.worker = s->worker;
+    if (ch->park_entry) {
+        snprintf(s->entry, sizeof(s->entry), "%s", ch->park_entry);
+        copy.park_entry = s->entry;
+    }
     int rc = build_cmd(&s->c, &copy);
     if (rc) {
         free(s);

@@ -9,7 +9,7 @@
  *
  *   QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED
  *   QUEUED -> FAILED | CANCELLED        (refused or cancelled before a worker took it)
- *   RUNNING -> QUEUED                   (retry or reclaim)
+ *   RUNNING -> QUEUED                   (retry, reclaim, or the park of a paused upload)
  *
  * Enum values equal the stage.v1 proto enums. Everything but the two
  * set_state functions is pure and thread-safe. */
@@ -113,11 +113,18 @@ const char *job_state_name(enum job_state s);  /* "QUEUED"; "NONE" if invalid */
 enum job_state job_state_parse(const char *s); /* JOB_STATE_NONE if unknown */
 bool job_state_terminal(enum job_state s);
 bool job_transition_valid(enum job_state from, enum job_state to);
+/* A park (job_change with park_entry: a paused upload leaves its worker) is
+ * RUNNING -> QUEUED only. */
+bool job_park_valid(enum job_state from, enum job_state to);
 
 /* Where a paused resumable upload continues: the bytes of its complete
  * parts in Redis or stored (parts_ready * part_size); 0 unless `j` is a
  * non-terminal UPLOAD with paused_until set. */
 int64_t job_resume_offset(const struct job *j);
+
+/* Whether `j` is an upload paused within its resume window at `now_ms`
+ * (Unix ms): a non-terminal UPLOAD whose paused_until has not passed. */
+bool job_paused(const struct job *j, int64_t now_ms);
 
 /* A fresh job id: JOB_ID_LEN hex chars, time-ordered, from OpenSSL's RNG.
  * Returns 0 or ST_EINTERNAL if the RNG failed. */
@@ -164,6 +171,12 @@ struct job_change {
     int err;
     const char *msg;
     long retention_s;
+    /* Park a paused resumable upload (docs/jobs.md): RUNNING -> QUEUED only
+     * while its `paused_until` stands (else ST_EPRECOND), filed in the
+     * paused set (KEY_PAUSED) by that deadline, and its stream entry
+     * `park_entry` acknowledged and deleted in the same script, so no worker
+     * holds or claims it until a resume queues it again. NULL: no park. */
+    const char *park_entry;
 };
 int job_change(struct redisContext *c, const struct job_change *ch);
 

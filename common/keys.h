@@ -7,8 +7,10 @@
 
 #include <stddef.h>
 
-#define KEY_QUEUE        "st:q"      /* stream of jobs to run: XADD st:q * job <id> */
-#define KEY_QUEUE_GROUP  "workers"   /* consumer group on KEY_QUEUE */
+#define KEY_QUEUE       "st:q"    /* stream of jobs to run: XADD st:q * job <id> */
+#define KEY_QUEUE_GROUP "workers" /* consumer group on KEY_QUEUE */
+/* zset of parked paused uploads by deadline (Unix ms), swept by the workers */
+#define KEY_PAUSED       "st:paused"
 #define KEY_WAKE_PATTERN "st:wake:*" /* workers PSUBSCRIBE this */
 #define KEY_MAX          256
 /* A job's hash is KEY_JOB_PREFIX<id>; Lua scripts that reach job hashes

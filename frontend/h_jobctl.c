@@ -29,6 +29,9 @@
 #define LIST_PAGE_DEFAULT 100
 #define LIST_PAGE_MAX     1000
 #define RESULTS_PAGE      1000
+/* Jobs one filtered ListJobs call looks at (paused, location): a rare match
+ * among many jobs costs bounded work per call, and the caller pages on. */
+#define LIST_SCAN_MAX 5000
 
 static bool id_valid(const char *id)
 {
@@ -78,6 +81,11 @@ int svc_cancel_job(struct svc *s, ProtobufCMessage *msg)
         if (rc && rc != ST_EPRECOND) /* EPRECOND: it ended meanwhile; report that */
             return svc_fail(s, rc, "cannot cancel job '%s': %s", j.id,
                             s->db->err[0] ? s->db->err : st_strerror(rc));
+        /* A parked paused upload has no worker to see it: its deadline is
+         * moved to now, so that the next sweep drops its writer at once
+         * (worker/psweep.h; XX: only a job that is in the set). */
+        if (rc == 0 && j.kind == JOB_UPLOAD && j.paused_until > 0)
+            db_cmd(s->db, NULL, "ZADD", KEY_PAUSED, "XX", "0", j.id, NULL);
         if (jobs_get(s->db, j.id, &j))
             return svc_fail(s, ST_EUNAVAIL, "%s", s->db->err);
     }
@@ -94,9 +102,24 @@ struct jobs_page {
     char last_id[JOB_ID_LEN + 1];
     char last_score[24];
     bool more;
-    bool reads;    /* LIST and STAT jobs too */
-    int64_t since; /* a user's list: only jobs since it was created (0 for admins) */
+    bool reads;           /* LIST and STAT jobs too */
+    int64_t since;        /* a user's list: only jobs since it was created (0 for admins) */
+    bool paused;          /* only uploads paused within their window (job_paused) */
+    const char *location; /* "" or only jobs of this location */
+    int64_t now_ms;       /* for `paused` */
+    size_t scan_max;      /* 0, or jobs to look at in this call at most */
+    size_t scanned;
 };
+
+/* Whether `j`, a job of the scanned index, belongs on the page. */
+static bool wanted(const struct jobs_page *p, const struct job *j, int state)
+{
+    bool read = j->kind == JOB_LIST || j->kind == JOB_STAT;
+    bool mine = p->since <= 0 || j->created_at >= p->since; /* not an earlier same-name user's */
+    return (state == 0 || (int)j->state == state) && (p->reads || !read) && mine &&
+           (!p->paused || job_paused(j, p->now_ms)) &&
+           (!*p->location || strcmp(j->location, p->location) == 0);
+}
 
 /* Rank to start at: after the token's job ("<id>.<score>"), which may have
  * moved (new jobs come first) or expired (then by its score). */
@@ -144,12 +167,10 @@ static size_t take(struct db *db, const char *zkey, const redisReply *ids, int s
             continue;
         snprintf(p->last_id, sizeof(p->last_id), "%s", id);
         snprintf(p->last_score, sizeof(p->last_score), "%s", ids->element[i + 1]->str);
-        bool read = j->kind == JOB_LIST || j->kind == JOB_STAT;
-        bool mine =
-            p->since <= 0 || j->created_at >= p->since; /* not an earlier same-name user's */
-        if ((state == 0 || (int)j->state == state) && (p->reads || !read) && mine)
+        if (wanted(p, j, state))
             p->n++;
     }
+    p->scanned += i / 2;
     return i / 2;
 }
 
@@ -168,7 +189,7 @@ static int collect(struct db *db, const char *zkey, long long rank, int state, s
         size_t seen = got ? take(db, zkey, r, state, p) : 0;
         freeReplyObject(r);
         rank += (long long)seen;
-        if (p->n >= p->max) {
+        if (p->n >= p->max || (p->scan_max && p->scanned >= p->scan_max)) {
             p->more = seen < got || got == (size_t)batch;
             return 0;
         }
@@ -187,6 +208,10 @@ int svc_list_jobs(struct svc *s, ProtobufCMessage *msg)
     int state = (int)req->state;
     p.reads = req->include_reads;
     p.since = s->admin ? 0 : s->user_since;
+    p.paused = req->paused;
+    p.location = req->location ? req->location : "";
+    p.now_ms = job_now_ms();
+    p.scan_max = p.paused || *p.location ? LIST_SCAN_MAX : 0;
     p.max = req->page_size <= 0              ? LIST_PAGE_DEFAULT
             : req->page_size > LIST_PAGE_MAX ? LIST_PAGE_MAX
                                              : (size_t)req->page_size;
@@ -218,7 +243,7 @@ int svc_list_jobs(struct svc *s, ProtobufCMessage *msg)
     }
     resp.n_jobs = p.n;
     resp.jobs = pp;
-    if (p.more)
+    if (p.more && p.last_id[0])
         snprintf(token, sizeof(token), "%s.%s", p.last_id, p.last_score);
     resp.next_page_token = token;
     rc = svc_reply(s, &resp.base);

@@ -27,12 +27,23 @@ static const char pause_lua[] =
     "if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end\n"
     "return 1\n";
 
-/* Fenced by the paused_until the caller checked: of two resumes one wins. */
+/* Fenced by the paused_until the caller checked: of two resumes one wins.
+ * KEYS: the job hash, the paused set, the queue stream; ARGV: paused_until,
+ * this frontend, the job id. A job a worker's sweep claimed (`sweeper`: its
+ * window passed on the worker's clock) is refused, so a job is either
+ * resumed or expired, never both. A parked job (in the paused set: QUEUED,
+ * no stream entry, no worker) is queued again in the same step, so that any
+ * worker takes it and resumes its writer; a paused job that is still
+ * running (or queued) just gets its next part. */
 static const char take_lua[] =
     "local st = redis.call('HGET', KEYS[1], 'state')\n"
     "if st ~= 'RUNNING' and st ~= 'QUEUED' then return 0 end\n"
     "if redis.call('HGET', KEYS[1], 'paused_until') ~= ARGV[1] then return 0 end\n"
+    "if redis.call('HEXISTS', KEYS[1], 'sweeper') == 1 then return 0 end\n"
     "redis.call('HSET', KEYS[1], 'paused_until', '0', 'frontend', ARGV[2], 'error_message', '')\n"
+    "if redis.call('ZREM', KEYS[2], ARGV[3]) == 1 then\n"
+    "  redis.call('XADD', KEYS[3], '*', 'job', ARGV[3])\n"
+    "end\n"
     "return 1\n";
 
 /* A fenced script's answer: 1 = done, 0 = someone else won (ST_EPRECOND). */
@@ -103,7 +114,8 @@ int resume_take(struct db *db, const char *user, const Stage__V1__UploadHeader *
         return rc;
     snprintf(until, sizeof(until), "%lld", (long long)j->paused_until);
     redisReply *r = NULL;
-    rc = db_cmd(db, &r, "EVAL", take_lua, "1", key, until, alive_id(), NULL);
+    rc = db_cmd(db, &r, "EVAL", take_lua, "3", key, KEY_PAUSED, KEY_QUEUE, until, alive_id(), j->id,
+                NULL);
     rc = flag_of(rc, r);
     if (rc == ST_EPRECOND)
         return st_fail(rc, err, errlen, "job '%s' was resumed or ended meanwhile", j->id);

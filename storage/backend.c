@@ -85,6 +85,11 @@ int backend_write_resume(struct backend *b, const char *key, const struct backen
     return b->ops->write_resume(b, key, o, state, next_part, offset, cb, ud);
 }
 
+bool backend_write_idle(const struct backend_writer *w)
+{
+    return !w || !w->b->ops->write_idle || w->b->ops->write_idle(w);
+}
+
 void backend_write_detach(struct backend_writer *w)
 {
     if (!w)

@@ -158,6 +158,14 @@ struct backend_ops {
                         const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                         void *ud);
     void (*write_detach)(struct backend_writer *w);
+    /* True when no request of the writer is in flight, so that write_state
+     * stays as it is until the next write_part: a caller that detaches the
+     * writer for good (a paused upload) waits for it before it records the
+     * state, or the state could lack what a request in flight still brings
+     * (an S3 upload id, the ETags of the parts being sent), and nobody
+     * could resume or abort that part of the write. NULL: always (every
+     * request ends before its callback runs). No I/O. */
+    bool (*write_idle)(const struct backend_writer *w);
     /* Server-side copy of `src` (`size` bytes, as listed) to `dst` inside
      * this backend: the bytes never leave the store. Atomic like a commit;
      * `o->no_overwrite`: ST_EEXIST if `dst` exists. NULL if the backend
@@ -212,6 +220,8 @@ int backend_write_resume(struct backend *b, const char *key, const struct backen
                          const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                          void *ud);
 void backend_write_detach(struct backend_writer *w);
+/* See the op; NULL-safe (true). */
+bool backend_write_idle(const struct backend_writer *w);
 
 /* The digests of everything written to `w` (hex; NULL or "" unknown),
  * before backend_write_commit(). Values that are not hex digests of the

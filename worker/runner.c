@@ -488,7 +488,9 @@ static void log_end(struct run *r)
     if (r->requeue)
         log_info("job=%s kind=%s key=%s attempt %" PRId64 " ended after %.2f s: %s (%s); %s",
                  r->j.id, kind, r->bkey, r->j.attempts, s, r->msg, st_err_status_name(r->err),
-                 r->requeue == RQ_RETRY ? "will retry" : "handed back");
+                 r->requeue == RQ_RETRY  ? "will retry"
+                 : r->requeue == RQ_PARK ? "parked until a resume or the end of its window"
+                                         : "handed back");
     else if (r->lost && r->err)
         log_info("job=%s kind=%s key=%s given up here after %.2f s: %s; its next owner resumes it",
                  r->j.id, kind, r->bkey, s, r->msg);
@@ -679,6 +681,46 @@ static struct run *run_new(struct worker *w, const struct job *j, const char *en
         return NULL;
     }
     return r;
+}
+
+static void on_parked(int rc, void *ud)
+{
+    struct run *r = ud;
+    if (rc == 0) { /* the script set the state and dropped the entry */
+        r->state_set = true;
+        r->acked = true;
+        r->requeue = RQ_PARK;
+    }
+    if (!runner_resume(r))
+        return;
+    if (rc == 0)
+        runner_finish(r, ST_EAGAIN, "the client went away; the upload waits for a resume");
+    else if (rc == ST_EPRECOND) /* resumed, ended or taken over meanwhile: look again */
+        runner_wait(r);
+    else if (rc == ST_EUNAVAIL)
+        runner_cancel(r, rc, "the worker lost its Redis connection", true);
+    else
+        runner_finish(r, rc, "cannot park the paused upload: %s", st_strerror(rc));
+}
+
+void runner_park(struct run *r)
+{
+    struct job_change ch = {.id = r->j.id,
+                            .from = JOB_RUNNING,
+                            .to = JOB_QUEUED,
+                            .owner = r->w->cfg->worker.name,
+                            .retention_s = r->w->cfg->jobs.retention_s,
+                            .park_entry = r->entry};
+    int rc = r->w->cmd ? job_change_async(r->w->cmd, &ch, on_parked, r) : ST_EUNAVAIL;
+    if (rc == ST_EUNAVAIL) {
+        runner_cancel(r, rc, "the worker lost its Redis connection", true);
+        return;
+    }
+    if (rc) {
+        runner_finish(r, rc, "cannot park the paused upload: %s", st_strerror(rc));
+        return;
+    }
+    runner_begin(r);
 }
 
 void runner_hand_back(struct run *r, const char *why)

@@ -75,8 +75,8 @@ struct run {
     bool ended_elsewhere; /* the job is terminal already: do not set a state */
     bool fenced;          /* the job hash names another worker: hands off */
     bool transient;       /* the failure may go away: retry (xfer_fail_backend) */
-    enum { RQ_NONE, RQ_RETRY, RQ_HAND_BACK } requeue; /* end as QUEUED, not terminal */
-    int64_t t0_ms, progress_ms;                       /* monotonic */
+    enum { RQ_NONE, RQ_RETRY, RQ_HAND_BACK, RQ_PARK } requeue; /* end as QUEUED, not terminal */
+    int64_t t0_ms, progress_ms;                                /* monotonic */
     int64_t peer_checked_ms;     /* last look at the frontend's liveness key (runner_wait_peer) */
     run_reply_fn *counters_cb;   /* continuation of runner_read_counters() */
     long produced;               /* producer kinds: parts written to Redis */
@@ -98,6 +98,14 @@ void runner_cancel(struct run *r, int err, const char *msg, bool lost);
 void runner_hand_back(struct run *r, const char *why);
 
 /* ---- for the kinds */
+
+/* Park a paused resumable upload (docs/jobs.md "Resumable uploads"): one
+ * fenced state change moves it RUNNING -> QUEUED into the paused set and
+ * drops its stream entry (job_change, park_entry) while its pause still
+ * stands; then the run ends with its writer detached (its state is in the
+ * job hash), freeing the slot. When the pause ended meanwhile (a resume won)
+ * the run waits and polls again as usual. Counts as the kind's op. */
+void runner_park(struct run *r);
 
 /* Send a command (binary-safe argv). `cb` NULL: fire-and-forget. */
 void runner_cmd(struct run *r, run_reply_fn *cb, int argc, const char **argv, const size_t *lens);

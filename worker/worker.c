@@ -8,6 +8,7 @@
 #include "lease.h"
 #include "log.h"
 #include "primary.h"
+#include "psweep.h"
 #include "queue.h"
 #include "rconn.h"
 #include "rstats.h"
@@ -188,7 +189,7 @@ void worker_slot_freed(struct worker *w)
         queue_poll(w);
         return;
     }
-    if (w->nruns > 0 || w->claiming > 0)
+    if (w->nruns > 0 || w->claiming > 0 || w->sweeping > 0)
         return;
     if (!w->draining_done) {
         w->draining_done = true;
@@ -252,7 +253,8 @@ int worker_init(struct worker *w, const struct config *cfg, struct event_base *b
         return ST_ENOMEM;
     evsignal_add(w->sigterm_ev, NULL);
     evsignal_add(w->sigint_ev, NULL);
-    return lease_init(w);
+    int rc = lease_init(w);
+    return rc ? rc : psweep_init(w);
 }
 
 int worker_start(struct worker *w)
@@ -264,6 +266,7 @@ int worker_start(struct worker *w)
 void worker_cleanup(struct worker *w)
 {
     lease_cleanup(w);
+    psweep_cleanup(w);
     struct event *evs[] = {w->reconnect_ev, w->drain_ev, w->sigterm_ev, w->sigint_ev, w->retry_ev};
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
         if (evs[i])

@@ -47,6 +47,9 @@ struct worker {
     struct sleeper *sleepers;            /* jobs waiting for a retry (lease.c) */
     bool autoclaiming;                   /* an XAUTOCLAIM is in flight */
     char autoclaim_cursor[64];
+    struct event *psweep_ev; /* psweep.c: expiring parked paused uploads */
+    int sweeping;            /* sweeps in flight (no slots of concurrency) */
+    bool sweep_claiming;     /* the sweep's claim script is in flight */
     int exit_code;
 };
 

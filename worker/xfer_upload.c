@@ -70,6 +70,18 @@ static const char consume_lua[] =
     "redis.call('PUBLISH', 'st:ev:' .. string.sub(KEYS[1], 8), 'progress')\n"
     "return 1\n";
 
+/* KEYS and ARGV as consume_lua (n and bytes unused): the writer's state,
+ * the digest state and the durable parts as they are once no request of
+ * the writer is in flight, before a paused upload is parked (its writer
+ * detached for good, so nothing would record them later). */
+static const char settle_lua[] =
+    "if redis.call('HGET', KEYS[1], 'worker') ~= ARGV[1] or\n"
+    "   redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' then return 0 end\n"
+    "for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end\n"
+    "redis.call('HSET', KEYS[1], 'wstate', ARGV[4], 'shactx', ARGV[5],\n"
+    "           'parts_durable', ARGV[6], 'bytes_durable', ARGV[7])\n"
+    "return 1\n";
+
 /* KEYS[1] job hash. ARGV: worker, parts_durable, bytes_durable. A new run
  * goes on from the durable parts: what an earlier run consumed after them
  * is consumed again. Fenced like consume_lua. */
@@ -212,7 +224,10 @@ static long advance_durable(struct up *u, int64_t durable)
 
 #define CONSUME_ARGS 11 /* EVAL script numkeys hash + 7 ARGV */
 
-static void send_consume(struct run *r, long from, long ndurable)
+/* consume_lua or settle_lua with the parts from..from+ndurable-1 that
+ * became durable, the writer and digest states. */
+static void send_durable(struct run *r, const char *script, run_reply_fn *cb, long from,
+                         long ndurable)
 {
     struct up *u = r->x;
     size_t argc = CONSUME_ARGS + (size_t)ndurable;
@@ -232,7 +247,7 @@ static void send_consume(struct run *r, long from, long ndurable)
     snprintf(len, sizeof(len), "%zu", u->len);
     snprintf(pd, sizeof(pd), "%ld", u->pd);
     snprintf(bd, sizeof(bd), "%" PRId64, u->bd);
-    const char *fixed[] = {"EVAL", consume_lua, nkeys, r->hkey};
+    const char *fixed[] = {"EVAL", script, nkeys, r->hkey};
     size_t a = 0;
     for (; a < 4; a++)
         argv[a] = fixed[a];
@@ -246,10 +261,53 @@ static void send_consume(struct run *r, long from, long ndurable)
         argv[a++] = rest[i];
     for (size_t i = 0; i < argc; i++)
         lens[i] = strlen(argv[i]);
-    runner_cmd(r, on_consumed, (int)argc, argv, lens);
+    runner_cmd(r, cb, (int)argc, argv, lens);
     free(argv);
     free(lens);
     free(keys);
+}
+
+static void send_consume(struct run *r, long from, long ndurable)
+{
+    send_durable(r, consume_lua, on_consumed, from, ndurable);
+}
+
+static void on_settled(struct run *r, redisReply *rep)
+{
+    if (rep->type != REDIS_REPLY_INTEGER || rep->integer != 1)
+        runner_read_counters(r, on_fenced); /* ended elsewhere, or taken over */
+    else
+        runner_park(r);
+}
+
+/* A paused upload leaves this worker (runner_park) once its writer's state
+ * is final: a request still in flight (S3's Create or UploadParts) would
+ * change it after the detach, unrecorded, and its upload id or parts would
+ * be lost to the resume and to the expiry's abort. A backend that cannot
+ * resume keeps the job here, waiting, as before. */
+static void settle_and_park(struct run *r)
+{
+    struct up *u = r->x;
+    int64_t durable = 0;
+    if (!r->writer) { /* none open (no part written yet): nothing to record */
+        runner_park(r);
+        return;
+    }
+    if (!backend_write_idle(r->writer)) {
+        runner_wait(r); /* polls again; the requests in flight end */
+        return;
+    }
+    int rc = backend_write_state(r->writer, u->wstate, BACKEND_STATE_MAX, &durable);
+    if (rc == ST_EUNIMPL) {
+        runner_wait(r);
+        return;
+    }
+    if (rc) {
+        runner_finish(r, rc, "cannot record the upload's state: %s", st_strerror(rc));
+        return;
+    }
+    long from = u->pd;
+    send_durable(r, settle_lua, on_settled, from, advance_durable(u, durable));
 }
 
 static void on_written(int rc, const char *msg, void *ud)
@@ -336,11 +394,12 @@ static void on_counters(struct run *r, redisReply *rep)
         keys_job_part(key, sizeof(key), r->j.id, u->n);
         runner_cmdf(r, on_part, "GET", key, NULL);
     } else if (r->j.paused_until > 0) { /* the client went away; it may resume */
-        if (r->w->stopping) {           /* no reason to hold the drain: another worker resumes it */
-            runner_hand_back(r, "the worker is shutting down (the upload is paused)");
-        } else if (job_now_ms() <= r->j.paused_until) { /* wall clock: the frontend set it */
+        /* wall clock: the frontend set it. Within the window the job leaves
+         * this worker (its slot, its writer) until a resume queues it again
+         * or a sweep (psweep.h) expires it. */
+        if (job_now_ms() <= r->j.paused_until) {
             runner_progress(r);
-            runner_wait(r);
+            settle_and_park(r);
         } else {
             runner_finish(r, ST_ETIMEOUT,
                           "the client went away and did not resume within "

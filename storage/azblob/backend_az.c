@@ -542,6 +542,7 @@ static const struct backend_ops az_ops = {
     .write_state = az_write_state,
     .write_resume = az_write_resume,
     .write_detach = az_write_detach,
+    .write_idle = az_write_idle,
     .copy = az_copy,
     .copy_from = az_copy_from,
 };

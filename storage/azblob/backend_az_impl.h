@@ -111,5 +111,6 @@ int az_write_resume(struct backend *b, const char *key, const struct backend_wri
                     const char *state, long next_part, int64_t offset, backend_open_fn *cb,
                     void *ud);
 void az_write_detach(struct backend_writer *w);
+bool az_write_idle(const struct backend_writer *w);
 
 #endif

@@ -455,6 +455,13 @@ int az_write_resume(struct backend *b, const char *key, const struct backend_wri
     return open_defer(w, cb, ud);
 }
 
+/* The Put Blocks in flight confirm the blocks the state lists. */
+bool az_write_idle(const struct backend_writer *bw)
+{
+    const struct azw *w = (const struct azw *)bw;
+    return !w->busy && w->running == 0;
+}
+
 void az_write_detach(struct backend_writer *bw)
 {
     struct azw *w = (struct azw *)bw;

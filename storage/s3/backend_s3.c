@@ -682,6 +682,7 @@ const struct backend_ops s3_ops = {
     .write_state = s3_write_state,
     .write_resume = s3_write_resume,
     .write_detach = s3_write_detach,
+    .write_idle = s3_write_idle,
     .copy = s3_copy,
 };
 

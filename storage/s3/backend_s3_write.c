@@ -676,6 +676,13 @@ int s3_write_resume(struct backend *b, const char *key, const struct backend_wri
     return open_defer(w, cb, ud);
 }
 
+/* The Create (upload id) and the UploadParts (ETags) change the state. */
+bool s3_write_idle(const struct backend_writer *bw)
+{
+    const struct s3w *w = (const struct s3w *)bw;
+    return !w->busy && w->queued == 0 && w->running == 0;
+}
+
 void s3_write_detach(struct backend_writer *bw)
 {
     struct s3w *w = (struct s3w *)bw;

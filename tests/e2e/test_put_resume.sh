@@ -13,6 +13,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=resumelib.sh
+. "$(dirname "$0")/resumelib.sh"
 [ "$E2E_STORAGE" = s3 ] && export E2E_S3_LOG=1
 export STAGE_UPLOAD_RESUME_WINDOW_S=300
 e2e_init put_resume
@@ -25,53 +27,6 @@ LOCAL_SHA=$(sha "$T/work/big.bin")
 PLOG="$T/logs/proxy.log"
 : >"$PLOG"
 
-# The proxy in front of the current frontend; PSERVER is its address.
-start_proxy() {
-  rm -f "$T/proxy.addr"
-  "$PY" "$E2E_DIR/throttleproxy.py" "$SERVER" 8 "$PLOG" >"$T/proxy.addr" 2>"$T/logs/proxy.err" &
-  PID_proxy=$!
-  E2E_PIDS+=("$PID_proxy")
-  PSERVER=""
-  for _ in $(seq 100); do
-    PSERVER=$(head -1 "$T/proxy.addr" 2>/dev/null || true)
-    [ -n "$PSERVER" ] && break
-    sleep 0.1
-  done
-  [ -n "$PSERVER" ] || die "the proxy did not start: $(cat "$T/logs/proxy.err")"
-  pctl login root --password "$ROOT_PW" >/dev/null || die "login through the proxy failed"
-}
-pctl() { "$STAGECTL" --server "$PSERVER" "$@"; }
-newest() { rcli ZRANGE st:jobs:root -1 -1; }
-hget() { rcli HGET "st:job:$1" "$2"; }
-
-# Wait (bounded) until job $1's field $2 is at least $3; the job id of the
-# newest job of root that differs from $BEFORE is found first.
-wait_new_job() {
-  JOB=""
-  for _ in $(seq 300); do
-    JOB=$(newest)
-    [ -n "$JOB" ] && [ "$JOB" != "$BEFORE" ] && break
-    JOB=""
-    sleep 0.05
-  done
-  [ -n "$JOB" ] || die "no upload job appeared"
-}
-wait_field_ge() {
-  for _ in $(seq 300); do
-    [ "$(hget "$1" "$2" || echo 0)" -ge "$3" ] 2>/dev/null && return 0
-    sleep 0.05
-  done
-  die "job $1: $2 did not reach $3 (is $(hget "$1" "$2"))"
-}
-wait_state() {
-  local st=""
-  for _ in $(seq 300); do
-    st=$(hget "$1" state)
-    case " $2 " in *" $st "*) return 0 ;; esac
-    sleep 0.1
-  done
-  die "job $1 is $st, not one of: $2"
-}
 proxy_lines() { wc -l <"$PLOG"; }
 
 start_proxy

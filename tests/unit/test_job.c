@@ -133,6 +133,53 @@ static void test_resume_offset(void **st)
     assert_true(seen);
 }
 
+/* The park of a paused upload (job_change with park_entry) is RUNNING ->
+ * QUEUED only; anything else is refused before Redis is asked. */
+static void test_park(void **st)
+{
+    (void)st;
+    assert_true(job_park_valid(JOB_RUNNING, JOB_QUEUED));
+    for (int s = 0; s < JOB_STATE_LAST; s++)
+        for (int t = 0; t < JOB_STATE_LAST; t++)
+            if (s != JOB_RUNNING || t != JOB_QUEUED)
+                assert_false(job_park_valid((enum job_state)s, (enum job_state)t));
+    /* every park is a valid transition too */
+    assert_true(job_transition_valid(JOB_RUNNING, JOB_QUEUED));
+    struct job_change ch = {.id = "0123456789abcdef0123456789abcdef",
+                            .from = JOB_QUEUED,
+                            .to = JOB_RUNNING,
+                            .park_entry = "1-0"};
+    assert_int_equal(job_change(NULL, &ch), ST_EINVAL); /* no context needed: refused first */
+    ch.from = JOB_STATE_NONE;                           /* "any" is no park either */
+    ch.to = JOB_QUEUED;
+    assert_int_equal(job_change(NULL, &ch), ST_EINVAL);
+    ch.from = JOB_RUNNING;
+    ch.park_entry = "";
+    assert_int_equal(job_change(NULL, &ch), ST_EINVAL);
+}
+
+/* A paused upload within its window, as ListJobs' `paused` filter sees it. */
+static void test_paused(void **st)
+{
+    (void)st;
+    struct job j;
+    job_init(&j);
+    j.kind = JOB_UPLOAD;
+    j.state = JOB_QUEUED;
+    assert_false(job_paused(&j, 1000)); /* never paused */
+    j.paused_until = 5000;
+    assert_true(job_paused(&j, 1000));
+    assert_true(job_paused(&j, 5000)); /* the last millisecond is still inside */
+    assert_false(job_paused(&j, 5001));
+    j.state = JOB_RUNNING;
+    assert_true(job_paused(&j, 1000));
+    j.state = JOB_FAILED;
+    assert_false(job_paused(&j, 1000));
+    j.state = JOB_QUEUED;
+    j.kind = JOB_COPY;
+    assert_false(job_paused(&j, 1000));
+}
+
 static void test_errors(void **st)
 {
     (void)st;
@@ -152,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_transitions), cmocka_unit_test(test_names),
         cmocka_unit_test(test_ids),         cmocka_unit_test(test_codec_roundtrip),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_resume_offset),
+        cmocka_unit_test(test_park),        cmocka_unit_test(test_paused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
