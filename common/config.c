@@ -138,6 +138,7 @@ static const struct key keys[] = {
     {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
     {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
     {"worker.backend_cache", K_INT, FLD(worker.backend_cache), 1, 65536, 0},
+    {"worker.parallel_reads", K_INT, FLD(worker.parallel_reads), 1, 64, 0},
     {"quotas.user_stage_bytes", K_SIZE64, FLD(quotas.user_stage_bytes), 0, 0, 0},
     {"quotas.user_stage_files", K_SIZE64, FLD(quotas.user_stage_files), 0, 0, 0},
     {"quotas.internal_stage_bytes", K_SIZE64, FLD(quotas.internal_stage_bytes), 0, 0, 0},
@@ -233,6 +234,7 @@ void config_defaults(struct config *cfg)
     cfg->worker.concurrency = 8;
     cfg->worker.drain_timeout_s = 30;
     cfg->worker.backend_cache = 256;
+    cfg->worker.parallel_reads = 4;
     default_worker_name(cfg->worker.name, sizeof(cfg->worker.name));
     snprintf(cfg->log.level, sizeof(cfg->log.level), "info");
     snprintf(cfg->log.format, sizeof(cfg->log.format), "text");

@@ -142,6 +142,10 @@ struct config {
         /* external-stage backends kept when idle (worker/backends.h), default 256;
          * those in use by jobs are kept beyond it */
         int backend_cache;
+        /* ranged reads of one object in flight per DOWNLOAD or COPY job (worker/readahead.h),
+         * default 4; a job holds up to this many parts in memory (x upload.part_size for a
+         * download, x the chunk for a copy) */
+        int parallel_reads;
     } worker;
     /* Defaults for stage quotas (docs/quotas.md); 0 = no limit. A stage's or
      * user's own setting (AlterStage, AlterUser) overrides them. */

@@ -1,11 +1,12 @@
 /* xfer_copy.c - COPY jobs: list the source like LIST (prefix + pattern,
  * scan.h) and stream each match into the target (dst_* fields, naming rules
- * in copypath.h) through the backend interface, one part-size chunk at a
- * time (read from the source backend, write_part to the target's writer),
- * so memory is one chunk whatever the file size, and any pair of backends
- * works (fs -> s3, s3 -> fs, ...). Inside one store that can copy by
- * itself (backend_copy(): S3 CopyObject within the bucket) the store does
- * it and the bytes never pass through the worker.
+ * in copypath.h) through the backend interface, in part-size chunks (read
+ * from the source backend, write_part to the target's writer, in order)
+ * with up to worker.parallel_reads chunks of the source read ahead
+ * (readahead.h), so memory is that many chunks whatever the file size, and
+ * any pair of backends works (fs -> s3, s3 -> fs, ...). Inside one store
+ * that can copy by itself (backend_copy(): S3 CopyObject within the bucket)
+ * the store does it and the bytes never pass through the worker.
  *
  * A target that exists with overwrite=false is skipped (SKIPPED, like
  * `cp -n`): the job still succeeds, and re-running a copy only fills the
@@ -70,7 +71,7 @@ static void cp_cleanup(struct run *r)
     else if (c->w)
         backend_write_abort(c->w, NULL, NULL);
     scan_free(c->s);
-    free(c->buf);
+    readahead_free(c->ra);
     free(c->wstate);
     dsnap_free(&c->snaps);
     cpres_free(c);
@@ -162,7 +163,7 @@ static void file_failed(struct run *r, int rc, const char *msg)
 
 /* ------------------------------------------------------------ one file */
 
-static void read_chunk(struct run *r);
+static void next_chunk(struct run *r);
 
 /* The target was written (or not): record the file's outcome. */
 static void stored(struct run *r, int rc, const char *msg)
@@ -263,7 +264,7 @@ static void on_chunk_live(struct run *r, redisReply *rep)
     if (!runner_live(r))
         return;
     if (c->off < c->e->size)
-        read_chunk(r);
+        next_chunk(r);
     else
         commit(r);
 }
@@ -279,6 +280,7 @@ static void on_written(int rc, const char *msg, void *ud)
         fail(r, rc, "write", c->drel, msg);
         return;
     }
+    readahead_pop(c->ra); /* the writer is done with the chunk */
     c->part++;
     r->parts++;
     cpres_written(r);
@@ -288,57 +290,62 @@ static void on_written(int rc, const char *msg, void *ud)
     runner_read_counters(r, on_chunk_live); /* a cancel stops a big file too */
 }
 
-static void on_read(int rc, const char *msg, size_t nread, void *ud)
+/* The next chunk in order: to the writer once its read landed, else wait
+ * for the landing (on_chunk_ready). */
+static void next_chunk(struct run *r)
 {
-    struct run *r = ud;
     struct cp *c = r->x;
-    size_t want =
-        (size_t)(c->e->size - c->off < (int64_t)c->cap ? c->e->size - c->off : (int64_t)c->cap);
-    if (!runner_resume(r))
+    const struct partring_slot *s = readahead_head(c->ra);
+    if (!s) {
+        c->wait_read = true;
         return;
-    if (rc == ST_ENOTFOUND || (!rc && nread != want)) {
+    }
+    if (s->rc == ST_ENOTFOUND || (!s->rc && s->got != s->len)) {
         backend_write_abort(c->w, NULL, NULL);
         c->w = NULL;
-        file_failed(r, rc ? rc : ST_EAGAIN,
-                    rc ? "the file disappeared while it was being copied"
-                       : "the file changed while it was being copied");
+        file_failed(r, s->rc ? s->rc : ST_EAGAIN,
+                    s->rc ? "the file disappeared while it was being copied"
+                          : "the file changed while it was being copied");
         return;
     }
-    if (rc) {
-        fail(r, rc, "read", src_rel(r, c), msg);
+    if (s->rc) {
+        fail(r, s->rc, "read", src_rel(r, c), s->msg);
         return;
     }
-    digest_update(&c->dg, c->buf, nread);
-    c->src_read += (int64_t)nread;
-    rc = backend_write_part(c->w, c->part, c->buf, nread, on_written, r);
+    digest_update(&c->dg, s->buf, s->got);
+    c->src_read += (int64_t)s->got;
+    int rc = backend_write_part(c->w, c->part, s->buf, s->got, on_written, r);
     if (rc) {
         fail(r, rc, "write", c->drel, NULL);
         return;
     }
-    c->off += (int64_t)nread;
+    c->off += (int64_t)s->got;
     runner_begin(r);
 }
 
-static void read_chunk(struct run *r)
+/* A read of the source landed; go on if the copy waits for it. */
+static void on_chunk_ready(struct run *r)
 {
     struct cp *c = r->x;
-    size_t len =
-        (size_t)(c->e->size - c->off < (int64_t)c->cap ? c->e->size - c->off : (int64_t)c->cap);
-    int rc = backend_read(r->backend, c->e->key, c->off, len, c->buf, on_read, r);
-    if (rc)
-        fail(r, rc, "read", src_rel(r, c), NULL);
-    else
-        runner_begin(r);
+    if (c->wait_read) {
+        c->wait_read = false;
+        next_chunk(r);
+    }
 }
 
 static void on_recorded(struct run *r, redisReply *rep)
 {
     struct cp *c = r->x;
     (void)rep;
-    if (c->off < c->e->size)
-        read_chunk(r);
-    else
+    if (c->off >= c->e->size) {
         commit(r);
+        return;
+    }
+    if (readahead_start(c->ra, r->backend, c->e->key, c->off, c->e->size) != 0) {
+        runner_finish(r, ST_ENOMEM, "out of memory");
+        return;
+    }
+    next_chunk(r);
 }
 
 /* KEYS: job hash. ARGV: worker, cp_wkey, cp_wstate. A fresh writer: what
@@ -418,9 +425,9 @@ static void open_target(struct run *r)
 {
     struct cp *c = r->x;
     size_t ps = (size_t)xfer_part_size(r);
-    if (!c->buf) { /* cap is the chunk even for an empty file: the writer's part_align */
-        if (!(c->buf = malloc(ps))) {
-            runner_finish(r, ST_ENOMEM, "out of memory for a chunk of %zu bytes", ps);
+    if (!c->ra) { /* cap is the chunk even for an empty file: the writer's part_align */
+        if (!(c->ra = readahead_new(r, readahead_depth(r), ps, on_chunk_ready))) {
+            runner_finish(r, ST_ENOMEM, "out of memory");
             return;
         }
         c->cap = ps;

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "digest.h"
 #include "dsnap.h"
+#include "readahead.h"
 #include "runner.h"
 
 #include <stdbool.h>
@@ -43,8 +44,9 @@ struct cp {
     char drel[1100]; /* target name relative to the target stage root */
     char dkey[2300]; /* dst_root + drel */
     struct backend_writer *w;
-    char *buf;
-    size_t cap;
+    struct readahead *ra; /* the source's chunks, read ahead (readahead.h) */
+    bool wait_read;       /* the next chunk's read is out: its landing goes on */
+    size_t cap;           /* the chunk */
     int64_t off;
     int64_t old_size; /* the target file an overwrite replaces (quota usage); -1: none */
     long part;

@@ -1,12 +1,20 @@
 /* xfer_download.c - DOWNLOAD jobs: the producer end of the part pipe
  * (docs/redis.md). stat the key; set file_* + bytes_total + parts_total in
- * one HSET; then for part n: wait until n - parts_done < window, read the
- * range from the backend, SET the part, HSET parts_ready n+1, HINCRBY
- * bytes_done, wake the frontend. SUCCEEDED once parts_done == parts_total. */
+ * one HSET; then for part n: once its ranged read landed and
+ * n - parts_done < window, SET the part, HSET parts_ready n+1, HINCRBY
+ * bytes_done, wake the frontend. SUCCEEDED once parts_done == parts_total.
+ *
+ * The reads run ahead of the pipe (readahead.h): up to worker.parallel_reads
+ * ranges are read at once while the parts go into Redis strictly in order,
+ * so an object store's request latency is paid once per depth parts, not
+ * once per part. Memory: parallel_reads x part size per job, besides the
+ * window in Redis. A failed read fails the job when its part is next (a
+ * transient failure is retried like any other, runner.h). */
 #include "backend.h"
 #include "config.h"
 #include "err.h"
 #include "keys.h"
+#include "readahead.h"
 #include "runner.h"
 #include "worker.h"
 #include "xfer.h"
@@ -24,8 +32,7 @@ struct down {
     int64_t end;       /* one past the last byte */
     int64_t ps;        /* part size */
     int64_t seen_done; /* parts_done last seen, for stall detection */
-    char *buf;
-    size_t len; /* bytes of part n */
+    struct readahead *ra;
 };
 
 static void next_step(struct run *r);
@@ -34,7 +41,7 @@ static void down_cleanup(struct run *r)
 {
     struct down *d = r->x;
     if (d) {
-        free(d->buf);
+        readahead_free(d->ra);
         free(d);
         r->x = NULL;
     }
@@ -42,45 +49,38 @@ static void down_cleanup(struct run *r)
 
 static void on_produced(struct run *r, redisReply *rep)
 {
-    struct down *d = r->x;
     runner_wake_fe(r);
-    d->n++;
     next_step(r);
 }
 
-static void on_read(int rc, const char *msg, size_t nread, void *ud)
+/* A read landed: the producer looks again (at once if it is waiting). */
+static void on_ready(struct run *r)
 {
-    struct run *r = ud;
+    runner_wake(r);
+}
+
+/* Part n's read landed and the window has room: into the pipe. Its bytes
+ * are copied into the command (hiredis), so its slot is free at once. */
+static void produce(struct run *r, const struct partring_slot *s)
+{
     struct down *d = r->x;
     char len[24];
-    if (!runner_resume(r))
-        return;
-    if (rc) {
-        xfer_fail_backend(r, rc, "cannot read", msg);
+    if (s->rc) {
+        xfer_fail_backend(r, s->rc, "cannot read", s->msg);
         return;
     }
-    if (nread != d->len) {
+    if (s->got != s->len) {
         runner_finish(r, ST_EAGAIN, "file '%s' changed while it was being downloaded; retry",
                       r->j.path);
         return;
     }
-    xfer_put_part(r, d->n, d->buf, d->len);
+    xfer_put_part(r, d->n, s->buf, s->len);
     r->parts++;
-    r->bytes += (int64_t)d->len;
-    snprintf(len, sizeof(len), "%zu", d->len);
+    r->bytes += (int64_t)s->len;
+    snprintf(len, sizeof(len), "%zu", s->len);
+    readahead_pop(d->ra);
+    d->n++;
     runner_cmdf(r, on_produced, "HINCRBY", r->hkey, "bytes_done", len, NULL);
-}
-
-static void produce(struct run *r)
-{
-    struct down *d = r->x;
-    int64_t at = d->off + (int64_t)d->n * d->ps;
-    d->len = (size_t)(d->end - at < d->ps ? d->end - at : d->ps);
-    int rc = backend_read(r->backend, r->bkey, at, d->len, d->buf, on_read, r);
-    if (rc)
-        xfer_fail_backend(r, rc, "cannot read", NULL);
-    else
-        runner_begin(r);
 }
 
 static void on_counters(struct run *r, redisReply *rep)
@@ -92,11 +92,19 @@ static void on_counters(struct run *r, redisReply *rep)
         d->seen_done = r->j.parts_done;
         runner_progress(r);
     }
-    if (d->n < d->total && d->n - r->j.parts_done < xfer_window(r))
-        produce(r);
+    const struct partring_slot *s = d->n < d->total ? readahead_head(d->ra) : NULL;
+    bool room = d->n - r->j.parts_done < xfer_window(r);
+    if (s && (room || s->rc))
+        produce(r, s);
     else if (d->n >= d->total && r->j.parts_done >= d->total)
         runner_finish(r, 0, "%s", "");
-    else if (runner_stalled(r))
+    else if (d->n < d->total && !s && room) {
+        /* waiting for the backend, not the client: with every part it was
+         * given read, the client is not stalling */
+        if (r->j.parts_done >= d->n)
+            runner_progress(r);
+        runner_wait(r); /* the read's landing wakes it */
+    } else if (runner_stalled(r))
         runner_finish(r, ST_ETIMEOUT, "download stalled: the client read nothing for %d s",
                       runner_stall_s(r));
     else
@@ -136,8 +144,9 @@ static void on_stat(int rc, const char *msg, const struct backend_entry *e, void
     d->off = r->j.offset;
     d->end = d->off + len;
     d->total = (long)((len + d->ps - 1) / d->ps);
-    if (d->total > 0 && !(d->buf = malloc((size_t)(len < d->ps ? len : d->ps)))) {
-        runner_finish(r, ST_ENOMEM, "out of memory for a part of %" PRId64 " bytes", d->ps);
+    if (!(d->ra = readahead_new(r, readahead_depth(r), (size_t)d->ps, on_ready)) ||
+        readahead_start(d->ra, r->backend, r->bkey, d->off, d->end) != 0) {
+        runner_finish(r, ST_ENOMEM, "out of memory for the reads of '%s'", r->j.path);
         return;
     }
     r->files = 1;

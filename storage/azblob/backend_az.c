@@ -5,7 +5,6 @@
 
 #include "azblock.h"
 #include "azxml.h"
-#include "backoff.h"
 #include "bstats.h"
 #include "digest.h"
 #include "err.h"
@@ -36,6 +35,9 @@ int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg)
     return event_base_once(a->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
 }
 
+static int op_resend(void *op);
+static void op_send_failed(void *op, int rc);
+
 struct azop *azop_new(struct azb *a, const char *method, const char *what, const char *key,
                       azop_fn *done, void *ud)
 {
@@ -47,6 +49,12 @@ struct azop *azop_new(struct azb *a, const char *method, const char *what, const
     op->what = what;
     op->done = done;
     op->ud = ud;
+    op->try = (struct objstore_try){.base = a->b.base,
+                                    .max_attempts = AZ_RETRIES,
+                                    .bk = BSTATS_AZBLOB,
+                                    .resend = op_resend,
+                                    .send_failed = op_send_failed,
+                                    .op = op};
     if (key && !(op->key = strdup(key))) {
         free(op);
         return NULL;
@@ -93,8 +101,7 @@ void azop_free(struct azop *op)
         return;
     op_clear_request(op);
     s3http_req_reset(&op->http);
-    if (op->timer)
-        event_free(op->timer);
+    objstore_try_cleanup(&op->try);
     for (size_t i = 0; i < op->nq; i++)
         free(op->qv[i]);
     for (size_t i = 0; i < op->nxh; i++)
@@ -168,41 +175,32 @@ static int op_build(struct azop *op)
     return rc;
 }
 
-int azop_send(struct azop *op)
-{
-    op_clear_request(op);
-    s3http_req_reset(&op->http);
-    void *rbuf = op->http.rbuf;
-    size_t rcap = op->http.rcap;
-    int rc = op_build(op);
-    op->http.rbuf = rbuf;
-    op->http.rcap = rcap;
-    if (!rc)
-        rc = s3http_start(op->a->http, &op->http);
-    return rc;
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
+/* One attempt: signed afresh (x-ms-date). */
+static int op_attempt(void *arg)
 {
     struct azop *op = arg;
-    int rc = azop_send(op);
-    if (rc) {
-        op->rc = rc;
-        bstats_error(BSTATS_AZBLOB, bstats_op_of(op->method));
-        snprintf(op->msg, sizeof(op->msg), "Azure %s %s: cannot send: %s", op->what,
-                 op->key ? op->key : op->a->url.container, st_strerror(rc));
-        op->done(op);
-    }
+    op_clear_request(op);
+    return op_build(op);
 }
 
-static bool op_retry(struct azop *op)
+int azop_send(struct azop *op)
 {
-    long ms = backoff_ms(op->attempt);
-    op->attempt++;
-    if (!op->timer)
-        op->timer = evtimer_new(op->a->b.base, on_retry, op);
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    return op->timer && evtimer_add(op->timer, &tv) == 0;
+    return objstore_attempt(op->a->http, &op->http, op_attempt, op);
+}
+
+static int op_resend(void *op)
+{
+    return azop_send(op);
+}
+
+static void op_send_failed(void *arg, int rc)
+{
+    struct azop *op = arg;
+    op->rc = rc;
+    bstats_error(BSTATS_AZBLOB, bstats_op_of(op->method));
+    snprintf(op->msg, sizeof(op->msg), "Azure %s %s: cannot send: %s", op->what,
+             op->key ? op->key : op->a->url.container, st_strerror(rc));
+    op->done(op);
 }
 
 static bool transient(const struct s3http_req *r)
@@ -217,34 +215,27 @@ static void on_http(struct s3http_req *r)
 {
     struct azop *op = r->ud;
     struct azxml_error e = {"", ""};
+    char label[48];
     const char *what = op->key ? op->key : op->a->url.container;
     enum bstats_op bop = bstats_op_of(op->method);
-    if (r->refused) { /* the endpoint guard: a retry would be refused again */
-        bstats_request(BSTATS_AZBLOB, bop, BSTATS_REFUSED);
-        bstats_error(BSTATS_AZBLOB, bop);
-        op->rc = ST_EPERM;
-        snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: %.250s", op->what, what, r->error);
-        op->done(op);
-        return;
-    }
-    if (r->curl_code == 0 && r->status >= 300 && r->resp)
+    if (r->curl_code == 0 && r->status >= 300 && r->resp && !r->refused)
         azxml_parse_error(r->resp, r->resp_len, &e);
     bool ok = r->curl_code == 0 && ((r->status >= 200 && r->status < 300) ||
                                     (op->ok_404 && (r->status == 404 || r->status == 416)));
     bool tr = !ok && transient(r);
-    bstats_request(BSTATS_AZBLOB, bop, bstats_outcome_of(r->curl_code, r->status, ok, tr, false));
-    if (tr && op->attempt + 1 < AZ_RETRIES && op_retry(op)) {
-        bstats_retry(BSTATS_AZBLOB, bop);
+    if (objstore_retry(&op->try, bop, r, ok, tr))
         return;
-    }
+    snprintf(label, sizeof(label), "Azure %s", op->what);
     op->rc = 0;
     op->msg[0] = '\0';
-    if (ok)
+    if (r->refused) /* the endpoint guard: never retried */
+        op->rc = ST_EPERM;
+    else if (ok)
         goto out;
-    if (r->curl_code) {
+    else if (r->curl_code)
         op->rc = ST_EAGAIN;
-        snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: %.250s (curl error %d)", op->what,
-                 what, r->error, r->curl_code);
+    if (op->rc) {
+        objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, "", "", false);
         goto out;
     }
     if (r->status == 403 && !e.message[0]) /* HEAD replies carry no body */
@@ -254,12 +245,9 @@ static void on_http(struct s3http_req *r)
      * mean the blob is there (If-None-Match: * on a commit) */
     bool exists = r->status == 412 || strcmp(e.code, "BlobAlreadyExists") == 0;
     op->rc = r->status == 404 ? ST_ENOTFOUND : exists ? ST_EEXIST : tr ? ST_EAGAIN : ST_EPRECOND;
-    snprintf(op->msg, sizeof(op->msg), "Azure %s %.150s: HTTP %ld%s%s%s%.250s%s", op->what, what,
-             r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "", e.message,
-             tr ? " (retries exhausted)" : "");
+    objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, e.code, e.message, tr);
 out:
-    if (op->rc && op->rc != ST_ENOTFOUND && op->rc != ST_EEXIST)
-        bstats_error(BSTATS_AZBLOB, bop);
+    objstore_ended(BSTATS_AZBLOB, bop, op->rc);
     op->done(op);
 }
 
@@ -378,43 +366,38 @@ static int az_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
 /* ---- list ---- */
 
 struct azl {
-    struct backend_lister base;
-    char *prefix;      /* full */
-    char *start_after; /* full, NULL for none: names up to it are skipped */
-    char *marker;      /* NextMarker, NULL before the first page */
-    size_t limit;
-    bool done;
+    struct objstore_lister l; /* first */
     struct azxml_list page;
-    struct backend_entry *ents;
-    backend_page_fn *cb;
-    void *ud;
 };
 
-static void list_deliver(struct azl *l, int rc, const char *msg)
+static size_t list_page_size(const struct objstore_lister *ol)
 {
-    size_t n = 0, rl = strlen(((struct azb *)l->base.b->priv)->root);
-    if (!rc) {
-        free(l->ents);
-        l->ents = calloc(l->page.n ? l->page.n : 1, sizeof(*l->ents));
-        if (!l->ents) {
-            rc = ST_ENOMEM;
-            msg = "out of memory";
-        }
-    }
-    for (size_t i = 0; !rc && i < l->page.n; i++) {
+    return ((const struct azl *)ol)->page.n;
+}
+
+static size_t list_entries(struct objstore_lister *ol, struct backend_entry *ents)
+{
+    struct azl *l = (struct azl *)ol;
+    size_t n = 0, rl = strlen(((struct azb *)ol->base.b->priv)->root);
+    for (size_t i = 0; i < l->page.n; i++) {
         const struct azxml_blob *o = &l->page.blob[i];
         /* Azure has no start-after: a listing resumed after a name skips
          * what sorts before it (byte order, as Azure lists) */
-        if (strlen(o->name) <= rl || (l->start_after && strcmp(o->name, l->start_after) <= 0))
+        if (strlen(o->name) <= rl || (ol->start_after && strcmp(o->name, ol->start_after) <= 0))
             continue;
-        struct backend_entry *e = &l->ents[n++];
+        struct backend_entry *e = &ents[n++];
         e->key = o->name + rl;
         e->size = o->size;
         e->mtime_ms = o->mtime_ms;
         snprintf(e->etag, sizeof(e->etag), "%s", o->etag);
         entry_meta(e, o->md5, o->meta_md5, o->meta_sha256, o->meta_creator);
     }
-    l->cb(rc, msg, rc ? NULL : l->ents, rc ? 0 : n, rc ? true : l->done, l->ud);
+    return n;
+}
+
+static void list_drop_page(struct objstore_lister *ol)
+{
+    azxml_list_free(&((struct azl *)ol)->page);
 }
 
 static void on_list(struct azop *op)
@@ -428,33 +411,21 @@ static void on_list(struct azop *op)
                  op->a->url.container);
     }
     if (!rc) {
-        free(l->marker);
-        l->marker = l->page.next_marker;
+        free(l->l.token);
+        l->l.token = l->page.next_marker;
         l->page.next_marker = NULL;
-        l->done = l->marker == NULL;
+        l->l.done = l->l.token == NULL;
     }
-    list_deliver(l, rc, op->msg);
+    objstore_list_page(&l->l, rc, op->msg);
     azop_free(op);
 }
 
-static void list_last(int fd, short what, void *arg)
+static int list_fetch(struct objstore_lister *ol)
 {
-    struct azl *l = arg;
-    azxml_list_free(&l->page);
-    list_deliver(l, 0, "");
-}
-
-static int az_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
-{
-    struct azl *l = (struct azl *)bl;
-    struct azb *a = bl->b->priv;
-    l->cb = cb;
-    l->ud = ud;
-    if (l->done)
-        return az_defer(a, list_last, l);
+    struct azb *a = ol->base.b->priv;
     char max[16];
-    snprintf(max, sizeof(max), "%zu", l->limit > 5000 ? (size_t)5000 : l->limit);
-    struct azop *op = azop_new(a, "GET", "List Blobs", NULL, on_list, l);
+    snprintf(max, sizeof(max), "%zu", ol->limit > 5000 ? (size_t)5000 : ol->limit);
+    struct azop *op = azop_new(a, "GET", "List Blobs", NULL, on_list, ol);
     int rc = op ? 0 : ST_ENOMEM;
     if (!rc)
         rc = azop_query(op, "restype", "container");
@@ -464,10 +435,10 @@ static int az_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud
         rc = azop_query(op, "include", "metadata");
     if (!rc)
         rc = azop_query(op, "maxresults", max);
-    if (!rc && *l->prefix)
-        rc = azop_query(op, "prefix", l->prefix);
-    if (!rc && l->marker)
-        rc = azop_query(op, "marker", l->marker);
+    if (!rc && *ol->prefix)
+        rc = azop_query(op, "prefix", ol->prefix);
+    if (!rc && ol->token)
+        rc = azop_query(op, "marker", ol->token);
     if (!rc)
         rc = azop_send(op);
     if (rc)
@@ -475,38 +446,20 @@ static int az_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud
     return rc;
 }
 
-static void az_list_close(struct backend_lister *bl)
-{
-    struct azl *l = (struct azl *)bl;
-    azxml_list_free(&l->page);
-    free(l->ents);
-    free(l->prefix);
-    free(l->start_after);
-    free(l->marker);
-    free(l);
-}
+static const struct objstore_lister_ops az_lister = {
+    .fetch = list_fetch,
+    .drop_page = list_drop_page,
+    .page_size = list_page_size,
+    .entries = list_entries,
+    .close = list_drop_page,
+};
 
 static int az_list_open(struct backend *b, const char *prefix, const char *start_after,
                         size_t page_limit, struct backend_lister **out)
 {
-    struct azb *a = b->priv;
-    if (page_limit < 1 || page_limit > BACKEND_PAGE_MAX)
-        return ST_EINVAL;
-    struct azl *l = calloc(1, sizeof(*l));
-    if (!l)
-        return ST_ENOMEM;
-    l->base.b = b;
-    l->limit = page_limit;
-    l->prefix = az_full_key(a, prefix ? prefix : "");
-    bool sa = start_after && *start_after;
-    if (sa)
-        l->start_after = az_full_key(a, start_after);
-    if (!l->prefix || (sa && !l->start_after)) {
-        az_list_close(&l->base);
-        return ST_ENOMEM;
-    }
-    *out = &l->base;
-    return 0;
+    const struct azb *a = b->priv;
+    return objstore_list_open(b, sizeof(struct azl), a->root, prefix, start_after, page_limit,
+                              &az_lister, out);
 }
 
 /* ---- construction ---- */
@@ -534,8 +487,8 @@ static const struct backend_ops az_ops = {
     .read = az_read,
     .stat = az_stat,
     .list_open = az_list_open,
-    .list_next = az_list_next,
-    .list_close = az_list_close,
+    .list_next = objstore_list_next,
+    .list_close = objstore_list_close,
     .delete_batch = az_delete_batch,
     .destroy = az_destroy,
     .busy = az_busy,

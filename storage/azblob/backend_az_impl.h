@@ -7,6 +7,7 @@
 #include "azurl.h"
 #include "backend.h"
 #include "backend_az.h"
+#include "objstore.h"
 #include "s3http.h"
 
 #include <stdbool.h>
@@ -48,11 +49,10 @@ struct azop {
     const void *body;
     size_t body_len;
     const char *content_type;
-    char range[64]; /* x-ms-range, "" none */
-    bool ok_404;    /* 404 (and 416) are results, not failures */
-    int attempt;
+    char range[64];          /* x-ms-range, "" none */
+    bool ok_404;             /* 404 (and 416) are results, not failures */
+    struct objstore_try try; /* attempts, the retry timer */
     struct s3http_req http;
-    struct event *timer;
     azop_fn *done;
     void *ud;
     int rc;

@@ -39,13 +39,12 @@ struct azw {
     bool no_overwrite;
     char tag[AZBLOCK_TAG_LEN + 1];
     size_t block_size;
-    char *buf; /* the block being filled */
-    size_t len;
-    long nblocks;        /* blocks dispatched: ids 0..nblocks-1 */
-    long k;              /* blocks 0..k-1 confirmed: the durable ones */
-    unsigned char *done; /* confirmed blocks at and after k, a bit per block */
-    int running;         /* Put Blocks in flight */
-    bool busy;           /* the Put Block List in flight */
+    struct objstore_wbuf wb; /* the block being filled */
+    long nblocks;            /* blocks dispatched: ids 0..nblocks-1 */
+    long k;                  /* blocks 0..k-1 confirmed: the durable ones */
+    unsigned char *done;     /* confirmed blocks at and after k, a bit per block */
+    int running;             /* Put Blocks in flight */
+    bool busy;               /* the Put Block List in flight */
     enum phase phase;
     int err; /* the first failure, reported by the next call */
     char msg[BACKEND_MSG_MAX];
@@ -57,7 +56,7 @@ static void writer_free(struct azw *w)
 {
     w->a->live--;
     free(w->done);
-    free(w->buf);
+    free(w->wb.buf);
     free(w->key);
     free(w->content_type);
     free(w);
@@ -147,8 +146,8 @@ static int dispatch(struct azw *w)
     if (!rc)
         rc = azop_query(op, "blockid", id);
     if (!rc) {
-        op->body = w->buf;
-        op->body_len = w->len;
+        op->body = w->wb.buf;
+        op->body_len = w->wb.len;
         rc = azop_send(op);
     }
     if (rc) {
@@ -157,8 +156,8 @@ static int dispatch(struct azw *w)
         return rc;
     }
     *bk = (struct azblk){w, w->nblocks};
-    w->buf = NULL;
-    w->len = 0;
+    w->wb.buf = NULL;
+    w->wb.len = 0;
     w->nblocks++;
     w->running++;
     return 0;
@@ -364,30 +363,26 @@ int az_write_open(struct backend *b, const char *key, const struct backend_write
     return open_defer(writer_new(b, key, o), cb, ud);
 }
 
+/* objstore_wbuf_feed's hand-off of a full part. */
+static int dispatch_part(void *w)
+{
+    return dispatch(w);
+}
+
 int az_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
                   backend_done_fn *cb, void *ud)
 {
     struct azw *w = (struct azw *)bw;
     if (w->cb || w->phase != PH_OPEN)
         return ST_EINVAL;
-    const char *p = data;
-    while (len && !w->err) {
-        if (!w->buf && !(w->buf = malloc(w->block_size)))
-            return ST_ENOMEM;
-        size_t take = w->block_size - w->len;
-        if (take > len)
-            take = len;
-        memcpy(w->buf + w->len, p, take);
-        w->len += take;
-        p += take;
-        len -= take;
-        if (w->len == w->block_size) {
-            int rc = dispatch(w);
-            if (rc)
-                set_err(w, rc,
-                        rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
-        }
+    int drc = 0;
+    if (!w->err) {
+        int rc = objstore_wbuf_feed(&w->wb, w->block_size, data, len, dispatch_part, w, &drc);
+        if (rc)
+            return rc;
     }
+    if (drc)
+        set_err(w, drc, drc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
     w->cb = cb;
     w->ud = ud;
     progress(w);
@@ -399,7 +394,7 @@ int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
     struct azw *w = (struct azw *)bw;
     if (w->cb || w->phase != PH_OPEN)
         return ST_EINVAL;
-    if (w->len && !w->err) { /* the rest is the last block */
+    if (w->wb.len && !w->err) { /* the rest is the last block */
         int rc = dispatch(w);
         if (rc)
             set_err(w, rc, rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");

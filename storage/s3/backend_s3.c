@@ -3,7 +3,6 @@
  * Writers live in backend_s3_write.c. */
 #include "backend_s3_impl.h"
 
-#include "backoff.h"
 #include "bstats.h"
 #include "err.h"
 #include "digest.h"
@@ -36,6 +35,9 @@ int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg)
     return event_base_once(s->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
 }
 
+static int op_resend(void *op);
+static void op_send_failed(void *op, int rc);
+
 struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_fn *done, void *ud)
 {
     struct s3op *op = calloc(1, sizeof(*op));
@@ -45,6 +47,12 @@ struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_f
     op->method = method;
     op->done = done;
     op->ud = ud;
+    op->try = (struct objstore_try){.base = s->b.base,
+                                    .max_attempts = S3_RETRIES,
+                                    .bk = BSTATS_S3,
+                                    .resend = op_resend,
+                                    .send_failed = op_send_failed,
+                                    .op = op};
     if (key && !(op->key = strdup(key))) {
         free(op);
         return NULL;
@@ -76,8 +84,7 @@ void s3op_free(struct s3op *op)
         return;
     op_clear_request(op);
     s3http_req_reset(&op->http);
-    if (op->timer)
-        event_free(op->timer);
+    objstore_try_cleanup(&op->try);
     free(op->key);
     free(op->query);
     free(op->copy_source);
@@ -191,23 +198,22 @@ static int op_build(struct s3op *op, const char *payload_hash)
     return rc;
 }
 
-int s3op_send(struct s3op *op)
+/* One attempt: signed afresh (the date, a new body hash). */
+static int op_attempt(void *arg)
 {
+    struct s3op *op = arg;
     char hash[65];
     op_clear_request(op);
-    s3http_req_reset(&op->http);
-    void *rbuf = op->http.rbuf;
-    size_t rcap = op->http.rcap;
     if (op->body_len)
         sigv4_sha256_hex(op->body, op->body_len, hash);
     else
         snprintf(hash, sizeof(hash), "%s", SIGV4_EMPTY_SHA256);
-    int rc = op_build(op, hash);
-    op->http.rbuf = rbuf;
-    op->http.rcap = rcap;
-    if (!rc)
-        rc = s3http_start(op->s->http, &op->http);
-    return rc;
+    return op_build(op, hash);
+}
+
+int s3op_send(struct s3op *op)
+{
+    return objstore_attempt(op->s->http, &op->http, op_attempt, op);
 }
 
 int s3op_upload_query(struct s3op *op, const char *upload_id, const char *part_no)
@@ -246,35 +252,26 @@ int s3op_upload_id(struct s3op *op, char *id, size_t idlen)
     return ST_EIO;
 }
 
-static void on_retry(evutil_socket_t fd, short what, void *arg)
+static int op_resend(void *op)
 {
-    struct s3op *op = arg;
-    int rc = s3op_send(op);
-    if (rc) {
-        op->rc = rc;
-        bstats_error(BSTATS_S3, bstats_op_of(op->method));
-        snprintf(op->msg, sizeof(op->msg), "S3 %s %s: cannot send: %s", op->method,
-                 op->key ? op->key : op->s->bucket, st_strerror(rc));
-        op->done(op);
-    }
+    return s3op_send(op);
 }
 
-/* Schedule attempt op->attempt after an exponential backoff with jitter:
- * 100 ms, 200 ms, 400 ms, ... capped at 5 s. */
-static bool op_retry(struct s3op *op)
+static void op_send_failed(void *arg, int rc)
 {
-    long ms = backoff_ms(op->attempt);
-    op->attempt++;
-    if (!op->timer)
-        op->timer = evtimer_new(op->s->b.base, on_retry, op);
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    return op->timer && evtimer_add(op->timer, &tv) == 0;
+    struct s3op *op = arg;
+    op->rc = rc;
+    bstats_error(BSTATS_S3, bstats_op_of(op->method));
+    snprintf(op->msg, sizeof(op->msg), "S3 %s %s: cannot send: %s", op->method,
+             op->key ? op->key : op->s->bucket, st_strerror(rc));
+    op->done(op);
 }
 
 static void on_http(struct s3http_req *r)
 {
     struct s3op *op = r->ud;
     struct s3xml_error e = {"", ""};
+    char label[48];
     const char *what = op->key ? op->key : op->s->bucket;
     if (r->curl_code == 0 && r->status >= 300 && r->resp)
         s3xml_parse_error(r->resp, r->resp_len, &e);
@@ -282,32 +279,22 @@ static void on_http(struct s3http_req *r)
         s3xml_parse_result(r->resp, r->resp_len, op->result_root, &e, NULL, 0) == ST_EIO)
         snprintf(e.code, sizeof(e.code), "%s", "MalformedReply");
     enum bstats_op bop = bstats_op_of(op->method);
-    if (r->refused) { /* the endpoint guard: a retry would be refused again */
-        bstats_request(BSTATS_S3, bop, BSTATS_REFUSED);
-        bstats_error(BSTATS_S3, bop);
-        op->rc = ST_EPERM;
-        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s", op->method, what, r->error);
-        op->done(op);
-        return;
-    }
     enum s3_retry cls = s3_retry_class(r->curl_code, r->status, e.code);
     if (r->curl_code == 0 && (r->status == 404 || r->status == 416) && op->ok_404)
         cls = S3_OK;
-    bstats_request(
-        BSTATS_S3, bop,
-        bstats_outcome_of(r->curl_code, r->status, cls == S3_OK, cls == S3_TRANSIENT, false));
-    if (cls == S3_TRANSIENT && op->attempt + 1 < S3_RETRIES && op_retry(op)) {
-        bstats_retry(BSTATS_S3, bop);
+    if (objstore_retry(&op->try, bop, r, cls == S3_OK, cls == S3_TRANSIENT))
         return;
-    }
+    snprintf(label, sizeof(label), "S3 %s", op->method);
     op->rc = 0;
     op->msg[0] = '\0';
-    if (cls == S3_OK)
+    if (r->refused) /* the endpoint guard: never retried */
+        op->rc = ST_EPERM;
+    else if (cls == S3_OK)
         goto out;
-    if (r->curl_code) {
+    else if (r->curl_code)
         op->rc = cls == S3_TRANSIENT ? ST_EAGAIN : ST_EPRECOND;
-        snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: %.250s (curl error %d)", op->method, what,
-                 r->error, r->curl_code);
+    if (op->rc) {
+        objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, "", "", false);
         goto out;
     }
     if (r->status == 403 && !e.code[0]) /* HEAD replies carry no error body */
@@ -319,13 +306,10 @@ static void on_http(struct s3http_req *r)
              : r->status == 412    ? ST_EEXIST
              : cls == S3_TRANSIENT ? ST_EAGAIN
                                    : ST_EPRECOND;
-    snprintf(op->msg, sizeof(op->msg), "S3 %s %.150s: HTTP %ld%s%s%s%.250s%s", op->method, what,
-             r->status, e.code[0] ? " " : "", e.code, e.message[0] ? ": " : "", e.message,
-             cls == S3_TRANSIENT ? " (retries exhausted)" : "");
+    objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, e.code, e.message,
+                       cls == S3_TRANSIENT);
 out:
-    /* not found and already exists are answers (stat, no-overwrite), not failures */
-    if (op->rc && op->rc != ST_ENOTFOUND && op->rc != ST_EEXIST)
-        bstats_error(BSTATS_S3, bop);
+    objstore_ended(BSTATS_S3, bop, op->rc);
     op->done(op);
 }
 
@@ -516,34 +500,24 @@ static int s3_delete_batch(struct backend *b, const char *const *keys, size_t n,
 /* ---- list ---- */
 
 struct s3l {
-    struct backend_lister base;
-    char *prefix;      /* full */
-    char *start_after; /* full, NULL for none */
-    char *token;       /* continuation, NULL before the first page */
-    size_t limit;
-    bool done;
+    struct objstore_lister l; /* first */
     struct s3xml_list page;
-    struct backend_entry *ents;
-    backend_page_fn *cb;
-    void *ud;
 };
 
-static void list_deliver(struct s3l *l, int rc, const char *msg)
+static size_t list_page_size(const struct objstore_lister *ol)
 {
-    size_t n = 0, rl = strlen(((struct s3b *)l->base.b->priv)->root);
-    if (!rc) {
-        free(l->ents);
-        l->ents = calloc(l->page.n ? l->page.n : 1, sizeof(*l->ents));
-        if (!l->ents) {
-            rc = ST_ENOMEM;
-            msg = "out of memory";
-        }
-    }
-    for (size_t i = 0; !rc && i < l->page.n; i++) {
+    return ((const struct s3l *)ol)->page.n;
+}
+
+static size_t list_entries(struct objstore_lister *ol, struct backend_entry *ents)
+{
+    struct s3l *l = (struct s3l *)ol;
+    size_t n = 0, rl = strlen(((struct s3b *)ol->base.b->priv)->root);
+    for (size_t i = 0; i < l->page.n; i++) {
         const struct s3xml_object *o = &l->page.obj[i];
         if (strlen(o->key) <= rl)
             continue;
-        struct backend_entry *e = &l->ents[n++];
+        struct backend_entry *e = &ents[n++];
         e->key = o->key + rl;
         e->size = o->size;
         e->mtime_ms = o->mtime_ms;
@@ -551,7 +525,12 @@ static void list_deliver(struct s3l *l, int rc, const char *msg)
         if (strlen(o->etag) == 34 && o->etag[0] == '"' && !strchr(o->etag, '-'))
             snprintf(e->md5, sizeof(e->md5), "%.32s", o->etag + 1);
     }
-    l->cb(rc, msg, rc ? NULL : l->ents, rc ? 0 : n, rc ? true : l->done, l->ud);
+    return n;
+}
+
+static void list_drop_page(struct objstore_lister *ol)
+{
+    s3xml_list_free(&((struct s3l *)ol)->page);
 }
 
 static void on_list(struct s3op *op)
@@ -564,43 +543,31 @@ static void on_list(struct s3op *op)
         snprintf(op->msg, sizeof(op->msg), "S3 ListObjectsV2 %s: unexpected reply", op->s->bucket);
     }
     if (!rc) {
-        free(l->token);
-        l->token = l->page.next_token;
+        free(l->l.token);
+        l->l.token = l->page.next_token;
         l->page.next_token = NULL;
-        l->done = !l->page.truncated;
+        l->l.done = !l->page.truncated;
     }
-    list_deliver(l, rc, op->msg);
+    objstore_list_page(&l->l, rc, op->msg);
     s3op_free(op);
 }
 
-static void list_last(int fd, short what, void *arg)
+static int list_fetch(struct objstore_lister *ol)
 {
-    struct s3l *l = arg;
-    s3xml_list_free(&l->page);
-    list_deliver(l, 0, "");
-}
-
-static int s3_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
-{
-    struct s3l *l = (struct s3l *)bl;
-    struct s3b *s = bl->b->priv;
-    l->cb = cb;
-    l->ud = ud;
-    if (l->done)
-        return s3_defer(s, list_last, l);
+    struct s3b *s = ol->base.b->priv;
     char max[16];
-    snprintf(max, sizeof(max), "%zu", l->limit > 1000 ? (size_t)1000 : l->limit);
+    snprintf(max, sizeof(max), "%zu", ol->limit > 1000 ? (size_t)1000 : ol->limit);
     struct sigv4_kv q[5];
     size_t n = 0;
     q[n++] = (struct sigv4_kv){"list-type", "2"};
     q[n++] = (struct sigv4_kv){"max-keys", max};
-    if (*l->prefix)
-        q[n++] = (struct sigv4_kv){"prefix", l->prefix};
-    if (l->token)
-        q[n++] = (struct sigv4_kv){"continuation-token", l->token};
-    else if (l->start_after)
-        q[n++] = (struct sigv4_kv){"start-after", l->start_after};
-    struct s3op *op = s3op_new(s, "GET", NULL, on_list, l);
+    if (*ol->prefix)
+        q[n++] = (struct sigv4_kv){"prefix", ol->prefix};
+    if (ol->token)
+        q[n++] = (struct sigv4_kv){"continuation-token", ol->token};
+    else if (ol->start_after)
+        q[n++] = (struct sigv4_kv){"start-after", ol->start_after};
+    struct s3op *op = s3op_new(s, "GET", NULL, on_list, ol);
     if (!op || s3op_query(op, q, n)) {
         s3op_free(op);
         return ST_ENOMEM;
@@ -611,38 +578,20 @@ static int s3_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud
     return rc;
 }
 
-static void s3_list_close(struct backend_lister *bl)
-{
-    struct s3l *l = (struct s3l *)bl;
-    s3xml_list_free(&l->page);
-    free(l->ents);
-    free(l->prefix);
-    free(l->start_after);
-    free(l->token);
-    free(l);
-}
+static const struct objstore_lister_ops s3_lister = {
+    .fetch = list_fetch,
+    .drop_page = list_drop_page,
+    .page_size = list_page_size,
+    .entries = list_entries,
+    .close = list_drop_page,
+};
 
 static int s3_list_open(struct backend *b, const char *prefix, const char *start_after,
                         size_t page_limit, struct backend_lister **out)
 {
-    struct s3b *s = b->priv;
-    if (page_limit < 1 || page_limit > BACKEND_PAGE_MAX)
-        return ST_EINVAL;
-    struct s3l *l = calloc(1, sizeof(*l));
-    if (!l)
-        return ST_ENOMEM;
-    l->base.b = b;
-    l->limit = page_limit;
-    l->prefix = s3_full_key(s, prefix ? prefix : "");
-    bool sa = start_after && *start_after;
-    if (sa)
-        l->start_after = s3_full_key(s, start_after);
-    if (!l->prefix || (sa && !l->start_after)) {
-        s3_list_close(&l->base);
-        return ST_ENOMEM;
-    }
-    *out = &l->base;
-    return 0;
+    const struct s3b *s = b->priv;
+    return objstore_list_open(b, sizeof(struct s3l), s->root, prefix, start_after, page_limit,
+                              &s3_lister, out);
 }
 
 /* ---- construction ---- */
@@ -674,8 +623,8 @@ const struct backend_ops s3_ops = {
     .read = s3_read,
     .stat = s3_stat,
     .list_open = s3_list_open,
-    .list_next = s3_list_next,
-    .list_close = s3_list_close,
+    .list_next = objstore_list_next,
+    .list_close = objstore_list_close,
     .delete_batch = s3_delete_batch,
     .destroy = s3_destroy,
     .busy = s3_busy,

@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "backend_s3.h"
+#include "objstore.h"
 #include "s3http.h"
 #include "s3xml.h"
 #include "sigv4.h"
@@ -52,11 +53,10 @@ struct s3op {
     /* A 200 may carry an <Error> instead of this root element
      * (CompleteMultipartUpload, CopyObject, UploadPartCopy); NULL: no check. */
     const char *result_root;
-    char *copy_source;   /* x-amz-copy-source "/bucket/key" (encoded), owned; NULL none */
-    char copy_range[64]; /* x-amz-copy-source-range ("" none) */
-    int attempt;
+    char *copy_source;       /* x-amz-copy-source "/bucket/key" (encoded), owned; NULL none */
+    char copy_range[64];     /* x-amz-copy-source-range ("" none) */
+    struct objstore_try try; /* attempts, the retry timer */
     struct s3http_req http;
-    struct event *timer;
     s3op_fn *done;
     void *ud;
     int rc;

@@ -42,8 +42,7 @@ struct s3w {
     char sha256_claim[65]; /* x-amz-meta-sha256 when known at the start, "" none */
     bool no_overwrite;
     size_t part_size;
-    char *buf; /* the part being filled */
-    size_t len;
+    struct objstore_wbuf wb; /* the part being filled */
     enum w_mpu mpu;
     char upload_id[S3_UPLOAD_ID_MAX + 1];
     char **etags; /* etags[i]: part i+1, NULL until it completed */
@@ -121,7 +120,7 @@ static void writer_free(struct s3w *w)
         free(p->data);
         free(p);
     }
-    free(w->buf);
+    free(w->wb.buf);
     free(w->key);
     free(w->content_type);
     if (w->s)
@@ -246,10 +245,10 @@ static int dispatch(struct s3w *w)
         return ST_ENOMEM;
     p->w = w;
     p->no = ++w->nparts;
-    p->data = w->buf;
-    p->len = w->len;
-    w->buf = NULL;
-    w->len = 0;
+    p->data = w->wb.buf;
+    p->len = w->wb.len;
+    w->wb.buf = NULL;
+    w->wb.len = 0;
     if (w->mpu == MPU_READY) {
         part_start(p);
         return 0;
@@ -290,7 +289,7 @@ static void send_final(struct s3w *w, struct s3op *op)
     int rc = op ? s3op_send(op) : ST_ENOMEM;
     if (rc) {
         if (op && strcmp(op->method, "POST") == 0)
-            free((void *)op->body); /* the Complete body; a PUT's is w->buf */
+            free((void *)op->body); /* the Complete body; a PUT's is w->wb.buf */
         s3op_free(op);
         set_err(w, rc, "cannot send an S3 request");
         if (w->phase == PH_ABORT)
@@ -331,8 +330,8 @@ static void commit_step(struct s3w *w)
     if (w->mpu == MPU_NONE) { /* the whole file is in one buffer */
         struct s3op *op = w_op(w, "PUT", on_final, w);
         if (op) {
-            op->body = w->buf;
-            op->body_len = w->len;
+            op->body = w->wb.buf;
+            op->body_len = w->wb.len;
             op->content_type = w->content_type;
             /* one PutObject: its ETag is the MD5; the SHA-256 as computed */
             op->meta_creator = w->creator;
@@ -460,29 +459,26 @@ int s3_write_open(struct backend *b, const char *key, const struct backend_write
     return w ? open_defer(w, cb, ud) : ST_ENOMEM;
 }
 
+/* objstore_wbuf_feed's hand-off of a full part. */
+static int dispatch_part(void *w)
+{
+    return dispatch(w);
+}
+
 int s3_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
                   backend_done_fn *cb, void *ud)
 {
     struct s3w *w = (struct s3w *)bw;
     if (w->cb || w->phase != PH_OPEN)
         return ST_EINVAL;
-    const char *p = data;
-    while (len && !w->err) {
-        if (!w->buf && !(w->buf = malloc(w->part_size)))
-            return ST_ENOMEM;
-        size_t take = w->part_size - w->len;
-        if (take > len)
-            take = len;
-        memcpy(w->buf + w->len, p, take);
-        w->len += take;
-        p += take;
-        len -= take;
-        if (w->len == w->part_size) {
-            int rc = dispatch(w);
-            if (rc)
-                set_err(w, rc, rc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");
-        }
+    int drc = 0;
+    if (!w->err) {
+        int rc = objstore_wbuf_feed(&w->wb, w->part_size, data, len, dispatch_part, w, &drc);
+        if (rc)
+            return rc;
     }
+    if (drc)
+        set_err(w, drc, drc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");
     w->cb = cb;
     w->ud = ud;
     progress(w);
@@ -495,7 +491,7 @@ int s3_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
     if (w->cb || w->phase != PH_OPEN)
         return ST_EINVAL;
     /* The rest becomes the last part, unless the file is a single PutObject. */
-    if (w->mpu != MPU_NONE && w->len && !w->err) {
+    if (w->mpu != MPU_NONE && w->wb.len && !w->err) {
         int rc = dispatch(w);
         if (rc)
             set_err(w, rc, rc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");

@@ -1,0 +1,133 @@
+/* objstore.h - the machinery the object-store backends (s3/, azblob/)
+ * share, so that each keeps only what its store says differently:
+ *
+ *   - a request's attempts: send an attempt (sign afresh, keep the caller's
+ *     read buffer), schedule the next one after a backoff (backoff.h), and
+ *     the common tail of a reply: the endpoint guard's refusal, the request
+ *     counters (bstats.h), the retry decision, the failure message;
+ *   - a paging lister: backend_list_next() over one request per page, with
+ *     the end of the listing delivered on the next loop turn;
+ *   - a writer's part buffer: the bytes of write_part() cut into the
+ *     store's part (block) size, each full part handed to the writer.
+ *
+ * Threading: the backend's event_base thread only, like the backends.
+ * Callbacks run exactly once, never inside the call that started them
+ * (backend.h); a call that returns an error never runs its callback. */
+#ifndef STAGE_OBJSTORE_H
+#define STAGE_OBJSTORE_H
+
+#include "backend.h"
+#include "bstats.h"
+#include "s3http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event;
+struct event_base;
+
+/* ---- one request's attempts */
+
+struct objstore_try {
+    struct event_base *base;
+    struct event *timer; /* made by the first retry; objstore_try_cleanup() */
+    int attempt;         /* 0 for the first */
+    int max_attempts;
+    enum bstats_backend bk;
+    /* send attempt `attempt` again (the timer fired); an error ends the
+     * request with `send_failed` */
+    int (*resend)(void *op);
+    void (*send_failed)(void *op, int rc);
+    void *op;
+};
+
+/* Start an attempt of `http` on `h`: `build(op)` signs and fills it (it may
+ * clear it); the caller's read buffer (rbuf, rcap) is kept across it. */
+int objstore_attempt(struct s3http *h, struct s3http_req *http, int (*build)(void *op), void *op);
+
+/* After a reply of bstats op `bop`: count it, and if it failed for now
+ * (`transient`) with attempts left, schedule the next attempt: true then
+ * (the request goes on; the reply is dropped). A refused connection (the
+ * guard) is counted as such and never retried. */
+bool objstore_retry(struct objstore_try *t, enum bstats_op bop, const struct s3http_req *r, bool ok,
+                    bool transient);
+
+/* Free the retry timer. */
+void objstore_try_cleanup(struct objstore_try *t);
+
+/* The message of a failed reply: "<label> <what>: HTTP 503 SlowDown: msg
+ * (retries exhausted)", or with no reply "<label> <what>: <curl's error>
+ * (curl error 7)", or refused "<label> <what>: <the guard's reason>". */
+void objstore_reply_msg(char *msg, size_t n, const char *label, const char *what,
+                        const struct s3http_req *r, const char *code, const char *message,
+                        bool exhausted);
+
+/* The request ended with `rc`: count a failure (not found and already
+ * exists are answers, not failures). */
+void objstore_ended(enum bstats_backend bk, enum bstats_op bop, int rc);
+
+/* ---- a paging lister */
+
+struct objstore_lister;
+
+struct objstore_lister_ops {
+    /* Send the request for the page after l->token (or from l->start_after
+     * when l->token is NULL); its reply ends in objstore_list_page(). */
+    int (*fetch)(struct objstore_lister *l);
+    /* Forget the page parsed last. */
+    void (*drop_page)(struct objstore_lister *l);
+    /* The entries of the page parsed last: how many there are at most, and
+     * filling `ents` (keys without the root); returns how many it filled. */
+    size_t (*page_size)(const struct objstore_lister *l);
+    size_t (*entries)(struct objstore_lister *l, struct backend_entry *ents);
+    /* Free the backend's own part of l (its page). */
+    void (*close)(struct objstore_lister *l);
+};
+
+/* The backend's lister begins with this. */
+struct objstore_lister {
+    struct backend_lister base;
+    const struct objstore_lister_ops *ops;
+    char *prefix;      /* full (root included) */
+    char *start_after; /* full, NULL for none */
+    char *token;       /* where the next page starts, NULL before the first */
+    size_t limit;      /* entries per page asked for */
+    bool done;         /* the last page was delivered */
+    struct backend_entry *ents;
+    backend_page_fn *cb;
+    void *ud;
+};
+
+/* backend_list_open(): a zeroed lister of `size` bytes (the backend's
+ * struct, which begins with a struct objstore_lister) in *out; the full
+ * prefix and start_after are `root` + the caller's. 0, ST_EINVAL
+ * (page_limit) or ST_ENOMEM. */
+int objstore_list_open(struct backend *b, size_t size, const char *root, const char *prefix,
+                       const char *start_after, size_t page_limit,
+                       const struct objstore_lister_ops *ops, struct backend_lister **out);
+
+/* backend_list_next(): the next page, or the end on the next loop turn. */
+int objstore_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud);
+
+/* A page arrived (rc 0: parsed, l->token and l->done set) or the request
+ * failed: deliver it to the caller. */
+void objstore_list_page(struct objstore_lister *l, int rc, const char *msg);
+
+/* backend_list_close(). */
+void objstore_list_close(struct backend_lister *bl);
+
+/* ---- a writer's part buffer */
+
+struct objstore_wbuf {
+    char *buf;  /* the part being filled, NULL before its first byte */
+    size_t len; /* its bytes */
+};
+
+/* Take `len` bytes into `b`, in parts of `part` bytes; each time one is
+ * full, `dispatch(w)` sends it (and takes b->buf, leaving b->len 0). Stops
+ * at a dispatch failure, its rc in *drc. 0, or ST_ENOMEM with no buffer for
+ * a part (the bytes before it were taken). */
+int objstore_wbuf_feed(struct objstore_wbuf *b, size_t part, const void *data, size_t len,
+                       int (*dispatch)(void *w), void *w, int *drc);
+
+#endif
