@@ -457,6 +457,13 @@ static void test_validate(void **st)
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     for (const char *const *t = (const char *const[]){"fs", "s3", "gcs", "azblob", NULL}; *t; t++) {
         snprintf(c.storage.type, sizeof(c.storage.type), "%s", *t);
+        if (strcmp(*t, "azblob") == 0) { /* its section is checked (test_config_storage.c) */
+            assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+            assert_non_null(strstr(err, "storage.azblob.container"));
+            strcpy(c.storage.azblob.container, "stage");
+            strcpy(c.storage.azblob.account_name, "acct");
+            strcpy(c.storage.azblob.account_key, "a2V5");
+        }
         assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     }
 }
