@@ -342,7 +342,8 @@ service_env() {
   elif [ "$E2E_STORAGE" = azblob ]; then
     export STAGE_STORAGE_TYPE=azblob STAGE_STORAGE_AZBLOB_CONTAINER="$AZ_CONTAINER"
     export STAGE_STORAGE_AZBLOB_ENDPOINT_URL="$AZ_ENDPOINT" STAGE_STORAGE_AZBLOB_ACCOUNT_NAME="$AZ_ACCOUNT"
-    export STAGE_STORAGE_AZBLOB_ACCOUNT_KEY="$AZ_KEY"
+    # a test may give the key as a file instead (the variable would win over it)
+    [ -n "${STAGE_STORAGE_AZBLOB_ACCOUNT_KEY_FILE:-}" ] || export STAGE_STORAGE_AZBLOB_ACCOUNT_KEY="$AZ_KEY"
   fi
 }
 
