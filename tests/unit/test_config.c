@@ -11,42 +11,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_testenv.h"
 #include "err.h"
-
-/* ------------------------------------------------------------ a fake environment */
-
-static const char *fake_env[16][2];
-
-static char *fake_getenv(const char *name)
-{
-    for (size_t i = 0; i < 16 && fake_env[i][0]; i++)
-        if (strcmp(fake_env[i][0], name) == 0)
-            return (char *)fake_env[i][1];
-    return NULL;
-}
-
-static int reset_env(void **st)
-{
-    (void)st;
-    memset(fake_env, 0, sizeof(fake_env));
-    return 0;
-}
-
-static void setenv_fake(const char *name, const char *value)
-{
-    size_t i = 0;
-    while (fake_env[i][0])
-        i++;
-    fake_env[i][0] = name;
-    fake_env[i][1] = value;
-}
-
-static int parse(struct config *c, const char *yaml, char *err)
-{
-    config_defaults(c);
-    err[0] = '\0';
-    return config_parse_yaml(c, yaml, strlen(yaml), "stage.yaml", err, 256);
-}
 
 /* ------------------------------------------------------------ tests */
 
