@@ -1,171 +1,36 @@
 /* config.c - defaults, YAML file, STAGE_* environment, validation.
  *
- * Every key lives in one table (`keys` below): its dotted path, its type, where
- * it sits in struct config and its allowed range. The YAML walker, the
+ * Every key lives in one table (config_keys.c): its dotted path, its type,
+ * where it sits in struct config and its allowed range. The YAML walker, the
  * environment pass and the range checks all read that table, so adding a key
- * is one line.
+ * is one line. The storage section's checks are config_storage.c's.
  *
- * Decisions where docs/design.md §7 is silent:
- * - sizes (part_size, chunk_size, max_message_bytes) take K/KB/KiB, M/MB/MiB,
- *   G/GB/GiB, all binary: "8MB" means 8 MiB, what a config author expects;
- * - booleans: true/false, yes/no, on/off, 1/0 (any case);
+ * Decisions where docs/design.md §7 is silent (values: config_keys.c):
  * - a key given twice (even as "storage.fs.root" and storage: fs: root:) is an error;
- * - a list (storage.fs_url_roots) is a YAML sequence in the file; a scalar, and
- *   the environment variable, join the entries with ':' as PATH does (a path
- *   holding ':' needs the file's sequence form);
  * - an empty environment variable counts as unset (tools often export VAR="");
  * - a secret key also reads VAR_FILE (the Kubernetes Secret volume way) when
  *   VAR is unset;
  * - config_load() ends with config_validate(), so a loaded config is valid. */
 #include "config.h"
 
+#include "config_keys.h"
+#include "config_storage.h"
 #include "err.h"
 #include "fsroots.h"
 #include "log.h"
-#include "netguard.h"
-#include "registry.h"
 #include "rconn.h"
 #include "sentinel.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #define KIB             1024
 #define MIB             (1024 * 1024)
 #define CONFIG_FILE_MAX (1024 * 1024) /* a config file larger than this is a mistake */
-
-enum ktype {
-    K_STR,    /* char[size] */
-    K_INT,    /* int, plain decimal */
-    K_SIZE,   /* int, decimal with an optional binary suffix: 64KiB, 8MiB */
-    K_SIZE64, /* long long >= 0, like K_SIZE (quotas pass 2 GiB): 500GiB, 2TiB */
-    K_BOOL,   /* bool */
-    /* char[size]: a YAML list of scalars joined by ", ", or one string as is;
-     * its reader splits it on commas and blanks (IPv6 entries hold colons) */
-    K_WORDS,
-    K_LIST, /* struct config_list: a YAML sequence, or entries joined by ':' */
-};
-
-#define K_SECRET 1 /* environment (or VAR_FILE) only; never echoed in messages */
-
-struct key {
-    const char *path;
-    enum ktype type;
-    size_t off;
-    size_t size;
-    long min, max; /* K_INT/K_SIZE range, checked by config_validate() */
-    int flags;
-};
-
-#define FLD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
-
-/* Every key of struct config; the environment variable is derived from the path. */
-static const struct key keys[] = {
-    {"server.listen", K_STR, FLD(server.listen), 0, 0, 0},
-    {"server.http_listen", K_STR, FLD(server.http_listen), 0, 0, 0},
-    {"server.threads", K_INT, FLD(server.threads), 1, 64, 0},
-    {"server.max_message_bytes", K_SIZE, FLD(server.max_message_bytes), 2 * KIB, INT_MAX, 0},
-    {"server.drain_timeout_s", K_INT, FLD(server.drain_timeout_s), 1, INT_MAX, 0},
-    {"server.stream_window_bytes", K_SIZE, FLD(server.stream_window_bytes), 64 * KIB, 64 * MIB, 0},
-    {"server.stream_idle_timeout_s", K_INT, FLD(server.stream_idle_timeout_s), 1, 86400, 0},
-    {"server.max_streams", K_INT, FLD(server.max_streams), 1, 1000000, 0},
-    {"server.max_connection_age_s", K_INT, FLD(server.max_connection_age_s), 0, 2000000, 0},
-    {"server.max_connection_age_grace_s", K_INT, FLD(server.max_connection_age_grace_s), 0, 2000000,
-     0},
-    {"server.keepalive_time_s", K_INT, FLD(server.keepalive_time_s), 1, 2000000, 0},
-    {"server.keepalive_timeout_s", K_INT, FLD(server.keepalive_timeout_s), 1, 2000000, 0},
-    {"server.max_streams_per_user", K_INT, FLD(server.max_streams_per_user), 1, 1000000, 0},
-    {"server.public_http_url", K_STR, FLD(server.public_http_url), 0, 0, 0},
-    {"server.presign_max_put_bytes", K_SIZE, FLD(server.presign_max_put_bytes), 1, INT_MAX, 0},
-    {"server.presign_relays", K_INT, FLD(server.presign_relays), 1, 4096, 0},
-    {"server.http_max_connections", K_INT, FLD(server.http_max_connections), 4, 100000, 0},
-    {"server.http_timeout_s", K_INT, FLD(server.http_timeout_s), 1, 3600, 0},
-    {"server.tls_cert_file", K_STR, FLD(server.tls_cert_file), 0, 0, 0},
-    {"server.tls_key_file", K_STR, FLD(server.tls_key_file), 0, 0, 0},
-    {"server.tls_client_ca_file", K_STR, FLD(server.tls_client_ca_file), 0, 0, 0},
-    {"server.tls_client_user", K_STR, FLD(server.tls_client_user), 0, 0, 0},
-    {"server.reflection", K_BOOL, FLD(server.reflection), 0, 0, 0},
-    {"redis.url", K_STR, FLD(redis.url), 0, 0, 0},
-    {"redis.password", K_STR, FLD(redis.password), 0, 0, K_SECRET},
-    {"redis.timeout_ms", K_INT, FLD(redis.timeout_ms), 1, INT_MAX, 0},
-    {"redis.sentinels", K_WORDS, FLD(redis.sentinels), 0, 0, 0},
-    {"redis.master_name", K_STR, FLD(redis.master_name), 0, 0, 0},
-    {"redis.wait_replicas", K_INT, FLD(redis.wait_replicas), -1, 16, 0},
-    {"redis.wait_timeout_ms", K_INT, FLD(redis.wait_timeout_ms), 1, 60000, 0},
-    {"storage.type", K_STR, FLD(storage.type), 0, 0, 0},
-    {"storage.fs.root", K_STR, FLD(storage.fs_root), 0, 0, 0},
-    {"storage.allow_fs_urls", K_BOOL, FLD(storage.allow_fs_urls), 0, 0, 0},
-    {"storage.endpoint_allow", K_WORDS, FLD(storage.endpoint_allow), 0, 0, 0},
-    {"storage.fs_url_roots", K_LIST, FLD(storage.fs_url_roots), 0, 0, 0},
-    {"storage.s3.bucket", K_STR, FLD(storage.s3.bucket), 0, 0, 0},
-    {"storage.s3.endpoint_url", K_STR, FLD(storage.s3.endpoint_url), 0, 0, 0},
-    {"storage.s3.region", K_STR, FLD(storage.s3.region), 0, 0, 0},
-    {"storage.s3.access_key_id", K_STR, FLD(storage.s3.access_key_id), 0, 0, 0},
-    {"storage.s3.secret_access_key", K_STR, FLD(storage.s3.secret_access_key), 0, 0, K_SECRET},
-    {"storage.s3.session_token", K_STR, FLD(storage.s3.session_token), 0, 0, K_SECRET},
-    {"storage.s3.root", K_STR, FLD(storage.s3.root), 0, 0, 0},
-    {"storage.gcs.bucket", K_STR, FLD(storage.gcs.bucket), 0, 0, 0},
-    {"storage.gcs.endpoint_url", K_STR, FLD(storage.gcs.endpoint_url), 0, 0, 0},
-    {"storage.gcs.credential", K_STR, FLD(storage.gcs.credential), 0, 0, K_SECRET},
-    {"storage.gcs.root", K_STR, FLD(storage.gcs.root), 0, 0, 0},
-    {"storage.s3.enable_virtual_host_style", K_BOOL, FLD(storage.s3.enable_virtual_host_style), 0,
-     0, 0},
-    {"auth.token_ttl_s", K_INT, FLD(auth.token_ttl_s), 1, INT_MAX, 0},
-    {"jobs.retention_s", K_INT, FLD(jobs.retention_s), 1, INT_MAX, 0},
-    {"jobs.max_attempts", K_INT, FLD(jobs.max_attempts), 1, 1000, 0},
-    {"jobs.stall_timeout_s", K_INT, FLD(jobs.stall_timeout_s), 1, INT_MAX, 0},
-    {"jobs.max_queue", K_INT, FLD(jobs.max_queue), 1, INT_MAX, 0},
-    {"jobs.max_active_per_user", K_INT, FLD(jobs.max_active_per_user), 0, INT_MAX, 0},
-    {"jobs.lease_ms", K_INT, FLD(jobs.lease_ms), 500, INT_MAX, 0},
-    {"jobs.retry_base_ms", K_INT, FLD(jobs.retry_base_ms), 1, INT_MAX, 0},
-    {"jobs.retry_max_ms", K_INT, FLD(jobs.retry_max_ms), 1, INT_MAX, 0},
-    {"upload.part_size", K_SIZE, FLD(upload.part_size), 64 * KIB, 64 * MIB, 0},
-    {"upload.window", K_INT, FLD(upload.window), 1, 64, 0},
-    {"upload.chunk_size", K_SIZE, FLD(upload.chunk_size), KIB, INT_MAX, 0},
-    {"upload.parallel_parts", K_INT, FLD(upload.parallel_parts), 1, 64, 0},
-    {"upload.object_part_size", K_SIZE, FLD(upload.object_part_size), 5 * MIB, 1024 * MIB, 0},
-    {"upload.max_inflight_bytes", K_SIZE, FLD(upload.max_inflight_bytes), 0, INT_MAX, 0},
-    {"upload.resume_window_s", K_INT, FLD(upload.resume_window_s), 0, INT_MAX, 0},
-    {"worker.concurrency", K_INT, FLD(worker.concurrency), 1, 1024, 0},
-    {"worker.name", K_STR, FLD(worker.name), 0, 0, 0},
-    {"worker.drain_timeout_s", K_INT, FLD(worker.drain_timeout_s), 0, INT_MAX, 0},
-    {"worker.backend_cache", K_INT, FLD(worker.backend_cache), 1, 65536, 0},
-    {"worker.parallel_reads", K_INT, FLD(worker.parallel_reads), 1, 64, 0},
-    {"quotas.user_stage_bytes", K_SIZE64, FLD(quotas.user_stage_bytes), 0, 0, 0},
-    {"quotas.user_stage_files", K_SIZE64, FLD(quotas.user_stage_files), 0, 0, 0},
-    {"quotas.internal_stage_bytes", K_SIZE64, FLD(quotas.internal_stage_bytes), 0, 0, 0},
-    {"quotas.internal_stage_files", K_SIZE64, FLD(quotas.internal_stage_files), 0, 0, 0},
-    {"log.level", K_STR, FLD(log.level), 0, 0, 0},
-    {"log.format", K_STR, FLD(log.format), 0, 0, 0},
-    {"log.audit_file", K_STR, FLD(log.audit_file), 0, 0, 0},
-};
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
-
-static const struct key *key_find(const char *path)
-{
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strcmp(keys[i].path, path) == 0)
-            return &keys[i];
-    return NULL;
-}
-
-/* True if `path` is a section ("storage", "storage.fs"): some key starts with "path.". */
-static bool section_exists(const char *path)
-{
-    size_t n = strlen(path);
-    for (size_t i = 0; i < NKEYS; i++)
-        if (strncmp(keys[i].path, path, n) == 0 && keys[i].path[n] == '.')
-            return true;
-    return false;
-}
 
 /* ------------------------------------------------------------ defaults */
 
@@ -240,152 +105,6 @@ void config_defaults(struct config *cfg)
     snprintf(cfg->log.format, sizeof(cfg->log.format), "text");
 }
 
-/* ------------------------------------------------------------ value parsing */
-
-/* Binary multiplier of a size suffix ("", "B", "K", "KiB", "KB"...); 0 if unknown.
- * KB/MB/GB are binary too: a config author writing 8MB means 8 MiB here. */
-static long long suffix_mult(const char *s)
-{
-    static const struct {
-        const char *name;
-        long long mult;
-    } sfx[] = {{"", 1},           {"b", 1},          {"k", KIB},         {"kb", KIB},
-               {"kib", KIB},      {"m", MIB},        {"mb", MIB},        {"mib", MIB},
-               {"g", 1LL << 30},  {"gb", 1LL << 30}, {"gib", 1LL << 30}, {"t", 1LL << 40},
-               {"tb", 1LL << 40}, {"tib", 1LL << 40}};
-    for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
-        if (strcasecmp(s, sfx[i].name) == 0)
-            return sfx[i].mult;
-    return 0;
-}
-
-/* Decimal, optionally with a size suffix, within lo..hi. Returns 0 or -1. */
-static int parse_ll(const char *v, bool size, long long lo, long long hi, long long *out)
-{
-    char *end;
-    errno = 0;
-    if (!*v || isspace((unsigned char)*v))
-        return -1;
-    long long x = strtoll(v, &end, 10);
-    if (errno || end == v)
-        return -1;
-    while (size && *end == ' ') /* "8 MiB" */
-        end++;
-    long long mult = size ? suffix_mult(end) : (*end ? 0 : 1);
-    if (mult == 0 || x > hi / mult || x < lo / mult)
-        return -1;
-    *out = x * mult;
-    return 0;
-}
-
-static int parse_int(const char *v, bool size, int *out)
-{
-    long long x;
-    if (parse_ll(v, size, INT_MIN, INT_MAX, &x))
-        return -1;
-    *out = (int)x;
-    return 0;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(v, yes[i]) == 0) {
-            *out = true;
-            return 0;
-        }
-        if (strcasecmp(v, no[i]) == 0) {
-            *out = false;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Append `n` bytes of `v` to a list. */
-static int list_add(struct config_list *l, const char *v, size_t n, const char *where,
-                    const char *path, char *err, size_t errlen)
-{
-    if (l->n == CONFIG_LIST_MAX)
-        return st_fail(ST_EINVAL, err, errlen, "%s: '%s' takes at most %d entries", where, path,
-                       CONFIG_LIST_MAX);
-    if (n >= CONFIG_LIST_ITEM)
-        return st_fail(ST_EINVAL, err, errlen, "%s: an entry of '%s' is too long (max %d bytes)",
-                       where, path, CONFIG_LIST_ITEM - 1);
-    memcpy(l->item[l->n], v, n);
-    l->item[l->n][n] = '\0';
-    l->n++;
-    return 0;
-}
-
-/* A whole list from entries joined by ':' (empty entries skipped); it
- * replaces what the file said, as any variable does. */
-static int list_set(struct config_list *l, const char *v, const char *where, const char *path,
-                    char *err, size_t errlen)
-{
-    memset(l, 0, sizeof(*l));
-    for (const char *p = v; *p;) {
-        size_t n = strcspn(p, ":");
-        int rc = n ? list_add(l, p, n, where, path, err, errlen) : 0;
-        if (rc)
-            return rc;
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    return 0;
-}
-
-/* Store `v` into the field of `k`. `where` prefixes messages ("stage.yaml:3" or
- * "STAGE_UPLOAD_PART_SIZE"). Secret values are never echoed. */
-static int key_set(struct config *cfg, const struct key *k, const char *v, const char *where,
-                   char *err, size_t errlen)
-{
-    char *field = (char *)cfg + k->off;
-    const char *shown = (k->flags & K_SECRET) ? "******" : v;
-    switch (k->type) {
-    case K_STR:
-    case K_WORDS: /* a list from the environment is one string: "a, b" */
-        if (strlen(v) >= k->size)
-            return st_fail(ST_EINVAL, err, errlen, "%s: value of '%s' is too long (max %zu bytes)",
-                           where, k->path, k->size - 1);
-        memcpy(field, v, strlen(v) + 1);
-        return 0;
-    case K_INT:
-    case K_SIZE:
-        if (parse_int(v, k->type == K_SIZE, (int *)(void *)field) == 0)
-            return 0;
-        return st_fail(ST_EINVAL, err, errlen, "%s: '%s' expects an integer%s, got '%.64s'", where,
-                       k->path, k->type == K_SIZE ? " (optionally with KiB/MiB/GiB)" : "", shown);
-    case K_SIZE64:
-        if (parse_ll(v, true, 0, LLONG_MAX, (long long *)(void *)field) == 0)
-            return 0;
-        return st_fail(
-            ST_EINVAL, err, errlen,
-            "%s: '%s' expects a size >= 0 (optionally with KiB/MiB/GiB/TiB), got '%.64s'", where,
-            k->path, shown);
-    case K_BOOL:
-        if (parse_bool(v, (bool *)(void *)field) == 0)
-            return 0;
-        return st_fail(ST_EINVAL, err, errlen, "%s: '%s' expects true or false, got '%.64s'", where,
-                       k->path, shown);
-    case K_LIST:
-        return list_set((struct config_list *)(void *)field, v, where, k->path, err, errlen);
-    }
-    return ST_EINTERNAL;
-}
-
-/* "storage.fs.root" -> "STAGE_STORAGE_FS_ROOT" */
-static void env_name(char *buf, size_t n, const char *path)
-{
-    size_t i = (size_t)snprintf(buf, n, "STAGE_");
-    for (; *path && i + 1 < n; path++)
-        buf[i++] = *path == '.' ? '_' : (char)toupper((unsigned char)*path);
-    buf[i] = '\0';
-}
-
 /* ------------------------------------------------------------ YAML */
 
 struct walk {
@@ -394,7 +113,8 @@ struct walk {
     const char *name;
     char *err;
     size_t errlen;
-    size_t seen[NKEYS]; /* line where each key was set, 0 = not yet: duplicates are errors */
+    size_t seen[CONFIG_NKEYS_MAX]; /* line where each key was set, 0 = not yet: duplicates are
+                                      errors */
 };
 
 static bool scalar_is_null(const yaml_node_t *n)
@@ -408,7 +128,8 @@ static bool scalar_is_null(const yaml_node_t *n)
 static int walk_mapping(struct walk *w, yaml_node_t *map, const char *prefix);
 
 /* A K_WORDS key given as a YAML sequence: its scalars joined by ", ". */
-static int walk_words(struct walk *w, const struct key *k, yaml_node_t *seq, const char *where)
+static int walk_words(struct walk *w, const struct config_key *k, yaml_node_t *seq,
+                      const char *where)
 {
     char *field = (char *)w->cfg + k->off;
     size_t len = 0;
@@ -431,7 +152,8 @@ static int walk_words(struct walk *w, const struct key *k, yaml_node_t *seq, con
 }
 
 /* A K_LIST key given as a YAML sequence of scalars. */
-static int walk_list(struct walk *w, const struct key *k, yaml_node_t *seq, const char *where)
+static int walk_list(struct walk *w, const struct config_key *k, yaml_node_t *seq,
+                     const char *where)
 {
     struct config_list *l = (struct config_list *)(void *)((char *)w->cfg + k->off);
     memset(l, 0, sizeof(*l));
@@ -442,7 +164,7 @@ static int walk_list(struct walk *w, const struct key *k, yaml_node_t *seq, cons
             return st_fail(ST_EINVAL, w->err, w->errlen,
                            "%s: the entries of '%s' must be plain strings", where, k->path);
         const char *s = (const char *)v->data.scalar.value;
-        int rc = list_add(l, s, strlen(s), where, k->path, w->err, w->errlen);
+        int rc = config_list_add(l, s, strlen(s), where, k->path, w->err, w->errlen);
         if (rc)
             return rc;
     }
@@ -454,33 +176,33 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
 {
     char where[300];
     snprintf(where, sizeof(where), "%s:%zu", w->name, line);
-    const struct key *k = key_find(path);
+    const struct config_key *k = config_key_find(path);
     if (k && (k->flags & K_SECRET)) {
         char var[80];
-        env_name(var, sizeof(var), path);
+        config_key_env(var, sizeof(var), path);
         return st_fail(ST_EINVAL, w->err, w->errlen,
                        "%s: '%s' is a secret and cannot be set in the config file; "
                        "use the environment variable %s (or %s_FILE)",
                        where, path, var, var);
     }
     if (k && (val->type == YAML_SCALAR_NODE || val->type == YAML_SEQUENCE_NODE)) {
-        size_t *seen = &w->seen[k - keys];
+        size_t *seen = &w->seen[k - config_keys];
         if (*seen)
             return st_fail(ST_EINVAL, w->err, w->errlen,
                            "%s: duplicate key '%s' (first set at line %zu)", where, path, *seen);
         *seen = line;
     }
     if (val->type == YAML_MAPPING_NODE) {
-        if (!k && section_exists(path))
+        if (!k && config_key_section(path))
             return walk_mapping(w, val, path);
         if (k)
             return st_fail(ST_EINVAL, w->err, w->errlen, "%s: '%s' expects a value, not a mapping",
                            where, path);
     } else if (val->type == YAML_SCALAR_NODE) {
         if (k)
-            return key_set(w->cfg, k, (const char *)val->data.scalar.value, where, w->err,
-                           w->errlen);
-        if (section_exists(path)) {
+            return config_key_set(w->cfg, k, (const char *)val->data.scalar.value, where, w->err,
+                                  w->errlen);
+        if (config_key_section(path)) {
             if (scalar_is_null(val)) /* "server:" with nothing under it */
                 return 0;
             return st_fail(ST_EINVAL, w->err, w->errlen,
@@ -490,7 +212,7 @@ static int walk_value(struct walk *w, const char *path, yaml_node_t *val, size_t
         return walk_words(w, k, val, where);
     } else if (k && k->type == K_LIST && val->type == YAML_SEQUENCE_NODE) {
         return walk_list(w, k, val, where);
-    } else if (k || section_exists(path)) {
+    } else if (k || config_key_section(path)) {
         return st_fail(ST_EINVAL, w->err, w->errlen, "%s: '%s' does not take a list", where, path);
     }
     return st_fail(ST_EINVAL, w->err, w->errlen, "%s: unknown key '%s'", where, path);
@@ -580,39 +302,45 @@ static int read_secret_file(const char *var, const char *file, char *buf, size_t
     return 0;
 }
 
-static int env_apply_secret(struct config *cfg, const struct key *k, const char *var,
+static int env_apply_secret(struct config *cfg, const struct config_key *k, const char *var,
                             char *(*get)(const char *), char *err, size_t errlen)
 {
-    char fvar[80], val[1024];
+    char fvar[96];
     snprintf(fvar, sizeof(fvar), "%s_FILE", var);
     const char *file = get(fvar);
     if (!file || !*file)
         return 0;
-    int rc = read_secret_file(var, file, val, sizeof(val), err, errlen);
+    /* as large as the field and its newline: a gcs credential is kilobytes */
+    size_t n = k->size + 2;
+    char *val = malloc(n);
+    if (!val)
+        return ST_ENOMEM;
+    int rc = read_secret_file(var, file, val, n, err, errlen);
     if (rc == 0)
-        rc = key_set(cfg, k, val, fvar, err, errlen);
-    memset(val, 0, sizeof(val));
+        rc = config_key_set(cfg, k, val, fvar, err, errlen);
+    memset(val, 0, n);
+    free(val);
     return rc;
 }
 
 int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char *err, size_t errlen)
 {
     char *(*get)(const char *) = getenv_fn ? getenv_fn : getenv;
-    for (size_t i = 0; i < NKEYS; i++) {
+    for (size_t i = 0; i < config_nkeys; i++) {
         char var[80];
-        env_name(var, sizeof(var), keys[i].path);
+        config_key_env(var, sizeof(var), config_keys[i].path);
         const char *v = get(var);
         /* LOG_LEVEL is the conventional name; STAGE_LOG_LEVEL wins when both are set */
-        if ((!v || !*v) && strcmp(keys[i].path, "log.level") == 0) {
+        if ((!v || !*v) && strcmp(config_keys[i].path, "log.level") == 0) {
             snprintf(var, sizeof(var), "LOG_LEVEL");
             v = get(var);
         }
         int rc;
         /* An empty variable counts as unset: deployment tools often export VAR="" */
         if (v && *v)
-            rc = key_set(cfg, &keys[i], v, var, err, errlen);
-        else if (keys[i].flags & K_SECRET)
-            rc = env_apply_secret(cfg, &keys[i], var, get, err, errlen);
+            rc = config_key_set(cfg, &config_keys[i], v, var, err, errlen);
+        else if (config_keys[i].flags & K_SECRET)
+            rc = env_apply_secret(cfg, &config_keys[i], var, get, err, errlen);
         else
             rc = 0;
         if (rc)
@@ -670,8 +398,8 @@ static int check_sentinels(const struct config *cfg, char *err, size_t errlen);
 
 static int check_ranges(const struct config *cfg, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < NKEYS; i++) {
-        const struct key *k = &keys[i];
+    for (size_t i = 0; i < config_nkeys; i++) {
+        const struct config_key *k = &config_keys[i];
         if (k->type != K_INT && k->type != K_SIZE)
             continue;
         int v = *(const int *)(const void *)((const char *)cfg + k->off);
@@ -684,10 +412,6 @@ static int check_ranges(const struct config *cfg, char *err, size_t errlen)
 
 static int check_enums(const struct config *cfg, char *err, size_t errlen)
 {
-    char names[64];
-    if (!registry_find(cfg->storage.type))
-        return st_fail(ST_EINVAL, err, errlen, "storage.type: '%s' is not one of %s",
-                       cfg->storage.type, registry_names(names, sizeof(names), false));
     if (log_level_parse(cfg->log.level) < 0)
         return st_fail(ST_EINVAL, err, errlen,
                        "log.level: '%s' is not one of debug, info, warn, error, off",
@@ -696,19 +420,6 @@ static int check_enums(const struct config *cfg, char *err, size_t errlen)
         return st_fail(ST_EINVAL, err, errlen, "log.format: '%s' is not one of text, json",
                        cfg->log.format);
     return 0;
-}
-
-/* Workers build their connect guard from these at start (netguard.h). */
-static int check_endpoint_allow(const struct config *cfg, char *err, size_t errlen)
-{
-    char why[200];
-    struct netguard *g = malloc(sizeof(*g));
-    if (!g)
-        return ST_ENOMEM;
-    netguard_init(g);
-    int rc = netguard_allow(g, cfg->storage.endpoint_allow, why, sizeof(why));
-    free(g);
-    return rc ? st_fail(ST_EINVAL, err, errlen, "storage.endpoint_allow: %s", why) : 0;
 }
 
 static int check_strings(const struct config *cfg, char *err, size_t errlen)
@@ -739,7 +450,7 @@ static int check_strings(const struct config *cfg, char *err, size_t errlen)
         return st_fail(ST_EINVAL, err, errlen,
                        "server.tls_client_user: users from certificates need mTLS "
                        "(server.tls_client_ca_file)");
-    int rc = check_endpoint_allow(cfg, err, errlen);
+    int rc = config_storage_check(cfg, err, errlen);
     if (rc)
         return rc;
     struct redis_addr a;

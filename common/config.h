@@ -107,6 +107,17 @@ struct config {
             char credential[6144];
             char root[1024]; /* key prefix inside the bucket, "" = bucket root */
         } gcs;
+        struct {
+            char container[64]; /* Azure's names: 3-63 of a-z 0-9 - */
+            /* "" = https://<account_name>.blob.core.windows.net; a path-style
+             * service (azurite) names the account in its path */
+            char endpoint_url[512];
+            char account_name[256];
+            /* base64, as the portal shows it; env
+             * STAGE_STORAGE_AZBLOB_ACCOUNT_KEY (or _FILE) only */
+            char account_key[256];
+            char root[1024]; /* key prefix inside the container, "" = its root */
+        } azblob;
     } storage;
     struct {
         int token_ttl_s; /* default 3600 */
@@ -178,7 +189,8 @@ int config_parse_yaml(struct config *cfg, const char *text, size_t len, const ch
 int config_apply_env(struct config *cfg, char *(*getenv_fn)(const char *), char *err,
                      size_t errlen);
 
-/* Cross-field checks (part_size >= 64 KiB, window >= 1, known storage type...). */
+/* Cross-field checks (part_size >= 64 KiB, window >= 1, known storage type,
+ * the section of storage.type...). */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
 /* A process's start: config_load() of `path` (NULL: defaults + env) and

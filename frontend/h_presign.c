@@ -1,12 +1,13 @@
-/* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4) or a
- * GCS V4 signed URL (gcspresign.h) for downloading or uploading one file of
- * an S3- or GCS-backed stage, computed here without any request to the
- * store. fs-backed stages get a frontend URL
- * (h_presign_fs.c). */
+/* h_presign.c - PresignFile: a presigned S3 URL (query-string SigV4), a
+ * GCS V4 signed URL (gcspresign.h) or an Azure service SAS URL (azurl.h)
+ * for downloading or uploading one file of a stage on S3, GCS or Azure Blob
+ * (an external stage, or the configured storage: confspec.h), computed
+ * here without any request to the store. fs-backed stages get a frontend
+ * URL (h_presign_fs.c). */
 #include "authz.h"
 #include "azurl.h"
-#include "backend_s3.h"
 #include "config.h"
+#include "confspec.h"
 #include "err.h"
 #include "gcspresign.h"
 #include "handlers.h"
@@ -30,16 +31,12 @@ static int storage_of(struct svc *s, const struct job *j, struct storspec *sp, c
                       size_t errlen)
 {
     if (!j->storage[0]) { /* the configured storage */
-        if (strcmp(s->cfg->storage.type, "gcs") == 0) {
-            gcspresign_spec_from_config(s->cfg, sp);
-            return 0;
-        }
-        if (strcmp(s->cfg->storage.type, "s3") != 0) {
+        int rc = confspec_from_config(s->cfg, sp, err, errlen);
+        if (!rc && sp->type == STORSPEC_FS) {
             snprintf(err, errlen, "presign is not available on %s stages", s->cfg->storage.type);
-            return ST_EPRECOND;
+            rc = ST_EPRECOND;
         }
-        backend_s3_spec_from_config(s->cfg, sp);
-        return 0;
+        return rc;
     }
     if (strncmp(j->storage, "s3://", 5) != 0 && strncmp(j->storage, "gcs://", 6) != 0 &&
         strncmp(j->storage, "azblob://", 9) != 0) {

@@ -7,8 +7,8 @@
 #include "backend_gcs.h"
 #include "backend_s3.h"
 #include "config.h"
+#include "confspec.h"
 #include "err.h"
-#include "gcspresign.h"
 #include "storspec.h"
 
 #include <stdio.h>
@@ -16,9 +16,6 @@
 
 typedef int(open_fn)(struct backend **out, struct event_base *base, const struct storspec *spec,
                      const struct backend_open_opts *o, char *err, size_t errlen);
-/* The spec of the configured storage of this type, secrets included. */
-typedef void(config_fn)(const struct config *cfg, struct storspec *out);
-/* (NULL in the table: the scheme serves stages only.) */
 
 static int open_fs(struct backend **out, struct event_base *base, const struct storspec *spec,
                    const struct backend_open_opts *o, char *err, size_t errlen)
@@ -27,12 +24,6 @@ static int open_fs(struct backend **out, struct event_base *base, const struct s
         return backend_fs_new_beneath(out, base, o->fs_base, o->fs_sub ? o->fs_sub : "", err,
                                       errlen);
     return backend_fs_new(out, base, spec->root, err, errlen);
-}
-
-static void config_fs(const struct config *cfg, struct storspec *out)
-{
-    out->type = STORSPEC_FS;
-    snprintf(out->root, sizeof(out->root), "%s", cfg->storage.fs_root);
 }
 
 static int open_s3(struct backend **out, struct event_base *base, const struct storspec *spec,
@@ -64,13 +55,11 @@ static int open_az(struct backend **out, struct event_base *base, const struct s
 static const struct {
     enum storspec_type type;
     open_fn *open;
-    config_fn *from_config;
 } openers[] = {
-    {STORSPEC_FS, open_fs, config_fs},
-    {STORSPEC_S3, open_s3, backend_s3_spec_from_config},
-    {STORSPEC_GCS, open_gcs, gcspresign_spec_from_config},
-    /* no storage.azblob section yet: azblob:// stages only */
-    {STORSPEC_AZBLOB, open_az, NULL},
+    {STORSPEC_FS, open_fs},
+    {STORSPEC_S3, open_s3},
+    {STORSPEC_GCS, open_gcs},
+    {STORSPEC_AZBLOB, open_az},
 };
 #define NOPENERS (sizeof(openers) / sizeof(openers[0]))
 
@@ -120,20 +109,14 @@ int backend_open_config(struct backend **out, struct event_base *base, const str
     size_t i = find(r->type);
     if (!r->available || i == NOPENERS)
         return unavailable(r->type, err, errlen);
-    if (!openers[i].from_config) {
-        snprintf(err, errlen,
-                 "storage.type %s is not available for the service's own storage yet; "
-                 "use %s:// stages",
-                 r->name, r->name);
-        return ST_EPRECOND;
-    }
     struct storspec *sp = calloc(1, sizeof(*sp)); /* large; secrets wiped below */
     if (!sp)
         return ST_ENOMEM;
-    openers[i].from_config(cfg, sp);
+    int rc = confspec_from_config(cfg, sp, err, errlen);
     struct backend_open_opts o = {.part_size = (size_t)cfg->upload.object_part_size,
                                   .parallel_parts = cfg->upload.parallel_parts};
-    int rc = openers[i].open(out, base, sp, &o, err, errlen);
+    if (!rc)
+        rc = openers[i].open(out, base, sp, &o, err, errlen);
     storspec_wipe(sp);
     free(sp);
     return rc;

@@ -3,6 +3,7 @@
 #include "netguard_url.h"
 
 #include "config.h"
+#include "config_storage.h"
 #include "err.h"
 #include "netguard.h"
 
@@ -70,8 +71,9 @@ int netguard_from_config(const struct config *cfg, struct netguard **out, char *
     int rc = netguard_allow(g, cfg->storage.endpoint_allow, err, errlen);
     /* The operator's own storage: the default backend talks to it unguarded,
      * and an external stage on the same endpoint reaches nothing new. */
-    if (!rc && strcmp(cfg->storage.type, "s3") == 0)
-        rc = netguard_trust_url(g, cfg->storage.s3.endpoint_url, err, errlen);
+    const char *own = config_storage_endpoint(cfg);
+    if (!rc && own[0])
+        rc = netguard_trust_url(g, own, err, errlen);
     if (rc) {
         free(g);
         return rc;

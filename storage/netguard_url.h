@@ -19,8 +19,9 @@ struct netguard;
  * ST_EINVAL. */
 int netguard_trust_url(struct netguard *g, const char *url, char *err, size_t errlen);
 
-/* The guard of a process: storage.endpoint_allow, plus storage.s3's
- * endpoint when storage.type is s3. Heap-allocated (free()); 0, ST_EINVAL
+/* The guard of a process: storage.endpoint_allow, plus the configured
+ * object store's endpoint_url (storage.s3, .gcs or .azblob, as
+ * storage.type says). Heap-allocated (free()); 0, ST_EINVAL
  * with the reason in `err`, ST_ENOMEM. */
 int netguard_from_config(const struct config *cfg, struct netguard **out, char *err, size_t errlen);
 

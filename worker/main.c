@@ -10,9 +10,11 @@
 #include "backends.h"
 #include "backend_open.h"
 #include "config.h"
+#include "confspec.h"
 #include "err.h"
 #include "health.h"
 #include "log.h"
+#include "storspec.h"
 #include "worker.h"
 #include "stage_commit.h" /* generated at build time: STAGE_COMMIT */
 
@@ -44,6 +46,19 @@ static int open_backend(const struct config *cfg, struct event_base *base, struc
     return rc;
 }
 
+/* Where the storage is: its URL (no secret in it), or the fs root. */
+static void log_started(const struct config *cfg)
+{
+    struct storspec *sp = calloc(1, sizeof(*sp)); /* large; secrets wiped below */
+    char err[160];
+    if (sp && confspec_from_config(cfg, sp, err, sizeof(err)) == 0)
+        log_info("worker %s: concurrency %d, storage %s at %s", cfg->worker.name,
+                 cfg->worker.concurrency, cfg->storage.type,
+                 sp->type == STORSPEC_FS ? sp->root : sp->url);
+    storspec_wipe(sp);
+    free(sp);
+}
+
 static int run(const struct config *cfg)
 {
     struct backend *b = NULL;
@@ -62,10 +77,7 @@ static int run(const struct config *cfg)
             log_error("%s", err);
     }
     if (!rc) {
-        bool s3 = strcmp(cfg->storage.type, "s3") == 0;
-        log_info("worker %s: concurrency %d, storage %s at %s%s", cfg->worker.name,
-                 cfg->worker.concurrency, cfg->storage.type, s3 ? "s3://" : cfg->storage.fs_root,
-                 s3 ? cfg->storage.s3.bucket : "");
+        log_started(cfg);
         rc = health_start(&hp, &w, err, sizeof(err));
         if (rc)
             log_error("%s", err);

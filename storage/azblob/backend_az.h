@@ -11,15 +11,17 @@
  * abort leaves the uncommitted blocks to Azure (they expire after 7 days).
  * read = ranged Get Blob (x-ms-range); stat = Get Blob Properties; lister =
  * List Blobs pages (prefix, marker, include=metadata); delete_batch =
- * Delete Blob per key, one after the other, per-key results. Transient
+ * Blob Batch requests (azbatch.h; Delete Blob per key behind a service
+ * without it), per-key results. Transient
  * failures (network, 408, 429, 5xx) are retried up to 5 times with backoff.
  *
  * Resume: write_state is "azw1 <block size> <tag> <k>" (azblock.h), the
  * blocks Azure confirmed without a gap; a resumed writer (another worker
  * after a crash) commits those with what follows.
  *
- * Not yet (issue 15): server-side copy, Blob Batch deletes, a configured storage of this type (only
- * azblob:// stages).
+ * The same backend serves azblob:// stages and the configured storage
+ * (storage.type azblob, its spec from confspec.h). Copies and Blob Batch
+ * deletes: backend_az_copy.c, backend_az_delete.c.
  *
  * Addressing as azurl.h. Keys are stored under spec->root. Errors: 404 ->
  * ST_ENOTFOUND; 409/412 on a no-overwrite commit -> ST_EEXIST; 403 and

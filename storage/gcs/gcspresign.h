@@ -1,8 +1,7 @@
 /* gcspresign.h - PresignFile for a gcs:// stage or the configured gcs
  * storage: the credential parsed (a key file path only for the configured
- * storage: a stage is a user's) and a V4 signed URL made (gcsurl.h); and
- * the configured storage's spec. Pure apart from the time the caller passes
- * and reading an allowed key file; thread-safe. */
+ * storage: a stage is a user's) and a V4 signed URL made (gcsurl.h). Pure apart from the time the
+ * caller passes and reading an allowed key file; thread-safe. */
 #ifndef STAGE_GCSPRESIGN_H
 #define STAGE_GCSPRESIGN_H
 
@@ -23,9 +22,5 @@ struct storspec;
  * any). */
 int gcspresign_url(const struct storspec *sp, bool allow_key_file, const char *key, bool put,
                    long expires_s, time_t now, char **url, char *err, size_t errlen);
-
-/* The spec of the configured storage (storage.gcs.*), secrets included:
- * wipe it with storspec_wipe() after use. */
-void gcspresign_spec_from_config(const struct config *cfg, struct storspec *out);
 
 #endif

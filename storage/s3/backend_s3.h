@@ -52,10 +52,6 @@ struct backend_s3_opts {
 int backend_s3_new(struct backend **out, struct event_base *base, const struct storspec *spec,
                    const struct backend_s3_opts *o, char *err, size_t errlen);
 
-/* The spec of the configured storage (storage.s3.*), secrets included:
- * wipe it with storspec_wipe() after use. */
-void backend_s3_spec_from_config(const struct config *cfg, struct storspec *out);
-
 /* The part size a file of `size` bytes (-1: unknown) is uploaded with:
  * `part_size` (at least 5 MiB), grown so that it needs at most 10,000
  * parts, rounded up to 1 MiB. Pure. */

@@ -8,6 +8,11 @@
 //   list C PREFIX          names under PREFIX, one a line, sorted
 //   shas C PREFIX          'NAME SHA256' of every blob under PREFIX (NAME without it), sorted
 //   props C BLOB           content length, content type and metadata as JSON
+//   meta C BLOB            "md5 sha256 creator" as the blob holds them: its Content-MD5 in hex
+//                          (else metadata md5), metadata sha256 and creator; "-" for each one
+//                          missing, "missing" if there is no blob
+//   damage C BLOB OFFSET   flip the bits of the byte at OFFSET, keeping the blob's
+//                          Content-MD5, content type and metadata (the recorded digests)
 //   blocks C BLOB          the sizes of the committed blocks, space-separated
 //   rm C BLOB              delete the blob
 //   count C PREFIX         the number of blobs under PREFIX (List Blobs pages of 5000)
@@ -62,6 +67,25 @@ async function main(cmd, c, a, b) {
     case 'props': {
       const p = await ctr.getBlobClient(a).getProperties();
       console.log(JSON.stringify({ length: p.contentLength, type: p.contentType, metadata: p.metadata }));
+      return;
+    }
+    case 'meta': {
+      const blob = ctr.getBlobClient(a);
+      if (!(await blob.exists())) { console.log('missing'); return; }
+      const p = await blob.getProperties();
+      const m = p.metadata || {};
+      const md5 = p.contentMD5 ? Buffer.from(p.contentMD5).toString('hex') : (m.md5 || '-');
+      console.log(`${md5} ${m.sha256 || '-'} ${m.creator || '-'}`);
+      return;
+    }
+    case 'damage': {
+      const blob = ctr.getBlockBlobClient(a);
+      const p = await blob.getProperties();
+      const buf = await blob.downloadToBuffer();
+      buf[Number(b)] ^= 0xff;
+      // Put Blob checks a Content-MD5 against the body; Set Blob Properties does not
+      await blob.upload(buf, buf.length, { metadata: p.metadata });
+      await blob.setHTTPHeaders({ blobContentType: p.contentType, blobContentMD5: p.contentMD5 });
       return;
     }
     case 'rm':

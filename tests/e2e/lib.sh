@@ -14,7 +14,9 @@
 #   E2E_KEEP=1     keep the temp dir (logs, data) after the test
 #   E2E_WORKERS    number of workers (default 2)
 #   E2E_FSYNC      Redis appendfsync policy (default everysec; deploy/local uses always)
-#   E2E_STORAGE    fs (default) or s3: the stack stores into an S3 emulator (start_s3rver)
+#   E2E_STORAGE    fs (default), s3 or azblob: the stack stores into an S3 emulator
+#                  (start_s3rver) or the Azure Blob emulator (start_azurite, container
+#                  $AZ_CONTAINER)
 #   E2E_ENDPOINT_ALLOW  storage.endpoint_allow of the services (default 127.0.0.1,
 #                  where the emulators listen)
 # Everything lives in one temp dir ($T); the EXIT trap stops every process this
@@ -128,16 +130,20 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 # Random file of N bytes.
 mkrand() { head -c "$2" /dev/urandom >"$1"; }
 
-# Path of a file of user root's stage in the fs backend. With E2E_STORAGE=s3 the object
-# is downloaded with boto3 (an independent client) into $T/s3get and that path printed
-# (a path that does not exist if the object is missing).
+# Path of a file of user root's stage in the fs backend. With E2E_STORAGE=s3 (azblob) the
+# object is downloaded with boto3 (@azure/storage-blob), an independent client, into
+# $T/s3get and that path printed (a path that does not exist if the object is missing).
 stage_path() {
-  if [ "$E2E_STORAGE" = s3 ]; then
+  if [ "$E2E_STORAGE" != fs ]; then
     local dst
     dst="$T/s3get/$1"
     mkdir -p "$(dirname "$dst")"
     rm -f "$dst"
-    s3util get "stage/user/root/$1" "$dst" 2>/dev/null || true
+    if [ "$E2E_STORAGE" = s3 ]; then
+      s3util get "stage/user/root/$1" "$dst" 2>/dev/null || true
+    else
+      azutil get "$AZ_CONTAINER" "stage/user/root/$1" "$dst" 2>/dev/null || rm -f "$dst"
+    fi
     printf '%s' "$dst"
     return
   fi
@@ -145,13 +151,14 @@ stage_path() {
 }
 
 # Files under the fs root (relative paths, sorted), excluding nothing; the bucket's keys
-# (listed by boto3) with E2E_STORAGE=s3.
+# (listed by boto3) with E2E_STORAGE=s3, the container's blobs (@azure/storage-blob) with
+# azblob.
 data_files() {
-  if [ "$E2E_STORAGE" = s3 ]; then
-    s3util ls
-    return
-  fi
-  (cd "$DATA" 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort) || true
+  case "$E2E_STORAGE" in
+  s3) s3util ls ;;
+  azblob) azutil list "$AZ_CONTAINER" "" | LC_ALL=C sort ;;
+  *) (cd "$DATA" 2>/dev/null && find . -type f | sed 's|^\./||' | LC_ALL=C sort) || true ;;
+  esac
 }
 
 # ------------------------------------------------------------------ S3 emulator
@@ -274,6 +281,16 @@ azutil() {
   NODE_PATH=${STAGE_EMU_DIR:-/var/tmp/stage-emulators}/azure/node_modules node "$E2E_DIR/azutil.js" "$@"
 }
 
+# E2E_STORAGE=azblob: azurite with the container the stack stores into (blobs on disk: a
+# test's large uploads would fill the in-memory store); the account key is a secret that
+# no log and no Redis value may show (e2e_finish).
+AZ_CONTAINER=stage-e2e
+start_azstorage() {
+  E2E_AZ_DISK=1 start_azurite
+  azutil mkcontainer "$AZ_CONTAINER" || die "cannot create the container $AZ_CONTAINER"
+  E2E_SECRETS+=("$AZ_KEY")
+}
+
 # ------------------------------------------------------------------ processes
 
 free_port() {
@@ -323,6 +340,11 @@ service_env() {
     export STAGE_STORAGE_TYPE=s3 STAGE_STORAGE_S3_BUCKET="$S3_BUCKET"
     export STAGE_STORAGE_S3_ENDPOINT_URL="$S3_ENDPOINT" STAGE_STORAGE_S3_ACCESS_KEY_ID=S3RVER
     export STAGE_STORAGE_S3_SECRET_ACCESS_KEY="${E2E_S3_WORKER_SECRET:-S3RVER}"
+  elif [ "$E2E_STORAGE" = azblob ]; then
+    export STAGE_STORAGE_TYPE=azblob STAGE_STORAGE_AZBLOB_CONTAINER="$AZ_CONTAINER"
+    export STAGE_STORAGE_AZBLOB_ENDPOINT_URL="$AZ_ENDPOINT" STAGE_STORAGE_AZBLOB_ACCOUNT_NAME="$AZ_ACCOUNT"
+    # a test may give the key as a file instead (the variable would win over it)
+    [ -n "${STAGE_STORAGE_AZBLOB_ACCOUNT_KEY_FILE:-}" ] || export STAGE_STORAGE_AZBLOB_ACCOUNT_KEY="$AZ_KEY"
   fi
 }
 
@@ -410,6 +432,7 @@ e2e_start() {
   [ -x "$WORKER" ] || die "no stage-worker at $WORKER (build it first)"
   [ -x "$STAGECTL" ] || die "no stagectl at $STAGECTL (build it first)"
   [ "$E2E_STORAGE" = s3 ] && start_s3rver
+  [ "$E2E_STORAGE" = azblob ] && start_azstorage
   start_redis
   start_frontend
   WORKER_PIDS=()

@@ -284,8 +284,9 @@ for sized in 1 0; do
 done
 
 # PresignFile on fs gives URLs only for files that exist (test_presign_fs.sh covers the
-# URLs, test_s3_presign.sh S3); a bad expiry is refused before anything is looked up
-if [ "$E2E_STORAGE" != s3 ]; then
+# URLs, test_s3_presign.sh S3, test_azblob_configured.sh azblob); a bad expiry is refused
+# before anything is looked up
+if [ "$E2E_STORAGE" = fs ]; then
   check_rc "presign of a missing file on an fs stage" 1 py presign @~/after.txt
   check_eq "... NOT_FOUND" NOT_FOUND "$(jget "$OUT" 'j["error"]["code"]')"
   check_contains "... naming the file" "$(jget "$OUT" 'j["error"]["message"]')" "after.txt"

@@ -6,7 +6,9 @@
 # stream entry is left. Prints the time from each kill to the resume.
 # With E2E_STORAGE=s3 the upload is an S3 multipart upload on the emulator:
 # the job resumes the same upload from the parts S3 confirmed (their ETags
-# are in the job hash) and no unfinished upload is left in the emulator.
+# are in the job hash) and no unfinished upload is left in the emulator;
+# with E2E_STORAGE=azblob a block blob whose committed blocks (in the job
+# hash) the new worker commits with the rest, and no stray blob is left.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +72,10 @@ done
 sleep 0.5
 if [ "$E2E_STORAGE" = s3 ]; then # s3rver keeps each unfinished multipart upload in a directory
   tmps=$(find "$T/s3/$S3_BUCKET/._S3rver_uploads" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+elif [ "$E2E_STORAGE" = azblob ]; then
+  # Azure drops uncommitted blocks itself (after 7 days); a stray blob is what would be left
+  blobs=$(azutil list "$AZ_CONTAINER" "") || die "cannot list the container"
+  tmps=$(grep -cv '^stage/user/root/kill/f[0-9]*[.]bin$' <<<"$blobs" || true)
 else
   tmps=$(find "$DATA/.tmp" -type f | wc -l)
 fi

@@ -157,7 +157,9 @@ check_eq "no parts left in Redis" "" "$(rcli --scan --pattern "st:job:$JOB2:part
 check_rc "no late.bin stored" 1 test -e "$(stage_path pause/late.bin)"
 if [ "$E2E_STORAGE" = fs ]; then
   check_eq "no temp file left" 0 "$(find "$DATA/.tmp" -type f | wc -l)"
-else
+elif [ "$E2E_STORAGE" = s3 ]; then
+  # (azblob: uncommitted blocks have no abort call, Azure drops them after 7 days;
+  # that no blob was committed is checked above)
   log_s3="$T/logs/s3rver.log"
   ids() { (grep -o "pause/$1?$2uploadId=[^& ]*" "$log_s3" || true) | sed 's/.*uploadId=//' | sort -u; }
   for _ in $(seq 100); do # s3rver logs a request after answering it

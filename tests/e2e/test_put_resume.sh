@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # test_put_resume.sh - resumable uploads (docs/jobs.md "Resumable uploads"),
-# on fs (and on S3 as e2e.s3.put_resume): `stagectl put` of a 64 MiB file
-# through a throttling proxy (throttleproxy.py, 8 MiB/s) is killed -9 in the
-# middle: its job waits (job get shows the resume point), someone else's
-# resume is NOT_FOUND, `put --resume` sends only the rest (the proxy counts
-# the bytes) and the stored file has the local sha256 (sha256sum of the fs
-# file; boto3 on S3). Ctrl-C (SIGINT) still cancels: CANCELLED, nothing left.
-# A client that does not come back within upload.resume_window_s (2 s after a
-# frontend restart) leaves a FAILED job, its parts and temp file / multipart
-# upload gone, and a late resume is FAILED_PRECONDITION. With the window 0 a
-# killed stagectl ends its job at once, as before (CANCELLED, nothing kept).
+# on fs (and on S3 as e2e.s3.put_resume, on Azure Blob as e2e.az.put_resume):
+# `stagectl put` of a 64 MiB file through a throttling proxy (throttleproxy.py,
+# 8 MiB/s) is killed -9 in the middle: its job waits (job get shows the resume
+# point), someone else's resume is NOT_FOUND, `put --resume` sends only the
+# rest (the proxy counts the bytes) and the stored file has the local sha256
+# (sha256sum of the fs file; boto3 on S3, @azure/storage-blob on azblob).
+# Ctrl-C (SIGINT) still cancels: CANCELLED, nothing left. A client that does
+# not come back within upload.resume_window_s (2 s after a frontend restart)
+# leaves a FAILED job, its parts and temp file / multipart upload gone
+# (azblob: the blob never committed; Azure drops uncommitted blocks itself),
+# and a late resume is FAILED_PRECONDITION. With the window 0 a killed
+# stagectl ends its job at once, as before (CANCELLED, nothing kept).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -150,7 +152,7 @@ if [ "$E2E_STORAGE" = fs ]; then
     sleep 0.05
   done
   check_eq "no temp file left" 0 "$(find "$DATA/.tmp" -type f | wc -l)"
-else
+elif [ "$E2E_STORAGE" = s3 ]; then
   log_s3="$T/logs/s3rver.log"
   ids() { (grep -o "resume/$1?$2uploadId=[^& ]*" "$log_s3" || true) | sed 's/.*uploadId=//' | sort -u; }
   for _ in $(seq 100); do

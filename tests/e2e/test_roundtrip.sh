@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_roundtrip.sh - files of 0 B, 1 B, 5 MiB - 1, 5 MiB, 5 MiB + 1 and 100 MiB
 # go up and down with stagectl and with the Python client; the stored copy (fs
-# root, or downloaded by boto3 with E2E_STORAGE=s3) and every download have the
-# source's sha256; ranged downloads match dd. With S3, boto3 lists every key
-# with its size (the sizes around 5 MiB straddle S3's smallest multipart part).
+# root, or downloaded by boto3 with E2E_STORAGE=s3, by @azure/storage-blob with
+# E2E_STORAGE=azblob) and every download have the source's sha256; ranged
+# downloads match dd. With S3, boto3 lists every key with its size (the sizes
+# around 5 MiB straddle S3's smallest multipart part).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -114,12 +115,14 @@ check_eq "... matches dd" \
 
 # --- file metadata: StatFile and ListFiles give md5, sha256 and creator, each equal to an
 # independent computation and to what the store holds (fs: the file's xattrs read by Python;
-# S3: boto3's HEAD, ETag and x-amz-meta-*). S3 multipart objects: the ETag is no MD5 (s3rver's
+# S3: boto3's HEAD, ETag and x-amz-meta-*; azblob: the SDK's Content-MD5 and metadata). S3 multipart objects: the ETag is no MD5 (s3rver's
 # is), so md5 may be unknown there; the sha256 of one is known when the client sent it
 # (stagectl does; the Python uploads here do not), as S3 metadata is named before the first part.
 stored_meta() { # NAME -> "md5 sha256 creator" as the store holds them ("-" unknown)
   if [ "$E2E_STORAGE" = s3 ]; then
     s3util meta "stage/user/root/$1"
+  elif [ "$E2E_STORAGE" = azblob ]; then
+    azutil meta "$AZ_CONTAINER" "stage/user/root/$1"
   else
     "$PY" -c 'import os, sys
 def x(n):
@@ -179,7 +182,8 @@ check_contains "... sha256" "$OUT" "$(sha "$W/one.bin")"
 # --- digests end to end: a wrong sha256 from a raw client fails the job with a clear
 # reason and stores nothing; a stored file whose bytes no longer match its recorded digest
 # makes stagectl get fail and leave no file behind (fs: the file is changed under the
-# service, keeping its xattrs)
+# service, keeping its xattrs; azblob: the blob is replaced by the SDK, keeping its
+# Content-MD5 and metadata)
 badsum=$(py upload "$W/one.bin" @~/rt/badsum.bin --sha256 "$(printf '0%.0s' {1..64})" 2>&1 || true)
 check_contains "upload with a wrong sha256: INVALID_ARGUMENT" "$badsum" "INVALID_ARGUMENT"
 check_contains "... saying sha256 mismatch" "$badsum" "sha256 mismatch"
@@ -187,9 +191,13 @@ check_rc "... nothing stored" 1 ctl stat @~/rt/badsum.bin
 check_contains "... NOT_FOUND" "$ERR" "NOT_FOUND"
 if [ "$E2E_STORAGE" != s3 ]; then
   check_rc "put a file to damage" 0 ctl put "$W/fivem1.bin" @~/rt/damaged.bin
-  "$PY" -c 'import sys
+  if [ "$E2E_STORAGE" = azblob ]; then
+    azutil damage "$AZ_CONTAINER" stage/user/root/rt/damaged.bin 1000 || fail "azutil damage"
+  else
+    "$PY" -c 'import sys
 with open(sys.argv[1], "r+b") as f:
     f.seek(1000); b = f.read(1); f.seek(1000); f.write(bytes([b[0] ^ 1]))' "$(stage_path rt/damaged.bin)"
+  fi
   check_rc "stagectl get of a damaged file fails" 1 ctl get @~/rt/damaged.bin "$W/damaged.bin"
   check_contains "... with a checksum mismatch" "$ERR" "checksum mismatch"
   check_eq "... and leaves no file" "no" "$([ -e "$W/damaged.bin" ] && echo yes || echo no)"

@@ -11,42 +11,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_testenv.h"
 #include "err.h"
-
-/* ------------------------------------------------------------ a fake environment */
-
-static const char *fake_env[16][2];
-
-static char *fake_getenv(const char *name)
-{
-    for (size_t i = 0; i < 16 && fake_env[i][0]; i++)
-        if (strcmp(fake_env[i][0], name) == 0)
-            return (char *)fake_env[i][1];
-    return NULL;
-}
-
-static int reset_env(void **st)
-{
-    (void)st;
-    memset(fake_env, 0, sizeof(fake_env));
-    return 0;
-}
-
-static void setenv_fake(const char *name, const char *value)
-{
-    size_t i = 0;
-    while (fake_env[i][0])
-        i++;
-    fake_env[i][0] = name;
-    fake_env[i][1] = value;
-}
-
-static int parse(struct config *c, const char *yaml, char *err)
-{
-    config_defaults(c);
-    err[0] = '\0';
-    return config_parse_yaml(c, yaml, strlen(yaml), "stage.yaml", err, 256);
-}
 
 /* ------------------------------------------------------------ tests */
 
@@ -457,6 +423,13 @@ static void test_validate(void **st)
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     for (const char *const *t = (const char *const[]){"fs", "s3", "gcs", "azblob", NULL}; *t; t++) {
         snprintf(c.storage.type, sizeof(c.storage.type), "%s", *t);
+        if (strcmp(*t, "azblob") == 0) { /* its section is checked (test_config_storage.c) */
+            assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+            assert_non_null(strstr(err, "storage.azblob.container"));
+            strcpy(c.storage.azblob.container, "stage");
+            strcpy(c.storage.azblob.account_name, "acct");
+            strcpy(c.storage.azblob.account_key, "a2V5");
+        }
         assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     }
 }

@@ -364,6 +364,15 @@ static void test_from_config(void **st)
     assert_int_equal(check(g, "127.0.0.1", "127.0.0.1", 9001, msg, sizeof(msg)), ST_EPERM);
     assert_int_equal(check(g, "x", "10.2.3.4", 1, msg, sizeof(msg)), 0);
     free(g);
+    /* the same for azblob (and gcs): its own section's endpoint, not s3's */
+    snprintf(cfg->storage.type, sizeof(cfg->storage.type), "azblob");
+    snprintf(cfg->storage.azblob.endpoint_url, sizeof(cfg->storage.azblob.endpoint_url),
+             "http://127.0.0.1:10000/devstoreaccount1");
+    assert_int_equal(netguard_from_config(cfg, &g, err, sizeof(err)), 0);
+    assert_int_equal(g->n, 2);
+    assert_int_equal(check(g, "127.0.0.1", "127.0.0.1", 10000, msg, sizeof(msg)), 0);
+    assert_int_equal(check(g, "127.0.0.1", "127.0.0.1", 9000, msg, sizeof(msg)), ST_EPERM);
+    free(g);
     /* not when the storage is fs: the s3 keys are unused then */
     snprintf(cfg->storage.type, sizeof(cfg->storage.type), "fs");
     assert_int_equal(netguard_from_config(cfg, &g, err, sizeof(err)), 0);
