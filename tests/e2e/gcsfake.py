@@ -95,6 +95,11 @@ def resource(bucket, m):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: a reply goes out as two writes (headers, then body); with Nagle the
+    # body waited for the ACK of the headers, which the client delays (40 ms on Linux),
+    # so every request on a kept-alive connection cost ~40-70 ms (1,000 small files
+    # fs -> gcs took 137 s; 3.4 s without it)
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         sys.stderr.write("gcsfake: %s %s\n" % (self.requestline, fmt % args))
