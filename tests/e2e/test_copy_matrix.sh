@@ -125,7 +125,7 @@ many_tasks >>"$T/logs/runner-2.log" 2>&1 &
 RUNNERS+=("$!")
 E2E_PIDS+=("${RUNNERS[@]}")
 for i in "${!RUNNERS[@]}"; do
-  wait "${RUNNERS[$i]}" || log "runner $((i + 1)) failed: $(tail -5 "$T/logs/runner-$((i + 1)).log")"
+  wait "${RUNNERS[$i]}" || log "runner $((i + 1)) failed: $(tail -5 "$T/logs/runner-$((i + 1)).log" 2>&1)"
 done
 unlist "${RUNNERS[@]}"
 
