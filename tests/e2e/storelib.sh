@@ -12,7 +12,7 @@
 #                       @azure/storage-blob and the fake's own files
 #   store_put ST DIR PATH  every file under the local directory DIR into stage ST at PATH
 #                       (ending in /) with the store's own client, not the service: cp,
-#                       boto3 (upload_file: multipart above 8 MiB), @azure/storage-blob
+#                       boto3 (put_object; upload_file, multipart, above 8 MiB), @azure/storage-blob
 #                       (uploadFile: blocks), 16 files at a time, and `gcsfake.py puttree`
 #   dir_shas DIR        the same lines for the files under a local directory
 #   copy_start FROM TO  CopyFiles: prints the job id
@@ -77,8 +77,16 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 src, pre = sys.argv[1:3]
 c, bucket = s3util.client(), os.environ["E2E_S3_BUCKET"]
 files = [os.path.join(t, f) for t, _, fs in os.walk(src) for f in fs]
+
+def put(p):  # one PUT for a small file; s3transfer (multipart) for a large one
+    key = pre + os.path.relpath(p, src)
+    if os.path.getsize(p) > (8 << 20):
+        return c.upload_file(p, bucket, key)
+    with open(p, "rb") as f:
+        c.put_object(Bucket=bucket, Key=key, Body=f.read())
+
 with ThreadPoolExecutor(16) as ex:
-    list(ex.map(lambda p: c.upload_file(p, bucket, pre + os.path.relpath(p, src)), files))
+    list(ex.map(put, files))
 PYEOF
     ;;
   az)
