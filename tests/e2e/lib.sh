@@ -293,8 +293,21 @@ start_azstorage() {
 
 # ------------------------------------------------------------------ processes
 
+# A port nothing listens on now and this test has not handed out before: a
+# process given a port binds it later, so two calls in a row (the frontend's
+# gRPC and HTTP ports) could otherwise both get the same one. $T/ports keeps
+# what was handed out, because the callers run this in a subshell.
 free_port() {
-  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  local p
+  for _ in $(seq 50); do
+    p=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    if ! grep -qx "$p" "$T/ports" 2>/dev/null; then
+      echo "$p" >>"$T/ports"
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free port on 127.0.0.1 that this test has not used already"
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }
