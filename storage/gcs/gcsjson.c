@@ -3,6 +3,7 @@
 
 #include "err.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,10 +259,14 @@ int64_t gcsjson_range_committed(const char *range)
 {
     if (!range || !*range)
         return 0;
-    long long last = -1;
-    char tail = 0;
-    if (sscanf(range, "bytes=0-%lld%c", &last, &tail) != 1 || last < 0 ||
-        strncmp(range, "bytes=0-", 8) != 0 || range[8] < '0' || range[8] > '9')
+    if (strncmp(range, "bytes=0-", 8) != 0 || range[8] < '0' || range[8] > '9')
+        return -1;
+    /* strtoll, not sscanf: a number past the range is ERANGE here, undefined in
+     * sscanf; and the last byte + 1 must still be an int64_t (fuzz_gcsjson) */
+    char *end = NULL;
+    errno = 0;
+    long long last = strtoll(range + 8, &end, 10);
+    if (errno != 0 || *end != '\0' || last < 0 || last >= INT64_MAX)
         return -1;
     return (int64_t)last + 1;
 }

@@ -125,6 +125,10 @@ static void test_range(void **st)
     assert_int_equal(gcsjson_range_committed("bytes=0-"), -1);
     assert_int_equal(gcsjson_range_committed("bytes=0--5"), -1);
     assert_int_equal(gcsjson_range_committed("bytes=0-5x"), -1);
+    assert_int_equal(gcsjson_range_committed("bytes=0-9223372036854775806"), INT64_MAX);
+    assert_int_equal(gcsjson_range_committed("bytes=0-9223372036854775807"), -1);
+    assert_int_equal(gcsjson_range_committed("bytes=0-066666666666666666666666666666666666"), -1);
+    assert_int_equal(gcsjson_range_committed("bytes=0-5 "), -1);
 }
 
 static void test_chunk(void **st)
