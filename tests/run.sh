@@ -50,7 +50,11 @@ fi
 if [ "$layer" = all ] || [ "$layer" = --e2e ]; then
   echo "== end-to-end tests"
   rm -f build/e2e-memory-figures.txt
-  ctest --test-dir build -L e2e --output-on-failure || rc=1
+  # Two at a time on 2 cores (E2E_JOBS): most of an e2e test is waiting (leases,
+  # retries, emulators' replies), and every wait in them is bounded with room
+  # for a loaded machine; e2e.memory and e2e.bench_quick run alone (RUN_SERIAL)
+  # so that the figures they print are not halved by a neighbour.
+  ctest --test-dir build -L e2e -j"${E2E_JOBS:-$jobs}" --output-on-failure || rc=1
   if [ -s build/e2e-memory-figures.txt ]; then
     echo "== e2e.memory figures (1 GiB each way; peak RSS is VmHWM)"
     cat build/e2e-memory-figures.txt
