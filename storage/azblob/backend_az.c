@@ -8,7 +8,6 @@
 #include "bstats.h"
 #include "digest.h"
 #include "err.h"
-#include "fsmeta.h"
 #include "s3xml.h"
 #include "storspec.h"
 
@@ -253,21 +252,9 @@ out:
 
 /* ---- read, stat ---- */
 
-struct az_cb {
-    backend_read_fn *read;
-    backend_stat_fn *stat;
-    void *ud;
-    char *rel; /* stat: the key as asked */
-};
-
 static void on_read(struct azop *op)
 {
-    struct az_cb *c = op->ud;
-    size_t n = op->rc == 0 && op->http.status != 416 ? op->http.rlen : 0;
-    if (op->rc == 0 && op->http.status == 404)
-        op->rc = ST_ENOTFOUND, snprintf(op->msg, sizeof(op->msg), "no such object");
-    c->read(op->rc, op->msg, n, c->ud);
-    free(c);
+    objstore_read_done(op->ud, op->rc, op->msg, sizeof(op->msg), &op->http);
     azop_free(op);
 }
 
@@ -276,65 +263,40 @@ static int az_read(struct backend *b, const char *key, int64_t offset, size_t le
 {
     struct azb *a = b->priv;
     char *full = az_full_key(a, key);
-    struct az_cb *c = calloc(1, sizeof(*c));
+    struct objstore_cb *c = objstore_cb_new(cb, NULL, NULL, ud);
     struct azop *op =
         full && c ? azop_new(a, len ? "GET" : "HEAD", "Get Blob", full, on_read, c) : NULL;
     free(full);
     if (!op) {
-        free(c);
+        objstore_cb_free(c);
         return ST_ENOMEM;
     }
-    c->read = cb;
-    c->ud = ud;
     op->ok_404 = true; /* 404 checked in on_read; 416 = offset at or past the end */
-    if (len)
-        snprintf(op->range, sizeof(op->range), "bytes=%lld-%lld", (long long)offset,
-                 (long long)offset + (long long)len - 1);
-    op->http.rbuf = buf;
-    op->http.rcap = len;
+    objstore_read_prep(&op->http, op->range, sizeof(op->range), offset, len, buf);
     int rc = azop_send(op);
     if (rc) {
-        free(c);
+        objstore_cb_free(c);
         azop_free(op);
     }
     return rc;
 }
 
 /* The digests and creator of an entry from what Azure keeps: Content-MD5
- * (base64) or the md5 metadata, the sha256 and creator metadata, each used
- * only if well-formed. */
+ * (as hex: azxml_md5_hex(), "" if none or malformed) or the md5 metadata,
+ * the sha256 and creator metadata, each used only if well-formed. */
 static void entry_meta(struct backend_entry *e, const char *md5_hex, const char *meta_md5,
                        const char *meta_sha256, const char *meta_creator)
 {
-    if (digest_hex_ok(md5_hex, 32))
-        snprintf(e->md5, sizeof(e->md5), "%s", md5_hex);
-    else if (digest_hex_ok(meta_md5, 32))
-        snprintf(e->md5, sizeof(e->md5), "%s", meta_md5);
-    if (digest_hex_ok(meta_sha256, 64))
-        snprintf(e->sha256, sizeof(e->sha256), "%s", meta_sha256);
-    if (fsmeta_creator_ok(meta_creator))
-        snprintf(e->creator, sizeof(e->creator), "%s", meta_creator);
+    objstore_entry_meta(e, digest_hex_ok(md5_hex, 32) ? md5_hex : "", meta_md5, meta_sha256,
+                        meta_creator);
 }
 
 static void on_stat(struct azop *op)
 {
-    struct az_cb *c = op->ud;
-    struct backend_entry e = {.key = c->rel};
-    if (op->rc == 0 && op->http.status == 404) {
-        op->rc = ST_ENOTFOUND;
-        snprintf(op->msg, sizeof(op->msg), "no such object");
-    }
-    if (op->rc == 0) {
-        char md5[33];
-        e.size = op->http.content_length < 0 ? 0 : op->http.content_length;
-        e.mtime_ms = op->http.mtime_ms < 0 ? 0 : op->http.mtime_ms;
-        snprintf(e.etag, sizeof(e.etag), "%s", op->http.etag);
-        azxml_md5_hex(op->http.content_md5, md5);
-        entry_meta(&e, md5, op->http.meta_md5, op->http.meta_sha256, op->http.meta_creator);
-    }
-    c->stat(op->rc, op->msg, op->rc ? NULL : &e, c->ud);
-    free(c->rel);
-    free(c);
+    char md5[33];
+    azxml_md5_hex(op->http.content_md5, md5);
+    objstore_stat_done(op->ud, op->rc, op->msg, sizeof(op->msg), &op->http,
+                       digest_hex_ok(md5, 32) ? md5 : "");
     azop_free(op);
 }
 
@@ -342,22 +304,18 @@ static int az_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
 {
     struct azb *a = b->priv;
     char *full = az_full_key(a, key);
-    struct az_cb *c = calloc(1, sizeof(*c));
+    struct objstore_cb *c = objstore_cb_new(NULL, cb, key, ud);
     struct azop *op =
         full && c ? azop_new(a, "HEAD", "Get Blob Properties", full, on_stat, c) : NULL;
     free(full);
-    if (!op || !(c->rel = strdup(key))) {
-        free(c);
-        azop_free(op);
+    if (!op) {
+        objstore_cb_free(c);
         return ST_ENOMEM;
     }
-    c->stat = cb;
-    c->ud = ud;
     op->ok_404 = true;
     int rc = azop_send(op);
     if (rc) {
-        free(c->rel);
-        free(c);
+        objstore_cb_free(c);
         azop_free(op);
     }
     return rc;
