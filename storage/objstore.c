@@ -216,6 +216,7 @@ void objstore_list_page(struct objstore_lister *l, int rc, const char *msg)
     }
     if (!rc)
         n = l->ops->entries(l, l->ents);
+    l->busy = false;
     l->cb(rc, msg, rc ? NULL : l->ents, rc ? 0 : n, rc ? true : l->done, l->ud);
 }
 
@@ -230,12 +231,17 @@ int objstore_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
 {
     struct objstore_lister *l = (struct objstore_lister *)bl;
     struct timeval zero = {0, 0};
+    if (l->busy)
+        return ST_EINVAL;
     l->cb = cb;
     l->ud = ud;
+    int rc = 0;
     if (l->done)
-        return event_base_once(bl->b->base, -1, EV_TIMEOUT, list_last, l, &zero) == 0 ? 0
-                                                                                      : ST_ENOMEM;
-    return l->ops->fetch(l);
+        rc = event_base_once(bl->b->base, -1, EV_TIMEOUT, list_last, l, &zero) == 0 ? 0 : ST_ENOMEM;
+    else
+        rc = l->ops->fetch(l);
+    l->busy = rc == 0;
+    return rc;
 }
 
 void objstore_list_close(struct backend_lister *bl)

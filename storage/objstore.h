@@ -134,6 +134,7 @@ struct objstore_lister {
     char *token;       /* where the next page starts, NULL before the first */
     size_t limit;      /* entries per page asked for */
     bool done;         /* the last page was delivered */
+    bool busy;         /* a page is on its way: list_next is refused (ST_EINVAL) */
     struct backend_entry *ents;
     backend_page_fn *cb;
     void *ud;
@@ -147,7 +148,8 @@ int objstore_list_open(struct backend *b, size_t size, const char *root, const c
                        const char *start_after, size_t page_limit,
                        const struct objstore_lister_ops *ops, struct backend_lister **out);
 
-/* backend_list_next(): the next page, or the end on the next loop turn. */
+/* backend_list_next(): the next page, or the end on the next loop turn.
+ * ST_EINVAL while the page asked for before has not arrived. */
 int objstore_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud);
 
 /* A page arrived (rc 0: parsed, l->token and l->done set) or the request
