@@ -11,6 +11,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- the backend */
+
+void objstore_be_init(struct objstore_be *ob, const struct backend_ops *ops,
+                      struct event_base *base, void *priv)
+{
+    ob->b.ops = ops;
+    ob->b.base = base;
+    ob->b.priv = priv;
+}
+
+bool objstore_busy(const struct backend *b)
+{
+    const struct objstore_be *ob = b->priv;
+    return ob->live > 0;
+}
+
+int objstore_defer(const struct objstore_be *ob, void (*fn)(int, short, void *), void *arg)
+{
+    struct timeval zero = {0, 0};
+    return event_base_once(ob->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
+}
+
 /* ---- one request's attempts */
 
 int objstore_attempt(struct s3http *h, struct s3http_req *http, int (*build)(void *op), void *op)

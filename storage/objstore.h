@@ -26,6 +26,29 @@
 struct event;
 struct event_base;
 
+/* ---- the backend */
+
+/* What an object-store backend's state (s3b, azb, gcsb) begins with. */
+struct objstore_be {
+    struct backend b;
+    /* requests, writers and copies not yet freed: a writer left to finish
+     * alone (detached, or aborted without a callback) or a request still
+     * retrying references the backend after its caller let go */
+    long live;
+};
+
+/* Make `ob` the backend of `ops` on `base`, its state `priv` (which begins
+ * with ob). */
+void objstore_be_init(struct objstore_be *ob, const struct backend_ops *ops,
+                      struct event_base *base, void *priv);
+
+/* backend_ops.busy: live > 0. The cache of external backends waits for
+ * this before freeing one. */
+bool objstore_busy(const struct backend *b);
+
+/* Run fn(arg) on b's loop, on its next turn. 0 or ST_ENOMEM (never run). */
+int objstore_defer(const struct objstore_be *ob, void (*fn)(int, short, void *), void *arg);
+
 /* ---- one request's attempts */
 
 struct objstore_try {

@@ -28,12 +28,6 @@ char *az_full_key(const struct azb *a, const char *key)
     return k;
 }
 
-int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg)
-{
-    struct timeval zero = {0, 0};
-    return event_base_once(a->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
-}
-
 static int op_resend(void *op);
 static void op_send_failed(void *op, int rc);
 
@@ -48,7 +42,7 @@ struct azop *azop_new(struct azb *a, const char *method, const char *what, const
     op->what = what;
     op->done = done;
     op->ud = ud;
-    op->try = (struct objstore_try){.base = a->b.base,
+    op->try = (struct objstore_try){.base = a->ob.b.base,
                                     .max_attempts = AZ_RETRIES,
                                     .bk = BSTATS_AZBLOB,
                                     .resend = op_resend,
@@ -58,7 +52,7 @@ struct azop *azop_new(struct azb *a, const char *method, const char *what, const
         free(op);
         return NULL;
     }
-    a->live++;
+    a->ob.live++;
     return op;
 }
 
@@ -106,7 +100,7 @@ void azop_free(struct azop *op)
     for (size_t i = 0; i < op->nxh; i++)
         free(op->xv[i]);
     free(op->key);
-    op->a->live--;
+    op->a->ob.live--;
     free(op);
 }
 
@@ -422,12 +416,6 @@ static int az_list_open(struct backend *b, const char *prefix, const char *start
 
 /* ---- construction ---- */
 
-static bool az_busy(const struct backend *b)
-{
-    const struct azb *a = b->priv;
-    return a->live > 0;
-}
-
 static void az_destroy(struct backend *b)
 {
     struct azb *a = b->priv;
@@ -449,7 +437,7 @@ static const struct backend_ops az_ops = {
     .list_close = objstore_list_close,
     .delete_batch = az_delete_batch,
     .destroy = az_destroy,
-    .busy = az_busy,
+    .busy = objstore_busy,
     .write_state = az_write_state,
     .write_resume = az_write_resume,
     .write_detach = az_write_detach,
@@ -494,9 +482,7 @@ int backend_az_new(struct backend **out, struct event_base *base, const struct s
         return rc;
     }
     s3xml_init(); /* libxml2, once per process */
-    a->b.ops = &az_ops;
-    a->b.base = base;
-    a->b.priv = a;
-    *out = &a->b;
+    objstore_be_init(&a->ob, &az_ops, base, a);
+    *out = &a->ob.b;
     return 0;
 }

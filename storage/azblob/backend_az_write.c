@@ -48,7 +48,7 @@ struct azw {
 
 static void writer_free(struct azw *w)
 {
-    w->a->live--;
+    w->a->ob.live--;
     free(w->done);
     free(w->wb.buf);
     free(w->key);
@@ -260,8 +260,8 @@ static struct azw *writer_new(struct backend *b, const char *key,
     if (!w)
         return NULL;
     w->a = a;
-    w->wc.base = a->b.base;
-    a->live++;
+    w->wc.base = a->ob.b.base;
+    a->ob.live++;
     w->base.b = b;
     if (!(w->key = az_full_key(a, key)) ||
         (o && o->content_type && *o->content_type &&
@@ -285,7 +285,7 @@ static struct azw *writer_new(struct backend *b, const char *key,
 
 static int open_defer(struct azw *w, backend_open_fn *cb, void *ud)
 {
-    int rc = w ? objstore_open_defer(w->a->b.base, &w->base, cb, ud) : ST_ENOMEM;
+    int rc = w ? objstore_open_defer(w->a->ob.b.base, &w->base, cb, ud) : ST_ENOMEM;
     if (rc && w)
         writer_free(w);
     return rc;

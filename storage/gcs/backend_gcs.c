@@ -305,7 +305,7 @@ static int gcs_delete_batch(struct backend *b, const char *const *keys, size_t n
         return ST_ENOMEM;
     }
     *d = (struct del){G(b), keys, n, 0, errs, cb, ud};
-    int rc = n ? del_next(d) : gcs_defer(G(b), del_empty, d);
+    int rc = n ? del_next(d) : objstore_defer(&G(b)->ob, del_empty, d);
     if (rc) {
         free(errs);
         free(d);
@@ -428,12 +428,6 @@ static void gcs_destroy(struct backend *b)
     free(g);
 }
 
-static bool gcs_busy(const struct backend *b)
-{
-    const struct gcsb *g = b->priv;
-    return g->live > 0;
-}
-
 static const struct backend_ops gcs_ops = {
     .name = "gcs",
     .write_open = gcs_write_open,
@@ -447,7 +441,7 @@ static const struct backend_ops gcs_ops = {
     .list_close = objstore_list_close,
     .delete_batch = gcs_delete_batch,
     .destroy = gcs_destroy,
-    .busy = gcs_busy,
+    .busy = objstore_busy,
     .write_state = gcs_write_state,
     .write_resume = gcs_write_resume,
     .write_detach = gcs_write_detach,
@@ -491,10 +485,8 @@ int backend_gcs_new(struct backend **out, struct event_base *base, const struct 
     snprintf(g->bucket, sizeof(g->bucket), "%s", spec->bucket);
     snprintf(g->root, sizeof(g->root), "%s", spec->root);
     g->chunk = chunk;
-    g->b.ops = &gcs_ops;
-    g->b.base = base;
-    g->b.priv = g;
-    *out = &g->b;
+    objstore_be_init(&g->ob, &gcs_ops, base, g);
+    *out = &g->ob.b;
     return 0;
 }
 

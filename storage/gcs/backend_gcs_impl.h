@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "backend_gcs.h"
+#include "objstore.h"
 #include "s3http.h"
 
 #include <stdbool.h>
@@ -18,7 +19,7 @@ struct gcscred;
 struct gcsop;
 
 struct gcsb {
-    struct backend b;
+    struct objstore_be ob; /* first: the backend, its live count */
     struct s3http *http;
     struct gcscred *cred;
     char origin[512]; /* "https://storage.googleapis.com" */
@@ -29,7 +30,6 @@ struct gcsb {
     time_t token_exp;
     struct gcsop *token_op; /* the fetch in flight, NULL if none */
     struct gcsop *waiting;  /* requests waiting for it (a list through ->next) */
-    long live;              /* ops and writers not yet freed */
 };
 
 typedef void(gcsop_fn)(struct gcsop *op);
@@ -72,8 +72,6 @@ void gcsop_free(struct gcsop *op);
 
 /* The full object name of `key` (root in front), malloc'd. */
 char *gcs_full_key(const struct gcsb *g, const char *key);
-/* Run `fn(arg)` on the next loop iteration. */
-int gcs_defer(struct gcsb *g, void (*fn)(int, short, void *), void *arg);
 
 int gcs_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
                    backend_open_fn *cb, void *ud);

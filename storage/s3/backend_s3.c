@@ -27,12 +27,6 @@ char *s3_full_key(const struct s3b *s, const char *key)
     return k;
 }
 
-int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg)
-{
-    struct timeval zero = {0, 0};
-    return event_base_once(s->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
-}
-
 static int op_resend(void *op);
 static void op_send_failed(void *op, int rc);
 
@@ -45,7 +39,7 @@ struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_f
     op->method = method;
     op->done = done;
     op->ud = ud;
-    op->try = (struct objstore_try){.base = s->b.base,
+    op->try = (struct objstore_try){.base = s->ob.b.base,
                                     .max_attempts = S3_RETRIES,
                                     .bk = BSTATS_S3,
                                     .resend = op_resend,
@@ -55,7 +49,7 @@ struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_f
         free(op);
         return NULL;
     }
-    s->live++;
+    s->ob.live++;
     return op;
 }
 
@@ -86,7 +80,7 @@ void s3op_free(struct s3op *op)
     free(op->key);
     free(op->query);
     free(op->copy_source);
-    op->s->live--;
+    op->s->ob.live--;
     free(op);
 }
 
@@ -563,15 +557,6 @@ static int s3_list_open(struct backend *b, const char *prefix, const char *start
 
 /* ---- construction ---- */
 
-/* A writer left to finish alone (detached, or aborted without a callback)
- * or a request still retrying references the backend after its caller let
- * go: the cache of external backends waits for this before freeing one. */
-static bool s3_busy(const struct backend *b)
-{
-    const struct s3b *s = b->priv;
-    return s->live > 0;
-}
-
 static void s3_destroy(struct backend *b)
 {
     struct s3b *s = b->priv;
@@ -594,7 +579,7 @@ const struct backend_ops s3_ops = {
     .list_close = objstore_list_close,
     .delete_batch = s3_delete_batch,
     .destroy = s3_destroy,
-    .busy = s3_busy,
+    .busy = objstore_busy,
     .write_state = s3_write_state,
     .write_resume = s3_write_resume,
     .write_detach = s3_write_detach,
@@ -666,9 +651,7 @@ int backend_s3_new(struct backend **out, struct event_base *base, const struct s
         return rc;
     }
     s3xml_init();
-    s->b.ops = &s3_ops;
-    s->b.base = base;
-    s->b.priv = s;
-    *out = &s->b;
+    objstore_be_init(&s->ob, &s3_ops, base, s);
+    *out = &s->ob.b;
     return 0;
 }

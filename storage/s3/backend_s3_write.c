@@ -74,7 +74,7 @@ static void writer_free(struct s3w *w)
     free(w->key);
     free(w->content_type);
     if (w->s)
-        w->s->live--;
+        w->s->ob.live--;
     free(w);
 }
 
@@ -374,8 +374,8 @@ static struct s3w *writer_new(struct backend *b, const char *key,
     }
     w->base.b = b;
     w->s = s;
-    w->wc.base = s->b.base;
-    s->live++;
+    w->wc.base = s->ob.b.base;
+    s->ob.live++;
     w->no_overwrite = o && o->no_overwrite;
     if (o && o->creator && fsmeta_creator_ok(o->creator))
         snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
@@ -389,7 +389,7 @@ static struct s3w *writer_new(struct backend *b, const char *key,
 /* Hand `w` to the open callback on the next loop turn; frees it on failure. */
 static int open_defer(struct s3w *w, backend_open_fn *cb, void *ud)
 {
-    int rc = objstore_open_defer(w->s->b.base, &w->base, cb, ud);
+    int rc = objstore_open_defer(w->s->ob.b.base, &w->base, cb, ud);
     if (rc)
         writer_free(w);
     return rc;
