@@ -104,6 +104,32 @@ void objstore_reply_msg(char *msg, size_t n, const char *label, const char *what
                  exhausted ? " (retries exhausted)" : "");
 }
 
+bool objstore_reply_settled(const struct s3http_req *r, bool ok, bool transient, int *rc, char *msg,
+                            size_t n, const char *label, const char *what)
+{
+    *rc = 0;
+    msg[0] = '\0';
+    if (r->refused) /* the endpoint guard: never retried */
+        *rc = ST_EPERM;
+    else if (ok)
+        return true;
+    else if (r->curl_code)
+        *rc = transient ? ST_EAGAIN : ST_EPRECOND;
+    if (*rc)
+        objstore_reply_msg(msg, n, label, what, r, "", "", false);
+    return *rc != 0;
+}
+
+void objstore_request_clear(char **url, char **hdr, size_t n)
+{
+    free(*url);
+    *url = NULL;
+    for (size_t i = 0; i < n; i++) {
+        free(hdr[i]);
+        hdr[i] = NULL;
+    }
+}
+
 void objstore_ended(enum bstats_backend bk, enum bstats_op bop, int rc)
 {
     if (rc && rc != ST_ENOTFOUND && rc != ST_EEXIST)

@@ -85,6 +85,18 @@ void objstore_reply_msg(char *msg, size_t n, const char *label, const char *what
                         const struct s3http_req *r, const char *code, const char *message,
                         bool exhausted);
 
+/* The reply's outcome once objstore_retry() declined it, settled by what
+ * all object stores mean alike: true with *rc 0 and msg "" if `ok`; with
+ * *rc ST_EPERM if the endpoint guard refused it, or with no reply at all
+ * ST_EAGAIN (`transient`) or ST_EPRECOND, each with its message
+ * (objstore_reply_msg(), `label`, `what`). false: an HTTP failure whose
+ * status (and error body) the backend maps itself. */
+bool objstore_reply_settled(const struct s3http_req *r, bool ok, bool transient, int *rc, char *msg,
+                            size_t n, const char *label, const char *what);
+
+/* Free a built request's URL and header lines (n of them), NULL after. */
+void objstore_request_clear(char **url, char **hdr, size_t n);
+
 /* The request ended with `rc`: count a failure (not found and already
  * exists are answers, not failures). */
 void objstore_ended(enum bstats_backend bk, enum bstats_op bop, int rc);

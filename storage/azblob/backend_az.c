@@ -80,12 +80,7 @@ int azop_header(struct azop *op, const char *name, const char *value)
 
 static void op_clear_request(struct azop *op)
 {
-    free(op->url);
-    op->url = NULL;
-    for (size_t i = 0; i < sizeof(op->hdr) / sizeof(op->hdr[0]); i++) {
-        free(op->hdr[i]);
-        op->hdr[i] = NULL;
-    }
+    objstore_request_clear(&op->url, op->hdr, sizeof(op->hdr) / sizeof(op->hdr[0]));
 }
 
 void azop_free(struct azop *op)
@@ -219,18 +214,9 @@ static void on_http(struct s3http_req *r)
     if (objstore_retry(&op->try, bop, r, ok, tr))
         return;
     snprintf(label, sizeof(label), "Azure %s", op->what);
-    op->rc = 0;
-    op->msg[0] = '\0';
-    if (r->refused) /* the endpoint guard: never retried */
-        op->rc = ST_EPERM;
-    else if (ok)
+    /* no reply at all is always transient (transient()): ST_EAGAIN */
+    if (objstore_reply_settled(r, ok, tr, &op->rc, op->msg, sizeof(op->msg), label, what))
         goto out;
-    else if (r->curl_code)
-        op->rc = ST_EAGAIN;
-    if (op->rc) {
-        objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, "", "", false);
-        goto out;
-    }
     if (r->status == 403 && !e.message[0]) /* HEAD replies carry no body */
         snprintf(e.message, sizeof(e.message), "%s",
                  "access denied (check account_name and account_key)");

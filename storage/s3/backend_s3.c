@@ -62,12 +62,7 @@ int s3op_query(struct s3op *op, const struct sigv4_kv *p, size_t n)
 
 static void op_clear_request(struct s3op *op)
 {
-    free(op->url);
-    op->url = NULL;
-    for (size_t i = 0; i < sizeof(op->hdr) / sizeof(op->hdr[0]); i++) {
-        free(op->hdr[i]);
-        op->hdr[i] = NULL;
-    }
+    objstore_request_clear(&op->url, op->hdr, sizeof(op->hdr) / sizeof(op->hdr[0]));
 }
 
 void s3op_free(struct s3op *op)
@@ -277,18 +272,9 @@ static void on_http(struct s3http_req *r)
     if (objstore_retry(&op->try, bop, r, cls == S3_OK, cls == S3_TRANSIENT))
         return;
     snprintf(label, sizeof(label), "S3 %s", op->method);
-    op->rc = 0;
-    op->msg[0] = '\0';
-    if (r->refused) /* the endpoint guard: never retried */
-        op->rc = ST_EPERM;
-    else if (cls == S3_OK)
+    if (objstore_reply_settled(r, cls == S3_OK, cls == S3_TRANSIENT, &op->rc, op->msg,
+                               sizeof(op->msg), label, what))
         goto out;
-    else if (r->curl_code)
-        op->rc = cls == S3_TRANSIENT ? ST_EAGAIN : ST_EPRECOND;
-    if (op->rc) {
-        objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, "", "", false);
-        goto out;
-    }
     if (r->status == 403 && !e.code[0]) /* HEAD replies carry no error body */
         snprintf(e.code, sizeof(e.code), "%s", "Forbidden");
     if (r->status == 403 && !e.message[0])
