@@ -1,14 +1,24 @@
-/* objstore.h - the machinery the object-store backends (s3/, azblob/)
- * share, so that each keeps only what its store says differently:
+/* objstore.h - the machinery the object-store backends (s3/, azblob/ and,
+ * where its behaviour is the same, gcs/) share, so that each keeps only
+ * what its store says differently:
  *
- *   - a request's attempts: send an attempt (sign afresh, keep the caller's
- *     read buffer), schedule the next one after a backoff (backoff.h), and
- *     the common tail of a reply: the endpoint guard's refusal, the request
- *     counters (bstats.h), the retry decision, the failure message;
- *   - a paging lister: backend_list_next() over one request per page, with
- *     the end of the listing delivered on the next loop turn;
- *   - a writer's part buffer: the bytes of write_part() cut into the
- *     store's part (block) size, each full part handed to the writer.
+ *   - the backend's base (objstore_be, which s3b, azb and gcsb begin with):
+ *     its count of live requests and writers (backend_ops.busy), a
+ *     deferred call on its loop;
+ *   - a request's attempts (s3, azblob; gcs backs off without jitter and
+ *     keeps its own): send an attempt (sign afresh, keep the caller's read
+ *     buffer), schedule the next one after a backoff (backoff.h), and the
+ *     common tail of a reply: the endpoint guard's refusal, no reply at
+ *     all, the request counters (bstats.h), the retry decision, the
+ *     failure message;
+ *   - read and stat (s3, azblob): the caller's callback and what a ranged
+ *     GET's and a HEAD's reply mean (404, 416, the entry's digests);
+ *   - a paging lister (all three): backend_list_next() over one request
+ *     per page, with the end of the listing delivered on the next loop turn;
+ *   - a writer (s3, azblob): its part buffer, the bytes of write_part() cut
+ *     into the store's part (block) size, each full part handed to the
+ *     writer; and its calls (objstore_wcall): one write_part, commit or
+ *     abort at a time, the first failure kept, the callback deferred.
  *
  * Threading: the backend's event_base thread only, like the backends.
  * Callbacks run exactly once, never inside the call that started them
