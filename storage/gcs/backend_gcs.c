@@ -120,11 +120,9 @@ static int gcs_stat(struct backend *b, const char *key, backend_stat_fn *cb, voi
     }
     s->cb = cb;
     s->ud = ud;
-    int rc = gcsop_send(op);
-    if (rc) {
+    int rc = gcsop_start(op);
+    if (rc)
         free(s);
-        gcsop_free(op);
-    }
     return rc;
 }
 
@@ -208,13 +206,7 @@ static char *list_url(struct gcsb *g, const struct objstore_lister *l)
 static int list_fetch(struct objstore_lister *ol)
 {
     struct gcsb *g = G(ol->base.b);
-    struct gcsop *op = gcsop_new(g, "GET", list_url(g, ol), list_done, ol);
-    if (!op)
-        return ST_ENOMEM;
-    int rc = gcsop_send(op);
-    if (rc)
-        gcsop_free(op);
-    return rc;
+    return gcsop_start(gcsop_new(g, "GET", list_url(g, ol), list_done, ol));
 }
 
 static const struct objstore_lister_ops gcs_lister = {
@@ -273,14 +265,8 @@ static void del_done(struct gcsop *op)
 
 static int del_next(struct del *d)
 {
-    struct gcsop *op =
-        gcsop_new(d->g, "DELETE", object_url(d->g, d->keys[d->i], NULL, NULL), del_done, d);
-    if (!op)
-        return ST_ENOMEM;
-    int rc = gcsop_send(op);
-    if (rc)
-        gcsop_free(op);
-    return rc;
+    return gcsop_start(
+        gcsop_new(d->g, "DELETE", object_url(d->g, d->keys[d->i], NULL, NULL), del_done, d));
 }
 
 static void del_empty(int fd, short what, void *arg)

@@ -68,6 +68,9 @@ struct gcsop *gcsop_new(struct gcsb *g, const char *method, char *url, gcsop_fn 
 int gcsop_header(struct gcsop *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 0 and `done` runs later, or an error and it never runs. */
 int gcsop_send(struct gcsop *op);
+/* gcsop_send(op) that frees op when it fails; NULL (gcsop_new's OOM):
+ * ST_ENOMEM. */
+int gcsop_start(struct gcsop *op);
 void gcsop_free(struct gcsop *op);
 
 /* The full object name of `key` (root in front), malloc'd. */

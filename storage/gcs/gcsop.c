@@ -134,6 +134,16 @@ int gcsop_send(struct gcsop *op)
     return 0;
 }
 
+int gcsop_start(struct gcsop *op)
+{
+    if (!op)
+        return ST_ENOMEM;
+    int rc = gcsop_send(op);
+    if (rc)
+        gcsop_free(op);
+    return rc;
+}
+
 static void finish(struct gcsop *op)
 {
     op->done(op);
