@@ -2,12 +2,36 @@
 #include "objstore.h"
 
 #include "backoff.h"
+#include "digest.h"
 #include "err.h"
+#include "fsmeta.h"
 
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- the backend */
+
+void objstore_be_init(struct objstore_be *ob, const struct backend_ops *ops,
+                      struct event_base *base, void *priv)
+{
+    ob->b.ops = ops;
+    ob->b.base = base;
+    ob->b.priv = priv;
+}
+
+bool objstore_busy(const struct backend *b)
+{
+    const struct objstore_be *ob = b->priv;
+    return ob->live > 0;
+}
+
+int objstore_defer(const struct objstore_be *ob, void (*fn)(int, short, void *), void *arg)
+{
+    struct timeval zero = {0, 0};
+    return event_base_once(ob->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
+}
 
 /* ---- one request's attempts */
 
@@ -80,10 +104,116 @@ void objstore_reply_msg(char *msg, size_t n, const char *label, const char *what
                  exhausted ? " (retries exhausted)" : "");
 }
 
+bool objstore_reply_settled(const struct s3http_req *r, bool ok, bool transient, int *rc, char *msg,
+                            size_t n, const char *label, const char *what)
+{
+    *rc = 0;
+    msg[0] = '\0';
+    if (r->refused) /* the endpoint guard: never retried */
+        *rc = ST_EPERM;
+    else if (ok)
+        return true;
+    else if (r->curl_code)
+        *rc = transient ? ST_EAGAIN : ST_EPRECOND;
+    if (*rc)
+        objstore_reply_msg(msg, n, label, what, r, "", "", false);
+    return *rc != 0;
+}
+
+void objstore_request_clear(char **url, char **hdr, size_t n)
+{
+    free(*url);
+    *url = NULL;
+    for (size_t i = 0; i < n; i++) {
+        free(hdr[i]);
+        hdr[i] = NULL;
+    }
+}
+
 void objstore_ended(enum bstats_backend bk, enum bstats_op bop, int rc)
 {
     if (rc && rc != ST_ENOTFOUND && rc != ST_EEXIST)
         bstats_error(bk, bop);
+}
+
+/* ---- read and stat */
+
+struct objstore_cb *objstore_cb_new(backend_read_fn *read, backend_stat_fn *stat, const char *rel,
+                                    void *ud)
+{
+    struct objstore_cb *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    *c = (struct objstore_cb){read, stat, ud, NULL};
+    if (rel && !(c->rel = strdup(rel))) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void objstore_cb_free(struct objstore_cb *c)
+{
+    if (c)
+        free(c->rel);
+    free(c);
+}
+
+void objstore_read_prep(struct s3http_req *http, char *range, size_t n, int64_t offset, size_t len,
+                        void *buf)
+{
+    if (len)
+        snprintf(range, n, "bytes=%lld-%lld", (long long)offset,
+                 (long long)offset + (long long)len - 1);
+    http->rbuf = buf;
+    http->rcap = len;
+}
+
+/* 404 let through as an answer: the store has no such object. */
+static int not_found(int rc, char *msg, size_t n, const struct s3http_req *http)
+{
+    if (rc == 0 && http->status == 404) {
+        snprintf(msg, n, "no such object");
+        return ST_ENOTFOUND;
+    }
+    return rc;
+}
+
+void objstore_read_done(struct objstore_cb *c, int rc, char *msg, size_t n,
+                        const struct s3http_req *http)
+{
+    size_t got = rc == 0 && http->status != 416 ? http->rlen : 0;
+    rc = not_found(rc, msg, n, http);
+    c->read(rc, msg, got, c->ud);
+    objstore_cb_free(c);
+}
+
+void objstore_entry_meta(struct backend_entry *e, const char *md5, const char *meta_md5,
+                         const char *meta_sha256, const char *meta_creator)
+{
+    if (md5[0])
+        snprintf(e->md5, sizeof(e->md5), "%s", md5);
+    else if (digest_hex_ok(meta_md5, 32))
+        snprintf(e->md5, sizeof(e->md5), "%s", meta_md5);
+    if (digest_hex_ok(meta_sha256, 64))
+        snprintf(e->sha256, sizeof(e->sha256), "%s", meta_sha256);
+    if (fsmeta_creator_ok(meta_creator))
+        snprintf(e->creator, sizeof(e->creator), "%s", meta_creator);
+}
+
+void objstore_stat_done(struct objstore_cb *c, int rc, char *msg, size_t n,
+                        const struct s3http_req *http, const char *md5)
+{
+    struct backend_entry e = {.key = c->rel};
+    rc = not_found(rc, msg, n, http);
+    if (rc == 0) {
+        e.size = http->content_length < 0 ? 0 : http->content_length;
+        e.mtime_ms = http->mtime_ms < 0 ? 0 : http->mtime_ms;
+        snprintf(e.etag, sizeof(e.etag), "%s", http->etag);
+        objstore_entry_meta(&e, md5, http->meta_md5, http->meta_sha256, http->meta_creator);
+    }
+    c->stat(rc, msg, rc ? NULL : &e, c->ud);
+    objstore_cb_free(c);
 }
 
 /* ---- a paging lister */
@@ -134,6 +264,7 @@ void objstore_list_page(struct objstore_lister *l, int rc, const char *msg)
     }
     if (!rc)
         n = l->ops->entries(l, l->ents);
+    l->busy = false;
     l->cb(rc, msg, rc ? NULL : l->ents, rc ? 0 : n, rc ? true : l->done, l->ud);
 }
 
@@ -148,12 +279,17 @@ int objstore_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
 {
     struct objstore_lister *l = (struct objstore_lister *)bl;
     struct timeval zero = {0, 0};
+    if (l->busy)
+        return ST_EINVAL;
     l->cb = cb;
     l->ud = ud;
+    int rc = 0;
     if (l->done)
-        return event_base_once(bl->b->base, -1, EV_TIMEOUT, list_last, l, &zero) == 0 ? 0
-                                                                                      : ST_ENOMEM;
-    return l->ops->fetch(l);
+        rc = event_base_once(bl->b->base, -1, EV_TIMEOUT, list_last, l, &zero) == 0 ? 0 : ST_ENOMEM;
+    else
+        rc = l->ops->fetch(l);
+    l->busy = rc == 0;
+    return rc;
 }
 
 void objstore_list_close(struct backend_lister *bl)
@@ -188,4 +324,120 @@ int objstore_wbuf_feed(struct objstore_wbuf *b, size_t part, const void *data, s
             *drc = dispatch(w);
     }
     return 0;
+}
+
+/* ---- a writer's calls */
+
+void objstore_wcall_fail(struct objstore_wcall *c, int rc, const char *msg)
+{
+    if (c->err)
+        return;
+    c->err = rc;
+    snprintf(c->msg, sizeof(c->msg), "%s", msg);
+}
+
+struct fire {
+    backend_done_fn *cb;
+    backend_open_fn *open_cb;
+    struct backend_writer *w;
+    void *ud;
+    int rc;
+    char msg[BACKEND_MSG_MAX];
+};
+
+static void on_fire(evutil_socket_t fd, short what, void *arg)
+{
+    struct fire *f = arg;
+    if (f->open_cb)
+        f->open_cb(f->rc, f->msg, f->w, f->ud);
+    else
+        f->cb(f->rc, f->msg, f->ud);
+    free(f);
+}
+
+static int fire_later(struct event_base *base, struct fire *f)
+{
+    struct timeval zero = {0, 0};
+    return event_base_once(base, -1, EV_TIMEOUT, on_fire, f, &zero) == 0 ? 0 : ST_ENOMEM;
+}
+
+void objstore_wcall_fire(struct objstore_wcall *c, int rc, const char *msg)
+{
+    struct fire *f = calloc(1, sizeof(*f));
+    backend_done_fn *cb = c->cb;
+    c->cb = NULL;
+    if (!cb || !f) {
+        free(f);
+        return;
+    }
+    f->cb = cb;
+    f->ud = c->ud;
+    f->rc = rc;
+    snprintf(f->msg, sizeof(f->msg), "%s", rc ? msg : "");
+    if (fire_later(c->base, f))
+        free(f);
+}
+
+int objstore_open_defer(struct event_base *base, struct backend_writer *w, backend_open_fn *cb,
+                        void *ud)
+{
+    struct fire *f = calloc(1, sizeof(*f));
+    if (!f)
+        return ST_ENOMEM;
+    *f = (struct fire){.open_cb = cb, .w = w, .ud = ud};
+    int rc = fire_later(base, f);
+    if (rc)
+        free(f);
+    return rc;
+}
+
+static void take(struct objstore_wcall *c, backend_done_fn *cb, void *ud)
+{
+    c->cb = cb;
+    c->ud = ud;
+}
+
+static void dispatch_failed(struct objstore_wcall *c, int rc, const struct objstore_wwhy *why)
+{
+    objstore_wcall_fail(c, rc, rc == ST_ELIMIT ? why->too_many : why->cannot);
+}
+
+int objstore_wcall_part(struct objstore_wcall *c, struct objstore_wbuf *b, size_t part,
+                        const void *data, size_t len, int (*dispatch)(void *w), void *w,
+                        const struct objstore_wwhy *why, backend_done_fn *cb, void *ud)
+{
+    if (c->cb || c->phase != OBJSTORE_W_OPEN)
+        return ST_EINVAL;
+    int drc = 0;
+    if (!c->err) {
+        int rc = objstore_wbuf_feed(b, part, data, len, dispatch, w, &drc);
+        if (rc)
+            return rc;
+    }
+    if (drc)
+        dispatch_failed(c, drc, why);
+    take(c, cb, ud);
+    return 0;
+}
+
+int objstore_wcall_end(struct objstore_wcall *c, enum objstore_wphase phase, bool flush,
+                       int (*dispatch)(void *w), void *w, const struct objstore_wwhy *why,
+                       backend_done_fn *cb, void *ud)
+{
+    if (c->cb || c->phase != OBJSTORE_W_OPEN)
+        return ST_EINVAL;
+    if (flush && !c->err) {
+        int rc = dispatch(w);
+        if (rc)
+            dispatch_failed(c, rc, why);
+    }
+    take(c, cb, ud);
+    c->phase = phase;
+    return 0;
+}
+
+void objstore_wcall_detach(struct objstore_wcall *c)
+{
+    c->cb = NULL; /* the caller is gone: no callback */
+    c->phase = OBJSTORE_W_DETACH;
 }

@@ -8,7 +8,6 @@
 #include "bstats.h"
 #include "digest.h"
 #include "err.h"
-#include "fsmeta.h"
 #include "s3xml.h"
 #include "storspec.h"
 
@@ -29,12 +28,6 @@ char *az_full_key(const struct azb *a, const char *key)
     return k;
 }
 
-int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg)
-{
-    struct timeval zero = {0, 0};
-    return event_base_once(a->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
-}
-
 static int op_resend(void *op);
 static void op_send_failed(void *op, int rc);
 
@@ -49,7 +42,7 @@ struct azop *azop_new(struct azb *a, const char *method, const char *what, const
     op->what = what;
     op->done = done;
     op->ud = ud;
-    op->try = (struct objstore_try){.base = a->b.base,
+    op->try = (struct objstore_try){.base = a->ob.b.base,
                                     .max_attempts = AZ_RETRIES,
                                     .bk = BSTATS_AZBLOB,
                                     .resend = op_resend,
@@ -59,7 +52,7 @@ struct azop *azop_new(struct azb *a, const char *method, const char *what, const
         free(op);
         return NULL;
     }
-    a->live++;
+    a->ob.live++;
     return op;
 }
 
@@ -87,12 +80,7 @@ int azop_header(struct azop *op, const char *name, const char *value)
 
 static void op_clear_request(struct azop *op)
 {
-    free(op->url);
-    op->url = NULL;
-    for (size_t i = 0; i < sizeof(op->hdr) / sizeof(op->hdr[0]); i++) {
-        free(op->hdr[i]);
-        op->hdr[i] = NULL;
-    }
+    objstore_request_clear(&op->url, op->hdr, sizeof(op->hdr) / sizeof(op->hdr[0]));
 }
 
 void azop_free(struct azop *op)
@@ -107,7 +95,7 @@ void azop_free(struct azop *op)
     for (size_t i = 0; i < op->nxh; i++)
         free(op->xv[i]);
     free(op->key);
-    op->a->live--;
+    op->a->ob.live--;
     free(op);
 }
 
@@ -226,18 +214,9 @@ static void on_http(struct s3http_req *r)
     if (objstore_retry(&op->try, bop, r, ok, tr))
         return;
     snprintf(label, sizeof(label), "Azure %s", op->what);
-    op->rc = 0;
-    op->msg[0] = '\0';
-    if (r->refused) /* the endpoint guard: never retried */
-        op->rc = ST_EPERM;
-    else if (ok)
+    /* no reply at all is always transient (transient()): ST_EAGAIN */
+    if (objstore_reply_settled(r, ok, tr, &op->rc, op->msg, sizeof(op->msg), label, what))
         goto out;
-    else if (r->curl_code)
-        op->rc = ST_EAGAIN;
-    if (op->rc) {
-        objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, "", "", false);
-        goto out;
-    }
     if (r->status == 403 && !e.message[0]) /* HEAD replies carry no body */
         snprintf(e.message, sizeof(e.message), "%s",
                  "access denied (check account_name and account_key)");
@@ -253,21 +232,9 @@ out:
 
 /* ---- read, stat ---- */
 
-struct az_cb {
-    backend_read_fn *read;
-    backend_stat_fn *stat;
-    void *ud;
-    char *rel; /* stat: the key as asked */
-};
-
 static void on_read(struct azop *op)
 {
-    struct az_cb *c = op->ud;
-    size_t n = op->rc == 0 && op->http.status != 416 ? op->http.rlen : 0;
-    if (op->rc == 0 && op->http.status == 404)
-        op->rc = ST_ENOTFOUND, snprintf(op->msg, sizeof(op->msg), "no such object");
-    c->read(op->rc, op->msg, n, c->ud);
-    free(c);
+    objstore_read_done(op->ud, op->rc, op->msg, sizeof(op->msg), &op->http);
     azop_free(op);
 }
 
@@ -276,65 +243,40 @@ static int az_read(struct backend *b, const char *key, int64_t offset, size_t le
 {
     struct azb *a = b->priv;
     char *full = az_full_key(a, key);
-    struct az_cb *c = calloc(1, sizeof(*c));
+    struct objstore_cb *c = objstore_cb_new(cb, NULL, NULL, ud);
     struct azop *op =
         full && c ? azop_new(a, len ? "GET" : "HEAD", "Get Blob", full, on_read, c) : NULL;
     free(full);
     if (!op) {
-        free(c);
+        objstore_cb_free(c);
         return ST_ENOMEM;
     }
-    c->read = cb;
-    c->ud = ud;
     op->ok_404 = true; /* 404 checked in on_read; 416 = offset at or past the end */
-    if (len)
-        snprintf(op->range, sizeof(op->range), "bytes=%lld-%lld", (long long)offset,
-                 (long long)offset + (long long)len - 1);
-    op->http.rbuf = buf;
-    op->http.rcap = len;
+    objstore_read_prep(&op->http, op->range, sizeof(op->range), offset, len, buf);
     int rc = azop_send(op);
     if (rc) {
-        free(c);
+        objstore_cb_free(c);
         azop_free(op);
     }
     return rc;
 }
 
 /* The digests and creator of an entry from what Azure keeps: Content-MD5
- * (base64) or the md5 metadata, the sha256 and creator metadata, each used
- * only if well-formed. */
+ * (as hex: azxml_md5_hex(), "" if none or malformed) or the md5 metadata,
+ * the sha256 and creator metadata, each used only if well-formed. */
 static void entry_meta(struct backend_entry *e, const char *md5_hex, const char *meta_md5,
                        const char *meta_sha256, const char *meta_creator)
 {
-    if (digest_hex_ok(md5_hex, 32))
-        snprintf(e->md5, sizeof(e->md5), "%s", md5_hex);
-    else if (digest_hex_ok(meta_md5, 32))
-        snprintf(e->md5, sizeof(e->md5), "%s", meta_md5);
-    if (digest_hex_ok(meta_sha256, 64))
-        snprintf(e->sha256, sizeof(e->sha256), "%s", meta_sha256);
-    if (fsmeta_creator_ok(meta_creator))
-        snprintf(e->creator, sizeof(e->creator), "%s", meta_creator);
+    objstore_entry_meta(e, digest_hex_ok(md5_hex, 32) ? md5_hex : "", meta_md5, meta_sha256,
+                        meta_creator);
 }
 
 static void on_stat(struct azop *op)
 {
-    struct az_cb *c = op->ud;
-    struct backend_entry e = {.key = c->rel};
-    if (op->rc == 0 && op->http.status == 404) {
-        op->rc = ST_ENOTFOUND;
-        snprintf(op->msg, sizeof(op->msg), "no such object");
-    }
-    if (op->rc == 0) {
-        char md5[33];
-        e.size = op->http.content_length < 0 ? 0 : op->http.content_length;
-        e.mtime_ms = op->http.mtime_ms < 0 ? 0 : op->http.mtime_ms;
-        snprintf(e.etag, sizeof(e.etag), "%s", op->http.etag);
-        azxml_md5_hex(op->http.content_md5, md5);
-        entry_meta(&e, md5, op->http.meta_md5, op->http.meta_sha256, op->http.meta_creator);
-    }
-    c->stat(op->rc, op->msg, op->rc ? NULL : &e, c->ud);
-    free(c->rel);
-    free(c);
+    char md5[33];
+    azxml_md5_hex(op->http.content_md5, md5);
+    objstore_stat_done(op->ud, op->rc, op->msg, sizeof(op->msg), &op->http,
+                       digest_hex_ok(md5, 32) ? md5 : "");
     azop_free(op);
 }
 
@@ -342,22 +284,18 @@ static int az_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
 {
     struct azb *a = b->priv;
     char *full = az_full_key(a, key);
-    struct az_cb *c = calloc(1, sizeof(*c));
+    struct objstore_cb *c = objstore_cb_new(NULL, cb, key, ud);
     struct azop *op =
         full && c ? azop_new(a, "HEAD", "Get Blob Properties", full, on_stat, c) : NULL;
     free(full);
-    if (!op || !(c->rel = strdup(key))) {
-        free(c);
-        azop_free(op);
+    if (!op) {
+        objstore_cb_free(c);
         return ST_ENOMEM;
     }
-    c->stat = cb;
-    c->ud = ud;
     op->ok_404 = true;
     int rc = azop_send(op);
     if (rc) {
-        free(c->rel);
-        free(c);
+        objstore_cb_free(c);
         azop_free(op);
     }
     return rc;
@@ -464,12 +402,6 @@ static int az_list_open(struct backend *b, const char *prefix, const char *start
 
 /* ---- construction ---- */
 
-static bool az_busy(const struct backend *b)
-{
-    const struct azb *a = b->priv;
-    return a->live > 0;
-}
-
 static void az_destroy(struct backend *b)
 {
     struct azb *a = b->priv;
@@ -491,7 +423,7 @@ static const struct backend_ops az_ops = {
     .list_close = objstore_list_close,
     .delete_batch = az_delete_batch,
     .destroy = az_destroy,
-    .busy = az_busy,
+    .busy = objstore_busy,
     .write_state = az_write_state,
     .write_resume = az_write_resume,
     .write_detach = az_write_detach,
@@ -536,9 +468,7 @@ int backend_az_new(struct backend **out, struct event_base *base, const struct s
         return rc;
     }
     s3xml_init(); /* libxml2, once per process */
-    a->b.ops = &az_ops;
-    a->b.base = base;
-    a->b.priv = a;
-    *out = &a->b;
+    objstore_be_init(&a->ob, &az_ops, base, a);
+    *out = &a->ob.b;
     return 0;
 }

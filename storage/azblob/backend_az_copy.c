@@ -61,7 +61,7 @@ static void c_free(struct azc *c)
 {
     if (c->timer)
         event_free(c->timer);
-    c->a->live--; /* a copy waiting between polls keeps the backend busy */
+    c->a->ob.live--; /* a copy waiting between polls keeps the backend busy */
     free(c->dst);
     free(c->source);
     free(c);
@@ -200,7 +200,7 @@ static void copy_status(struct azc *c, struct azop *op)
         struct timeval tv = {1, 0};
         if (++c->polls > AZ_COPY_POLLS)
             c_fail(c, ST_EAGAIN, "Azure Copy Blob: still pending after the polls allowed");
-        else if (!c->timer && !(c->timer = evtimer_new(c->a->b.base, on_poll_timer, c)))
+        else if (!c->timer && !(c->timer = evtimer_new(c->a->ob.b.base, on_poll_timer, c)))
             c_fail(c, ST_ENOMEM, "out of memory");
         else if (evtimer_add(c->timer, &tv) == 0)
             return;
@@ -329,7 +329,7 @@ int az_copy_from(struct backend *b, struct backend *from, const char *src, const
     if (!c)
         return ST_ENOMEM;
     c->a = a;
-    a->live++;
+    a->ob.live++;
     c->size = size;
     c->no_overwrite = o && o->no_overwrite;
     c->cb = cb;

@@ -17,14 +17,13 @@
 #define AZ_XHDR_MAX  8
 
 struct azb {
-    struct backend b;
+    struct objstore_be ob; /* first: the backend, its live count */
     struct s3http *http;
     struct azurl url;
     char root[1024];  /* blob name prefix, "" or ending in '/' */
     char key[256];    /* the account key (base64): secret */
     size_t part_size; /* upload.object_part_size: the writers' block size */
     int parallel;     /* upload.parallel_parts: Put Blocks in flight per writer */
-    long live;        /* requests and writers not yet freed: az_busy() */
     bool no_batch;    /* the service answered that it has no Blob Batch */
 };
 
@@ -71,8 +70,6 @@ void azop_free(struct azop *op);
 
 /* "key" with the root in front; malloc'd. */
 char *az_full_key(const struct azb *a, const char *key);
-/* Run `fn(arg)` on the next loop iteration. */
-int az_defer(struct azb *a, void (*fn)(int, short, void *), void *arg);
 
 /* What a commit stores with the blob (NULL or "": none). */
 struct az_meta {

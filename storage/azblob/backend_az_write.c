@@ -28,8 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum phase { PH_OPEN, PH_COMMIT, PH_ABORT, PH_DETACH };
-
 struct azw {
     struct backend_writer base;
     struct azb *a;
@@ -39,66 +37,23 @@ struct azw {
     bool no_overwrite;
     char tag[AZBLOCK_TAG_LEN + 1];
     size_t block_size;
-    struct objstore_wbuf wb; /* the block being filled */
-    long nblocks;            /* blocks dispatched: ids 0..nblocks-1 */
-    long k;                  /* blocks 0..k-1 confirmed: the durable ones */
-    unsigned char *done;     /* confirmed blocks at and after k, a bit per block */
-    int running;             /* Put Blocks in flight */
-    bool busy;               /* the Put Block List in flight */
-    enum phase phase;
-    int err; /* the first failure, reported by the next call */
-    char msg[BACKEND_MSG_MAX];
-    backend_done_fn *cb; /* the caller's callback waiting, NULL none */
-    void *ud;
+    struct objstore_wbuf wb;  /* the block being filled */
+    long nblocks;             /* blocks dispatched: ids 0..nblocks-1 */
+    long k;                   /* blocks 0..k-1 confirmed: the durable ones */
+    unsigned char *done;      /* confirmed blocks at and after k, a bit per block */
+    int running;              /* Put Blocks in flight */
+    bool busy;                /* the Put Block List in flight */
+    struct objstore_wcall wc; /* phase, the caller's pending callback, the first failure */
 };
 
 static void writer_free(struct azw *w)
 {
-    w->a->live--;
+    w->a->ob.live--;
     free(w->done);
     free(w->wb.buf);
     free(w->key);
     free(w->content_type);
     free(w);
-}
-
-static void set_err(struct azw *w, int rc, const char *msg)
-{
-    if (!w->err) {
-        w->err = rc;
-        snprintf(w->msg, sizeof(w->msg), "%s", msg);
-    }
-}
-
-/* ---- callbacks, always on a later loop turn ---- */
-
-struct fire {
-    backend_done_fn *cb;
-    void *ud;
-    int rc;
-    char msg[BACKEND_MSG_MAX];
-};
-
-static void on_fire(int fd, short what, void *arg)
-{
-    struct fire *f = arg;
-    f->cb(f->rc, f->msg, f->ud);
-    free(f);
-}
-
-static void fire(struct azw *w, int rc, const char *msg)
-{
-    struct fire *f = calloc(1, sizeof(*f));
-    backend_done_fn *cb = w->cb;
-    w->cb = NULL;
-    if (!cb || !f) {
-        free(f);
-        return;
-    }
-    *f = (struct fire){cb, w->ud, rc, ""};
-    snprintf(f->msg, sizeof(f->msg), "%s", rc ? msg : "");
-    if (az_defer(w->a, on_fire, f))
-        free(f);
 }
 
 static void progress(struct azw *w);
@@ -115,7 +70,7 @@ static void on_block(struct azop *op)
     struct azblk *bk = op->ud;
     struct azw *w = bk->w;
     if (op->rc) {
-        set_err(w, op->rc, op->msg);
+        objstore_wcall_fail(&w->wc, op->rc, op->msg);
     } else {
         w->done[bk->idx / 8] |= (unsigned char)(1u << (bk->idx % 8));
         while (w->k < w->nblocks && (w->done[w->k / 8] & (1u << (w->k % 8))))
@@ -238,7 +193,7 @@ static void on_commit(struct azop *op)
     free((void *)op->body);
     azop_free(op);
     w->busy = false;
-    fire(w, rc, msg);
+    objstore_wcall_fire(&w->wc, rc, msg);
     writer_free(w);
 }
 
@@ -265,30 +220,30 @@ static void progress(struct azw *w)
 {
     if (w->busy)
         return;
-    switch (w->phase) {
-    case PH_OPEN:
-        if (w->cb && (w->err || w->running < w->a->parallel))
-            fire(w, w->err, w->msg);
+    switch (w->wc.phase) {
+    case OBJSTORE_W_OPEN:
+        if (w->wc.cb && (w->wc.err || w->running < w->a->parallel))
+            objstore_wcall_fire(&w->wc, w->wc.err, w->wc.msg);
         return;
-    case PH_COMMIT:
+    case OBJSTORE_W_COMMIT:
         if (w->running)
             return;
-        if (!w->err) {
+        if (!w->wc.err) {
             int rc = send_block_list(w);
             if (!rc)
                 return;
-            set_err(w, rc, "cannot send Put Block List");
+            objstore_wcall_fail(&w->wc, rc, "cannot send Put Block List");
         }
-        fire(w, w->err, w->msg);
+        objstore_wcall_fire(&w->wc, w->wc.err, w->wc.msg);
         writer_free(w);
         return;
-    case PH_ABORT:
+    case OBJSTORE_W_ABORT:
         if (w->running)
             return;
-        fire(w, 0, "");
+        objstore_wcall_fire(&w->wc, 0, "");
         writer_free(w);
         return;
-    case PH_DETACH: /* nobody waits: free once the blocks in flight are back */
+    case OBJSTORE_W_DETACH: /* nobody waits: free once the blocks in flight are back */
         if (!w->running)
             writer_free(w);
         return;
@@ -305,7 +260,8 @@ static struct azw *writer_new(struct backend *b, const char *key,
     if (!w)
         return NULL;
     w->a = a;
-    a->live++;
+    w->wc.base = a->ob.b.base;
+    a->ob.live++;
     w->base.b = b;
     if (!(w->key = az_full_key(a, key)) ||
         (o && o->content_type && *o->content_type &&
@@ -327,33 +283,11 @@ static struct azw *writer_new(struct backend *b, const char *key,
     return w;
 }
 
-struct az_open {
-    struct azw *w;
-    backend_open_fn *cb;
-    void *ud;
-};
-
-static void open_fire(int fd, short what, void *arg)
-{
-    struct az_open *o = arg;
-    o->cb(0, "", &o->w->base, o->ud);
-    free(o);
-}
-
 static int open_defer(struct azw *w, backend_open_fn *cb, void *ud)
 {
-    struct az_open *op = w ? calloc(1, sizeof(*op)) : NULL;
-    if (!op) {
-        if (w)
-            writer_free(w);
-        return ST_ENOMEM;
-    }
-    *op = (struct az_open){w, cb, ud};
-    int rc = az_defer(w->a, open_fire, op);
-    if (rc) {
-        free(op);
+    int rc = w ? objstore_open_defer(w->a->ob.b.base, &w->base, cb, ud) : ST_ENOMEM;
+    if (rc && w)
         writer_free(w);
-    }
     return rc;
 }
 
@@ -369,53 +303,37 @@ static int dispatch_part(void *w)
     return dispatch(w);
 }
 
+static const struct objstore_wwhy why = {"more than 50000 blocks", "cannot send Put Block"};
+
 int az_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
                   backend_done_fn *cb, void *ud)
 {
     struct azw *w = (struct azw *)bw;
-    if (w->cb || w->phase != PH_OPEN)
-        return ST_EINVAL;
-    int drc = 0;
-    if (!w->err) {
-        int rc = objstore_wbuf_feed(&w->wb, w->block_size, data, len, dispatch_part, w, &drc);
-        if (rc)
-            return rc;
-    }
-    if (drc)
-        set_err(w, drc, drc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
-    w->cb = cb;
-    w->ud = ud;
-    progress(w);
-    return 0;
+    int rc = objstore_wcall_part(&w->wc, &w->wb, w->block_size, data, len, dispatch_part, w, &why,
+                                 cb, ud);
+    if (!rc)
+        progress(w);
+    return rc;
 }
 
+/* The rest is the last block. */
 int az_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
 {
     struct azw *w = (struct azw *)bw;
-    if (w->cb || w->phase != PH_OPEN)
-        return ST_EINVAL;
-    if (w->wb.len && !w->err) { /* the rest is the last block */
-        int rc = dispatch(w);
-        if (rc)
-            set_err(w, rc, rc == ST_ELIMIT ? "more than 50000 blocks" : "cannot send Put Block");
-    }
-    w->cb = cb;
-    w->ud = ud;
-    w->phase = PH_COMMIT;
-    progress(w);
-    return 0;
+    bool flush = w->wb.len > 0;
+    int rc = objstore_wcall_end(&w->wc, OBJSTORE_W_COMMIT, flush, dispatch_part, w, &why, cb, ud);
+    if (!rc)
+        progress(w);
+    return rc;
 }
 
 int az_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
 {
     struct azw *w = (struct azw *)bw;
-    if (w->cb || w->phase != PH_OPEN)
-        return ST_EINVAL;
-    w->cb = cb;
-    w->ud = ud;
-    w->phase = PH_ABORT;
-    progress(w);
-    return 0;
+    int rc = objstore_wcall_end(&w->wc, OBJSTORE_W_ABORT, false, dispatch_part, w, &why, cb, ud);
+    if (!rc)
+        progress(w);
+    return rc;
 }
 
 /* ---- resume ---- */
@@ -460,7 +378,6 @@ bool az_write_idle(const struct backend_writer *bw)
 void az_write_detach(struct backend_writer *bw)
 {
     struct azw *w = (struct azw *)bw;
-    w->phase = PH_DETACH;
-    w->cb = NULL;
+    objstore_wcall_detach(&w->wc);
     progress(w);
 }

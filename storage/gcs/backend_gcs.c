@@ -5,6 +5,7 @@
 #include "gcscred.h"
 #include "gcsjson.h"
 #include "gcsurl.h"
+#include "objstore.h"
 #include "sbuf.h"
 #include "storspec.h"
 
@@ -119,106 +120,66 @@ static int gcs_stat(struct backend *b, const char *key, backend_stat_fn *cb, voi
     }
     s->cb = cb;
     s->ud = ud;
-    int rc = gcsop_send(op);
-    if (rc) {
+    int rc = gcsop_start(op);
+    if (rc)
         free(s);
-        gcsop_free(op);
-    }
     return rc;
 }
 
 /* ---- list ---- */
 
 struct gcs_lister {
-    struct backend_lister base;
-    char *prefix;      /* full (root included) */
-    char *start_after; /* full, NULL for none */
-    char *token;       /* next page, NULL before the first */
-    size_t limit;
-    bool last, busy;
-    /* the last page, kept until the next list_next or list_close: callers
-     * (worker/scan.c) hold on to its entries after the callback, as the
-     * other backends allow */
-    struct gcsjson_list page;
-    struct backend_entry *e;
-    backend_page_fn *cb;
-    void *ud;
+    struct objstore_lister l; /* first */
+    struct gcsjson_list page; /* the page parsed last */
 };
 
-static int gcs_list_open(struct backend *b, const char *prefix, const char *start_after,
-                         size_t page_limit, struct backend_lister **out)
+static size_t list_page_size(const struct objstore_lister *ol)
 {
-    struct gcsb *g = G(b);
-    struct gcs_lister *l = calloc(1, sizeof(*l));
-    if (!l)
-        return ST_ENOMEM;
-    l->base.b = b;
-    l->limit = page_limit;
-    l->prefix = gcs_full_key(g, prefix ? prefix : "");
-    l->start_after = start_after && *start_after ? gcs_full_key(g, start_after) : NULL;
-    if (!l->prefix || (start_after && *start_after && !l->start_after)) {
-        free(l->prefix);
-        free(l->start_after);
-        free(l);
-        return ST_ENOMEM;
+    return ((const struct gcs_lister *)ol)->page.n;
+}
+
+/* startOffset is inclusive; start_after is not. Names outside the prefix
+ * or root would be a broken reply: dropped. */
+static size_t list_entries(struct objstore_lister *ol, struct backend_entry *ents)
+{
+    struct gcs_lister *l = (struct gcs_lister *)ol;
+    size_t n = 0, rl = strlen(G(ol->base.b)->root);
+    for (size_t i = 0; i < l->page.n; i++) {
+        const char *name = l->page.items[i].name;
+        if (strncmp(name, ol->prefix, strlen(ol->prefix)) != 0 ||
+            (ol->start_after && strcmp(name, ol->start_after) <= 0))
+            continue;
+        ents[n] = l->page.items[i].e;
+        ents[n++].key = name + rl;
     }
-    *out = &l->base;
-    return 0;
+    return n;
+}
+
+static void list_drop_page(struct objstore_lister *ol)
+{
+    gcsjson_list_clear(&((struct gcs_lister *)ol)->page);
 }
 
 static void list_done(struct gcsop *op)
 {
     struct gcs_lister *l = op->ud;
-    struct gcsb *g = op->g;
     char err[BACKEND_MSG_MAX];
     int rc = op->rc;
     snprintf(err, sizeof(err), "%s", op->msg);
+    gcsjson_list_clear(&l->page);
     if (!rc)
         rc = gcsjson_list_parse(op->http.resp, op->http.resp_len, &l->page, err, sizeof(err));
     gcsop_free(op);
-    l->busy = false;
-    if (!rc && !(l->e = calloc(l->page.n ? l->page.n : 1, sizeof(*l->e))))
-        rc = st_fail(ST_ENOMEM, err, sizeof(err), "out of memory");
-    if (rc) {
-        l->cb(rc, err, NULL, 0, true, l->ud);
-        return;
+    if (!rc) {
+        free(l->l.token);
+        l->l.token = l->page.next_token;
+        l->page.next_token = NULL;
+        l->l.done = l->l.token == NULL;
     }
-    /* startOffset is inclusive; start_after is not. Names outside the
-     * prefix or root would be a broken reply: dropped. */
-    size_t n = 0, rl = strlen(g->root);
-    for (size_t i = 0; i < l->page.n; i++) {
-        const char *name = l->page.items[i].name;
-        if (strncmp(name, l->prefix, strlen(l->prefix)) != 0 ||
-            (l->start_after && strcmp(name, l->start_after) <= 0))
-            continue;
-        l->e[n] = l->page.items[i].e;
-        l->e[n++].key = name + rl;
-    }
-    free(l->token);
-    l->token = l->page.next_token;
-    l->page.next_token = NULL;
-    l->last = l->token == NULL;
-    l->cb(0, "", l->e, n, l->last, l->ud);
+    objstore_list_page(&l->l, rc, err);
 }
 
-/* Drop the previous page (its entries are the caller's until now). */
-static void page_clear(struct gcs_lister *l)
-{
-    gcsjson_list_clear(&l->page);
-    free(l->e);
-    l->e = NULL;
-}
-
-static void list_last(int fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct gcs_lister *l = arg;
-    l->busy = false;
-    l->cb(0, "", NULL, 0, true, l->ud);
-}
-
-static char *list_url(struct gcsb *g, struct gcs_lister *l)
+static char *list_url(struct gcsb *g, const struct objstore_lister *l)
 {
     struct sbuf q = {0};
     char max[24], *url = NULL;
@@ -242,38 +203,25 @@ static char *list_url(struct gcsb *g, struct gcs_lister *l)
     return url;
 }
 
-static int gcs_list_next(struct backend_lister *bl, backend_page_fn *cb, void *ud)
+static int list_fetch(struct objstore_lister *ol)
 {
-    struct gcs_lister *l = (struct gcs_lister *)bl;
-    struct gcsb *g = G(bl->b);
-    if (l->busy)
-        return ST_EINVAL;
-    page_clear(l);
-    l->cb = cb;
-    l->ud = ud;
-    if (l->last) {
-        int rc = gcs_defer(g, list_last, l);
-        l->busy = rc == 0;
-        return rc;
-    }
-    struct gcsop *op = gcsop_new(g, "GET", list_url(g, l), list_done, l);
-    if (!op)
-        return ST_ENOMEM;
-    int rc = gcsop_send(op);
-    if (rc)
-        gcsop_free(op);
-    l->busy = rc == 0;
-    return rc;
+    struct gcsb *g = G(ol->base.b);
+    return gcsop_start(gcsop_new(g, "GET", list_url(g, ol), list_done, ol));
 }
 
-static void gcs_list_close(struct backend_lister *bl)
+static const struct objstore_lister_ops gcs_lister = {
+    .fetch = list_fetch,
+    .drop_page = list_drop_page,
+    .page_size = list_page_size,
+    .entries = list_entries,
+    .close = list_drop_page,
+};
+
+static int gcs_list_open(struct backend *b, const char *prefix, const char *start_after,
+                         size_t page_limit, struct backend_lister **out)
 {
-    struct gcs_lister *l = (struct gcs_lister *)bl;
-    page_clear(l);
-    free(l->prefix);
-    free(l->start_after);
-    free(l->token);
-    free(l);
+    return objstore_list_open(b, sizeof(struct gcs_lister), G(b)->root, prefix, start_after,
+                              page_limit, &gcs_lister, out);
 }
 
 /* ---- delete: one DELETE per key, in order, per-key results ---- */
@@ -317,14 +265,8 @@ static void del_done(struct gcsop *op)
 
 static int del_next(struct del *d)
 {
-    struct gcsop *op =
-        gcsop_new(d->g, "DELETE", object_url(d->g, d->keys[d->i], NULL, NULL), del_done, d);
-    if (!op)
-        return ST_ENOMEM;
-    int rc = gcsop_send(op);
-    if (rc)
-        gcsop_free(op);
-    return rc;
+    return gcsop_start(
+        gcsop_new(d->g, "DELETE", object_url(d->g, d->keys[d->i], NULL, NULL), del_done, d));
 }
 
 static void del_empty(int fd, short what, void *arg)
@@ -349,7 +291,7 @@ static int gcs_delete_batch(struct backend *b, const char *const *keys, size_t n
         return ST_ENOMEM;
     }
     *d = (struct del){G(b), keys, n, 0, errs, cb, ud};
-    int rc = n ? del_next(d) : gcs_defer(G(b), del_empty, d);
+    int rc = n ? del_next(d) : objstore_defer(&G(b)->ob, del_empty, d);
     if (rc) {
         free(errs);
         free(d);
@@ -472,12 +414,6 @@ static void gcs_destroy(struct backend *b)
     free(g);
 }
 
-static bool gcs_busy(const struct backend *b)
-{
-    const struct gcsb *g = b->priv;
-    return g->live > 0;
-}
-
 static const struct backend_ops gcs_ops = {
     .name = "gcs",
     .write_open = gcs_write_open,
@@ -487,11 +423,11 @@ static const struct backend_ops gcs_ops = {
     .read = gcs_read,
     .stat = gcs_stat,
     .list_open = gcs_list_open,
-    .list_next = gcs_list_next,
-    .list_close = gcs_list_close,
+    .list_next = objstore_list_next,
+    .list_close = objstore_list_close,
     .delete_batch = gcs_delete_batch,
     .destroy = gcs_destroy,
-    .busy = gcs_busy,
+    .busy = objstore_busy,
     .write_state = gcs_write_state,
     .write_resume = gcs_write_resume,
     .write_detach = gcs_write_detach,
@@ -535,10 +471,8 @@ int backend_gcs_new(struct backend **out, struct event_base *base, const struct 
     snprintf(g->bucket, sizeof(g->bucket), "%s", spec->bucket);
     snprintf(g->root, sizeof(g->root), "%s", spec->root);
     g->chunk = chunk;
-    g->b.ops = &gcs_ops;
-    g->b.base = base;
-    g->b.priv = g;
-    *out = &g->b;
+    objstore_be_init(&g->ob, &gcs_ops, base, g);
+    *out = &g->ob.b;
     return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "backend_gcs.h"
+#include "objstore.h"
 #include "s3http.h"
 
 #include <stdbool.h>
@@ -18,7 +19,7 @@ struct gcscred;
 struct gcsop;
 
 struct gcsb {
-    struct backend b;
+    struct objstore_be ob; /* first: the backend, its live count */
     struct s3http *http;
     struct gcscred *cred;
     char origin[512]; /* "https://storage.googleapis.com" */
@@ -29,7 +30,6 @@ struct gcsb {
     time_t token_exp;
     struct gcsop *token_op; /* the fetch in flight, NULL if none */
     struct gcsop *waiting;  /* requests waiting for it (a list through ->next) */
-    long live;              /* ops and writers not yet freed */
 };
 
 typedef void(gcsop_fn)(struct gcsop *op);
@@ -68,12 +68,13 @@ struct gcsop *gcsop_new(struct gcsb *g, const char *method, char *url, gcsop_fn 
 int gcsop_header(struct gcsop *op, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 0 and `done` runs later, or an error and it never runs. */
 int gcsop_send(struct gcsop *op);
+/* gcsop_send(op) that frees op when it fails; NULL (gcsop_new's OOM):
+ * ST_ENOMEM. */
+int gcsop_start(struct gcsop *op);
 void gcsop_free(struct gcsop *op);
 
 /* The full object name of `key` (root in front), malloc'd. */
 char *gcs_full_key(const struct gcsb *g, const char *key);
-/* Run `fn(arg)` on the next loop iteration. */
-int gcs_defer(struct gcsb *g, void (*fn)(int, short, void *), void *arg);
 
 int gcs_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
                    backend_open_fn *cb, void *ud);

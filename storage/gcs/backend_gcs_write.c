@@ -44,7 +44,7 @@ struct gw {
 static struct gw *gw_free(struct gw *w)
 {
     if (w) {
-        w->g->live--;
+        w->g->ob.live--;
         free(w->name);
         free(w->buf);
         free(w);
@@ -57,8 +57,8 @@ static struct gw *gw_new(struct gcsb *g, const char *key, size_t chunk)
     struct gw *w = calloc(1, sizeof(*w));
     if (!w)
         return NULL;
-    g->live++;
-    w->base.b = &g->b;
+    g->ob.live++;
+    w->base.b = &g->ob.b;
     w->g = g;
     w->chunk = chunk;
     w->name = gcs_full_key(g, key);
@@ -232,7 +232,7 @@ static int feed(struct gw *w)
     w->dlen -= n;
     if (w->blen == w->chunk)
         return send_chunk(w, chunk_done, false);
-    return gcs_defer(w->g, part_done_later, w);
+    return objstore_defer(&w->g->ob, part_done_later, w);
 }
 
 int gcs_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
@@ -355,7 +355,7 @@ int gcs_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
     w->cb = cb;
     w->ud = ud;
     if (!w->session[0])
-        return gcs_defer(w->g, abort_later, w);
+        return objstore_defer(&w->g->ob, abort_later, w);
     struct gcsop *op = gcsop_new(w->g, "DELETE", strdup(w->session), abort_done, w);
     if (op)
         op->ok_404 = true;

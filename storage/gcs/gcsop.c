@@ -13,12 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gcs_defer(struct gcsb *g, void (*fn)(int, short, void *), void *arg)
-{
-    struct timeval zero = {0, 0};
-    return event_base_once(g->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
-}
-
 char *gcs_full_key(const struct gcsb *g, const char *key)
 {
     size_t n = strlen(g->root) + strlen(key) + 1;
@@ -40,7 +34,7 @@ struct gcsop *gcsop_new(struct gcsb *g, const char *method, char *url, gcsop_fn 
     op->url = url;
     op->done = done;
     op->ud = ud;
-    g->live++;
+    g->ob.live++;
     return op;
 }
 
@@ -57,7 +51,7 @@ void gcsop_free(struct gcsop *op)
     if (op->body_owned)
         OPENSSL_cleanse(op->body_owned, strlen(op->body_owned));
     free(op->body_owned);
-    op->g->live--;
+    op->g->ob.live--;
     free(op);
 }
 
@@ -140,6 +134,16 @@ int gcsop_send(struct gcsop *op)
     return 0;
 }
 
+int gcsop_start(struct gcsop *op)
+{
+    if (!op)
+        return ST_ENOMEM;
+    int rc = gcsop_send(op);
+    if (rc)
+        gcsop_free(op);
+    return rc;
+}
+
 static void finish(struct gcsop *op)
 {
     op->done(op);
@@ -162,7 +166,7 @@ static bool retry_later(struct gcsop *op)
 {
     if (op->no_retry || op->attempt >= GCS_RETRIES)
         return false;
-    if (!op->timer && !(op->timer = evtimer_new(op->g->b.base, on_retry, op)))
+    if (!op->timer && !(op->timer = evtimer_new(op->g->ob.b.base, on_retry, op)))
         return false;
     struct timeval tv = {0, 100000L << op->attempt}; /* 0.1 s, 0.2 s ... 1.6 s */
     tv.tv_sec = tv.tv_usec / 1000000;

@@ -5,8 +5,6 @@
 
 #include "bstats.h"
 #include "err.h"
-#include "digest.h"
-#include "fsmeta.h"
 #include "httphdr.h"
 #include "s3url.h"
 #include "storspec.h"
@@ -29,12 +27,6 @@ char *s3_full_key(const struct s3b *s, const char *key)
     return k;
 }
 
-int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg)
-{
-    struct timeval zero = {0, 0};
-    return event_base_once(s->b.base, -1, EV_TIMEOUT, fn, arg, &zero) == 0 ? 0 : ST_ENOMEM;
-}
-
 static int op_resend(void *op);
 static void op_send_failed(void *op, int rc);
 
@@ -47,7 +39,7 @@ struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_f
     op->method = method;
     op->done = done;
     op->ud = ud;
-    op->try = (struct objstore_try){.base = s->b.base,
+    op->try = (struct objstore_try){.base = s->ob.b.base,
                                     .max_attempts = S3_RETRIES,
                                     .bk = BSTATS_S3,
                                     .resend = op_resend,
@@ -57,7 +49,7 @@ struct s3op *s3op_new(struct s3b *s, const char *method, const char *key, s3op_f
         free(op);
         return NULL;
     }
-    s->live++;
+    s->ob.live++;
     return op;
 }
 
@@ -70,12 +62,7 @@ int s3op_query(struct s3op *op, const struct sigv4_kv *p, size_t n)
 
 static void op_clear_request(struct s3op *op)
 {
-    free(op->url);
-    op->url = NULL;
-    for (size_t i = 0; i < sizeof(op->hdr) / sizeof(op->hdr[0]); i++) {
-        free(op->hdr[i]);
-        op->hdr[i] = NULL;
-    }
+    objstore_request_clear(&op->url, op->hdr, sizeof(op->hdr) / sizeof(op->hdr[0]));
 }
 
 void s3op_free(struct s3op *op)
@@ -88,7 +75,7 @@ void s3op_free(struct s3op *op)
     free(op->key);
     free(op->query);
     free(op->copy_source);
-    op->s->live--;
+    op->s->ob.live--;
     free(op);
 }
 
@@ -285,18 +272,9 @@ static void on_http(struct s3http_req *r)
     if (objstore_retry(&op->try, bop, r, cls == S3_OK, cls == S3_TRANSIENT))
         return;
     snprintf(label, sizeof(label), "S3 %s", op->method);
-    op->rc = 0;
-    op->msg[0] = '\0';
-    if (r->refused) /* the endpoint guard: never retried */
-        op->rc = ST_EPERM;
-    else if (cls == S3_OK)
+    if (objstore_reply_settled(r, cls == S3_OK, cls == S3_TRANSIENT, &op->rc, op->msg,
+                               sizeof(op->msg), label, what))
         goto out;
-    else if (r->curl_code)
-        op->rc = cls == S3_TRANSIENT ? ST_EAGAIN : ST_EPRECOND;
-    if (op->rc) {
-        objstore_reply_msg(op->msg, sizeof(op->msg), label, what, r, "", "", false);
-        goto out;
-    }
     if (r->status == 403 && !e.code[0]) /* HEAD replies carry no error body */
         snprintf(e.code, sizeof(e.code), "%s", "Forbidden");
     if (r->status == 403 && !e.message[0])
@@ -315,24 +293,9 @@ out:
 
 /* ---- read ---- */
 
-struct s3_cb {
-    backend_read_fn *read;
-    backend_stat_fn *stat;
-    backend_delete_fn *del;
-    void *ud;
-    const char *rel; /* stat: the key as asked */
-    const char *const *keys;
-    size_t n;
-};
-
 static void on_read(struct s3op *op)
 {
-    struct s3_cb *c = op->ud;
-    size_t n = op->rc == 0 && op->http.status != 416 ? op->http.rlen : 0;
-    if (op->rc == 0 && op->http.status == 404)
-        op->rc = ST_ENOTFOUND, snprintf(op->msg, sizeof(op->msg), "no such object");
-    c->read(op->rc, op->msg, n, c->ud);
-    free(c);
+    objstore_read_done(op->ud, op->rc, op->msg, sizeof(op->msg), &op->http);
     s3op_free(op);
 }
 
@@ -341,24 +304,18 @@ static int s3_read(struct backend *b, const char *key, int64_t offset, size_t le
 {
     struct s3b *s = b->priv;
     char *full = s3_full_key(s, key);
-    struct s3_cb *c = calloc(1, sizeof(*c));
+    struct objstore_cb *c = objstore_cb_new(cb, NULL, NULL, ud);
     struct s3op *op = full && c ? s3op_new(s, len ? "GET" : "HEAD", full, on_read, c) : NULL;
     free(full);
     if (!op) {
-        free(c);
+        objstore_cb_free(c);
         return ST_ENOMEM;
     }
-    c->read = cb;
-    c->ud = ud;
     op->ok_404 = true; /* 404 checked in on_read; 416 = offset at or past the end */
-    if (len)
-        snprintf(op->range, sizeof(op->range), "bytes=%lld-%lld", (long long)offset,
-                 (long long)offset + (long long)len - 1);
-    op->http.rbuf = buf;
-    op->http.rcap = len;
+    objstore_read_prep(&op->http, op->range, sizeof(op->range), offset, len, buf);
     int rc = s3op_send(op);
     if (rc) {
-        free(c);
+        objstore_cb_free(c);
         s3op_free(op);
     }
     return rc;
@@ -366,32 +323,20 @@ static int s3_read(struct backend *b, const char *key, int64_t offset, size_t le
 
 /* ---- stat ---- */
 
+/* A single-part ETag is the MD5 (hex into md5); a multipart one has "-N"
+ * (md5 left ""). */
+static void etag_md5(const char *etag, char md5[33])
+{
+    md5[0] = '\0';
+    if (strlen(etag) == 34 && etag[0] == '"' && !strchr(etag, '-'))
+        snprintf(md5, 33, "%.32s", etag + 1);
+}
+
 static void on_stat(struct s3op *op)
 {
-    struct s3_cb *c = op->ud;
-    struct backend_entry e = {.key = c->rel};
-    if (op->rc == 0 && op->http.status == 404) {
-        op->rc = ST_ENOTFOUND;
-        snprintf(op->msg, sizeof(op->msg), "no such object");
-    }
-    if (op->rc == 0) {
-        e.size = op->http.content_length < 0 ? 0 : op->http.content_length;
-        e.mtime_ms = op->http.mtime_ms < 0 ? 0 : op->http.mtime_ms;
-        snprintf(e.etag, sizeof(e.etag), "%s", op->http.etag);
-        /* A single-part ETag is the MD5; a multipart one has "-N". */
-        size_t l = strlen(e.etag);
-        if (l == 34 && e.etag[0] == '"' && !strchr(e.etag, '-'))
-            snprintf(e.md5, sizeof(e.md5), "%.32s", e.etag + 1);
-        else if (digest_hex_ok(op->http.meta_md5, 32)) /* a multipart upload's, if stored */
-            snprintf(e.md5, sizeof(e.md5), "%s", op->http.meta_md5);
-        if (digest_hex_ok(op->http.meta_sha256, 64))
-            snprintf(e.sha256, sizeof(e.sha256), "%s", op->http.meta_sha256);
-        if (fsmeta_creator_ok(op->http.meta_creator))
-            snprintf(e.creator, sizeof(e.creator), "%s", op->http.meta_creator);
-    }
-    c->stat(op->rc, op->msg, op->rc ? NULL : &e, c->ud);
-    free((char *)c->rel);
-    free(c);
+    char md5[33];
+    etag_md5(op->http.etag, md5); /* else a multipart upload's md5 metadata, if stored */
+    objstore_stat_done(op->ud, op->rc, op->msg, sizeof(op->msg), &op->http, md5);
     s3op_free(op);
 }
 
@@ -399,27 +344,30 @@ static int s3_stat(struct backend *b, const char *key, backend_stat_fn *cb, void
 {
     struct s3b *s = b->priv;
     char *full = s3_full_key(s, key);
-    struct s3_cb *c = calloc(1, sizeof(*c));
+    struct objstore_cb *c = objstore_cb_new(NULL, cb, key, ud);
     struct s3op *op = full && c ? s3op_new(s, "HEAD", full, on_stat, c) : NULL;
     free(full);
-    if (!op || !(c->rel = strdup(key))) {
-        free(c);
-        s3op_free(op);
+    if (!op) {
+        objstore_cb_free(c);
         return ST_ENOMEM;
     }
-    c->stat = cb;
-    c->ud = ud;
     op->ok_404 = true;
     int rc = s3op_send(op);
     if (rc) {
-        free((char *)c->rel);
-        free(c);
+        objstore_cb_free(c);
         s3op_free(op);
     }
     return rc;
 }
 
 /* ---- delete ---- */
+
+struct s3_cb {
+    backend_delete_fn *del;
+    void *ud;
+    const char *const *keys;
+    size_t n;
+};
 
 static void on_delete(struct s3op *op)
 {
@@ -522,8 +470,7 @@ static size_t list_entries(struct objstore_lister *ol, struct backend_entry *ent
         e->size = o->size;
         e->mtime_ms = o->mtime_ms;
         snprintf(e->etag, sizeof(e->etag), "%s", o->etag);
-        if (strlen(o->etag) == 34 && o->etag[0] == '"' && !strchr(o->etag, '-'))
-            snprintf(e->md5, sizeof(e->md5), "%.32s", o->etag + 1);
+        etag_md5(o->etag, e->md5);
     }
     return n;
 }
@@ -596,15 +543,6 @@ static int s3_list_open(struct backend *b, const char *prefix, const char *start
 
 /* ---- construction ---- */
 
-/* A writer left to finish alone (detached, or aborted without a callback)
- * or a request still retrying references the backend after its caller let
- * go: the cache of external backends waits for this before freeing one. */
-static bool s3_busy(const struct backend *b)
-{
-    const struct s3b *s = b->priv;
-    return s->live > 0;
-}
-
 static void s3_destroy(struct backend *b)
 {
     struct s3b *s = b->priv;
@@ -627,7 +565,7 @@ const struct backend_ops s3_ops = {
     .list_close = objstore_list_close,
     .delete_batch = s3_delete_batch,
     .destroy = s3_destroy,
-    .busy = s3_busy,
+    .busy = objstore_busy,
     .write_state = s3_write_state,
     .write_resume = s3_write_resume,
     .write_detach = s3_write_detach,
@@ -699,9 +637,7 @@ int backend_s3_new(struct backend **out, struct event_base *base, const struct s
         return rc;
     }
     s3xml_init();
-    s->b.ops = &s3_ops;
-    s->b.base = base;
-    s->b.priv = s;
-    *out = &s->b;
+    objstore_be_init(&s->ob, &s3_ops, base, s);
+    *out = &s->ob.b;
     return 0;
 }

@@ -15,7 +15,7 @@
 #define S3_RETRIES 5
 
 struct s3b {
-    struct backend b;
+    struct objstore_be ob; /* first: the backend, its live count */
     struct s3http *http;
     char scheme_host[800]; /* "http://127.0.0.1:9000" or "https://bkt.s3.eu-west-1.amazonaws.com" */
     char host[700];        /* Host header value */
@@ -27,7 +27,6 @@ struct s3b {
     char secret[256];
     char token[2048];
     struct backend_s3_opts o;
-    long live; /* requests (s3op) and writers not yet freed: s3_busy() */
 };
 
 struct s3op;
@@ -87,9 +86,6 @@ int s3op_upload_id(struct s3op *op, char *id, size_t idlen);
 
 /* "key" with the root in front; malloc'd. */
 char *s3_full_key(const struct s3b *s, const char *key);
-
-/* Run `fn(arg)` on the next loop iteration. */
-int s3_defer(struct s3b *s, void (*fn)(int, short, void *), void *arg);
 
 extern const struct backend_ops s3_ops;
 int s3_copy(struct backend *b, const char *src, const char *dst, int64_t size,

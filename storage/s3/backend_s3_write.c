@@ -23,7 +23,6 @@
 #include <string.h>
 
 enum w_mpu { MPU_NONE, MPU_CREATING, MPU_READY };
-enum w_phase { PH_OPEN, PH_COMMIT, PH_ABORT, PH_DETACH };
 
 struct s3part {
     struct s3w *w;
@@ -50,64 +49,15 @@ struct s3w {
     int nparts;                  /* parts numbered so far */
     struct s3part *queue, *tail; /* parts waiting for the upload id */
     int queued, running;
-    int err; /* first failure, sticky */
-    char msg[BACKEND_MSG_MAX];
-    enum w_phase phase;
-    bool busy;    /* a HEAD/PUT/Complete/Abort in flight */
-    bool checked; /* no_overwrite HEAD done */
+    struct objstore_wcall wc; /* phase, the caller's pending callback, the first failure */
+    bool busy;                /* a HEAD/PUT/Complete/Abort in flight */
+    bool checked;             /* no_overwrite HEAD done */
     bool abort_sent;
     int final_rc; /* what an abort reports */
     char final_msg[BACKEND_MSG_MAX];
-    backend_done_fn *cb; /* the caller's pending callback */
-    void *ud;
-};
-
-struct fire {
-    backend_done_fn *cb;
-    backend_open_fn *open_cb;
-    struct backend_writer *w;
-    void *ud;
-    int rc;
-    char msg[BACKEND_MSG_MAX];
 };
 
 static void progress(struct s3w *w);
-
-static void on_fire(int fd, short what, void *arg)
-{
-    struct fire *f = arg;
-    if (f->open_cb)
-        f->open_cb(f->rc, f->msg, f->w, f->ud);
-    else
-        f->cb(f->rc, f->msg, f->ud);
-    free(f);
-}
-
-/* Run the caller's pending callback on the next loop turn. */
-static void fire(struct s3w *w, int rc, const char *msg)
-{
-    struct fire *f = calloc(1, sizeof(*f));
-    backend_done_fn *cb = w->cb;
-    w->cb = NULL;
-    if (!cb || !f) {
-        free(f);
-        return;
-    }
-    f->cb = cb;
-    f->ud = w->ud;
-    f->rc = rc;
-    snprintf(f->msg, sizeof(f->msg), "%s", rc ? msg : "");
-    if (s3_defer(w->s, on_fire, f))
-        free(f);
-}
-
-static void set_err(struct s3w *w, int rc, const char *msg)
-{
-    if (w->err)
-        return;
-    w->err = rc;
-    snprintf(w->msg, sizeof(w->msg), "%s", msg);
-}
 
 static void writer_free(struct s3w *w)
 {
@@ -124,7 +74,7 @@ static void writer_free(struct s3w *w)
     free(w->key);
     free(w->content_type);
     if (w->s)
-        w->s->live--;
+        w->s->ob.live--;
     free(w);
 }
 
@@ -146,11 +96,11 @@ static void on_part(struct s3op *op)
     struct s3w *w = p->w;
     w->running--;
     if (op->rc)
-        set_err(w, op->rc, op->msg);
+        objstore_wcall_fail(&w->wc, op->rc, op->msg);
     else if (!op->http.etag[0])
-        set_err(w, ST_EIO, "S3 UploadPart: no ETag in the reply");
+        objstore_wcall_fail(&w->wc, ST_EIO, "S3 UploadPart: no ETag in the reply");
     else if (!(w->etags[p->no - 1] = strdup(op->http.etag)))
-        set_err(w, ST_ENOMEM, "out of memory");
+        objstore_wcall_fail(&w->wc, ST_ENOMEM, "out of memory");
     free(p->data);
     free(p);
     s3op_free(op);
@@ -171,7 +121,7 @@ static void part_start(struct s3part *p)
     }
     if (rc) {
         s3op_free(op);
-        set_err(w, rc, "cannot start an S3 UploadPart");
+        objstore_wcall_fail(&w->wc, rc, "cannot start an S3 UploadPart");
         free(p->data);
         free(p);
         return;
@@ -184,7 +134,7 @@ static void on_create(struct s3op *op)
     struct s3w *w = op->ud;
     int rc = s3op_upload_id(op, w->upload_id, sizeof(w->upload_id));
     if (rc) {
-        set_err(w, rc, op->msg);
+        objstore_wcall_fail(&w->wc, rc, op->msg);
         w->mpu = MPU_NONE;
     } else {
         w->mpu = MPU_READY;
@@ -194,7 +144,7 @@ static void on_create(struct s3op *op)
         struct s3part *p = w->queue;
         w->queue = p->next;
         w->queued--;
-        if (w->mpu == MPU_READY && !w->err && w->phase != PH_DETACH) {
+        if (w->mpu == MPU_READY && !w->wc.err && w->wc.phase != OBJSTORE_W_DETACH) {
             part_start(p);
         } else {
             free(p->data);
@@ -262,7 +212,7 @@ static int dispatch(struct s3w *w)
     if (w->mpu == MPU_NONE) {
         int rc = create_start(w);
         if (rc)
-            set_err(w, rc, "cannot start an S3 CreateMultipartUpload");
+            objstore_wcall_fail(&w->wc, rc, "cannot start an S3 CreateMultipartUpload");
     }
     return 0;
 }
@@ -277,9 +227,9 @@ static void on_head(struct s3op *op)
     w->busy = false;
     w->checked = true;
     if (op->rc)
-        set_err(w, op->rc, op->msg);
+        objstore_wcall_fail(&w->wc, op->rc, op->msg);
     else if (op->http.status != 404)
-        set_err(w, ST_EEXIST, "the object already exists");
+        objstore_wcall_fail(&w->wc, ST_EEXIST, "the object already exists");
     s3op_free(op);
     progress(w);
 }
@@ -291,8 +241,8 @@ static void send_final(struct s3w *w, struct s3op *op)
         if (op && strcmp(op->method, "POST") == 0)
             free((void *)op->body); /* the Complete body; a PUT's is w->wb.buf */
         s3op_free(op);
-        set_err(w, rc, "cannot send an S3 request");
-        if (w->phase == PH_ABORT)
+        objstore_wcall_fail(&w->wc, rc, "cannot send an S3 request");
+        if (w->wc.phase == OBJSTORE_W_ABORT)
             w->abort_sent = true;
         progress(w);
         return;
@@ -304,14 +254,14 @@ static void on_final(struct s3op *op)
 {
     struct s3w *w = op->ud;
     w->busy = false;
-    bool aborting = w->phase == PH_ABORT;
+    bool aborting = w->wc.phase == OBJSTORE_W_ABORT;
     if (!aborting && op->rc)
-        set_err(w, op->rc, op->msg);
+        objstore_wcall_fail(&w->wc, op->rc, op->msg);
     if (strcmp(op->method, "POST") == 0)
         free((void *)op->body); /* the Complete body */
     s3op_free(op);
-    if (!aborting && !w->err) {
-        fire(w, 0, "");
+    if (!aborting && !w->wc.err) {
+        objstore_wcall_fire(&w->wc, 0, "");
         writer_free(w);
         return;
     }
@@ -350,7 +300,7 @@ static void commit_step(struct s3w *w)
         send_final(w, op); /* frees the body if it cannot send */
         return;
     }
-    set_err(w, ST_ENOMEM, "out of memory");
+    objstore_wcall_fail(&w->wc, ST_ENOMEM, "out of memory");
     progress(w);
 }
 
@@ -367,33 +317,33 @@ static void abort_step(struct s3w *w)
         }
         s3op_free(op);
     }
-    fire(w, w->final_rc, w->final_msg);
+    objstore_wcall_fire(&w->wc, w->final_rc, w->final_msg);
     writer_free(w);
 }
 
 /* Move the writer on after any event; the one place that fires callbacks. */
 static void progress(struct s3w *w)
 {
-    if (w->busy || (w->phase != PH_OPEN && w->mpu == MPU_CREATING))
+    if (w->busy || (w->wc.phase != OBJSTORE_W_OPEN && w->mpu == MPU_CREATING))
         return;
-    switch (w->phase) {
-    case PH_OPEN:
-        if (w->cb && (w->err || w->queued + w->running < w->s->o.parallel_parts))
-            fire(w, w->err, w->msg);
+    switch (w->wc.phase) {
+    case OBJSTORE_W_OPEN:
+        if (w->wc.cb && (w->wc.err || w->queued + w->running < w->s->o.parallel_parts))
+            objstore_wcall_fire(&w->wc, w->wc.err, w->wc.msg);
         return;
-    case PH_COMMIT:
-        if (!w->err) {
+    case OBJSTORE_W_COMMIT:
+        if (!w->wc.err) {
             commit_step(w);
             return;
         }
-        w->phase = PH_ABORT;
-        w->final_rc = w->err;
-        snprintf(w->final_msg, sizeof(w->final_msg), "%s", w->msg);
+        w->wc.phase = OBJSTORE_W_ABORT;
+        w->final_rc = w->wc.err;
+        snprintf(w->final_msg, sizeof(w->final_msg), "%s", w->wc.msg);
         /* fallthrough */
-    case PH_ABORT:
+    case OBJSTORE_W_ABORT:
         abort_step(w);
         return;
-    case PH_DETACH: /* nobody waits: free once the parts in flight are back */
+    case OBJSTORE_W_DETACH: /* nobody waits: free once the parts in flight are back */
         if (!w->queued && !w->running)
             writer_free(w);
         return;
@@ -424,7 +374,8 @@ static struct s3w *writer_new(struct backend *b, const char *key,
     }
     w->base.b = b;
     w->s = s;
-    s->live++;
+    w->wc.base = s->ob.b.base;
+    s->ob.live++;
     w->no_overwrite = o && o->no_overwrite;
     if (o && o->creator && fsmeta_creator_ok(o->creator))
         snprintf(w->creator, sizeof(w->creator), "%s", o->creator);
@@ -438,16 +389,10 @@ static struct s3w *writer_new(struct backend *b, const char *key,
 /* Hand `w` to the open callback on the next loop turn; frees it on failure. */
 static int open_defer(struct s3w *w, backend_open_fn *cb, void *ud)
 {
-    struct fire *f = calloc(1, sizeof(*f));
-    if (!f || s3_defer(w->s, on_fire, f)) {
-        free(f);
+    int rc = objstore_open_defer(w->s->ob.b.base, &w->base, cb, ud);
+    if (rc)
         writer_free(w);
-        return ST_ENOMEM;
-    }
-    f->open_cb = cb;
-    f->w = &w->base;
-    f->ud = ud;
-    return 0;
+    return rc;
 }
 
 int s3_write_open(struct backend *b, const char *key, const struct backend_write_opts *o,
@@ -465,52 +410,36 @@ static int dispatch_part(void *w)
     return dispatch(w);
 }
 
+static const struct objstore_wwhy why = {"more than 10000 S3 parts", "out of memory"};
+
 int s3_write_part(struct backend_writer *bw, long part_no, const void *data, size_t len,
                   backend_done_fn *cb, void *ud)
 {
     struct s3w *w = (struct s3w *)bw;
-    if (w->cb || w->phase != PH_OPEN)
-        return ST_EINVAL;
-    int drc = 0;
-    if (!w->err) {
-        int rc = objstore_wbuf_feed(&w->wb, w->part_size, data, len, dispatch_part, w, &drc);
-        if (rc)
-            return rc;
-    }
-    if (drc)
-        set_err(w, drc, drc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");
-    w->cb = cb;
-    w->ud = ud;
-    progress(w);
-    return 0;
+    int rc = objstore_wcall_part(&w->wc, &w->wb, w->part_size, data, len, dispatch_part, w, &why,
+                                 cb, ud);
+    if (!rc)
+        progress(w);
+    return rc;
 }
 
+/* The rest becomes the last part, unless the file is a single PutObject. */
 int s3_write_commit(struct backend_writer *bw, backend_done_fn *cb, void *ud)
 {
     struct s3w *w = (struct s3w *)bw;
-    if (w->cb || w->phase != PH_OPEN)
-        return ST_EINVAL;
-    /* The rest becomes the last part, unless the file is a single PutObject. */
-    if (w->mpu != MPU_NONE && w->wb.len && !w->err) {
-        int rc = dispatch(w);
-        if (rc)
-            set_err(w, rc, rc == ST_ELIMIT ? "more than 10000 S3 parts" : "out of memory");
-    }
-    w->cb = cb;
-    w->ud = ud;
-    w->phase = PH_COMMIT;
-    progress(w);
-    return 0;
+    bool flush = w->mpu != MPU_NONE && w->wb.len;
+    int rc = objstore_wcall_end(&w->wc, OBJSTORE_W_COMMIT, flush, dispatch_part, w, &why, cb, ud);
+    if (!rc)
+        progress(w);
+    return rc;
 }
 
 int s3_write_abort(struct backend_writer *bw, backend_done_fn *cb, void *ud)
 {
     struct s3w *w = (struct s3w *)bw;
-    if (w->cb || w->phase != PH_OPEN)
-        return ST_EINVAL;
-    w->cb = cb;
-    w->ud = ud;
-    w->phase = PH_ABORT;
+    int rc = objstore_wcall_end(&w->wc, OBJSTORE_W_ABORT, false, dispatch_part, w, &why, cb, ud);
+    if (rc)
+        return rc;
     w->final_rc = 0;
     progress(w);
     return 0;
@@ -682,7 +611,6 @@ bool s3_write_idle(const struct backend_writer *bw)
 void s3_write_detach(struct backend_writer *bw)
 {
     struct s3w *w = (struct s3w *)bw;
-    w->cb = NULL; /* the caller is gone: no callback */
-    w->phase = PH_DETACH;
+    objstore_wcall_detach(&w->wc);
     progress(w);
 }
