@@ -22,15 +22,9 @@ export STAGE_STORAGE_GCS_ENDPOINT_URL="$GCS_EP" STAGE_STORAGE_GCS_CREDENTIAL="$T
 # --- --check-config: the section checked at start, each missing or bad key named
 # shellcheck disable=SC2317 # called through check_rc
 checkcfg() { # PROGRAM, then VAR=VALUE (set) or -VAR (unset)... for its environment
-  (
-    export STAGE_MASTER_KEY="$MASTER_KEY"
-    local prog=$1 a
-    shift
-    for a in "$@"; do
-      case "$a" in -*) unset "${a#-}" ;; *) export "${a?}" ;; esac
-    done
-    exec "$prog" --check-config
-  )
+  local prog=$1
+  shift
+  check_config_env "$prog" STAGE_MASTER_KEY="$MASTER_KEY" "$@"
 }
 CRED_B64=$(gcs_cred "$GCS_KEY")
 for prog in "$FRONTEND" "$WORKER"; do
