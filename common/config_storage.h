@@ -2,7 +2,8 @@
  * the section of that type) and what other modules read off it, apart from
  * config.c so that the key walker and the storage rules each stay one file.
  *
- * Pure (no I/O); any thread. */
+ * No I/O but one: storage.gcs.credential given as a key file path is read
+ * to parse it, as the worker will. Any thread. */
 #ifndef STAGE_CONFIG_STORAGE_H
 #define STAGE_CONFIG_STORAGE_H
 
