@@ -211,8 +211,9 @@ static int check_s3(const struct config *cfg, char *err, size_t errlen)
                    "starting and ending with a letter or digit, no '..', not an IP "
                    "address, no prefix or suffix AWS reserves)",
                    err, errlen);
-    /* It names the signing scope and, with AWS, the host: a DNS label. */
-    if (!rc && !name_ok(s->region, 1, 63, LOWER_DIGITS "-"))
+    /* It names the signing scope and, with AWS, the host: a DNS label; ""
+     * is the backend's default (us-east-1). */
+    if (!rc && s->region[0] && !name_ok(s->region, 1, 63, LOWER_DIGITS "-"))
         rc = st_fail(ST_EINVAL, err, errlen,
                      "storage.s3.region: '%s' is not a region name (lower-case letters, "
                      "digits and hyphens, e.g. us-east-1)",

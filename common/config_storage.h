@@ -15,7 +15,7 @@ struct config;
 /* storage.type is a known scheme, storage.endpoint_allow parses, and the
  * section of storage.type holds what its backend needs:
  *   azblob: a valid container name, account_name, a base64 account_key;
- *   s3: a valid bucket name, a region, access_key_id and
+ *   s3: a valid bucket name, a region name if set, access_key_id and
  *       secret_access_key both or neither, session_token only with them;
  *   gcs: a valid bucket name, a credential that parses as a service-account
  *       key (its JSON, base64 of it or a key file path, gcscred.h);

@@ -257,7 +257,7 @@ static void test_validate_s3(void **st)
         {"bucket", "", "storage.s3.bucket: must be set for storage.type s3"},
         {"bucket", "Stage", "storage.s3.bucket: 'Stage' is not an S3 bucket name"},
         {"bucket", "a..b", "'a..b' is not an S3 bucket name"},
-        {"region", "", "storage.s3.region: '' is not a region name"},
+        {"region", "-us", "storage.s3.region: '-us' is not a region name"},
         {"region", "US_EAST", "storage.s3.region: 'US_EAST' is not a region name"},
         {"endpoint_url", "ftp://h/", "storage.s3.endpoint_url: 'ftp://h/' is not http"},
         {"endpoint_url", "http://h/?x=1", "'http://h/?x=1' is not http"},
@@ -298,6 +298,8 @@ static void test_validate_s3(void **st)
     strcpy(c.storage.s3.session_token, "tok-secret");
     c.storage.s3.endpoint_url[0] = '\0'; /* AWS */
     strcpy(c.storage.s3.region, "eu-west-3");
+    assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
+    c.storage.s3.region[0] = '\0'; /* the backend's default */
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     /* the s3 section is checked only when it is the storage */
     config_defaults(&c);
