@@ -14,12 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_WAIT = CLI_OPT_FIRST_CMD, O_STATE, O_LIMIT, O_PAGE_TOKEN, O_ALL };
+enum { O_WAIT = CLI_OPT_FIRST_CMD, O_STATE, O_LIMIT, O_PAGE_TOKEN, O_ALL, O_PAUSED, O_LOCATION };
 
 static const char usage[] =
     "usage: stagectl job get JOB_ID [--wait]\n"
     "       stagectl job watch JOB_ID\n"
-    "       stagectl job list [--state STATE] [--all] [--limit N] [--page-token TOKEN]\n"
+    "       stagectl job list [--state STATE] [--all] [--paused] [--location LOC]\n"
+    "                         [--limit N] [--page-token TOKEN]\n"
     "       stagectl job cancel JOB_ID\n"
     "       stagectl job results JOB_ID\n"
     "\n"
@@ -36,6 +37,9 @@ static const char usage[] =
     "           \"next_page_token\": \"...\"})\n"
     "    --state STATE       only jobs in STATE (any case)\n"
     "    --all               also the LIST and STAT jobs behind ls and stat\n"
+    "    --paused            only uploads paused within their resume window (those\n"
+    "                        a put of the same file with resume continues)\n"
+    "    --location LOC      only jobs of LOC, exactly as it was written (@~/a.csv)\n"
     "    --limit N           at most N jobs (default 50; 0: all)\n"
     "    --page-token TOKEN  continue after a previous list (its next_page_token)\n"
     "  cancel   cancel a queued or running job (an upload leaves no partial\n"
@@ -213,6 +217,25 @@ struct jlist {
     char next[128];
 };
 
+/* protobuf-c's default for a string is "" (protobuf_c_empty_string). */
+static bool has_location(const Stage__V1__ListJobsRequest *req)
+{
+    return req->location && *req->location;
+}
+
+static bool filtered(const Stage__V1__ListJobsRequest *req)
+{
+    return req->paused || has_location(req);
+}
+
+/* The filters again on the client: a server that predates them answers
+ * every job (as put --resume expects, putresume.h). */
+static bool matches(const Stage__V1__ListJobsRequest *req, const Stage__V1__Job *j)
+{
+    bool loc = !has_location(req) || strcmp(j->location, req->location) == 0;
+    return loc && (!req->paused || j->resume_until > 0);
+}
+
 /* One ListJobs page into `l`; 0 or an exit code. `*more`: there is a next page. */
 static int list_page(struct cli *cli, struct jlist *l, bool *more)
 {
@@ -223,14 +246,20 @@ static int list_page(struct cli *cli, struct jlist *l, bool *more)
                         "jobs", (ProtobufCMessage **)&resp);
     if (rc)
         return rc;
-    for (size_t i = 0; !rc && i < resp->n_jobs; i++, l->count++) {
+    for (size_t i = 0; !rc && i < resp->n_jobs; i++) {
+        if (!matches(&l->req, resp->jobs[i]))
+            continue;
+        l->count++;
         if (l->jobs)
             rc = json_array_append_new(l->jobs, out_msg_json(&resp->jobs[i]->base));
         else
             rc = add_job_row(l->t, resp->jobs[i]);
     }
     snprintf(l->next, sizeof(l->next), "%s", resp->next_page_token);
-    *more = l->next[0] && resp->n_jobs > 0;
+    /* With a filter the server looks at a bounded number of jobs per call,
+     * so a page may be empty and still have a next one; without, an empty
+     * page ends the list even if a token came (no endless paging). */
+    *more = l->next[0] && (resp->n_jobs > 0 || filtered(&l->req));
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     if (rc)
         return cli_fail(cli, "jobs", "RESOURCE_EXHAUSTED", "out of memory");
@@ -255,7 +284,9 @@ static int list_print(struct cli *cli, struct jlist *l)
     }
     table_print(l->t);
     if (l->next[0] && !cli->json)
-        fprintf(stderr, "more jobs: stagectl job list --page-token %s\n", l->next);
+        fprintf(stderr, "more jobs: stagectl job list%s%s%s --page-token %s\n",
+                l->req.paused ? " --paused" : "", has_location(&l->req) ? " --location " : "",
+                has_location(&l->req) ? l->req.location : "", l->next);
     return CLI_EXIT_OK;
 }
 
@@ -266,6 +297,8 @@ static int j_list(struct cli *cli, int argc, char **argv)
                                          {"limit", required_argument, NULL, O_LIMIT},
                                          {"page-token", required_argument, NULL, O_PAGE_TOKEN},
                                          {"all", no_argument, NULL, O_ALL},
+                                         {"paused", no_argument, NULL, O_PAUSED},
+                                         {"location", required_argument, NULL, O_LOCATION},
                                          {NULL, 0, NULL, 0}};
     static const char *const heads[] = {"ID",    "KIND",   "STATE",   "USER",
                                         ">SIZE", ">FILES", "CREATED", "LOCATION"};
@@ -283,6 +316,12 @@ static int j_list(struct cli *cli, int argc, char **argv)
             l.req.page_token = optarg;
         if (c == O_ALL)
             l.req.include_reads = true;
+        if (c == O_PAUSED)
+            l.req.paused = true;
+        if (c == O_LOCATION && !*optarg)
+            return cli_usage(cli, "--location expects a location such as @~/a.csv");
+        if (c == O_LOCATION)
+            l.req.location = optarg;
         if (c == O_LIMIT && ((l.limit = strtol(optarg, &end, 10)) < 0 || *end || !*optarg))
             return cli_usage(cli, "--limit expects a number >= 0, not '%s'", optarg);
     }

@@ -283,8 +283,9 @@ int job_to_argv(const struct job *j, const char **argv, size_t *lens, int max,
 /* KEYS[1] job hash, KEYS[2] the paused set, KEYS[3] the queue stream.
  * ARGV: id, from ("*" = any non-terminal), to, now_ms, worker, error_code,
  * error_message, retention_s, owner ("" = anyone), park entry ("" = no
- * park), the queue's group. Returns 1 changed, 0 wrong state, transition,
- * owner or pause, -1 no such job. A non-empty
+ * park), the queue's group, sweep claim ("" = none: the `sweep_claim` a
+ * paused-upload sweeper must still hold). Returns 1 changed, 0 wrong
+ * state, transition, owner, sweep claim or pause, -1 no such job. A non-empty
  * owner fences a worker that lost its lease: only the job's current `worker`
  * may move it. An error on a change to QUEUED (a retry) is kept as the last
  * error, visible while the job waits. A park (RUNNING -> QUEUED of a paused
@@ -306,6 +307,9 @@ static const char set_state_lua[] =
     "local to = ARGV[3]\n"
     "if not (ok[cur] and ok[cur][to]) then return 0 end\n"
     "if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'worker') ~= ARGV[9] then return 0 end\n"
+    "if ARGV[12] ~= '' and redis.call('HGET', KEYS[1], 'sweep_claim') ~= ARGV[12] then\n"
+    "  return 0\n"
+    "end\n"
     "local pu = 0\n"
     "if ARGV[10] ~= '' then\n"
     "  pu = tonumber(redis.call('HGET', KEYS[1], 'paused_until') or '0') or 0\n"
@@ -342,7 +346,7 @@ static const char set_state_lua[] =
     "redis.call('EXPIRE', fe, 600)\n"
     "return 1\n";
 
-#define NARGV 17
+#define NARGV 18
 
 struct set_state_cmd {
     const char *argv[NARGV];
@@ -385,7 +389,8 @@ static int build_cmd(struct set_state_cmd *c, const struct job_change *ch)
                             c->ret,
                             ch->owner ? ch->owner : "",
                             ch->park_entry ? ch->park_entry : "",
-                            KEY_QUEUE_GROUP};
+                            KEY_QUEUE_GROUP,
+                            ch->sweep_claim ? ch->sweep_claim : ""};
     for (int i = 0; i < NARGV; i++) {
         c->argv[i] = v[i];
         c->lens[i] = strlen(v[i]);

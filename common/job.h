@@ -177,6 +177,11 @@ struct job_change {
      * `park_entry` acknowledged and deleted in the same script, so no worker
      * holds or claims it until a resume queues it again. NULL: no park. */
     const char *park_entry;
+    /* Fencing of a paused-upload sweep (worker/psclaim.h): change only if
+     * the job's `sweep_claim` field equals it, else ST_EPRECOND, so a
+     * sweeper whose lease lapsed cannot end a job another claim holds.
+     * NULL or "": no such check. */
+    const char *sweep_claim;
 };
 int job_change(struct redisContext *c, const struct job_change *ch);
 

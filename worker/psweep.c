@@ -8,6 +8,7 @@
 #include "job.h"
 #include "keys.h"
 #include "log.h"
+#include "psclaim.h"
 #include "worker.h"
 
 #include <event2/event.h>
@@ -20,47 +21,15 @@
 
 #define EXPIRED_MSG "the client went away and did not resume within upload.resume_window_s"
 
-/* KEYS[1] the paused set. ARGV: now_ms, claim_until, worker, max, the job
- * key prefix. Claims up to `max` jobs whose deadline passed and answers
- * their ids. A job still paused past its deadline (QUEUED) or cancelled or
- * failed while parked has a writer to drop: claimed. A job resumed
- * (paused_until 0), running (a resume queued it), succeeded or expired
- * from Redis is no longer parked: dropped from the set. A deadline later
- * than its score (a pause set again) is filed again. */
-static const char claim_lua[] =
-    "local now = tonumber(ARGV[1])\n"
-    "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))\n"
-    "local out = {}\n"
-    "for _, id in ipairs(ids) do\n"
-    "  local h = ARGV[5] .. id\n"
-    "  local st = redis.call('HGET', h, 'state')\n"
-    "  local pu = tonumber(redis.call('HGET', h, 'paused_until') or '0') or 0\n"
-    "  if st == 'QUEUED' and pu > now then\n"
-    "    redis.call('ZADD', KEYS[1], pu, id)\n"
-    "  elseif (st == 'QUEUED' and pu > 0) or st == 'FAILED' or st == 'CANCELLED' then\n"
-    "    redis.call('ZADD', KEYS[1], ARGV[2], id)\n"
-    "    redis.call('HSET', h, 'sweeper', ARGV[3])\n"
-    "    out[#out + 1] = id\n"
-    "  else\n"
-    "    redis.call('ZREM', KEYS[1], id)\n"
-    "  end\n"
-    "end\n"
-    "return out\n";
-
 /* One claimed job being swept. */
 struct sweep {
     struct worker *w;
     struct job j;
-    char *wstate; /* the writer's state from the job hash ("" none) */
-    char sweeper[80];
+    char *wstate;                  /* the writer's state from the job hash ("" none) */
+    char claim[PSCLAIM_TOKEN_MAX]; /* the claim's sweep_claim: the fence of every step */
     struct backend *b;
     char key[2300]; /* backend key: root + path */
 };
-
-int64_t psweep_claim_until(int64_t now_ms, int lease_ms)
-{
-    return now_ms + (lease_ms > 0 ? lease_ms : 15000);
-}
 
 static void sweep_free(struct sweep *s)
 {
@@ -73,29 +42,36 @@ static void sweep_free(struct sweep *s)
         worker_slot_freed(w); /* the drain may wait for this */
 }
 
-/* Out of the set, then forgotten; a ZREM lost with Redis is redone by the
+/* Out of the set unless another claim holds the job now (fenced, see
+ * psclaim.h), then forgotten; a removal lost with Redis is redone by the
  * next claim (the job is terminal then, its writer already gone). */
 static void sweep_done(struct sweep *s)
 {
-    if (s->w->cmd) {
-        const char *argv[] = {"ZREM", KEY_PAUSED, s->j.id};
-        redisAsyncCommandArgv(s->w->cmd, NULL, NULL, 3, argv, NULL);
-    }
+    struct psunfile_cmd c;
+    if (s->w->cmd && psunfile_build(&c, s->j.id, s->claim) == 0)
+        redisAsyncCommandArgv(s->w->cmd, NULL, NULL, PSUNFILE_ARGC, c.argv, c.lens);
     sweep_free(s);
 }
 
 static void on_failed(int rc, void *ud)
 {
     struct sweep *s = ud;
-    if (rc == 0)
+    if (rc == 0) {
         log_info("job=%s paused upload expired: its writer and parts are gone", s->j.id);
-    else if (rc != ST_EPRECOND) { /* EPRECOND: it ended meanwhile (cancelled) */
-        log_warn("job=%s cannot fail the expired paused upload: %d %s (swept again later)", s->j.id,
-                 rc, st_strerror(rc));
-        sweep_free(s); /* stays in the set: claimed again after the lease */
+        sweep_done(s);
         return;
     }
-    sweep_done(s);
+    /* EPRECOND: it ended meanwhile (cancelled), or our lease lapsed and
+     * another claim holds it (fenced). Either way it stays in the set: its
+     * next claim sees which and finishes it. */
+    if (rc == ST_EPRECOND)
+        log_info("job=%s expired paused upload not failed: it ended meanwhile or another "
+                 "sweeper holds it (%d %s)",
+                 s->j.id, rc, st_strerror(rc));
+    else
+        log_warn("job=%s cannot fail the expired paused upload: %d %s (swept again later)", s->j.id,
+                 rc, st_strerror(rc));
+    sweep_free(s); /* claimed again after the lease */
 }
 
 /* The writer is gone: end the job (a QUEUED one) and leave the set. */
@@ -115,7 +91,8 @@ static void finalize(struct sweep *s)
                             .to = JOB_FAILED,
                             .err = ST_ETIMEOUT,
                             .msg = EXPIRED_MSG,
-                            .retention_s = s->w->cfg->jobs.retention_s};
+                            .retention_s = s->w->cfg->jobs.retention_s,
+                            .sweep_claim = s->claim};
     if (job_change_async(s->w->cmd, &ch, on_failed, s) != 0)
         sweep_free(s);
 }
@@ -179,7 +156,7 @@ static void on_job(redisAsyncContext *ac, void *reply, void *priv)
 {
     struct sweep *s = priv;
     redisReply *r = reply;
-    const char *ws = field_of(r, "wstate"), *sw = field_of(r, "sweeper");
+    const char *ws = field_of(r, "wstate"), *sw = field_of(r, "sweep_claim");
     (void)ac;
     if (!r || r->type != REDIS_REPLY_ARRAY) { /* Redis lost: the next claim redoes it */
         sweep_free(s);
@@ -193,7 +170,7 @@ static void on_job(redisAsyncContext *ac, void *reply, void *priv)
         sweep_done(s);
         return;
     }
-    if (!sw || strcmp(sw, s->sweeper) != 0) { /* our claim ran out: another worker's now */
+    if (!sw || strcmp(sw, s->claim) != 0) { /* our claim ran out: another claim's now */
         sweep_free(s);
         return;
     }
@@ -208,7 +185,7 @@ static void on_job(redisAsyncContext *ac, void *reply, void *priv)
         finalize(s);
 }
 
-static void sweep_start(struct worker *w, const char *id)
+static void sweep_start(struct worker *w, const char *id, const char *claim)
 {
     char key[KEY_MAX];
     struct sweep *s = calloc(1, sizeof(*s));
@@ -217,7 +194,7 @@ static void sweep_start(struct worker *w, const char *id)
         return;
     }
     s->w = w;
-    snprintf(s->sweeper, sizeof(s->sweeper), "%s", w->cfg->worker.name);
+    snprintf(s->claim, sizeof(s->claim), "%s", claim);
     snprintf(s->j.id, sizeof(s->j.id), "%s", id);
     w->sweeping++;
     const char *argv[] = {"HGETALL", key};
@@ -225,39 +202,48 @@ static void sweep_start(struct worker *w, const char *id)
         sweep_free(s);
 }
 
+/* One claim in flight: its token names the jobs it took (psclaim.h). */
+struct claim_call {
+    struct worker *w;
+    char token[PSCLAIM_TOKEN_MAX];
+};
+
+/* hiredis calls this exactly once, with NULL when the connection goes. */
 static void on_claimed(redisAsyncContext *ac, void *reply, void *priv)
 {
-    struct worker *w = priv;
+    struct claim_call *cc = priv;
+    struct worker *w = cc->w;
     redisReply *r = reply;
     (void)ac;
     w->sweep_claiming = false;
-    if (!r || r->type != REDIS_REPLY_ARRAY) {
-        if (r && r->type == REDIS_REPLY_ERROR)
-            log_warn("paused uploads: the sweep's claim failed: %s", r->str);
-        return;
-    }
-    for (size_t i = 0; i < r->elements; i++)
+    if (r && r->type == REDIS_REPLY_ERROR)
+        log_warn("paused uploads: the sweep's claim failed: %s", r->str);
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
         if (r->element[i]->type == REDIS_REPLY_STRING && !w->stopping) {
             log_info("job=%s paused upload past its window: expiring it", r->element[i]->str);
-            sweep_start(w, r->element[i]->str);
+            sweep_start(w, r->element[i]->str, cc->token);
         }
+    free(cc);
 }
 
 static void claim(struct worker *w)
 {
-    char now[24], until[24], max[16], prefix[KEY_MAX];
-    int64_t t = job_now_ms();
+    struct psclaim_cmd c;
     int room = PSWEEP_MAX - w->sweeping;
     if (room <= 0 || w->sweep_claiming || w->stopping || !w->cmd)
         return;
-    snprintf(now, sizeof(now), "%" PRId64, t);
-    snprintf(until, sizeof(until), "%" PRId64, psweep_claim_until(t, w->cfg->jobs.lease_ms));
-    snprintf(max, sizeof(max), "%d", room);
-    keys_job(prefix, sizeof(prefix), "");
-    const char *argv[] = {"EVAL", claim_lua,           "1", KEY_PAUSED, now,
-                          until,  w->cfg->worker.name, max, prefix};
-    if (redisAsyncCommandArgv(w->cmd, on_claimed, w, 9, argv, NULL) == REDIS_OK)
+    struct claim_call *cc = calloc(1, sizeof(*cc));
+    if (!cc ||
+        psclaim_build(&c, job_now_ms(), w->cfg->jobs.lease_ms, w->cfg->worker.name, room) != 0) {
+        free(cc);
+        return;
+    }
+    cc->w = w;
+    snprintf(cc->token, sizeof(cc->token), "%s", c.token);
+    if (redisAsyncCommandArgv(w->cmd, on_claimed, cc, PSCLAIM_ARGC, c.argv, c.lens) == REDIS_OK)
         w->sweep_claiming = true;
+    else
+        free(cc);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

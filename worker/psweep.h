@@ -6,10 +6,12 @@
  * worker looks at that set every PSWEEP_EVERY_MS: one script claims up to
  * the free sweep places' worth of jobs whose deadline passed. The claim
  * moves a job's score to now + jobs.lease_ms and names the worker in the
- * job's `sweeper` field, so one worker sweeps a job at a time, and a worker
- * that dies mid-sweep leaves it to whoever claims it after that lease
- * (everything lives in Redis: a worker kill or a Redis restart with AOF
- * loses nothing). For each claimed job the writer recorded in `wstate` is
+ * job's `sweeper` field and the claim in `sweep_claim` (psclaim.h), so one
+ * worker sweeps a job at a time, a worker that dies mid-sweep leaves it to
+ * whoever claims it after that lease, and one whose lease lapsed mid-sweep
+ * can no longer end the job nor take it out of the set (fenced by the
+ * claim). Everything lives in Redis: a worker kill or a Redis restart with
+ * AOF loses nothing. For each claimed job the writer recorded in `wstate` is
  * reopened and aborted (fs temp file deleted, multipart upload aborted,
  * uncommitted blocks dropped; one already gone is fine), then the job goes
  * QUEUED -> FAILED "the client went away and did not resume within
@@ -25,8 +27,6 @@
 #ifndef STAGE_WORKER_PSWEEP_H
 #define STAGE_WORKER_PSWEEP_H
 
-#include <stdint.h>
-
 struct worker;
 
 #define PSWEEP_EVERY_MS 1000
@@ -36,9 +36,5 @@ struct worker;
 int psweep_init(struct worker *w);
 /* Free the timer (after the loop ended). */
 void psweep_cleanup(struct worker *w);
-
-/* The score a claim gives a job: `now_ms` + the lease (jobs.lease_ms,
- * 15000 when unset), after which another worker may claim it again. Pure. */
-int64_t psweep_claim_until(int64_t now_ms, int lease_ms);
 
 #endif

@@ -492,6 +492,23 @@ e2e_cleanup() {
   exit "$rc"
 }
 
+# ------------------------------------------------------------------ --check-config
+
+# PROGRAM --check-config in a subshell whose environment the other arguments
+# change in order: VAR=VALUE sets, -VAR unsets (a test passes its base
+# settings first, then a check's changes). For check_rc.
+# shellcheck disable=SC2317 # called through check_rc
+check_config_env() {
+  (
+    local prog=$1 a
+    shift
+    for a in "$@"; do
+      case "$a" in -*) unset "${a#-}" ;; *) export "${a?}" ;; esac
+    done
+    exec "$prog" --check-config
+  )
+}
+
 # ------------------------------------------------------------------ clients
 
 # stagectl against the stack (token from `ctl login`, kept in $HOME).

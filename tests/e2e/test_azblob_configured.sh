@@ -22,17 +22,11 @@ export STAGE_STORAGE_AZBLOB_ROOT=/svc STAGE_STORAGE_AZBLOB_ACCOUNT_KEY_FILE="$T/
 # --- --check-config: the section, each missing or bad key named, the key never shown
 # shellcheck disable=SC2317 # called through check_rc
 checkcfg() { # PROGRAM, then VAR=VALUE (set) or -VAR (unset)... for its environment
-  (
-    export STAGE_STORAGE_TYPE=azblob STAGE_STORAGE_AZBLOB_CONTAINER=stage-e2e
-    export STAGE_STORAGE_AZBLOB_ACCOUNT_NAME="$AZ_ACCOUNT" STAGE_MASTER_KEY="$MASTER_KEY"
-    export STAGE_STORAGE_AZBLOB_ENDPOINT_URL=http://127.0.0.1:1/devstoreaccount1
-    local prog=$1 a
-    shift
-    for a in "$@"; do
-      case "$a" in -*) unset "${a#-}" ;; *) export "${a?}" ;; esac
-    done
-    exec "$prog" --check-config
-  )
+  local prog=$1
+  shift
+  check_config_env "$prog" STAGE_STORAGE_TYPE=azblob STAGE_STORAGE_AZBLOB_CONTAINER=stage-e2e \
+    STAGE_STORAGE_AZBLOB_ACCOUNT_NAME="$AZ_ACCOUNT" STAGE_MASTER_KEY="$MASTER_KEY" \
+    STAGE_STORAGE_AZBLOB_ENDPOINT_URL=http://127.0.0.1:1/devstoreaccount1 "$@"
 }
 for prog in "$FRONTEND" "$WORKER"; do
   p=${prog##*/}

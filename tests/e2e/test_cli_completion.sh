@@ -34,6 +34,8 @@ check_eq "the value of --server is not the command" "cancel get list results wat
 check_eq "put's options starting with --re" "--recursive --resume" "$(comp put a.csv --re)"
 check_eq "rm --dry-run" "--dry-run" "$(comp rm @~/x --dr)"
 check_eq "job list --state" "--state" "$(comp job list --st)"
+check_eq "job list --paused" "--paused" "$(comp job list --pau)"
+check_eq "job list --location" "--location" "$(comp job list --lo)"
 check_eq "sync --d" "--delete --dry-run" "$(comp sync ./d @~/p/ --d)"
 check_eq "global options after the command" "--quiet" "$(comp ls --qu)"
 check_eq "arguments are left to file completion" "" "$(comp put '')"

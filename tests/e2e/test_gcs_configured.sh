@@ -4,7 +4,9 @@
 # file path (allowed for the operator's storage, never for a user's stage): files of
 # @~ go up and down, are in the fake's files under storage.gcs.root with the same
 # sha256, are listed, presigned (a V4 signed URL the fake verifies) and removed; a
-# gcs:// stage whose credential is a path is refused.
+# gcs:// stage whose credential is a path is refused. --check-config of both programs
+# takes the gcs section (and the s3 one for storage.type s3) and names what is missing or
+# wrong without echoing the credential.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +18,42 @@ start_gcsfake "$BKT"
 gcs_cred "$GCS_KEY" | base64 -d >"$T/key.json"
 export STAGE_STORAGE_TYPE=gcs STAGE_STORAGE_GCS_BUCKET="$BKT" STAGE_STORAGE_GCS_ROOT=svc
 export STAGE_STORAGE_GCS_ENDPOINT_URL="$GCS_EP" STAGE_STORAGE_GCS_CREDENTIAL="$T/key.json"
+
+# --- --check-config: the section checked at start, each missing or bad key named
+# shellcheck disable=SC2317 # called through check_rc
+checkcfg() { # PROGRAM, then VAR=VALUE (set) or -VAR (unset)... for its environment
+  local prog=$1
+  shift
+  check_config_env "$prog" STAGE_MASTER_KEY="$MASTER_KEY" "$@"
+}
+CRED_B64=$(gcs_cred "$GCS_KEY")
+for prog in "$FRONTEND" "$WORKER"; do
+  p=${prog##*/}
+  check_rc "$p --check-config with the key file" 0 checkcfg "$prog"
+  check_contains "... ok" "$OUT" "configuration ok"
+  check_rc "$p --check-config with the key as base64" 0 checkcfg "$prog" STAGE_STORAGE_GCS_CREDENTIAL="$CRED_B64"
+  check_rc "$p --check-config without a credential" 1 checkcfg "$prog" -STAGE_STORAGE_GCS_CREDENTIAL
+  check_contains "... names it and where it may come from" "$ERR" \
+    "storage.gcs.credential: must be set for storage.type gcs (environment STAGE_STORAGE_GCS_CREDENTIAL"
+  check_rc "$p --check-config with a credential that is not a key" 1 checkcfg "$prog" \
+    STAGE_STORAGE_GCS_CREDENTIAL="{\"type\": ${CRED_B64:0:24}}"
+  check_contains "... says so" "$ERR" "storage.gcs.credential: not valid JSON"
+  check_eq "... without echoing it" "" "$(grep -o -F "${CRED_B64:0:24}" <<<"$ERR$OUT" || true)"
+  check_rc "$p --check-config without a bucket" 1 checkcfg "$prog" -STAGE_STORAGE_GCS_BUCKET
+  check_contains "... names it" "$ERR" "storage.gcs.bucket: must be set for storage.type gcs"
+  check_rc "$p --check-config with a bad bucket name" 1 checkcfg "$prog" STAGE_STORAGE_GCS_BUCKET=goog-x
+  check_contains "... says so" "$ERR" "storage.gcs.bucket: 'goog-x' is not a GCS bucket name"
+  # storage.type s3: the same at start, not only when a worker opens the bucket
+  check_rc "$p --check-config with storage.type s3 and no bucket" 1 checkcfg "$prog" STAGE_STORAGE_TYPE=s3
+  check_contains "... names it" "$ERR" "storage.s3.bucket: must be set for storage.type s3"
+  check_rc "$p --check-config with an s3 secret key but no key id" 1 checkcfg "$prog" \
+    STAGE_STORAGE_TYPE=s3 STAGE_STORAGE_S3_BUCKET=stage-e2e STAGE_STORAGE_S3_SECRET_ACCESS_KEY=e2e-s3-secret-x
+  check_contains "... names it" "$ERR" "storage.s3.access_key_id: must be set with storage.s3.secret_access_key"
+  check_eq "... without echoing the secret" "" "$(grep -o -F e2e-s3-secret-x <<<"$ERR$OUT" || true)"
+  check_rc "$p --check-config with storage.type s3 complete" 0 checkcfg "$prog" STAGE_STORAGE_TYPE=s3 \
+    STAGE_STORAGE_S3_BUCKET=stage-e2e STAGE_STORAGE_S3_ACCESS_KEY_ID=AKID STAGE_STORAGE_S3_SECRET_ACCESS_KEY=e2e-s3-secret-x
+done
+
 e2e_start
 login_root
 

@@ -7,7 +7,8 @@
 # second upload runs and SUCCEEDS on that worker while the first is still
 # PAUSED, and still after a kill -9 and restart of Redis (AOF, appendfsync
 # always). 250 newer jobs push it off the first ListJobs page; ListJobs'
-# paused and location filters find it. The first worker is stopped and
+# paused and location filters find it (also stagectl job list --paused and
+# --location). The first worker is stopped and
 # another started: `put --resume` (which pages through the filtered list)
 # goes on on the new worker and the stored file has the local sha256
 # (sha256sum of the fs file; boto3 on S3). With a short window a parked
@@ -112,6 +113,18 @@ other = c.rpc("ListJobs", paused=True, location="@~/pause/other.bin")
 assert len(other.jobs) == 0, other
 print("first page without it; the filtered list finds", job)
 EOF2
+check_rc "stagectl job list --paused" 0 ctl job list --paused --limit 0 --json
+check_eq "... shows the paused job and no other (not the 250 newer, not the finished upload)" \
+  "$JOB1" "$(jget "$OUT" '" ".join(x["id"] for x in j["jobs"])')"
+check_rc "stagectl job list --paused, as a table" 0 ctl job list --paused
+check_eq "... one row: the paused job, PAUSED" "$JOB1 PAUSED" \
+  "$(awk 'NR > 1 {print $1, $3}' <<<"$OUT" | tr '\n' ' ' | sed 's/ $//')"
+check_rc "stagectl job list --location @~/pause/small.bin" 0 ctl job list --location @~/pause/small.bin --json
+check_eq "... only the finished upload of small.bin" "SUCCEEDED @~/pause/small.bin" \
+  "$(jget "$OUT" '" ".join(x["state"] + " " + x["location"] for x in j["jobs"])')"
+check_rc "stagectl job list --paused --location @~/pause/small.bin" 0 ctl job list --paused \
+  --location @~/pause/small.bin --json
+check_eq "... none: that upload is not paused" 0 "$(jget "$OUT" 'len(j["jobs"])')"
 
 # ---------------------------------------------------------- resume on another worker
 stop_pid "${WORKER_PIDS[0]}"

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "config_testenv.h"
 #include "err.h"
+#include "gcs_testkey.h"
 
 /* ------------------------------------------------------------ tests */
 
@@ -82,6 +83,8 @@ static void test_yaml_nested(void **st)
                     "  allow_fs_urls: yes\n"
                     "  fs:\n"
                     "    root: /var/lib/stage\n"
+                    "  s3:\n"
+                    "    bucket: stage-data\n"
                     "upload:\n"
                     "  part_size: 64KiB\n"
                     "  chunk_size: \"512 KiB\"\n"
@@ -103,6 +106,7 @@ static void test_yaml_nested(void **st)
     assert_string_equal(c.storage.type, "s3");
     assert_true(c.storage.allow_fs_urls);
     assert_string_equal(c.storage.fs_root, "/var/lib/stage");
+    assert_string_equal(c.storage.s3.bucket, "stage-data");
     assert_int_equal(c.upload.part_size, 64 * 1024);
     assert_int_equal(c.upload.chunk_size, 512 * 1024);
     assert_int_equal(c.upload.window, 2);
@@ -429,6 +433,19 @@ static void test_validate(void **st)
             strcpy(c.storage.azblob.container, "stage");
             strcpy(c.storage.azblob.account_name, "acct");
             strcpy(c.storage.azblob.account_key, "a2V5");
+        }
+        if (strcmp(*t, "s3") == 0) { /* so is s3's */
+            assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+            assert_non_null(strstr(err, "storage.s3.bucket: must be set"));
+            strcpy(c.storage.s3.bucket, "stage");
+        }
+        if (strcmp(*t, "gcs") == 0) { /* and gcs's */
+            assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+            assert_non_null(strstr(err, "storage.gcs.bucket: must be set"));
+            strcpy(c.storage.gcs.bucket, "stage");
+            char *json = gcs_test_json(NULL);
+            snprintf(c.storage.gcs.credential, sizeof(c.storage.gcs.credential), "%s", json);
+            free(json);
         }
         assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
     }
