@@ -178,26 +178,26 @@ static int check_azblob(const struct config *cfg, char *err, size_t errlen)
     return rc;
 }
 
-/* One key of the pair without the other signs with half a credential:
- * every request would fail with 403. Neither passes here (credentials
- * that come from elsewhere are the backend's business), although today
- * sigv4.c refuses to sign without a key id, so such a worker's requests
- * fail. */
+/* The worker signs every request with this pair (sigv4.c): with half of it
+ * or none, every request would fail with 403 long after the start. Instance
+ * or role credentials are not supported, so both are required. */
 static int check_s3_keys(const __typeof__(((struct config *)0)->storage.s3) *s, char *err,
                          size_t errlen)
 {
     bool akid = s->access_key_id[0], secret = s->secret_access_key[0];
+    if (!akid && !secret)
+        return st_fail(ST_EINVAL, err, errlen,
+                       "storage.s3.access_key_id and storage.s3.secret_access_key: must be set "
+                       "for storage.type s3 (the secret from the environment, "
+                       "STAGE_STORAGE_S3_SECRET_ACCESS_KEY or its _FILE); instance or role "
+                       "credentials are not supported");
     if (akid && !secret)
         return st_fail(ST_EINVAL, err, errlen,
                        "storage.s3.secret_access_key: must be set with storage.s3.access_key_id "
-                       "(environment STAGE_STORAGE_S3_SECRET_ACCESS_KEY); both or neither");
+                       "(environment STAGE_STORAGE_S3_SECRET_ACCESS_KEY)");
     if (secret && !akid)
         return st_fail(ST_EINVAL, err, errlen,
                        "storage.s3.access_key_id: must be set with "
-                       "storage.s3.secret_access_key; both or neither");
-    if (s->session_token[0] && !akid)
-        return st_fail(ST_EINVAL, err, errlen,
-                       "storage.s3.session_token: is set without storage.s3.access_key_id and "
                        "storage.s3.secret_access_key");
     return 0;
 }

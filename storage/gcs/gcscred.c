@@ -92,8 +92,10 @@ int gcscred_parse_json(const char *json, size_t len, struct gcscred **out, char 
     json_error_t je;
     json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
     if (!o)
-        return st_fail(ST_EINVAL, err, errlen, "credential: not valid JSON (line %d: %.80s)",
-                       je.line, je.text);
+        /* line and column only: jansson's text quotes the bad token, which may be
+         * part of the private key, and the message reaches logs and callers */
+        return st_fail(ST_EINVAL, err, errlen, "credential: not valid JSON (line %d, column %d)",
+                       je.line, je.column);
     struct gcscred *c = calloc(1, sizeof(*c));
     int rc = c ? 0 : ST_ENOMEM;
     if (!rc && !json_is_object(o))

@@ -87,6 +87,14 @@ static void test_errors(void **st)
     check_err("not base64 !!", "neither a service-account JSON nor its base64");
     check_err("aGVsbG8=", "not a service-account JSON object"); /* "hello" */
     check_err("{\"type\": ", "not valid JSON");
+    { /* a broken key never shows in the message (it reaches logs and callers) */
+        const char *bad = "{\"private_key\": MIIEvQIBADANBgkqhkiG9w0BAQEFAASC}";
+        struct gcscred *c = NULL;
+        char err[256] = "";
+        assert_int_equal(gcscred_parse_json(bad, strlen(bad), &c, err, sizeof(err)), ST_EINVAL);
+        assert_non_null(strstr(err, "not valid JSON (line 1, column"));
+        assert_null(strstr(err, "MIIE"));
+    }
     check_err("[1]", "neither");
     check_err("{}", "type is missing");
     check_err("{\"type\":\"authorized_user\"}", "type is 'authorized_user'");

@@ -119,6 +119,11 @@ static void test_yaml_nested(void **st)
     /* untouched keys keep their defaults */
     assert_string_equal(c.server.http_listen, "0.0.0.0:7071");
     assert_int_equal(c.auth.token_ttl_s, 3600);
+    /* s3 storage signs with a key pair; the secret comes from the environment only */
+    assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+    assert_non_null(strstr(err, "storage.s3.access_key_id and storage.s3.secret_access_key"));
+    strcpy(c.storage.s3.access_key_id, "AKID");
+    strcpy(c.storage.s3.secret_access_key, "s3-secret");
     assert_int_equal(config_validate(&c, err, sizeof(err)), 0);
 }
 
@@ -438,6 +443,10 @@ static void test_validate(void **st)
             assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
             assert_non_null(strstr(err, "storage.s3.bucket: must be set"));
             strcpy(c.storage.s3.bucket, "stage");
+            assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
+            assert_non_null(strstr(err, "storage.s3.access_key_id and"));
+            strcpy(c.storage.s3.access_key_id, "AKID");
+            strcpy(c.storage.s3.secret_access_key, "s3-secret");
         }
         if (strcmp(*t, "gcs") == 0) { /* and gcs's */
             assert_int_equal(config_validate(&c, err, sizeof(err)), ST_EINVAL);
